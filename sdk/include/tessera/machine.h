@@ -1,0 +1,93 @@
+/*
+ * tessera/machine.h - boards (machines), accelerators and CPU targets.
+ *
+ * A machine type's user name is its type name without the "-machine"
+ * suffix (`-M virt` is type "virt-machine").  The core creates the machine
+ * object at "/machine", applies -machine properties, then calls init, which
+ * builds the board: memory map, CPUs, on-board devices.  Devices from
+ * -device are realized after init.
+ */
+#ifndef TESSERA_MACHINE_H
+#define TESSERA_MACHINE_H
+
+#include <tessera/object.h>
+
+TS_BEGIN_DECLS
+
+#define TS_TYPE_MACHINE "machine"
+#define TS_MACHINE_SUFFIX "-machine"
+#define TS_TYPE_ACCEL "accel"
+#define TS_ACCEL_SUFFIX "-accel"
+#define TS_TYPE_CPU "cpu"
+#define TS_CPU_SUFFIX "-cpu"
+
+typedef struct TsMachine TsMachine;
+typedef struct TsMemoryRegion TsMemoryRegion;
+
+/* What the command line asked of the machine; owned by the core. */
+typedef struct TsMachineConfig {
+    uint64_t ram_size;          /* -m, bytes */
+    unsigned cpus;              /* -smp cpus */
+    unsigned max_cpus;
+    const char *cpu_type;       /* -cpu model, or NULL for the default */
+    const char *kernel;         /* -kernel or NULL */
+    const char *initrd;         /* -initrd or NULL */
+    const char *append;         /* -append or NULL */
+    const char *firmware;       /* -bios or NULL */
+    const char *dtb;            /* -dtb or NULL */
+    void *reserved[16];
+} TsMachineConfig;
+
+typedef struct TsMachineClass {
+    TsObjectClass parent;
+    const char *target;         /* target it emulates; NULL: every target */
+    bool is_default;            /* -M default for its target */
+    bool no_cpus;               /* needs no CPU and no accelerator */
+    unsigned max_cpus;
+    uint64_t default_ram_size;  /* bytes; 0: the core's 128 MiB */
+    const char *default_cpu_type;
+    /* Build the board.  false + errp on failure. */
+    bool (*init)(TsMachine *machine, GError **errp);
+    void *reserved[8];
+} TsMachineClass;
+
+struct TsMachine {
+    TsObject parent;
+    const TsMachineConfig *config;
+    void *reserved[8];
+};
+
+#define TS_MACHINE_GET_CLASS(obj) \
+    ((TsMachineClass *)ts_class_dynamic_cast(TS_OBJECT(obj)->klass, \
+                                             TS_TYPE_MACHINE))
+
+/* The machine being run, or NULL before it is created. */
+TsMachine *ts_machine_current(void);
+
+/* The root container of the system address space (see memory.h). */
+TsMemoryRegion *ts_machine_system_memory(void);
+
+typedef enum TsShutdownCause {
+    TS_SHUTDOWN_GUEST_POWEROFF,   /* guest asked to power off */
+    TS_SHUTDOWN_GUEST_RESET,      /* guest asked to reset */
+    TS_SHUTDOWN_GUEST_PANIC,
+    TS_SHUTDOWN_HOST,             /* quit from a monitor, signal */
+} TsShutdownCause;
+
+/*
+ * Ask the core to power off or reset the VM.  Safe from any thread; the
+ * main loop acts on it.  exit_code is the process status for a poweroff
+ * (a guest's test finisher may report failure through it).
+ */
+void ts_request_shutdown(TsShutdownCause cause, int exit_code);
+
+typedef struct TsAccelClass {
+    TsObjectClass parent;
+    /* Prepare to run the machine's CPUs.  false + errp if unavailable. */
+    bool (*init_machine)(TsMachine *machine, GError **errp);
+    void *reserved[8];
+} TsAccelClass;
+
+TS_END_DECLS
+
+#endif

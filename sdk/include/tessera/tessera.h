@@ -1,0 +1,11 @@
+/* tessera/tessera.h - includes the whole plugin SDK. */
+#ifndef TESSERA_TESSERA_H
+#define TESSERA_TESSERA_H
+#include <tessera/types.h>
+#include <tessera/plugin.h>
+#include <tessera/object.h>
+#include <tessera/device.h>
+#include <tessera/machine.h>
+#include <tessera/memory.h>
+#include <tessera/loop.h>
+#endif
