@@ -1,1 +1,351 @@
-/* placeholder */
+/*
+ * core/cli.c - reading the command line, the way qemu-system-* does.
+ *
+ * Options are accepted with one or two dashes.  Parsing only records what
+ * was asked; nothing is built here, so that help requests can be answered
+ * once the whole command line (and so -plugin-path) is known, and so that
+ * errors come out in command-line order with the option they belong to.
+ */
+#include "config.h"
+#include "cli.h"
+#include "plugins.h"
+
+#include <tessera/types.h>
+#include <stdio.h>
+
+typedef bool (*OptionHandler)(Cli *cli, const char *arg, GError **errp);
+
+typedef struct CliOption {
+    const char *name;
+    bool has_arg;
+    OptionHandler handle;
+    const char *usage;       /* one line for -h, NULL to leave it out */
+} CliOption;
+
+static bool is_help(const char *arg)
+{
+    return g_str_equal(arg, "help") || g_str_equal(arg, "?");
+}
+
+/* "help", "?", or "...,help" anywhere in a key=value list. */
+static bool asks_help(const char *arg)
+{
+    if (is_help(arg)) {
+        return true;
+    }
+    g_auto(GStrv) parts = g_strsplit(arg, ",", -1);
+    for (char **p = parts; *p; p++) {
+        if (g_str_equal(*p, "help") || g_str_equal(*p, "?") ||
+            g_str_equal(*p, "help=on") || g_str_equal(*p, "driver=help")) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void want_help(Cli *cli, const char *option, const char *arg)
+{
+    g_ptr_array_add(cli->help_requests, g_strdup(option));
+    g_ptr_array_add(cli->help_requests, g_strdup(arg));
+}
+
+static void replace(char **slot, const char *arg)
+{
+    g_free(*slot);
+    *slot = g_strdup(arg);
+}
+
+static bool opt_machine(Cli *cli, const char *arg, GError **errp)
+{
+    if (asks_help(arg)) {
+        want_help(cli, "-machine", arg);
+    }
+    replace(&cli->machine_opts, arg);
+    return true;
+}
+
+static bool opt_device(Cli *cli, const char *arg, GError **errp)
+{
+    if (asks_help(arg)) {
+        want_help(cli, "-device", arg);
+        return true;
+    }
+    g_ptr_array_add(cli->devices, g_strdup(arg));
+    return true;
+}
+
+static bool opt_accel(Cli *cli, const char *arg, GError **errp)
+{
+    if (asks_help(arg)) {
+        want_help(cli, "-accel", arg);
+        return true;
+    }
+    g_ptr_array_add(cli->accels, g_strdup(arg));
+    return true;
+}
+
+static bool opt_cpu(Cli *cli, const char *arg, GError **errp)
+{
+    if (asks_help(arg)) {
+        want_help(cli, "-cpu", arg);
+        return true;
+    }
+    replace(&cli->cpu, arg);
+    return true;
+}
+
+/* Options whose subsystem is not there yet: help still lists providers. */
+static bool opt_audiodev(Cli *cli, const char *arg, GError **errp)
+{
+    if (asks_help(arg)) {
+        want_help(cli, "-audiodev", arg);
+        return true;
+    }
+    g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
+                "-audiodev %s: 'audiodev' is not supported yet", arg);
+    return false;
+}
+
+static bool opt_blockdev(Cli *cli, const char *arg, GError **errp)
+{
+    if (asks_help(arg)) {
+        want_help(cli, "-blockdev", arg);
+        return true;
+    }
+    g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
+                "-blockdev %s: 'blockdev' is not supported yet", arg);
+    return false;
+}
+
+static bool opt_chardev(Cli *cli, const char *arg, GError **errp)
+{
+    if (asks_help(arg)) {
+        want_help(cli, "-chardev", arg);
+        return true;
+    }
+    g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
+                "-chardev %s: 'chardev' is not supported yet", arg);
+    return false;
+}
+
+static bool opt_memory(Cli *cli, const char *arg, GError **errp)
+{
+    replace(&cli->memory_opts, arg);
+    return true;
+}
+
+static bool opt_smp(Cli *cli, const char *arg, GError **errp)
+{
+    replace(&cli->smp_opts, arg);
+    return true;
+}
+
+static bool opt_kernel(Cli *cli, const char *arg, GError **errp)
+{
+    replace(&cli->kernel, arg);
+    return true;
+}
+
+static bool opt_initrd(Cli *cli, const char *arg, GError **errp)
+{
+    replace(&cli->initrd, arg);
+    return true;
+}
+
+static bool opt_append(Cli *cli, const char *arg, GError **errp)
+{
+    replace(&cli->append, arg);
+    return true;
+}
+
+static bool opt_bios(Cli *cli, const char *arg, GError **errp)
+{
+    replace(&cli->firmware, arg);
+    return true;
+}
+
+static bool opt_dtb(Cli *cli, const char *arg, GError **errp)
+{
+    replace(&cli->dtb, arg);
+    return true;
+}
+
+static bool opt_stopped(Cli *cli, const char *arg, GError **errp)
+{
+    cli->start_stopped = true;
+    return true;
+}
+
+static bool opt_nographic(Cli *cli, const char *arg, GError **errp)
+{
+    cli->nographic = true;
+    return true;
+}
+
+static bool opt_display(Cli *cli, const char *arg, GError **errp)
+{
+    if (is_help(arg)) {
+        want_help(cli, "-display", arg);
+        return true;
+    }
+    if (g_str_equal(arg, "none") || g_str_has_prefix(arg, "none,")) {
+        return true;
+    }
+    g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
+                "-display %s: display '%s' is not supported yet", arg, arg);
+    return false;
+}
+
+static bool opt_qmp(Cli *cli, const char *arg, GError **errp)
+{
+    g_ptr_array_add(cli->qmp, g_strdup(arg));
+    return true;
+}
+
+static bool opt_target(Cli *cli, const char *arg, GError **errp)
+{
+    replace(&cli->target, arg);
+    return true;
+}
+
+static bool opt_plugin_path(Cli *cli, const char *arg, GError **errp)
+{
+    plugin_path_prepend(arg);
+    return true;
+}
+
+static bool opt_version(Cli *cli, const char *arg, GError **errp)
+{
+    cli->show_version = true;
+    return true;
+}
+
+static bool opt_help(Cli *cli, const char *arg, GError **errp)
+{
+    cli->show_help = true;
+    return true;
+}
+
+static const CliOption options[] = {
+    { "h", false, opt_help, "-h or -help        display this help and exit" },
+    { "help", false, opt_help, NULL },
+    { "version", false, opt_version, "-version           display version information and exit" },
+    { "target", true, opt_target, "-target NAME       emulate target NAME (default: from the program name)" },
+    { "plugin-path", true, opt_plugin_path, "-plugin-path DIR   look for plugins in DIR first (repeatable)" },
+    { "machine", true, opt_machine, "-machine [type=]name[,prop=value[,...]]  select the board (-machine help)" },
+    { "M", true, opt_machine, NULL },
+    { "cpu", true, opt_cpu, "-cpu model         select CPU model (-cpu help)" },
+    { "accel", true, opt_accel, "-accel name[,prop=value[,...]]  select accelerator (-accel help)" },
+    { "m", true, opt_memory, "-m [size=]megs     guest RAM size (default 128M)" },
+    { "smp", true, opt_smp, "-smp [cpus=]n[,...] number of CPUs and topology" },
+    { "device", true, opt_device, "-device driver[,prop=value][,...]  add a device (-device help, -device driver,help)" },
+    { "audiodev", true, opt_audiodev, "-audiodev driver,id=id  audio backend (-audiodev help)" },
+    { "blockdev", true, opt_blockdev, "-blockdev driver=..  block node (-blockdev driver=help)" },
+    { "chardev", true, opt_chardev, "-chardev backend,id=id  character device (-chardev help)" },
+    { "kernel", true, opt_kernel, "-kernel bzImage    use 'bzImage' as kernel image" },
+    { "initrd", true, opt_initrd, "-initrd file       use 'file' as initial ram disk" },
+    { "append", true, opt_append, "-append cmdline    use 'cmdline' as kernel command line" },
+    { "bios", true, opt_bios, "-bios file         set the firmware ('none' for no firmware)" },
+    { "dtb", true, opt_dtb, "-dtb file          use 'file' as device tree image" },
+    { "S", false, opt_stopped, "-S                 do not start CPUs at startup" },
+    { "nographic", false, opt_nographic, "-nographic         no graphical output" },
+    { "display", true, opt_display, "-display none      no display" },
+    { "qmp", true, opt_qmp, "-qmp stdio         QMP monitor on standard input/output" },
+};
+
+static const CliOption *find_option(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(options); i++) {
+        if (g_str_equal(options[i].name, name)) {
+            return &options[i];
+        }
+    }
+    return NULL;
+}
+
+void cli_print_usage(const Cli *cli)
+{
+    printf("Tessera emulator version %s\n"
+           "usage: %s [options] [disk_image]\n\n", TS_VERSION,
+           cli->progname);
+    for (size_t i = 0; i < G_N_ELEMENTS(options); i++) {
+        if (options[i].usage) {
+            printf("%s\n", options[i].usage);
+        }
+    }
+    printf("\nDuring emulation, the monitors accept QMP commands "
+           "(-qmp).\n");
+}
+
+static char *target_from_progname(const char *argv0)
+{
+    g_autofree char *base = g_path_get_basename(argv0);
+    const char *prefix = "tessera-system-";
+    if (g_str_has_prefix(base, prefix) && base[strlen(prefix)]) {
+        return g_strdup(base + strlen(prefix));
+    }
+    return NULL;
+}
+
+bool cli_parse(Cli *cli, int argc, char **argv, GError **errp)
+{
+    static char *progname;
+    g_free(progname);
+    progname = g_path_get_basename(argv[0]);
+    cli->progname = progname;
+    cli->target = target_from_progname(argv[0]);
+    cli->devices = g_ptr_array_new_with_free_func(g_free);
+    cli->accels = g_ptr_array_new_with_free_func(g_free);
+    cli->qmp = g_ptr_array_new_with_free_func(g_free);
+    cli->help_requests = g_ptr_array_new_with_free_func(g_free);
+
+    for (int i = 1; i < argc; i++) {
+        const char *word = argv[i];
+        if (word[0] != '-') {
+            g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
+                        "%s: a disk image argument is not supported yet",
+                        word);
+            return false;
+        }
+        const char *name = word + 1 + (word[1] == '-');
+        const CliOption *opt = find_option(name);
+        if (!opt) {
+            g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                        "%s: invalid option", word);
+            return false;
+        }
+        const char *arg = NULL;
+        if (opt->has_arg) {
+            if (i + 1 >= argc) {
+                g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                            "%s: requires an argument", word);
+                return false;
+            }
+            arg = argv[++i];
+        }
+        GError *err = NULL;
+        if (!opt->handle(cli, arg, &err)) {
+            g_propagate_error(errp, err);
+            return false;
+        }
+    }
+    return true;
+}
+
+void cli_free(Cli *cli)
+{
+    g_free(cli->target);
+    g_free(cli->machine_opts);
+    g_free(cli->cpu);
+    g_free(cli->memory_opts);
+    g_free(cli->smp_opts);
+    g_free(cli->kernel);
+    g_free(cli->initrd);
+    g_free(cli->append);
+    g_free(cli->firmware);
+    g_free(cli->dtb);
+    g_clear_pointer(&cli->devices, g_ptr_array_unref);
+    g_clear_pointer(&cli->accels, g_ptr_array_unref);
+    g_clear_pointer(&cli->qmp, g_ptr_array_unref);
+    g_clear_pointer(&cli->help_requests, g_ptr_array_unref);
+}

@@ -1,0 +1,393 @@
+/*
+ * core/cli-run.c - from a parsed command line to a running VM.
+ *
+ * Order matters for good errors: -device drivers are checked before the
+ * machine is built (a typo fails at once, naming the device), then the
+ * machine is created and initialised, the accelerator is started if the
+ * machine has CPUs, devices are created and realized, monitors opened,
+ * and the main loop runs.  Only the plugins these steps name are loaded.
+ */
+#include "config.h"
+#include "cli.h"
+#include "help.h"
+#include "machine-internal.h"
+#include "object-internal.h"
+#include "opts.h"
+#include "plugins.h"
+#include "qmp.h"
+
+#include <tessera/device.h>
+#include <tessera/loop.h>
+#include <stdio.h>
+
+#define DEFAULT_RAM_SIZE (128 * 1024 * 1024)
+
+/* ---- help ---------------------------------------------------------- */
+
+static bool device_property_help(const char *driver, GError **errp)
+{
+    if (!plugin_require(PK_DEVICE, driver, errp)) {
+        return false;
+    }
+    TsObjectClass *klass = ts_class_by_name(driver);
+    if (!klass) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_NOT_FOUND,
+                    "no plugin provides device '%s'", driver);
+        return false;
+    }
+    g_autofree char *text = object_class_property_help(klass);
+    printf("%s options:\n%s", driver, text);
+    return true;
+}
+
+static bool answer_one(Cli *cli, const char *option, const char *arg,
+                       GError **errp)
+{
+    if (g_str_equal(option, "-machine")) {
+        help_print(stdout, PK_MACHINE, cli->target);
+    } else if (g_str_equal(option, "-device")) {
+        if (g_str_equal(arg, "help") || g_str_equal(arg, "?")) {
+            help_print(stdout, PK_DEVICE, NULL);
+            return true;
+        }
+        g_autofree char *driver = g_strndup(arg, strcspn(arg, ","));
+        if (g_str_has_prefix(driver, "driver=")) {
+            memmove(driver, driver + 7, strlen(driver + 7) + 1);
+        }
+        if (!device_property_help(driver, errp)) {
+            g_prefix_error(errp, "-device %s: ", arg);
+            return false;
+        }
+    } else if (g_str_equal(option, "-accel")) {
+        help_print(stdout, PK_ACCEL, NULL);
+    } else if (g_str_equal(option, "-cpu")) {
+        help_print(stdout, PK_CPU, NULL);
+    } else if (g_str_equal(option, "-audiodev")) {
+        help_print(stdout, PK_AUDIODEV, NULL);
+    } else if (g_str_equal(option, "-blockdev")) {
+        help_print(stdout, PK_BLOCKDRIVER, NULL);
+    } else if (g_str_equal(option, "-chardev")) {
+        help_print(stdout, PK_CHARDEV, NULL);
+    } else if (g_str_equal(option, "-display")) {
+        printf("Available display backend types:\nnone\n");
+    }
+    return true;
+}
+
+bool cli_answer_help(Cli *cli, GError **errp)
+{
+    GPtrArray *req = cli->help_requests;
+    for (guint i = 0; i + 1 < req->len; i += 2) {
+        if (!answer_one(cli, g_ptr_array_index(req, i),
+                        g_ptr_array_index(req, i + 1), errp)) {
+            return false;
+        }
+    }
+    return req->len > 0;
+}
+
+/* ---- devices -------------------------------------------------------- */
+
+typedef struct DeviceSpec {
+    TsOpts *opts;
+    const char *driver;
+} DeviceSpec;
+
+/* Fail fast on a device nobody provides, before building anything. */
+static bool check_device_driver(const char *arg, GError **errp)
+{
+    g_autoptr(TsOpts) opts = opts_parse(arg, "driver", errp);
+    if (!opts) {
+        g_prefix_error(errp, "-device %s: ", arg);
+        return false;
+    }
+    const char *driver = opts_get(opts, "driver");
+    if (!driver) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "-device %s: Parameter 'driver' is missing", arg);
+        return false;
+    }
+    if (!plugin_require(PK_DEVICE, driver, errp)) {
+        g_prefix_error(errp, "-device %s: ", arg);
+        return false;
+    }
+    return true;
+}
+
+typedef struct PropCtx {
+    TsObject *obj;
+    GError **errp;
+    bool ok;
+} PropCtx;
+
+static void set_device_prop(const char *key, const char *value, void *opaque)
+{
+    PropCtx *ctx = opaque;
+    if (!ctx->ok || g_str_equal(key, "driver") || g_str_equal(key, "id")) {
+        return;
+    }
+    ctx->ok = ts_object_set_prop(ctx->obj, key, value, ctx->errp);
+}
+
+static TsObject *container_under(TsObject *parent, const char *name)
+{
+    TsObject *c = ts_object_child(parent, name);
+    if (!c) {
+        c = ts_object_new("container", NULL);
+        ts_object_add_child(parent, name, c, NULL);
+        ts_object_unref(c);
+    }
+    return c;
+}
+
+static bool create_device(const char *arg, GError **errp)
+{
+    static unsigned anon_count;
+    g_autoptr(TsOpts) opts = opts_parse(arg, "driver", errp);
+    if (!opts) {
+        return false;
+    }
+    const char *driver = opts_get(opts, "driver");
+    TsObject *obj = ts_object_new(driver, errp);
+    if (!obj) {
+        return false;
+    }
+    TsDevice *dev = (TsDevice *)ts_object_dynamic_cast(obj, TS_TYPE_DEVICE);
+    TsDeviceClass *dc = dev ? TS_DEVICE_GET_CLASS(dev) : NULL;
+    if (!dev || !dc->user_creatable) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "'%s' is not a user-creatable device", driver);
+        ts_object_unref(obj);
+        return false;
+    }
+    PropCtx ctx = { .obj = obj, .errp = errp, .ok = true };
+    opts_foreach(opts, set_device_prop, &ctx);
+    TsObject *machine = TS_OBJECT(ts_machine_current());
+    const char *id = opts_get(opts, "id");
+    g_autofree char *anon = NULL;
+    TsObject *parent;
+    if (id) {
+        parent = container_under(machine, "peripheral");
+    } else {
+        parent = container_under(machine, "peripheral-anon");
+        anon = g_strdup_printf("device[%u]", anon_count++);
+    }
+    bool ok = ctx.ok && ts_object_add_child(parent, id ? id : anon, obj, errp);
+    ts_object_unref(obj);
+    if (!ok) {
+        return false;
+    }
+    if (!ts_device_realize(dev, errp)) {
+        ts_object_remove_child(parent, obj);
+        return false;
+    }
+    return true;
+}
+
+/* ---- machine and accelerator --------------------------------------- */
+
+static char *machine_name(Cli *cli, TsOpts *mopts, GError **errp)
+{
+    const char *type = mopts ? opts_get(mopts, "type") : NULL;
+    if (type) {
+        return g_strdup(type);
+    }
+    const char *def = help_default_machine(cli->target);
+    if (!def) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_NOT_FOUND,
+                    "No machine specified, and there is no default\n"
+                    "Use -machine help to list supported machines");
+        return NULL;
+    }
+    return g_strdup(def);
+}
+
+static void set_machine_prop(const char *key, const char *value,
+                             void *opaque)
+{
+    PropCtx *ctx = opaque;
+    if (!ctx->ok || g_str_equal(key, "type") || g_str_equal(key, "accel")) {
+        return;
+    }
+    ctx->ok = ts_object_set_prop(ctx->obj, key, value, ctx->errp);
+}
+
+static bool start_accel(Cli *cli, TsMachine *machine, TsOpts *mopts,
+                        GError **errp)
+{
+    /* -accel options first, then -machine accel=a:b, then tcg. */
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < cli->accels->len; i++) {
+        g_autoptr(TsOpts) a = opts_parse(g_ptr_array_index(cli->accels, i),
+                                         "accel", errp);
+        if (!a) {
+            return false;
+        }
+        g_ptr_array_add(names, g_strdup(opts_get(a, "accel")));
+    }
+    const char *list = mopts ? opts_get(mopts, "accel") : NULL;
+    if (names->len == 0 && list) {
+        g_auto(GStrv) parts = g_strsplit(list, ":", -1);
+        for (char **p = parts; *p; p++) {
+            g_ptr_array_add(names, g_strdup(*p));
+        }
+    }
+    if (names->len == 0) {
+        g_ptr_array_add(names, g_strdup("tcg"));
+    }
+    GError *last = NULL;
+    for (guint i = 0; i < names->len; i++) {
+        const char *name = g_ptr_array_index(names, i);
+        g_clear_error(&last);
+        if (!plugin_require(PK_ACCEL, name, &last)) {
+            continue;
+        }
+        g_autofree char *type = plugin_type_name(PK_ACCEL, name);
+        TsAccelClass *ac = (TsAccelClass *)ts_class_by_name(type);
+        if (ac && (!ac->init_machine || ac->init_machine(machine, &last))) {
+            return true;
+        }
+    }
+    g_propagate_prefixed_error(errp, last, "-accel: ");
+    return false;
+}
+
+static TsMachine *build_machine(Cli *cli, GError **errp)
+{
+    g_autoptr(TsOpts) mopts = NULL;
+    if (cli->machine_opts) {
+        mopts = opts_parse(cli->machine_opts, "type", errp);
+        if (!mopts) {
+            g_prefix_error(errp, "-machine %s: ", cli->machine_opts);
+            return NULL;
+        }
+    }
+    g_autofree char *name = machine_name(cli, mopts, errp);
+    if (!name) {
+        return NULL;
+    }
+    if (!plugin_require(PK_MACHINE, name, errp)) {
+        g_prefix_error(errp, "-machine %s: ", name);
+        return NULL;
+    }
+    g_autofree char *type = plugin_type_name(PK_MACHINE, name);
+    TsMachineClass *mc = (TsMachineClass *)ts_class_by_name(type);
+    if (mc && mc->target && cli->target &&
+        !g_str_equal(mc->target, cli->target)) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "-machine %s: machine '%s' emulates target %s, not %s",
+                    name, name, mc->target, cli->target);
+        return NULL;
+    }
+
+    TsMachineConfig *cfg = machine_config_mutable();
+    cfg->ram_size = mc && mc->default_ram_size ? mc->default_ram_size
+                                               : DEFAULT_RAM_SIZE;
+    cfg->cpus = 1;
+    cfg->max_cpus = 1;
+    cfg->cpu_type = cli->cpu;
+    cfg->kernel = cli->kernel;
+    cfg->initrd = cli->initrd;
+    cfg->append = cli->append;
+    cfg->firmware = cli->firmware;
+    cfg->dtb = cli->dtb;
+    if (!cli_apply_memory_and_smp(cli, mc, cfg, errp)) {
+        return NULL;
+    }
+
+    TsMachine *machine = machine_create(type, errp);
+    if (!machine) {
+        return NULL;
+    }
+    if (mopts) {
+        PropCtx ctx = { .obj = TS_OBJECT(machine), .errp = errp, .ok = true };
+        opts_foreach(mopts, set_machine_prop, &ctx);
+        if (!ctx.ok) {
+            g_prefix_error(errp, "-machine %s: ", cli->machine_opts);
+            return NULL;
+        }
+    }
+    if (!(mc && mc->no_cpus) && !start_accel(cli, machine, mopts, errp)) {
+        return NULL;
+    }
+    if (!machine_init(machine, errp)) {
+        return NULL;
+    }
+    return machine;
+}
+
+/* ---- run ------------------------------------------------------------ */
+
+static bool open_monitors(Cli *cli, GError **errp)
+{
+    for (guint i = 0; i < cli->qmp->len; i++) {
+        const char *arg = g_ptr_array_index(cli->qmp, i);
+        if (!g_str_equal(arg, "stdio")) {
+            g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
+                        "-qmp %s: chardev '%s' is not supported yet", arg,
+                        arg);
+            return false;
+        }
+        qmp_session_new_fd(0, 1);
+    }
+    return true;
+}
+
+int cli_run(Cli *cli, GError **errp)
+{
+    for (guint i = 0; i < cli->devices->len; i++) {
+        if (!check_device_driver(g_ptr_array_index(cli->devices, i), errp)) {
+            return 1;
+        }
+    }
+    ts_loop_init();
+    if (!build_machine(cli, errp)) {
+        return 1;
+    }
+    for (guint i = 0; i < cli->devices->len; i++) {
+        const char *arg = g_ptr_array_index(cli->devices, i);
+        if (!create_device(arg, errp)) {
+            g_prefix_error(errp, "-device %s: ", arg);
+            return 1;
+        }
+    }
+    if (!open_monitors(cli, errp)) {
+        return 1;
+    }
+    if (!cli->start_stopped) {
+        ts_vm_start();
+    }
+    return ts_loop_run();
+}
+
+/* ---- entry point ---------------------------------------------------- */
+
+TS_EXPORT int tessera_main(int argc, char **argv);
+
+TS_EXPORT int tessera_main(int argc, char **argv)
+{
+    Cli cli = { 0 };
+    g_autoptr(GError) err = NULL;
+    int status = 0;
+
+    plugin_loader_init();
+    machine_none_register();
+    if (!cli_parse(&cli, argc, argv, &err)) {
+        status = 1;
+    } else if (cli.show_help) {
+        cli_print_usage(&cli);
+    } else if (cli.show_version) {
+        printf("Tessera emulator version %s\n", TS_VERSION);
+    } else if (cli.help_requests->len) {
+        status = cli_answer_help(&cli, &err) ? 0 : 1;
+    } else {
+        status = cli_run(&cli, &err);
+    }
+    if (err) {
+        fprintf(stderr, "%s: %s\n", cli.progname ? cli.progname : argv[0],
+                err->message);
+        status = status ? status : 1;
+    }
+    cli_free(&cli);
+    return status;
+}

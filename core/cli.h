@@ -1,0 +1,43 @@
+/*
+ * core/cli.h - the parsed command line, shared by the parser (cli.c) and
+ * the code that builds and runs the VM from it (cli-run.c).
+ */
+#ifndef TESSERA_CORE_CLI_H
+#define TESSERA_CORE_CLI_H
+
+#include <glib.h>
+#include <stdbool.h>
+
+typedef struct Cli {
+    const char *progname;       /* for error messages, like QEMU's */
+    char *target;               /* from argv[0] or -target; may be NULL */
+    char *machine_opts;         /* last -machine/-M argument */
+    char *cpu;                  /* -cpu */
+    char *memory_opts;          /* -m */
+    char *smp_opts;             /* -smp */
+    GPtrArray *devices;         /* -device arguments */
+    GPtrArray *accels;          /* -accel arguments */
+    GPtrArray *qmp;             /* -qmp arguments */
+    GPtrArray *help_requests;   /* "option\0argument" pairs to answer */
+    char *kernel, *initrd, *append, *firmware, *dtb;
+    bool start_stopped;         /* -S */
+    bool nographic;
+    bool show_version;
+    bool show_help;
+} Cli;
+
+/* Parse argv into cli.  false + errp (message already prefixed with the
+ * option, "-device nosuch: ...") on a malformed command line. */
+bool cli_parse(Cli *cli, int argc, char **argv, GError **errp);
+void cli_free(Cli *cli);
+
+/* Print the usage text of -h. */
+void cli_print_usage(const Cli *cli);
+
+/* Answer the help requests; returns true if there were any. */
+bool cli_answer_help(Cli *cli, GError **errp);
+
+/* Build the VM and run the main loop; returns the process exit status. */
+int cli_run(Cli *cli, GError **errp);
+
+#endif

@@ -1,0 +1,17 @@
+/*
+ * core/help.h - help listings answered from sidecars and core types.
+ */
+#ifndef TESSERA_CORE_HELP_H
+#define TESSERA_CORE_HELP_H
+
+#include "plugins.h"
+#include <stdio.h>
+
+/* Print the list of one kind, in QEMU's layout where QEMU has one.
+ * Machines are filtered by target (NULL: all). */
+void help_print(FILE *out, PluginKind kind, const char *target);
+
+/* The user name of the target's default machine, or NULL. */
+const char *help_default_machine(const char *target);
+
+#endif
