@@ -574,6 +574,17 @@ void qmp_session_free(QmpSession *s)
     session_destroy(s);
 }
 
+void qmp_cleanup(void)
+{
+    g_return_if_fail(current_dispatch == NULL);
+    while (sessions && sessions->len) {
+        session_destroy(g_ptr_array_index(sessions, sessions->len - 1));
+    }
+    g_clear_pointer(&sessions, g_ptr_array_unref);
+    g_clear_pointer(&commands, g_hash_table_unref);
+    qmp_set_vm_hooks(NULL);
+}
+
 /* ------------------------------------------------------------------ */
 /* fd transport                                                       */
 

@@ -90,6 +90,12 @@ void qmp_session_free(QmpSession *s);
  */
 QmpSession *qmp_session_new_fd(int in_fd, int out_fd);
 
+/*
+ * End every session and forget the command table and hooks (end of
+ * main(), tests).  Must not be called from inside a command.
+ */
+void qmp_cleanup(void);
+
 /* ------------------------------------------------------------------ */
 /* Commands                                                           */
 
