@@ -5,6 +5,8 @@
 #include "qmp.h"
 #include "json-stream.h"
 
+#include <tessera/loop.h>
+
 #include <errno.h>
 #include <glib-unix.h>
 #include <poll.h>
@@ -135,6 +137,27 @@ void qmp_set_vm_hooks(const QmpVmHooks *hooks)
         vm_hooks.state_notifier_add(qmp_vm_state_changed, NULL);
         notifier_registered_with = vm_hooks.state_notifier_add;
     }
+}
+
+static bool core_cont(GError **errp)
+{
+    ts_vm_start();
+    return true;
+}
+
+static void core_quit(void)
+{
+    ts_loop_quit(0);
+}
+
+void qmp_core_vm_hooks(QmpVmHooks *hooks)
+{
+    memset(hooks, 0, sizeof(*hooks));
+    hooks->is_running = ts_vm_running;
+    hooks->stop = ts_vm_stop;
+    hooks->cont = core_cont;
+    hooks->quit = core_quit;
+    hooks->state_notifier_add = ts_vm_state_notifier_add;
 }
 
 const QmpVmHooks *qmp_vm_hooks(void)

@@ -15,7 +15,9 @@
  * echoed.  Events reach every session past negotiation.  A bad request
  * gets an error reply and the session goes on.
  *
- * Everything here runs in the main loop thread (under the big lock).
+ * Everything here is called with the big lock held (see <tessera/loop.h>):
+ * from the main loop, or from a thread that took the lock (a vCPU thread
+ * that stops the VM ends up emitting STOP).
  */
 #ifndef TESSERA_CORE_QMP_H
 #define TESSERA_CORE_QMP_H
@@ -188,6 +190,18 @@ typedef struct QmpVmHooks {
 
 /* Copy the hooks (NULL: clear them all). */
 void qmp_set_vm_hooks(const QmpVmHooks *hooks);
+
+/*
+ * Fill hooks with the core's own calls from <tessera/loop.h>: is_running,
+ * stop, cont (ts_vm_start), quit (ts_loop_quit(0)) and the state notifier.
+ * The rest stays NULL for the caller to add (reset, powerdown, name):
+ *
+ *     QmpVmHooks hooks;
+ *     qmp_core_vm_hooks(&hooks);
+ *     hooks.vm_name = cli_vm_name;
+ *     qmp_set_vm_hooks(&hooks);
+ */
+void qmp_core_vm_hooks(QmpVmHooks *hooks);
 
 /* The VM started or stopped: emits RESUME or STOP. */
 void qmp_vm_state_changed(bool running, void *opaque);
