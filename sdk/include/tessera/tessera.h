@@ -8,4 +8,5 @@
 #include <tessera/machine.h>
 #include <tessera/memory.h>
 #include <tessera/loop.h>
+#include <tessera/chardev.h>
 #endif
