@@ -29,7 +29,8 @@ TsChardev *chardev_new_from_opts(const char *opts_text, GError **errp);
  * "telnet:HOST:PORT[,..]", "unix:PATH[,..]", "udp:[RHOST]:RPORT[@[LHOST]:LPORT]",
  * "/dev/...", "ringbuf", "msmouse" is refused) into -chardev option text with
  * the given id.  *mux_out is set when the spec starts with "mon:" (the
- * caller attaches both a monitor and the device).  Returns a new string or
+ * caller attaches both a monitor and the device); "mon:stdio" also turns
+ * signal=off so that Ctrl-c reaches the guest, as in QEMU.  Returns a new string or
  * NULL + errp.  "none" and "chardev:ID" are the caller's business (no new
  * backend): they are refused here.
  */
@@ -164,6 +165,7 @@ struct TsChardev {
 
     /* Input read from the host but not yet taken by the frontend. */
     GByteArray *pending_in;
+    bool delivering;        /* inside the frontend's receive */
     int in_fd;
     TsFdWatch *in_watch;
 

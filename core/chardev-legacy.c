@@ -144,6 +144,11 @@ char *chardev_legacy_to_opts(const char *id, const char *spec,
         return NULL;
     }
     g_string_append_printf(out, ",id=%s", id);
+    if (mux && g_str_equal(spec, "stdio")) {
+        /* With the monitor on the same terminal, Ctrl-c belongs to the
+         * guest: quitting is Ctrl-a x. */
+        g_string_append(out, ",signal=off");
+    }
     if (mux) {
         g_string_append(out, ",mux=on");
     }

@@ -98,7 +98,7 @@ static size_t mux_can_receive(void *opaque)
 {
     TsChardev *mux = opaque;
     size_t pending = mux->pending_in->len;
-    if (pending >= MUX_PENDING_MAX) {
+    if (pending >= MUX_PENDING_MAX || mux->fe_count == 0) {
         return 0;
     }
     if (pending) {

@@ -470,12 +470,10 @@ size_t chardev_input_space(TsChardev *chr)
  * turns that into another turn of this loop instead of a nested call. */
 static void flush_pending(TsChardev *chr)
 {
-    static __thread TsChardev *delivering;
-    if (delivering == chr) {
+    if (chr->delivering) {
         return;
     }
-    TsChardev *outer = delivering;
-    delivering = chr;
+    chr->delivering = true;
     while (chr->pending_in->len) {
         size_t can = chardev_frontend_space(chr);
         if (!can) {
@@ -488,7 +486,7 @@ static void flush_pending(TsChardev *chr)
         ChardevFrontend *f = focused(chr);
         f->h->receive(f->opaque, chunk, n);
     }
-    delivering = outer;
+    chr->delivering = false;
 }
 
 void chardev_deliver_input(TsChardev *chr, const uint8_t *buf, size_t len)

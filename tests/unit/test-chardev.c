@@ -883,11 +883,25 @@ static void test_mux(void)
     fe_free(monitor);
 }
 
+/* Input that arrives before any frontend attached waits for one. */
+static void test_mux_early_input(void)
+{
+    TsChardev *mux = must_create("ringbuf,id=early,mux=on");
+    TsChardev *base = ts_chardev_find("early-base");
+    feed(base, "typed-ahead");
+    TestFe *fe = fe_new();
+    g_assert_true(ts_chardev_attach(mux, &fe_handlers, fe, NULL));
+    g_assert_true(fe_got(fe, "typed-ahead"));
+    ts_chardev_detach(mux, fe);
+    chardev_free(mux);
+    fe_free(fe);
+}
+
 static void test_legacy(void)
 {
     struct { const char *spec, *opts; bool mux; } ok[] = {
         { "stdio", "stdio,id=s0", false },
-        { "mon:stdio", "stdio,id=s0,mux=on", true },
+        { "mon:stdio", "stdio,id=s0,signal=off,mux=on", true },
         { "null", "null,id=s0", false },
         { "pty", "pty,id=s0", false },
         { "file:/tmp/a,b", "file,path=/tmp/a,,b,id=s0", false },
@@ -993,6 +1007,7 @@ int main(int argc, char **argv)
     g_test_add_func("/chardev/flow-control", test_flow_control);
     g_test_add_func("/chardev/write-buffering", test_write_buffering);
     g_test_add_func("/chardev/mux", test_mux);
+    g_test_add_func("/chardev/mux-early-input", test_mux_early_input);
     g_test_add_func("/chardev/legacy", test_legacy);
     g_test_add_func("/chardev/term-raw", test_term_raw);
     g_test_add_func("/chardev/free-all", test_free_all);
