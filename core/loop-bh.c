@@ -125,12 +125,14 @@ static gboolean bh_dispatch(GSource *source, GSourceFunc unused_cb,
         }
         TsBH *bh = link->data;
         bh->scheduled = false;
+        void (*cb)(void *) = bh->cb;
+        void *opaque = bh->opaque;
         bool oneshot = bh->oneshot;
         g_mutex_unlock(&bh_lock);
 
         /* A bottom half may free itself in cb, so bh is not touched
          * after it unless it is a one-shot, which nobody else can see. */
-        bh->cb(bh->opaque);
+        cb(opaque);
         if (oneshot) {
             ts_bh_free(bh);
         }

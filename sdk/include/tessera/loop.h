@@ -32,9 +32,10 @@
  * Thread safety of the calls below: ts_loop_quit, ts_loop_call,
  * ts_bh_schedule, ts_clock_get_ns and ts_vm_running may be called from any
  * thread, with or without the lock.  Timers may be armed and cancelled from
- * any thread (vCPU threads do it with the lock held).  Everything else
- * (creating and freeing objects, fd watches, starting and stopping the VM)
- * is done with the big lock held.
+ * any thread (vCPU threads do it with the lock held).  ts_vm_start and
+ * ts_vm_stop take the lock themselves when the caller does not hold it.
+ * Everything else (freeing bottom halves and timers, fd watches, the state
+ * notifier list) is done with the big lock held.
  */
 #ifndef TESSERA_LOOP_H
 #define TESSERA_LOOP_H
