@@ -6,6 +6,7 @@
 #include "json-stream.h"
 #include "qmp.h"
 
+#include <tessera/loop.h>
 #include <tessera/object.h>
 
 #include <fcntl.h>
@@ -259,9 +260,10 @@ static void install_stub_hooks(bool running)
         .vm_name = stub_name,
         .state_notifier_add = stub_notifier_add,
     };
+    unsigned adds = vm_notifier_adds;
     qmp_set_vm_hooks(&hooks);
     g_assert_true(vm_notifier == qmp_vm_state_changed);
-    g_assert_cmpuint(vm_notifier_adds, ==, 1);
+    g_assert_cmpuint(vm_notifier_adds - adds, <=, 1);
 }
 
 /* ------------------------------------------------------------------ */
@@ -824,7 +826,11 @@ static void expect_event(Peer *p, const char *name)
 
 static void test_stop_cont_status(void)
 {
+    install_stub_hooks(false);
+    unsigned adds = vm_notifier_adds;
     install_stub_hooks(false);          /* as with -S */
+    /* Setting the same hooks again does not add the notifier twice. */
+    g_assert_cmpuint(vm_notifier_adds, ==, adds);
     Peer *p = peer_negotiated();
     g_autofree char *s1 = status_of(p);
     g_assert_cmpstr(s1, ==, "false:prelaunch");
@@ -912,6 +918,52 @@ static void test_without_hooks(void)
     peer_expect_nothing(p);
     expect_alive(p);
     peer_free(p);
+}
+
+static void test_core_hooks(void)
+{
+    QmpVmHooks hooks;
+    memset(&hooks, 0xa5, sizeof(hooks));
+    qmp_core_vm_hooks(&hooks);
+    g_assert_true(hooks.is_running == ts_vm_running);
+    g_assert_true(hooks.stop == ts_vm_stop);
+    g_assert_true(hooks.state_notifier_add == ts_vm_state_notifier_add);
+    g_assert_nonnull(hooks.cont);
+    g_assert_nonnull(hooks.quit);
+    /* What the core cannot provide yet is left for the caller. */
+    g_assert_null(hooks.run_state);
+    g_assert_null(hooks.system_reset);
+    g_assert_null(hooks.system_powerdown);
+    g_assert_null(hooks.vm_name);
+}
+
+/* With the real main loop: the run state, events and quit end to end. */
+static void test_real_loop(void)
+{
+    ts_loop_init();
+    QmpVmHooks hooks;
+    qmp_core_vm_hooks(&hooks);
+    qmp_set_vm_hooks(&hooks);
+    Peer *p = peer_negotiated();
+    g_autofree char *s1 = status_of(p);
+    g_assert_cmpstr(s1, ==, "false:prelaunch");
+    peer_send(p, "{\"execute\": \"cont\"}");
+    expect_event(p, "RESUME");
+    expect_empty_return(p);
+    g_assert_true(ts_vm_running());
+    peer_send(p, "{\"execute\": \"stop\"}");
+    expect_event(p, "STOP");
+    expect_empty_return(p);
+    g_autofree char *s2 = status_of(p);
+    g_assert_cmpstr(s2, ==, "false:paused");
+    peer_send(p, "{\"execute\": \"quit\", \"id\": 1}");
+    g_autofree char *r = peer_next_text(p);
+    g_assert_cmpstr(r, ==, "{\"return\": {}, \"id\": 1}");
+    expect_event(p, "SHUTDOWN");
+    g_assert_true(ts_loop_quitting());
+    g_assert_cmpint(ts_loop_run(), ==, 0);
+    peer_free(p);
+    qmp_set_vm_hooks(NULL);
 }
 
 static void test_queries(void)
@@ -1093,6 +1145,224 @@ static void test_fd_session_peer_gone(void)
 }
 
 /* ------------------------------------------------------------------ */
+/* QOM commands, on a small type registered here                      */
+
+typedef struct QomTestDev {
+    TsObject parent;
+    bool on;
+    int64_t level;
+    uint64_t size;
+    char *label;
+    int mode;
+} QomTestDev;
+
+static const char *const qom_test_modes[] = { "fast", "slow", NULL };
+
+static const TsProperty qom_test_props[] = {
+    TS_PROP_BOOL("on", QomTestDev, on, false, "switched on"),
+    TS_PROP_INT("level", QomTestDev, level, 3, -10, 10, "a level"),
+    TS_PROP_SIZE("size", QomTestDev, size, 1024 * 1024, "a size"),
+    TS_PROP_STRING("label", QomTestDev, label, "hi", "a label"),
+    TS_PROP_ENUM("mode", QomTestDev, mode, "slow", qom_test_modes, "a mode"),
+    TS_PROP_END
+};
+
+static void qom_test_class_init(TsObjectClass *klass, const void *data)
+{
+    ts_class_add_properties(klass, qom_test_props);
+}
+
+static const TsTypeInfo qom_test_base = {
+    .name = "test-qmp-base",
+    .description = "abstract base for the QMP tests",
+    .abstract = true,
+    .instance_size = sizeof(QomTestDev),
+};
+
+static const TsTypeInfo qom_test_dev = {
+    .name = "test-qmp-dev",
+    .parent = "test-qmp-base",
+    .description = "a type for the QMP tests",
+    .class_init = qom_test_class_init,
+};
+
+static JsonNode *qom_call(Peer *p, const char *request, JsonObject **msg)
+{
+    peer_send(p, request);
+    return expect_return(p, msg);
+}
+
+static JsonObject *find_named(JsonArray *list, const char *name)
+{
+    for (guint i = 0; i < json_array_get_length(list); i++) {
+        JsonObject *o = json_array_get_object_element(list, i);
+        if (g_str_equal(json_object_get_string_member(o, "name"), name)) {
+            return o;
+        }
+    }
+    return NULL;
+}
+
+static void expect_qom_get(Peer *p, const char *path, const char *prop,
+                           const char *value_text)
+{
+    g_autofree char *req = g_strdup_printf(
+        "{\"execute\": \"qom-get\", \"arguments\": {\"path\": \"%s\", "
+        "\"property\": \"%s\"}}", path, prop);
+    peer_send(p, req);
+    g_autofree char *reply = peer_next_text(p);
+    g_autofree char *want = g_strdup_printf("{\"return\": %s}", value_text);
+    g_assert_cmpstr(reply, ==, want);
+}
+
+static void test_qom(void)
+{
+    static bool registered;
+    if (!registered) {
+        g_autoptr(GError) err = NULL;
+        g_assert_true(ts_type_register(&qom_test_base, &err));
+        g_assert_true(ts_type_register(&qom_test_dev, &err));
+        g_assert_no_error(err);
+        registered = true;
+    }
+    g_autoptr(GError) err = NULL;
+    TsObject *obj = ts_object_new("test-qmp-dev", &err);
+    g_assert_no_error(err);
+    g_assert_true(ts_object_add_child(ts_object_root(), "qmp-test", obj,
+                                      &err));
+    g_assert_no_error(err);
+    ts_object_unref(obj);
+
+    Peer *p = peer_negotiated();
+    JsonObject *msg;
+
+    /* qom-list: the type, children and properties with QEMU's names. */
+    JsonNode *ret = qom_call(p, "{\"execute\": \"qom-list\", \"arguments\": "
+                                "{\"path\": \"/qmp-test\"}}", &msg);
+    JsonArray *list = json_node_get_array(ret);
+    static const char *const kinds[][2] = {
+        { "type", "string" }, { "on", "bool" }, { "level", "int64" },
+        { "size", "size" }, { "label", "str" }, { "mode", "str" },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++) {
+        JsonObject *info = find_named(list, kinds[i][0]);
+        g_assert_nonnull(info);
+        g_assert_cmpstr(json_object_get_string_member(info, "type"), ==,
+                        kinds[i][1]);
+    }
+    g_assert_cmpstr(json_object_get_string_member(find_named(list, "level"),
+                                                  "description"), ==,
+                    "a level");
+    json_object_unref(msg);
+
+    ret = qom_call(p, "{\"execute\": \"qom-list\", \"arguments\": "
+                      "{\"path\": \"/\"}}", &msg);
+    JsonObject *child = find_named(json_node_get_array(ret), "qmp-test");
+    g_assert_nonnull(child);
+    g_assert_cmpstr(json_object_get_string_member(child, "type"), ==,
+                    "child<test-qmp-dev>");
+    json_object_unref(msg);
+
+    /* qom-get: values typed by the property's kind. */
+    expect_qom_get(p, "/qmp-test", "on", "false");
+    expect_qom_get(p, "/qmp-test", "level", "3");
+    expect_qom_get(p, "/qmp-test", "size", "1048576");
+    expect_qom_get(p, "/qmp-test", "label", "\"hi\"");
+    expect_qom_get(p, "/qmp-test", "mode", "\"slow\"");
+    expect_qom_get(p, "/qmp-test", "type", "\"test-qmp-dev\"");
+    expect_qom_get(p, "/", "qmp-test", "\"/qmp-test\"");
+
+    /* qom-set, then read back. */
+    static const char *const sets[][2] = {
+        { "on", "true" }, { "level", "-7" }, { "size", "4096" },
+        { "label", "\"a,b\"" }, { "mode", "\"fast\"" },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(sets); i++) {
+        g_autofree char *req = g_strdup_printf(
+            "{\"execute\": \"qom-set\", \"arguments\": {\"path\": "
+            "\"/qmp-test\", \"property\": \"%s\", \"value\": %s}}",
+            sets[i][0], sets[i][1]);
+        peer_send(p, req);
+        expect_empty_return(p);
+        expect_qom_get(p, "/qmp-test", sets[i][0], sets[i][1]);
+    }
+
+    /* Errors, each followed by a live session. */
+    static const struct {
+        const char *args;
+        const char *cls, *desc;
+    } bad[] = {
+        { "\"path\": \"/nope\", \"property\": \"on\", \"value\": true",
+          "DeviceNotFound", "Device '/nope' not found" },
+        { "\"path\": \"/qmp-test\", \"property\": \"nosuch\", \"value\": 1",
+          "GenericError", "Property 'test-qmp-dev.nosuch' not found" },
+        { "\"path\": \"/qmp-test\", \"property\": \"level\", \"value\": \"5\"",
+          "GenericError",
+          "Invalid parameter type for 'value', expected: integer" },
+        { "\"path\": \"/qmp-test\", \"property\": \"on\", \"value\": 1",
+          "GenericError",
+          "Invalid parameter type for 'value', expected: boolean" },
+        { "\"path\": \"/qmp-test\", \"property\": \"label\", \"value\": 1",
+          "GenericError",
+          "Invalid parameter type for 'value', expected: string" },
+        { "\"path\": \"/qmp-test\", \"property\": \"level\", \"value\": 11",
+          "GenericError", "*" },
+        { "\"path\": \"/qmp-test\", \"property\": \"mode\", "
+          "\"value\": \"medium\"", "GenericError", "*" },
+        { "\"path\": \"/qmp-test\", \"property\": \"on\"",
+          "GenericError", "Parameter 'value' is missing" },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autofree char *req = g_strdup_printf(
+            "{\"execute\": \"qom-set\", \"arguments\": {%s}}", bad[i].args);
+        peer_send(p, req);
+        expect_error_only(p, bad[i].cls, bad[i].desc);
+        expect_alive(p);
+    }
+    /* Refused values left the old ones. */
+    expect_qom_get(p, "/qmp-test", "level", "-7");
+    expect_qom_get(p, "/qmp-test", "mode", "\"fast\"");
+    peer_send(p, "{\"execute\": \"qom-get\", \"arguments\": {\"path\": "
+                 "\"/nope\", \"property\": \"on\"}}");
+    expect_error_only(p, "DeviceNotFound", "Device '/nope' not found");
+    peer_send(p, "{\"execute\": \"qom-list\", \"arguments\": {\"path\": 1}}");
+    expect_error_only(p, "GenericError",
+                      "Invalid parameter type for 'path', expected: string");
+
+    /* qom-list-types: abstract types only on request, flagged. */
+    ret = qom_call(p, "{\"execute\": \"qom-list-types\", \"arguments\": "
+                      "{\"implements\": \"test-qmp-base\"}}", &msg);
+    list = json_node_get_array(ret);
+    g_assert_cmpuint(json_array_get_length(list), ==, 1);
+    JsonObject *dev = find_named(list, "test-qmp-dev");
+    g_assert_nonnull(dev);
+    g_assert_cmpstr(json_object_get_string_member(dev, "parent"), ==,
+                    "test-qmp-base");
+    g_assert_false(json_object_has_member(dev, "abstract"));
+    json_object_unref(msg);
+    ret = qom_call(p, "{\"execute\": \"qom-list-types\", \"arguments\": "
+                      "{\"implements\": \"test-qmp-base\", "
+                      "\"abstract\": true}}", &msg);
+    list = json_node_get_array(ret);
+    g_assert_cmpuint(json_array_get_length(list), ==, 2);
+    JsonObject *base = find_named(list, "test-qmp-base");
+    g_assert_nonnull(base);
+    g_assert_true(json_object_get_boolean_member(base, "abstract"));
+    json_object_unref(msg);
+    ret = qom_call(p, "{\"execute\": \"qom-list-types\", \"arguments\": "
+                      "{\"implements\": \"no-such-type\"}}", &msg);
+    g_assert_cmpuint(json_array_get_length(json_node_get_array(ret)), ==, 0);
+    json_object_unref(msg);
+    ret = qom_call(p, "{\"execute\": \"qom-list-types\"}", &msg);
+    g_assert_nonnull(find_named(json_node_get_array(ret), "test-qmp-dev"));
+    json_object_unref(msg);
+
+    peer_free(p);
+    ts_object_remove_child(ts_object_root(), ts_object_resolve_path(
+                                                 "/qmp-test"));
+}
+
+/* ------------------------------------------------------------------ */
 /* Serialization                                                      */
 
 static void test_serializer(void)
@@ -1149,6 +1419,8 @@ int main(int argc, char **argv)
     g_test_add_func("/qmp/vm/quit-reply-first", test_quit_reply_first);
     g_test_add_func("/qmp/vm/without-hooks", test_without_hooks);
     g_test_add_func("/qmp/queries", test_queries);
+    g_test_add_func("/qmp/vm/core-hooks", test_core_hooks);
+    g_test_add_func("/qmp/vm/real-loop", test_real_loop);
     g_test_add_func("/qmp/session/free-inside-command",
                     test_free_inside_command);
     g_test_add_func("/qmp/session/after-reply-outside-command",
@@ -1156,5 +1428,22 @@ int main(int argc, char **argv)
     g_test_add_func("/qmp/fd/session", test_fd_session);
     g_test_add_func("/qmp/fd/peer-gone", test_fd_session_peer_gone);
     g_test_add_func("/qmp/serializer", test_serializer);
-    return g_test_run();
+    g_test_add_func("/qmp/qom", test_qom);
+    int status = g_test_run();
+
+    /* Whatever is still open is ended and freed (LeakSanitizer checks). */
+    static GString *sink;
+    sink = g_string_new(NULL);
+    Peer last = { .out = sink };
+    qmp_session_new(peer_write, &last);
+    int fds[2];
+    g_assert_cmpint(pipe(fds), ==, 0);
+    g_assert_nonnull(qmp_session_new_fd(fds[0], fds[1]));
+    qmp_cleanup();
+    qmp_emit_event("STOP", NULL);
+    g_assert_cmpuint(last.writes, ==, 1);
+    close(fds[0]);
+    close(fds[1]);
+    g_string_free(sink, TRUE);
+    return status;
 }
