@@ -171,6 +171,7 @@ struct TsChardev {
 
     /* Output the host could not take yet. */
     int out_fd;
+    bool out_nonblock;      /* write without polling first */
     TsFdWatch *out_watch;
     GByteArray *out_buf;
     uint64_t dropped;

@@ -579,16 +579,17 @@ TS_EXPORT void ts_chardev_accept_input(TsChardev *chr)
 
 /* ---- Output */
 
-/* Write what the fd takes without blocking: poll first, because fds we
- * inherit (stdout) are blocking and must stay so for the rest of the
- * process, then write in chunks small enough that a pipe or tty with
+/* Write what the fd takes without blocking.  A blocking fd (stdout, which
+ * we inherit and must leave blocking for the rest of the process) is
+ * polled first and written in chunks small enough that a pipe or tty with
  * room accepts them whole.  Returns bytes written, -1 on a hard error. */
 static ssize_t write_some(TsChardev *chr, const uint8_t *buf, size_t len)
 {
     size_t done = 0;
     while (done < len) {
-        struct pollfd p = { .fd = chr->out_fd, .events = POLLOUT };
-        int r = poll(&p, 1, 0);
+        struct pollfd p = { .fd = chr->out_fd, .events = POLLOUT,
+                            .revents = POLLOUT };
+        int r = chr->out_nonblock ? 1 : poll(&p, 1, 0);
         if (r < 0 && errno == EINTR) {
             continue;
         }
@@ -679,6 +680,8 @@ void chardev_io_start(TsChardev *chr, int in_fd, int out_fd)
     chardev_io_stop(chr);
     chr->in_fd = in_fd;
     chr->out_fd = out_fd;
+    int fl = out_fd >= 0 ? fcntl(out_fd, F_GETFL) : -1;
+    chr->out_nonblock = fl >= 0 && (fl & O_NONBLOCK);
     /* Reading starts when a frontend wants input (no frontend: the bytes
      * wait in the host's buffers, as on an unplugged serial line). */
     if (chardev_frontend_space(chr) > 0) {
