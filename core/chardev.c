@@ -128,7 +128,7 @@ TS_EXPORT TsChardev *ts_chardev_find(const char *id)
 
 TS_EXPORT const char *ts_chardev_id(const TsChardev *chr)
 {
-    return chr->id;
+    return chr ? chr->id : NULL;
 }
 
 const char *chardev_filename(const TsChardev *chr)
@@ -441,12 +441,12 @@ void chardev_set_open(TsChardev *chr, bool open)
 
 TS_EXPORT bool ts_chardev_is_open(const TsChardev *chr)
 {
-    return chr->open;
+    return chr && chr->open;
 }
 
 TS_EXPORT uint64_t ts_chardev_dropped_bytes(const TsChardev *chr)
 {
-    return chr->dropped;
+    return chr ? chr->dropped : 0;
 }
 
 /* ---- Input */

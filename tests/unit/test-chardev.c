@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -942,6 +943,46 @@ static void test_legacy(void)
     chardev_free(chr);
 }
 
+/* stdio on socketpairs standing in for fds 0 and 1 (no terminal, so no
+ * raw mode): data both ways, EOF on stdin is CLOSED, only one stdio. */
+static void test_stdio(void)
+{
+    int in_pair[2], out_pair[2];
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, in_pair), ==, 0);
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, out_pair), ==, 0);
+    fflush(stdout);
+    int saved_in = dup(STDIN_FILENO), saved_out = dup(STDOUT_FILENO);
+    dup2(in_pair[0], STDIN_FILENO);
+    dup2(out_pair[0], STDOUT_FILENO);
+
+    TsChardev *chr = must_create("stdio,id=so,signal=off");
+    g_autofree char *again = create_error("stdio,id=so2");
+    TestFe *fe = fe_new();
+    g_assert_true(ts_chardev_attach(chr, &fe_handlers, fe, NULL));
+    write_all_fd(in_pair[1], "key", 3);
+    bool got_input = wait_rx(fe, "key");
+    ts_chardev_write(chr, "screen", 6);
+    g_autoptr(GByteArray) out = read_for(out_pair[1], 6, 5000);
+    close(in_pair[1]);
+    bool got_eof = wait_count(&fe->closed, 1);
+    ts_chardev_detach(chr, fe);
+    chardev_free(chr);
+
+    dup2(saved_in, STDIN_FILENO);
+    dup2(saved_out, STDOUT_FILENO);
+    close(saved_in);
+    close(saved_out);
+    close(in_pair[0]);
+    close(out_pair[0]);
+    close(out_pair[1]);
+
+    g_assert_nonnull(strstr(again, "more than one"));
+    g_assert_true(got_input);
+    g_assert_cmpmem(out->data, out->len, "screen", 6);
+    g_assert_true(got_eof);
+    fe_free(fe);
+}
+
 static void test_term_raw(void)
 {
     /* The raw mode helper on a pty slave, standing in for a terminal. */
@@ -1009,6 +1050,7 @@ int main(int argc, char **argv)
     g_test_add_func("/chardev/mux", test_mux);
     g_test_add_func("/chardev/mux-early-input", test_mux_early_input);
     g_test_add_func("/chardev/legacy", test_legacy);
+    g_test_add_func("/chardev/stdio", test_stdio);
     g_test_add_func("/chardev/term-raw", test_term_raw);
     g_test_add_func("/chardev/free-all", test_free_all);
 
