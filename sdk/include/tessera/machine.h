@@ -67,6 +67,20 @@ TsMachine *ts_machine_current(void);
 /* The root container of the system address space (see memory.h). */
 TsMemoryRegion *ts_machine_system_memory(void);
 
+/* The chardev behind -serial number `index` (or -nographic's stdio for 0),
+ * or NULL when that serial port is not connected. */
+typedef struct TsChardev TsChardev;
+TsChardev *ts_machine_serial(unsigned index);
+
+/* Load a file into guest memory through the system address space; returns
+ * the number of bytes, or -1 + errp (too big, outside RAM/ROM, unreadable). */
+int64_t ts_load_file(const char *path, uint64_t addr, uint64_t max_size,
+                     GError **errp);
+
+/* The value of -machine dumpdtb=FILE (or NULL): boards that build a device
+ * tree write it there and exit. */
+const char *ts_machine_dumpdtb_path(void);
+
 typedef enum TsShutdownCause {
     TS_SHUTDOWN_GUEST_POWEROFF,   /* guest asked to power off */
     TS_SHUTDOWN_GUEST_RESET,      /* guest asked to reset */

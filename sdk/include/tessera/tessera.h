@@ -8,5 +8,7 @@
 #include <tessera/machine.h>
 #include <tessera/memory.h>
 #include <tessera/loop.h>
+#include <tessera/irq.h>
+#include <tessera/cpu.h>
 #include <tessera/chardev.h>
 #endif
