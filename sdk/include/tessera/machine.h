@@ -77,10 +77,6 @@ TsChardev *ts_machine_serial(unsigned index);
 int64_t ts_load_file(const char *path, uint64_t addr, uint64_t max_size,
                      GError **errp);
 
-/* The value of -machine dumpdtb=FILE (or NULL): boards that build a device
- * tree write it there and exit. */
-const char *ts_machine_dumpdtb_path(void);
-
 typedef enum TsShutdownCause {
     TS_SHUTDOWN_GUEST_POWEROFF,   /* guest asked to power off */
     TS_SHUTDOWN_GUEST_RESET,      /* guest asked to reset */
