@@ -318,9 +318,9 @@ static FlatView *flatten(TsMemoryRegion *root)
     if (root->size) {
         render(ranges, root, 0, 0, region_last(root), 0);
     }
-    /* Rejoin pieces of one region that overlaps split apart and nothing
-     * covers any more (e.g. after a window over RAM was unmapped): fewer
-     * ranges, and ram_ptr works across the old seam. */
+    /* Join pieces that continue each other in one region (adjacent
+     * aliases that together show a RAM contiguously): fewer ranges, and
+     * ram_ptr works across the seam. */
     guint out = 0;
     for (guint i = 0; i < ranges->len; i++) {
         FlatRange *r = &g_array_index(ranges, FlatRange, i);

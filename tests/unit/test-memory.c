@@ -463,6 +463,19 @@ static void test_alias(void)
     ((uint8_t *)ts_memory_region_host_ptr(ram))[0x10] = 0x99;
     g_assert_cmphex(load(as, 0x40010, 1), ==, 0x99);
 
+    /* Two adjacent aliases continuing each other become one range. */
+    TsMemoryRegion *big = new_ram("big", 0x2000);
+    map(root, 0x50000, ts_memory_region_new_alias("lo", big, 0, 0x1000), 0);
+    map(root, 0x51000, ts_memory_region_new_alias("hi", big, 0x1000, 0x1000),
+        0);
+    g_assert_true(ts_address_space_ram_ptr(as, 0x50ff0, 0x20, true) ==
+                  (uint8_t *)ts_memory_region_host_ptr(big) + 0xff0);
+    ts_memory_region_unref(big);
+    char *flat = ts_address_space_flat_dump(as);
+    g_assert_nonnull(strstr(flat,
+        "0000000000050000-0000000000051fff (ram) big @0000000000000000\n"));
+    g_free(flat);
+
     ts_address_space_free(as);
     ts_memory_region_unref(root);
 }
@@ -841,13 +854,16 @@ static void test_system_memory(void)
 typedef struct Race {
     TsAddressSpace *as;
     int stop;                   /* atomic */
-    unsigned long reads, mmio_reads, misses;
-    char *failure;              /* first wrong value seen */
+    gint reads, mmio_reads, misses;     /* atomic */
+    char *failure;              /* first wrong value seen (atomic) */
 } Race;
 
+/* The device state is freed as soon as the device is unmapped (under
+ * the big lock, like an unrealize): a dispatch that raced with the
+ * unmapping must not call into it (ASan would catch it). */
 static uint64_t const_read(void *opaque, uint64_t addr, unsigned size)
 {
-    return 0x77777777;
+    return *(uint32_t *)opaque;
 }
 
 static const TsMemoryOps const_ops = { .read = const_read, .valid_min = 4,
@@ -855,9 +871,10 @@ static const TsMemoryOps const_ops = { .read = const_read, .valid_min = 4,
 
 static void race_fail(Race *race, const char *what, uint64_t value)
 {
-    if (!race->failure) {
-        race->failure = g_strdup_printf("%s: 0x%" G_GINT64_MODIFIER "x",
-                                        what, value);
+    char *text = g_strdup_printf("%s: 0x%" G_GINT64_MODIFIER "x", what,
+                                 value);
+    if (!g_atomic_pointer_compare_and_exchange(&race->failure, NULL, text)) {
+        g_free(text);
     }
 }
 
@@ -869,6 +886,7 @@ static void race_fail(Race *race, const char *what, uint64_t value)
 static gpointer race_reader(gpointer data)
 {
     Race *race = data;
+    unsigned reads = 0, mmio_reads = 0, misses = 0;
     /* Like a JIT: keep a pin, renew it when the map changes, and only
      * dereference host pointers from ram_ptr under it. */
     uint64_t pinned_generation = ts_address_space_generation(race->as);
@@ -888,12 +906,12 @@ static gpointer race_reader(gpointer data)
         TsMemResult r = ts_address_space_load(race->as, 0x1008, 4, &v);
         if (r == TS_MEM_OK) {
             if (v == 0x77777777) {
-                race->mmio_reads++;
+                mmio_reads++;
             } else if (v != 0x22222222 && v != 0x33333333) {
                 race_fail(race, "swapped region", v);
             }
         } else if (r == TS_MEM_UNASSIGNED) {
-            race->misses++;
+            misses++;
         } else {
             race_fail(race, "result", r);
         }
@@ -901,9 +919,12 @@ static gpointer race_reader(gpointer data)
         if (p && *p != 0x22 && *p != 0x33) {
             race_fail(race, "ram_ptr byte", *p);
         }
-        race->reads++;
+        reads++;
     }
     ts_address_space_unpin();
+    g_atomic_int_add(&race->reads, reads);
+    g_atomic_int_add(&race->mmio_reads, mmio_reads);
+    g_atomic_int_add(&race->misses, misses);
     return NULL;
 }
 
@@ -927,8 +948,10 @@ static void test_concurrent_remap(void)
         TsMemoryRegion *y = new_ram("y", 0x1000);
         memset(ts_memory_region_host_ptr(x), 0x22, 0x1000);
         memset(ts_memory_region_host_ptr(y), 0x33, 0x1000);
+        uint32_t *state = g_new(uint32_t, 1);
+        *state = 0x77777777;
         TsMemoryRegion *dev = ts_memory_region_new_mmio("dev", 0x1000,
-                                                        &const_ops, NULL);
+                                                        &const_ops, state);
         /* Topology changes are made under the big lock (memory.h); let
          * readers in between, so that they also reach the MMIO device. */
         ts_bql_lock();
@@ -949,6 +972,7 @@ static void test_concurrent_remap(void)
         g_thread_yield();
         ts_bql_lock();
         ts_memory_region_remove_subregion(root, dev);
+        g_free(state);
         ts_memory_region_remove_subregion(root, x);
         ts_bql_unlock();
         changes += 8;
@@ -957,15 +981,15 @@ static void test_concurrent_remap(void)
     for (unsigned i = 0; i < G_N_ELEMENTS(readers); i++) {
         g_thread_join(readers[i]);
     }
-    g_test_message("%lu map changes, %lu reads (%lu MMIO, %lu unassigned)",
+    g_test_message("%lu map changes, %d reads (%d MMIO, %d unassigned)",
                    changes, race.reads, race.mmio_reads, race.misses);
     if (race.failure) {
         g_test_fail_printf("reader saw %s", race.failure);
         g_free(race.failure);
     }
-    g_assert_cmpuint(race.reads, >, 1000);
+    g_assert_cmpint(race.reads, >, 1000);
     g_assert_cmpuint(changes, >, 100);
-    g_assert_cmpuint(race.mmio_reads, >, 0);
+    g_assert_cmpint(race.mmio_reads, >, 0);
 
     ts_address_space_free(race.as);
     ts_memory_region_unref(root);
