@@ -386,6 +386,7 @@ TS_EXPORT TsMemResult ts_address_space_store(TsAddressSpace *as,
 TS_EXPORT void *ts_address_space_ram_ptr(TsAddressSpace *as, uint64_t addr,
                                          uint64_t len, bool for_write)
 {
+    g_return_val_if_fail(as, NULL);
     if (len == 0) {
         len = 1;
     }
