@@ -49,6 +49,11 @@
  *    "hazard" slot; the thread that replaces a view frees the old one only
  *    once no slot names it (otherwise at a later change).  Readers never
  *    block and never write shared cache lines for RAM accesses.
+ *  - A host pointer from ts_address_space_ram_ptr() outlives the access;
+ *    ts_address_space_pin() is how a thread keeps it valid across map
+ *    changes (see there).
+ *  - Drop the last reference of a region that was mapped only after
+ *    unmapping it; a view that still shows it keeps it alive meanwhile.
  *  - MMIO callbacks always run with the big lock held: the access takes it
  *    when the calling thread does not hold it already.
  *
@@ -63,6 +68,8 @@
  */
 #ifndef TESSERA_MEMORY_H
 #define TESSERA_MEMORY_H
+
+#include <inttypes.h>         /* PRIx64 for the uint64_t addresses below */
 
 #include <tessera/types.h>
 
