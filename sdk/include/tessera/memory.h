@@ -52,8 +52,6 @@
  *  - A host pointer from ts_address_space_ram_ptr() outlives the access;
  *    ts_address_space_pin() is how a thread keeps it valid across map
  *    changes (see there).
- *  - Drop the last reference of a region that was mapped only after
- *    unmapping it; a view that still shows it keeps it alive meanwhile.
  *  - MMIO callbacks always run with the big lock held: the access takes it
  *    when the calling thread does not hold it already.
  *
