@@ -1,1 +1,64 @@
-/* placeholder */
+/*
+ * core/device.c - realize/unrealize/reset of devices.
+ */
+#include <tessera/device.h>
+#include <tessera/machine.h>
+
+TS_EXPORT bool ts_device_realize(TsDevice *dev, GError **errp)
+{
+    if (dev->realized) {
+        return true;
+    }
+    TsDeviceClass *dc = TS_DEVICE_GET_CLASS(dev);
+    if (dc->realize) {
+        GError *err = NULL;
+        if (!dc->realize(dev, &err)) {
+            if (!err) {
+                g_set_error(&err, TS_ERROR, TS_ERROR_FAILED,
+                            "device '%s' failed to realize",
+                            ts_object_type_name(TS_OBJECT(dev)));
+            }
+            g_propagate_error(errp, err);
+            return false;
+        }
+    }
+    dev->realized = true;
+    return true;
+}
+
+TS_EXPORT void ts_device_unrealize(TsDevice *dev)
+{
+    if (!dev->realized) {
+        return;
+    }
+    TsDeviceClass *dc = TS_DEVICE_GET_CLASS(dev);
+    dev->realized = false;
+    if (dc->unrealize) {
+        dc->unrealize(dev);
+    }
+}
+
+TS_EXPORT void ts_device_reset(TsDevice *dev)
+{
+    TsDeviceClass *dc = TS_DEVICE_GET_CLASS(dev);
+    if (dc->reset) {
+        dc->reset(dev);
+    }
+}
+
+static void reset_tree(TsObject *obj, void *opaque)
+{
+    ts_object_foreach_child(obj, reset_tree, NULL);     /* children first */
+    TsDevice *dev = (TsDevice *)ts_object_dynamic_cast(obj, TS_TYPE_DEVICE);
+    if (dev && dev->realized) {
+        ts_device_reset(dev);
+    }
+}
+
+TS_EXPORT void ts_devices_reset_all(void)
+{
+    TsObject *machine = TS_OBJECT(ts_machine_current());
+    if (machine) {
+        reset_tree(machine, NULL);
+    }
+}

@@ -2,7 +2,6 @@
  * core/machine.c - creating the machine and acting on shutdown requests.
  */
 #include "machine-internal.h"
-#include "object-internal.h"
 
 #include <tessera/device.h>
 #include <tessera/loop.h>

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <inttypes.h>
+#include <string.h>
 #include <glib.h>
 
 #ifdef __cplusplus
