@@ -5,9 +5,9 @@ set -e
 cd "$(dirname "$0")/.."
 sh scripts/install-deps.sh
 if [ -d build ]; then
-    meson setup --reconfigure build -Db_sanitize=address,undefined >/dev/null
+    meson setup --reconfigure build -Db_sanitize=address,undefined -Dpkgconfig.relocatable=true >/dev/null
 else
-    meson setup build -Db_sanitize=address,undefined >/dev/null
+    meson setup build -Db_sanitize=address,undefined -Dpkgconfig.relocatable=true >/dev/null
 fi
 meson compile -C build
 meson test -C build --print-errorlogs --suite unit --suite abi --suite functional
