@@ -17,6 +17,7 @@
 #include "qmp.h"
 
 bool cpu_start_all(GError **errp);
+void qmp_register_plugin_commands(void);
 
 #include <tessera/device.h>
 #include <tessera/loop.h>
@@ -402,6 +403,7 @@ static bool open_monitors(Cli *cli, GError **errp)
     QmpVmHooks hooks;
     qmp_core_vm_hooks(&hooks);
     qmp_set_vm_hooks(&hooks);
+    qmp_register_plugin_commands();
     for (guint i = 0; i < cli->qmp->len; i++) {
         const char *arg = g_ptr_array_index(cli->qmp, i);
         if (!g_str_equal(arg, "stdio")) {
