@@ -8,7 +8,9 @@ the median wall time, the median peak RSS and the ratios.
     bench/startup.py [--runs N] [--tessera PATH] [--qemu PATH]
 
 Timing starts just before the process is spawned and stops when the reply
-to `quit` has been read; peak RSS comes from the kernel (wait4 rusage).
+to `quit` has been read.  Peak RSS is read from /proc/PID/status (VmHWM)
+in separate runs, once the monitor has answered: rusage's ru_maxrss would
+include the memory of the forking Python process from before exec.
 """
 import argparse
 import os
@@ -23,26 +25,51 @@ QMP = (b'{"execute":"qmp_capabilities"}\n'
 ARGS = ["-M", "none", "-S", "-display", "none", "-qmp", "stdio"]
 
 
-def one_run(binary):
+def finish(p, binary):
+    p.stdin.close()
+    p.stdout.read()               # whatever follows (events) until exit
+    p.stdout.close()
+    if p.wait() != 0:
+        sys.exit("%s did not quit cleanly (status %d)" % (binary, p.returncode))
+
+
+def wait_replies(p, count):
+    replies = 0
+    for line in p.stdout:
+        if b'"return"' in line:
+            replies += 1
+            if replies == count:
+                return True
+    return False
+
+
+def timed_run(binary):
     start = time.perf_counter()
     p = subprocess.Popen([binary] + ARGS, stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     p.stdin.write(QMP)
     p.stdin.flush()
-    replies = 0
-    for line in p.stdout:
-        if b'"return"' in line:
-            replies += 1
-            if replies == 2:          # the quit reply
-                break
+    ok = wait_replies(p, 2)       # the second reply is quit's
     elapsed = time.perf_counter() - start
-    p.stdin.close()
-    p.stdout.close()
-    _, status, usage = os.wait4(p.pid, 0)
-    if replies != 2 or status != 0:
-        sys.exit("%s did not answer quit cleanly (status %d)" %
-                 (binary, status))
-    return elapsed, usage.ru_maxrss  # seconds, KiB
+    finish(p, binary)
+    if not ok:
+        sys.exit("%s did not answer quit" % binary)
+    return elapsed
+
+
+def peak_rss_kib(binary):
+    p = subprocess.Popen([binary] + ARGS, stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    p.stdin.write(QMP.split(b"\n")[0] + b"\n")
+    p.stdin.flush()
+    wait_replies(p, 1)
+    with open("/proc/%d/status" % p.pid) as f:
+        hwm = [int(line.split()[1]) for line in f
+               if line.startswith("VmHWM:")][0]
+    p.stdin.write(b'{"execute":"quit"}\n')
+    p.stdin.flush()
+    finish(p, binary)
+    return hwm
 
 
 def main():
@@ -59,9 +86,8 @@ def main():
     results = {"tessera": ([], []), "qemu": ([], [])}
     for _ in range(a.runs):
         for name, binary in (("tessera", a.tessera), ("qemu", a.qemu)):
-            t, rss = one_run(binary)
-            results[name][0].append(t)
-            results[name][1].append(rss)
+            results[name][0].append(timed_run(binary))
+            results[name][1].append(peak_rss_kib(binary))
     med = {k: (statistics.median(v[0]) * 1000, statistics.median(v[1]))
            for k, v in results.items()}
     print("start-up to QMP quit reply, -M none, median of %d runs each"

@@ -21,6 +21,7 @@ void qmp_register_plugin_commands(void);
 
 #include <tessera/device.h>
 #include <tessera/loop.h>
+#include <signal.h>
 #include <stdio.h>
 
 #define DEFAULT_RAM_SIZE (128 * 1024 * 1024)
@@ -457,6 +458,8 @@ TS_EXPORT int tessera_main(int argc, char **argv)
     g_autoptr(GError) err = NULL;
     int status = 0;
 
+    /* A monitor peer that goes away must end its session, not the VM. */
+    signal(SIGPIPE, SIG_IGN);
     plugin_loader_init();
     machine_none_register();
     if (!cli_parse(&cli, argc, argv, &err)) {
