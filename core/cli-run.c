@@ -15,6 +15,7 @@
 #include "opts.h"
 #include "plugins.h"
 #include "qmp.h"
+#include "chardev-internal.h"
 
 bool cpu_start_all(GError **errp);
 void qmp_register_plugin_commands(void);
@@ -71,7 +72,10 @@ static bool answer_one(Cli *cli, const char *option, const char *arg,
     } else if (g_str_equal(option, "-blockdev")) {
         help_print(stdout, PK_BLOCKDRIVER, NULL);
     } else if (g_str_equal(option, "-chardev")) {
-        help_print(stdout, PK_CHARDEV, NULL);
+        printf("Available chardev backend types:\n");
+        for (const char *const *n = chardev_backend_names(); *n; n++) {
+            printf("  %s\n", *n);
+        }
     } else if (g_str_equal(option, "-display")) {
         printf("Available display backend types:\nnone\n");
     }
@@ -426,6 +430,9 @@ int cli_run(Cli *cli, GError **errp)
         }
     }
     ts_loop_init();
+    if (!cli_setup_chardevs(cli, errp)) {
+        return 1;
+    }
     if (!build_machine(cli, errp)) {
         return 1;
     }
@@ -478,6 +485,7 @@ TS_EXPORT int tessera_main(int argc, char **argv)
                 err->message);
         status = status ? status : 1;
     }
+    chardev_free_all();         /* puts the terminal back */
     cli_free(&cli);
     return status;
 }

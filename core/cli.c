@@ -123,9 +123,26 @@ static bool opt_chardev(Cli *cli, const char *arg, GError **errp)
         want_help(cli, "-chardev", arg);
         return true;
     }
-    g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
-                "-chardev %s: 'chardev' is not supported yet", arg);
-    return false;
+    g_ptr_array_add(cli->chardevs, g_strdup(arg));
+    return true;
+}
+
+static bool opt_serial(Cli *cli, const char *arg, GError **errp)
+{
+    g_ptr_array_add(cli->serials, g_strdup(arg));
+    return true;
+}
+
+static bool opt_monitor(Cli *cli, const char *arg, GError **errp)
+{
+    g_ptr_array_add(cli->monitors, g_strdup(arg));
+    return true;
+}
+
+static bool opt_mon(Cli *cli, const char *arg, GError **errp)
+{
+    g_ptr_array_add(cli->mons, g_strdup(arg));
+    return true;
 }
 
 static bool opt_memory(Cli *cli, const char *arg, GError **errp)
@@ -242,6 +259,9 @@ static const CliOption options[] = {
     { "audiodev", true, opt_audiodev, "-audiodev driver,id=id  audio backend (-audiodev help)" },
     { "blockdev", true, opt_blockdev, "-blockdev driver=..  block node (-blockdev driver=help)" },
     { "chardev", true, opt_chardev, "-chardev backend,id=id  character device (-chardev help)" },
+    { "serial", true, opt_serial, "-serial dev        redirect the next serial port to host device 'dev'" },
+    { "monitor", true, opt_monitor, "-monitor dev       redirect the human monitor to host device 'dev'" },
+    { "mon", true, opt_mon, "-mon [chardev=]name[,mode=readline|control]  a monitor on a chardev" },
     { "kernel", true, opt_kernel, "-kernel bzImage    use 'bzImage' as kernel image" },
     { "initrd", true, opt_initrd, "-initrd file       use 'file' as initial ram disk" },
     { "append", true, opt_append, "-append cmdline    use 'cmdline' as kernel command line" },
@@ -297,6 +317,10 @@ bool cli_parse(Cli *cli, int argc, char **argv, GError **errp)
     cli->devices = g_ptr_array_new_with_free_func(g_free);
     cli->accels = g_ptr_array_new_with_free_func(g_free);
     cli->qmp = g_ptr_array_new_with_free_func(g_free);
+    cli->chardevs = g_ptr_array_new_with_free_func(g_free);
+    cli->serials = g_ptr_array_new_with_free_func(g_free);
+    cli->monitors = g_ptr_array_new_with_free_func(g_free);
+    cli->mons = g_ptr_array_new_with_free_func(g_free);
     cli->help_requests = g_ptr_array_new_with_free_func(g_free);
 
     for (int i = 1; i < argc; i++) {
@@ -347,5 +371,9 @@ void cli_free(Cli *cli)
     g_clear_pointer(&cli->devices, g_ptr_array_unref);
     g_clear_pointer(&cli->accels, g_ptr_array_unref);
     g_clear_pointer(&cli->qmp, g_ptr_array_unref);
+    g_clear_pointer(&cli->chardevs, g_ptr_array_unref);
+    g_clear_pointer(&cli->serials, g_ptr_array_unref);
+    g_clear_pointer(&cli->monitors, g_ptr_array_unref);
+    g_clear_pointer(&cli->mons, g_ptr_array_unref);
     g_clear_pointer(&cli->help_requests, g_ptr_array_unref);
 }

@@ -18,6 +18,10 @@ typedef struct Cli {
     GPtrArray *devices;         /* -device arguments */
     GPtrArray *accels;          /* -accel arguments */
     GPtrArray *qmp;             /* -qmp arguments */
+    GPtrArray *chardevs;        /* -chardev arguments */
+    GPtrArray *serials;         /* -serial arguments */
+    GPtrArray *monitors;        /* -monitor arguments */
+    GPtrArray *mons;            /* -mon arguments */
     GPtrArray *help_requests;   /* "option\0argument" pairs to answer */
     char *kernel, *initrd, *append, *firmware, *dtb;
     bool start_stopped;         /* -S */
@@ -36,6 +40,10 @@ void cli_print_usage(const Cli *cli);
 
 /* Answer the help requests; returns true if there were any. */
 bool cli_answer_help(Cli *cli, GError **errp);
+
+/* cli-chardev.c: create -chardev backends and the -serial/-nographic
+ * connections, before the machine is built. */
+bool cli_setup_chardevs(Cli *cli, GError **errp);
 
 /* Build the VM and run the main loop; returns the process exit status. */
 int cli_run(Cli *cli, GError **errp);
