@@ -18,6 +18,7 @@
 #include "chardev-internal.h"
 
 bool cpu_start_all(GError **errp);
+void cpu_stop_all(void);
 void qmp_register_plugin_commands(void);
 
 #include <tessera/device.h>
@@ -29,20 +30,31 @@ void qmp_register_plugin_commands(void);
 
 /* ---- help ---------------------------------------------------------- */
 
-static bool device_property_help(const char *driver, GError **errp)
+/* `-device NAME,help`, `-accel NAME,help`: the type's properties. */
+static bool property_help(PluginKind kind, const char *name, GError **errp)
 {
-    if (!plugin_require(PK_DEVICE, driver, errp)) {
+    if (!plugin_require(kind, name, errp)) {
         return false;
     }
-    TsObjectClass *klass = ts_class_by_name(driver);
+    g_autofree char *type = plugin_type_name(kind, name);
+    TsObjectClass *klass = ts_class_by_name(type);
     if (!klass) {
         g_set_error(errp, TS_ERROR, TS_ERROR_NOT_FOUND,
-                    "no plugin provides device '%s'", driver);
+                    "no plugin provides %s '%s'", plugin_kind_name(kind),
+                    name);
         return false;
     }
     g_autofree char *text = object_class_property_help(klass);
-    printf("%s options:\n%s", driver, text);
+    printf("%s options:\n%s", name, text);
     return true;
+}
+
+/* The NAME in "NAME,help" or "key=NAME,help", or NULL for plain help. */
+static char *help_subject(const char *arg, const char *key)
+{
+    g_autoptr(TsOpts) o = opts_parse(arg, key, NULL);
+    const char *name = o ? opts_get(o, key) : NULL;
+    return name ? g_strdup(name) : NULL;
 }
 
 static bool answer_one(Cli *cli, const char *option, const char *arg,
@@ -50,21 +62,18 @@ static bool answer_one(Cli *cli, const char *option, const char *arg,
 {
     if (g_str_equal(option, "-machine")) {
         help_print(stdout, PK_MACHINE, cli->target);
-    } else if (g_str_equal(option, "-device")) {
-        if (g_str_equal(arg, "help") || g_str_equal(arg, "?")) {
-            help_print(stdout, PK_DEVICE, NULL);
-            return true;
-        }
-        g_autofree char *driver = g_strndup(arg, strcspn(arg, ","));
-        if (g_str_has_prefix(driver, "driver=")) {
-            memmove(driver, driver + 7, strlen(driver + 7) + 1);
-        }
-        if (!device_property_help(driver, errp)) {
-            g_prefix_error(errp, "-device %s: ", arg);
+    } else if (g_str_equal(option, "-device") ||
+               g_str_equal(option, "-accel")) {
+        bool device = g_str_equal(option, "-device");
+        PluginKind kind = device ? PK_DEVICE : PK_ACCEL;
+        g_autofree char *name = help_subject(arg, device ? "driver"
+                                                         : "accel");
+        if (!name) {
+            help_print(stdout, kind, NULL);
+        } else if (!property_help(kind, name, errp)) {
+            g_prefix_error(errp, "%s %s: ", option, arg);
             return false;
         }
-    } else if (g_str_equal(option, "-accel")) {
-        help_print(stdout, PK_ACCEL, NULL);
     } else if (g_str_equal(option, "-cpu")) {
         help_print(stdout, PK_CPU, NULL);
     } else if (g_str_equal(option, "-audiodev")) {
@@ -135,6 +144,14 @@ static void set_device_prop(const char *key, const char *value, void *opaque)
         return;
     }
     ctx->ok = ts_object_set_prop(ctx->obj, key, value, ctx->errp);
+}
+
+static void set_accel_prop(const char *key, const char *value, void *opaque)
+{
+    PropCtx *ctx = opaque;
+    if (ctx->ok && !g_str_equal(key, "accel")) {
+        ctx->ok = ts_object_set_prop(ctx->obj, key, value, ctx->errp);
+    }
 }
 
 static TsObject *container_under(TsObject *parent, const char *name)
@@ -297,39 +314,62 @@ static void set_machine_prop(const char *key, const char *value,
     ctx->ok = ts_object_set_prop(ctx->obj, key, value, ctx->errp);
 }
 
+/* Create an accelerator with its -accel properties and let it prepare. */
+static bool try_accel(const char *name, TsOpts *props, TsMachine *machine,
+                      GError **errp)
+{
+    if (!plugin_require(PK_ACCEL, name, errp)) {
+        return false;
+    }
+    g_autofree char *type = plugin_type_name(PK_ACCEL, name);
+    TsObject *accel = ts_object_new(type, errp);
+    if (!accel) {
+        return false;
+    }
+    PropCtx ctx = { .obj = accel, .errp = errp, .ok = true };
+    if (props) {
+        opts_foreach(props, set_accel_prop, &ctx);
+    }
+    TsAccelClass *ac = (TsAccelClass *)ts_class_dynamic_cast(accel->klass,
+                                                             TS_TYPE_ACCEL);
+    bool ok = ctx.ok && (!ac->init_machine ||
+                         ac->init_machine(accel, machine, errp));
+    if (ok) {
+        ts_object_add_child(TS_OBJECT(machine), "accel", accel, NULL);
+    }
+    ts_object_unref(accel);
+    return ok;
+}
+
 static bool start_accel(Cli *cli, TsMachine *machine, TsOpts *mopts,
                         GError **errp)
 {
-    /* -accel options first, then -machine accel=a:b, then tcg. */
-    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    /* -accel options in order, else -machine accel=a:b, else tcg; the
+     * first that works is used, as in QEMU. */
+    g_autoptr(GPtrArray) specs = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)opts_free);
     for (guint i = 0; i < cli->accels->len; i++) {
-        g_autoptr(TsOpts) a = opts_parse(g_ptr_array_index(cli->accels, i),
-                                         "accel", errp);
+        const char *arg = g_ptr_array_index(cli->accels, i);
+        TsOpts *a = opts_parse(arg, "accel", errp);
         if (!a) {
+            g_prefix_error(errp, "-accel %s: ", arg);
             return false;
         }
-        g_ptr_array_add(names, g_strdup(opts_get(a, "accel")));
+        g_ptr_array_add(specs, a);
     }
     const char *list = mopts ? opts_get(mopts, "accel") : NULL;
-    if (names->len == 0 && list) {
-        g_auto(GStrv) parts = g_strsplit(list, ":", -1);
+    if (specs->len == 0) {
+        g_auto(GStrv) parts = g_strsplit(list ? list : "tcg", ":", -1);
         for (char **p = parts; *p; p++) {
-            g_ptr_array_add(names, g_strdup(*p));
+            g_autofree char *text = g_strconcat("accel=", *p, NULL);
+            g_ptr_array_add(specs, opts_parse(text, NULL, NULL));
         }
-    }
-    if (names->len == 0) {
-        g_ptr_array_add(names, g_strdup("tcg"));
     }
     GError *last = NULL;
-    for (guint i = 0; i < names->len; i++) {
-        const char *name = g_ptr_array_index(names, i);
+    for (guint i = 0; i < specs->len; i++) {
+        TsOpts *spec = g_ptr_array_index(specs, i);
         g_clear_error(&last);
-        if (!plugin_require(PK_ACCEL, name, &last)) {
-            continue;
-        }
-        g_autofree char *type = plugin_type_name(PK_ACCEL, name);
-        TsAccelClass *ac = (TsAccelClass *)ts_class_by_name(type);
-        if (ac && (!ac->init_machine || ac->init_machine(machine, &last))) {
+        if (try_accel(opts_get(spec, "accel"), spec, machine, &last)) {
             return true;
         }
     }
@@ -452,7 +492,9 @@ int cli_run(Cli *cli, GError **errp)
     if (!cli->start_stopped) {
         ts_vm_start();
     }
-    return ts_loop_run();
+    int status = ts_loop_run();
+    cpu_stop_all();
+    return status;
 }
 
 /* ---- entry point ---------------------------------------------------- */

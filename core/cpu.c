@@ -53,3 +53,11 @@ bool cpu_start_all(GError **errp)
     }
     return accel_ops->start_cpus(errp);
 }
+
+/* Called by the command line after the main loop returned. */
+void cpu_stop_all(void)
+{
+    if (accel_ops && accel_ops->stop_cpus) {
+        accel_ops->stop_cpus();
+    }
+}

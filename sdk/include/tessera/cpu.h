@@ -78,6 +78,9 @@ void ts_cpu_kick(TsCpu *cpu);
  */
 typedef struct TsAccelOps {
     bool (*start_cpus)(GError **errp);
+    /* After the main loop ended: make the CPU threads leave and join them,
+     * so no guest code runs while the process tears down. */
+    void (*stop_cpus)(void);
     void *reserved[4];
 } TsAccelOps;
 

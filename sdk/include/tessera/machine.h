@@ -93,8 +93,10 @@ void ts_request_shutdown(TsShutdownCause cause, int exit_code);
 
 typedef struct TsAccelClass {
     TsObjectClass parent;
-    /* Prepare to run the machine's CPUs.  false + errp if unavailable. */
-    bool (*init_machine)(TsMachine *machine, GError **errp);
+    /* Prepare to run the machine's CPUs.  `accel` is the accelerator
+     * instance, its -accel properties already set.  false + errp if the
+     * accelerator cannot be used here (the next -accel is then tried). */
+    bool (*init_machine)(TsObject *accel, TsMachine *machine, GError **errp);
     void *reserved[8];
 } TsAccelClass;
 

@@ -49,7 +49,7 @@ static void abi_test_class_init(TsObjectClass *klass, const void *data)
     ts_class_add_properties(klass, abi_test_props);
 }
 
-static const TsTypeInfo abi_test_type = {
+static G_GNUC_UNUSED const TsTypeInfo abi_test_type = {
     .name = PLUGIN_DEVICE,
     .parent = TS_TYPE_DEVICE,
     .description = "device of the ABI tests",

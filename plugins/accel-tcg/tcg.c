@@ -1,0 +1,240 @@
+/*
+ * accel-tcg - runs the machine's CPUs with the CPU plugin's own executor.
+ *
+ * Today every CPU target brings an interpreter (its exec()); this plugin
+ * owns the threads that call it.  thread=multi gives each CPU a host
+ * thread; thread=single runs all CPUs round robin on one thread, a slice
+ * each, which is what a target without host-atomic LR/SC needs.  The JIT
+ * (IR, optimiser, x86-64 backend) will live here too and plug into the
+ * same exec() contract.
+ *
+ * A CPU thread runs guest code without the big lock.  It sleeps while the
+ * VM is stopped (ts_vm_wait_running) and while its CPU idles in WFI with
+ * no pending interrupt; ts_cpu_kick (an interrupt raised, the VM stopped)
+ * wakes it.
+ */
+#include "config.h"
+#include <tessera/tessera.h>
+
+#define SLICE_INSNS 20000           /* per exec() call, per CPU */
+#define IDLE_POLL_US (50 * 1000)    /* re-check pending work this often */
+
+enum { THREAD_SINGLE, THREAD_MULTI };
+static const char *const thread_modes[] = { "single", "multi", NULL };
+
+typedef struct TcgAccel {
+    TsObject parent;
+    int thread_mode;
+    uint64_t tb_size;
+    bool split_wx;
+} TcgAccel;
+
+/* One runner thread and the CPUs it serves. */
+typedef struct Runner {
+    TsThread *thread;
+    GPtrArray *cpus;
+    GMutex idle_lock;
+    GCond idle_cond;
+    bool kicked;
+} Runner;
+
+static int thread_mode;
+static GPtrArray *runners;           /* of Runner * */
+static volatile int stopping;
+
+static Runner *runner_of(TsCpu *cpu)
+{
+    return cpu->accel_state;
+}
+
+static void wake(Runner *r)
+{
+    g_mutex_lock(&r->idle_lock);
+    r->kicked = true;
+    g_cond_signal(&r->idle_cond);
+    g_mutex_unlock(&r->idle_lock);
+}
+
+static void kick_hook(TsCpu *cpu)
+{
+    Runner *r = runner_of(cpu);
+    if (r) {
+        wake(r);
+    }
+}
+
+/* Sleep (without the big lock) until kicked or a short timeout. */
+static void idle_wait(Runner *r)
+{
+    ts_bql_unlock();
+    g_mutex_lock(&r->idle_lock);
+    gint64 deadline = g_get_monotonic_time() + IDLE_POLL_US;
+    while (!r->kicked && !g_atomic_int_get(&stopping)) {
+        if (!g_cond_wait_until(&r->idle_cond, &r->idle_lock, deadline)) {
+            break;
+        }
+    }
+    r->kicked = false;
+    g_mutex_unlock(&r->idle_lock);
+    ts_bql_lock();
+}
+
+static bool cpu_can_run(TsCpu *cpu)
+{
+    TsCpuClass *cc = TS_CPU_GET_CLASS(cpu);
+    if (!cpu->halted) {
+        return true;
+    }
+    if (cc->has_work && cc->has_work(cpu)) {
+        cpu->halted = false;        /* an interrupt ends WFI */
+        return true;
+    }
+    return false;
+}
+
+static void *runner_main(void *opaque)
+{
+    Runner *r = opaque;
+    ts_bql_lock();
+    while (!ts_loop_quitting() && !g_atomic_int_get(&stopping)) {
+        if (!ts_vm_running()) {
+            ts_vm_wait_running();
+            continue;
+        }
+        bool ran = false;
+        for (guint i = 0; i < r->cpus->len && ts_vm_running(); i++) {
+            TsCpu *cpu = g_ptr_array_index(r->cpus, i);
+            if (!cpu_can_run(cpu)) {
+                continue;
+            }
+            TsCpuClass *cc = TS_CPU_GET_CLASS(cpu);
+            g_atomic_int_set(&cpu->exit_request, 0);
+            ts_bql_unlock();
+            TsCpuExit why = cc->exec(cpu, SLICE_INSNS);
+            ts_bql_lock();
+            if (why == TS_CPU_EXIT_IDLE || why == TS_CPU_EXIT_HALT) {
+                cpu->halted = true;
+            }
+            ran = true;
+        }
+        if (!ran && ts_vm_running()) {
+            idle_wait(r);
+        }
+    }
+    ts_bql_unlock();
+    return NULL;
+}
+
+static void kick_all(bool running, void *opaque)
+{
+    for (unsigned i = 0; i < ts_cpu_count(); i++) {
+        ts_cpu_kick(ts_cpu_by_index(i));
+    }
+}
+
+static Runner *runner_new(void)
+{
+    Runner *r = g_new0(Runner, 1);
+    r->cpus = g_ptr_array_new();
+    g_mutex_init(&r->idle_lock);
+    g_cond_init(&r->idle_cond);
+    g_ptr_array_add(runners, r);
+    return r;
+}
+
+static bool tcg_start_cpus(GError **errp)
+{
+    runners = g_ptr_array_new();
+    Runner *shared = NULL;
+    for (unsigned i = 0; i < ts_cpu_count(); i++) {
+        TsCpu *cpu = ts_cpu_by_index(i);
+        Runner *r = thread_mode == THREAD_MULTI ? runner_new()
+                    : (shared ? shared : (shared = runner_new()));
+        g_ptr_array_add(r->cpus, cpu);
+        cpu->accel_state = r;
+    }
+    ts_cpu_set_kick_hook(kick_hook);
+    ts_vm_state_notifier_add(kick_all, NULL);
+    for (guint i = 0; i < runners->len; i++) {
+        Runner *r = g_ptr_array_index(runners, i);
+        g_autofree char *name = g_strdup_printf("CPU %u/TCG", i);
+        r->thread = ts_thread_start(name, runner_main, r);
+        if (!r->thread) {
+            g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
+                        "cannot start a thread for CPU %u", i);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void tcg_stop_cpus(void)
+{
+    if (!runners) {
+        return;
+    }
+    g_atomic_int_set(&stopping, 1);
+    for (guint i = 0; i < runners->len; i++) {
+        Runner *r = g_ptr_array_index(runners, i);
+        for (guint j = 0; j < r->cpus->len; j++) {
+            ts_cpu_kick(g_ptr_array_index(r->cpus, j));
+        }
+        wake(r);
+        if (r->thread) {
+            ts_thread_join(r->thread);
+        }
+    }
+}
+
+static const TsAccelOps tcg_ops = {
+    .start_cpus = tcg_start_cpus,
+    .stop_cpus = tcg_stop_cpus,
+};
+
+static bool tcg_init_machine(TsObject *accel, TsMachine *machine,
+                             GError **errp)
+{
+    TcgAccel *s = (TcgAccel *)accel;
+    if (s->split_wx) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
+                    "tcg: 'split-wx' is not supported yet (no JIT code "
+                    "cache yet)");
+        return false;
+    }
+    thread_mode = s->thread_mode;
+    ts_accel_set_ops(&tcg_ops);
+    return true;
+}
+
+static const TsProperty tcg_props[] = {
+    TS_PROP_ENUM("thread", TcgAccel, thread_mode, "single", thread_modes,
+                 "one host thread for all CPUs, or one per CPU"),
+    TS_PROP_SIZE("tb-size", TcgAccel, tb_size, 0,
+                 "translation cache size in MiB (0: default)"),
+    TS_PROP_BOOL("split-wx", TcgAccel, split_wx, false,
+                 "map the code cache twice, writable and executable"),
+    TS_PROP_END,
+};
+
+static void tcg_class_init(TsObjectClass *klass, const void *data)
+{
+    TsAccelClass *ac = (TsAccelClass *)klass;
+    ac->init_machine = tcg_init_machine;
+    ts_class_add_properties(klass, tcg_props);
+}
+
+static const TsTypeInfo tcg_type = {
+    .name = "tcg" TS_ACCEL_SUFFIX,
+    .parent = TS_TYPE_ACCEL,
+    .description = "Tiny Code Generator: runs guest code on the host CPU",
+    .instance_size = sizeof(TcgAccel),
+    .class_init = tcg_class_init,
+};
+
+static bool tcg_plugin_init(GError **errp)
+{
+    return ts_type_register(&tcg_type, errp);
+}
+
+TS_PLUGIN_INTERNAL("accel-tcg", "TCG accelerator", tcg_plugin_init,
+                   TS_BUILD_ID);
