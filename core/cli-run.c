@@ -15,6 +15,8 @@
 #include "opts.h"
 #include "plugins.h"
 #include "qmp.h"
+#include "smp.h"
+#include "ram-size.h"
 #include "chardev-internal.h"
 
 bool cpu_start_all(GError **errp);
@@ -211,75 +213,34 @@ static bool create_device(const char *arg, GError **errp)
 
 /* ---- -m and -smp ----------------------------------------------------- */
 
-/* -m [size=]megs: a number without suffix is MiB, as in QEMU. */
-static bool apply_memory(const char *text, TsMachineConfig *cfg,
-                         GError **errp)
-{
-    g_autoptr(TsOpts) o = opts_parse(text, "size", errp);
-    static const char *const keys[] = { "size", "slots", "maxmem", NULL };
-    if (!o || !opts_check_keys(o, keys, errp)) {
-        return false;
-    }
-    const char *size = opts_get(o, "size");
-    if (!size) {
-        return true;
-    }
-    g_autofree char *with_unit = g_ascii_isdigit(size[strlen(size) - 1]) &&
-                                 !g_str_has_prefix(size, "0x")
-                                 ? g_strconcat(size, "M", NULL)
-                                 : g_strdup(size);
-    uint64_t bytes;
-    if (!ts_parse_size("size", with_unit, &bytes, errp)) {
-        return false;
-    }
-    if (bytes == 0) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "memory size must not be 0");
-        return false;
-    }
-    cfg->ram_size = bytes;
-    return true;
-}
-
 static bool apply_smp(const char *text, TsMachineClass *mc,
-                      TsMachineConfig *cfg, GError **errp)
+                      const char *machine, TsMachineConfig *cfg,
+                      GError **errp)
 {
-    g_autoptr(TsOpts) o = opts_parse(text, "cpus", errp);
-    static const char *const keys[] = { "cpus", "maxcpus", "sockets",
-                                        "dies", "clusters", "cores",
-                                        "threads", NULL };
-    uint64_t cpus, maxcpus;
-    if (!o || !opts_check_keys(o, keys, errp) ||
-        !opts_get_uint(o, "cpus", 1, &cpus, errp) ||
-        !opts_get_uint(o, "maxcpus", cpus, &maxcpus, errp)) {
+    SmpLimits lim = { .machine = machine,
+                      .max_cpus = mc && mc->max_cpus ? mc->max_cpus : 1 };
+    SmpConfig smp;
+    if (!smp_parse(text, &lim, &smp, errp)) {
         return false;
     }
-    unsigned limit = mc && mc->max_cpus ? mc->max_cpus : 1;
-    if (cpus == 0) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "Invalid SMP CPUs 0. The min CPUs supported by the "
-                    "machine is 1");
-        return false;
-    }
-    if (maxcpus < cpus || maxcpus > limit) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "Invalid SMP CPUs %" PRIu64 ". The max CPUs supported "
-                    "by the machine is %u", MAX(cpus, maxcpus), limit);
-        return false;
-    }
-    cfg->cpus = cpus;
-    cfg->max_cpus = maxcpus;
+    cfg->cpus = smp.cpus;
+    cfg->max_cpus = smp.max_cpus;
     return true;
 }
 
 static bool cli_apply_memory_and_smp(Cli *cli, TsMachineClass *mc,
+                                     const char *machine,
                                      TsMachineConfig *cfg, GError **errp)
 {
-    if (cli->memory_opts && !apply_memory(cli->memory_opts, cfg, errp)) {
-        g_prefix_error(errp, "-m %s: ", cli->memory_opts);
-        return false;
+    RamSize ram;
+    if (cli->memory_opts) {
+        if (!ram_size_parse(cli->memory_opts, cfg->ram_size, &ram, errp)) {
+            g_prefix_error(errp, "-m %s: ", cli->memory_opts);
+            return false;
+        }
+        cfg->ram_size = ram.size;
     }
-    if (cli->smp_opts && !apply_smp(cli->smp_opts, mc, cfg, errp)) {
+    if (cli->smp_opts && !apply_smp(cli->smp_opts, mc, machine, cfg, errp)) {
         g_prefix_error(errp, "-smp %s: ", cli->smp_opts);
         return false;
     }
@@ -416,7 +377,7 @@ static TsMachine *build_machine(Cli *cli, GError **errp)
     cfg->append = cli->append;
     cfg->firmware = cli->firmware;
     cfg->dtb = cli->dtb;
-    if (!cli_apply_memory_and_smp(cli, mc, cfg, errp)) {
+    if (!cli_apply_memory_and_smp(cli, mc, name, cfg, errp)) {
         return NULL;
     }
 
