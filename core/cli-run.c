@@ -15,6 +15,7 @@
 #include "opts.h"
 #include "plugins.h"
 #include "qmp.h"
+#include "device-create.h"
 #include "smp.h"
 #include "ram-size.h"
 #include "chardev-internal.h"
@@ -22,6 +23,7 @@
 bool cpu_start_all(GError **errp);
 void cpu_stop_all(void);
 void qmp_register_plugin_commands(void);
+void qmp_register_device_commands(void);
 
 #include <tessera/device.h>
 #include <tessera/loop.h>
@@ -133,84 +135,6 @@ static bool check_device_driver(const char *arg, GError **errp)
     return true;
 }
 
-typedef struct PropCtx {
-    TsObject *obj;
-    GError **errp;
-    bool ok;
-} PropCtx;
-
-static void set_device_prop(const char *key, const char *value, void *opaque)
-{
-    PropCtx *ctx = opaque;
-    if (!ctx->ok || g_str_equal(key, "driver") || g_str_equal(key, "id")) {
-        return;
-    }
-    ctx->ok = ts_object_set_prop(ctx->obj, key, value, ctx->errp);
-}
-
-static void set_accel_prop(const char *key, const char *value, void *opaque)
-{
-    PropCtx *ctx = opaque;
-    if (ctx->ok && !g_str_equal(key, "accel")) {
-        ctx->ok = ts_object_set_prop(ctx->obj, key, value, ctx->errp);
-    }
-}
-
-static TsObject *container_under(TsObject *parent, const char *name)
-{
-    TsObject *c = ts_object_child(parent, name);
-    if (!c) {
-        c = ts_object_new("container", NULL);
-        ts_object_add_child(parent, name, c, NULL);
-        ts_object_unref(c);
-    }
-    return c;
-}
-
-static bool create_device(const char *arg, GError **errp)
-{
-    static unsigned anon_count;
-    g_autoptr(TsOpts) opts = opts_parse(arg, "driver", errp);
-    if (!opts) {
-        return false;
-    }
-    const char *driver = opts_get(opts, "driver");
-    TsObject *obj = ts_object_new(driver, errp);
-    if (!obj) {
-        return false;
-    }
-    TsDevice *dev = (TsDevice *)ts_object_dynamic_cast(obj, TS_TYPE_DEVICE);
-    TsDeviceClass *dc = dev ? TS_DEVICE_GET_CLASS(dev) : NULL;
-    if (!dev || !dc->user_creatable) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "'%s' is not a user-creatable device", driver);
-        ts_object_unref(obj);
-        return false;
-    }
-    PropCtx ctx = { .obj = obj, .errp = errp, .ok = true };
-    opts_foreach(opts, set_device_prop, &ctx);
-    TsObject *machine = TS_OBJECT(ts_machine_current());
-    const char *id = opts_get(opts, "id");
-    g_autofree char *anon = NULL;
-    TsObject *parent;
-    if (id) {
-        parent = container_under(machine, "peripheral");
-    } else {
-        parent = container_under(machine, "peripheral-anon");
-        anon = g_strdup_printf("device[%u]", anon_count++);
-    }
-    bool ok = ctx.ok && ts_object_add_child(parent, id ? id : anon, obj, errp);
-    ts_object_unref(obj);
-    if (!ok) {
-        return false;
-    }
-    if (!ts_device_realize(dev, errp)) {
-        ts_object_remove_child(parent, obj);
-        return false;
-    }
-    return true;
-}
-
 /* ---- -m and -smp ----------------------------------------------------- */
 
 static bool apply_smp(const char *text, TsMachineClass *mc,
@@ -265,17 +189,6 @@ static char *machine_name(Cli *cli, TsOpts *mopts, GError **errp)
     return g_strdup(def);
 }
 
-static void set_machine_prop(const char *key, const char *value,
-                             void *opaque)
-{
-    PropCtx *ctx = opaque;
-    if (!ctx->ok || g_str_equal(key, "type") || g_str_equal(key, "accel")) {
-        return;
-    }
-    ctx->ok = ts_object_set_prop(ctx->obj, key, value, ctx->errp);
-}
-
-/* Create an accelerator with its -accel properties and let it prepare. */
 static bool try_accel(const char *name, TsOpts *props, TsMachine *machine,
                       GError **errp)
 {
@@ -287,14 +200,11 @@ static bool try_accel(const char *name, TsOpts *props, TsMachine *machine,
     if (!accel) {
         return false;
     }
-    PropCtx ctx = { .obj = accel, .errp = errp, .ok = true };
-    if (props) {
-        opts_foreach(props, set_accel_prop, &ctx);
-    }
+    static const char *const accel_skip[] = { "accel", NULL };
     TsAccelClass *ac = (TsAccelClass *)ts_class_dynamic_cast(accel->klass,
                                                              TS_TYPE_ACCEL);
-    bool ok = ctx.ok && (!ac->init_machine ||
-                         ac->init_machine(accel, machine, errp));
+    bool ok = object_apply_opts(accel, props, accel_skip, errp) &&
+              (!ac->init_machine || ac->init_machine(accel, machine, errp));
     if (ok) {
         ts_object_add_child(TS_OBJECT(machine), "accel", accel, NULL);
     }
@@ -385,13 +295,11 @@ static TsMachine *build_machine(Cli *cli, GError **errp)
     if (!machine) {
         return NULL;
     }
-    if (mopts) {
-        PropCtx ctx = { .obj = TS_OBJECT(machine), .errp = errp, .ok = true };
-        opts_foreach(mopts, set_machine_prop, &ctx);
-        if (!ctx.ok) {
-            g_prefix_error(errp, "-machine %s: ", cli->machine_opts);
-            return NULL;
-        }
+    static const char *const machine_skip[] = { "type", "accel", NULL };
+    if (mopts && !object_apply_opts(TS_OBJECT(machine), mopts, machine_skip,
+                                    errp)) {
+        g_prefix_error(errp, "-machine %s: ", cli->machine_opts);
+        return NULL;
     }
     if (!(mc && mc->no_cpus) && !start_accel(cli, machine, mopts, errp)) {
         return NULL;
@@ -410,6 +318,7 @@ static bool open_monitors(Cli *cli, GError **errp)
     qmp_core_vm_hooks(&hooks);
     qmp_set_vm_hooks(&hooks);
     qmp_register_plugin_commands();
+    qmp_register_device_commands();
     for (guint i = 0; i < cli->qmp->len; i++) {
         const char *arg = g_ptr_array_index(cli->qmp, i);
         if (!g_str_equal(arg, "stdio")) {
@@ -439,7 +348,8 @@ int cli_run(Cli *cli, GError **errp)
     }
     for (guint i = 0; i < cli->devices->len; i++) {
         const char *arg = g_ptr_array_index(cli->devices, i);
-        if (!create_device(arg, errp)) {
+        g_autoptr(TsOpts) opts = opts_parse(arg, "driver", errp);
+        if (!opts || !device_create(opts, errp)) {
             g_prefix_error(errp, "-device %s: ", arg);
             return 1;
         }

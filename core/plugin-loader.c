@@ -342,6 +342,14 @@ static bool load_locked(PluginInfo *info, GError **errp)
     if (!d || !check_descriptor(info->so_path, d, errp)) {
         return false;
     }
+    if (g_strcmp0(d->name, info->name) != 0) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
+                    "plugin %s calls itself '%s' but its sidecar %s "
+                    "describes '%s'; rebuild the plugin and its sidecar",
+                    info->so_path, d->name ? d->name : "(null)",
+                    info->modinfo_path, info->name);
+        return false;
+    }
     /* Mark first: init may resolve types that loop back to this plugin. */
     info->loaded = true;
     g_autoptr(GPtrArray) types = NULL;

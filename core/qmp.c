@@ -373,7 +373,7 @@ static bool arg_has_type(JsonNode *node, QmpArgType type)
 }
 
 static bool check_arguments(const QmpArg *table, JsonObject *args,
-                            GError **errp)
+                            bool extra_ok, GError **errp)
 {
     for (const QmpArg *a = table; a && a->name; a++) {
         JsonNode *value = json_object_get_member(args, a->name);
@@ -389,6 +389,9 @@ static bool check_arguments(const QmpArg *table, JsonObject *args,
                         a->name, arg_type_name(a->type));
             return false;
         }
+    }
+    if (extra_ok) {
+        return true;
     }
     g_autoptr(GList) members = json_object_get_members(args);
     for (GList *l = members; l; l = l->next) {
@@ -431,7 +434,8 @@ static JsonNode *execute(QmpSession *s, JsonObject *req, GError **errp)
                        : json_object_new();
     JsonNode *ret = NULL;
     GError *err = NULL;
-    bool ok = check_arguments(cmd->args, args, &err) &&
+    bool ok = check_arguments(cmd->args, args,
+                              cmd->flags & QMP_CMD_EXTRA_ARGS, &err) &&
               cmd->handler(args, &ret, &err);
     json_object_unref(args);
     if (!ok) {

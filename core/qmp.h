@@ -113,6 +113,8 @@ typedef enum QmpCommandFlags {
     QMP_CMD_NONE = 0,
     /* Also runs in capabilities negotiation mode (qmp_capabilities). */
     QMP_CMD_NEGOTIATION = 1 << 0,
+    /* Accept arguments beyond the table (device_add's properties). */
+    QMP_CMD_EXTRA_ARGS = 1 << 1,
 } QmpCommandFlags;
 
 typedef enum QmpArgType {

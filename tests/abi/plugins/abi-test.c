@@ -10,6 +10,17 @@
  */
 #include <tessera/tessera.h>
 
+/* Rebuilds of abi-good keep its plugin and device names. */
+#ifdef SAME_AS_GOOD
+#undef PLUGIN_NAME
+#undef PLUGIN_DEVICE
+#define PLUGIN_NAME "abi-good"
+#define PLUGIN_DEVICE "abi-good-dev"
+#endif
+#ifndef REVISION
+#define REVISION 1
+#endif
+
 #ifndef ABI_MAJOR_DELTA
 #define ABI_MAJOR_DELTA 0
 #endif
@@ -72,7 +83,7 @@ TS_EXPORT const TsPluginDescriptor tessera_plugin_descriptor = {
     .abi_major = TS_ABI_MAJOR + ABI_MAJOR_DELTA,
     .abi_minor = TS_ABI_MINOR + ABI_MINOR_DELTA,
     .name = PLUGIN_NAME,
-    .description = "plugin of the ABI tests",
+    .description = "plugin of the ABI tests, revision " G_STRINGIFY(REVISION),
 #ifdef INTERNAL_TIER
     .tier = TS_PLUGIN_TIER_INTERNAL,
     .build_id = "some-other-build",
