@@ -15,6 +15,7 @@
 #include "opts.h"
 #include "plugins.h"
 #include "qmp.h"
+#include "log-internal.h"
 #include "device-create.h"
 #include "smp.h"
 #include "ram-size.h"
@@ -89,6 +90,8 @@ static bool answer_one(Cli *cli, const char *option, const char *arg,
         for (const char *const *n = chardev_backend_names(); *n; n++) {
             printf("  %s\n", *n);
         }
+    } else if (g_str_equal(option, "-d")) {
+        log_print_items(stdout);
     } else if (g_str_equal(option, "-display")) {
         printf("Available display backend types:\nnone\n");
     }
@@ -314,9 +317,6 @@ static TsMachine *build_machine(Cli *cli, GError **errp)
 
 static bool open_monitors(Cli *cli, GError **errp)
 {
-    QmpVmHooks hooks;
-    qmp_core_vm_hooks(&hooks);
-    qmp_set_vm_hooks(&hooks);
     qmp_register_plugin_commands();
     qmp_register_device_commands();
     for (guint i = 0; i < cli->qmp->len; i++) {
@@ -340,6 +340,10 @@ int cli_run(Cli *cli, GError **errp)
         }
     }
     ts_loop_init();
+    runstate_setup(cli);
+    if (cli->pidfile && !runstate_write_pidfile(cli->pidfile, errp)) {
+        return 1;
+    }
     if (!cli_setup_chardevs(cli, errp)) {
         return 1;
     }
@@ -399,6 +403,7 @@ TS_EXPORT int tessera_main(int argc, char **argv)
         status = status ? status : 1;
     }
     chardev_free_all();         /* puts the terminal back */
+    runstate_cleanup();
     cli_free(&cli);
     return status;
 }

@@ -9,6 +9,10 @@
 #include "config.h"
 #include "cli.h"
 #include "plugins.h"
+#include "log-internal.h"
+#include "opts.h"
+
+#include <sys/prctl.h>
 
 #include <tessera/types.h>
 #include <stdio.h>
@@ -231,6 +235,78 @@ static bool opt_plugin_path(Cli *cli, const char *arg, GError **errp)
     return true;
 }
 
+static bool opt_log_items(Cli *cli, const char *arg, GError **errp)
+{
+    if (is_help(arg)) {
+        want_help(cli, "-d", arg);
+        return true;
+    }
+    if (!log_set_items(arg, errp)) {
+        g_prefix_error(errp, "-d %s: ", arg);
+        return false;
+    }
+    return true;
+}
+
+static bool opt_log_file(Cli *cli, const char *arg, GError **errp)
+{
+    if (!log_set_file(arg, errp)) {
+        g_prefix_error(errp, "-D %s: ", arg);
+        return false;
+    }
+    return true;
+}
+
+/* -name [name=]string[,process=p][,debug-threads=on|off] */
+static bool opt_name(Cli *cli, const char *arg, GError **errp)
+{
+    static const char *const keys[] = { "name", "process", "debug-threads",
+                                        NULL };
+    g_autoptr(TsOpts) o = opts_parse(arg, "name", errp);
+    bool debug_threads;
+    if (!o || !opts_check_keys(o, keys, errp) ||
+        !opts_get_bool(o, "debug-threads", false, &debug_threads, errp)) {
+        g_prefix_error(errp, "-name %s: ", arg);
+        return false;
+    }
+    replace(&cli->name, opts_get(o, "name"));
+    const char *process = opts_get(o, "process");
+    if (process) {
+        /* What ps and top show (the kernel keeps 15 characters). */
+        prctl(PR_SET_NAME, process);
+    }
+    return true;
+}
+
+static bool opt_uuid(Cli *cli, const char *arg, GError **errp)
+{
+    if (!g_uuid_string_is_valid(arg)) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "-uuid %s: Fail to parse UUID string", arg);
+        return false;
+    }
+    replace(&cli->uuid, arg);
+    return true;
+}
+
+static bool opt_no_reboot(Cli *cli, const char *arg, GError **errp)
+{
+    cli->no_reboot = true;
+    return true;
+}
+
+static bool opt_no_shutdown(Cli *cli, const char *arg, GError **errp)
+{
+    cli->no_shutdown = true;
+    return true;
+}
+
+static bool opt_pidfile(Cli *cli, const char *arg, GError **errp)
+{
+    replace(&cli->pidfile, arg);
+    return true;
+}
+
 static bool opt_version(Cli *cli, const char *arg, GError **errp)
 {
     cli->show_version = true;
@@ -271,6 +347,13 @@ static const CliOption options[] = {
     { "nographic", false, opt_nographic, "-nographic         no graphical output" },
     { "display", true, opt_display, "-display none      no display" },
     { "qmp", true, opt_qmp, "-qmp stdio         QMP monitor on standard input/output" },
+    { "name", true, opt_name, "-name string[,process=p][,debug-threads=on|off]  name the guest" },
+    { "uuid", true, opt_uuid, "-uuid %08x-%04x-%04x-%04x-%012x  specify machine UUID" },
+    { "no-reboot", false, opt_no_reboot, "-no-reboot         exit instead of rebooting" },
+    { "no-shutdown", false, opt_no_shutdown, "-no-shutdown       stop before shutdown" },
+    { "pidfile", true, opt_pidfile, "-pidfile file      write PID to 'file'" },
+    { "d", true, opt_log_items, "-d item1,...       enable logging of specified items (use '-d help' for a list)" },
+    { "D", true, opt_log_file, "-D logfile         output log to logfile (default stderr)" },
 };
 
 static const CliOption *find_option(const char *name)
@@ -333,6 +416,18 @@ bool cli_parse(Cli *cli, int argc, char **argv, GError **errp)
         }
         const char *name = word + 1 + (word[1] == '-');
         const CliOption *opt = find_option(name);
+        bool unsupported_arg;
+        if (!opt && cli_unsupported_option(name, &unsupported_arg)) {
+            if (unsupported_arg && i + 1 < argc) {
+                g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
+                            "%s %s: '%s' is not supported yet", word,
+                            argv[i + 1], name);
+            } else {
+                g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
+                            "%s: '%s' is not supported yet", word, name);
+            }
+            return false;
+        }
         if (!opt) {
             g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
                         "%s: invalid option", word);
@@ -359,6 +454,9 @@ bool cli_parse(Cli *cli, int argc, char **argv, GError **errp)
 void cli_free(Cli *cli)
 {
     g_free(cli->target);
+    g_free(cli->name);
+    g_free(cli->uuid);
+    g_free(cli->pidfile);
     g_free(cli->machine_opts);
     g_free(cli->cpu);
     g_free(cli->memory_opts);

@@ -24,6 +24,8 @@ typedef struct Cli {
     GPtrArray *mons;            /* -mon arguments */
     GPtrArray *help_requests;   /* "option\0argument" pairs to answer */
     char *kernel, *initrd, *append, *firmware, *dtb;
+    char *name, *uuid, *pidfile;
+    bool no_reboot, no_shutdown;
     bool start_stopped;         /* -S */
     bool nographic;
     bool show_version;
@@ -41,9 +43,18 @@ void cli_print_usage(const Cli *cli);
 /* Answer the help requests; returns true if there were any. */
 bool cli_answer_help(Cli *cli, GError **errp);
 
+/* cli-unsupported.c: true if `name` is a QEMU option Tessera does not
+ * implement yet; *has_arg tells whether it takes an argument. */
+bool cli_unsupported_option(const char *name, bool *has_arg);
+
 /* cli-chardev.c: create -chardev backends and the -serial/-nographic
  * connections, before the machine is built. */
 bool cli_setup_chardevs(Cli *cli, GError **errp);
+
+/* runstate.c: shutdown/reset policy, monitor hooks and the pidfile. */
+void runstate_setup(const Cli *cli);
+bool runstate_write_pidfile(const char *path, GError **errp);
+void runstate_cleanup(void);
 
 /* Build the VM and run the main loop; returns the process exit status. */
 int cli_run(Cli *cli, GError **errp);

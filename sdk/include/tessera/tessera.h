@@ -10,5 +10,6 @@
 #include <tessera/loop.h>
 #include <tessera/irq.h>
 #include <tessera/cpu.h>
+#include <tessera/log.h>
 #include <tessera/chardev.h>
 #endif

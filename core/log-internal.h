@@ -1,0 +1,18 @@
+/*
+ * core/log-internal.h - setting up the -d log from the command line.
+ */
+#ifndef TESSERA_CORE_LOG_INTERNAL_H
+#define TESSERA_CORE_LOG_INTERNAL_H
+
+#include <tessera/log.h>
+#include <errno.h>
+#include <stdio.h>
+
+/* "-d in_asm,int": false + errp naming an unknown item. */
+bool log_set_items(const char *list, GError **errp);
+/* "-D file". */
+bool log_set_file(const char *path, GError **errp);
+/* "-d help". */
+void log_print_items(FILE *out);
+
+#endif

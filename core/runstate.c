@@ -1,0 +1,101 @@
+/*
+ * core/runstate.c - what happens when the guest or a monitor asks to power
+ * off or reset, shaped by -no-reboot and -no-shutdown, and the -pidfile.
+ */
+#include "cli.h"
+#include "machine-internal.h"
+#include "qmp.h"
+
+#include <tessera/cpu.h>
+#include <tessera/device.h>
+#include <tessera/loop.h>
+#include <stdio.h>
+#include <errno.h>
+#include <unistd.h>
+
+static bool no_reboot, no_shutdown;
+static char *vm_name;
+static char *pidfile_path;
+
+/* Reset every device (CPUs are devices) while the VM holds still. */
+static void reset_machine(void)
+{
+    bool was_running = ts_vm_running();
+    if (was_running) {
+        ts_vm_stop();
+    }
+    ts_devices_reset_all();
+    if (was_running) {
+        ts_vm_start();
+    }
+}
+
+static void handle_request(TsShutdownCause cause, int exit_code)
+{
+    const char *reason = qmp_shutdown_cause_name(cause);
+    bool guest = cause != TS_SHUTDOWN_HOST;
+    if (cause == TS_SHUTDOWN_GUEST_RESET && !no_reboot) {
+        qmp_event_reset(guest, reason);
+        reset_machine();
+        return;
+    }
+    qmp_event_shutdown(guest, reason);
+    if (no_shutdown && cause != TS_SHUTDOWN_HOST) {
+        ts_vm_stop();           /* -no-shutdown: stay for the monitor */
+        return;
+    }
+    ts_loop_quit(exit_code);
+}
+
+static const char *get_vm_name(void)
+{
+    return vm_name;
+}
+
+static void monitor_reset(void)
+{
+    reset_machine();
+}
+
+static void monitor_powerdown(void)
+{
+    /* Without an ACPI-like power button, powerdown ends the VM. */
+    ts_request_shutdown(TS_SHUTDOWN_HOST, 0);
+}
+
+void runstate_setup(const Cli *cli)
+{
+    no_reboot = cli->no_reboot;
+    no_shutdown = cli->no_shutdown;
+    vm_name = g_strdup(cli->name);
+    machine_set_shutdown_handler(handle_request);
+
+    QmpVmHooks hooks;
+    qmp_core_vm_hooks(&hooks);
+    hooks.vm_name = get_vm_name;
+    hooks.system_reset = monitor_reset;
+    hooks.system_powerdown = monitor_powerdown;
+    qmp_set_vm_hooks(&hooks);
+}
+
+bool runstate_write_pidfile(const char *path, GError **errp)
+{
+    FILE *f = fopen(path, "w");
+    if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f) != 0) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
+                    "-pidfile %s: cannot write it: %s", path,
+                    g_strerror(errno));
+        return false;
+    }
+    pidfile_path = g_strdup(path);
+    return true;
+}
+
+void runstate_cleanup(void)
+{
+    if (pidfile_path) {
+        unlink(pidfile_path);
+        g_clear_pointer(&pidfile_path, g_free);
+    }
+    g_clear_pointer(&vm_name, g_free);
+}
