@@ -19,12 +19,23 @@
 
 typedef bool (*OptionHandler)(Cli *cli, const char *arg, GError **errp);
 
+/* Options that only record their argument say where, instead of having a
+ * handler: a string (last one wins), a flag, or a list (repeatable). */
+typedef enum CliStore { STORE_NONE, STORE_STRING, STORE_FLAG, STORE_LIST } CliStore;
+
 typedef struct CliOption {
     const char *name;
     bool has_arg;
-    OptionHandler handle;
+    OptionHandler handle;    /* or NULL and a store */
+    CliStore store;
+    size_t field;            /* offsetof(Cli, ...) for the store */
     const char *usage;       /* one line for -h, NULL to leave it out */
 } CliOption;
+
+#define STR(f) STORE_STRING, offsetof(Cli, f)
+#define FLAG(f) STORE_FLAG, offsetof(Cli, f)
+#define LIST(f) STORE_LIST, offsetof(Cli, f)
+#define CALL STORE_NONE, 0
 
 static bool is_help(const char *arg)
 {
@@ -131,78 +142,6 @@ static bool opt_chardev(Cli *cli, const char *arg, GError **errp)
     return true;
 }
 
-static bool opt_serial(Cli *cli, const char *arg, GError **errp)
-{
-    g_ptr_array_add(cli->serials, g_strdup(arg));
-    return true;
-}
-
-static bool opt_monitor(Cli *cli, const char *arg, GError **errp)
-{
-    g_ptr_array_add(cli->monitors, g_strdup(arg));
-    return true;
-}
-
-static bool opt_mon(Cli *cli, const char *arg, GError **errp)
-{
-    g_ptr_array_add(cli->mons, g_strdup(arg));
-    return true;
-}
-
-static bool opt_memory(Cli *cli, const char *arg, GError **errp)
-{
-    replace(&cli->memory_opts, arg);
-    return true;
-}
-
-static bool opt_smp(Cli *cli, const char *arg, GError **errp)
-{
-    replace(&cli->smp_opts, arg);
-    return true;
-}
-
-static bool opt_kernel(Cli *cli, const char *arg, GError **errp)
-{
-    replace(&cli->kernel, arg);
-    return true;
-}
-
-static bool opt_initrd(Cli *cli, const char *arg, GError **errp)
-{
-    replace(&cli->initrd, arg);
-    return true;
-}
-
-static bool opt_append(Cli *cli, const char *arg, GError **errp)
-{
-    replace(&cli->append, arg);
-    return true;
-}
-
-static bool opt_bios(Cli *cli, const char *arg, GError **errp)
-{
-    replace(&cli->firmware, arg);
-    return true;
-}
-
-static bool opt_dtb(Cli *cli, const char *arg, GError **errp)
-{
-    replace(&cli->dtb, arg);
-    return true;
-}
-
-static bool opt_stopped(Cli *cli, const char *arg, GError **errp)
-{
-    cli->start_stopped = true;
-    return true;
-}
-
-static bool opt_nographic(Cli *cli, const char *arg, GError **errp)
-{
-    cli->nographic = true;
-    return true;
-}
-
 static bool opt_display(Cli *cli, const char *arg, GError **errp)
 {
     if (is_help(arg)) {
@@ -215,18 +154,6 @@ static bool opt_display(Cli *cli, const char *arg, GError **errp)
     g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
                 "-display %s: display '%s' is not supported yet", arg, arg);
     return false;
-}
-
-static bool opt_qmp(Cli *cli, const char *arg, GError **errp)
-{
-    g_ptr_array_add(cli->qmp, g_strdup(arg));
-    return true;
-}
-
-static bool opt_target(Cli *cli, const char *arg, GError **errp)
-{
-    replace(&cli->target, arg);
-    return true;
 }
 
 static bool opt_plugin_path(Cli *cli, const char *arg, GError **errp)
@@ -289,72 +216,62 @@ static bool opt_uuid(Cli *cli, const char *arg, GError **errp)
     return true;
 }
 
-static bool opt_no_reboot(Cli *cli, const char *arg, GError **errp)
-{
-    cli->no_reboot = true;
-    return true;
-}
-
-static bool opt_no_shutdown(Cli *cli, const char *arg, GError **errp)
-{
-    cli->no_shutdown = true;
-    return true;
-}
-
-static bool opt_pidfile(Cli *cli, const char *arg, GError **errp)
-{
-    replace(&cli->pidfile, arg);
-    return true;
-}
-
-static bool opt_version(Cli *cli, const char *arg, GError **errp)
-{
-    cli->show_version = true;
-    return true;
-}
-
-static bool opt_help(Cli *cli, const char *arg, GError **errp)
-{
-    cli->show_help = true;
-    return true;
-}
-
 static const CliOption options[] = {
-    { "h", false, opt_help, "-h or -help        display this help and exit" },
-    { "help", false, opt_help, NULL },
-    { "version", false, opt_version, "-version           display version information and exit" },
-    { "target", true, opt_target, "-target NAME       emulate target NAME (default: from the program name)" },
-    { "plugin-path", true, opt_plugin_path, "-plugin-path DIR   look for plugins in DIR first (repeatable)" },
-    { "machine", true, opt_machine, "-machine [type=]name[,prop=value[,...]]  select the board (-machine help)" },
-    { "M", true, opt_machine, NULL },
-    { "cpu", true, opt_cpu, "-cpu model         select CPU model (-cpu help)" },
-    { "accel", true, opt_accel, "-accel name[,prop=value[,...]]  select accelerator (-accel help)" },
-    { "m", true, opt_memory, "-m [size=]megs     guest RAM size (default 128M)" },
-    { "smp", true, opt_smp, "-smp [cpus=]n[,...] number of CPUs and topology" },
-    { "device", true, opt_device, "-device driver[,prop=value][,...]  add a device (-device help, -device driver,help)" },
-    { "audiodev", true, opt_audiodev, "-audiodev driver,id=id  audio backend (-audiodev help)" },
-    { "blockdev", true, opt_blockdev, "-blockdev driver=..  block node (-blockdev driver=help)" },
-    { "chardev", true, opt_chardev, "-chardev backend,id=id  character device (-chardev help)" },
-    { "serial", true, opt_serial, "-serial dev        redirect the next serial port to host device 'dev'" },
-    { "monitor", true, opt_monitor, "-monitor dev       redirect the human monitor to host device 'dev'" },
-    { "mon", true, opt_mon, "-mon [chardev=]name[,mode=readline|control]  a monitor on a chardev" },
-    { "kernel", true, opt_kernel, "-kernel bzImage    use 'bzImage' as kernel image" },
-    { "initrd", true, opt_initrd, "-initrd file       use 'file' as initial ram disk" },
-    { "append", true, opt_append, "-append cmdline    use 'cmdline' as kernel command line" },
-    { "bios", true, opt_bios, "-bios file         set the firmware ('none' for no firmware)" },
-    { "dtb", true, opt_dtb, "-dtb file          use 'file' as device tree image" },
-    { "S", false, opt_stopped, "-S                 do not start CPUs at startup" },
-    { "nographic", false, opt_nographic, "-nographic         no graphical output" },
-    { "display", true, opt_display, "-display none      no display" },
-    { "qmp", true, opt_qmp, "-qmp stdio         QMP monitor on standard input/output" },
-    { "name", true, opt_name, "-name string[,process=p][,debug-threads=on|off]  name the guest" },
-    { "uuid", true, opt_uuid, "-uuid %08x-%04x-%04x-%04x-%012x  specify machine UUID" },
-    { "no-reboot", false, opt_no_reboot, "-no-reboot         exit instead of rebooting" },
-    { "no-shutdown", false, opt_no_shutdown, "-no-shutdown       stop before shutdown" },
-    { "pidfile", true, opt_pidfile, "-pidfile file      write PID to 'file'" },
-    { "d", true, opt_log_items, "-d item1,...       enable logging of specified items (use '-d help' for a list)" },
-    { "D", true, opt_log_file, "-D logfile         output log to logfile (default stderr)" },
+    { "h", false, NULL, FLAG(show_help), "-h or -help        display this help and exit" },
+    { "help", false, NULL, FLAG(show_help), NULL },
+    { "version", false, NULL, FLAG(show_version), "-version           display version information and exit" },
+    { "target", true, NULL, STR(target), "-target NAME       emulate target NAME (default: from the program name)" },
+    { "plugin-path", true, opt_plugin_path, CALL, "-plugin-path DIR   look for plugins in DIR first (repeatable)" },
+    { "machine", true, opt_machine, CALL, "-machine [type=]name[,prop=value[,...]]  select the board (-machine help)" },
+    { "M", true, opt_machine, CALL, NULL },
+    { "cpu", true, opt_cpu, CALL, "-cpu model         select CPU model (-cpu help)" },
+    { "accel", true, opt_accel, CALL, "-accel name[,prop=value[,...]]  select accelerator (-accel help)" },
+    { "m", true, NULL, STR(memory_opts), "-m [size=]megs     guest RAM size (default 128M)" },
+    { "smp", true, NULL, STR(smp_opts), "-smp [cpus=]n[,...] number of CPUs and topology" },
+    { "device", true, opt_device, CALL, "-device driver[,prop=value][,...]  add a device (-device help, -device driver,help)" },
+    { "audiodev", true, opt_audiodev, CALL, "-audiodev driver,id=id  audio backend (-audiodev help)" },
+    { "blockdev", true, opt_blockdev, CALL, "-blockdev driver=..  block node (-blockdev driver=help)" },
+    { "chardev", true, opt_chardev, CALL, "-chardev backend,id=id  character device (-chardev help)" },
+    { "serial", true, NULL, LIST(serials), "-serial dev        redirect the next serial port to host device 'dev'" },
+    { "monitor", true, NULL, LIST(monitors), "-monitor dev       redirect the human monitor to host device 'dev'" },
+    { "mon", true, NULL, LIST(mons), "-mon [chardev=]name[,mode=readline|control]  a monitor on a chardev" },
+    { "kernel", true, NULL, STR(kernel), "-kernel bzImage    use 'bzImage' as kernel image" },
+    { "initrd", true, NULL, STR(initrd), "-initrd file       use 'file' as initial ram disk" },
+    { "append", true, NULL, STR(append), "-append cmdline    use 'cmdline' as kernel command line" },
+    { "bios", true, NULL, STR(firmware), "-bios file         set the firmware ('none' for no firmware)" },
+    { "dtb", true, NULL, STR(dtb), "-dtb file          use 'file' as device tree image" },
+    { "S", false, NULL, FLAG(start_stopped), "-S                 do not start CPUs at startup" },
+    { "nographic", false, NULL, FLAG(nographic), "-nographic         no graphical output" },
+    { "display", true, opt_display, CALL, "-display none      no display" },
+    { "qmp", true, NULL, LIST(qmp), "-qmp stdio         QMP monitor on standard input/output" },
+    { "name", true, opt_name, CALL, "-name string[,process=p][,debug-threads=on|off]  name the guest" },
+    { "uuid", true, opt_uuid, CALL, "-uuid %08x-%04x-%04x-%04x-%012x  specify machine UUID" },
+    { "no-reboot", false, NULL, FLAG(no_reboot), "-no-reboot         exit instead of rebooting" },
+    { "no-shutdown", false, NULL, FLAG(no_shutdown), "-no-shutdown       stop before shutdown" },
+    { "pidfile", true, NULL, STR(pidfile), "-pidfile file      write PID to 'file'" },
+    { "d", true, opt_log_items, CALL, "-d item1,...       enable logging of specified items (use '-d help' for a list)" },
+    { "D", true, opt_log_file, CALL, "-D logfile         output log to logfile (default stderr)" },
 };
+
+static bool store_option(Cli *cli, const CliOption *opt, const char *arg,
+                         GError **errp)
+{
+    void *slot = (char *)cli + opt->field;
+    switch (opt->store) {
+    case STORE_STRING:
+        replace(slot, arg);
+        return true;
+    case STORE_FLAG:
+        *(bool *)slot = true;
+        return true;
+    case STORE_LIST:
+        g_ptr_array_add(*(GPtrArray **)slot, g_strdup(arg));
+        return true;
+    case STORE_NONE:
+        break;
+    }
+    return opt->handle(cli, arg, errp);
+}
 
 static const CliOption *find_option(const char *name)
 {
@@ -442,9 +359,7 @@ bool cli_parse(Cli *cli, int argc, char **argv, GError **errp)
             }
             arg = argv[++i];
         }
-        GError *err = NULL;
-        if (!opt->handle(cli, arg, &err)) {
-            g_propagate_error(errp, err);
+        if (!store_option(cli, opt, arg, errp)) {
             return false;
         }
     }

@@ -27,54 +27,60 @@ TS_EXPORT bool ts_parse_bool(const char *what, const char *text, bool *out,
     return false;
 }
 
-TS_EXPORT bool ts_parse_int(const char *what, const char *text,
-                            int64_t *out, GError **errp)
+/*
+ * Decimal, 0x hex or 0 octal, like strtoll with base 0, but the whole text
+ * must be the number.  Signed and unsigned share everything but the
+ * conversion and the message.
+ */
+static bool parse_integer(const char *what, const char *text, bool is_signed,
+                          int64_t *s_out, uint64_t *u_out, GError **errp)
 {
-    char *end;
-    if (!text || !*text || g_ascii_isspace(*text)) {
-        goto bad;
+    char *end = NULL;
+    bool shaped = text && *text && !g_ascii_isspace(*text) &&
+                  (is_signed || *text != '-');
+    if (shaped) {
+        errno = 0;
+        if (is_signed) {
+            *s_out = strtoll(text, &end, 0);
+        } else {
+            *u_out = strtoull(text, &end, 0);
+        }
+        shaped = end != text && !*end;
     }
-    errno = 0;
-    long long v = strtoll(text, &end, 0);
-    if (*end || end == text) {
-        goto bad;
+    if (!shaped) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "Parameter '%s' expects %s", what,
+                    is_signed ? "an integer" : "a non-negative integer");
+        return false;
     }
     if (errno == ERANGE) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
                     "Parameter '%s' is out of range", what);
         return false;
     }
+    return true;
+}
+
+TS_EXPORT bool ts_parse_int(const char *what, const char *text,
+                            int64_t *out, GError **errp)
+{
+    int64_t v;
+    if (!parse_integer(what, text, true, &v, NULL, errp)) {
+        return false;
+    }
     *out = v;
     return true;
-bad:
-    g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                "Parameter '%s' expects an integer", what);
-    return false;
 }
 
 TS_EXPORT bool ts_parse_uint(const char *what, const char *text,
                              uint64_t *out, GError **errp)
 {
-    char *end;
-    if (!text || !*text || *text == '-' || g_ascii_isspace(*text)) {
-        goto bad;
-    }
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 0);
-    if (*end || end == text) {
-        goto bad;
-    }
-    if (errno == ERANGE) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "Parameter '%s' is out of range", what);
+    uint64_t v;
+    if (!parse_integer(what, text, false, NULL, &v, errp)) {
         return false;
     }
     *out = v;
     return true;
-bad:
-    g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                "Parameter '%s' expects a non-negative integer", what);
-    return false;
 }
 
 static int suffix_shift(char c)
