@@ -1,0 +1,271 @@
+/*
+ * rv-state.h - the hart's architectural state and the internal calls that
+ * the rv-*.c files share.  Not part of any public API.
+ */
+#ifndef RV_STATE_H
+#define RV_STATE_H
+
+#include "rv-cpu.h"
+#include "rv-insn.h"
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the RISC-V hart model assumes a little-endian host"
+#endif
+
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+#define RV_PAGE_BITS 12
+#define RV_PAGE_SIZE (1ull << RV_PAGE_BITS)
+#define RV_PAGE_MASK (~(RV_PAGE_SIZE - 1))
+
+/* ---- exception causes (mcause with the interrupt bit clear) ---- */
+enum {
+    RV_EXC_INSN_MISALIGNED = 0,
+    RV_EXC_INSN_ACCESS = 1,
+    RV_EXC_ILLEGAL = 2,
+    RV_EXC_BREAKPOINT = 3,
+    RV_EXC_LOAD_MISALIGNED = 4,
+    RV_EXC_LOAD_ACCESS = 5,
+    RV_EXC_STORE_MISALIGNED = 6,
+    RV_EXC_STORE_ACCESS = 7,
+    RV_EXC_ECALL_U = 8,
+    RV_EXC_ECALL_S = 9,
+    RV_EXC_ECALL_M = 11,
+    RV_EXC_INSN_PAGE = 12,
+    RV_EXC_LOAD_PAGE = 13,
+    RV_EXC_STORE_PAGE = 15,
+};
+
+/* ---- mstatus fields ---- */
+#define MSTATUS_SIE   (1ull << 1)
+#define MSTATUS_MIE   (1ull << 3)
+#define MSTATUS_SPIE  (1ull << 5)
+#define MSTATUS_MPIE  (1ull << 7)
+#define MSTATUS_SPP   (1ull << 8)
+#define MSTATUS_MPP_SHIFT 11
+#define MSTATUS_MPP   (3ull << MSTATUS_MPP_SHIFT)
+#define MSTATUS_FS_SHIFT 13
+#define MSTATUS_FS    (3ull << MSTATUS_FS_SHIFT)
+#define MSTATUS_MPRV  (1ull << 17)
+#define MSTATUS_SUM   (1ull << 18)
+#define MSTATUS_MXR   (1ull << 19)
+#define MSTATUS_TVM   (1ull << 20)
+#define MSTATUS_TW    (1ull << 21)
+#define MSTATUS_TSR   (1ull << 22)
+#define MSTATUS_UXL   (3ull << 32)
+#define MSTATUS_SXL   (3ull << 34)
+#define MSTATUS_SD    (1ull << 63)
+#define SSTATUS_MASK  (MSTATUS_SIE | MSTATUS_SPIE | MSTATUS_SPP | MSTATUS_FS | \
+                       MSTATUS_SUM | MSTATUS_MXR | MSTATUS_UXL | MSTATUS_SD)
+
+#define FS_OFF   0
+#define FS_DIRTY 3
+
+#define MENVCFG_STCE (1ull << 63)
+#define MENVCFG_PBMTE (1ull << 62)
+#define MENVCFG_ADUE (1ull << 61)
+
+/* Interrupt bits that S-mode can see through sip/sie. */
+#define RV_S_INTS ((1u << RV_IRQ_SSI) | (1u << RV_IRQ_STI) | (1u << RV_IRQ_SEI))
+#define RV_ALL_INTS (RV_S_INTS | (1u << RV_IRQ_MSI) | (1u << RV_IRQ_MTI) | \
+                     (1u << RV_IRQ_MEI))
+
+/* ---- access types ---- */
+typedef enum RvAccess { RV_ACC_READ = 0, RV_ACC_WRITE = 1, RV_ACC_EXEC = 2 } RvAccess;
+
+/*
+ * Software TLB: one direct-mapped table per effective privilege (U, S, M),
+ * so switching modes or MPRV never flushes.  A tag is the virtual page
+ * number of a page that may be accessed that way; bit 0 set means the
+ * page is I/O (no host pointer: go through the bus at `ppage`).  A tag of
+ * all ones is empty.
+ */
+#define RV_TLB_BITS 8
+#define RV_TLB_SIZE (1u << RV_TLB_BITS)
+#define RV_TLB_IO 1ull
+#define RV_TLB_EMPTY (~0ull)
+
+typedef struct RvTlbEntry {
+    uint64_t tag[3];            /* per RvAccess */
+    uintptr_t host_minus_va;    /* host pointer = va + this (RAM pages) */
+    uint64_t ppage;             /* physical page */
+} RvTlbEntry;
+
+/* Decoded-instruction cache, direct-mapped by physical address. */
+#define RV_DCACHE_BITS 15
+#define RV_DCACHE_SIZE (1u << RV_DCACHE_BITS)
+typedef struct RvDecoded {
+    uint64_t paddr;             /* ~0 when empty */
+    RvInsn insn;
+} RvDecoded;
+
+#define RV_PMP_MAX 16
+
+struct RvCpu {
+    /* hot state first */
+    uint64_t x[32];
+    uint64_t pc;
+    uint64_t f[32];
+    unsigned priv;
+    uint32_t fflags, frm;
+    uint32_t ext;
+
+    /* CSRs */
+    uint64_t mstatus, medeleg, mideleg, mie, mtvec, mscratch, mepc, mcause,
+             mtval, mcounteren, menvcfg, mcountinhibit;
+    uint64_t stvec, sscratch, sepc, scause, stval, scounteren, senvcfg, satp,
+             stimecmp;
+    uint32_t mip_sw;            /* SSIP, STIP, SEIP as software wrote them */
+    uint32_t irq_lines;         /* atomic: MSIP, MTIP, MEIP, SEIP from devices */
+    uint64_t instret;           /* retired instructions so far */
+    uint64_t instret_offset;    /* minstret = instret + offset */
+    uint64_t cycle_offset;
+    uint64_t pmpaddr[RV_PMP_MAX];
+    uint8_t pmpcfg[RV_PMP_MAX];
+    unsigned pmp_entries;
+    bool pmp_active;            /* any entry not OFF */
+
+    /* LR/SC reservation: physical address (~0 when none) and the value
+     * LR read, which SC compares-and-swaps against (host-atomic ready) */
+    uint64_t reservation, reservation_val;
+
+    /* the page instructions are fetched from, cached by rv_fetch_slow;
+     * fetch_vpage is ~0 when nothing is cached */
+    uint64_t fetch_vpage;
+    uintptr_t fetch_host_minus_va;
+    uint64_t fetch_pa_minus_va;
+
+    /* pending exception, set by helpers that return false */
+    uint64_t exc_cause, exc_tval;
+
+    int exit_request;           /* atomic */
+    bool in_wfi;
+
+    RvCpuConfig cfg;
+    unsigned max_mmu;
+
+    RvTlbEntry tlb[4][RV_TLB_SIZE];  /* indexed by privilege (2 unused) */
+    RvDecoded *dcache;
+};
+
+/* ---- trap.c ---- */
+/* Record a synchronous exception for the current instruction; returns false
+ * so helpers can `return rv_raise(...)`. */
+static inline bool rv_raise(RvCpu *cpu, uint64_t cause, uint64_t tval)
+{
+    cpu->exc_cause = cause;
+    cpu->exc_tval = tval;
+    return false;
+}
+/* Take the recorded exception at cpu->pc (the faulting instruction). */
+void rv_take_exception(RvCpu *cpu);
+/* Take the highest-priority pending enabled interrupt; false if none. */
+bool rv_check_interrupts(RvCpu *cpu);
+uint32_t rv_pending_irqs(RvCpu *cpu);   /* mip as the hart sees it */
+bool rv_exec_mret(RvCpu *cpu);
+bool rv_exec_sret(RvCpu *cpu);
+
+/* ---- csr.c ---- */
+/* Execute a CSR instruction; false with an exception recorded. */
+bool rv_exec_csr(RvCpu *cpu, const RvInsn *in);
+bool rv_csr_read(RvCpu *cpu, unsigned csr, uint64_t *val, bool checked);
+bool rv_csr_write(RvCpu *cpu, unsigned csr, uint64_t val, bool checked);
+void rv_set_fs_dirty(RvCpu *cpu);
+
+/* ---- mmu.c ---- */
+/*
+ * Translate `va` for `acc` at privilege `priv` (already MPRV-adjusted).
+ * On success fills *pa and returns -1; else returns the exception cause.
+ * With `update` false no A/D bit is written (debugger access).
+ */
+int rv_translate(RvCpu *cpu, uint64_t va, RvAccess acc, unsigned priv,
+                 bool update, uint64_t *pa);
+void rv_tlb_flush_all(RvCpu *cpu);
+int rv_page_fault_cause(RvAccess acc);
+int rv_access_fault_cause(RvAccess acc);
+void rv_tlb_flush_page(RvCpu *cpu, uint64_t va);
+/* Effective privilege of data accesses (MPRV applied). */
+static inline unsigned rv_data_priv(const RvCpu *cpu)
+{
+    if (unlikely(cpu->mstatus & MSTATUS_MPRV) && cpu->priv == RV_PRIV_M) {
+        return (cpu->mstatus & MSTATUS_MPP) >> MSTATUS_MPP_SHIFT;
+    }
+    return cpu->priv;
+}
+
+/* ---- pmp.c ---- */
+/* True if `priv` may do `acc` on [pa, pa+size). */
+bool rv_pmp_check(RvCpu *cpu, uint64_t pa, uint64_t size, RvAccess acc,
+                  unsigned priv);
+bool rv_pmp_read_csr(RvCpu *cpu, unsigned csr, uint64_t *val);
+bool rv_pmp_write_csr(RvCpu *cpu, unsigned csr, uint64_t val);
+
+/* ---- mem.c ---- */
+bool rv_load_slow(RvCpu *cpu, uint64_t va, unsigned size, uint64_t *val);
+bool rv_store_slow(RvCpu *cpu, uint64_t va, unsigned size, uint64_t val);
+/*
+ * Translate a naturally aligned access of `size` bytes at `va` through the
+ * TLB (filling it), checking PMP.  On success *pa is set and *host is the
+ * host pointer, or NULL for I/O.  False with an exception recorded.
+ */
+bool rv_access(RvCpu *cpu, uint64_t va, unsigned size, RvAccess acc,
+               uint64_t *pa, void **host);
+/* Physical-address bus access with PMP already checked. */
+int rv_bus_load(RvCpu *cpu, uint64_t pa, unsigned size, uint64_t *val);
+int rv_bus_store(RvCpu *cpu, uint64_t pa, unsigned size, uint64_t val);
+/* Fetch the instruction at pc into *insn (decoded, cached); false with an
+ * exception recorded. */
+bool rv_fetch_slow(RvCpu *cpu, RvInsn *insn);
+/* Atomic memory operations (A extension), on a translated RAM or I/O word. */
+bool rv_exec_amo(RvCpu *cpu, const RvInsn *in);
+
+/* ---- exec-fp.c ---- */
+bool rv_exec_fp(RvCpu *cpu, const RvInsn *in);
+
+/* ---- mem access fast paths (inline, used by the interpreter) ---- */
+static inline bool rv_load(RvCpu *cpu, uint64_t va, unsigned size, uint64_t *val)
+{
+    RvTlbEntry *e = &cpu->tlb[rv_data_priv(cpu)][(va >> RV_PAGE_BITS) & (RV_TLB_SIZE - 1)];
+    if (likely(e->tag[RV_ACC_READ] == (va & RV_PAGE_MASK)) &&
+        likely((va & (size - 1)) == 0)) {
+        const void *p = (const void *)(uintptr_t)(va + e->host_minus_va);
+        switch (size) {
+        case 1: *val = *(const uint8_t *)p; return true;
+        case 2: { uint16_t v; memcpy(&v, p, 2); *val = v; return true; }
+        case 4: { uint32_t v; memcpy(&v, p, 4); *val = v; return true; }
+        default: { uint64_t v; memcpy(&v, p, 8); *val = v; return true; }
+        }
+    }
+    return rv_load_slow(cpu, va, size, val);
+}
+
+static inline bool rv_store(RvCpu *cpu, uint64_t va, unsigned size, uint64_t val)
+{
+    RvTlbEntry *e = &cpu->tlb[rv_data_priv(cpu)][(va >> RV_PAGE_BITS) & (RV_TLB_SIZE - 1)];
+    if (likely(e->tag[RV_ACC_WRITE] == (va & RV_PAGE_MASK)) &&
+        likely((va & (size - 1)) == 0)) {
+        void *p = (void *)(uintptr_t)(va + e->host_minus_va);
+        switch (size) {
+        case 1: *(uint8_t *)p = (uint8_t)val; break;
+        case 2: { uint16_t v = (uint16_t)val; memcpy(p, &v, 2); break; }
+        case 4: { uint32_t v = (uint32_t)val; memcpy(p, &v, 4); break; }
+        default: memcpy(p, &val, 8); break;
+        }
+        return true;
+    }
+    return rv_store_slow(cpu, va, size, val);
+}
+
+/* Current time (mtime ticks). */
+static inline uint64_t rv_time(RvCpu *cpu)
+{
+    return cpu->cfg.get_time ? cpu->cfg.get_time(cpu->cfg.time_opaque) : 0;
+}
+
+static inline bool rv_fs_off(const RvCpu *cpu)
+{
+    return (cpu->mstatus & MSTATUS_FS) == 0;
+}
+
+#endif

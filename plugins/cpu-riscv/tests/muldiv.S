@@ -1,0 +1,73 @@
+/* M extension: multiply high parts, division by zero and overflow. */
+#include "rv-test.h"
+TEST_START
+    li a0, -1
+    li a1, -1
+    mulh a2, a0, a1
+    CHECK(1, a2, 0)
+    mulhu a2, a0, a1
+    CHECK(2, a2, 0xfffffffffffffffe)
+    mulhsu a2, a0, a1         /* -1 * (2^64-1) = -(2^64-1): high = -1 */
+    CHECK(3, a2, 0xffffffffffffffff)
+    li a0, 0x8000000000000000
+    li a1, 2
+    mulh a2, a0, a1
+    CHECK(4, a2, 0xffffffffffffffff)
+    mul a2, a0, a1
+    CHECK(5, a2, 0)
+    li a0, 0x7fffffff
+    li a1, 2
+    mulw a2, a0, a1
+    CHECK(6, a2, 0xfffffffffffffffe)
+    /* division by zero: quotient all ones, remainder the dividend */
+    li a0, 42
+    div a2, a0, zero
+    CHECK(7, a2, 0xffffffffffffffff)
+    divu a2, a0, zero
+    CHECK(8, a2, 0xffffffffffffffff)
+    rem a2, a0, zero
+    CHECK(9, a2, 42)
+    remu a2, a0, zero
+    CHECK(10, a2, 42)
+    /* overflow: INT_MIN / -1 */
+    li a0, 0x8000000000000000
+    li a1, -1
+    div a2, a0, a1
+    CHECK(11, a2, 0x8000000000000000)
+    rem a2, a0, a1
+    CHECK(12, a2, 0)
+    /* signs of quotient and remainder (round toward zero) */
+    li a0, -7
+    li a1, 2
+    div a2, a0, a1
+    CHECK(13, a2, -3)
+    rem a2, a0, a1
+    CHECK(14, a2, -1)
+    divu a2, a0, a1
+    CHECK(15, a2, 0x7ffffffffffffffc)
+    /* word forms */
+    li a0, 0x80000000
+    li a1, -1
+    divw a2, a0, a1
+    CHECK(16, a2, 0xffffffff80000000)
+    remw a2, a0, a1
+    CHECK(17, a2, 0)
+    divw a2, a0, zero
+    CHECK(18, a2, 0xffffffffffffffff)
+    li a0, 0x123456789
+    remuw a2, a0, zero        /* remainder = sext(low word of dividend) */
+    CHECK(19, a2, 0x23456789)
+    li a0, 0xfffffffff0000000
+    remuw a2, a0, zero
+    CHECK(20, a2, 0xfffffffff0000000)
+    li a0, 0xffffffff
+    li a1, 2
+    divuw a2, a0, a1
+    CHECK(21, a2, 0x7fffffff)
+    divuw a2, a0, zero
+    CHECK(22, a2, 0xffffffffffffffff)
+    li a0, -8
+    li a1, 3
+    remw a2, a0, a1
+    CHECK(23, a2, -2)
+    TEST_PASS

@@ -1,0 +1,201 @@
+/*
+ * test-rv-api.c - the hart's C API and behaviour that needs no assembler:
+ * configuration errors, ISA string, register access, decoder corner cases,
+ * cross-thread interrupt lines, hostile guest accesses.
+ */
+#include "rv-harness.h"
+#include "rv-insn.h"
+
+static uint64_t no_time(void *o) { return 0; }
+static int no_load(void *o, uint64_t a, unsigned s, uint64_t *v) { return -1; }
+static int no_store(void *o, uint64_t a, unsigned s, uint64_t v) { return -1; }
+
+static void test_config_errors(void)
+{
+    RvCpuConfig cfg = { .bus = { .load = no_load, .store = no_store }, .get_time = no_time };
+    GError *err = NULL;
+
+    cfg.pmp_entries = 17;
+    g_assert_null(rv_cpu_new(&cfg, &err));
+    g_assert_error(err, TS_ERROR, TS_ERROR_INVALID);
+    g_clear_error(&err);
+    cfg.pmp_entries = 0;
+    cfg.ext = RV_EXT_D;
+    g_assert_null(rv_cpu_new(&cfg, &err));
+    g_assert_nonnull(strstr(err->message, "'d' requires 'f'"));
+    g_clear_error(&err);
+    cfg.ext = 0;
+    cfg.bus.load = NULL;
+    g_assert_null(rv_cpu_new(&cfg, &err));
+    g_clear_error(&err);
+}
+
+static void test_isa_string(void)
+{
+    RvHarness *h = rv_harness_new(0);
+    g_autofree char *isa = rv_cpu_isa_string(h->cpu);
+    g_assert_cmpstr(isa, ==, "rv64imafdc_zicsr_zifencei_zicntr_zihpm_sstc_svpbmt");
+    uint64_t misa;
+    g_assert_true(rv_cpu_read_csr(h->cpu, 0x301, &misa));
+    g_assert_cmphex(misa, ==, (2ull << 62) | 0x14112d);  /* I M A F D C S U */
+    rv_harness_free(h);
+
+    h = rv_harness_new(RV_EXT_M | RV_EXT_S | RV_EXT_U);
+    g_autofree char *isa2 = rv_cpu_isa_string(h->cpu);
+    g_assert_cmpstr(isa2, ==, "rv64im_zicsr");
+    rv_harness_free(h);
+
+    uint32_t bit;
+    g_assert_true(rv_ext_from_name("Sstc", &bit));
+    g_assert_cmpuint(bit, ==, RV_EXT_SSTC);
+    g_assert_false(rv_ext_from_name("zzz", &bit));
+}
+
+static void test_registers(void)
+{
+    RvHarness *h = rv_harness_new(0);
+    uint64_t v;
+    rv_cpu_set_xreg(h->cpu, 10, 0x1234);
+    rv_cpu_set_xreg(h->cpu, 0, 99);                 /* x0 stays zero */
+    g_assert_cmpuint(rv_cpu_get_xreg(h->cpu, 0), ==, 0);
+    g_assert_true(rv_cpu_read_register(h->cpu, "a0", &v));
+    g_assert_cmphex(v, ==, 0x1234);
+    g_assert_true(rv_cpu_read_register(h->cpu, "x10", &v));
+    g_assert_cmphex(v, ==, 0x1234);
+    g_assert_true(rv_cpu_read_register(h->cpu, "pc", &v));
+    g_assert_cmphex(v, ==, RV_RAM_BASE);
+    g_assert_true(rv_cpu_read_register(h->cpu, "mhartid", &v));
+    g_assert_false(rv_cpu_read_register(h->cpu, "x32", &v));
+    g_assert_false(rv_cpu_read_register(h->cpu, "nonsense", &v));
+    GString *s = g_string_new(NULL);
+    rv_cpu_dump_state(h->cpu, s);
+    g_assert_nonnull(strstr(s->str, "x10/a0   0000000000001234"));
+    g_assert_nonnull(strstr(s->str, "mstatus"));
+    g_string_free(s, true);
+    rv_harness_free(h);
+}
+
+static void test_decoder(void)
+{
+    RvInsn in;
+    uint32_t all = RV_EXT_DEFAULT;
+
+    rv_decode(0x0000, all, &in);            /* all zeros: defined illegal */
+    g_assert_cmpuint(in.op, ==, RV_OP_ILLEGAL);
+    g_assert_cmpuint(in.len, ==, 2);
+    rv_decode(0xffffffff, all, &in);
+    g_assert_cmpuint(in.op, ==, RV_OP_ILLEGAL);
+    rv_decode(0x00a50533, all, &in);        /* add a0, a0, a0 */
+    g_assert_cmpuint(in.op, ==, RV_OP_ADD);
+    g_assert_cmpuint(in.rd, ==, 10);
+    rv_decode(0x4501, all, &in);            /* c.li a0, 0 */
+    g_assert_cmpuint(in.op, ==, RV_OP_ADDI);
+    g_assert_cmpuint(in.len, ==, 2);
+    rv_decode(0x4501, RV_EXT_M, &in);       /* no C: illegal */
+    g_assert_cmpuint(in.op, ==, RV_OP_ILLEGAL);
+    rv_decode(0x6101, all, &in);            /* c.addi16sp 0: reserved */
+    g_assert_cmpuint(in.op, ==, RV_OP_ILLEGAL);
+    rv_decode(0x02b50533, RV_EXT_C, &in);   /* mul without M */
+    g_assert_cmpuint(in.op, ==, RV_OP_ILLEGAL);
+    rv_decode(0x02b50533, all, &in);
+    g_assert_cmpuint(in.op, ==, RV_OP_MUL);
+    rv_decode(0x00b57553, all, &in);        /* fadd.s fa0,fa0,fa1 with rm=7 (dyn) */
+    g_assert_cmpuint(in.op, ==, RV_OP_FADD_S);
+    g_assert_cmpuint(in.rm, ==, 7);
+    rv_decode(0x00b55553, all, &in);        /* rm = 5: reserved */
+    g_assert_cmpuint(in.op, ==, RV_OP_ILLEGAL);
+    rv_decode(0x30200073, all, &in);
+    g_assert_cmpuint(in.op, ==, RV_OP_MRET);
+    g_assert_cmpstr(rv_op_name(RV_OP_SFENCE_VMA), ==, "sfence.vma");
+    char buf[64];
+    rv_decode(0xfff50513, all, &in);        /* addi a0, a0, -1 */
+    rv_disassemble(&in, 0, buf, sizeof(buf));
+    g_assert_cmpstr(buf, ==, "addi a0, a0, -1");
+}
+
+/* Execute `words` at RAM base for `n` steps on a fresh harness. */
+static RvHarness *run_words(const uint32_t *words, size_t count, uint64_t n)
+{
+    RvHarness *h = rv_harness_new(0);
+    rv_harness_load(h, RV_RAM_BASE, words, count * 4);
+    rv_cpu_write_csr(h->cpu, 0x305, RV_RAM_BASE);   /* mtvec: the program */
+    rv_cpu_run(h->cpu, n, NULL);
+    return h;
+}
+
+static void test_wild_access(void)
+{
+    /* ld a0, 0(a1) with a1 pointing nowhere, mtvec = RAM base + 0x100 */
+    static const uint32_t prog[] = { 0x0005b503 };
+    RvHarness *h = rv_harness_new(0);
+    uint64_t v;
+    rv_harness_load(h, RV_RAM_BASE, prog, sizeof(prog));
+    rv_cpu_set_xreg(h->cpu, 11, 0xdead0000000ull);
+    rv_cpu_write_csr(h->cpu, 0x305, RV_RAM_BASE + 0x100);
+    rv_cpu_run(h->cpu, 1, NULL);
+    g_assert_cmphex(rv_cpu_get_pc(h->cpu), ==, RV_RAM_BASE + 0x100);
+    rv_cpu_read_csr(h->cpu, 0x342, &v);
+    g_assert_cmpuint(v, ==, 5);             /* load access fault */
+    rv_cpu_read_csr(h->cpu, 0x343, &v);
+    g_assert_cmphex(v, ==, 0xdead0000000ull);
+    /* executing from nowhere: instruction access fault, no crash */
+    rv_cpu_set_pc(h->cpu, 0x10);
+    rv_cpu_run(h->cpu, 1, NULL);
+    rv_cpu_read_csr(h->cpu, 0x342, &v);
+    g_assert_cmpuint(v, ==, 1);
+    rv_harness_free(h);
+
+    /* an illegal instruction storm with mtvec pointing at itself still
+     * returns after the budget */
+    static const uint32_t bad[] = { 0xffffffff };
+    h = run_words(bad, 1, 1000);
+    rv_cpu_read_csr(h->cpu, 0x342, &v);
+    g_assert_cmpuint(v, ==, 2);
+    rv_cpu_read_csr(h->cpu, 0x343, &v);
+    g_assert_cmphex(v, ==, 0xffffffff);
+    rv_harness_free(h);
+}
+
+typedef struct { RvCpu *cpu; } IrqArg;
+
+static gpointer raise_thread(gpointer p)
+{
+    IrqArg *a = p;
+    g_usleep(20000);
+    rv_cpu_set_irq(a->cpu, RV_IRQ_MEI, true);
+    return NULL;
+}
+
+static void test_irq_from_thread(void)
+{
+    /* wfi; then spin.  mie.MEIE set but mstatus.MIE clear: WFI wakes, no trap */
+    static const uint32_t prog[] = { 0x10500073, 0x0000006f };
+    RvHarness *h = rv_harness_new(0);
+    rv_harness_load(h, RV_RAM_BASE, prog, sizeof(prog));
+    rv_cpu_write_csr(h->cpu, 0x304, 1u << RV_IRQ_MEI);
+    g_assert_cmpint(rv_cpu_run(h->cpu, 100, NULL), ==, RV_STOP_WFI);
+    g_assert_false(rv_cpu_has_work(h->cpu));
+    IrqArg a = { h->cpu };
+    GThread *t = g_thread_new("irq", raise_thread, &a);
+    while (!rv_cpu_has_work(h->cpu)) {
+        g_usleep(1000);
+    }
+    g_thread_join(t);
+    g_assert_cmpint(rv_cpu_run(h->cpu, 100, NULL), ==, RV_STOP_BUDGET);
+    g_assert_cmphex(rv_cpu_get_pc(h->cpu), ==, RV_RAM_BASE + 4);
+    rv_cpu_request_exit(h->cpu);
+    g_assert_cmpint(rv_cpu_run(h->cpu, 100, NULL), ==, RV_STOP_EXIT);
+    rv_harness_free(h);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/riscv/api/config-errors", test_config_errors);
+    g_test_add_func("/riscv/api/isa-string", test_isa_string);
+    g_test_add_func("/riscv/api/registers", test_registers);
+    g_test_add_func("/riscv/api/decoder", test_decoder);
+    g_test_add_func("/riscv/api/wild-access", test_wild_access);
+    g_test_add_func("/riscv/api/irq-from-thread", test_irq_from_thread);
+    return g_test_run();
+}
