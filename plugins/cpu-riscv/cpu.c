@@ -116,6 +116,7 @@ void rv_cpu_set_irq(RvCpu *cpu, unsigned irq, bool level)
     } else {
         __atomic_fetch_and(&cpu->irq_lines, ~bit, __ATOMIC_RELEASE);
     }
+    __atomic_store_n(&cpu->break_chunk, 1, __ATOMIC_RELAXED);
     if (cpu->cfg.kick) {
         cpu->cfg.kick(cpu->cfg.kick_opaque);
     }
@@ -124,6 +125,7 @@ void rv_cpu_set_irq(RvCpu *cpu, unsigned irq, bool level)
 void rv_cpu_request_exit(RvCpu *cpu)
 {
     __atomic_store_n(&cpu->exit_request, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&cpu->break_chunk, 1, __ATOMIC_RELAXED);
 }
 
 bool rv_cpu_has_work(RvCpu *cpu)

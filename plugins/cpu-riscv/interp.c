@@ -5,7 +5,9 @@
  * rv_cpu_run() works in chunks: between chunks it takes interrupts, checks
  * the exit request and the Sstc timer; inside a chunk only instructions
  * run.  Instructions that can change what is pending or enabled (CSR
- * writes, xRET, WFI, sfence.vma) end the chunk so the check comes next.
+ * writes, xRET, WFI, sfence.vma) end the chunk so the check comes next;
+ * so do I/O accesses and interrupt lines changing (break_chunk), which
+ * keeps interrupt latency at one instruction for a device the hart pokes.
  */
 #include "rv-state.h"
 
@@ -83,7 +85,9 @@ static uint64_t exec_chunk(RvCpu *cpu, uint64_t budget)
     const uint64_t align = (cpu->ext & RV_EXT_C) ? 1 : 3;
     RvInsn scratch;
 
-    while (n + traps < budget) {
+    __atomic_store_n(&cpu->break_chunk, 0, __ATOMIC_RELAXED);
+    while (n + traps < budget &&
+           likely(!__atomic_load_n(&cpu->break_chunk, __ATOMIC_RELAXED))) {
         const RvInsn *in = fetch(cpu, pc, &scratch);
         uint64_t next, v, a;
 

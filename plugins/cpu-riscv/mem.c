@@ -105,6 +105,7 @@ static bool load_aligned(RvCpu *cpu, uint64_t va, unsigned size, uint64_t *val)
         memcpy(val, host, size);
         return true;
     }
+    cpu->break_chunk = 1;             /* a device may have changed an irq line */
     if (rv_bus_load(cpu, pa, size, val) != 0) {
         return rv_raise(cpu, RV_EXC_LOAD_ACCESS, va);
     }
@@ -123,6 +124,7 @@ static bool store_aligned(RvCpu *cpu, uint64_t va, unsigned size, uint64_t val)
         memcpy(host, &val, size);
         return true;
     }
+    cpu->break_chunk = 1;
     if (rv_bus_store(cpu, pa, size, val) != 0) {
         return rv_raise(cpu, RV_EXC_STORE_ACCESS, va);
     }

@@ -140,6 +140,9 @@ struct RvCpu {
     uint64_t exc_cause, exc_tval;
 
     int exit_request;           /* atomic */
+    /* atomic: end the current chunk after this instruction (an I/O access
+     * or an interrupt line changed, so interrupts need a look) */
+    int break_chunk;
     bool in_wfi;
 
     RvCpuConfig cfg;
