@@ -4,8 +4,6 @@
  */
 #include <tessera/object.h>
 
-#include <errno.h>
-#include <stdlib.h>
 
 TS_EXPORT bool ts_parse_bool(const char *what, const char *text, bool *out,
                              GError **errp)
@@ -28,35 +26,54 @@ TS_EXPORT bool ts_parse_bool(const char *what, const char *text, bool *out,
 }
 
 /*
- * Decimal, 0x hex or 0 octal, like strtoll with base 0, but the whole text
- * must be the number.  Signed and unsigned share everything but the
- * conversion and the message.
+ * Decimal or 0x hex, an optional sign for signed values, and nothing else:
+ * no blanks, no trailing junk.  Leading zeros are decimal ("010" is ten):
+ * strtoll's octal would silently turn "-smp 010" into 8 and refuse "08".
+ * The magnitude is accumulated as unsigned so INT64_MIN parses exactly.
  */
 static bool parse_integer(const char *what, const char *text, bool is_signed,
                           int64_t *s_out, uint64_t *u_out, GError **errp)
 {
-    char *end = NULL;
-    bool shaped = text && *text && !g_ascii_isspace(*text) &&
-                  (is_signed || *text != '-');
-    if (shaped) {
-        errno = 0;
-        if (is_signed) {
-            *s_out = strtoll(text, &end, 0);
-        } else {
-            *u_out = strtoull(text, &end, 0);
-        }
-        shaped = end != text && !*end;
+    const char *p = text;
+    bool negative = false, digits = false, overflow = false;
+    uint64_t mag = 0;
+    if (p && is_signed && (*p == '-' || *p == '+')) {
+        negative = *p++ == '-';
     }
-    if (!shaped) {
+    unsigned base = 10;
+    if (p && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+        base = 16;
+        p += 2;
+    }
+    for (; p && (base == 16 ? g_ascii_isxdigit(*p) : g_ascii_isdigit(*p));
+         p++) {
+        digits = true;
+        overflow = overflow ||
+                   __builtin_mul_overflow(mag, base, &mag) ||
+                   __builtin_add_overflow(mag, g_ascii_xdigit_value(*p),
+                                          &mag);
+    }
+    if (!digits || *p) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
                     "Parameter '%s' expects %s", what,
                     is_signed ? "an integer" : "a non-negative integer");
         return false;
     }
-    if (errno == ERANGE) {
+    uint64_t limit = !is_signed ? UINT64_MAX
+                     : negative ? (uint64_t)INT64_MAX + 1 : INT64_MAX;
+    if (overflow || mag > limit) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "Parameter '%s' is out of range", what);
+                    "Parameter '%s' is out of range: %s", what,
+                    is_signed ? "integers must fit in 64 bits (signed)"
+                              : "integers must be below 2^64");
         return false;
+    }
+    if (is_signed) {
+        /* Two's complement negation of the magnitude, without signed
+         * overflow for INT64_MIN. */
+        *s_out = negative ? (int64_t)(0 - mag) : (int64_t)mag;
+    } else {
+        *u_out = mag;
     }
     return true;
 }
