@@ -6,10 +6,16 @@
 
 TS_EXPORT bool ts_device_realize(TsDevice *dev, GError **errp)
 {
+    TsDeviceClass *dc = dev ? TS_DEVICE_GET_CLASS(dev) : NULL;
+    if (!dc) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "'%s' is not a device and cannot be realized",
+                    dev ? ts_object_type_name(TS_OBJECT(dev)) : "(null)");
+        return false;
+    }
     if (dev->realized) {
         return true;
     }
-    TsDeviceClass *dc = TS_DEVICE_GET_CLASS(dev);
     if (dc->realize) {
         GError *err = NULL;
         if (!dc->realize(dev, &err)) {
@@ -28,10 +34,10 @@ TS_EXPORT bool ts_device_realize(TsDevice *dev, GError **errp)
 
 TS_EXPORT void ts_device_unrealize(TsDevice *dev)
 {
-    if (!dev->realized) {
+    TsDeviceClass *dc = dev ? TS_DEVICE_GET_CLASS(dev) : NULL;
+    if (!dc || !dev->realized) {
         return;
     }
-    TsDeviceClass *dc = TS_DEVICE_GET_CLASS(dev);
     dev->realized = false;
     if (dc->unrealize) {
         dc->unrealize(dev);
@@ -40,8 +46,8 @@ TS_EXPORT void ts_device_unrealize(TsDevice *dev)
 
 TS_EXPORT void ts_device_reset(TsDevice *dev)
 {
-    TsDeviceClass *dc = TS_DEVICE_GET_CLASS(dev);
-    if (dc->reset) {
+    TsDeviceClass *dc = dev ? TS_DEVICE_GET_CLASS(dev) : NULL;
+    if (dc && dc->reset) {
         dc->reset(dev);
     }
 }

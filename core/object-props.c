@@ -204,10 +204,18 @@ static bool store_link(TsObject *obj, const TsProperty *p, TsObject *target,
 {
     if (target && p->link_type &&
         !ts_object_dynamic_cast(target, p->link_type)) {
+        g_autofree char *path = ts_object_path(target);
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
                     "Property '%s' needs a '%s', but '%s' is a '%s'",
-                    p->name, p->link_type, target->name ? target->name : "?",
+                    p->name, p->link_type,
+                    path ? path : target->name ? target->name : "(unnamed)",
                     ts_object_type_name(target));
+        return false;
+    }
+    if (target == obj) {
+        /* The link's reference would keep obj alive forever. */
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "Property '%s' cannot link an object to itself", p->name);
         return false;
     }
     TsObject **slot = FIELD(obj, p, TsObject *);
@@ -215,6 +223,63 @@ static bool store_link(TsObject *obj, const TsProperty *p, TsObject *target,
     *slot = ts_object_ref(target);
     ts_object_unref(old);
     return true;
+}
+
+typedef struct IdSearch {
+    const char *id;
+    const char *type;
+    TsObject *found;
+    unsigned matches;
+} IdSearch;
+
+static void search_id(TsObject *obj, void *opaque)
+{
+    IdSearch *s = opaque;
+    if (obj->name && g_str_equal(obj->name, s->id) &&
+        (!s->type || ts_object_dynamic_cast(obj, s->type))) {
+        s->found = obj;
+        s->matches++;
+    }
+    ts_object_foreach_child(obj, search_id, s);
+}
+
+/*
+ * A link value is an absolute path ("/machine/peripheral/x") or, as with
+ * QEMU's partial paths, the bare name of exactly one object of the link's
+ * type anywhere in the tree (in practice a -device id).
+ */
+static TsObject *find_link_target(const TsProperty *p, const char *value,
+                                  GError **errp)
+{
+    if (value[0] == '/') {
+        TsObject *target = ts_object_resolve_path(value);
+        if (!target) {
+            g_set_error(errp, TS_ERROR, TS_ERROR_NOT_FOUND,
+                        "Property '%s': no object at '%s'", p->name, value);
+        }
+        return target;
+    }
+    /* Untyped first, so a single object of the wrong type gets the
+     * "needs a ..." message from store_link rather than "no such id". */
+    IdSearch s = { .id = value };
+    search_id(ts_object_root(), &s);
+    if (s.matches > 1 && p->link_type) {
+        s = (IdSearch){ .id = value, .type = p->link_type };
+        search_id(ts_object_root(), &s);
+    }
+    if (s.matches == 1) {
+        return s.found;
+    }
+    if (s.matches == 0) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_NOT_FOUND,
+                    "Property '%s': no %s with id '%s'", p->name,
+                    p->link_type ? p->link_type : "object", value);
+    } else {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "Property '%s': id '%s' is ambiguous (%u objects), give "
+                    "its path", p->name, value, s.matches);
+    }
+    return NULL;
 }
 
 TS_EXPORT bool ts_object_set_prop(TsObject *obj, const char *name,
@@ -256,8 +321,10 @@ TS_EXPORT bool ts_object_set_prop(TsObject *obj, const char *name,
     case TS_PROP_ENUM: {
         int i = enum_index(p, value);
         if (i < 0) {
-            g_autofree char *list = g_strjoinv(", ",
-                                               (char **)p->enum_values);
+            static const char *const none[] = { NULL };
+            g_autofree char *list = g_strjoinv(", ", (char **)(p->enum_values
+                                                     ? p->enum_values
+                                                     : none));
             g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
                         "Invalid parameter value for '%s': expected one of "
                         "%s", name, list);
@@ -268,13 +335,8 @@ TS_EXPORT bool ts_object_set_prop(TsObject *obj, const char *name,
     }
     case TS_PROP_LINK: {
         TsObject *target = NULL;
-        if (value && *value) {
-            target = ts_object_resolve_path(value);
-            if (!target) {
-                g_set_error(errp, TS_ERROR, TS_ERROR_NOT_FOUND,
-                            "Property '%s': no object at '%s'", name, value);
-                return false;
-            }
+        if (value && *value && !(target = find_link_target(p, value, errp))) {
+            return false;
         }
         return store_link(obj, p, target, errp);
     }
@@ -354,8 +416,15 @@ static char *format_value(TsObject *obj, const TsProperty *p)
     case TS_PROP_STRING:
         return g_strdup(*FIELD(obj, p, char *) ? *FIELD(obj, p, char *)
                                                : "");
-    case TS_PROP_ENUM:
-        return g_strdup(p->enum_values[*FIELD(obj, p, int)]);
+    case TS_PROP_ENUM: {
+        /* instance_init may have stored anything; never index past the
+         * table. */
+        int i = *FIELD(obj, p, int);
+        int n = p->enum_values ? (int)g_strv_length((char **)p->enum_values)
+                               : 0;
+        return i >= 0 && i < n ? g_strdup(p->enum_values[i])
+                               : g_strdup_printf("%d", i);
+    }
     case TS_PROP_LINK: {
         TsObject *target = *FIELD(obj, p, TsObject *);
         char *path = target ? ts_object_path(target) : NULL;

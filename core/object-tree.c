@@ -45,6 +45,14 @@ TS_EXPORT bool ts_object_add_child(TsObject *parent, const char *name,
                     "object '%s' already has a parent", child->name);
         return false;
     }
+    for (const TsObject *a = parent; a; a = a->parent) {
+        if (a == child || child == root) {
+            /* Each would hold the other: a loop in the tree and a leak. */
+            g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                        "object '%s' cannot be its own descendant", name);
+            return false;
+        }
+    }
     if (ts_object_child(parent, name)) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
                     "Duplicate ID '%s'", name);

@@ -146,27 +146,52 @@ TS_EXPORT bool ts_type_exists(const char *name)
     return type_find(name, false) != NULL;
 }
 
-static bool implements(TsTypeImpl *ti, const char *iface)
+/* Deep enough for any real hierarchy; a malformed plugin could register a
+ * parent cycle or an interface that implements itself. */
+#define MAX_TYPE_DEPTH 64
+
+static bool type_is_a_depth(TsTypeImpl *ti, const char *ancestor, int depth);
+
+/* An interface counts with its own ancestors (an interface may extend
+ * another), but not the abstract "interface" root: a device that
+ * implements interfaces is not itself an interface. */
+static bool implements(TsTypeImpl *ti, const char *ancestor, int depth)
 {
-    const char *const *list = ti->info->interfaces;
-    for (; list && *list; list++) {
-        if (g_str_equal(*list, iface)) {
+    if (g_str_equal(ancestor, TS_TYPE_INTERFACE)) {
+        return false;
+    }
+    for (const char *const *l = ti->info->interfaces; l && *l; l++) {
+        TsTypeImpl *iface = type_find(*l, true);
+        if (g_str_equal(*l, ancestor) ||
+            (iface && type_is_a_depth(iface, ancestor, depth + 1))) {
             return true;
         }
     }
     return false;
 }
 
-static bool type_is_a(TsTypeImpl *ti, const char *ancestor)
+static bool type_is_a_depth(TsTypeImpl *ti, const char *ancestor, int depth)
 {
-    /* Bounded walk: a malformed plugin could register a parent cycle. */
-    for (int depth = 0; ti && depth < 64; depth++) {
-        if (g_str_equal(ti->info->name, ancestor) || implements(ti, ancestor)) {
+    for (; ti && depth < MAX_TYPE_DEPTH; depth++) {
+        if (g_str_equal(ti->info->name, ancestor) ||
+            implements(ti, ancestor, depth)) {
             return true;
         }
         ti = type_find(parent_name(ti), true);
     }
     return false;
+}
+
+static bool type_is_a(TsTypeImpl *ti, const char *ancestor)
+{
+    return type_is_a_depth(ti, ancestor, 0);
+}
+
+/* Interface types are never instantiated, whether or not their info says
+ * abstract: they only describe a method table. */
+static bool type_is_abstract(TsTypeImpl *ti)
+{
+    return ti->info->abstract || type_is_a(ti, TS_TYPE_INTERFACE);
 }
 
 TS_EXPORT bool ts_type_is_a(const char *name, const char *ancestor)
@@ -179,6 +204,11 @@ TS_EXPORT bool ts_type_is_a(const char *name, const char *ancestor)
 
 static TsObjectClass *class_ensure(TsTypeImpl *ti);
 
+/*
+ * Each implementing class owns a copy of every interface struct it has:
+ * inherited ones start as the parent's (methods included, so a subclass
+ * overrides only what it sets), new ones as the interface's own class.
+ */
 static void inherit_interfaces(TsTypeImpl *ti)
 {
     ti->ifaces = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
@@ -193,15 +223,21 @@ static void inherit_interfaces(TsTypeImpl *ti)
         }
     }
     for (const char *const *l = ti->info->interfaces; l && *l; l++) {
+        if (g_hash_table_contains(ti->ifaces, *l)) {
+            continue;               /* re-listed: keep the parent's methods */
+        }
         TsTypeImpl *iface = type_find(*l, true);
-        if (!iface || !class_ensure(iface)) {
-            fprintf(stderr, "warning: type '%s' implements unknown "
-                    "interface '%s'\n", ti->info->name, *l);
+        if (!iface || !type_is_a(iface, TS_TYPE_INTERFACE) ||
+            !class_ensure(iface)) {
+            /* A plugin bug, not user input: say so and carry on without
+             * it, so ts_class_interface() returns NULL for it. */
+            g_printerr("warning: type '%s' implements '%s', which is not "
+                       "a registered interface type\n", ti->info->name, *l);
             continue;
         }
         gpointer copy = g_memdup2(iface->klass, iface->class_size);
         ((TsObjectClass *)copy)->type = iface;
-        g_hash_table_replace(ti->ifaces, (gpointer)iface->info->name, copy);
+        g_hash_table_insert(ti->ifaces, (gpointer)iface->info->name, copy);
     }
 }
 
@@ -262,7 +298,7 @@ TS_EXPORT const char *ts_class_description(const TsObjectClass *klass)
 
 TS_EXPORT bool ts_class_is_abstract(const TsObjectClass *klass)
 {
-    return klass->type->info->abstract;
+    return type_is_abstract((TsTypeImpl *)klass->type);
 }
 
 TS_EXPORT TsObjectClass *ts_class_dynamic_cast(TsObjectClass *klass,
@@ -272,10 +308,27 @@ TS_EXPORT TsObjectClass *ts_class_dynamic_cast(TsObjectClass *klass,
                                                                    : NULL;
 }
 
+/*
+ * Asking for an ancestor of an implemented interface gives the derived
+ * interface's struct, which embeds the ancestor's as its first member.
+ */
 TS_EXPORT void *ts_class_interface(TsObjectClass *klass, const char *iface)
 {
-    TsTypeImpl *ti = (TsTypeImpl *)klass->type;
-    return ti->ifaces ? g_hash_table_lookup(ti->ifaces, iface) : NULL;
+    TsTypeImpl *ti = klass ? (TsTypeImpl *)klass->type : NULL;
+    if (!ti || !ti->ifaces || !iface) {
+        return NULL;
+    }
+    void *found = g_hash_table_lookup(ti->ifaces, iface);
+    if (!found && !g_str_equal(iface, TS_TYPE_INTERFACE)) {
+        GHashTableIter it;
+        gpointer value;
+        g_hash_table_iter_init(&it, ti->ifaces);
+        while (!found && g_hash_table_iter_next(&it, NULL, &value)) {
+            TsTypeImpl *impl = (TsTypeImpl *)((TsObjectClass *)value)->type;
+            found = type_is_a(impl, iface) ? value : NULL;
+        }
+    }
+    return found;
 }
 
 static int compare_type_names(gconstpointer a, gconstpointer b)
@@ -301,7 +354,7 @@ TS_EXPORT void ts_type_foreach(const char *ancestor, bool include_abstract,
     g_ptr_array_sort(list, compare_type_names);
     for (guint i = 0; i < list->len; i++) {
         TsTypeImpl *ti = g_ptr_array_index(list, i);
-        if ((ti->info->abstract && !include_abstract) ||
+        if ((!include_abstract && type_is_abstract(ti)) ||
             (ancestor && !type_is_a(ti, ancestor))) {
             continue;
         }
@@ -339,6 +392,21 @@ static void run_instance_init(TsTypeImpl *ti, TsObject *obj)
     }
 }
 
+/* The first ancestor of ti that is not registered (or the type where a
+ * parent loop closes), for the message when a class cannot be built. */
+static const char *missing_ancestor(TsTypeImpl *ti)
+{
+    const char *name = parent_name(ti);
+    for (int depth = 0; name && depth < MAX_TYPE_DEPTH; depth++) {
+        TsTypeImpl *up = type_find(name, false);
+        if (!up) {
+            return name;
+        }
+        name = parent_name(up);
+    }
+    return name ? name : "?";
+}
+
 TS_EXPORT TsObject *ts_object_new(const char *type, GError **errp)
 {
     TsTypeImpl *ti = type_find(type, true);
@@ -349,11 +417,11 @@ TS_EXPORT TsObject *ts_object_new(const char *type, GError **errp)
     }
     if (!class_ensure(ti)) {
         g_set_error(errp, TS_ERROR, TS_ERROR_NOT_FOUND,
-                    "type '%s' cannot be used: its parent type '%s' is not "
-                    "available", type, parent_name(ti));
+                    "type '%s' cannot be used: its ancestor type '%s' is not "
+                    "available", type, missing_ancestor(ti));
         return NULL;
     }
-    if (ti->info->abstract) {
+    if (type_is_abstract(ti)) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
                     "type '%s' is abstract and cannot be instantiated", type);
         return NULL;
@@ -375,19 +443,26 @@ TS_EXPORT TsObject *ts_object_ref(TsObject *obj)
     return obj;
 }
 
+/*
+ * Teardown mirrors construction: a realized device is unrealized first,
+ * then its children (its parts) go, then each type's finalize runs from
+ * the object's own type up to the root, and last the core frees what the
+ * property table owns (strings, link references), so finalize may still
+ * read its properties.
+ */
 static void finalize(TsObject *obj)
 {
     TsDevice *dev = (TsDevice *)ts_object_dynamic_cast(obj, TS_TYPE_DEVICE);
     if (dev && dev->realized) {
         ts_device_unrealize(dev);
     }
+    object_tree_release(obj);
     for (TsTypeImpl *ti = (TsTypeImpl *)obj->klass->type; ti;
          ti = ti->parent) {
         if (ti->info->instance_finalize) {
             ti->info->instance_finalize(obj);
         }
     }
-    object_tree_release(obj);
     object_release_props(obj);
     g_free(obj->name);
     g_free(obj->priv);
