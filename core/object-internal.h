@@ -23,15 +23,25 @@ void object_registry_set_resolver(bool (*fn)(const char *type_name,
 /* `-device NAME,help`: one line per property, sorted (g_free it). */
 char *object_class_property_help(TsObjectClass *klass);
 
-/* object.c internals shared with object-props.c and object-tree.c. */
+/* ---- shared by object.c, object-props.c and object-tree.c only ---- */
+
+/* Core-private bookkeeping behind TsObject.priv. */
 typedef struct ObjectPriv {
     GPtrArray *children;     /* of TsObject *, insertion order */
 } ObjectPriv;
 
-/* Walk from the root type to the object's own type (for defaults and
- * instance_init) or back (for finalize). */
+/* The property tables a class added itself (not inherited ones). */
+GPtrArray *object_class_prop_tables(TsObjectClass *klass);
+/* The parent class, or NULL at a root type. */
+TsObjectClass *object_class_parent(TsObjectClass *klass);
+
+/* Store every property default, the root type's first, so a subclass's
+ * redeclared default wins; runs before any instance_init. */
 void object_apply_defaults(TsObject *obj);
+/* Free what the property table owns: strings and link references. */
 void object_release_props(TsObject *obj);
+/* Drop the references obj holds on its children (obj is being
+ * finalized). */
 void object_tree_release(TsObject *obj);
 
 #endif

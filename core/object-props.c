@@ -10,9 +10,6 @@
 
 #include <tessera/device.h>
 
-GPtrArray *object_class_prop_tables(TsObjectClass *klass);
-TsObjectClass *object_class_parent(TsObjectClass *klass);
-
 #define FIELD(obj, prop, T) ((T *)((char *)(obj) + (prop)->offset))
 
 static const char *const kind_names[] = {
@@ -466,47 +463,60 @@ TS_EXPORT char *ts_prop_default_text(const TsProperty *p)
     return NULL;
 }
 
-static void add_help_line(const TsProperty *p, void *opaque)
+/* "  name=<kind>            - description (a/b/c) (default: x)" */
+static char *help_line(const TsProperty *p)
 {
-    GPtrArray *lines = opaque;
     g_autofree char *type = p->kind == TS_PROP_LINK
         ? g_strdup_printf("link<%s>", p->link_type ? p->link_type : "object")
         : g_strdup(ts_prop_kind_name(p->kind));
     g_autofree char *def = ts_prop_default_text(p);
-    GString *line = g_string_new(NULL);
-    g_string_append_printf(line, "  %s=<%s>", p->name, type);
-    if (p->description || def) {
-        g_string_append_printf(line, "%*s- %s", (int)MAX(1, 24 -
-                               (int)line->len), "",
-                               p->description ? p->description : "");
-    }
-    if (p->kind == TS_PROP_ENUM && p->enum_values) {
-        g_autofree char *list = g_strjoinv("/", (char **)p->enum_values);
-        g_string_append_printf(line, " (%s)", list);
+    g_autofree char *values = p->kind == TS_PROP_ENUM && p->enum_values
+        ? g_strjoinv("/", (char **)p->enum_values) : NULL;
+    GString *about = g_string_new(p->description);
+    if (values) {
+        g_string_append_printf(about, "%s(%s)", about->len ? " " : "",
+                               values);
     }
     if (def) {
-        g_string_append_printf(line, " (default: %s)", def);
+        g_string_append_printf(about, "%s(default: %s)",
+                               about->len ? " " : "", def);
     }
-    g_ptr_array_add(lines, g_string_free(line, false));
+    GString *line = g_string_new(NULL);
+    g_string_append_printf(line, "  %s=<%s>", p->name, type);
+    if (about->len) {
+        /* Descriptions line up in one column, as in QEMU's listing. */
+        g_string_append_printf(line, "%*s- %s",
+                               (int)MAX(1, 24 - (int)line->len), "",
+                               about->str);
+    }
+    g_string_free(about, true);
+    return g_string_free(line, false);
 }
 
-static int compare_lines(gconstpointer a, gconstpointer b)
+static void collect_prop(const TsProperty *p, void *opaque)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    g_ptr_array_add(opaque, (gpointer)p);
+}
+
+static int compare_prop_names(gconstpointer a, gconstpointer b)
+{
+    const TsProperty *pa = *(const TsProperty *const *)a;
+    const TsProperty *pb = *(const TsProperty *const *)b;
+    return strcmp(pa->name, pb->name);
 }
 
 char *object_class_property_help(TsObjectClass *klass)
 {
-    g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
-    ts_class_foreach_property(klass, add_help_line, lines);
-    g_ptr_array_sort(lines, compare_lines);
+    g_autoptr(GPtrArray) props = g_ptr_array_new();
+    ts_class_foreach_property(klass, collect_prop, props);
+    g_ptr_array_sort(props, compare_prop_names);
     GString *out = g_string_new(NULL);
-    if (lines->len == 0) {
+    if (props->len == 0) {
         g_string_append(out, "There are no options for this type.\n");
     }
-    for (guint i = 0; i < lines->len; i++) {
-        g_string_append_printf(out, "%s\n",
-                               (char *)g_ptr_array_index(lines, i));
+    for (guint i = 0; i < props->len; i++) {
+        g_autofree char *line = help_line(g_ptr_array_index(props, i));
+        g_string_append_printf(out, "%s\n", line);
     }
     return g_string_free(out, false);
 }

@@ -365,15 +365,11 @@ TS_EXPORT void ts_type_foreach(const char *ancestor, bool include_abstract,
     }
 }
 
-/* For object-props.c: the property tables of one class. */
-GPtrArray *object_class_prop_tables(TsObjectClass *klass);
 GPtrArray *object_class_prop_tables(TsObjectClass *klass)
 {
     return ((TsTypeImpl *)klass->type)->props;
 }
 
-/* The parent class of klass, or NULL at the root. */
-TsObjectClass *object_class_parent(TsObjectClass *klass);
 TsObjectClass *object_class_parent(TsObjectClass *klass)
 {
     TsTypeImpl *parent = ((TsTypeImpl *)klass->type)->parent;

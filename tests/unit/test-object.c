@@ -1000,9 +1000,29 @@ static void test_prop_introspection(void)
     }
 }
 
+typedef struct HelpOrder {
+    TsObject parent;
+    bool a, a_b;
+} HelpOrder;
+
+static const TsProperty help_order_props[] = {
+    TS_PROP_BOOL("a-b", HelpOrder, a_b, true, "second"),
+    TS_PROP_BOOL("a", HelpOrder, a, false, NULL),
+    TS_PROP_END
+};
+
+static void help_order_class_init(TsObjectClass *klass, const void *data)
+{
+    ts_class_add_properties(klass, help_order_props);
+}
+
 static void test_prop_help(void)
 {
+    static const TsTypeInfo help_order = {
+        .name = "t-help-order", .instance_size = sizeof(HelpOrder),
+        .class_init = help_order_class_init };
     register_prop_types();
+    register_ok(&help_order);
     g_autofree char *help =
         object_class_property_help(ts_class_by_name("t-propsub"));
     g_auto(GStrv) lines = g_strsplit(help, "\n", -1);
@@ -1024,6 +1044,13 @@ static void test_prop_help(void)
     g_assert_nonnull(g_strrstr(help, "  nolabel=<str>\n"));
     g_assert_nonnull(g_strrstr(help,
         "  extra=<bool>          - only in the subclass (default: false)\n"));
+
+    /* Sorted by name, not by line: "a" before "a-b" although '-' < '='. */
+    g_autofree char *named =
+        object_class_property_help(ts_class_by_name("t-help-order"));
+    g_assert_cmpstr(named, ==,
+                    "  a=<bool>              - (default: false)\n"
+                    "  a-b=<bool>            - second (default: true)\n");
 
     g_autofree char *none =
         object_class_property_help(ts_class_by_name("container"));

@@ -59,7 +59,8 @@ typedef struct TsTypeInfo {
     const void *class_data;
     /* Called for each new instance after the parent's instance_init. */
     void (*instance_init)(TsObject *obj);
-    /* Called when the last reference goes, before the parent's. */
+    /* Called when the last reference goes, before the parent's; the
+     * object's children are already released, its properties still set. */
     void (*instance_finalize)(TsObject *obj);
     /* NULL-terminated list of interface type names, or NULL. */
     const char *const *interfaces;
