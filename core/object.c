@@ -154,7 +154,9 @@ static bool type_is_a_depth(TsTypeImpl *ti, const char *ancestor, int depth);
 
 /* An interface counts with its own ancestors (an interface may extend
  * another), but not the abstract "interface" root: a device that
- * implements interfaces is not itself an interface. */
+ * implements interfaces is not itself an interface.  Listed names that
+ * are not interface types count for nothing: a class that lists "device"
+ * must not pass for one, its struct is not a TsDeviceClass. */
 static bool implements(TsTypeImpl *ti, const char *ancestor, int depth)
 {
     if (g_str_equal(ancestor, TS_TYPE_INTERFACE)) {
@@ -162,8 +164,9 @@ static bool implements(TsTypeImpl *ti, const char *ancestor, int depth)
     }
     for (const char *const *l = ti->info->interfaces; l && *l; l++) {
         TsTypeImpl *iface = type_find(*l, true);
-        if (g_str_equal(*l, ancestor) ||
-            (iface && type_is_a_depth(iface, ancestor, depth + 1))) {
+        if (iface &&
+            type_is_a_depth(iface, TS_TYPE_INTERFACE, depth + 1) &&
+            type_is_a_depth(iface, ancestor, depth + 1)) {
             return true;
         }
     }

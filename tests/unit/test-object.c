@@ -510,12 +510,15 @@ static void test_interfaces(void)
 static void test_bad_interface(void)
 {
     static const char *const list[] = { "t-not-an-iface", "t-nosuch-iface",
-                                        NULL };
+                                        "device", NULL };
     static const TsTypeInfo not_iface = { .name = "t-not-an-iface" };
     static const TsTypeInfo bad = { .name = "t-bad-iface-user",
                                     .interfaces = list };
     register_ok(&not_iface);
     register_ok(&bad);
+    g_assert_false(ts_type_is_a("t-bad-iface-user", "t-not-an-iface"));
+    g_assert_false(ts_type_is_a("t-bad-iface-user", "t-nosuch-iface"));
+    g_assert_false(ts_type_is_a("t-bad-iface-user", "device"));
     if (g_test_subprocess()) {
         g_assert_nonnull(ts_class_by_name("t-bad-iface-user"));
         g_assert_null(ts_class_interface(ts_class_by_name("t-bad-iface-user"),
