@@ -8,8 +8,11 @@
  * fmin/fmax and compare rules, saturating conversions, fclass, and the
  * round-to-nearest-max-magnitude mode (RMM) the host lacks, derived from
  * the round-to-zero and round-to-nearest-even results plus an exact tie
- * test.  This file is built with -frounding-math so the compiler keeps
- * arithmetic between the fesetround calls.
+ * test.  Known gap: the tie test is exact for add, sub, mul, div (sqrt
+ * cannot tie) and conversions, but double-precision fused multiply-add
+ * under RMM rounds exact ties like RNE.  This file is built with
+ * -frounding-math so the compiler keeps arithmetic between the fesetround
+ * calls.
  */
 #include <fenv.h>
 #include <math.h>

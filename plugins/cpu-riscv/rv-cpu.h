@@ -102,9 +102,10 @@ void rv_cpu_free(RvCpu *cpu);
 void rv_cpu_reset(RvCpu *cpu, uint64_t pc);
 
 /*
- * Run at most `max_insns` instructions (interrupts and traps taken count
- * as nothing).  Returns why it stopped; *executed (may be NULL) gets the
- * number of instructions retired.
+ * Run at most `max_insns` steps: each retired instruction and each
+ * exception taken counts one (so a guest that traps forever still
+ * returns).  Returns why it stopped; *executed (may be NULL) gets the
+ * number of steps used.  minstret counts retired instructions only.
  */
 RvStop rv_cpu_run(RvCpu *cpu, uint64_t max_insns, uint64_t *executed);
 

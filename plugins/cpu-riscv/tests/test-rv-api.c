@@ -156,6 +156,37 @@ static void test_wild_access(void)
     rv_harness_free(h);
 }
 
+/* Without C: 2-byte aligned jump targets trap, compressed code is illegal. */
+static void test_no_compressed(void)
+{
+    static const uint32_t prog[] = { 0x0060006f /* jal x0, .+6 */ };
+    RvHarness *h = rv_harness_new(RV_EXT_DEFAULT & ~RV_EXT_C);
+    uint64_t v;
+    rv_harness_load(h, RV_RAM_BASE, prog, sizeof(prog));
+    rv_cpu_write_csr(h->cpu, 0x305, RV_RAM_BASE + 0x100);
+    rv_cpu_run(h->cpu, 1, NULL);
+    rv_cpu_read_csr(h->cpu, 0x342, &v);
+    g_assert_cmpuint(v, ==, 0);             /* instruction address misaligned */
+    rv_cpu_read_csr(h->cpu, 0x343, &v);
+    g_assert_cmphex(v, ==, RV_RAM_BASE + 6);
+    rv_cpu_read_csr(h->cpu, 0x341, &v);
+    g_assert_cmphex(v, ==, RV_RAM_BASE);
+    g_autofree char *isa = rv_cpu_isa_string(h->cpu);
+    g_assert_true(g_str_has_prefix(isa, "rv64imafd_"));
+    rv_harness_free(h);
+
+    static const uint16_t cli[] = { 0x4501, 0x0000 };
+    h = rv_harness_new(RV_EXT_DEFAULT & ~RV_EXT_C);
+    rv_harness_load(h, RV_RAM_BASE, cli, sizeof(cli));
+    rv_cpu_write_csr(h->cpu, 0x305, RV_RAM_BASE + 0x100);
+    rv_cpu_run(h->cpu, 1, NULL);
+    rv_cpu_read_csr(h->cpu, 0x342, &v);
+    g_assert_cmpuint(v, ==, 2);
+    rv_cpu_read_csr(h->cpu, 0x343, &v);
+    g_assert_cmphex(v, ==, 0x4501);
+    rv_harness_free(h);
+}
+
 typedef struct { RvCpu *cpu; } IrqArg;
 
 static gpointer raise_thread(gpointer p)
@@ -196,6 +227,7 @@ int main(int argc, char **argv)
     g_test_add_func("/riscv/api/registers", test_registers);
     g_test_add_func("/riscv/api/decoder", test_decoder);
     g_test_add_func("/riscv/api/wild-access", test_wild_access);
+    g_test_add_func("/riscv/api/no-compressed", test_no_compressed);
     g_test_add_func("/riscv/api/irq-from-thread", test_irq_from_thread);
     return g_test_run();
 }
