@@ -15,9 +15,13 @@ struct MonitorChardev {
     QmpSession *qmp;
     HmpSession *hmp;
     /* On a mux: whether we have the input, and whether the HMP banner
-     * waits for it (the connection opened while another frontend had it). */
+     * waits for it.  At start-up the command line attaches the monitor
+     * and then the serial port, which takes the input: so the banner is
+     * held back until the main loop runs (greet_bh), and then shown only
+     * if we still have the input; otherwise at the first Ctrl-a c. */
     bool focused;
     bool greet_pending;
+    TsBH *greet_bh;
 };
 
 static GPtrArray *monitors;
@@ -133,6 +137,22 @@ static bool has_focus(MonitorChardev *mon)
            (chr->fe_count > 0 && chr->fe[chr->focus].opaque == mon);
 }
 
+static void greet(MonitorChardev *mon)
+{
+    if (mon->hmp && mon->greet_pending) {
+        mon->greet_pending = false;
+        hmp_session_greet(mon->hmp);
+    }
+}
+
+static void greet_if_focused(void *opaque)
+{
+    MonitorChardev *mon = opaque;
+    if (mon->focused) {
+        greet(mon);
+    }
+}
+
 static void start_session(MonitorChardev *mon)
 {
     end_session(mon);
@@ -141,11 +161,16 @@ static void start_session(MonitorChardev *mon)
         return;
     }
     mon->hmp = hmp_session_new(hmp_write, mon);
+    mon->greet_pending = true;
     mon->focused = has_focus(mon);
-    if (mon->focused) {
-        hmp_session_greet(mon->hmp);
-    } else {
-        mon->greet_pending = true;
+    if (!mon->chr->is_mux) {
+        greet(mon);
+    } else if (mon->focused) {
+        if (!mon->greet_bh) {
+            mon->greet_bh = ts_bh_new("monitor-greeting", greet_if_focused,
+                                      mon);
+        }
+        ts_bh_schedule(mon->greet_bh);
     }
 }
 
@@ -181,12 +206,11 @@ static void monitor_event(void *opaque, TsChardevEvent event)
         break;
     case TS_CHARDEV_EVENT_MUX_IN:
         if (mon->focused) {
-            break;              /* told already (at attach) */
+            break;              /* known already (from OPENED at attach) */
         }
         mon->focused = true;
-        if (mon->hmp && mon->greet_pending) {
-            mon->greet_pending = false;
-            hmp_session_greet(mon->hmp);
+        if (mon->greet_pending) {
+            greet(mon);
         } else if (mon->hmp) {
             hmp_session_show_prompt(mon->hmp);
         }
@@ -251,6 +275,7 @@ void monitor_detach(MonitorChardev *mon)
         return;
     }
     ts_chardev_detach(mon->chr, mon);
+    ts_bh_free(mon->greet_bh);
     end_session(mon);
     if (monitors) {
         g_ptr_array_remove(monitors, mon);

@@ -7,6 +7,7 @@
 #include "chardev-internal.h"
 #include "config.h"
 #include "hmp.h"
+#include "machine-internal.h"
 #include "monitor-chardev.h"
 #include "monitor-hooks.h"
 #include "qmp.h"
@@ -691,6 +692,15 @@ static const TsChardevHandlers serial_handlers = {
     .receive = serial_receive,
 };
 
+static void pump(int ms)
+{
+    int64_t end = g_get_monotonic_time() + ms * 1000;
+    while (g_get_monotonic_time() < end) {
+        g_main_context_iteration(NULL, FALSE);
+        g_usleep(1000);
+    }
+}
+
 static void test_mux(void)
 {
     GError *err = NULL;
@@ -703,7 +713,11 @@ static void test_mux(void)
     g_assert_true(ts_chardev_attach(mux, &serial_handlers, serial_in, NULL));
     MonitorChardev *mon = monitor_attach_hmp(mux, &err);
     g_assert_no_error(err);
-    /* The monitor attached last has the input: banner and one prompt. */
+    /* The monitor attached last has the input: banner and one prompt,
+     * once the main loop runs. */
+    g_autofree char *early = output(base);
+    g_assert_cmpstr(early, ==, "");
+    pump(20);
     g_autofree char *first = output(base);
     g_autofree char *expected = g_strdup_printf("%s%s", banner, HMP_PROMPT);
     g_assert_cmpstr(first, ==, expected);
@@ -731,13 +745,41 @@ static void test_mux(void)
     g_byte_array_unref(serial_in);
 }
 
-static void pump(int ms)
+/* -nographic: monitor attached first, then the serial port, which takes
+ * the input.  The monitor stays silent until Ctrl-a c, as in QEMU. */
+static void test_mux_serial_first(void)
 {
-    int64_t end = g_get_monotonic_time() + ms * 1000;
-    while (g_get_monotonic_time() < end) {
-        g_main_context_iteration(NULL, FALSE);
-        g_usleep(1000);
-    }
+    GError *err = NULL;
+    TsChardev *mux = chardev_new_from_opts("ringbuf,id=mg,mux=on,size=64K",
+                                           &err);
+    g_assert_no_error(err);
+    TsChardev *base = ts_chardev_find("mg-base");
+    MonitorChardev *mon = monitor_attach_hmp(mux, &err);
+    g_assert_no_error(err);
+    GByteArray *serial_in = g_byte_array_new();
+    g_assert_true(ts_chardev_attach(mux, &serial_handlers, serial_in, NULL));
+    pump(20);
+    g_autofree char *quiet = output(base);
+    g_assert_cmpstr(quiet, ==, "");
+    chardev_ringbuf_write(base, "ls\r", 3, NULL);
+    g_assert_cmpmem(serial_in->data, serial_in->len, "ls\r", 3);
+
+    chardev_ringbuf_write(base, "\001c", 2, NULL);
+    g_autofree char *hello = output(base);
+    g_autofree char *expected = g_strdup_printf("%s%s", banner, HMP_PROMPT);
+    g_assert_cmpstr(hello, ==, expected);
+    chardev_ringbuf_write(base, "p 4\r", 4, NULL);
+    g_autofree char *p4 = output(base);
+    g_assert_cmpstr(p4, ==, "p 4\r\n0x4\r\n" HMP_PROMPT);
+    /* Away and back: the prompt only, not the banner again. */
+    chardev_ringbuf_write(base, "\001c\001c", 4, NULL);
+    g_autofree char *back = output(base);
+    g_assert_cmpstr(back, ==, HMP_PROMPT);
+
+    monitor_detach(mon);
+    ts_chardev_detach(mux, serial_in);
+    chardev_free(mux);
+    g_byte_array_unref(serial_in);
 }
 
 /* Read from a socket until `until` shows up (or 5 s pass). */
@@ -1059,6 +1101,55 @@ static void test_qmp_queries(void)
     g_string_free(out, TRUE);
 }
 
+/* Runs last: it creates /machine for the rest of the process. */
+static void test_qtree_and_machines(void)
+{
+    machine_none_register();
+    GError *err = NULL;
+    TsMachine *machine = machine_create("none-machine", &err);
+    g_assert_no_error(err);
+    g_assert_nonnull(machine);
+    TsObject *peripheral = ts_object_new("container", &err);
+    g_assert_true(ts_object_add_child(TS_OBJECT(machine), "peripheral",
+                                      peripheral, &err));
+    ts_object_unref(peripheral);
+    TsObject *dev = ts_object_new("test-hmp-dev", &err);
+    g_assert_no_error(err);
+    g_assert_true(ts_object_set_prop(dev, "label", "front", &err));
+    g_assert_true(ts_object_add_child(peripheral, "dev0", dev, &err));
+    ts_object_unref(dev);
+    g_assert_true(ts_device_realize((TsDevice *)dev, &err));
+
+    Mon m = mon_open("hq");
+    g_autofree char *tree = hmp(&m, "info qtree");
+    g_autofree char *size = ts_object_get_prop(dev, "size", NULL);
+    g_autofree char *fast = ts_object_get_prop(dev, "fast", NULL);
+    g_autofree char *expected = g_strdup_printf(
+        "machine: none-machine\n"
+        "  dev: test-hmp-dev, id \"dev0\"\n"
+        "    size = %s\n"
+        "    fast = %s\n"
+        "    label = \"front\"\n", size, fast);
+    g_assert_cmpstr(tree, ==, expected);
+    mon_close(&m);
+
+    /* Without a hook, query-machines lists the registered machine types. */
+    GString *out = g_string_new(NULL);
+    QmpSession *s = qmp_open(out);
+    JsonNode *r = qmp_return(s, out, "{\"execute\": \"query-machines\"}");
+    JsonArray *list = json_node_get_array(r);
+    bool found = false;
+    for (guint i = 0; i < json_array_get_length(list); i++) {
+        JsonObject *mi = json_array_get_object_element(list, i);
+        found |= g_str_equal(json_object_get_string_member(mi, "name"),
+                             "none");
+    }
+    g_assert_true(found);
+    json_node_unref(r);
+    qmp_session_free(s);
+    g_string_free(out, TRUE);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1087,11 +1178,13 @@ int main(int argc, char **argv)
     g_test_add_func("/hmp/readline-history", test_readline_history);
     g_test_add_func("/hmp/session-editing", test_session_editing);
     g_test_add_func("/hmp/mux", test_mux);
+    g_test_add_func("/hmp/mux-serial-first", test_mux_serial_first);
     g_test_add_func("/hmp/socket-reconnect", test_socket_reconnect);
     g_test_add_func("/hmp/qmp-chardev", test_qmp_chardev);
     g_test_add_func("/hmp/human-monitor-command",
                     test_human_monitor_command);
     g_test_add_func("/hmp/qmp-queries", test_qmp_queries);
+    g_test_add_func("/hmp/qtree-and-machines", test_qtree_and_machines);
 
     int ret = g_test_run();
 
