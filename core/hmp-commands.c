@@ -12,8 +12,10 @@
 #include <string.h>
 
 /* Most a single x/xp may dump: a typo in the count must not make the
- * monitor build gigabytes of text. */
-#define HMP_DUMP_MAX_BYTES (1024 * 1024)
+ * monitor build gigabytes of text, and the text of the largest dump
+ * (about 8 characters per byte) must fit the chardev's 1 MiB output
+ * buffer, or its end would be dropped. */
+#define HMP_DUMP_MAX_BYTES (64 * 1024)
 
 /* ---- lookup and dispatch ------------------------------------------------- */
 

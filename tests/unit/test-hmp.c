@@ -512,8 +512,15 @@ static void test_xp_errors(void)
     assert_hmp(&m, "xp/4x", "missing address\n");
     assert_hmp(&m, "xp/4x 0x80000000 +", "unexpected end of expression\n");
     assert_hmp(&m, "xp/4x 1/0", "division by zero\n");
-    assert_hmp(&m, "xp/100000000xg 0x80000000",
-               "Error: at most 1048576 bytes can be dumped at once\n");
+    /* At the limit it is still done (and stops where RAM ends). */
+    g_autofree char *limit = hmp(&m, "xp/8192xg 0x80000000");
+    g_assert_true(g_str_has_prefix(limit, "0000000080000000: "
+                                   "0x0807060504030201 0x100f0e0d0c0b0a09\n"));
+    g_assert_true(g_str_has_suffix(limit, "0000000080000ff0: "
+                                   "0x0000000000000000 0x0000000000000000\n"
+                                   "0000000080001000: Cannot access memory\n"));
+    assert_hmp(&m, "xp/8193xg 0x80000000",
+               "Error: at most 65536 bytes can be dumped at once\n");
     assert_hmp(&m, "xp/99999999999999999999999x 0",
                "invalid count in format\n");
     mon_close(&m);
@@ -677,6 +684,40 @@ static void test_session_editing(void)
     g_autofree char *uuid = output(m.chr);
     g_assert_true(g_str_has_suffix(
         uuid, "00000000-0000-0000-0000-000000000000\r\n" HMP_PROMPT));
+    mon_close(&m);
+}
+
+/* Random keys and command fragments: no crash, no hang, and the monitor
+ * still answers afterwards (ASan/UBSan watch the rest). */
+static void test_random_input(void)
+{
+    static const char *const pieces[] = {
+        "x", "xp", "p", "print", "info", "help", "cpu", "stop", "/", "10",
+        "x", "b", "h", "w", "g", "c", "d", "u", "o", "i", "$pc", "$", "(",
+        ")", "+", "-", "*", "/", "%", "<<", ">>", "&", "|", "^", "~", "0x",
+        "0x80000000", "0xfffffffffffffff0", "99999999999999999999", "'",
+        " ", " ", " ", "registers", "mtree", "qtree", "-a", "-f",
+        "\033[D", "\033[C", "\033[A", "\033[B", "\033[3~", "\033O",
+        "\033[", "\001", "\005", "\013", "\025", "\027", "\177",
+        "\010", "\004", "\r", "\n", "\377", "\000",
+    };
+    qmp_set_vm_hooks(NULL);
+    Mon m = mon_open("hr");
+    GRand *rand = g_rand_new_with_seed(1234);
+    for (int i = 0; i < 20000; i++) {
+        const char *piece = pieces[g_rand_int_range(rand, 0,
+                                                    G_N_ELEMENTS(pieces))];
+        /* "\000" is one NUL byte; everything else is a C string. */
+        size_t len = piece[0] ? strlen(piece) : 1;
+        chardev_ringbuf_write(m.chr, piece, len, NULL);
+        if (i % 64 == 0) {
+            g_free(output(m.chr));
+        }
+    }
+    g_rand_free(rand);
+    /* Whatever state the line was left in, Ctrl-u clears it. */
+    type(&m, "\025\r");
+    assert_hmp(&m, "p/x 6*7", "0x2a\n");
     mon_close(&m);
 }
 
@@ -1177,6 +1218,7 @@ int main(int argc, char **argv)
     g_test_add_func("/hmp/readline-editing", test_readline_editing);
     g_test_add_func("/hmp/readline-history", test_readline_history);
     g_test_add_func("/hmp/session-editing", test_session_editing);
+    g_test_add_func("/hmp/random-input", test_random_input);
     g_test_add_func("/hmp/mux", test_mux);
     g_test_add_func("/hmp/mux-serial-first", test_mux_serial_first);
     g_test_add_func("/hmp/socket-reconnect", test_socket_reconnect);
