@@ -358,6 +358,9 @@ int cli_run(Cli *cli, GError **errp)
             return 1;
         }
     }
+    if (!machine_done(errp)) {
+        return 1;
+    }
     if (!open_monitors(cli, errp)) {
         return 1;
     }

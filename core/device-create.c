@@ -2,6 +2,7 @@
  * core/device-create.c - -device and device_add.
  */
 #include "device-create.h"
+#include "machine-internal.h"
 #include "plugins.h"
 
 #include <tessera/device.h>
@@ -74,7 +75,8 @@ bool device_create(const TsOpts *opts, GError **errp)
     bool ok = object_apply_opts(obj, opts, skip, errp) &&
               ts_object_add_child(parent, name, obj, errp);
     ts_object_unref(obj);
-    if (ok && !ts_device_realize(dev, errp)) {
+    if (ok && !(machine_pre_plug(dev, errp) &&
+                ts_device_realize(dev, errp))) {
         ts_object_remove_child(parent, obj);
         ok = false;
     }

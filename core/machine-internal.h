@@ -19,6 +19,15 @@ bool machine_init(TsMachine *machine, GError **errp);
 typedef void (*MachineShutdownHandler)(TsShutdownCause cause, int exit_code);
 void machine_set_shutdown_handler(MachineShutdownHandler handler);
 
+/* Hooks of the machine class around device creation (each a no-op when
+ * the board does not set it). */
+bool machine_pre_plug(TsDevice *dev, GError **errp);
+bool machine_done(GError **errp);
+void machine_reset(void);
+
+/* Registers the "fdt-node" interface (fdt-node.c). */
+void fdt_node_register(void);
+
 /* Registers the core's own machine types ("none"). */
 void machine_none_register(void);
 

@@ -48,6 +48,29 @@ bool machine_init(TsMachine *machine, GError **errp)
     return mc->init ? mc->init(machine, errp) : true;
 }
 
+bool machine_pre_plug(TsDevice *dev, GError **errp)
+{
+    TsMachine *m = ts_machine_current();
+    TsMachineClass *mc = m ? TS_MACHINE_GET_CLASS(m) : NULL;
+    return mc && mc->pre_plug ? mc->pre_plug(m, dev, errp) : true;
+}
+
+bool machine_done(GError **errp)
+{
+    TsMachine *m = ts_machine_current();
+    TsMachineClass *mc = m ? TS_MACHINE_GET_CLASS(m) : NULL;
+    return mc && mc->machine_done ? mc->machine_done(m, errp) : true;
+}
+
+void machine_reset(void)
+{
+    TsMachine *m = ts_machine_current();
+    TsMachineClass *mc = m ? TS_MACHINE_GET_CLASS(m) : NULL;
+    if (mc && mc->reset) {
+        mc->reset(m);
+    }
+}
+
 /*
  * Shutdown requests may come from vCPU threads (a guest writing to a test
  * finisher) or signal handlers' deferred work, so they are only recorded

@@ -17,6 +17,7 @@
  */
 #include "config.h"
 #include "plugins.h"
+#include "machine-internal.h"
 #include "object-internal.h"
 
 #include <tessera/device.h>
@@ -138,6 +139,7 @@ static bool resolve_missing_type(const char *type_name, void *opaque)
 void plugin_loader_init(void)
 {
     object_core_init();
+    fdt_node_register();    /* interfaces plugins implement come first */
     object_registry_set_observer(record_type, NULL);
     object_registry_set_resolver(resolve_missing_type, NULL);
 }

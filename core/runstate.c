@@ -25,6 +25,7 @@ static void reset_machine(void)
         ts_vm_stop();
     }
     ts_devices_reset_all();
+    machine_reset();
     if (was_running) {
         ts_vm_start();
     }

@@ -23,6 +23,7 @@ TS_BEGIN_DECLS
 
 typedef struct TsMachine TsMachine;
 typedef struct TsMemoryRegion TsMemoryRegion;
+typedef struct TsDevice TsDevice;
 
 /* What the command line asked of the machine; owned by the core. */
 typedef struct TsMachineConfig {
@@ -48,7 +49,19 @@ typedef struct TsMachineClass {
     const char *default_cpu_type;
     /* Build the board.  false + errp on failure. */
     bool (*init)(TsMachine *machine, GError **errp);
-    void *reserved[8];
+    /* Optional, called for each -device / device_add device after its
+     * properties are set and before it is realized, so the board can give
+     * it a place (a free virtio-mmio slot: its "addr" and interrupt).
+     * false + errp refuses the device (no free slot). */
+    bool (*pre_plug)(TsMachine *machine, TsDevice *dev, GError **errp);
+    /* Optional, called once after every -device is realized and before the
+     * CPUs first run: where a board that describes itself to the guest
+     * (a device tree) builds that description and loads its firmware. */
+    bool (*machine_done)(TsMachine *machine, GError **errp);
+    /* Optional, called on every system reset after all devices were reset
+     * (put boot images back in RAM, re-arm the boot ROM). */
+    void (*reset)(TsMachine *machine);
+    void *reserved[5];
 } TsMachineClass;
 
 struct TsMachine {
@@ -71,11 +84,6 @@ TsMemoryRegion *ts_machine_system_memory(void);
  * or NULL when that serial port is not connected. */
 typedef struct TsChardev TsChardev;
 TsChardev *ts_machine_serial(unsigned index);
-
-/* Load a file into guest memory through the system address space; returns
- * the number of bytes, or -1 + errp (too big, outside RAM/ROM, unreadable). */
-int64_t ts_load_file(const char *path, uint64_t addr, uint64_t max_size,
-                     GError **errp);
 
 typedef enum TsShutdownCause {
     TS_SHUTDOWN_GUEST_POWEROFF,   /* guest asked to power off */

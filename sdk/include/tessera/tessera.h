@@ -12,4 +12,6 @@
 #include <tessera/cpu.h>
 #include <tessera/log.h>
 #include <tessera/chardev.h>
+#include <tessera/fdt.h>
+#include <tessera/loader.h>
 #endif
