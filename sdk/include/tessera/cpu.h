@@ -43,7 +43,11 @@ typedef struct TsCpuClass {
     void (*dump_state)(TsCpu *cpu, GString *out);
     /* Read a register by name for monitor expressions ($pc, $a0...). */
     bool (*read_register)(TsCpu *cpu, const char *name, uint64_t *value);
-    void *reserved[8];
+    /* Set the program counter (a loader's entry point, a debugger).  Call
+     * only while the CPU is not running (VM stopped, or from a reset
+     * handler that runs after the CPU's own reset). */
+    void (*set_pc)(TsCpu *cpu, uint64_t pc);
+    void *reserved[7];
 } TsCpuClass;
 
 struct TsCpu {
