@@ -35,6 +35,10 @@ TS_EXPORT void ts_cpu_set_kick_hook(void (*hook)(TsCpu *cpu))
 TS_EXPORT void ts_cpu_kick(TsCpu *cpu)
 {
     g_atomic_int_set(&cpu->exit_request, 1);
+    TsCpuClass *cc = TS_CPU_GET_CLASS(cpu);
+    if (cc && cc->kick) {
+        cc->kick(cpu);          /* leave the interpreter/JIT loop */
+    }
     if (kick_hook) {
         kick_hook(cpu);         /* the accelerator wakes an idle thread */
     }

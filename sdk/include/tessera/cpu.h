@@ -47,7 +47,10 @@ typedef struct TsCpuClass {
      * only while the CPU is not running (VM stopped, or from a reset
      * handler that runs after the CPU's own reset). */
     void (*set_pc)(TsCpu *cpu, uint64_t pc);
-    void *reserved[7];
+    /* Make a running exec() return soon (ts_cpu_kick calls it before the
+     * accelerator's hook).  Any thread; must not block. */
+    void (*kick)(TsCpu *cpu);
+    void *reserved[6];
 } TsCpuClass;
 
 struct TsCpu {
