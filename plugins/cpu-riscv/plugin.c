@@ -29,6 +29,7 @@ typedef struct RiscvCpu {
     uint64_t resetvec;
     bool ext_on[N_TOGGLES];
     char *mmu;                  /* "sv39" | "sv48" | "sv57" */
+    char *isa;                  /* read-only: the ISA string, once realized */
     uint64_t pmp_entries;
     /* state */
     RvCpu *hart;
@@ -207,10 +208,17 @@ static bool riscv_realize(TsDevice *dev, GError **errp)
     if (!cpu->as) {
         cpu->as = ts_address_space_system();
     }
+    if (s->isa) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "Property 'isa' is read-only; toggle extensions instead "
+                    "(e.g. -cpu rv64,c=off)");
+        return false;
+    }
     s->hart = rv_cpu_new(&cfg, errp);
     if (!s->hart) {
         return false;
     }
+    s->isa = rv_cpu_isa_string(s->hart);
     s->sstc_timer = ts_timer_new(TS_CLOCK_VIRTUAL, sstc_fire, cpu);
     ts_device_init_irq_in(dev, "irq", 16, irq_in, s);
     rv_cpu_reset(s->hart, s->resetvec);
@@ -224,6 +232,7 @@ static void riscv_unrealize(TsDevice *dev)
     s->sstc_timer = NULL;
     rv_cpu_free(s->hart);
     s->hart = NULL;
+    g_clear_pointer(&s->isa, g_free);
 }
 
 static void riscv_reset(TsDevice *dev)
@@ -261,6 +270,8 @@ static const TsProperty riscv_props[] = {
                  "address the hart starts at after reset"),
     TS_PROP_STRING("mmu", RiscvCpu, mmu, "sv57",
                    "largest paging mode: sv39, sv48 or sv57"),
+    TS_PROP_STRING("isa", RiscvCpu, isa, NULL,
+                   "ISA string for the device tree (read-only)"),
     TS_PROP_UINT("pmp-entries", RiscvCpu, pmp_entries, 16,
                  "number of PMP entries (0-16)"),
     EXT_PROP(0, "integer multiply and divide"),
