@@ -6,6 +6,9 @@
  */
 #include "chardev-internal.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <termios.h>
@@ -132,8 +135,44 @@ static bool stdio_open(TsChardev *chr, ChardevOpts *opts, GError **errp)
     return true;
 }
 
+/* Output still buffered when stdio closes (the reply to a QMP `quit`,
+ * say, when the reader of a pipe was slow) is written out first: the
+ * reader expects it, and the process is about to exit.  A reader that
+ * stopped reading is given a few seconds, not forever. */
+static void drain_output(TsChardev *chr)
+{
+    const gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+    size_t done = 0;
+    while (chr->out_fd >= 0 && chr->out_buf && done < chr->out_buf->len) {
+        gint64 left = deadline - g_get_monotonic_time();
+        if (left <= 0) {
+            break;
+        }
+        struct pollfd p = { .fd = chr->out_fd, .events = POLLOUT };
+        int r = poll(&p, 1, (int)(left / 1000) + 1);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r <= 0 || !(p.revents & POLLOUT)) {
+            break;
+        }
+        /* At most PIPE_BUF: a blocking stdout with room takes it whole
+         * instead of blocking past the deadline. */
+        size_t chunk = MIN(chr->out_buf->len - done, (size_t)PIPE_BUF);
+        ssize_t n = write(chr->out_fd, chr->out_buf->data + done, chunk);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) {
+            continue;
+        }
+        if (n <= 0) {
+            break;
+        }
+        done += (size_t)n;
+    }
+}
+
 static void stdio_close(TsChardev *chr)
 {
+    drain_output(chr);
     chardev_io_stop(chr);
     if (chr->be_state) {
         chardev_term_restore();

@@ -3,11 +3,15 @@
  *
  * Backends are created before the machine, so that a board's UART finds
  * its chardev with ts_machine_serial() while the board is built.
- * -nographic without -serial puts serial port 0 on a stdio mux, as QEMU
- * does (the monitor joins the same mux, switched with Ctrl-a c).
+ * -nographic without -serial puts serial port 0 on a stdio mux with the
+ * human monitor, as QEMU does (Ctrl-a c switches between them); if a
+ * monitor option was given, serial port 0 has stdio to itself.  A
+ * "mon:" spelling (-serial mon:stdio) also puts a human monitor on the
+ * port's mux.
  */
 #include "cli.h"
 #include "chardev-internal.h"
+#include "monitor-chardev.h"
 
 #include <tessera/machine.h>
 
@@ -47,7 +51,12 @@ static bool add_serial(unsigned index, const char *spec, GError **errp)
         return false;
     }
     serials[index] = chardev_new_from_opts(opts, errp);
-    return serials[index] != NULL;
+    if (!serials[index]) {
+        return false;
+    }
+    /* The monitor attaches now, before the board's UART: the frontend
+     * attached last has the input, so the guest console comes first. */
+    return !mux || monitor_attach_hmp(serials[index], errp) != NULL;
 }
 
 bool cli_setup_chardevs(Cli *cli, GError **errp)
@@ -67,7 +76,8 @@ bool cli_setup_chardevs(Cli *cli, GError **errp)
         }
     }
     if (cli->nographic && cli->serials->len == 0 &&
-        !add_serial(0, "mon:stdio", errp)) {
+        !add_serial(0, cli_default_monitor(cli) ? "mon:stdio" : "stdio",
+                    errp)) {
         g_prefix_error(errp, "-nographic: ");
         return false;
     }

@@ -3,9 +3,11 @@
  *
  * Order matters for good errors: -device drivers are checked before the
  * machine is built (a typo fails at once, naming the device), then the
- * machine is created and initialised, the accelerator is started if the
- * machine has CPUs, devices are created and realized, monitors opened,
- * and the main loop runs.  Only the plugins these steps name are loaded.
+ * chardevs and monitors are opened (a monitor sharing a mux with a serial
+ * port must attach before the board's UART), the machine is created and
+ * initialised, the accelerator is started if the machine has CPUs,
+ * devices are created and realized, and the main loop runs.  Only the
+ * plugins these steps name are loaded.
  */
 #include "config.h"
 #include "cli.h"
@@ -23,8 +25,6 @@
 
 bool cpu_start_all(GError **errp);
 void cpu_stop_all(void);
-void qmp_register_plugin_commands(void);
-void qmp_register_device_commands(void);
 
 #include <tessera/device.h>
 #include <tessera/loop.h>
@@ -315,23 +315,6 @@ static TsMachine *build_machine(Cli *cli, GError **errp)
 
 /* ---- run ------------------------------------------------------------ */
 
-static bool open_monitors(Cli *cli, GError **errp)
-{
-    qmp_register_plugin_commands();
-    qmp_register_device_commands();
-    for (guint i = 0; i < cli->qmp->len; i++) {
-        const char *arg = g_ptr_array_index(cli->qmp, i);
-        if (!g_str_equal(arg, "stdio")) {
-            g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
-                        "-qmp %s: chardev '%s' is not supported yet", arg,
-                        arg);
-            return false;
-        }
-        qmp_session_new_fd(0, 1);
-    }
-    return true;
-}
-
 int cli_run(Cli *cli, GError **errp)
 {
     for (guint i = 0; i < cli->devices->len; i++) {
@@ -344,7 +327,7 @@ int cli_run(Cli *cli, GError **errp)
     if (cli->pidfile && !runstate_write_pidfile(cli->pidfile, errp)) {
         return 1;
     }
-    if (!cli_setup_chardevs(cli, errp)) {
+    if (!cli_setup_chardevs(cli, errp) || !cli_open_monitors(cli, errp)) {
         return 1;
     }
     if (!build_machine(cli, errp)) {
@@ -359,9 +342,6 @@ int cli_run(Cli *cli, GError **errp)
         }
     }
     if (!machine_done(errp)) {
-        return 1;
-    }
-    if (!open_monitors(cli, errp)) {
         return 1;
     }
     if (!cpu_start_all(errp)) {
@@ -405,6 +385,7 @@ TS_EXPORT int tessera_main(int argc, char **argv)
                 err->message);
         status = status ? status : 1;
     }
+    cli_close_monitors();       /* monitors leave their chardevs first */
     chardev_free_all();         /* puts the terminal back */
     runstate_cleanup();
     cli_free(&cli);

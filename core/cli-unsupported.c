@@ -44,7 +44,7 @@ static const KnownOption known[] = {
     /* boot, kernel and firmware */
     { "boot", true }, { "k", true }, { "global", true }, { "set", true }, { "add-fd", true },
     { "readconfig", true }, { "writeconfig", true }, { "daemonize", false },
-    { "chroot", true }, { "runas", true }, { "qmp-pretty", true },
+    { "chroot", true }, { "runas", true },
     /* debug/expert */
     { "gdb", true }, { "s", false }, { "dfilter", true }, { "seed", true }, { "singlestep", false },
     { "preconfig", false }, { "dump-vmstate", true }, { "audio", true },

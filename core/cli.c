@@ -216,6 +216,46 @@ static bool opt_uuid(Cli *cli, const char *arg, GError **errp)
     return true;
 }
 
+/* -monitor, -qmp, -qmp-pretty and -mon share one ordered list. */
+static void add_monitor(Cli *cli, CliMonitorKind kind, const char *arg)
+{
+    CliMonitor *m = g_new0(CliMonitor, 1);
+    m->kind = kind;
+    m->arg = g_strdup(arg);
+    g_ptr_array_add(cli->monitors, m);
+}
+
+static bool opt_monitor(Cli *cli, const char *arg, GError **errp)
+{
+    add_monitor(cli, CLI_MONITOR_HMP, arg);
+    return true;
+}
+
+static bool opt_qmp(Cli *cli, const char *arg, GError **errp)
+{
+    add_monitor(cli, CLI_MONITOR_QMP, arg);
+    return true;
+}
+
+static bool opt_qmp_pretty(Cli *cli, const char *arg, GError **errp)
+{
+    add_monitor(cli, CLI_MONITOR_QMP_PRETTY, arg);
+    return true;
+}
+
+static bool opt_mon(Cli *cli, const char *arg, GError **errp)
+{
+    add_monitor(cli, CLI_MONITOR_OPTS, arg);
+    return true;
+}
+
+static void cli_monitor_free(void *p)
+{
+    CliMonitor *m = p;
+    g_free(m->arg);
+    g_free(m);
+}
+
 static const CliOption options[] = {
     { "h", false, NULL, FLAG(show_help), "-h or -help        display this help and exit" },
     { "help", false, NULL, FLAG(show_help), NULL },
@@ -233,8 +273,8 @@ static const CliOption options[] = {
     { "blockdev", true, opt_blockdev, CALL, "-blockdev driver=..  block node (-blockdev driver=help)" },
     { "chardev", true, opt_chardev, CALL, "-chardev backend,id=id  character device (-chardev help)" },
     { "serial", true, NULL, LIST(serials), "-serial dev        redirect the next serial port to host device 'dev'" },
-    { "monitor", true, NULL, LIST(monitors), "-monitor dev       redirect the human monitor to host device 'dev'" },
-    { "mon", true, NULL, LIST(mons), "-mon [chardev=]name[,mode=readline|control]  a monitor on a chardev" },
+    { "monitor", true, opt_monitor, CALL, "-monitor dev       redirect the human monitor to host device 'dev'" },
+    { "mon", true, opt_mon, CALL, "-mon [chardev=]name[,mode=readline|control][,pretty=on|off]  a monitor on a chardev" },
     { "kernel", true, NULL, STR(kernel), "-kernel bzImage    use 'bzImage' as kernel image" },
     { "initrd", true, NULL, STR(initrd), "-initrd file       use 'file' as initial ram disk" },
     { "append", true, NULL, STR(append), "-append cmdline    use 'cmdline' as kernel command line" },
@@ -243,7 +283,8 @@ static const CliOption options[] = {
     { "S", false, NULL, FLAG(start_stopped), "-S                 do not start CPUs at startup" },
     { "nographic", false, NULL, FLAG(nographic), "-nographic         no graphical output" },
     { "display", true, opt_display, CALL, "-display none      no display" },
-    { "qmp", true, NULL, LIST(qmp), "-qmp stdio         QMP monitor on standard input/output" },
+    { "qmp", true, opt_qmp, CALL, "-qmp dev           like -monitor but opens in 'control' mode (QMP)" },
+    { "qmp-pretty", true, opt_qmp_pretty, CALL, "-qmp-pretty dev    like -qmp but uses pretty JSON formatting" },
     { "name", true, opt_name, CALL, "-name string[,process=p][,debug-threads=on|off]  name the guest" },
     { "uuid", true, opt_uuid, CALL, "-uuid %08x-%04x-%04x-%04x-%012x  specify machine UUID" },
     { "no-reboot", false, NULL, FLAG(no_reboot), "-no-reboot         exit instead of rebooting" },
@@ -293,8 +334,9 @@ void cli_print_usage(const Cli *cli)
             printf("%s\n", options[i].usage);
         }
     }
-    printf("\nDuring emulation, the monitors accept QMP commands "
-           "(-qmp).\n");
+    printf("\nDuring emulation, the human monitor (-monitor, or Ctrl-a c "
+           "with -nographic)\naccepts 'help'; QMP (-qmp) accepts "
+           "query-commands.\n");
 }
 
 static char *target_from_progname(const char *argv0)
@@ -316,11 +358,9 @@ bool cli_parse(Cli *cli, int argc, char **argv, GError **errp)
     cli->target = target_from_progname(argv[0]);
     cli->devices = g_ptr_array_new_with_free_func(g_free);
     cli->accels = g_ptr_array_new_with_free_func(g_free);
-    cli->qmp = g_ptr_array_new_with_free_func(g_free);
     cli->chardevs = g_ptr_array_new_with_free_func(g_free);
     cli->serials = g_ptr_array_new_with_free_func(g_free);
-    cli->monitors = g_ptr_array_new_with_free_func(g_free);
-    cli->mons = g_ptr_array_new_with_free_func(g_free);
+    cli->monitors = g_ptr_array_new_with_free_func(cli_monitor_free);
     cli->help_requests = g_ptr_array_new_with_free_func(g_free);
 
     for (int i = 1; i < argc; i++) {
@@ -383,10 +423,8 @@ void cli_free(Cli *cli)
     g_free(cli->dtb);
     g_clear_pointer(&cli->devices, g_ptr_array_unref);
     g_clear_pointer(&cli->accels, g_ptr_array_unref);
-    g_clear_pointer(&cli->qmp, g_ptr_array_unref);
     g_clear_pointer(&cli->chardevs, g_ptr_array_unref);
     g_clear_pointer(&cli->serials, g_ptr_array_unref);
     g_clear_pointer(&cli->monitors, g_ptr_array_unref);
-    g_clear_pointer(&cli->mons, g_ptr_array_unref);
     g_clear_pointer(&cli->help_requests, g_ptr_array_unref);
 }

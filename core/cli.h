@@ -8,6 +8,20 @@
 #include <glib.h>
 #include <stdbool.h>
 
+/* One monitor option; kept in order because legacy specs number their
+ * chardevs (compat_monitor0, 1, ...) as they come. */
+typedef enum CliMonitorKind {
+    CLI_MONITOR_HMP,            /* -monitor SPEC */
+    CLI_MONITOR_QMP,            /* -qmp SPEC */
+    CLI_MONITOR_QMP_PRETTY,     /* -qmp-pretty SPEC */
+    CLI_MONITOR_OPTS,           /* -mon [chardev=]ID[,mode=..][,pretty=..] */
+} CliMonitorKind;
+
+typedef struct CliMonitor {
+    CliMonitorKind kind;
+    char *arg;
+} CliMonitor;
+
 typedef struct Cli {
     const char *progname;       /* for error messages, like QEMU's */
     char *target;               /* from argv[0] or -target; may be NULL */
@@ -17,11 +31,10 @@ typedef struct Cli {
     char *smp_opts;             /* -smp */
     GPtrArray *devices;         /* -device arguments */
     GPtrArray *accels;          /* -accel arguments */
-    GPtrArray *qmp;             /* -qmp arguments */
     GPtrArray *chardevs;        /* -chardev arguments */
     GPtrArray *serials;         /* -serial arguments */
-    GPtrArray *monitors;        /* -monitor arguments */
-    GPtrArray *mons;            /* -mon arguments */
+    GPtrArray *monitors;        /* CliMonitor: -monitor, -qmp, -qmp-pretty
+                                 * and -mon, in command-line order */
     GPtrArray *help_requests;   /* "option\0argument" pairs to answer */
     char *kernel, *initrd, *append, *firmware, *dtb;
     char *name, *uuid, *pidfile;
@@ -50,6 +63,20 @@ bool cli_unsupported_option(const char *name, bool *has_arg);
 /* cli-chardev.c: create -chardev backends and the -serial/-nographic
  * connections, before the machine is built. */
 bool cli_setup_chardevs(Cli *cli, GError **errp);
+
+/* cli-monitor.c: whether QEMU's default monitor applies (no -monitor,
+ * -qmp, -qmp-pretty or -mon was given). */
+bool cli_default_monitor(const Cli *cli);
+
+/* cli-monitor.c: open the monitors of -monitor/-qmp/-qmp-pretty/-mon and
+ * -nographic's, register the QMP commands and set the monitor hooks.
+ * After cli_setup_chardevs(), before the machine is built (a monitor on a
+ * mux must attach before the board's UART, which then has the input). */
+bool cli_open_monitors(Cli *cli, GError **errp);
+
+/* cli-monitor.c: detach every monitor and forget the QMP state and
+ * hooks; before chardev_free_all() at exit. */
+void cli_close_monitors(void);
 
 /* runstate.c: shutdown/reset policy, monitor hooks and the pidfile. */
 void runstate_setup(const Cli *cli);

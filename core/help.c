@@ -148,6 +148,16 @@ const char *help_default_machine(const char *target)
     return NULL;
 }
 
+void help_foreach(PluginKind kind, const char *target, HelpEntryFn fn,
+                  void *opaque)
+{
+    g_autoptr(GPtrArray) list = collect(kind, target);
+    for (guint i = 0; i < list->len; i++) {
+        HelpEntry *e = g_ptr_array_index(list, i);
+        fn(e->name, e->description, e->is_default, opaque);
+    }
+}
+
 void help_print(FILE *out, PluginKind kind, const char *target)
 {
     g_autoptr(GPtrArray) list = collect(kind, target);
