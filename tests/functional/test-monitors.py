@@ -385,6 +385,26 @@ def stdio_tests(t):
          "-nographic: HMP on the stdio mux (no serial port on -M none)",
          out + err)
 
+    rc, out, err = tessera(*base, "-serial", "mon:stdio",
+                           input="info status\nquit\n", timeout=PATIENCE)
+    t.ok(rc == 0 and "VM status: paused" in out,
+         "-serial mon:stdio puts a human monitor on the port's mux",
+         out + err)
+
+    # Two monitors on one mux: the one attached last (QMP) has the input
+    # until Ctrl-a c hands it to the next (HMP), whose banner comes then.
+    rc, out, err = tessera(*base, "-chardev", "stdio,mux=on,id=c0",
+                           "-mon", "c0", "-mon", "c0,mode=control",
+                           input='{"execute":"qmp_capabilities"}\n'
+                                 '\x01cinfo status\nquit\n',
+                           timeout=PATIENCE)
+    ret = out.find('{"return": {}}')
+    banner = out.find("monitor - type 'help'")
+    status = out.find("VM status: paused")
+    t.ok(rc == 0 and out.startswith('{"QMP"') and
+         0 < ret < banner < status,
+         "QMP and HMP on one mux, switched with Ctrl-a c", out + err)
+
     rc, out, err = tessera(*base, "-monitor", "nosuchbackend:x")
     t.ok(one_line_error(rc, err, "-monitor nosuchbackend:x",
                         "nosuchbackend"),
