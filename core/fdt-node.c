@@ -5,6 +5,7 @@
 #include <tessera/fdt.h>
 #include <tessera/machine.h>
 #include "machine-internal.h"
+#include <libfdt.h>
 
 static const TsTypeInfo fdt_node_type = {
     .name = TS_TYPE_FDT_NODE,
@@ -35,8 +36,17 @@ static void add_nodes(TsObject *obj, void *opaque)
     }
     TsDevice *dev = (TsDevice *)ts_object_dynamic_cast(obj, TS_TYPE_DEVICE);
     TsFdtNodeInterface *fi = ts_class_interface(obj->klass, TS_TYPE_FDT_NODE);
+    TsFdtContext ctx = *w->ctx;
+    if (dev && dev->realized && fi && fi->add && ctx.parent_path) {
+        ctx.parent = fdt_path_offset(ctx.fdt, ctx.parent_path);
+        if (ctx.parent < 0) {
+            g_set_error(&w->err, TS_ERROR, TS_ERROR_FAILED,
+                        "device tree has no node '%s'", ctx.parent_path);
+            return;
+        }
+    }
     if (dev && dev->realized && fi && fi->add &&
-        !fi->add(dev, w->ctx, &w->err)) {
+        !fi->add(dev, &ctx, &w->err)) {
         if (!w->err) {
             g_set_error(&w->err, TS_ERROR, TS_ERROR_FAILED,
                         "device '%s' could not add its device-tree node",

@@ -26,13 +26,15 @@ TS_BEGIN_DECLS
 /* Where a device's node goes and what it may refer to. */
 typedef struct TsFdtContext {
     void *fdt;                  /* the blob (libfdt's void *fdt) */
-    int parent;                 /* node offset to add the device under */
+    const char *parent_path;    /* node to add the device under ("/soc") */
+    int parent;                 /* its offset, looked up afresh for each
+                                 * device (adding nodes moves offsets) */
     unsigned addr_cells;        /* #address-cells of that parent */
     unsigned size_cells;        /* #size-cells of that parent */
     uint32_t irq_parent;        /* phandle of the interrupt controller the
                                  * board wired the device's lines to */
     unsigned irq_cells;         /* its #interrupt-cells */
-    void *reserved[6];
+    void *reserved[5];
 } TsFdtContext;
 
 /* The interface's class: fetch it with
@@ -46,8 +48,10 @@ typedef struct TsFdtNodeInterface {
 
 /*
  * Call `add` of every realized device under the machine that implements
- * the interface, in creation order.  For boards.  Stops at the first
- * failure.
+ * the interface, in creation order, each with ctx->parent set to the
+ * current offset of ctx->parent_path.  For boards.  Stops at the first
+ * failure.  Node offsets a device kept from an earlier call are stale:
+ * look nodes up by path.
  */
 bool ts_fdt_add_device_nodes(const TsFdtContext *ctx, GError **errp);
 

@@ -1,0 +1,283 @@
+/*
+ * virt-fdt.c - the device tree the virt board hands its firmware: memory,
+ * harts and their interrupt controllers, the cpu-map from the -smp
+ * topology, CLINT and PLIC, /chosen; then every device adds its own node
+ * (the "fdt-node" interface), so this file names no other plugin's device.
+ */
+#include "virt.h"
+#include <libfdt.h>
+
+#define FDT_MAX_SIZE (1024 * 1024)
+
+/* Collects the first libfdt error, so the building code reads straight. */
+typedef struct Fdt {
+    void *blob;
+    int err;
+} Fdt;
+
+static int node(Fdt *f, int parent, const char *name)
+{
+    if (f->err) {
+        return -1;
+    }
+    int off = fdt_add_subnode(f->blob, parent, name);
+    if (off < 0) {
+        f->err = off;
+    }
+    return off;
+}
+
+static void prop(Fdt *f, int off, const char *name, const void *val, int len)
+{
+    if (!f->err && off >= 0) {
+        int r = fdt_setprop(f->blob, off, name, val, len);
+        f->err = r < 0 ? r : 0;
+    }
+}
+
+static void prop_str(Fdt *f, int off, const char *name, const char *s)
+{
+    prop(f, off, name, s, (int)strlen(s) + 1);
+}
+
+static void prop_u32(Fdt *f, int off, const char *name, uint32_t v)
+{
+    fdt32_t be = cpu_to_fdt32(v);
+    prop(f, off, name, &be, sizeof(be));
+}
+
+/* A list of 32-bit cells. */
+static void prop_cells(Fdt *f, int off, const char *name,
+                       const uint32_t *cells, unsigned n)
+{
+    g_autofree fdt32_t *be = g_new(fdt32_t, n ? n : 1);
+    for (unsigned i = 0; i < n; i++) {
+        be[i] = cpu_to_fdt32(cells[i]);
+    }
+    prop(f, off, name, be, (int)(n * sizeof(fdt32_t)));
+}
+
+/* reg = <addr-hi addr-lo size-hi size-lo> (2 address and 2 size cells). */
+static void prop_reg(Fdt *f, int off, uint64_t addr, uint64_t size)
+{
+    uint32_t cells[4] = { (uint32_t)(addr >> 32), (uint32_t)addr,
+                          (uint32_t)(size >> 32), (uint32_t)size };
+    prop_cells(f, off, "reg", cells, 4);
+}
+
+/* Two strings in one property ("a\0b\0"). */
+static void prop_compat2(Fdt *f, int off, const char *a, const char *b)
+{
+    size_t la = strlen(a) + 1, lb = strlen(b) + 1;
+    g_autofree char *buf = g_malloc(la + lb);
+    memcpy(buf, a, la);
+    memcpy(buf + la, b, lb);
+    prop(f, off, "compatible", buf, (int)(la + lb));
+}
+
+static void add_cpus(Fdt *f, VirtMachine *vm, uint32_t *intc_phandle,
+                     uint32_t *next_phandle)
+{
+    int cpus = node(f, 0, "cpus");
+    prop_u32(f, cpus, "#address-cells", 1);
+    prop_u32(f, cpus, "#size-cells", 0);
+    prop_u32(f, cpus, "timebase-frequency", VIRT_TIMEBASE_HZ);
+    uint32_t cpu_phandle[VIRT_MAX_CPUS];
+    /* Nodes are added in reverse so that libfdt (which prepends) leaves
+     * them in hart order, as firmware prints them. */
+    for (int h = (int)vm->harts - 1; h >= 0; h--) {
+        char name[32];
+        g_snprintf(name, sizeof(name), "cpu@%d", h);
+        int cpu = node(f, cpus, name);
+        cpu_phandle[h] = (*next_phandle)++;
+        prop_u32(f, cpu, "phandle", cpu_phandle[h]);
+        prop_str(f, cpu, "device_type", "cpu");
+        prop_u32(f, cpu, "reg", (uint32_t)h);
+        prop_str(f, cpu, "status", "okay");
+        prop_str(f, cpu, "compatible", "riscv");
+        g_autofree char *isa = ts_object_get_prop(TS_OBJECT(vm->cpus[h]),
+                                                  "isa", NULL);
+        prop_str(f, cpu, "riscv,isa", isa ? isa : "rv64imafdc");
+        g_autofree char *mmu = ts_object_get_prop(TS_OBJECT(vm->cpus[h]),
+                                                  "mmu", NULL);
+        g_autofree char *mmu_type = g_strdup_printf("riscv,%s",
+                                                    mmu ? mmu : "sv57");
+        prop_str(f, cpu, "mmu-type", mmu_type);
+        int intc = node(f, cpu, "interrupt-controller");
+        intc_phandle[h] = (*next_phandle)++;
+        prop_u32(f, intc, "phandle", intc_phandle[h]);
+        prop_u32(f, intc, "#interrupt-cells", 1);
+        prop(f, intc, "interrupt-controller", NULL, 0);
+        prop_str(f, intc, "compatible", "riscv,cpu-intc");
+    }
+    /* cpu-map: every hart a core of one cluster (the machine config does
+     * not carry the -smp socket split to boards yet). */
+    int map = node(f, cpus, "cpu-map");
+    int cluster = node(f, map, "cluster0");
+    for (int h = (int)vm->harts - 1; h >= 0; h--) {
+        char name[32];
+        g_snprintf(name, sizeof(name), "core%d", h);
+        int core = node(f, cluster, name);
+        prop_u32(f, core, "cpu", cpu_phandle[h]);
+    }
+}
+
+static void add_clint_plic(Fdt *f, VirtMachine *vm, int soc,
+                           const uint32_t *intc, uint32_t plic_phandle)
+{
+    g_autofree uint32_t *cells = g_new(uint32_t, vm->harts * 4);
+    char name[40];
+    for (unsigned h = 0; h < vm->harts; h++) {
+        cells[h * 4 + 0] = intc[h];
+        cells[h * 4 + 1] = 3;           /* MSI */
+        cells[h * 4 + 2] = intc[h];
+        cells[h * 4 + 3] = 7;           /* MTI */
+    }
+    g_snprintf(name, sizeof(name), "clint@%x", VIRT_CLINT_BASE);
+    int clint = node(f, soc, name);
+    prop_compat2(f, clint, "sifive,clint0", "riscv,clint0");
+    prop_reg(f, clint, VIRT_CLINT_BASE, VIRT_CLINT_SIZE);
+    prop_cells(f, clint, "interrupts-extended", cells, vm->harts * 4);
+
+    for (unsigned h = 0; h < vm->harts; h++) {
+        cells[h * 4 + 1] = 11;          /* context 2h: MEI */
+        cells[h * 4 + 3] = 9;           /* context 2h+1: SEI */
+    }
+    g_snprintf(name, sizeof(name), "plic@%x", VIRT_PLIC_BASE);
+    int plic = node(f, soc, name);
+    prop_u32(f, plic, "phandle", plic_phandle);
+    prop_u32(f, plic, "#interrupt-cells", 1);
+    prop_u32(f, plic, "#address-cells", 0);
+    prop(f, plic, "interrupt-controller", NULL, 0);
+    prop_compat2(f, plic, "sifive,plic-1.0.0", "riscv,plic0");
+    prop_u32(f, plic, "riscv,ndev", VIRT_PLIC_SOURCES - 1);
+    prop_reg(f, plic, VIRT_PLIC_BASE, virt_plic_size(vm->harts));
+    prop_cells(f, plic, "interrupts-extended", cells, vm->harts * 4);
+}
+
+static void add_chosen(Fdt *f, VirtMachine *vm)
+{
+    const TsMachineConfig *cfg = vm->parent.config;
+    int chosen = node(f, 0, "chosen");
+    if (cfg && cfg->append) {
+        prop_str(f, chosen, "bootargs", cfg->append);
+    }
+    if (vm->uart_node) {
+        prop_str(f, chosen, "stdout-path", vm->uart_node);
+    }
+    /* A seed for the guest's RNG, so early boot does not wait for one. */
+    uint32_t seed[8];
+    for (unsigned i = 0; i < G_N_ELEMENTS(seed); i++) {
+        seed[i] = g_random_int();
+    }
+    prop(f, chosen, "rng-seed", seed, sizeof(seed));
+}
+
+static void *fdt_error(Fdt *f, GError **errp)
+{
+    g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
+                "virt: building the device tree failed: %s",
+                fdt_strerror(f->err));
+    g_free(f->blob);
+    return NULL;
+}
+
+static void *load_dtb(const char *path, GError **errp)
+{
+    gchar *data = NULL;
+    gsize len = 0;
+    if (!g_file_get_contents(path, &data, &len, errp)) {
+        g_prefix_error(errp, "-dtb: ");
+        return NULL;
+    }
+    if (len > FDT_MAX_SIZE || fdt_check_header(data) != 0 ||
+        fdt_totalsize(data) > len) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "-dtb %s: not a valid device tree blob", path);
+        g_free(data);
+        return NULL;
+    }
+    /* Room for /chosen edits. */
+    void *blob = g_malloc0(fdt_totalsize(data) + 64 * 1024);
+    if (fdt_open_into(data, blob, (int)fdt_totalsize(data) + 64 * 1024)) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "-dtb %s: not a valid device tree blob", path);
+        g_free(blob);
+        blob = NULL;
+    }
+    g_free(data);
+    return blob;
+}
+
+void *virt_fdt_build(VirtMachine *vm, GError **errp)
+{
+    const TsMachineConfig *cfg = vm->parent.config;
+    if (cfg && cfg->dtb) {
+        return load_dtb(cfg->dtb, errp);
+    }
+    Fdt f = { .blob = g_malloc0(FDT_MAX_SIZE) };
+    f.err = fdt_create_empty_tree(f.blob, FDT_MAX_SIZE);
+    uint32_t next_phandle = 1;
+    uint32_t intc[VIRT_MAX_CPUS];
+
+    prop_u32(&f, 0, "#address-cells", 2);
+    prop_u32(&f, 0, "#size-cells", 2);
+    prop_str(&f, 0, "compatible", "riscv-virtio");
+    prop_str(&f, 0, "model", "riscv-virtio,qemu");
+
+    /* libfdt adds each node first among its siblings: build backwards. */
+    int soc = node(&f, 0, "soc");
+    prop_u32(&f, soc, "#address-cells", 2);
+    prop_u32(&f, soc, "#size-cells", 2);
+    prop_str(&f, soc, "compatible", "simple-bus");
+    prop(&f, soc, "ranges", NULL, 0);
+
+    char name[40];
+    g_snprintf(name, sizeof(name), "memory@%x", VIRT_DRAM_BASE);
+    int mem = node(&f, 0, name);
+    prop_str(&f, mem, "device_type", "memory");
+    prop_reg(&f, mem, VIRT_DRAM_BASE, cfg ? cfg->ram_size : 0);
+
+    add_cpus(&f, vm, intc, &next_phandle);
+    add_chosen(&f, vm);
+    uint32_t plic_phandle = next_phandle++;
+    if (f.err) {
+        return fdt_error(&f, errp);
+    }
+    TsFdtContext ctx = {
+        .fdt = f.blob, .parent_path = "/soc", .addr_cells = 2, .size_cells = 2,
+        .irq_parent = plic_phandle, .irq_cells = 1,
+    };
+    if (!ts_fdt_add_device_nodes(&ctx, errp)) {
+        g_free(f.blob);
+        return NULL;
+    }
+    /* Offsets move as nodes are added: find /soc again. */
+    add_clint_plic(&f, vm, fdt_path_offset(f.blob, "/soc"), intc,
+                   plic_phandle);
+    if (f.err) {
+        return fdt_error(&f, errp);
+    }
+    return f.blob;
+}
+
+bool virt_fdt_set_initrd(void *fdt, uint64_t start, uint64_t end,
+                         GError **errp)
+{
+    int chosen = fdt_path_offset(fdt, "/chosen");
+    if (chosen < 0) {
+        chosen = fdt_add_subnode(fdt, 0, "chosen");
+    }
+    int r = chosen < 0 ? chosen
+            : fdt_setprop_u64(fdt, chosen, "linux,initrd-start", start);
+    if (r >= 0) {
+        r = fdt_setprop_u64(fdt, chosen, "linux,initrd-end", end);
+    }
+    if (r < 0) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
+                    "virt: cannot record the initrd in the device tree: %s",
+                    fdt_strerror(r));
+        return false;
+    }
+    return true;
+}

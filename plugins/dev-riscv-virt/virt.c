@@ -1,0 +1,291 @@
+/*
+ * virt.c - the RISC-V "virt" board: a generic platform with no real
+ * hardware counterpart, the one Linux, OpenSBI and U-Boot support as
+ * "qemu virt".  It builds the harts, CLINT and PLIC itself and takes the
+ * UART, test finisher, RTC and virtio-mmio devices from their plugins by
+ * type name; each of those describes itself in the device tree.
+ */
+#include "virt.h"
+#include <libfdt.h>
+
+/* Create, configure, name and realize an on-board device. */
+static TsDevice *board_device(VirtMachine *vm, const char *type,
+                              const char *name, uint64_t addr,
+                              GError **errp)
+{
+    TsObject *obj = ts_object_new(type, errp);
+    if (!obj) {
+        g_prefix_error(errp, "virt: ");
+        return NULL;
+    }
+    if ((addr && !ts_object_set_uint(obj, "addr", addr, errp)) ||
+        !ts_object_add_child(TS_OBJECT(vm), name, obj, errp)) {
+        ts_object_unref(obj);
+        return NULL;
+    }
+    ts_object_unref(obj);           /* the machine holds it now */
+    return (TsDevice *)obj;
+}
+
+static bool realize(TsDevice *dev, GError **errp)
+{
+    return ts_device_realize(dev, errp);
+}
+
+/* Apply "-cpu rv64,prop=value,..." properties after the model name. */
+static bool apply_cpu_opts(TsObject *cpu, const char *spec, GError **errp)
+{
+    g_auto(GStrv) parts = g_strsplit(spec, ",", -1);
+    for (unsigned i = 1; parts[i]; i++) {
+        char *eq = strchr(parts[i], '=');
+        if (!eq) {
+            g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                        "-cpu %s: expected property=value, got '%s'", spec,
+                        parts[i]);
+            return false;
+        }
+        *eq = '\0';
+        if (!ts_object_set_prop(cpu, parts[i], eq + 1, errp)) {
+            g_prefix_error(errp, "-cpu %s: ", spec);
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool create_harts(VirtMachine *vm, GError **errp)
+{
+    const TsMachineConfig *cfg = vm->parent.config;
+    const char *spec = cfg->cpu_type ? cfg->cpu_type : "rv64";
+    g_autofree char *model = g_strndup(spec, strcspn(spec, ","));
+    g_autofree char *type = g_strconcat(model, TS_CPU_SUFFIX, NULL);
+    /* ts_class_by_name loads the CPU's plugin if need be. */
+    TsObjectClass *klass = ts_class_by_name(type);
+    if (!klass || !ts_class_dynamic_cast(klass, TS_TYPE_CPU)) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_NOT_FOUND,
+                    "-cpu %s: unknown CPU model '%s' (-cpu help lists them)",
+                    spec, model);
+        return false;
+    }
+    vm->harts = cfg->cpus ? cfg->cpus : 1;
+    vm->cpus = g_new0(TsDevice *, vm->harts);
+    for (unsigned h = 0; h < vm->harts; h++) {
+        char name[24];
+        g_snprintf(name, sizeof(name), "cpu[%u]", h);
+        TsDevice *cpu = board_device(vm, type, name, 0, errp);
+        if (!cpu || !ts_object_set_uint(TS_OBJECT(cpu), "hartid", h, errp) ||
+            !ts_object_set_uint(TS_OBJECT(cpu), "resetvec", VIRT_MROM_BASE,
+                                errp) ||
+            !apply_cpu_opts(TS_OBJECT(cpu), spec, errp) ||
+            !realize(cpu, errp)) {
+            return false;
+        }
+        vm->cpus[h] = cpu;
+        ts_cpu_add((TsCpu *)cpu);
+    }
+    return true;
+}
+
+static bool create_interrupt_controllers(VirtMachine *vm, GError **errp)
+{
+    vm->clint = board_device(vm, VIRT_TYPE_CLINT, "clint", VIRT_CLINT_BASE,
+                             errp);
+    vm->plic = vm->clint ? board_device(vm, VIRT_TYPE_PLIC, "plic",
+                                        VIRT_PLIC_BASE, errp) : NULL;
+    if (!vm->plic ||
+        !ts_object_set_uint(TS_OBJECT(vm->clint), "num-harts", vm->harts,
+                            errp) ||
+        !ts_object_set_uint(TS_OBJECT(vm->plic), "num-harts", vm->harts,
+                            errp) ||
+        !ts_object_set_uint(TS_OBJECT(vm->plic), "num-sources",
+                            VIRT_PLIC_SOURCES, errp) ||
+        !realize(vm->clint, errp) || !realize(vm->plic, errp)) {
+        return false;
+    }
+    for (unsigned h = 0; h < vm->harts; h++) {
+        TsDevice *cpu = vm->cpus[h];
+        ts_device_connect_irq_out(vm->clint, "msi", h,
+                                  ts_device_irq_in(cpu, "irq", 3));
+        ts_device_connect_irq_out(vm->clint, "mti", h,
+                                  ts_device_irq_in(cpu, "irq", 7));
+        ts_device_connect_irq_out(vm->plic, "ctx", 2 * h,
+                                  ts_device_irq_in(cpu, "irq", 11));
+        ts_device_connect_irq_out(vm->plic, "ctx", 2 * h + 1,
+                                  ts_device_irq_in(cpu, "irq", 9));
+    }
+    return true;
+}
+
+/* A device on a PLIC source: addr, irq-num and its "irq" output wired. */
+static bool wire_to_plic(VirtMachine *vm, TsDevice *dev, unsigned source,
+                         GError **errp)
+{
+    if (!ts_object_set_uint(TS_OBJECT(dev), "irq-num", source, errp)) {
+        return false;
+    }
+    ts_device_connect_irq_out(dev, "irq", 0,
+                              ts_device_irq_in(vm->plic, "irq", source));
+    return true;
+}
+
+static bool create_peripherals(VirtMachine *vm, GError **errp)
+{
+    TsDevice *test = board_device(vm, "sifive_test", "test", VIRT_TEST_BASE,
+                                  errp);
+    if (!test || !realize(test, errp)) {
+        return false;
+    }
+    TsDevice *rtc = board_device(vm, "goldfish_rtc", "rtc", VIRT_RTC_BASE,
+                                 errp);
+    if (!rtc || !wire_to_plic(vm, rtc, VIRT_IRQ_RTC, errp) ||
+        !realize(rtc, errp)) {
+        return false;
+    }
+    TsDevice *uart = board_device(vm, "ns16550a", "uart0", VIRT_UART0_BASE,
+                                  errp);
+    if (!uart || !wire_to_plic(vm, uart, VIRT_IRQ_UART0, errp)) {
+        return false;
+    }
+    TsChardev *serial = ts_machine_serial(0);
+    if (serial && !ts_object_set_prop(TS_OBJECT(uart), "chardev",
+                                      ts_chardev_id(serial), errp)) {
+        return false;
+    }
+    vm->uart_node = g_strdup_printf("/soc/serial@%x", VIRT_UART0_BASE);
+    return realize(uart, errp);
+}
+
+static bool virt_init(TsMachine *machine, GError **errp)
+{
+    VirtMachine *vm = (VirtMachine *)machine;
+    const TsMachineConfig *cfg = machine->config;
+    if (vm->pflash0 || vm->pflash1) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
+                    "-machine pflash0/pflash1: 'pflash' is not supported "
+                    "yet");
+        return false;
+    }
+    TsMemoryRegion *ram = ts_memory_region_new_ram("riscv_virt_board.ram",
+                                                   cfg->ram_size, errp);
+    TsMemoryRegion *rom = ram ? ts_memory_region_new_rom(
+                                    "riscv_virt_board.mrom", VIRT_MROM_SIZE,
+                                    errp) : NULL;
+    if (!rom) {
+        if (ram) {
+            ts_memory_region_unref(ram);
+        }
+        return false;
+    }
+    TsMemoryRegion *sys = ts_machine_system_memory();
+    ts_memory_region_add_subregion(sys, VIRT_DRAM_BASE, ram, 0);
+    ts_memory_region_add_subregion(sys, VIRT_MROM_BASE, rom, 0);
+    ts_memory_region_unref(ram);
+    ts_memory_region_unref(rom);
+    return create_harts(vm, errp) &&
+           create_interrupt_controllers(vm, errp) &&
+           create_peripherals(vm, errp);
+}
+
+/* -device virtio-*-device: the next free virtio-mmio slot. */
+static bool virt_pre_plug(TsMachine *machine, TsDevice *dev, GError **errp)
+{
+    VirtMachine *vm = (VirtMachine *)machine;
+    if (!ts_object_dynamic_cast(TS_OBJECT(dev), "virtio-mmio-device")) {
+        return true;
+    }
+    for (unsigned slot = 0; slot < VIRT_VIRTIO_SLOTS; slot++) {
+        if (vm->virtio_used & (1u << slot)) {
+            continue;
+        }
+        vm->virtio_used |= 1u << slot;
+        return ts_object_set_uint(TS_OBJECT(dev), "addr",
+                                  VIRT_VIRTIO_BASE + slot * VIRT_VIRTIO_SIZE,
+                                  errp) &&
+               wire_to_plic(vm, dev, VIRT_IRQ_VIRTIO0 + slot, errp);
+    }
+    g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                "virt: all %d virtio-mmio slots are taken",
+                VIRT_VIRTIO_SLOTS);
+    return false;
+}
+
+static bool dump_dtb(VirtMachine *vm, GError **errp)
+{
+    if (!g_file_set_contents(vm->dumpdtb, vm->fdt, fdt_totalsize(vm->fdt),
+                             errp)) {
+        g_prefix_error(errp, "dumpdtb: ");
+        return false;
+    }
+    ts_loop_quit(0);        /* like QEMU: dump and stop before running */
+    return true;
+}
+
+static bool virt_machine_done(TsMachine *machine, GError **errp)
+{
+    VirtMachine *vm = (VirtMachine *)machine;
+    if (!virt_boot_load(vm, errp)) {
+        return false;
+    }
+    return vm->dumpdtb ? dump_dtb(vm, errp) : true;
+}
+
+static void virt_reset(TsMachine *machine)
+{
+    g_autoptr(GError) err = NULL;
+    if (!virt_boot_load((VirtMachine *)machine, &err)) {
+        /* The files were readable at start; now they are not. */
+        ts_log(TS_LOG_GUEST_ERROR, "virt: reloading boot images on reset "
+               "failed: %s\n", err->message);
+    }
+}
+
+static void virt_finalize(TsObject *obj)
+{
+    VirtMachine *vm = (VirtMachine *)obj;
+    g_free(vm->cpus);
+    g_free(vm->uart_node);
+    g_free(vm->fdt);
+}
+
+static const TsProperty virt_props[] = {
+    TS_PROP_STRING("dumpdtb", VirtMachine, dumpdtb, NULL,
+                   "write the device tree to this file and exit"),
+    TS_PROP_STRING("pflash0", VirtMachine, pflash0, NULL,
+                   "block node of the first flash bank"),
+    TS_PROP_STRING("pflash1", VirtMachine, pflash1, NULL,
+                   "block node of the second flash bank"),
+    TS_PROP_END,
+};
+
+static void virt_class_init(TsObjectClass *klass, const void *data)
+{
+    TsMachineClass *mc = (TsMachineClass *)klass;
+    mc->target = "riscv64";
+    mc->is_default = true;
+    mc->max_cpus = VIRT_MAX_CPUS;
+    mc->default_cpu_type = "rv64" TS_CPU_SUFFIX;
+    mc->init = virt_init;
+    mc->pre_plug = virt_pre_plug;
+    mc->machine_done = virt_machine_done;
+    mc->reset = virt_reset;
+    ts_class_add_properties(klass, virt_props);
+}
+
+static const TsTypeInfo virt_machine_type = {
+    .name = "virt" TS_MACHINE_SUFFIX,
+    .parent = TS_TYPE_MACHINE,
+    .description = "RISC-V VirtIO board",
+    .instance_size = sizeof(VirtMachine),
+    .class_init = virt_class_init,
+    .instance_finalize = virt_finalize,
+};
+
+static bool virt_plugin_init(GError **errp)
+{
+    return ts_type_register(&virt_machine_type, errp) &&
+           ts_type_register(&virt_clint_type, errp) &&
+           ts_type_register(&virt_plic_type, errp);
+}
+
+TS_PLUGIN("dev-riscv-virt", "RISC-V virt board with CLINT and PLIC",
+          virt_plugin_init);

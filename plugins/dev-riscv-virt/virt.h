@@ -1,0 +1,70 @@
+/*
+ * virt.h - the RISC-V virt board's private interfaces: its memory map,
+ * the types it registers and the pieces in the other files.
+ */
+#ifndef VIRT_H
+#define VIRT_H
+
+#include <tessera/tessera.h>
+
+#define VIRT_TYPE_CLINT "riscv-clint"
+#define VIRT_TYPE_PLIC  "riscv-plic"
+#define VIRT_TIMEBASE_HZ 10000000ull    /* mtime: 10 MHz */
+#define VIRT_MAX_CPUS 32
+
+/* The memory map guests expect of a "virt" board (the same addresses as
+ * QEMU's, so firmware built for it runs unchanged). */
+enum {
+    VIRT_MROM_BASE   = 0x00001000, VIRT_MROM_SIZE   = 0xf000,
+    VIRT_TEST_BASE   = 0x00100000,
+    VIRT_RTC_BASE    = 0x00101000,
+    VIRT_CLINT_BASE  = 0x02000000, VIRT_CLINT_SIZE  = 0x10000,
+    VIRT_PLIC_BASE   = 0x0c000000,
+    VIRT_UART0_BASE  = 0x10000000,
+    VIRT_VIRTIO_BASE = 0x10001000, VIRT_VIRTIO_SIZE = 0x1000,
+    VIRT_DRAM_BASE   = 0x80000000,
+};
+#define VIRT_VIRTIO_SLOTS 8
+/* PLIC sources */
+enum {
+    VIRT_IRQ_VIRTIO0 = 1,       /* .. VIRT_IRQ_VIRTIO0 + 7 */
+    VIRT_IRQ_UART0 = 10,
+    VIRT_IRQ_RTC = 11,
+    VIRT_PLIC_SOURCES = 96,     /* 1..95, plus the unused 0 */
+};
+
+typedef struct VirtMachine {
+    TsMachine parent;
+    /* properties */
+    char *dumpdtb;
+    char *pflash0, *pflash1;
+    /* built by init */
+    unsigned harts;
+    TsDevice **cpus;
+    TsDevice *clint, *plic;
+    char *uart_node;            /* "/soc/serial@10000000" for stdout-path */
+    uint32_t virtio_used;       /* bitmap of taken slots */
+    /* built by machine_done */
+    void *fdt;                  /* the device tree handed to the guest */
+    uint64_t fdt_addr;
+    uint64_t kernel_entry;
+    uint64_t initrd_start, initrd_end;
+} VirtMachine;
+
+extern const TsTypeInfo virt_clint_type;
+extern const TsTypeInfo virt_plic_type;
+
+uint64_t virt_plic_size(unsigned harts);
+
+/* virt-fdt.c: the device tree for the current machine (g_free it), or a
+ * -dtb file's contents; NULL + errp on failure. */
+void *virt_fdt_build(VirtMachine *vm, GError **errp);
+/* Set /chosen's initrd range in an existing tree. */
+bool virt_fdt_set_initrd(void *fdt, uint64_t start, uint64_t end,
+                         GError **errp);
+
+/* virt-boot.c: load firmware, kernel, initrd and the tree; write the
+ * reset ROM.  Run at machine_done and again at every reset. */
+bool virt_boot_load(VirtMachine *vm, GError **errp);
+
+#endif
