@@ -80,8 +80,14 @@ bool virtio_mmio_fdt_add(TsDevice *dev, const TsFdtContext *ctx,
     if (!fdt_ok(fdt_setprop_string(ctx->fdt, node, "compatible",
                                    "virtio,mmio"), "compatible", name, errp) ||
         !fdt_ok(fdt_setprop(ctx->fdt, node, "reg", reg, n * sizeof(reg[0])),
-                "reg", name, errp) ||
-        !fdt_ok(fdt_setprop(ctx->fdt, node, "interrupts", irq,
+                "reg", name, errp)) {
+        return false;
+    }
+    /* irq-num 0: the board wired no interrupt (PLIC source 0 is "none"). */
+    if (v->irq_num == 0) {
+        return true;
+    }
+    if (!fdt_ok(fdt_setprop(ctx->fdt, node, "interrupts", irq,
                             irq_cells * sizeof(irq[0])),
                 "interrupts", name, errp)) {
         return false;
