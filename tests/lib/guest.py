@@ -1,0 +1,37 @@
+"""Where the test Linux guest is.
+
+Looked for in $TESSERA_GUEST_DIR, then build-guest/ in the source tree
+(what scripts/build-linux-guest.sh makes), then the prebuilt copy in
+../shared/fixtures/riscv64-linux next to the source tree.
+"""
+import os
+from collections import namedtuple
+
+from tap import SOURCE
+
+DEFAULT_BIOS = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
+MISSING = ("no test Linux guest: build one with scripts/build-linux-guest.sh "
+           "or set TESSERA_GUEST_DIR")
+
+Guest = namedtuple("Guest", "dir image initrd cpubench_line")
+
+
+def candidates():
+    if os.environ.get("TESSERA_GUEST_DIR"):
+        yield os.environ["TESSERA_GUEST_DIR"]
+    yield os.path.join(SOURCE, "build-guest")
+    yield os.path.join(SOURCE, "..", "shared", "fixtures", "riscv64-linux")
+
+
+def find():
+    for d in candidates():
+        image = os.path.join(d, "Image")
+        initrd = os.path.join(d, "initramfs.cpio.gz")
+        if os.path.exists(image) and os.path.exists(initrd):
+            line = None
+            sum_file = os.path.join(d, "cpubench.sum")
+            if os.path.exists(sum_file):
+                with open(sum_file) as f:
+                    line = f.read().strip() or None
+            return Guest(os.path.abspath(d), image, initrd, line)
+    return None
