@@ -1,6 +1,7 @@
 /*
  * mem.c - the hart's memory slow paths: TLB refill, I/O, misaligned
- * accesses (emulated, never trapped), instruction fetch, atomics.
+ * accesses (emulated in RAM, trapped elsewhere), instruction fetch,
+ * atomics.
  *
  * The inline fast paths in rv-state.h handle naturally aligned RAM hits;
  * everything else lands here.
@@ -131,14 +132,49 @@ static bool store_aligned(RvCpu *cpu, uint64_t va, unsigned size, uint64_t val)
     return true;
 }
 
+/*
+ * May a misaligned access of `size` bytes at `va` be emulated?  Only in
+ * RAM: device registers are not byte arrays (a misaligned word at a UART
+ * would touch four registers, each with its side effects), and the
+ * privileged ISA lets a region without misaligned support raise
+ * address-misaligned, as real I/O regions do.  Translating both ends
+ * first also means a fault leaves memory untouched.  Returns 1 to
+ * emulate, 0 to raise address-misaligned, -1 with a fault raised.
+ */
+static int misaligned_in_ram(RvCpu *cpu, uint64_t va, unsigned size,
+                             RvAccess acc)
+{
+    uint64_t pa;
+    void *host;
+
+    if (!rv_access(cpu, va, 1, acc, &pa, &host)) {
+        return -1;
+    }
+    if (!host) {
+        return 0;
+    }
+    if (!rv_access(cpu, va + size - 1, 1, acc, &pa, &host)) {
+        return -1;
+    }
+    return host != NULL;
+}
+
 bool rv_load_slow(RvCpu *cpu, uint64_t va, unsigned size, uint64_t *val)
 {
     uint64_t v = 0, b;
+    int ram;
 
     if (likely((va & (size - 1)) == 0)) {
         return load_aligned(cpu, va, size, val);
     }
-    /* Misaligned: emulated byte by byte (no atomicity is promised). */
+    ram = misaligned_in_ram(cpu, va, size, RV_ACC_READ);
+    if (ram < 0) {
+        return false;                   /* page or access fault raised */
+    }
+    if (ram == 0) {
+        return rv_raise(cpu, RV_EXC_LOAD_MISALIGNED, va);
+    }
+    /* Misaligned in RAM: byte by byte (no atomicity is promised). */
     for (unsigned i = 0; i < size; i++) {
         if (!load_aligned(cpu, va + i, 1, &b)) {
             return false;
@@ -151,16 +187,17 @@ bool rv_load_slow(RvCpu *cpu, uint64_t va, unsigned size, uint64_t *val)
 
 bool rv_store_slow(RvCpu *cpu, uint64_t va, unsigned size, uint64_t val)
 {
-    uint64_t pa;
-    void *host;
+    int ram;
 
     if (likely((va & (size - 1)) == 0)) {
         return store_aligned(cpu, va, size, val);
     }
-    /* Misaligned: probe both ends first so a fault leaves memory untouched. */
-    if (!rv_access(cpu, va, 1, RV_ACC_WRITE, &pa, &host) ||
-        !rv_access(cpu, va + size - 1, 1, RV_ACC_WRITE, &pa, &host)) {
-        return false;
+    ram = misaligned_in_ram(cpu, va, size, RV_ACC_WRITE);
+    if (ram < 0) {
+        return false;                   /* page or access fault raised */
+    }
+    if (ram == 0) {
+        return rv_raise(cpu, RV_EXC_STORE_MISALIGNED, va);
     }
     for (unsigned i = 0; i < size; i++) {
         if (!store_aligned(cpu, va + i, 1, (val >> (8 * i)) & 0xff)) {

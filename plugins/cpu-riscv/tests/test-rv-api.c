@@ -145,6 +145,28 @@ static void test_wild_access(void)
     g_assert_cmpuint(v, ==, 1);
     rv_harness_free(h);
 
+    /* misaligned accesses to a device trap with address-misaligned and
+     * never reach it in pieces: ld a0, 0(a1) then sw a0, 0(a1) */
+    static const uint32_t mis[] = { 0x0005b503, 0x00a5a023 };
+    h = rv_harness_new(0);
+    rv_harness_load(h, RV_RAM_BASE, mis, sizeof(mis));
+    rv_cpu_write_csr(h->cpu, 0x305, RV_RAM_BASE + 0x100);
+    rv_cpu_set_xreg(h->cpu, 11, RV_TESTDEV + 0x11);
+    rv_cpu_run(h->cpu, 1, NULL);
+    rv_cpu_read_csr(h->cpu, 0x342, &v);
+    g_assert_cmpuint(v, ==, 4);             /* load address misaligned */
+    rv_cpu_read_csr(h->cpu, 0x343, &v);
+    g_assert_cmphex(v, ==, RV_TESTDEV + 0x11);
+    rv_cpu_set_pc(h->cpu, RV_RAM_BASE + 4);
+    rv_cpu_set_xreg(h->cpu, 11, RV_TESTDEV + 0x19);
+    rv_cpu_run(h->cpu, 1, NULL);
+    rv_cpu_read_csr(h->cpu, 0x342, &v);
+    g_assert_cmpuint(v, ==, 6);             /* store address misaligned */
+    rv_cpu_read_csr(h->cpu, 0x343, &v);
+    g_assert_cmphex(v, ==, RV_TESTDEV + 0x19);
+    g_assert_cmpuint(h->debug->len, ==, 0);
+    rv_harness_free(h);
+
     /* an illegal instruction storm with mtvec pointing at itself still
      * returns after the budget */
     static const uint32_t bad[] = { 0xffffffff };
