@@ -10,4 +10,5 @@ meson compile -C build-bench >/dev/null
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores"
 echo "qemu: $(qemu-system-riscv64 --version | head -1)"
 echo "date: $(date -u +%Y-%m-%d)"
-python3 bench/startup.py "$@"
+python3 bench/startup.py
+python3 bench/guest.py
