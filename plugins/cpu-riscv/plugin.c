@@ -11,6 +11,7 @@
 #include "config.h"
 #include <tessera/tessera.h>
 #include "rv-cpu.h"
+#include "plugin-log.h"
 
 #define RV_TIMEBASE_HZ 10000000ull     /* mtime ticks per second */
 #define NS_PER_TICK (1000000000ull / RV_TIMEBASE_HZ)
@@ -48,14 +49,22 @@ static int bus_load(void *opaque, uint64_t paddr, unsigned size,
                     uint64_t *val)
 {
     TsCpu *cpu = opaque;
-    return ts_address_space_load(cpu->as, paddr, size, val) != TS_MEM_OK;
+    TsMemResult r = ts_address_space_load(cpu->as, paddr, size, val);
+    if (r != TS_MEM_OK) {
+        riscv_log_bus_error(riscv_cpu(cpu)->hartid, false, paddr, size, r);
+    }
+    return r != TS_MEM_OK;
 }
 
 static int bus_store(void *opaque, uint64_t paddr, unsigned size,
                      uint64_t val)
 {
     TsCpu *cpu = opaque;
-    return ts_address_space_store(cpu->as, paddr, size, val) != TS_MEM_OK;
+    TsMemResult r = ts_address_space_store(cpu->as, paddr, size, val);
+    if (r != TS_MEM_OK) {
+        riscv_log_bus_error(riscv_cpu(cpu)->hartid, true, paddr, size, r);
+    }
+    return r != TS_MEM_OK;
 }
 
 static void *bus_ram_ptr(void *opaque, uint64_t paddr, uint64_t len,
@@ -81,6 +90,11 @@ static void irq_in(void *opaque, unsigned n, int level)
     if (s->hart) {
         rv_cpu_set_irq(s->hart, n, level != 0);
     }
+}
+
+static void hart_trap(void *opaque, const RvTrap *trap)
+{
+    riscv_log_trap(riscv_cpu(opaque)->hartid, trap);
 }
 
 static void sstc_fire(void *opaque)
@@ -179,6 +193,7 @@ static bool riscv_realize(TsDevice *dev, GError **errp)
         .bus = { cpu, bus_load, bus_store, bus_ram_ptr },
         .get_time = hart_time,
         .kick = hart_kick, .kick_opaque = cpu,
+        .on_trap = hart_trap, .trap_opaque = s,
     };
     if (s->pmp_entries > 16) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,

@@ -61,6 +61,16 @@ typedef enum RvMmuMode {
     RV_MMU_SV57 = 10,
 } RvMmuMode;
 
+/* A trap the hart just took, for logs (-d int).  `cause` is mcause or
+ * scause as written (bit 63 set for an interrupt). */
+typedef struct RvTrap {
+    uint64_t cause;
+    uint64_t epc;                   /* where it happened */
+    uint64_t tval;
+    uint64_t handler;               /* the pc it goes on at */
+    unsigned from_priv, to_priv;    /* RV_PRIV_* */
+} RvTrap;
+
 typedef struct RvCpuConfig {
     uint64_t hart_id;               /* mhartid */
     uint32_t ext;                   /* RvExt bits; 0 means RV_EXT_DEFAULT */
@@ -74,6 +84,10 @@ typedef struct RvCpuConfig {
      * runner can wake an idle hart.  May be NULL. */
     void (*kick)(void *opaque);
     void *kick_opaque;
+    /* Called on the hart's thread after each trap is taken (the trap
+     * CSRs are written, pc is the handler).  May be NULL. */
+    void (*on_trap)(void *opaque, const RvTrap *trap);
+    void *trap_opaque;
 } RvCpuConfig;
 
 /* Why rv_cpu_run() returned. */

@@ -21,8 +21,8 @@ static uint64_t vector_target(uint64_t tvec, uint64_t cause)
     return base;
 }
 
-/* Enter the trap handler for `cause` with `epc` the address to return to. */
-static void trap_enter(RvCpu *cpu, uint64_t cause, uint64_t tval)
+/* Enter the trap handler for `cause`; cpu->pc is the address to return to. */
+static void trap_enter_mode(RvCpu *cpu, uint64_t cause, uint64_t tval)
 {
     unsigned code = cause & 63;
     uint64_t deleg = (cause & CAUSE_INTERRUPT) ? cpu->mideleg : cpu->medeleg;
@@ -59,6 +59,21 @@ static void trap_enter(RvCpu *cpu, uint64_t cause, uint64_t tval)
     cpu->mstatus = s;
     cpu->pc = vector_target(cpu->mtvec, cause);
     set_priv(cpu, RV_PRIV_M);
+}
+
+static void trap_enter(RvCpu *cpu, uint64_t cause, uint64_t tval)
+{
+    RvTrap t = {
+        .cause = cause, .epc = cpu->pc, .tval = tval,
+        .from_priv = cpu->priv,
+    };
+
+    trap_enter_mode(cpu, cause, tval);
+    if (cpu->cfg.on_trap) {
+        t.handler = cpu->pc;
+        t.to_priv = cpu->priv;
+        cpu->cfg.on_trap(cpu->cfg.trap_opaque, &t);
+    }
 }
 
 void rv_take_exception(RvCpu *cpu)
