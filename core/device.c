@@ -1,6 +1,7 @@
 /*
  * core/device.c - realize/unrealize/reset of devices.
  */
+#include "irq-internal.h"
 #include <tessera/device.h>
 #include <tessera/machine.h>
 
@@ -42,6 +43,7 @@ TS_EXPORT void ts_device_unrealize(TsDevice *dev)
     if (dc->unrealize) {
         dc->unrealize(dev);
     }
+    irq_forget_device(dev);     /* its output slots may be freed now */
 }
 
 TS_EXPORT void ts_device_reset(TsDevice *dev)

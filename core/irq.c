@@ -1,7 +1,7 @@
 /*
  * core/irq.c - interrupt lines (see <tessera/irq.h>).
  */
-#include <tessera/irq.h>
+#include "irq-internal.h"
 
 struct TsIrq {
     TsIrqHandler handler;
@@ -123,4 +123,20 @@ TS_EXPORT bool ts_device_connect_irq_out(TsDevice *dev, const char *name,
     }
     nl->lines[n] = target;
     return true;
+}
+
+void irq_forget_device(TsDevice *dev)
+{
+    if (!named_lines) {
+        return;
+    }
+    g_autofree char *prefix = g_strdup_printf("%p/", (void *)dev);
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, named_lines);
+    while (g_hash_table_iter_next(&it, &key, NULL)) {
+        if (g_str_has_prefix(key, prefix)) {
+            g_hash_table_iter_remove(&it);
+        }
+    }
 }

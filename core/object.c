@@ -7,6 +7,7 @@
  * it).  A class struct starts as a copy of the parent's, so subclasses
  * inherit methods and only override what they set in class_init.
  */
+#include "irq-internal.h"
 #include "object-internal.h"
 
 #include <tessera/cpu.h>
@@ -454,6 +455,9 @@ static void finalize(TsObject *obj)
     TsDevice *dev = (TsDevice *)ts_object_dynamic_cast(obj, TS_TYPE_DEVICE);
     if (dev && dev->realized) {
         ts_device_unrealize(dev);
+    }
+    if (dev) {
+        irq_forget_device(dev);     /* lines declared by a failed realize */
     }
     object_tree_release(obj);
     for (TsTypeImpl *ti = (TsTypeImpl *)obj->klass->type; ti;

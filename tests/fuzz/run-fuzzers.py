@@ -41,7 +41,7 @@ cflags = ["-g", "-O1", "-std=gnu11", "-fsanitize=address,undefined",
           "-I" + os.path.join(SOURCE, "core"),
           "-I" + os.path.join(SOURCE, "sdk", "include")] + \
          [f for f in flags if f.startswith("-I")]
-libs = [f for f in flags if not f.startswith("-I")] + ["-lltdl", "-lfdt",
+libs = [f for f in flags if not f.startswith("-I")] + ["-lltdl", "-lfdt", "-lz",
                                                         "-lpthread"]
 
 # Compile the core once: every source but the two tiny main() files.

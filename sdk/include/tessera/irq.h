@@ -40,7 +40,8 @@ int ts_irq_level(const TsIrq *irq);
  * and hands it to a source.  A source declares outputs by giving the core
  * an array of `count` TsIrq pointers it will drive with ts_irq_set; the
  * board fills slot n with ts_device_connect_irq_out.  Names are per device;
- * the lines live as long as the device.
+ * the names are forgotten when the device is unrealized (declare them in
+ * realize).
  */
 typedef struct TsDevice TsDevice;
 void ts_device_init_irq_in(TsDevice *dev, const char *name, unsigned count,
