@@ -93,7 +93,7 @@ static bool write_u16(VirtQueue *vq, uint64_t addr, uint16_t val,
  * be memory-safe anyway; this keeps a wild descriptor from poking other
  * devices and makes the error visible.
  */
-static bool check_ram(VirtQueue *vq, uint64_t addr, uint64_t len,
+static bool check_ram(TsAddressSpace *as, uint64_t addr, uint64_t len,
                       bool for_write, const char *what, GError **errp)
 {
     if (len && addr + (len - 1) < addr) {
@@ -102,7 +102,7 @@ static bool check_ram(VirtQueue *vq, uint64_t addr, uint64_t len,
                     "the end of the address space", what, addr, len);
         return false;
     }
-    if (!ts_address_space_ram_ptr(vq->as, addr, len, for_write)) {
+    if (!ts_address_space_ram_ptr(as, addr, len, for_write)) {
         g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
                     "%s at 0x%" PRIx64 " of %" PRIu64 " bytes is not in "
                     "guest RAM%s", what, addr, len,
@@ -117,9 +117,8 @@ static bool check_ram(VirtQueue *vq, uint64_t addr, uint64_t len,
 static uint64_t avail_size(uint32_t num) { return 6 + 2 * (uint64_t)num; }
 static uint64_t used_size(uint32_t num) { return 6 + 8 * (uint64_t)num; }
 
-bool virtq_check_layout(const VirtQueue *cvq, GError **errp)
+bool virtq_check_layout(const VirtQueue *vq, GError **errp)
 {
-    VirtQueue *vq = (VirtQueue *)cvq;      /* check_ram only reads it */
     uint32_t num = vq->num;
     if (num == 0 || num > VIRTIO_QUEUE_MAX || (num & (num - 1))) {
         g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
@@ -137,11 +136,11 @@ bool virtq_check_layout(const VirtQueue *cvq, GError **errp)
                     ")", vq->desc_addr, vq->avail_addr, vq->used_addr);
         return false;
     }
-    return check_ram(vq, vq->desc_addr, (uint64_t)num * DESC_SIZE, false,
+    return check_ram(vq->as, vq->desc_addr, (uint64_t)num * DESC_SIZE, false,
                      "descriptor table", errp) &&
-           check_ram(vq, vq->avail_addr, avail_size(num), false,
+           check_ram(vq->as, vq->avail_addr, avail_size(num), false,
                      "driver area", errp) &&
-           check_ram(vq, vq->used_addr, used_size(num), true,
+           check_ram(vq->as, vq->used_addr, used_size(num), true,
                      "device area", errp);
 }
 
@@ -204,7 +203,8 @@ static int enter_indirect(VirtQueue *vq, const Desc *d, uint16_t head,
                            "be a multiple of 16, at most %u entries)",
                            d->len, VIRTQ_INDIRECT_MAX);
     }
-    if (!check_ram(vq, d->addr, d->len, false, "indirect table", errp)) {
+    if (!check_ram(vq->as, d->addr, d->len, false, "indirect table",
+                   errp)) {
         return -1;
     }
     return 0;
@@ -253,7 +253,8 @@ static int walk_chain(VirtQueue *vq, uint16_t head, VirtqChain *chain,
                                "after a device-writable one");
         }
         if (d.len) {        /* an empty buffer carries nothing: skip it */
-            if (!check_ram(vq, d.addr, d.len, writable, "buffer", errp)) {
+            if (!check_ram(vq->as, d.addr, d.len, writable, "buffer",
+                           errp)) {
                 return -1;
             }
             unsigned n = chain->n_out + chain->n_in;

@@ -37,7 +37,8 @@ def shell(c, line, timeout=60):
     return m.group(1).decode(errors="replace")
 
 
-def connect(path, timeout=30):
+def connect(c, path, timeout=30):
+    """Connect to the console's socket once the emulator made it."""
     deadline = time.monotonic() + timeout
     while True:
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -46,6 +47,9 @@ def connect(path, timeout=30):
             return s
         except OSError:
             s.close()
+            if c.proc.poll() is not None:
+                c.wait_exit(1)          # collect what it said
+                raise Timeout("the emulator exited before making %s" % path)
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
@@ -78,7 +82,7 @@ c = Console([TESSERA, "-M", "virt", "-m", "256M", "-nographic",
              "-device", "virtio-console-device,chardev=hvc"])
 sock = None
 try:
-    sock = connect(sock_path)
+    sock = connect(c, sock_path)
     c.expect(r"TESSERA-GUEST: init reached", timeout=240)
     c.expect(PROMPT, timeout=60)
     shell(c, "stty cols 200")
