@@ -22,6 +22,7 @@
 #include "smp.h"
 #include "ram-size.h"
 #include "chardev-internal.h"
+#include "reset-fixups.h"
 
 bool cpu_start_all(GError **errp);
 void cpu_stop_all(void);
@@ -344,6 +345,7 @@ int cli_run(Cli *cli, GError **errp)
     if (!machine_done(errp)) {
         return 1;
     }
+    reset_fixups_run();         /* -device loader: PCs, values, images */
     if (!cpu_start_all(errp)) {
         return 1;
     }

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "machine-internal.h"
 #include "qmp.h"
+#include "reset-fixups.h"
 
 #include <tessera/cpu.h>
 #include <tessera/device.h>
@@ -17,7 +18,8 @@ static bool no_reboot, no_shutdown;
 static char *vm_name;
 static char *pidfile_path;
 
-/* Reset every device (CPUs are devices) while the VM holds still. */
+/* Reset every device (CPUs are devices) while the VM holds still; then
+ * the board, then what must come after both (-device loader). */
 static void reset_machine(void)
 {
     bool was_running = ts_vm_running();
@@ -26,6 +28,7 @@ static void reset_machine(void)
     }
     ts_devices_reset_all();
     machine_reset();
+    reset_fixups_run();
     if (was_running) {
         ts_vm_start();
     }
