@@ -31,4 +31,7 @@ void fdt_node_register(void);
 /* Registers the core's own machine types ("none"). */
 void machine_none_register(void);
 
+/* Registers the generic loader device, "loader" (device-loader.c). */
+void device_loader_register(void);
+
 #endif
