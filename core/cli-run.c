@@ -153,6 +153,11 @@ static bool apply_smp(const char *text, TsMachineClass *mc,
     }
     cfg->cpus = smp.cpus;
     cfg->max_cpus = smp.max_cpus;
+    cfg->sockets = smp.sockets;
+    cfg->dies = smp.dies;
+    cfg->clusters = smp.clusters;
+    cfg->cores = smp.cores;
+    cfg->threads = smp.threads;
     return true;
 }
 
@@ -285,6 +290,7 @@ static TsMachine *build_machine(Cli *cli, GError **errp)
                                                : DEFAULT_RAM_SIZE;
     cfg->cpus = 1;
     cfg->max_cpus = 1;
+    cfg->sockets = cfg->dies = cfg->clusters = cfg->cores = cfg->threads = 1;
     cfg->cpu_type = cli->cpu;
     cfg->kernel = cli->kernel;
     cfg->initrd = cli->initrd;

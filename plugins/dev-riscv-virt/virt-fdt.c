@@ -75,6 +75,49 @@ static void prop_compat2(Fdt *f, int off, const char *a, const char *b)
     prop(f, off, "compatible", buf, (int)(la + lb));
 }
 
+/*
+ * cpu-map from the -smp topology: socketN/cluster0/coreM nodes (Linux
+ * reads sockets as packages), thread nodes when a core has more than one.
+ * Dies and clusters inside a socket are folded into its cores.
+ */
+static void add_cpu_map(Fdt *f, VirtMachine *vm, int cpus,
+                        const uint32_t *cpu_phandle)
+{
+    const TsMachineConfig *cfg = vm->parent.config;
+    unsigned threads = MAX(cfg->threads, 1);
+    unsigned per_socket = MAX(cfg->dies, 1) * MAX(cfg->clusters, 1) *
+                          MAX(cfg->cores, 1) * threads;
+    unsigned sockets = (vm->harts + per_socket - 1) / per_socket;
+    int map = node(f, cpus, "cpu-map");
+    /* Reverse order throughout: libfdt puts a new node first. */
+    for (int s = (int)sockets - 1; s >= 0; s--) {
+        char name[32];
+        g_snprintf(name, sizeof(name), "socket%d", s);
+        int socket = node(f, map, name);
+        int cluster = node(f, socket, "cluster0");
+        unsigned first = (unsigned)s * per_socket;
+        unsigned last = MIN(first + per_socket, vm->harts);
+        unsigned cores = (last - first + threads - 1) / threads;
+        for (int c = (int)cores - 1; c >= 0; c--) {
+            g_snprintf(name, sizeof(name), "core%d", c);
+            int core = node(f, cluster, name);
+            unsigned h0 = first + (unsigned)c * threads;
+            if (threads == 1) {
+                prop_u32(f, core, "cpu", cpu_phandle[h0]);
+                continue;
+            }
+            for (int t = (int)threads - 1; t >= 0; t--) {
+                if (h0 + (unsigned)t >= last) {
+                    continue;
+                }
+                g_snprintf(name, sizeof(name), "thread%d", t);
+                int thread = node(f, core, name);
+                prop_u32(f, thread, "cpu", cpu_phandle[h0 + t]);
+            }
+        }
+    }
+}
+
 static void add_cpus(Fdt *f, VirtMachine *vm, uint32_t *intc_phandle,
                      uint32_t *next_phandle)
 {
@@ -107,19 +150,11 @@ static void add_cpus(Fdt *f, VirtMachine *vm, uint32_t *intc_phandle,
         intc_phandle[h] = (*next_phandle)++;
         prop_u32(f, intc, "phandle", intc_phandle[h]);
         prop_u32(f, intc, "#interrupt-cells", 1);
+        prop_u32(f, intc, "#address-cells", 0);
         prop(f, intc, "interrupt-controller", NULL, 0);
         prop_str(f, intc, "compatible", "riscv,cpu-intc");
     }
-    /* cpu-map: every hart a core of one cluster (the machine config does
-     * not carry the -smp socket split to boards yet). */
-    int map = node(f, cpus, "cpu-map");
-    int cluster = node(f, map, "cluster0");
-    for (int h = (int)vm->harts - 1; h >= 0; h--) {
-        char name[32];
-        g_snprintf(name, sizeof(name), "core%d", h);
-        int core = node(f, cluster, name);
-        prop_u32(f, core, "cpu", cpu_phandle[h]);
-    }
+    add_cpu_map(f, vm, cpus, cpu_phandle);
 }
 
 static void add_clint_plic(Fdt *f, VirtMachine *vm, int soc,
@@ -241,6 +276,9 @@ void *virt_fdt_build(VirtMachine *vm, GError **errp)
     add_cpus(&f, vm, intc, &next_phandle);
     add_chosen(&f, vm);
     uint32_t plic_phandle = next_phandle++;
+    /* The PLIC's phandle must exist before devices pick their own. */
+    add_clint_plic(&f, vm, fdt_path_offset(f.blob, "/soc"), intc,
+                   plic_phandle);
     if (f.err) {
         return fdt_error(&f, errp);
     }
@@ -251,12 +289,6 @@ void *virt_fdt_build(VirtMachine *vm, GError **errp)
     if (!ts_fdt_add_device_nodes(&ctx, errp)) {
         g_free(f.blob);
         return NULL;
-    }
-    /* Offsets move as nodes are added: find /soc again. */
-    add_clint_plic(&f, vm, fdt_path_offset(f.blob, "/soc"), intc,
-                   plic_phandle);
-    if (f.err) {
-        return fdt_error(&f, errp);
     }
     return f.blob;
 }

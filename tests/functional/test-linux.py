@@ -20,9 +20,12 @@ from console import Console, Timeout  # noqa: E402
 import guest  # noqa: E402
 
 ap = argparse.ArgumentParser()
-ap.add_argument("--smp", type=int, default=1)
+ap.add_argument("--smp", default="1", help="the -smp argument")
 ap.add_argument("--cpubench", action="store_true")
 opts = ap.parse_args()
+smp = dict(kv.split("=") for kv in opts.smp.split(",")[1:])
+cpus = int(opts.smp.split(",")[0])
+sockets = int(smp.get("sockets", 1))
 
 g = guest.find()
 if not g:
@@ -42,16 +45,20 @@ def shell(c, line, timeout=60):
     return m.group(1).decode(errors="replace")
 
 
-c = Console([TESSERA, "-M", "virt", "-smp", str(opts.smp), "-m", "512M",
+c = Console([TESSERA, "-M", "virt", "-smp", opts.smp, "-m", "512M",
              "-nographic", "-kernel", g.image, "-initrd", g.initrd,
              "-append", "console=ttyS0"])
 try:
     c.expect(r"TESSERA-GUEST: init reached", timeout=240)
-    t.ok(True, "smp %d: Linux reaches the guest's init" % opts.smp)
+    t.ok(True, "smp %s: Linux reaches the guest's init" % opts.smp)
     c.expect(PROMPT, timeout=60)
     out = shell(c, "grep -c ^processor /proc/cpuinfo")
-    t.ok(out.strip() == str(opts.smp),
-         "/proc/cpuinfo lists %d harts" % opts.smp, out)
+    t.ok(out.strip() == str(cpus), "/proc/cpuinfo lists %d harts" % cpus,
+         out)
+    out = shell(c, "cat /sys/devices/system/cpu/cpu%d/topology/"
+                   "physical_package_id" % (cpus - 1))
+    t.ok(out.strip() == str(sockets - 1),
+         "the last hart is in socket %d (cpu-map)" % (sockets - 1), out)
     out = shell(c, "grep -m1 ^isa /proc/cpuinfo")
     t.ok("rv64imafdc" in out, "/proc/cpuinfo shows the ISA string", out)
     out = shell(c, "echo $((6*7)) && uname -m")

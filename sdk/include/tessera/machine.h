@@ -36,7 +36,11 @@ typedef struct TsMachineConfig {
     const char *append;         /* -append or NULL */
     const char *firmware;       /* -bios or NULL */
     const char *dtb;            /* -dtb or NULL */
-    void *reserved[16];
+    /* The -smp topology: cpus..max_cpus are numbered with threads
+     * varying fastest, then cores, clusters, dies, sockets.  All are at
+     * least 1 (1 for levels the machine does not model). */
+    unsigned sockets, dies, clusters, cores, threads;
+    void *reserved[13];
 } TsMachineConfig;
 
 typedef struct TsMachineClass {
