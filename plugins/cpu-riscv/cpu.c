@@ -3,6 +3,7 @@
  * accessors monitors and debuggers use.
  */
 #include "rv-state.h"
+#include "jit.h"
 
 static const struct {
     const char *name;
@@ -74,6 +75,7 @@ RvCpu *rv_cpu_new(const RvCpuConfig *cfg, GError **errp)
 void rv_cpu_free(RvCpu *cpu)
 {
     if (cpu) {
+        rv_jit_free(cpu);
         g_free(cpu->dcache);
         g_free(cpu);
     }
@@ -102,6 +104,7 @@ void rv_cpu_reset(RvCpu *cpu, uint64_t pc)
     cpu->in_wfi = false;
     memset(cpu->dcache, 0xff, sizeof(RvDecoded) * RV_DCACHE_SIZE);
     rv_tlb_flush_all(cpu);
+    rv_jit_flush(cpu);          /* a reset usually follows new images */
 }
 
 void rv_cpu_set_irq(RvCpu *cpu, unsigned irq, bool level)
@@ -145,6 +148,28 @@ uint64_t rv_cpu_timer_deadline(RvCpu *cpu)
 void rv_cpu_flush_tlb(RvCpu *cpu)
 {
     rv_tlb_flush_all(cpu);
+    rv_jit_flush(cpu);          /* RAM may now be other memory */
+}
+
+bool rv_cpu_enable_jit(RvCpu *cpu, uint64_t cache_bytes, GError **errp)
+{
+    return rv_jit_enable(cpu, (size_t)cache_bytes, errp);
+}
+
+bool rv_cpu_jit_enabled(const RvCpu *cpu)
+{
+    return cpu->jit != NULL;
+}
+
+void rv_cpu_jit_stats(const RvCpu *cpu, RvJitStats *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (cpu->jit) {
+        out->blocks_translated = cpu->jit->translated;
+        out->blocks_invalidated = cpu->jit->invalidated;
+        out->flushes = cpu->jit->flushes;
+        out->insns_jitted = cpu->jit->insns;
+    }
 }
 
 char *rv_cpu_isa_string(const RvCpu *cpu)

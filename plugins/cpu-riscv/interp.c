@@ -10,6 +10,7 @@
  * keeps interrupt latency at one instruction for a device the hart pokes.
  */
 #include "rv-state.h"
+#include "jit.h"
 
 #define CHUNK_INSNS 4096
 
@@ -77,7 +78,7 @@ static inline uint64_t mulhsu(int64_t a, uint64_t b)
  * count one, so a trap storm still returns); returns the steps used.
  * Stops early after instructions that need the between-chunk checks.
  */
-static uint64_t exec_chunk(RvCpu *cpu, uint64_t budget)
+uint64_t rv_interp_exec_chunk(RvCpu *cpu, uint64_t budget)
 {
     uint64_t *const x = cpu->x;
     uint64_t pc = cpu->pc;
@@ -348,7 +349,8 @@ RvStop rv_cpu_run(RvCpu *cpu, uint64_t max_insns, uint64_t *executed)
             cpu->in_wfi = false;
         }
         uint64_t left = max_insns - done;
-        done += exec_chunk(cpu, left < CHUNK_INSNS ? left : CHUNK_INSNS);
+        left = left < CHUNK_INSNS ? left : CHUNK_INSNS;
+        done += cpu->jit ? rv_jit_exec_chunk(cpu, left) : rv_interp_exec_chunk(cpu, left);
     }
     if (executed) {
         *executed = done;

@@ -7,6 +7,7 @@
  * everything else lands here.
  */
 #include "rv-state.h"
+#include "jit.h"
 
 static const int page_fault_of[3] = {
     RV_EXC_LOAD_PAGE, RV_EXC_STORE_PAGE, RV_EXC_INSN_PAGE,
@@ -41,6 +42,9 @@ static void tlb_fill(RvCpu *cpu, unsigned priv, uint64_t va, uint64_t pa,
     RvTlbEntry *e = &cpu->tlb[priv][(va >> RV_PAGE_BITS) & (RV_TLB_SIZE - 1)];
     void *host;
 
+    if (acc == RV_ACC_WRITE && cpu->jit) {
+        rv_jit_note_write(cpu, ppage);   /* translated code there is stale */
+    }
     if (!rv_pmp_check(cpu, ppage, RV_PAGE_SIZE, acc, priv)) {
         return;
     }

@@ -137,6 +137,24 @@ uint64_t rv_cpu_timer_deadline(RvCpu *cpu);
 /* Drop every cached translation and host pointer (the bus map changed). */
 void rv_cpu_flush_tlb(RvCpu *cpu);
 
+/*
+ * Run guest code through the JIT (x86-64 hosts) from now on, with a code
+ * cache of `cache_bytes` (0: 32 MiB).  The interpreter still executes
+ * what the JIT leaves out.  False with errp set on other hosts or when
+ * the host refuses executable memory.  Call while the hart is not running.
+ */
+bool rv_cpu_enable_jit(RvCpu *cpu, uint64_t cache_bytes, GError **errp);
+bool rv_cpu_jit_enabled(const RvCpu *cpu);
+
+/* What the JIT did so far (all zero without it). */
+typedef struct RvJitStats {
+    uint64_t blocks_translated;     /* compiled blocks made */
+    uint64_t blocks_invalidated;    /* dropped because their code was written */
+    uint64_t flushes;               /* whole cache emptied (full, fence.i, reset) */
+    uint64_t insns_jitted;          /* instructions retired in compiled code */
+} RvJitStats;
+void rv_cpu_jit_stats(const RvCpu *cpu, RvJitStats *out);
+
 /* "rv64imafdc_zicsr_zifencei_..." for the device tree; g_free it. */
 char *rv_cpu_isa_string(const RvCpu *cpu);
 /* Look up an extension by its ISA-string name ("m", "zicsr", "sstc"). */

@@ -150,6 +150,7 @@ struct RvCpu {
 
     RvTlbEntry tlb[4][RV_TLB_SIZE];  /* indexed by privilege (2 unused) */
     RvDecoded *dcache;
+    struct RvJit *jit;          /* NULL: interpreter only (jit.h) */
 };
 
 /* ---- trap.c ---- */

@@ -85,6 +85,17 @@ RvHarness *rv_harness_new(uint32_t ext)
     return h;
 }
 
+RvHarness *rv_harness_new_jit(uint32_t ext)
+{
+    RvHarness *h = rv_harness_new(ext);
+    GError *err = NULL;
+
+    /* a small cache, so that tests also exercise flushing it when full */
+    rv_cpu_enable_jit(h->cpu, 1u << 20, &err);
+    g_assert_no_error(err);
+    return h;
+}
+
 void rv_harness_free(RvHarness *h)
 {
     rv_cpu_free(h->cpu);

@@ -33,6 +33,8 @@ typedef struct RvHarness {
 /* A machine with the given extensions (0 = default) and the hart reset at
  * RV_RAM_BASE. */
 RvHarness *rv_harness_new(uint32_t ext);
+/* The same with the JIT on (fails the test if it cannot be enabled). */
+RvHarness *rv_harness_new_jit(uint32_t ext);
 void rv_harness_free(RvHarness *h);
 bool rv_harness_load_file(RvHarness *h, const char *path, GError **errp);
 void rv_harness_load(RvHarness *h, uint64_t addr, const void *data, size_t len);

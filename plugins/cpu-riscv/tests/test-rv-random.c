@@ -221,13 +221,15 @@ static Ins random_ins(GRand *g)
     return in;
 }
 
-static void test_random_alu(void)
+/* Random straight-line programs against the reference evaluator, on the
+ * interpreter or (jit) on the JIT. */
+static void random_alu(bool jit)
 {
     GRand *g = g_rand_new_with_seed(0x5eed1234);
     const unsigned programs = 300, len = 200;
 
     for (unsigned p = 0; p < programs; p++) {
-        RvHarness *h = rv_harness_new(0);
+        RvHarness *h = jit ? rv_harness_new_jit(0) : rv_harness_new(0);
         Ins prog[200];
         uint64_t ref[32], pc = RV_RAM_BASE, pcs[200];
         uint8_t code[800];
@@ -267,9 +269,20 @@ static void test_random_alu(void)
     g_rand_free(g);
 }
 
+static void test_random_alu(void)
+{
+    random_alu(false);
+}
+
+static void test_random_alu_jit(void)
+{
+    random_alu(true);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/riscv/random/alu", test_random_alu);
+    g_test_add_func("/riscv/random/alu-jit", test_random_alu_jit);
     return g_test_run();
 }

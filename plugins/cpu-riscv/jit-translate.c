@@ -1,0 +1,647 @@
+/*
+ * jit-translate.c - RISC-V instructions (decoded RvInsn) to x86-64.
+ *
+ * A template translator: each guest instruction becomes a short fixed
+ * sequence.  Guest registers live in RvCpu (rbx points at it); a template
+ * loads its sources into rax/rcx, computes and stores the result, so a
+ * block needs no register state at its edges and helpers see cpu->x as it
+ * is.  Loads and stores probe the interpreter's soft TLB inline (same
+ * layout, same rules) and fall back to a C helper out of line.  Every
+ * helper that can fault is preceded, on its slow path only, by a store of
+ * the instruction's pc, so exceptions are exact: the block returns with
+ * the number of instructions that retired before the faulting one.
+ *
+ * Register use inside translated code: rbx = RvCpu *, rax/rcx/rdx/rsi/rdi
+ * scratch (caller-saved, so helper calls need no spills).
+ */
+#include "jit.h"
+#include "x86-emit.h"
+
+#if defined(__x86_64__)
+
+#define MAX_TB_INSNS 128
+/* Generous upper bounds of one instruction's inline code and of one
+ * out-of-line stub, used to make sure a block always fits. */
+#define INSN_MAX_BYTES 128
+#define STUB_MAX_BYTES 128
+#define EXIT_MAX_BYTES 32
+
+#define X_OFF(r) ((int32_t)(offsetof(RvCpu, x) + 8 * (r)))
+#define PC_OFF ((int32_t)offsetof(RvCpu, pc))
+#define TLB_OFF(p) ((int32_t)(offsetof(RvCpu, tlb) + (p) * sizeof(RvTlbEntry[RV_TLB_SIZE])))
+#define TAG_OFF(acc) ((int32_t)(offsetof(RvTlbEntry, tag) + 8 * (acc)))
+#define HOST_OFF ((int32_t)offsetof(RvTlbEntry, host_minus_va))
+
+_Static_assert(sizeof(RvTlbEntry) == 40, "the inline TLB probe scales by 5 * 8");
+_Static_assert(sizeof(RvInsn) == 16, "helpers take an RvInsn as two words");
+
+enum { STUB_LOAD, STUB_STORE, STUB_RESULT };
+
+/* Out-of-line code emitted after the block's body. */
+typedef struct Stub {
+    int type;
+    uint8_t *jcc_at;            /* rel32 of the jump that leads here */
+    uint8_t *resume;            /* where the fast path continues */
+    RvInsn in;
+    uint64_t pc;
+    unsigned idx;               /* instruction index in the block */
+} Stub;
+
+typedef struct Emit {
+    X86Buf b;
+    RvCpu *cpu;
+    unsigned dpriv;             /* privilege of data accesses */
+    const uint8_t *exit;
+    Stub stubs[MAX_TB_INSNS];
+    unsigned n_stubs;
+} Emit;
+
+static X86Mem xreg(unsigned r)
+{
+    return x86_mem(X86_RBX, X_OFF(r));
+}
+
+/* host register = guest x[r] */
+static void get_x(Emit *e, int host, unsigned r)
+{
+    if (r == 0) {
+        x86_mov_imm(&e->b, host, 0);
+    } else {
+        x86_load64(&e->b, host, xreg(r));
+    }
+}
+
+/* guest x[r] = host register (x0 stays zero) */
+static void set_x(Emit *e, unsigned r, int host)
+{
+    if (r != 0) {
+        x86_store64(&e->b, xreg(r), host);
+    }
+}
+
+static void set_x_imm(Emit *e, unsigned r, uint64_t v)
+{
+    if (r == 0) {
+        return;
+    }
+    if ((int64_t)v == (int32_t)v) {
+        x86_store_imm32(&e->b, xreg(r), (int32_t)v);
+    } else {
+        x86_mov_imm(&e->b, X86_RAX, v);
+        set_x(e, r, X86_RAX);
+    }
+}
+
+static void set_pc(Emit *e, uint64_t pc)
+{
+    if ((int64_t)pc == (int32_t)pc) {
+        x86_store_imm32(&e->b, x86_mem(X86_RBX, PC_OFF), (int32_t)pc);
+    } else {
+        x86_mov_imm(&e->b, X86_RAX, pc);
+        x86_store64(&e->b, x86_mem(X86_RBX, PC_OFF), X86_RAX);
+    }
+}
+
+/* Leave the block: pc = `pc`, `count` instructions retired. */
+static void exit_to(Emit *e, uint64_t pc, unsigned count, unsigned kind)
+{
+    set_pc(e, pc);
+    x86_mov_imm(&e->b, X86_RAX, (uint64_t)count << 2 | kind);
+    x86_jmp_to(&e->b, e->exit);
+}
+
+/* Leave with the exception a helper recorded (cpu->pc already set). */
+static void exit_exception(Emit *e, unsigned idx)
+{
+    x86_mov_imm(&e->b, X86_RAX, (uint64_t)idx << 2 | RV_JIT_EXIT_EXC);
+    x86_jmp_to(&e->b, e->exit);
+}
+
+/* ---- helpers called from translated code ---- */
+
+static uint32_t helper_result(RvCpu *cpu, bool ok)
+{
+    cpu->x[0] = 0;
+    if (!ok) {
+        return RV_JIT_H_EXC;
+    }
+    return __atomic_load_n(&cpu->break_chunk, __ATOMIC_RELAXED) ? RV_JIT_H_STOP
+                                                                 : RV_JIT_H_OK;
+}
+
+/* kind: size in the low 4 bits, 16 = sign-extend */
+static uint32_t helper_load(RvCpu *cpu, uint64_t va, uint32_t rd, uint32_t kind)
+{
+    unsigned size = kind & 15;
+    uint64_t v;
+
+    if (!rv_load_slow(cpu, va, size, &v)) {
+        return helper_result(cpu, false);
+    }
+    if (kind & 16) {
+        unsigned sh = 64 - 8 * size;
+        v = (uint64_t)((int64_t)(v << sh) >> sh);
+    }
+    cpu->x[rd] = v;
+    return helper_result(cpu, true);
+}
+
+static uint32_t helper_store(RvCpu *cpu, uint64_t va, uint64_t val, uint32_t size)
+{
+    return helper_result(cpu, rv_store_slow(cpu, va, size, val));
+}
+
+static RvInsn insn_of(uint64_t lo, uint64_t hi)
+{
+    RvInsn in;
+    memcpy(&in, &lo, 8);
+    memcpy((char *)&in + 8, &hi, 8);
+    return in;
+}
+
+static uint32_t helper_fp(RvCpu *cpu, uint64_t lo, uint64_t hi)
+{
+    RvInsn in = insn_of(lo, hi);
+    return helper_result(cpu, rv_exec_fp(cpu, &in));
+}
+
+static uint32_t helper_amo(RvCpu *cpu, uint64_t lo, uint64_t hi)
+{
+    RvInsn in = insn_of(lo, hi);
+    return helper_result(cpu, rv_exec_amo(cpu, &in));
+}
+
+static inline uint64_t sext32(uint64_t v)
+{
+    return (uint64_t)(int64_t)(int32_t)(uint32_t)v;
+}
+
+/* Division and remainder with the RISC-V results for /0 and overflow. */
+static uint64_t helper_div(uint64_t a, uint64_t b, uint32_t op)
+{
+    switch (op) {
+    case RV_OP_DIV:
+        return b == 0 ? UINT64_MAX
+             : ((int64_t)a == INT64_MIN && (int64_t)b == -1) ? a
+             : (uint64_t)((int64_t)a / (int64_t)b);
+    case RV_OP_DIVU: return b == 0 ? UINT64_MAX : a / b;
+    case RV_OP_REM:
+        return b == 0 ? a
+             : ((int64_t)a == INT64_MIN && (int64_t)b == -1) ? 0
+             : (uint64_t)((int64_t)a % (int64_t)b);
+    case RV_OP_REMU: return b == 0 ? a : a % b;
+    case RV_OP_DIVW: {
+        int32_t x = (int32_t)a, y = (int32_t)b;
+        return y == 0 ? UINT64_MAX
+             : (x == INT32_MIN && y == -1) ? sext32((uint32_t)x)
+             : sext32((uint32_t)(x / y));
+    }
+    case RV_OP_DIVUW:
+        return (uint32_t)b == 0 ? UINT64_MAX : sext32((uint32_t)a / (uint32_t)b);
+    case RV_OP_REMW: {
+        int32_t x = (int32_t)a, y = (int32_t)b;
+        return y == 0 ? sext32((uint32_t)x)
+             : (x == INT32_MIN && y == -1) ? 0
+             : sext32((uint32_t)(x % y));
+    }
+    default: /* REMUW */
+        return (uint32_t)b == 0 ? sext32(a) : sext32((uint32_t)a % (uint32_t)b);
+    }
+}
+
+/* ---- templates ---- */
+
+static void add_stub(Emit *e, int type, uint8_t *jcc_at, const RvInsn *in,
+                     uint64_t pc, unsigned idx)
+{
+    Stub *s = &e->stubs[e->n_stubs++];
+    s->type = type;
+    s->jcc_at = jcc_at;
+    s->resume = e->b.p;
+    s->in = *in;
+    s->pc = pc;
+    s->idx = idx;
+}
+
+/*
+ * rsi = x[rs1] + imm (the virtual address); rax = TLB index * 5; compare
+ * the page of the access's last byte with the tag, so that an access that
+ * crosses into the next page misses (unaligned accesses inside a RAM page
+ * are fine on x86, and give what the interpreter's byte-wise emulation
+ * gives).  I/O tags have bit 0 set and never match.  Leaves rcx = the
+ * host-minus-va of the entry, and returns the rel32 of the miss jump.
+ */
+static uint8_t *tlb_probe(Emit *e, const RvInsn *in, unsigned size, RvAccess acc)
+{
+    X86Buf *b = &e->b;
+
+    get_x(e, X86_RSI, in->rs1);
+    if (in->imm) {
+        x86_lea(b, X86_RSI, x86_mem(X86_RSI, in->imm));
+    }
+    x86_mov_rr(b, X86_RAX, X86_RSI);
+    x86_shift_ri(b, true, X86_SHR, X86_RAX, RV_PAGE_BITS);
+    x86_alu_ri(b, false, X86_AND, X86_RAX, RV_TLB_SIZE - 1);
+    x86_lea(b, X86_RAX, x86_mem_idx(X86_RAX, X86_RAX, 4, 0));
+    x86_lea(b, X86_RCX, x86_mem(X86_RSI, (int32_t)size - 1));
+    x86_alu_ri(b, true, X86_AND, X86_RCX, (int32_t)RV_PAGE_MASK);
+    x86_alu_rm(b, X86_CMP, X86_RCX,
+               x86_mem_idx(X86_RBX, X86_RAX, 8, TLB_OFF(e->dpriv) + TAG_OFF(acc)));
+    uint8_t *miss = x86_jcc32(b, X86_CC_NE);
+    x86_load64(b, X86_RCX, x86_mem_idx(X86_RBX, X86_RAX, 8, TLB_OFF(e->dpriv) + HOST_OFF));
+    return miss;
+}
+
+static void emit_load(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx,
+                      unsigned size, bool sign)
+{
+    uint8_t *miss = tlb_probe(e, in, size, RV_ACC_READ);
+    x86_load(&e->b, size, sign, X86_RAX, x86_mem_idx(X86_RSI, X86_RCX, 1, 0));
+    set_x(e, in->rd, X86_RAX);
+    add_stub(e, STUB_LOAD, miss, in, pc, idx);
+}
+
+static void emit_store(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx,
+                       unsigned size)
+{
+    uint8_t *miss = tlb_probe(e, in, size, RV_ACC_WRITE);
+    get_x(e, X86_RDX, in->rs2);
+    x86_store(&e->b, size, x86_mem_idx(X86_RSI, X86_RCX, 1, 0), X86_RDX);
+    add_stub(e, STUB_STORE, miss, in, pc, idx);
+}
+
+/* Call helper(cpu, insn) for an instruction done in C (FP, atomics). */
+static void emit_insn_helper(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx,
+                             const void *fn)
+{
+    uint64_t w[2];
+    memcpy(w, in, 16);
+    set_pc(e, pc);
+    x86_mov_rr(&e->b, X86_RDI, X86_RBX);
+    x86_mov_imm(&e->b, X86_RSI, w[0]);
+    x86_mov_imm(&e->b, X86_RDX, w[1]);
+    x86_call_abs(&e->b, fn);
+    x86_alu_ri(&e->b, false, X86_CMP, X86_RAX, RV_JIT_H_OK);
+    uint8_t *bad = x86_jcc32(&e->b, X86_CC_NE);
+    add_stub(e, STUB_RESULT, bad, in, pc, idx);
+}
+
+/* rax = rax OP rcx for the register-register ALU ops. */
+static void emit_alu_rr(Emit *e, const RvInsn *in)
+{
+    X86Buf *b = &e->b;
+    bool w32 = false;
+
+    get_x(e, X86_RAX, in->rs1);
+    get_x(e, X86_RCX, in->rs2);
+    switch (in->op) {
+    case RV_OP_ADD: x86_alu_rr(b, true, X86_ADD, X86_RAX, X86_RCX); break;
+    case RV_OP_SUB: x86_alu_rr(b, true, X86_SUB, X86_RAX, X86_RCX); break;
+    case RV_OP_XOR: x86_alu_rr(b, true, X86_XOR, X86_RAX, X86_RCX); break;
+    case RV_OP_OR: x86_alu_rr(b, true, X86_OR, X86_RAX, X86_RCX); break;
+    case RV_OP_AND: x86_alu_rr(b, true, X86_AND, X86_RAX, X86_RCX); break;
+    case RV_OP_SLL: x86_shift_cl(b, true, X86_SHL, X86_RAX); break;
+    case RV_OP_SRL: x86_shift_cl(b, true, X86_SHR, X86_RAX); break;
+    case RV_OP_SRA: x86_shift_cl(b, true, X86_SAR, X86_RAX); break;
+    case RV_OP_SLT:
+        x86_alu_rr(b, true, X86_CMP, X86_RAX, X86_RCX);
+        x86_setcc(b, X86_CC_L, X86_RAX);
+        break;
+    case RV_OP_SLTU:
+        x86_alu_rr(b, true, X86_CMP, X86_RAX, X86_RCX);
+        x86_setcc(b, X86_CC_B, X86_RAX);
+        break;
+    case RV_OP_ADDW: x86_alu_rr(b, false, X86_ADD, X86_RAX, X86_RCX); w32 = true; break;
+    case RV_OP_SUBW: x86_alu_rr(b, false, X86_SUB, X86_RAX, X86_RCX); w32 = true; break;
+    case RV_OP_SLLW: x86_shift_cl(b, false, X86_SHL, X86_RAX); w32 = true; break;
+    case RV_OP_SRLW: x86_shift_cl(b, false, X86_SHR, X86_RAX); w32 = true; break;
+    case RV_OP_SRAW: x86_shift_cl(b, false, X86_SAR, X86_RAX); w32 = true; break;
+    case RV_OP_MUL: x86_imul_rr(b, true, X86_RAX, X86_RCX); break;
+    case RV_OP_MULW: x86_imul_rr(b, false, X86_RAX, X86_RCX); w32 = true; break;
+    case RV_OP_MULH:
+        x86_mul_wide(b, true, X86_RCX);
+        x86_mov_rr(b, X86_RAX, X86_RDX);
+        break;
+    case RV_OP_MULHU:
+        x86_mul_wide(b, false, X86_RCX);
+        x86_mov_rr(b, X86_RAX, X86_RDX);
+        break;
+    case RV_OP_MULHSU:
+        /* high(signed a * unsigned b) = high(a * b unsigned) - (a < 0 ? b : 0) */
+        x86_mov_rr(b, X86_RSI, X86_RAX);
+        x86_mul_wide(b, false, X86_RCX);
+        x86_shift_ri(b, true, X86_SAR, X86_RSI, 63);
+        x86_alu_rr(b, true, X86_AND, X86_RSI, X86_RCX);
+        x86_alu_rr(b, true, X86_SUB, X86_RDX, X86_RSI);
+        x86_mov_rr(b, X86_RAX, X86_RDX);
+        break;
+    default:    /* DIV/REM family */
+        x86_mov_rr(b, X86_RDI, X86_RAX);
+        x86_mov_rr(b, X86_RSI, X86_RCX);
+        x86_mov_imm(b, X86_RDX, in->op);
+        x86_call_abs(b, (const void *)helper_div);
+        break;
+    }
+    if (w32) {
+        x86_movsxd(b, X86_RAX, X86_RAX);
+    }
+    set_x(e, in->rd, X86_RAX);
+}
+
+static void emit_alu_imm(Emit *e, const RvInsn *in)
+{
+    X86Buf *b = &e->b;
+    int32_t imm = in->imm;
+
+    get_x(e, X86_RAX, in->rs1);
+    switch (in->op) {
+    case RV_OP_ADDI: x86_alu_ri(b, true, X86_ADD, X86_RAX, imm); break;
+    case RV_OP_XORI: x86_alu_ri(b, true, X86_XOR, X86_RAX, imm); break;
+    case RV_OP_ORI: x86_alu_ri(b, true, X86_OR, X86_RAX, imm); break;
+    case RV_OP_ANDI: x86_alu_ri(b, true, X86_AND, X86_RAX, imm); break;
+    case RV_OP_SLTI:
+        x86_alu_ri(b, true, X86_CMP, X86_RAX, imm);
+        x86_setcc(b, X86_CC_L, X86_RAX);
+        break;
+    case RV_OP_SLTIU:
+        x86_alu_ri(b, true, X86_CMP, X86_RAX, imm);
+        x86_setcc(b, X86_CC_B, X86_RAX);
+        break;
+    case RV_OP_SLLI: x86_shift_ri(b, true, X86_SHL, X86_RAX, imm & 63); break;
+    case RV_OP_SRLI: x86_shift_ri(b, true, X86_SHR, X86_RAX, imm & 63); break;
+    case RV_OP_SRAI: x86_shift_ri(b, true, X86_SAR, X86_RAX, imm & 63); break;
+    case RV_OP_ADDIW:
+        x86_alu_ri(b, false, X86_ADD, X86_RAX, imm);
+        x86_movsxd(b, X86_RAX, X86_RAX);
+        break;
+    case RV_OP_SLLIW:
+        x86_shift_ri(b, false, X86_SHL, X86_RAX, imm & 31);
+        x86_movsxd(b, X86_RAX, X86_RAX);
+        break;
+    case RV_OP_SRLIW:
+        x86_shift_ri(b, false, X86_SHR, X86_RAX, imm & 31);
+        x86_movsxd(b, X86_RAX, X86_RAX);
+        break;
+    default: /* SRAIW */
+        x86_shift_ri(b, false, X86_SAR, X86_RAX, imm & 31);
+        x86_movsxd(b, X86_RAX, X86_RAX);
+        break;
+    }
+    set_x(e, in->rd, X86_RAX);
+}
+
+static void emit_branch(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx)
+{
+    static const int cc[] = {
+        [RV_OP_BEQ - RV_OP_BEQ] = X86_CC_E, [RV_OP_BNE - RV_OP_BEQ] = X86_CC_NE,
+        [RV_OP_BLT - RV_OP_BEQ] = X86_CC_L, [RV_OP_BGE - RV_OP_BEQ] = X86_CC_GE,
+        [RV_OP_BLTU - RV_OP_BEQ] = X86_CC_B, [RV_OP_BGEU - RV_OP_BEQ] = X86_CC_AE,
+    };
+    get_x(e, X86_RAX, in->rs1);
+    get_x(e, X86_RCX, in->rs2);
+    x86_alu_rr(&e->b, true, X86_CMP, X86_RAX, X86_RCX);
+    uint8_t *taken = x86_jcc32(&e->b, cc[in->op - RV_OP_BEQ]);
+    exit_to(e, pc + in->len, idx + 1, RV_JIT_EXIT_NEXT);
+    x86_patch_rel32(taken, e->b.p);
+    exit_to(e, pc + (int64_t)in->imm, idx + 1, RV_JIT_EXIT_NEXT);
+}
+
+/* Emit the out-of-line code of `s`. */
+static void emit_stub(Emit *e, const Stub *s)
+{
+    X86Buf *b = &e->b;
+    unsigned size = 0;
+
+    x86_patch_rel32(s->jcc_at, b->p);
+    switch (s->type) {
+    case STUB_LOAD:
+        switch (s->in.op) {
+        case RV_OP_LB: case RV_OP_LBU: size = 1; break;
+        case RV_OP_LH: case RV_OP_LHU: size = 2; break;
+        case RV_OP_LW: case RV_OP_LWU: size = 4; break;
+        default: size = 8; break;
+        }
+        bool sign = s->in.op == RV_OP_LB || s->in.op == RV_OP_LH || s->in.op == RV_OP_LW;
+        set_pc(e, s->pc);                       /* rsi still holds the address */
+        x86_mov_rr(b, X86_RDI, X86_RBX);
+        x86_mov_imm(b, X86_RDX, s->in.rd);
+        x86_mov_imm(b, X86_RCX, size | (sign ? 16 : 0));
+        x86_call_abs(b, (const void *)helper_load);
+        break;
+    case STUB_STORE:
+        size = s->in.op == RV_OP_SB ? 1 : s->in.op == RV_OP_SH ? 2
+             : s->in.op == RV_OP_SW ? 4 : 8;
+        set_pc(e, s->pc);
+        x86_mov_rr(b, X86_RDI, X86_RBX);
+        get_x(e, X86_RDX, s->in.rs2);
+        x86_mov_imm(b, X86_RCX, size);
+        x86_call_abs(b, (const void *)helper_store);
+        break;
+    default:
+        break;
+    }
+    if (s->type != STUB_RESULT) {
+        x86_alu_ri(b, false, X86_CMP, X86_RAX, RV_JIT_H_OK);
+        x86_jcc_to(b, X86_CC_E, s->resume);
+    }
+    /* eax is EXC or STOP */
+    x86_test_rr(b, false, X86_RAX, X86_RAX);
+    uint8_t *stop = x86_jcc32(b, X86_CC_NE);
+    exit_exception(e, s->idx);
+    x86_patch_rel32(stop, b->p);
+    exit_to(e, s->pc + s->in.len, s->idx + 1, RV_JIT_EXIT_STOP);
+}
+
+enum { T_NO, T_YES, T_END };
+
+/* Translate one instruction; T_NO if the JIT leaves it to the
+ * interpreter, T_END if it ends the block. */
+static int emit_insn(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx)
+{
+    RvCpu *cpu = e->cpu;
+    bool has_c = cpu->ext & RV_EXT_C;
+    uint64_t next = pc + in->len;
+
+    switch (in->op) {
+    case RV_OP_LUI:
+        set_x_imm(e, in->rd, (uint64_t)(int64_t)in->imm);
+        return T_YES;
+    case RV_OP_AUIPC:
+        set_x_imm(e, in->rd, pc + (int64_t)in->imm);
+        return T_YES;
+    case RV_OP_JAL: {
+        uint64_t target = pc + (int64_t)in->imm;
+        if (!has_c && (target & 2)) {
+            return T_NO;                        /* misaligned: trap in C */
+        }
+        set_x_imm(e, in->rd, next);
+        exit_to(e, target, idx + 1, RV_JIT_EXIT_NEXT);
+        return T_END;
+    }
+    case RV_OP_JALR:
+        if (!has_c) {
+            return T_NO;                        /* may trap as misaligned */
+        }
+        get_x(e, X86_RCX, in->rs1);
+        if (in->imm) {
+            x86_alu_ri(&e->b, true, X86_ADD, X86_RCX, in->imm);
+        }
+        x86_alu_ri(&e->b, true, X86_AND, X86_RCX, -2);
+        x86_store64(&e->b, x86_mem(X86_RBX, PC_OFF), X86_RCX);
+        set_x_imm(e, in->rd, next);
+        x86_mov_imm(&e->b, X86_RAX, (uint64_t)(idx + 1) << 2 | RV_JIT_EXIT_NEXT);
+        x86_jmp_to(&e->b, e->exit);
+        return T_END;
+    case RV_OP_BEQ: case RV_OP_BNE: case RV_OP_BLT: case RV_OP_BGE:
+    case RV_OP_BLTU: case RV_OP_BGEU:
+        if (!has_c && ((pc + (int64_t)in->imm) & 2)) {
+            return T_NO;
+        }
+        emit_branch(e, in, pc, idx);
+        return T_END;
+    case RV_OP_LB: emit_load(e, in, pc, idx, 1, true); return T_YES;
+    case RV_OP_LH: emit_load(e, in, pc, idx, 2, true); return T_YES;
+    case RV_OP_LW: emit_load(e, in, pc, idx, 4, true); return T_YES;
+    case RV_OP_LD: emit_load(e, in, pc, idx, 8, false); return T_YES;
+    case RV_OP_LBU: emit_load(e, in, pc, idx, 1, false); return T_YES;
+    case RV_OP_LHU: emit_load(e, in, pc, idx, 2, false); return T_YES;
+    case RV_OP_LWU: emit_load(e, in, pc, idx, 4, false); return T_YES;
+    case RV_OP_SB: emit_store(e, in, pc, idx, 1); return T_YES;
+    case RV_OP_SH: emit_store(e, in, pc, idx, 2); return T_YES;
+    case RV_OP_SW: emit_store(e, in, pc, idx, 4); return T_YES;
+    case RV_OP_SD: emit_store(e, in, pc, idx, 8); return T_YES;
+    case RV_OP_ADDI: case RV_OP_SLTI: case RV_OP_SLTIU: case RV_OP_XORI:
+    case RV_OP_ORI: case RV_OP_ANDI: case RV_OP_SLLI: case RV_OP_SRLI:
+    case RV_OP_SRAI: case RV_OP_ADDIW: case RV_OP_SLLIW: case RV_OP_SRLIW:
+    case RV_OP_SRAIW:
+        if (in->rd != 0) {
+            emit_alu_imm(e, in);
+        }
+        return T_YES;
+    case RV_OP_ADD: case RV_OP_SUB: case RV_OP_SLL: case RV_OP_SLT:
+    case RV_OP_SLTU: case RV_OP_XOR: case RV_OP_SRL: case RV_OP_SRA:
+    case RV_OP_OR: case RV_OP_AND: case RV_OP_ADDW: case RV_OP_SUBW:
+    case RV_OP_SLLW: case RV_OP_SRLW: case RV_OP_SRAW:
+    case RV_OP_MUL: case RV_OP_MULH: case RV_OP_MULHSU: case RV_OP_MULHU:
+    case RV_OP_DIV: case RV_OP_DIVU: case RV_OP_REM: case RV_OP_REMU:
+    case RV_OP_MULW: case RV_OP_DIVW: case RV_OP_DIVUW: case RV_OP_REMW:
+    case RV_OP_REMUW:
+        if (in->rd != 0) {
+            emit_alu_rr(e, in);
+        }
+        return T_YES;
+    case RV_OP_FENCE:
+        return T_YES;
+    case RV_OP_LR_W: case RV_OP_SC_W: case RV_OP_AMOSWAP_W: case RV_OP_AMOADD_W:
+    case RV_OP_AMOXOR_W: case RV_OP_AMOAND_W: case RV_OP_AMOOR_W:
+    case RV_OP_AMOMIN_W: case RV_OP_AMOMAX_W: case RV_OP_AMOMINU_W:
+    case RV_OP_AMOMAXU_W:
+    case RV_OP_LR_D: case RV_OP_SC_D: case RV_OP_AMOSWAP_D: case RV_OP_AMOADD_D:
+    case RV_OP_AMOXOR_D: case RV_OP_AMOAND_D: case RV_OP_AMOOR_D:
+    case RV_OP_AMOMIN_D: case RV_OP_AMOMAX_D: case RV_OP_AMOMINU_D:
+    case RV_OP_AMOMAXU_D:
+        emit_insn_helper(e, in, pc, idx, (const void *)helper_amo);
+        return T_YES;
+    case RV_OP_ILLEGAL: case RV_OP_FENCE_I: case RV_OP_ECALL: case RV_OP_EBREAK:
+    case RV_OP_MRET: case RV_OP_SRET: case RV_OP_WFI: case RV_OP_SFENCE_VMA:
+    case RV_OP_CSRRW: case RV_OP_CSRRS: case RV_OP_CSRRC:
+    case RV_OP_CSRRWI: case RV_OP_CSRRSI: case RV_OP_CSRRCI:
+        return T_NO;
+    default:
+        /* F and D: exec-fp.c, which checks mstatus.FS itself */
+        emit_insn_helper(e, in, pc, idx, (const void *)helper_fp);
+        return T_YES;
+    }
+}
+
+bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
+                      unsigned page_left)
+{
+    TcgCodeCache *cache = &cpu->jit->cache;
+    Emit *e = g_new(Emit, 1);
+    unsigned off = 0, idx = 0;
+    bool ended = false, ok = true;
+
+    e->b = (X86Buf){ cache->ptr, cache->ptr, cache->base + cache->size };
+    e->cpu = cpu;
+    e->dpriv = rv_data_priv(cpu);
+    e->exit = cache->exit;
+    e->n_stubs = 0;
+    tb->kind = RV_TB_CODE;
+    tb->code = cache->ptr;
+
+    while (idx < MAX_TB_INSNS && off + 2 <= page_left) {
+        uint16_t lo;
+        uint32_t raw;
+        RvInsn in;
+
+        memcpy(&lo, host + off, 2);
+        unsigned len = rv_insn_length(lo);
+        if (off + len > page_left) {
+            break;                      /* crosses the page: interpreter */
+        }
+        raw = lo;
+        if (len == 4) {
+            uint16_t hi;
+            memcpy(&hi, host + off + 2, 2);
+            raw |= (uint32_t)hi << 16;
+        }
+        rv_decode(raw, cpu->ext, &in);
+        if (idx == 0 && in.op == RV_OP_FENCE_I) {
+            tb->kind = RV_TB_INTERP_FLUSH;
+            break;
+        }
+        size_t need = INSN_MAX_BYTES + (e->n_stubs + 1) * STUB_MAX_BYTES + EXIT_MAX_BYTES;
+        if (!x86_room(&e->b, need)) {
+            ok = idx > 0;
+            break;
+        }
+        uint8_t *before = e->b.p;
+        int r = emit_insn(e, &in, pc + off, idx);
+        if (r == T_NO) {
+            e->b.p = before;
+            break;
+        }
+        idx++;
+        off += len;
+        if (r == T_END) {
+            ended = true;
+            break;
+        }
+    }
+    if (ok && tb->kind == RV_TB_CODE && idx == 0) {
+        tb->kind = RV_TB_INTERP;
+    }
+    if (ok && tb->kind == RV_TB_CODE) {
+        if (!ended) {
+            exit_to(e, pc + off, idx, RV_JIT_EXIT_NEXT);
+        }
+        for (unsigned i = 0; i < e->n_stubs; i++) {
+            emit_stub(e, &e->stubs[i]);
+        }
+        tb->icount = (uint16_t)idx;
+        /* keep blocks 16-byte aligned */
+        cache->ptr = (uint8_t *)(((uintptr_t)e->b.p + 15) & ~(uintptr_t)15);
+        if (cache->ptr > cache->base + cache->size) {
+            cache->ptr = cache->base + cache->size;
+        }
+    } else {
+        tb->code = NULL;
+        tb->icount = 0;
+    }
+    g_free(e);
+    return ok;
+}
+
+#else /* !__x86_64__ */
+
+bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
+                      unsigned page_left)
+{
+    tb->kind = RV_TB_INTERP;
+    tb->code = NULL;
+    tb->icount = 0;
+    return true;
+}
+
+#endif

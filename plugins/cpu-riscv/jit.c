@@ -1,0 +1,246 @@
+/*
+ * jit.c - runs translated blocks: finds or makes the block for cpu->pc,
+ * enters it, accounts the instructions it retired, takes the exception
+ * it stopped at; keeps the block cache and drops blocks whose guest code
+ * is written.
+ *
+ * The loop mirrors the interpreter's chunk (interp.c) step for step, so
+ * rv_cpu_run()'s interrupt, WFI and budget handling is shared: a block
+ * runs only if it fits in the steps left (else the interpreter finishes
+ * the chunk exactly), an instruction the JIT leaves out is one
+ * interpreter step that ends the chunk, as the interpreter's own CSR,
+ * xRET, WFI, sfence.vma and trap handling do.
+ *
+ * Self-modifying code: when a block is made from a page, every write
+ * entry for that page leaves the soft TLB, so the next store to it
+ * refills the TLB, and the refill (mem.c, tlb_fill) calls
+ * rv_jit_note_write, which drops the page's blocks and ends the current
+ * block after the store.  fence.i drops every block.  Writes by other
+ * harts or DMA are seen at the writer's or the guest's fence.i (which
+ * RISC-V requires before executing modified code).
+ */
+#include "jit.h"
+
+#define DEFAULT_CACHE_BYTES (32u << 20)
+/* One block per this many bytes of code cache, on average. */
+#define BYTES_PER_TB 128
+/* Below this much free space the cache is emptied before translating. */
+#define MIN_FREE_BYTES (64 * 1024)
+
+static const RvTb interp_tb = { .kind = RV_TB_INTERP };
+
+static inline unsigned tb_hash(uint64_t pa, uint32_t flags)
+{
+    uint64_t h = (pa >> 1) ^ ((uint64_t)flags << 27);
+    h ^= h >> RV_JIT_HASH_BITS;
+    return (unsigned)h & (RV_JIT_HASH_SIZE - 1);
+}
+
+bool rv_jit_enable(RvCpu *cpu, size_t cache_bytes, GError **errp)
+{
+#if !defined(__x86_64__)
+    g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
+                "RISC-V JIT: no code generator for this host (x86-64 only)");
+    return false;
+#else
+    const char *why = NULL;
+    RvJit *j;
+
+    if (cpu->jit) {
+        return true;
+    }
+    if (cache_bytes == 0) {
+        cache_bytes = DEFAULT_CACHE_BYTES;
+    }
+    if (cache_bytes > (1ull << 30)) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "tb-size: at most 1024 MiB of translation cache");
+        return false;
+    }
+    j = g_new0(RvJit, 1);
+    if (!tcg_cache_init(&j->cache, cache_bytes, &why)) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED, "RISC-V JIT: %s", why);
+        g_free(j);
+        return false;
+    }
+    j->max_tbs = (unsigned)(j->cache.size / BYTES_PER_TB);
+    j->tbs = g_new(RvTb, j->max_tbs);
+    j->hash = g_new0(RvTb *, RV_JIT_HASH_SIZE);
+    j->pages = g_hash_table_new(g_int64_hash, g_int64_equal);
+    cpu->jit = j;
+    return true;
+#endif
+}
+
+void rv_jit_free(RvCpu *cpu)
+{
+    RvJit *j = cpu->jit;
+    if (!j) {
+        return;
+    }
+    tcg_cache_destroy(&j->cache);
+    g_hash_table_destroy(j->pages);
+    g_free(j->hash);
+    g_free(j->tbs);
+    g_free(j);
+    cpu->jit = NULL;
+}
+
+void rv_jit_flush(RvCpu *cpu)
+{
+    RvJit *j = cpu->jit;
+    if (!j) {
+        return;
+    }
+    tcg_cache_reset(&j->cache);
+    j->n_tbs = 0;
+    memset(j->hash, 0, sizeof(RvTb *) * RV_JIT_HASH_SIZE);
+    g_hash_table_remove_all(j->pages);
+    j->flushes++;
+}
+
+static void hash_remove(RvJit *j, RvTb *tb)
+{
+    RvTb **pp = &j->hash[tb_hash(tb->pa, tb->flags)];
+    while (*pp) {
+        if (*pp == tb) {
+            *pp = tb->hash_next;
+            return;
+        }
+        pp = &(*pp)->hash_next;
+    }
+}
+
+void rv_jit_note_write(RvCpu *cpu, uint64_t ppage)
+{
+    RvJit *j = cpu->jit;
+    uint64_t key = ppage >> RV_PAGE_BITS;
+    RvTb *tb;
+
+    if (!j || !(tb = g_hash_table_lookup(j->pages, &key))) {
+        return;
+    }
+    g_hash_table_remove(j->pages, &key);
+    for (; tb; tb = tb->page_next) {
+        tb->valid = false;
+        hash_remove(j, tb);
+        j->invalidated++;
+    }
+    /* the block running now may be one of them: end it after the store */
+    __atomic_store_n(&cpu->break_chunk, 1, __ATOMIC_RELAXED);
+}
+
+/* Stores to `ppage` must take the slow path from now on (see top). */
+static void protect_page(RvCpu *cpu, uint64_t ppage)
+{
+    for (unsigned p = 0; p < 4; p++) {
+        for (unsigned i = 0; i < RV_TLB_SIZE; i++) {
+            RvTlbEntry *e = &cpu->tlb[p][i];
+            if (e->tag[RV_ACC_WRITE] != RV_TLB_EMPTY && e->ppage == ppage) {
+                e->tag[RV_ACC_WRITE] = RV_TLB_EMPTY;
+            }
+        }
+    }
+}
+
+/* Make the block for pc (physical pa), flushing the cache if it is full. */
+static RvTb *translate(RvCpu *cpu, uint64_t pc, uint64_t pa, uint32_t flags,
+                       const uint8_t *host)
+{
+    RvJit *j = cpu->jit;
+    unsigned page_left = (unsigned)(RV_PAGE_SIZE - (pc & (RV_PAGE_SIZE - 1)));
+
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (j->n_tbs >= j->max_tbs || tcg_cache_free(&j->cache) < MIN_FREE_BYTES) {
+            rv_jit_flush(cpu);
+        }
+        RvTb *tb = &j->tbs[j->n_tbs];
+        tb->pa = pa;
+        tb->vpc = pc;
+        tb->flags = flags;
+        if (!rv_jit_translate(cpu, tb, pc, host, page_left)) {
+            rv_jit_flush(cpu);
+            continue;
+        }
+        j->n_tbs++;
+        j->translated++;
+        tb->valid = true;
+        unsigned h = tb_hash(pa, flags);
+        tb->hash_next = j->hash[h];
+        j->hash[h] = tb;
+
+        uint64_t key = pa >> RV_PAGE_BITS;
+        RvTb *head = g_hash_table_lookup(j->pages, &key);
+        tb->page_next = head;
+        /* the table's key lives in the list's newest block */
+        if (head) {
+            g_hash_table_steal(j->pages, &key);
+        } else {
+            protect_page(cpu, pa & RV_PAGE_MASK);
+        }
+        tb->page_key = key;
+        g_hash_table_insert(j->pages, &tb->page_key, tb);
+        return tb;
+    }
+    return (RvTb *)&interp_tb;
+}
+
+/* The block for cpu->pc in the current mode, or interp_tb when the
+ * instruction must go through the interpreter (fetch needs the slow path:
+ * TLB miss, fault, I/O, PMP finer than a page). */
+static RvTb *find_tb(RvCpu *cpu)
+{
+    RvJit *j = cpu->jit;
+    uint64_t pc = cpu->pc, vpage = pc & RV_PAGE_MASK;
+    unsigned priv = cpu->priv;
+    RvTlbEntry *e = &cpu->tlb[priv][(pc >> RV_PAGE_BITS) & (RV_TLB_SIZE - 1)];
+
+    if (unlikely(e->tag[RV_ACC_EXEC] != vpage)) {
+        return (RvTb *)&interp_tb;
+    }
+    uint64_t pa = e->ppage | (pc & (RV_PAGE_SIZE - 1));
+    uint32_t flags = priv | rv_data_priv(cpu) << 2;
+    for (RvTb *tb = j->hash[tb_hash(pa, flags)]; tb; tb = tb->hash_next) {
+        if (tb->pa == pa && tb->flags == flags) {
+            return tb;
+        }
+    }
+    return translate(cpu, pc, pa, flags,
+                     (const uint8_t *)(uintptr_t)(pc + e->host_minus_va));
+}
+
+uint64_t rv_jit_exec_chunk(RvCpu *cpu, uint64_t budget)
+{
+    RvJit *j = cpu->jit;
+    uint64_t n = 0;
+
+    __atomic_store_n(&cpu->break_chunk, 0, __ATOMIC_RELAXED);
+    while (n < budget && likely(!__atomic_load_n(&cpu->break_chunk, __ATOMIC_RELAXED))) {
+        RvTb *tb = find_tb(cpu);
+        if (tb->kind != RV_TB_CODE || tb->icount > budget - n) {
+            bool flush = tb->kind == RV_TB_INTERP_FLUSH;
+            n += rv_interp_exec_chunk(cpu, tb->kind == RV_TB_CODE ? budget - n : 1);
+            if (flush) {
+                rv_jit_flush(cpu);
+            }
+            break;
+        }
+        uint64_t r = tcg_cache_enter(&j->cache, cpu, tb->code);
+        uint64_t count = r >> 2;
+        n += count;
+        cpu->instret += count;
+        j->insns += count;
+        switch (r & 3) {
+        case RV_JIT_EXIT_NEXT:
+            continue;
+        case RV_JIT_EXIT_EXC:
+            cpu->x[0] = 0;
+            rv_take_exception(cpu);
+            n++;
+            return n;
+        default:    /* STOP */
+            return n;
+        }
+    }
+    return n;
+}

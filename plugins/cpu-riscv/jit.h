@@ -1,0 +1,84 @@
+/*
+ * jit.h - the hart's JIT: translation blocks of RISC-V code compiled to
+ * x86-64 (jit.c runs and caches them, jit-translate.c writes them).
+ * Internal to the rv-*.c files, like rv-state.h.
+ *
+ * A translation block (TB) is a run of instructions in one guest page,
+ * keyed by the physical address of its first instruction and the
+ * privilege it runs at (plus the data-access privilege, which MPRV can
+ * change), so that address-space switches and sfence.vma never throw
+ * translations away.  Instructions the JIT does not compile (CSRs,
+ * system instructions, anything that crosses a page) end a block; when a
+ * block would start with one, the interpreter executes it instead.
+ */
+#ifndef RV_JIT_H
+#define RV_JIT_H
+
+#include "rv-state.h"
+#include "code-cache.h"
+
+/* How translated code returns: (count << 2) | kind, where count is the
+ * number of instructions it retired and kind says what else happened. */
+enum {
+    RV_JIT_EXIT_NEXT = 0,     /* cpu->pc is the next instruction */
+    RV_JIT_EXIT_EXC = 1,      /* exception recorded at cpu->pc: take it */
+    RV_JIT_EXIT_STOP = 2,     /* like NEXT, and end the chunk (I/O, irq) */
+};
+
+/* Helper return values, tested by translated code. */
+enum { RV_JIT_H_EXC = 0, RV_JIT_H_OK = 1, RV_JIT_H_STOP = 2 };
+
+typedef enum RvTbKind {
+    RV_TB_CODE,               /* compiled: run tb->code */
+    RV_TB_INTERP,             /* interpret one instruction */
+    RV_TB_INTERP_FLUSH,       /* interpret one (fence.i), then flush all */
+} RvTbKind;
+
+typedef struct RvTb {
+    uint64_t pa;              /* physical address of the first instruction */
+    uint64_t vpc;             /* virtual pc it was translated at (logs) */
+    uint32_t flags;           /* priv | data priv << 2 */
+    uint16_t icount;          /* instructions in the block */
+    uint8_t kind;             /* RvTbKind */
+    bool valid;
+    const uint8_t *code;
+    struct RvTb *hash_next;   /* same hash bucket */
+    struct RvTb *page_next;   /* same guest physical page */
+    uint64_t page_key;        /* pa >> 12: the pages table's key */
+} RvTb;
+
+#define RV_JIT_HASH_BITS 15
+#define RV_JIT_HASH_SIZE (1u << RV_JIT_HASH_BITS)
+
+typedef struct RvJit {
+    TcgCodeCache cache;
+    RvTb *tbs;                /* pool, reset on flush */
+    unsigned n_tbs, max_tbs;
+    RvTb **hash;              /* RV_JIT_HASH_SIZE buckets */
+    GHashTable *pages;        /* physical page number -> RvTb * list */
+    /* statistics */
+    uint64_t translated, invalidated, flushes, insns;
+} RvJit;
+
+/* Turn the JIT on with a code cache of `cache_bytes`. */
+bool rv_jit_enable(RvCpu *cpu, size_t cache_bytes, GError **errp);
+void rv_jit_free(RvCpu *cpu);
+/* Drop every translation (memory map changed, reset, fence.i). */
+void rv_jit_flush(RvCpu *cpu);
+/* Run up to `budget` steps, as the interpreter's chunk does. */
+uint64_t rv_jit_exec_chunk(RvCpu *cpu, uint64_t budget);
+/* The hart is about to write physical page `ppage` (a write TLB fill):
+ * drop the translations made from it. */
+void rv_jit_note_write(RvCpu *cpu, uint64_t ppage);
+
+/* jit-translate.c: compile the block starting at `pc` whose bytes are at
+ * `host` (`page_left` bytes to the end of the page) into tb.  False when
+ * the code cache is full. */
+bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
+                      unsigned page_left);
+
+/* ---- interp.c ---- */
+/* The interpreter's chunk: up to `budget` steps (see interp.c). */
+uint64_t rv_interp_exec_chunk(RvCpu *cpu, uint64_t budget);
+
+#endif
