@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""The virt board's command line, checked through its device tree
+(-machine dumpdtb) and its error messages, without booting a guest."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from tap import Tap, tessera, skip_all  # noqa: E402
+
+if not shutil.which("dtc"):
+    skip_all("dtc not installed (Debian package device-tree-compiler)")
+
+t = Tap()
+tmp = tempfile.mkdtemp()
+
+
+def dts(*args):
+    """Dump the tree for a command line; return (status, dts text, err)."""
+    dtb = os.path.join(tmp, "virt.dtb")
+    if os.path.exists(dtb):
+        os.unlink(dtb)
+    rc, out, err = tessera("-M", "virt,dumpdtb=" + dtb, "-bios", "none",
+                           *args)
+    if rc != 0 or not os.path.exists(dtb):
+        return rc, "", err
+    p = subprocess.run(["dtc", "-I", "dtb", "-O", "dts", dtb],
+                       capture_output=True, text=True)
+    return rc, p.stdout, err + p.stderr
+
+
+rc, tree, err = dts("-m", "256M", "-append", "console=ttyS0 quiet")
+t.ok(rc == 0 and "ERROR" not in err, "dumpdtb writes a tree dtc accepts",
+     err)
+t.ok("reg = <0x00 0x80000000 0x00 0x10000000>;" in tree,
+     "memory node covers -m 256M at 0x80000000", tree)
+t.ok('bootargs = "console=ttyS0 quiet";' in tree, "-append is /chosen's "
+     "bootargs")
+t.ok('stdout-path = "/soc/serial@10000000";' in tree,
+     "stdout-path names the UART")
+for node in ("serial@10000000", "test@100000", "rtc@101000",
+             "plic@c000000", "clint@2000000", "poweroff", "reboot"):
+    t.ok(node + " {" in tree, "tree has " + node)
+
+rc, tree, err = dts("-smp", "2", "-cpu", "rv64,c=off,sstc=off")
+t.ok(rc == 0 and 'riscv,isa = "rv64imafd_zicsr' in tree and
+     "sstc" not in tree, "-cpu rv64,c=off,sstc=off changes the ISA string",
+     err + tree[:3000])
+t.ok("cpu@1 {" in tree and "cpu@2 {" not in tree, "-smp 2 gives two harts")
+
+rc, tree, err = dts("-device", "virtio-rng-device",
+                    "-device", "virtio-rng-device")
+t.ok(rc == 0 and "virtio_mmio@10001000 {" in tree and
+     "virtio_mmio@10002000 {" in tree,
+     "two virtio devices take the first two virtio-mmio slots", err)
+
+rc, out, err = tessera("-M", "virt", "-bios", "none", "-display", "none",
+                       *(["-device", "virtio-rng-device"] * 9))
+t.ok(rc == 1 and "all 8 virtio-mmio slots are taken" in err and
+     len(err.strip().splitlines()) == 1,
+     "a ninth virtio device: one-line error, exit 1", err)
+
+cases = [
+    (["-cpu", "nosuch"], "unknown CPU model 'nosuch'"),
+    (["-cpu", "rv64,d=on,f=off"], "extension 'd' requires 'f'"),
+    (["-cpu", "rv64,bogus=on"], "bogus"),
+    (["-bios", "/nonexistent/fw.bin"], "/nonexistent/fw.bin"),
+    (["-bios", "none", "-initrd", "/etc/hostname"], "-initrd needs -kernel"),
+    (["-bios", "none", "-kernel", "/nonexistent/Image"],
+     "/nonexistent/Image"),
+    (["-bios", "none", "-dtb", "/etc/hostname"], "not a valid device tree"),
+    (["-M", "virt,pflash0=x"], "not supported yet"),
+    (["-smp", "33"], "33"),
+]
+for args, want in cases:
+    argv = list(args)
+    if "-M" not in argv:
+        argv = ["-M", "virt"] + argv
+    rc, out, err = tessera(*(argv + ["-display", "none", "-S"]), timeout=20)
+    t.ok(rc == 1 and want in err and len(err.strip().splitlines()) == 1,
+         "%s: one-line error mentioning %r, exit 1" % (" ".join(args), want),
+         "status %d: %s" % (rc, err))
+
+shutil.rmtree(tmp)
+t.done()
