@@ -1,0 +1,367 @@
+#!/usr/bin/env python3
+"""Hostile bare-metal guests on the virt board: the emulator stays up.
+
+The guests (guests/*.S, M-mode, -bios none -kernel) provoke what a
+broken or malicious guest would and report over the UART; each ends
+through sifive_test, so the exit status says whether it saw what it
+expected:
+
+- wild: loads, stores, atomics and fetches where nothing is mapped or a
+  device refuses the size, misaligned accesses to devices: every one
+  traps with the right mcause/mepc/mtval.  -d guest_errors and -d int
+  log them.
+- illegal: reserved encodings, bad rounding modes, read-only CSRs,
+  privileged instructions from S and U: mcause 2, mtval the bits.
+- flood: 10 MiB to the UART's THR without waiting, into a file (every
+  byte arrives), into -serial null, and into a stdout pipe that nobody
+  reads (output is dropped): exit 0, no deadlock, bounded memory (peak
+  RSS from /proc, against a run that prints almost nothing).
+- spin (interrupts off) and storm (a trap that traps forever, to an
+  illegal instruction or to nowhere): QMP still answers and quits.
+
+Timeouts here only keep a hung emulator from hanging the suite.
+"""
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+from tap import Tap, TESSERA, skip_all  # noqa: E402
+from console import Console, Timeout  # noqa: E402
+
+PATIENCE = 60               # hang guard for one step, not a timing check
+FLOOD_TIMEOUT = 300         # the 10 MiB flood, under sanitizers
+RSS_LIMIT_KB = 300 * 1024
+FLOOD_LINE = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!\n"
+FLOOD_LINES = 163840        # flood.S: 10 MiB
+
+GUEST_DIR = sys.argv[1] if len(sys.argv) > 1 else ""
+if not GUEST_DIR:
+    skip_all("riscv64-linux-gnu-gcc not found, so the test guests were not "
+             "built (Debian package gcc-riscv64-linux-gnu)")
+
+BASE = [TESSERA, "-M", "virt", "-m", "128M", "-bios", "none"]
+WORK = tempfile.mkdtemp(prefix="tessera-hostile-")
+t = Tap()
+
+
+def guest(name):
+    return os.path.join(GUEST_DIR, "guest-%s.elf" % name)
+
+
+def peak_rss_kb(pid):
+    """VmHWM of a live process, or None once it is gone."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+# ---- guests that count their traps ---------------------------------------
+
+SUMMARY = r"%s: cases=(\d+) traps=(\d+) wrong=(\d+) missed=(\d+)\r?\n"
+
+
+def run_counting(name, extra=()):
+    """Run a counting guest on -nographic; returns (summary numbers or
+    None, the lines after it, exit status, console tail)."""
+    c = Console(BASE + ["-kernel", guest(name), "-nographic"] + list(extra))
+    try:
+        m = c.expect(SUMMARY % name, timeout=PATIENCE)
+        nums = tuple(int(x) for x in m.groups())
+    except Timeout:
+        nums = None
+    status = c.wait_exit(PATIENCE)
+    tail = c.tail()
+    c.close()
+    return nums, status, tail
+
+
+def check_counting(name, what, min_cases):
+    nums, status, tail = run_counting(name)
+    if not t.ok(nums is not None, "%s: the guest reports its cases" % name,
+                tail):
+        return
+    cases, traps, wrong, missed = nums
+    t.ok(cases >= min_cases and traps == cases and wrong == 0 and
+         missed == 0, "%s: all %d cases trap as expected (%s)"
+         % (name, cases, what), tail)
+    t.ok(status == 0, "%s: the guest powers off, exit status 0" % name,
+         "status %r\n%s" % (status, tail))
+    return cases
+
+
+cases = check_counting("wild", "access fault, misaligned", 25)
+
+log = os.path.join(WORK, "wild-guest-errors.log")
+nums, status, tail = run_counting("wild", ["-d", "guest_errors", "-D", log])
+text = open(log).read() if os.path.exists(log) else ""
+t.ok(status == 0 and "0x40000000" in text and "0x101000" in text,
+     "wild: -d guest_errors -D logs the refused accesses (unmapped "
+     "0x40000000, goldfish_rtc's 0x101000)",
+     "status %r, log:\n%s" % (status, text[:2000]))
+
+log = os.path.join(WORK, "wild-int.log")
+nums, status, tail = run_counting("wild", ["-d", "int", "-D", log])
+text = open(log).read() if os.path.exists(log) else ""
+causes = re.findall(r"exception (\d+)", text)
+t.ok(status == 0 and cases is not None and len(causes) == cases and
+     set(causes) == {"1", "4", "5", "6", "7"},
+     "wild: -d int logs each trap with its cause (1, 4, 5, 6, 7)",
+     "status %r, %d traps logged, log:\n%s" % (status, len(causes),
+                                              text[:2000]))
+
+cases = check_counting("illegal", "mcause 2, mtval = the bits", 30)
+log = os.path.join(WORK, "illegal-int.log")
+nums, status, tail = run_counting("illegal", ["-d", "int", "-D", log])
+text = open(log).read() if os.path.exists(log) else ""
+illegal = re.findall(r"exception 2 ", text)
+t.ok(status == 0 and cases is not None and len(illegal) == cases,
+     "illegal: -d int logs every illegal instruction",
+     "status %r, %d logged, log:\n%s" % (status, len(illegal), text[:2000]))
+
+
+# ---- the UART flood --------------------------------------------------------
+
+def watch(proc, timeout):
+    """Wait for proc, sampling its peak RSS; returns (status or None on
+    timeout, peak RSS in kB)."""
+    deadline = time.monotonic() + timeout
+    peak = 0
+    while proc.poll() is None and time.monotonic() < deadline:
+        rss = peak_rss_kb(proc.pid)
+        peak = max(peak, rss or 0)
+        time.sleep(0.1)
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+        return None, peak
+    return proc.returncode, peak
+
+
+def stderr_of(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()[-2000:]
+    except OSError:
+        return ""
+
+
+def baseline_rss_kb():
+    """Peak RSS of a machine that is up and printing nothing (the spin
+    guest, once its banner is out): the flood may add some buffering to
+    that, not the flood's size."""
+    banner = os.path.join(WORK, "spin-baseline.out")
+    p = subprocess.Popen(BASE + ["-kernel", guest("spin"), "-display", "none",
+                                 "-serial", "file:" + banner],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + PATIENCE
+    peak = 0
+    while p.poll() is None and time.monotonic() < deadline:
+        if file_has(banner, b"spin: looping"):
+            peak = peak_rss_kb(p.pid) or 0
+            break
+        time.sleep(0.1)
+    p.kill()
+    p.wait()
+    t.ok(peak > 0, "a machine that prints nothing: peak RSS %d kB" % peak)
+    return peak
+
+
+def file_has(path, text):
+    try:
+        with open(path, "rb") as f:
+            return text in f.read()
+    except OSError:
+        return False
+
+
+BASELINE_KB = baseline_rss_kb()
+GROWTH_LIMIT_KB = len(FLOOD_LINE) * FLOOD_LINES // 1024 // 2
+
+
+def check_rss(label, status, peak):
+    """Only a run that got to the end says anything about its memory."""
+    t.ok(status == 0 and BASELINE_KB > 0 and 0 < peak < RSS_LIMIT_KB and
+         peak - BASELINE_KB < GROWTH_LIMIT_KB,
+         "flood, %s: memory stays bounded (peak RSS %d kB, %+d kB over a "
+         "quiet run; limits %d kB and %+d kB)"
+         % (label, peak, peak - BASELINE_KB, RSS_LIMIT_KB, GROWTH_LIMIT_KB))
+
+
+def flood(label, serial_args, expect_file=None):
+    err = os.path.join(WORK, "flood-%s.err" % label)
+    with open(err, "w") as errf:
+        p = subprocess.Popen(BASE + ["-kernel", guest("flood"),
+                                     "-display", "none"] + serial_args,
+                             stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=errf)
+        status, peak = watch(p, FLOOD_TIMEOUT)
+    t.ok(status == 0, "flood, %s: the emulator exits 0 after the guest "
+         "powers off" % label, "status %r\n%s" % (status, stderr_of(err)))
+    check_rss(label, status, peak)
+    if expect_file:
+        try:
+            with open(expect_file, "rb") as f:
+                data = f.read()
+        except OSError:
+            data = b""
+        body = b"flood: start\n" + FLOOD_LINE * FLOOD_LINES + b"flood: done\n"
+        t.ok(data == body, "flood, %s: every byte reached the file in order "
+             "(%d bytes)" % (label, len(body)),
+             "got %d bytes; starts %r, ends %r"
+             % (len(data), data[:80], data[-80:]))
+
+
+out = os.path.join(WORK, "flood.out")
+flood("file chardev", ["-serial", "file:" + out], expect_file=out)
+flood("-serial null", ["-serial", "null"])
+
+
+def flood_unread_pipe():
+    """-nographic with stdout a pipe nobody reads until the emulator has
+    exited: output that does not fit is dropped (never waited for, nor
+    buffered without bound), so the guest's poweroff still ends it.  The
+    pipe then holds the start of the output."""
+    err = os.path.join(WORK, "flood-pipe.err")
+    with open(err, "w") as errf:
+        p = subprocess.Popen(BASE + ["-kernel", guest("flood"),
+                                     "-nographic"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=errf)
+        status, peak = watch(p, FLOOD_TIMEOUT)
+        got = p.stdout.read() if status is not None else b""
+        p.stdin.close()
+        p.stdout.close()
+    t.ok(status == 0, "flood, stdout pipe never read: no deadlock, the "
+         "emulator exits 0 after the guest powers off",
+         "status %r\n%s" % (status, stderr_of(err)))
+    check_rss("stdout pipe never read", status, peak)
+    t.ok(got.startswith(b"flood: start\r\n") or
+         got.startswith(b"flood: start\n"),
+         "flood, stdout pipe never read: the pipe holds the start of the "
+         "output (%d of %d bytes)"
+         % (len(got), 25 + len(FLOOD_LINE) * FLOOD_LINES),
+         "starts %r" % got[:80])
+
+
+flood_unread_pipe()
+
+
+# ---- guests that never stop: the monitor still works ----------------------
+
+class Qmp:
+    """A QMP client on a unix socket."""
+
+    def __init__(self, path):
+        deadline = time.monotonic() + PATIENCE
+        while True:
+            try:
+                self.sock = socket.socket(socket.AF_UNIX)
+                self.sock.settimeout(PATIENCE)
+                self.sock.connect(path)
+                break
+            except OSError:
+                self.sock.close()
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        self.file = self.sock.makefile("rb")
+        self.greeting = self.message()
+
+    def message(self):
+        line = self.file.readline()
+        if not line:
+            raise EOFError("QMP connection closed")
+        return json.loads(line)
+
+    def cmd(self, name, arguments=None):
+        req = {"execute": name}
+        if arguments is not None:
+            req["arguments"] = arguments
+        self.sock.sendall((json.dumps(req) + "\n").encode())
+        while True:
+            msg = self.message()
+            if "event" not in msg:
+                return msg
+
+    def close(self):
+        self.file.close()
+        self.sock.close()
+
+
+def runaway(name, banner, checks):
+    """Start a guest that never ends, wait for its banner, run `checks`
+    over QMP, then quit: the emulator must exit 0."""
+    sock = os.path.join(WORK, "%s.qmp" % name)
+    c = Console(BASE + ["-kernel", guest(name), "-nographic",
+                        "-qmp", "unix:%s,server=on,wait=off" % sock])
+    q = None
+    try:
+        c.expect(banner, timeout=PATIENCE)
+        q = Qmp(sock)
+        q.cmd("qmp_capabilities")
+        checks(q)
+        reply = q.cmd("quit")
+        t.ok(reply.get("return") == {}, "%s: QMP quit is accepted" % name,
+             reply)
+        status = c.wait_exit(PATIENCE)
+        t.ok(status == 0, "%s: the emulator exits 0 on quit" % name,
+             "status %r\n%s" % (status, c.tail()))
+    except (Timeout, OSError, EOFError, ValueError) as e:
+        t.ok(False, "%s: monitor answers and quits" % name,
+             "%s\n%s" % (e, c.tail()))
+    finally:
+        if q:
+            q.close()
+        c.close()
+
+
+def status_running(name):
+    def check(q):
+        r = q.cmd("query-status").get("return", {})
+        t.ok(r.get("running") is True and r.get("status") == "running",
+             "%s: query-status answers: running" % name, r)
+    return check
+
+
+def registers(q):
+    r = q.cmd("human-monitor-command",
+              {"command-line": "info registers"})
+    return r.get("return", "")
+
+
+def field(regs, name):
+    m = re.search(r"\b%s\s+([0-9a-f]+)" % name, regs)
+    return int(m.group(1), 16) if m else None
+
+
+runaway("spin", r"spin: looping with interrupts off", status_running("spin"))
+
+
+def storm_checks(name, cause):
+    def check(q):
+        status_running(name)(q)
+        regs = registers(q)
+        t.ok(field(regs, "mcause") == cause and
+             field(regs, "mepc") == field(regs, "mtvec"),
+             "%s: info registers shows the hart trapping on its own "
+             "vector (mcause %d, mepc = mtvec)" % (name, cause), regs)
+    return check
+
+
+runaway("storm", r"storm: trapping forever", storm_checks("storm", 2))
+runaway("storm-fetch", r"storm: trapping forever",
+        storm_checks("storm-fetch", 1))
+
+t.done()
