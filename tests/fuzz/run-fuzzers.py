@@ -6,11 +6,14 @@ ASan/UBSan) into objects shared by every target; each target then runs for
 TESSERA_FUZZ_SECONDS (default 20) from a small seed corpus.  A crash, leak,
 sanitizer report or timeout fails the test; a missing clang skips it."""
 import glob
+import gzip
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
+import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import BUILD, SOURCE, Tap, run, skip_all  # noqa: E402
@@ -20,12 +23,36 @@ if not clang:
     skip_all("clang is not installed (apt-get install clang libclang-rt-14-dev)")
 
 SECONDS = int(os.environ.get("TESSERA_FUZZ_SECONDS", "20"))
+
+
+def loader_seeds():
+    """fuzz-loader inputs: a parser number, then a small valid image."""
+    code = bytes(range(16))
+    elf = struct.pack("<4sBBBBB7xHHIQQQIHHHHHH", b"\x7fELF", 2, 1, 1, 0, 0,
+                      2, 243, 1, 0x80000000, 64, 0, 0, 64, 56, 1, 0, 0, 0)
+    elf += struct.pack("<IIQQQQQQ", 1, 5, 120, 0x80000000, 0x80000000, 16,
+                       64, 0x1000) + code
+    gz = gzip.compress(code)
+
+    def uimage(comp, payload):
+        def header(hcrc):
+            return struct.pack(">7I4B32s", 0x27051956, hcrc, 0, len(payload),
+                               0x80000000, 0x80000000, zlib.crc32(payload),
+                               5, 26, 2, comp, b"seed")
+        return header(zlib.crc32(header(0))) + payload
+    ihex = (b":0200000480007A\n:0400100001020304E2\n"
+            b":040000058000000077\n:00000001FF\n")
+    return [b"\x00" + elf, b"\x01" + uimage(0, code), b"\x01" +
+            uimage(1, gz), b"\x02" + ihex]
+
+
 SEEDS = {
     "fuzz-opts": [b"virt,accel=tcg:kvm,dumpdtb=a,,b", b"size=1.5G,slots=2",
                   b"help", b"x,,,=y,", b"0x10k"],
     "fuzz-qmp": [b'{"execute":"qmp_capabilities"}{"execute":"query-status"}',
                  b'{"execute":"qom-list","arguments":{"path":"/"},"id":[1]}',
                  b'[{"a":"\\u0041"}', b'{"execute":"query-version"'],
+    "fuzz-loader": loader_seeds(),
 }
 
 t = Tap()
