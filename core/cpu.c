@@ -1,7 +1,7 @@
 /*
  * core/cpu.c - the machine's CPU list and the accelerator's runner.
  */
-#include <tessera/cpu.h>
+#include "cpu-internal.h"
 #include <tessera/loop.h>
 
 static GPtrArray *cpus;              /* of TsCpu *, by index */
@@ -63,5 +63,22 @@ void cpu_stop_all(void)
 {
     if (accel_ops && accel_ops->stop_cpus) {
         accel_ops->stop_cpus();
+    }
+}
+
+void cpu_wait_idle(void)
+{
+    if (!accel_ops || !accel_ops->wait_idle) {
+        return;
+    }
+    /* A CPU still in exec() may be blocked on the big lock for an MMIO
+     * access: let it finish.  The stopped VM keeps it from starting over. */
+    bool locked = ts_bql_locked();
+    if (locked) {
+        ts_bql_unlock();
+    }
+    accel_ops->wait_idle();
+    if (locked) {
+        ts_bql_lock();
     }
 }

@@ -3,6 +3,7 @@
  * off or reset, shaped by -no-reboot and -no-shutdown, and the -pidfile.
  */
 #include "cli.h"
+#include "cpu-internal.h"
 #include "machine-internal.h"
 #include "qmp.h"
 #include "reset-fixups.h"
@@ -26,6 +27,7 @@ static void reset_machine(void)
     if (was_running) {
         ts_vm_stop();
     }
+    cpu_wait_idle();            /* no hart may run while it is reset */
     ts_devices_reset_all();
     machine_reset();
     reset_fixups_run();

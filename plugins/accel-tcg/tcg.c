@@ -36,6 +36,7 @@ typedef struct Runner {
     GMutex idle_lock;
     GCond idle_cond;
     bool kicked;
+    bool in_exec;           /* under idle_lock: inside a CPU's exec() */
 } Runner;
 
 static int thread_mode;
@@ -92,6 +93,17 @@ static bool cpu_can_run(TsCpu *cpu)
     return false;
 }
 
+/* in_exec changes are announced on idle_cond, which wait_idle also uses. */
+static void set_in_exec(Runner *r, bool v)
+{
+    g_mutex_lock(&r->idle_lock);
+    r->in_exec = v;
+    if (!v) {
+        g_cond_broadcast(&r->idle_cond);
+    }
+    g_mutex_unlock(&r->idle_lock);
+}
+
 static void *runner_main(void *opaque)
 {
     Runner *r = opaque;
@@ -109,8 +121,10 @@ static void *runner_main(void *opaque)
             }
             TsCpuClass *cc = TS_CPU_GET_CLASS(cpu);
             g_atomic_int_set(&cpu->exit_request, 0);
+            set_in_exec(r, true);
             ts_bql_unlock();
             TsCpuExit why = cc->exec(cpu, SLICE_INSNS);
+            set_in_exec(r, false);
             ts_bql_lock();
             if (why == TS_CPU_EXIT_IDLE || why == TS_CPU_EXIT_HALT) {
                 cpu->halted = true;
@@ -186,9 +200,24 @@ static void tcg_stop_cpus(void)
     }
 }
 
+/* The runners leave exec() soon after the kick that stopping the VM
+ * sent, and then park because the VM is stopped. */
+static void tcg_wait_idle(void)
+{
+    for (guint i = 0; runners && i < runners->len; i++) {
+        Runner *r = g_ptr_array_index(runners, i);
+        g_mutex_lock(&r->idle_lock);
+        while (r->in_exec) {
+            g_cond_wait(&r->idle_cond, &r->idle_lock);
+        }
+        g_mutex_unlock(&r->idle_lock);
+    }
+}
+
 static const TsAccelOps tcg_ops = {
     .start_cpus = tcg_start_cpus,
     .stop_cpus = tcg_stop_cpus,
+    .wait_idle = tcg_wait_idle,
 };
 
 static bool tcg_init_machine(TsObject *accel, TsMachine *machine,

@@ -88,7 +88,13 @@ typedef struct TsAccelOps {
     /* After the main loop ended: make the CPU threads leave and join them,
      * so no guest code runs while the process tears down. */
     void (*stop_cpus)(void);
-    void *reserved[4];
+    /* Called with the VM stopped (CPUs already kicked), WITHOUT the big
+     * lock (a CPU in exec() may be waiting for it to finish an MMIO
+     * access): return once no CPU is inside exec().  The core then takes
+     * the lock and changes CPU state from its own thread (system reset,
+     * a loader's pc) while the stopped VM keeps them out. */
+    void (*wait_idle)(void);
+    void *reserved[3];
 } TsAccelOps;
 
 /* Called by an accelerator's init_machine to register its CPU runner. */
