@@ -15,26 +15,17 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from tap import Tap, TESSERA, skip_all  # noqa: E402
+from tap import Tap, TESSERA  # noqa: E402
 from console import Console, Timeout  # noqa: E402
 import guest  # noqa: E402
 
-g = guest.find()
-if not g:
-    skip_all(guest.MISSING)
-if not os.path.exists(guest.DEFAULT_BIOS):
-    skip_all("%s not installed (Debian package opensbi)" % guest.DEFAULT_BIOS)
+g = guest.find_or_skip()
 
 t = Tap()
-PROMPT = r"/ # "
+PROMPT = guest.PROMPT
 
 
-def shell(c, line, timeout=60):
-    """Run a shell command; return its output (without the echo)."""
-    c.send(line + "\n")
-    m = c.expect(r"(?s)" + re.escape(line) + r"\r?\n(.*?)" + PROMPT,
-                 timeout=timeout)
-    return m.group(1).decode(errors="replace")
+shell = guest.shell
 
 
 def connect(c, path, timeout=30):

@@ -5,9 +5,10 @@ Looked for in $TESSERA_GUEST_DIR, then build-guest/ in the source tree
 ../shared/fixtures/riscv64-linux next to the source tree.
 """
 import os
+import re
 from collections import namedtuple
 
-from tap import SOURCE
+from tap import SOURCE, skip_all
 
 DEFAULT_BIOS = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
 MISSING = ("no test Linux guest: build one with scripts/build-linux-guest.sh "
@@ -35,3 +36,26 @@ def find():
                     line = f.read().strip() or None
             return Guest(os.path.abspath(d), image, initrd, line)
     return None
+
+
+def find_or_skip():
+    """The guest and the firmware it boots with, or a TAP skip."""
+    g = find()
+    if not g:
+        skip_all(MISSING)
+    if not os.path.exists(DEFAULT_BIOS):
+        skip_all("%s not installed (Debian package opensbi)" % DEFAULT_BIOS)
+    return g
+
+
+# busybox's prompt: the working directory, then " # ".
+PROMPT = r"/[^\r\n#]* # "
+
+
+def shell(console, line, timeout=60):
+    """Type a shell command on the guest's console; return its output
+    (without the echoed command), read up to the next prompt."""
+    console.send(line + "\n")
+    m = console.expect(r"(?s)" + re.escape(line) + r"\r?\n(.*?)" + PROMPT,
+                       timeout=timeout)
+    return m.group(1).decode(errors="replace")
