@@ -119,7 +119,7 @@ static uint64_t rtc_read(void *opaque, uint64_t offset, unsigned size)
         return s->alarm_armed;
     default:
         ts_log(TS_LOG_GUEST_ERROR, "goldfish_rtc: read of offset 0x%"
-               PRIx64 ", which is not a readable register", offset);
+               PRIx64 ", which is not a readable register\n", offset);
         return 0;
     }
 }
@@ -164,7 +164,7 @@ static void rtc_write(void *opaque, uint64_t offset, uint64_t value,
     default:
         ts_log(TS_LOG_GUEST_ERROR, "goldfish_rtc: write of 0x%" PRIx64
                " to offset 0x%" PRIx64 ", which is not a writable "
-               "register", value, offset);
+               "register\n", value, offset);
         break;
     }
 }

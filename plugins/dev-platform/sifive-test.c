@@ -51,7 +51,7 @@ static void test_write(void *opaque, uint64_t offset, uint64_t value,
         break;
     default:
         ts_log(TS_LOG_GUEST_ERROR, "sifive_test: unknown command 0x%04x "
-               "(expected 0x5555 pass, 0x3333 fail, 0x7777 reset)",
+               "(expected 0x5555 pass, 0x3333 fail, 0x7777 reset)\n",
                command);
         break;
     }
