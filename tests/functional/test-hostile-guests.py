@@ -8,16 +8,19 @@ expected:
 
 - wild: loads, stores, atomics and fetches where nothing is mapped or a
   device refuses the size, misaligned accesses to devices: every one
-  traps with the right mcause/mepc/mtval.  -d guest_errors and -d int
-  log them.
+  traps with the right mcause/mepc/mtval (from -kernel and from -device
+  loader).  -d guest_errors and -d int log them, and the devices log the
+  nonsense they ignore.
 - illegal: reserved encodings, bad rounding modes, read-only CSRs,
   privileged instructions from S and U: mcause 2, mtval the bits.
 - flood: 10 MiB to the UART's THR without waiting, into a file (every
   byte arrives), into -serial null, and into a stdout pipe that nobody
   reads (output is dropped): exit 0, no deadlock, bounded memory (peak
   RSS from /proc, against a run that prints almost nothing).
-- spin (interrupts off) and storm (a trap that traps forever, to an
-  illegal instruction or to nowhere): QMP still answers and quits.
+- spin (interrupts off), sleep (wfi with everything masked), storm (a
+  trap that traps forever, to an illegal instruction or to nowhere) and
+  reboot (resets the machine as soon as it boots): QMP still answers and
+  quits.
 
 Timeouts here only keep a hung emulator from hanging the suite.
 """
@@ -71,10 +74,12 @@ def peak_rss_kb(pid):
 SUMMARY = r"%s: cases=(\d+) traps=(\d+) wrong=(\d+) missed=(\d+)\r?\n"
 
 
-def run_counting(name, extra=()):
-    """Run a counting guest on -nographic; returns (summary numbers or
-    None, the lines after it, exit status, console tail)."""
-    c = Console(BASE + ["-kernel", guest(name), "-nographic"] + list(extra))
+def run_counting(name, extra=(), loader=None):
+    """Run a counting guest on -nographic (from -kernel, or -device
+    `loader`); returns (summary numbers or None, exit status, console
+    tail)."""
+    image = ["-device", loader] if loader else ["-kernel", guest(name)]
+    c = Console(BASE + image + ["-nographic"] + list(extra))
     try:
         m = c.expect(SUMMARY % name, timeout=PATIENCE)
         nums = tuple(int(x) for x in m.groups())
@@ -109,6 +114,18 @@ t.ok(status == 0 and "0x40000000" in text and "0x101000" in text,
      "wild: -d guest_errors -D logs the refused accesses (unmapped "
      "0x40000000, goldfish_rtc's 0x101000)",
      "status %r, log:\n%s" % (status, text[:2000]))
+device_lines = [r"^sifive_test: unknown command 0x1234 .*\)$",
+                r"^goldfish_rtc: read of offset 0x1c, .*register$",
+                r"^plic: pending bits are read-only$"]
+t.ok(all(re.search(r, text, re.M) for r in device_lines),
+     "wild: the devices log the nonsense they ignore, a line each",
+     text[-1000:])
+
+nums, status, tail = run_counting(
+    "wild", loader="loader,file=%s,cpu-num=0" % guest("wild"))
+t.ok(nums is not None and nums[0] == nums[1] and nums[2:] == (0, 0) and
+     status == 0, "wild: the same, loaded with -device loader",
+     "status %r\n%s" % (status, tail))
 
 log = os.path.join(WORK, "wild-int.log")
 nums, status, tail = run_counting("wild", ["-d", "int", "-D", log])
@@ -347,6 +364,8 @@ def field(regs, name):
 
 
 runaway("spin", r"spin: looping with interrupts off", status_running("spin"))
+runaway("sleep", r"sleep: waiting with every interrupt masked",
+        status_running("sleep"))
 
 
 def storm_checks(name, cause):
@@ -364,4 +383,36 @@ runaway("storm", r"storm: trapping forever", storm_checks("storm", 2))
 runaway("storm-fetch", r"storm: trapping forever",
         storm_checks("storm-fetch", 1))
 
+
+
+def runaway_reboot():
+    sock = os.path.join(WORK, "reboot.qmp")
+    c = Console(BASE + ["-kernel", guest("reboot"), "-nographic",
+                        "-qmp", "unix:%s,server=on,wait=off" % sock])
+    q = None
+    try:
+        for _ in range(REBOOTS):
+            c.expect(r"reboot: booted, resetting", timeout=PATIENCE)
+        t.ok(True, "reboot: the machine resets and boots again, %d times"
+             % REBOOTS)
+        q = Qmp(sock)
+        q.cmd("qmp_capabilities")
+        status_running("reboot")(q)
+        c.expect(r"reboot: booted, resetting", timeout=PATIENCE)
+        reply = q.cmd("quit")
+        t.ok(reply.get("return") == {}, "reboot: QMP quit is accepted", reply)
+        status = c.wait_exit(PATIENCE)
+        t.ok(status == 0, "reboot: the emulator exits 0 on quit",
+             "status %r\n%s" % (status, c.tail()))
+    except (Timeout, OSError, EOFError, ValueError) as e:
+        t.ok(False, "reboot: keeps rebooting, monitor answers and quits",
+             "%s\n%s" % (e, c.tail()))
+    finally:
+        if q:
+            q.close()
+        c.close()
+
+
+REBOOTS = 50
+runaway_reboot()
 t.done()

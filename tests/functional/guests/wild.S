@@ -155,7 +155,18 @@ main:
     CASE_END
     CASE_FETCH(0x100000000000)
     CASE_END
-    ret
+
+    /* ---- nonsense the devices take and ignore: no trap at all ---- */
+    li s1, -1                   /* any trap here counts as wrong */
+    la s4, 1f
+    li t0, TEST_BASE
+    li t1, 0x1234               /* not a sifive_test command */
+    sw t1, 0(t0)
+    li t0, RTC_BASE
+    lw t1, 0x1c(t0)             /* goldfish_rtc: not a readable register */
+    li t0, PLIC_BASE + 0x1000
+    sw zero, 0(t0)              /* PLIC pending bits: read-only */
+1:  ret
 
     .section .rodata
     .globl guest_name
