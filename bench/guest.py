@@ -4,6 +4,10 @@ qemu-system-riscv64, same command line, alternating runs in one
 invocation.
 
     bench/guest.py [--runs N] [--smp N] [--tessera PATH] [--qemu PATH]
+                   [--no-interp]
+
+Tessera runs twice per round: with its interpreter (the default today)
+and with the JIT (-accel tcg,jit=on); --no-interp skips the former.
 
 boot      start of the process to `TESSERA-GUEST: init reached` (the guest
           is booted with guest.halt, so it powers off right after)
@@ -34,9 +38,10 @@ import guest  # noqa: E402
 FW = guest.DEFAULT_BIOS
 
 
-def run_guest(binary, g, smp, append, start_pat, end_pat, timeout=1800):
+def run_guest(binary, extra, g, smp, append, start_pat, end_pat,
+              timeout=1800):
     """Seconds from start_pat (or process start) to end_pat."""
-    argv = [binary, "-M", "virt", "-smp", str(smp), "-m", "512M",
+    argv = [binary] + extra + ["-M", "virt", "-smp", str(smp), "-m", "512M",
             "-nographic", "-bios", FW, "-kernel", g.image, "-initrd",
             g.initrd, "-append", "console=ttyS0 " + append]
     t0 = time.perf_counter()
@@ -83,13 +88,16 @@ def main():
     ap.add_argument("--tessera", default=os.path.join(
         HERE, "..", "build-bench", "tessera-system-riscv64"))
     ap.add_argument("--qemu", default=shutil.which("qemu-system-riscv64"))
+    ap.add_argument("--no-interp", action="store_true",
+                    help="skip Tessera's interpreter runs")
     args = ap.parse_args()
     g = guest.find()
     if not g:
         sys.exit(guest.MISSING)
-    bins = [("tessera", args.tessera)]
+    bins = [] if args.no_interp else [("tessera", args.tessera, [])]
+    bins.append(("tessera-jit", args.tessera, ["-accel", "tcg,jit=on"]))
     if args.qemu:
-        bins.append(("qemu", args.qemu))
+        bins.append(("qemu", args.qemu, []))
     else:
         print("qemu-system-riscv64 not found: Tessera figures only")
 
@@ -100,16 +108,19 @@ def main():
     ]
     print("guest: %s, -smp %d, %d runs each" % (g.dir, args.smp, args.runs))
     for name, append, start_pat, end_pat in cases:
-        times = {b: [] for b, _ in bins}
+        times = {b: [] for b, _, _ in bins}
         for _ in range(args.runs):
-            for b, path in bins:        # alternate: same load for both
-                times[b].append(run_guest(path, g, args.smp, append,
+            for b, path, extra in bins:     # alternate: same load for all
+                times[b].append(run_guest(path, extra, g, args.smp, append,
                                           start_pat, end_pat))
         med = {b: statistics.median(v) for b, v in times.items()}
-        line = "%-9s tessera %8.2f s" % (name, med["tessera"])
+        line = "%-9s" % name
+        for b, _, _ in bins:
+            line += "   %s %7.2f s" % (b, med[b])
         if "qemu" in med:
-            line += "   qemu %8.2f s   ratio %.2f" % (
-                med["qemu"], med["tessera"] / med["qemu"])
+            for b, _, _ in bins:
+                if b != "qemu":
+                    line += "   %s/qemu %.2f" % (b, med[b] / med["qemu"])
         print(line)
     native = native_cpubench(g)
     if native is not None:

@@ -8,6 +8,12 @@
  * (IR, optimiser, x86-64 backend) will live here too and plug into the
  * same exec() contract.
  *
+ * jit=on asks each CPU to compile guest code (see jit/README.md): a CPU
+ * type that has a JIT offers the x-jit and x-jit-cache-size properties,
+ * settable after realize, which start_cpus sets here.  The JIT's code
+ * generator is the static library in jit/, linked into the CPU plugin
+ * (two internal-tier plugins cannot link each other).
+ *
  * A CPU thread runs guest code without the big lock.  It sleeps while the
  * VM is stopped (ts_vm_wait_running) and while its CPU idles in WFI with
  * no pending interrupt; ts_cpu_kick (an interrupt raised, the VM stopped)
@@ -27,6 +33,7 @@ typedef struct TcgAccel {
     int thread_mode;
     uint64_t tb_size;
     bool split_wx;
+    bool jit;
 } TcgAccel;
 
 /* One runner thread and the CPUs it serves. */
@@ -40,6 +47,8 @@ typedef struct Runner {
 } Runner;
 
 static int thread_mode;
+static bool use_jit;
+static uint64_t tb_size_mib;
 static GPtrArray *runners;           /* of Runner * */
 static volatile int stopping;
 
@@ -156,8 +165,31 @@ static Runner *runner_new(void)
     return r;
 }
 
+/* Turn the JIT on in every CPU (before any of them runs). */
+static bool enable_jit(GError **errp)
+{
+    for (unsigned i = 0; i < ts_cpu_count(); i++) {
+        TsObject *obj = TS_OBJECT(ts_cpu_by_index(i));
+        if (!ts_class_find_property(obj->klass, "x-jit")) {
+            g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
+                        "tcg: CPU type '%s' has no JIT; use jit=off",
+                        ts_object_type_name(obj));
+            return false;
+        }
+        g_autofree char *bytes = g_strdup_printf("%" PRIu64, tb_size_mib << 20);
+        if (!ts_object_set_bool(obj, "x-jit", true, errp) ||
+            !ts_object_set_prop(obj, "x-jit-cache-size", bytes, errp)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool tcg_start_cpus(GError **errp)
 {
+    if (use_jit && !enable_jit(errp)) {
+        return false;
+    }
     runners = g_ptr_array_new();
     Runner *shared = NULL;
     for (unsigned i = 0; i < ts_cpu_count(); i++) {
@@ -230,7 +262,14 @@ static bool tcg_init_machine(TsObject *accel, TsMachine *machine,
                     "cache yet)");
         return false;
     }
+    if (s->tb_size > 1024) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "tcg: 'tb-size' is in MiB and at most 1024");
+        return false;
+    }
     thread_mode = s->thread_mode;
+    use_jit = s->jit;
+    tb_size_mib = s->tb_size;
     ts_accel_set_ops(&tcg_ops);
     return true;
 }
@@ -242,6 +281,9 @@ static const TsProperty tcg_props[] = {
                  "translation cache size in MiB (0: default)"),
     TS_PROP_BOOL("split-wx", TcgAccel, split_wx, false,
                  "map the code cache twice, writable and executable"),
+    TS_PROP_BOOL("jit", TcgAccel, jit, false,
+                 "compile guest code to host code (experimental; off: "
+                 "the CPU's interpreter)"),
     TS_PROP_END,
 };
 

@@ -11,8 +11,9 @@
  * the instruction's pc, so exceptions are exact: the block returns with
  * the number of instructions that retired before the faulting one.
  *
- * Register use inside translated code: rbx = RvCpu *, rax/rcx/rdx/rsi/rdi
- * scratch (caller-saved, so helper calls need no spills).
+ * Register use inside translated code: rbx = RvCpu *, r12 = the virtual
+ * pc the block was entered at (callee-saved, so helpers keep both),
+ * rax/rcx/rdx/rsi/rdi scratch (caller-saved: helper calls need no spills).
  */
 #include "jit.h"
 #include "x86-emit.h"
@@ -50,6 +51,7 @@ typedef struct Stub {
 typedef struct Emit {
     X86Buf b;
     RvCpu *cpu;
+    uint64_t base_pc;           /* virtual pc translated at (r12 at run time) */
     unsigned dpriv;             /* privilege of data accesses */
     const uint8_t *exit;
     Stub stubs[MAX_TB_INSNS];
@@ -92,13 +94,39 @@ static void set_x_imm(Emit *e, unsigned r, uint64_t v)
     }
 }
 
+/*
+ * host = the guest address `pc` (an address inside or near the block).
+ * Blocks are keyed by physical address and may run at any virtual alias
+ * of their page (the kernel's identity map and its high mapping, a shared
+ * library in two processes), so no virtual address is baked into code:
+ * r12 holds the pc the block was entered at, and pc values are r12 plus
+ * their distance from the block's start.
+ */
+static void pc_value(Emit *e, int host, uint64_t pc)
+{
+    int64_t delta = (int64_t)(pc - e->base_pc);
+    if (delta == (int32_t)delta) {
+        x86_lea(&e->b, host, x86_mem(X86_R12, (int32_t)delta));
+    } else {
+        /* AUIPC with a large offset: two steps that each fit */
+        int32_t half = (int32_t)(delta / 2);
+        x86_lea(&e->b, host, x86_mem(X86_R12, half));
+        x86_alu_ri(&e->b, true, X86_ADD, host, (int32_t)(delta - half));
+    }
+}
+
 static void set_pc(Emit *e, uint64_t pc)
 {
-    if ((int64_t)pc == (int32_t)pc) {
-        x86_store_imm32(&e->b, x86_mem(X86_RBX, PC_OFF), (int32_t)pc);
-    } else {
-        x86_mov_imm(&e->b, X86_RAX, pc);
-        x86_store64(&e->b, x86_mem(X86_RBX, PC_OFF), X86_RAX);
+    pc_value(e, X86_RAX, pc);
+    x86_store64(&e->b, x86_mem(X86_RBX, PC_OFF), X86_RAX);
+}
+
+/* guest x[r] = the address pc */
+static void set_x_pc(Emit *e, unsigned r, uint64_t pc)
+{
+    if (r != 0) {
+        pc_value(e, X86_RAX, pc);
+        set_x(e, r, X86_RAX);
     }
 }
 
@@ -467,14 +495,14 @@ static int emit_insn(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx)
         set_x_imm(e, in->rd, (uint64_t)(int64_t)in->imm);
         return T_YES;
     case RV_OP_AUIPC:
-        set_x_imm(e, in->rd, pc + (int64_t)in->imm);
+        set_x_pc(e, in->rd, pc + (int64_t)in->imm);
         return T_YES;
     case RV_OP_JAL: {
         uint64_t target = pc + (int64_t)in->imm;
         if (!has_c && (target & 2)) {
             return T_NO;                        /* misaligned: trap in C */
         }
-        set_x_imm(e, in->rd, next);
+        set_x_pc(e, in->rd, next);
         exit_to(e, target, idx + 1, RV_JIT_EXIT_NEXT);
         return T_END;
     }
@@ -488,7 +516,7 @@ static int emit_insn(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx)
         }
         x86_alu_ri(&e->b, true, X86_AND, X86_RCX, -2);
         x86_store64(&e->b, x86_mem(X86_RBX, PC_OFF), X86_RCX);
-        set_x_imm(e, in->rd, next);
+        set_x_pc(e, in->rd, next);
         x86_mov_imm(&e->b, X86_RAX, (uint64_t)(idx + 1) << 2 | RV_JIT_EXIT_NEXT);
         x86_jmp_to(&e->b, e->exit);
         return T_END;
@@ -564,11 +592,14 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
 
     e->b = (X86Buf){ cache->ptr, cache->ptr, cache->base + cache->size };
     e->cpu = cpu;
+    e->base_pc = pc;
     e->dpriv = rv_data_priv(cpu);
     e->exit = cache->exit;
     e->n_stubs = 0;
     tb->kind = RV_TB_CODE;
     tb->code = cache->ptr;
+    /* r12 = the pc this block was entered at (see pc_value) */
+    x86_load64(&e->b, X86_R12, x86_mem(X86_RBX, PC_OFF));
 
     while (idx < MAX_TB_INSNS && off + 2 <= page_left) {
         uint16_t lo;

@@ -32,6 +32,8 @@ typedef struct RiscvCpu {
     char *mmu;                  /* "sv39" | "sv48" | "sv57" */
     char *isa;                  /* read-only: the ISA string, once realized */
     uint64_t pmp_entries;
+    bool jit;                   /* set by accel-tcg (jit=on) */
+    uint64_t jit_cache_size;    /* bytes; 0 = default */
     /* state */
     RvCpu *hart;
     TsTimer *sstc_timer;        /* wakes the hart when stimecmp is due */
@@ -104,11 +106,27 @@ static void sstc_fire(void *opaque)
 
 /* ---- TsCpuClass ----------------------------------------------------- */
 
+/* accel-tcg asks for the JIT through the jit/jit-cache-size properties
+ * once the CPUs exist; the code cache is made on the hart's own thread. */
+static void jit_start(RiscvCpu *s)
+{
+    GError *err = NULL;
+    if (!rv_cpu_enable_jit(s->hart, s->jit_cache_size, &err)) {
+        g_printerr("tessera: hart %" PRIu64 ": %s; interpreting instead\n",
+                   s->hartid, err->message);
+        g_error_free(err);
+        s->jit = false;
+    }
+}
+
 static TsCpuExit riscv_exec(TsCpu *cpu, uint64_t budget)
 {
     RiscvCpu *s = riscv_cpu(cpu);
     if (g_atomic_int_compare_and_exchange(&s->reset_pending, 1, 0)) {
         rv_cpu_reset(s->hart, s->resetvec);
+    }
+    if (G_UNLIKELY(s->jit) && !rv_cpu_jit_enabled(s->hart)) {
+        jit_start(s);
     }
     switch (rv_cpu_run(s->hart, budget, NULL)) {
     case RV_STOP_BUDGET:
@@ -301,6 +319,15 @@ static const TsProperty riscv_props[] = {
     EXT_PROP(9, "hardware performance counters"),
     EXT_PROP(10, "supervisor timer compare (stimecmp)"),
     EXT_PROP(11, "page-based memory types"),
+    /* set by the accelerator (-accel tcg,jit=on,tb-size=N), not by users */
+    { .name = "x-jit", .kind = TS_PROP_BOOL, .offset = offsetof(RiscvCpu, jit),
+      .description = "run through the JIT (set by -accel tcg,jit=on)",
+      .def.b = false, .settable_after_realize = true },
+    { .name = "x-jit-cache-size", .kind = TS_PROP_SIZE,
+      .offset = offsetof(RiscvCpu, jit_cache_size),
+      .description = "JIT code cache in bytes, 0 for the default (set by "
+                     "-accel tcg,tb-size=N)",
+      .def.u = 0, .settable_after_realize = true },
     TS_PROP_END,
 };
 

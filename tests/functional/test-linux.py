@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Boot the test Linux guest on the virt board and use its shell.
 
-Usage: test-linux.py [--smp N] [--cpubench]
+Usage: test-linux.py [--smp N] [--cpubench] [--accel OPTS]
 
 Checks that the kernel reaches the guest's init, that shell commands run
 over the serial console, that /proc/cpuinfo lists as many harts as -smp
@@ -22,6 +22,7 @@ import guest  # noqa: E402
 ap = argparse.ArgumentParser()
 ap.add_argument("--smp", default="1", help="the -smp argument")
 ap.add_argument("--cpubench", action="store_true")
+ap.add_argument("--accel", help="an -accel argument (e.g. tcg,jit=on)")
 opts = ap.parse_args()
 smp = dict(kv.split("=") for kv in opts.smp.split(",")[1:])
 cpus = int(opts.smp.split(",")[0])
@@ -36,8 +37,9 @@ PROMPT = guest.PROMPT
 shell = guest.shell
 
 
-c = Console([TESSERA, "-M", "virt", "-smp", opts.smp, "-m", "512M",
-             "-nographic", "-kernel", g.image, "-initrd", g.initrd,
+accel = ["-accel", opts.accel] if opts.accel else []
+c = Console([TESSERA, "-M", "virt", "-smp", opts.smp, "-m", "512M"] + accel +
+            ["-nographic", "-kernel", g.image, "-initrd", g.initrd,
              "-append", "console=ttyS0"])
 try:
     c.expect(r"TESSERA-GUEST: init reached", timeout=240)

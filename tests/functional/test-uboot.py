@@ -5,6 +5,8 @@ The issue's first real guest: fw_jump firmware from the opensbi package
 jumps to U-Boot (u-boot-qemu) in S-mode; we check the banners, the
 prompt, that U-Boot reads our device tree, and that `reset` reboots the
 whole machine back into the firmware.
+
+Usage: test-uboot.py [--accel OPTS]   (e.g. --accel tcg,jit=on)
 """
 import os
 import sys
@@ -12,6 +14,10 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, TESSERA, skip_all  # noqa: E402
 from console import Console, Timeout  # noqa: E402
+
+ACCEL = []
+if len(sys.argv) == 3 and sys.argv[1] == "--accel":
+    ACCEL = ["-accel", sys.argv[2]]
 
 FW_JUMP = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin"
 UBOOT = "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin"
@@ -24,8 +30,8 @@ t = Tap()
 
 
 def boot(smp):
-    c = Console([TESSERA, "-M", "virt", "-m", "256M", "-smp", str(smp),
-                 "-nographic", "-bios", FW_JUMP, "-kernel", UBOOT])
+    c = Console([TESSERA, "-M", "virt", "-m", "256M", "-smp", str(smp)] +
+                ACCEL + ["-nographic", "-bios", FW_JUMP, "-kernel", UBOOT])
     try:
         m = c.expect(r"OpenSBI v[0-9.]+", timeout=60)
         t.ok(True, "smp %d: OpenSBI banner (%s)" % (smp, m.group(0).decode()))
