@@ -25,6 +25,119 @@ typedef struct TsMachine TsMachine;
 typedef struct TsMemoryRegion TsMemoryRegion;
 typedef struct TsDevice TsDevice;
 
+/*
+ * -numa: how CPUs, memory and distances are split into NUMA nodes.  Only
+ * given to machines whose class sets numa_supported; a board describes it
+ * to the guest (device tree: numa-node-id on CPU and memory nodes, a
+ * distance-map), it does not change how RAM is allocated.
+ */
+#define TS_NUMA_NO_INITIATOR UINT32_MAX
+
+typedef struct TsNumaNode {
+    /* Bytes of RAM in the node (0: a node without memory).  The nodes'
+     * memory follows one another in node order from the start of the
+     * board's RAM: node i's is at RAM base + mem_start, and the sizes add
+     * up to TsMachineConfig.ram_size. */
+    uint64_t mem_size;
+    uint64_t mem_start;
+    const char *memdev;         /* -numa node,memdev= backend id, or NULL */
+    const unsigned *cpus;       /* the node's CPU indexes, ascending */
+    unsigned n_cpus;
+    /* With -machine hmat=on: the node whose CPUs have the best access to
+     * this node's memory (a node with CPUs is its own initiator), or
+     * TS_NUMA_NO_INITIATOR when none was given. */
+    unsigned initiator;
+    void *reserved[4];
+} TsNumaNode;
+
+/* -numa hmat-lb: one latency or bandwidth figure between two nodes. */
+typedef enum TsHmatHierarchy {
+    TS_HMAT_MEMORY,             /* the memory itself */
+    TS_HMAT_FIRST_LEVEL,        /* its memory-side caches, by level */
+    TS_HMAT_SECOND_LEVEL,
+    TS_HMAT_THIRD_LEVEL,
+} TsHmatHierarchy;
+
+typedef enum TsHmatDataType {
+    TS_HMAT_ACCESS_LATENCY,     /* latencies in nanoseconds */
+    TS_HMAT_READ_LATENCY,
+    TS_HMAT_WRITE_LATENCY,
+    TS_HMAT_ACCESS_BANDWIDTH,   /* bandwidths in bytes per second */
+    TS_HMAT_READ_BANDWIDTH,
+    TS_HMAT_WRITE_BANDWIDTH,
+} TsHmatDataType;
+
+typedef struct TsNumaHmatLb {
+    unsigned initiator;         /* a node with CPUs */
+    unsigned target;            /* a node with memory */
+    TsHmatHierarchy hierarchy;
+    TsHmatDataType data_type;
+    uint64_t value;             /* 0: not provided */
+} TsNumaHmatLb;
+
+/* -numa hmat-cache: a memory-side cache of a node. */
+typedef enum TsHmatCacheAssociativity {
+    TS_HMAT_CACHE_ASSOC_NONE,
+    TS_HMAT_CACHE_ASSOC_DIRECT,
+    TS_HMAT_CACHE_ASSOC_COMPLEX,
+} TsHmatCacheAssociativity;
+
+typedef enum TsHmatCachePolicy {
+    TS_HMAT_CACHE_POLICY_NONE,
+    TS_HMAT_CACHE_POLICY_WRITE_BACK,
+    TS_HMAT_CACHE_POLICY_WRITE_THROUGH,
+} TsHmatCachePolicy;
+
+typedef struct TsNumaHmatCache {
+    unsigned node;
+    unsigned level;             /* 1..3; level n+1 is larger than level n */
+    uint64_t size;              /* bytes */
+    TsHmatCacheAssociativity associativity;
+    TsHmatCachePolicy policy;
+    unsigned line;              /* line size in bytes */
+} TsNumaHmatCache;
+
+typedef struct TsNumaConfig {
+    unsigned n_nodes;           /* node ids are 0 .. n_nodes-1 */
+    const TsNumaNode *nodes;    /* [n_nodes] */
+    /* [max_cpus]: the node of every possible CPU index.  CPUs that no
+     * -numa option placed are in node 0, or, when no option placed any,
+     * split into contiguous runs, one per node (as in QEMU). */
+    const unsigned *cpu_node;
+    /* [n_nodes * n_nodes], distance[src * n_nodes + dst]: 10 from a node
+     * to itself, 255 for unreachable, filled in symmetrically where only
+     * one direction was given.  NULL when no -numa dist was given: the
+     * board then describes no distances (the guest assumes its defaults). */
+    const uint8_t *distance;
+    bool hmat;                  /* -machine hmat=on */
+    unsigned n_hmat_lb;
+    const TsNumaHmatLb *hmat_lb;
+    unsigned n_hmat_cache;
+    const TsNumaHmatCache *hmat_cache;
+    void *reserved[8];
+} TsNumaConfig;
+
+/*
+ * -boot: what the firmware is asked to boot from.  Drive letters are
+ * QEMU's: a-b floppies, c-f disks, g-m machine-specific, n-p network.
+ * A board whose firmware takes a boot order passes these on; the letters
+ * are checked (a-p, no repeats) but what they mean is the board's.
+ */
+typedef struct TsBootConfig {
+    const char *order;          /* order=, NULL: the board's default */
+    /* once=: the order for the first boot only; from the first reset on,
+     * `order` applies again.  NULL if not given. */
+    const char *once;
+    bool menu;                  /* menu=on: interactive boot menu */
+    bool strict;                /* strict=on: boot only from the list */
+    const char *splash;         /* splash= picture (JPEG or 24-bit BMP) */
+    int64_t splash_time;        /* splash-time= ms (0..65535), -1: unset */
+    /* reboot-timeout= ms to wait after a failed boot before rebooting
+     * (0..65535); -1 (the default): do not reboot. */
+    int64_t reboot_timeout;
+    void *reserved[4];
+} TsBootConfig;
+
 /* What the command line asked of the machine; owned by the core. */
 typedef struct TsMachineConfig {
     uint64_t ram_size;          /* -m, bytes */
@@ -40,7 +153,10 @@ typedef struct TsMachineConfig {
      * varying fastest, then cores, clusters, dies, sockets.  All are at
      * least 1 (1 for levels the machine does not model). */
     unsigned sockets, dies, clusters, cores, threads;
-    void *reserved[13];
+    const TsNumaConfig *numa;   /* -numa, or NULL without -numa */
+    const TsBootConfig *boot;   /* -boot (its defaults without it); never
+                                 * NULL once the machine exists */
+    void *reserved[11];
 } TsMachineConfig;
 
 typedef struct TsMachineClass {
@@ -65,7 +181,11 @@ typedef struct TsMachineClass {
     /* Optional, called on every system reset after all devices were reset
      * (put boot images back in RAM, re-arm the boot ROM). */
     void (*reset)(TsMachine *machine);
-    void *reserved[5];
+    /* The board reads config->numa (and takes -machine hmat=on): without
+     * it, -numa is refused ("NUMA is not supported by this machine-type")
+     * rather than silently ignored. */
+    bool numa_supported;
+    void *reserved[4];
 } TsMachineClass;
 
 struct TsMachine {
