@@ -7,6 +7,7 @@
  *       exist, else P for both directions.
  */
 #include "chardev-internal.h"
+#include "fdset.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,14 +19,10 @@ typedef struct FileState {
     int out_fd;
 } FileState;
 
+/* path may name an -add-fd set ("/dev/fdset/N"). */
 static int open_or_error(const char *path, int flags, GError **errp)
 {
-    int fd = open(path, flags | O_CLOEXEC | O_NOCTTY, 0666);
-    if (fd < 0) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
-                    "Could not open '%s': %s", path, g_strerror(errno));
-    }
-    return fd;
+    return fdset_open(path, flags | O_NOCTTY, 0666, errp);
 }
 
 static FileState *file_state_new(TsChardev *chr)

@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "chardev-internal.h"
+#include "fdset.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -53,10 +54,8 @@ static bool serial_open(TsChardev *chr, ChardevOpts *opts, GError **errp)
         return false;
     }
     TermState *s = term_state_new(chr);
-    s->fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    s->fd = fdset_open(path, O_RDWR | O_NOCTTY | O_NONBLOCK, 0, errp);
     if (s->fd < 0) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
-                    "Could not open '%s': %s", path, g_strerror(errno));
         return false;
     }
     if (!isatty(s->fd)) {

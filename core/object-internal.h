@@ -20,6 +20,11 @@ void object_registry_set_resolver(bool (*fn)(const char *type_name,
                                              void *opaque),
                                   void *opaque);
 
+/* Called by ts_object_new() on every new object after its instance_init
+ * (-global defaults, for devices a board creates as well as -device ones);
+ * false + errp makes ts_object_new() fail with that error. */
+void object_registry_set_post_init(bool (*fn)(TsObject *obj, GError **errp));
+
 /* `-device NAME,help`: one line per property, sorted (g_free it). */
 char *object_class_property_help(TsObjectClass *klass);
 

@@ -31,6 +31,7 @@ static void (*observer)(const TsTypeInfo *, void *);
 static void *observer_opaque;
 static bool (*resolver)(const char *, void *);
 static void *resolver_opaque;
+static bool (*post_init)(TsObject *, GError **);
 
 void object_registry_set_observer(void (*fn)(const TsTypeInfo *, void *),
                                   void *opaque)
@@ -44,6 +45,11 @@ void object_registry_set_resolver(bool (*fn)(const char *, void *),
 {
     resolver = fn;
     resolver_opaque = opaque;
+}
+
+void object_registry_set_post_init(bool (*fn)(TsObject *, GError **))
+{
+    post_init = fn;
 }
 
 /* ---- registry ------------------------------------------------------- */
@@ -432,6 +438,10 @@ TS_EXPORT TsObject *ts_object_new(const char *type, GError **errp)
     obj->priv = g_new0(ObjectPriv, 1);
     object_apply_defaults(obj);
     run_instance_init(ti, obj);
+    if (post_init && !post_init(obj, errp)) {
+        ts_object_unref(obj);
+        return NULL;
+    }
     return obj;
 }
 
