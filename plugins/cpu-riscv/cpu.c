@@ -156,6 +156,11 @@ bool rv_cpu_enable_jit(RvCpu *cpu, uint64_t cache_bytes, GError **errp)
     return rv_jit_enable(cpu, (size_t)cache_bytes, errp);
 }
 
+void rv_cpu_jit_set_chaining(RvCpu *cpu, bool on)
+{
+    rv_jit_set_chaining(cpu, on);
+}
+
 bool rv_cpu_jit_enabled(const RvCpu *cpu)
 {
     return cpu->jit != NULL;
@@ -169,6 +174,7 @@ void rv_cpu_jit_stats(const RvCpu *cpu, RvJitStats *out)
         out->blocks_invalidated = cpu->jit->invalidated;
         out->flushes = cpu->jit->flushes;
         out->insns_jitted = cpu->jit->insns;
+        out->jumps_chained = cpu->jit->chained;
     }
 }
 

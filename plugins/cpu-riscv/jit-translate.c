@@ -12,7 +12,8 @@
  * the number of instructions that retired before the faulting one.
  *
  * Register use inside translated code: rbx = RvCpu *, r12 = the virtual
- * pc the block was entered at (callee-saved, so helpers keep both),
+ * pc the block was entered at, r13 = steps left in the chunk
+ * (callee-saved, so helpers keep them),
  * rax/rcx/rdx/rsi/rdi scratch (caller-saved: helper calls need no spills).
  */
 #include "jit.h"
@@ -25,10 +26,11 @@
  * out-of-line stub, used to make sure a block always fits. */
 #define INSN_MAX_BYTES 128
 #define STUB_MAX_BYTES 128
-#define EXIT_MAX_BYTES 32
+#define EXIT_MAX_BYTES 96
 
 #define X_OFF(r) ((int32_t)(offsetof(RvCpu, x) + 8 * (r)))
 #define PC_OFF ((int32_t)offsetof(RvCpu, pc))
+#define BREAK_OFF ((int32_t)offsetof(RvCpu, break_chunk))
 #define TLB_OFF(p) ((int32_t)(offsetof(RvCpu, tlb) + (p) * sizeof(RvTlbEntry[RV_TLB_SIZE])))
 #define TAG_OFF(acc) ((int32_t)(offsetof(RvTlbEntry, tag) + 8 * (acc)))
 #define HOST_OFF ((int32_t)offsetof(RvTlbEntry, host_minus_va))
@@ -52,6 +54,8 @@ typedef struct Emit {
     X86Buf b;
     RvCpu *cpu;
     uint64_t base_pc;           /* virtual pc translated at (r12 at run time) */
+    unsigned icount;            /* instructions in the block, once known */
+    bool chain;                 /* emit chainable exits */
     unsigned dpriv;             /* privilege of data accesses */
     const uint8_t *exit;
     Stub stubs[MAX_TB_INSNS];
@@ -130,19 +134,54 @@ static void set_x_pc(Emit *e, unsigned r, uint64_t pc)
     }
 }
 
-/* Leave the block: pc = `pc`, `count` instructions retired. */
-static void exit_to(Emit *e, uint64_t pc, unsigned count, unsigned kind)
+/*
+ * Instruction accounting: r13 holds the steps left in the chunk.  A block
+ * takes its whole icount at entry; an exit before its end gives back the
+ * instructions that did not retire (`unretired`).
+ */
+static void give_back(Emit *e, unsigned unretired)
 {
-    set_pc(e, pc);
-    x86_mov_imm(&e->b, X86_RAX, (uint64_t)count << 2 | kind);
+    if (unretired) {
+        x86_alu_ri(&e->b, true, X86_ADD, X86_R13, (int32_t)unretired);
+    }
+}
+
+/* Jump to the exit trampoline with `kind` and no chaining slot. */
+static void leave(Emit *e, unsigned kind)
+{
+    x86_mov_imm(&e->b, X86_RDX, 0);
+    x86_mov_imm(&e->b, X86_RAX, kind);
     x86_jmp_to(&e->b, e->exit);
 }
 
-/* Leave with the exception a helper recorded (cpu->pc already set). */
-static void exit_exception(Emit *e, unsigned idx)
+/*
+ * Leave the block for `pc`.  When pc is in the block's own page (so in
+ * the same physical page at whatever alias the block runs), the exit is
+ * a jump the dispatcher may later point straight at the next block
+ * (chaining); until then it goes on to code that returns the jump's
+ * address as the slot to patch.
+ */
+static void exit_to(Emit *e, uint64_t pc, unsigned unretired, unsigned kind)
 {
-    x86_mov_imm(&e->b, X86_RAX, (uint64_t)idx << 2 | RV_JIT_EXIT_EXC);
-    x86_jmp_to(&e->b, e->exit);
+    set_pc(e, pc);
+    give_back(e, unretired);
+    if (e->chain && kind == RV_JIT_EXIT_NEXT && unretired == 0 &&
+        (pc & RV_PAGE_MASK) == (e->base_pc & RV_PAGE_MASK)) {
+        uint8_t *slot = x86_jmp32(&e->b);
+        x86_patch_rel32(slot, e->b.p);
+        x86_lea_rip(&e->b, X86_RDX, slot);
+        x86_mov_imm(&e->b, X86_RAX, kind);
+        x86_jmp_to(&e->b, e->exit);
+        return;
+    }
+    leave(e, kind);
+}
+
+/* Leave with the exception a helper recorded (cpu->pc already set). */
+static void exit_exception(Emit *e, unsigned unretired)
+{
+    give_back(e, unretired);
+    leave(e, RV_JIT_EXIT_EXC);
 }
 
 /* ---- helpers called from translated code ---- */
@@ -429,9 +468,9 @@ static void emit_branch(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx)
     get_x(e, X86_RCX, in->rs2);
     x86_alu_rr(&e->b, true, X86_CMP, X86_RAX, X86_RCX);
     uint8_t *taken = x86_jcc32(&e->b, cc[in->op - RV_OP_BEQ]);
-    exit_to(e, pc + in->len, idx + 1, RV_JIT_EXIT_NEXT);
+    exit_to(e, pc + in->len, 0, RV_JIT_EXIT_NEXT);
     x86_patch_rel32(taken, e->b.p);
-    exit_to(e, pc + (int64_t)in->imm, idx + 1, RV_JIT_EXIT_NEXT);
+    exit_to(e, pc + (int64_t)in->imm, 0, RV_JIT_EXIT_NEXT);
 }
 
 /* Emit the out-of-line code of `s`. */
@@ -475,9 +514,9 @@ static void emit_stub(Emit *e, const Stub *s)
     /* eax is EXC or STOP */
     x86_test_rr(b, false, X86_RAX, X86_RAX);
     uint8_t *stop = x86_jcc32(b, X86_CC_NE);
-    exit_exception(e, s->idx);
+    exit_exception(e, e->icount - s->idx);
     x86_patch_rel32(stop, b->p);
-    exit_to(e, s->pc + s->in.len, s->idx + 1, RV_JIT_EXIT_STOP);
+    exit_to(e, s->pc + s->in.len, e->icount - s->idx - 1, RV_JIT_EXIT_STOP);
 }
 
 enum { T_NO, T_YES, T_END };
@@ -503,7 +542,7 @@ static int emit_insn(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx)
             return T_NO;                        /* misaligned: trap in C */
         }
         set_x_pc(e, in->rd, next);
-        exit_to(e, target, idx + 1, RV_JIT_EXIT_NEXT);
+        exit_to(e, target, 0, RV_JIT_EXIT_NEXT);
         return T_END;
     }
     case RV_OP_JALR:
@@ -517,8 +556,7 @@ static int emit_insn(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx)
         x86_alu_ri(&e->b, true, X86_AND, X86_RCX, -2);
         x86_store64(&e->b, x86_mem(X86_RBX, PC_OFF), X86_RCX);
         set_x_pc(e, in->rd, next);
-        x86_mov_imm(&e->b, X86_RAX, (uint64_t)(idx + 1) << 2 | RV_JIT_EXIT_NEXT);
-        x86_jmp_to(&e->b, e->exit);
+        leave(e, RV_JIT_EXIT_NEXT);
         return T_END;
     case RV_OP_BEQ: case RV_OP_BNE: case RV_OP_BLT: case RV_OP_BGE:
     case RV_OP_BLTU: case RV_OP_BGEU:
@@ -597,8 +635,18 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
     e->exit = cache->exit;
     e->n_stubs = 0;
     tb->kind = RV_TB_CODE;
+    e->chain = cpu->jit->chain;
     tb->code = cache->ptr;
-    /* r12 = the pc this block was entered at (see pc_value) */
+    /*
+     * Entry, from the dispatcher or a chained jump (cpu->pc is this
+     * block's pc either way): leave at once if the chunk must end (an
+     * interrupt, an exit request) or the block does not fit in the steps
+     * left; else take its steps and set r12 = the pc (see pc_value).
+     */
+    x86_cmp_mem32_imm8(&e->b, x86_mem(X86_RBX, BREAK_OFF), 0);
+    uint8_t *to_early = x86_jcc32(&e->b, X86_CC_NE);
+    uint8_t *icount_imm = x86_alu_ri32(&e->b, X86_SUB, X86_R13, 0);
+    uint8_t *to_undo = x86_jcc32(&e->b, X86_CC_B);
     x86_load64(&e->b, X86_R12, x86_mem(X86_RBX, PC_OFF));
 
     while (idx < MAX_TB_INSNS && off + 2 <= page_left) {
@@ -644,12 +692,20 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
         tb->kind = RV_TB_INTERP;
     }
     if (ok && tb->kind == RV_TB_CODE) {
+        e->icount = idx;
         if (!ended) {
-            exit_to(e, pc + off, idx, RV_JIT_EXIT_NEXT);
+            exit_to(e, pc + off, 0, RV_JIT_EXIT_NEXT);
         }
         for (unsigned i = 0; i < e->n_stubs; i++) {
             emit_stub(e, &e->stubs[i]);
         }
+        /* the entry checks' way out: nothing retired, pc unchanged */
+        uint32_t n32 = idx;
+        memcpy(icount_imm, &n32, 4);
+        x86_patch_rel32(to_undo, e->b.p);
+        give_back(e, idx);
+        x86_patch_rel32(to_early, e->b.p);
+        leave(e, RV_JIT_EXIT_NEXT);
         tb->icount = (uint16_t)idx;
         /* keep blocks 16-byte aligned */
         cache->ptr = (uint8_t *)(((uintptr_t)e->b.p + 15) & ~(uintptr_t)15);

@@ -67,6 +67,7 @@ bool rv_jit_enable(RvCpu *cpu, size_t cache_bytes, GError **errp)
     j->tbs = g_new(RvTb, j->max_tbs);
     j->hash = g_new0(RvTb *, RV_JIT_HASH_SIZE);
     j->pages = g_hash_table_new(g_int64_hash, g_int64_equal);
+    j->chain = true;
     cpu->jit = j;
     return true;
 #endif
@@ -108,6 +109,14 @@ static void hash_remove(RvJit *j, RvTb *tb)
             return;
         }
         pp = &(*pp)->hash_next;
+    }
+}
+
+void rv_jit_set_chaining(RvCpu *cpu, bool on)
+{
+    if (cpu->jit && cpu->jit->chain != on) {
+        cpu->jit->chain = on;
+        rv_jit_flush(cpu);          /* existing blocks were made the other way */
     }
 }
 
@@ -225,13 +234,25 @@ uint64_t rv_jit_exec_chunk(RvCpu *cpu, uint64_t budget)
             }
             break;
         }
-        uint64_t r = tcg_cache_enter(&j->cache, cpu, tb->code);
-        uint64_t count = r >> 2;
-        n += count;
-        cpu->instret += count;
-        j->insns += count;
-        switch (r & 3) {
+        uint64_t avail = budget - n;
+        TcgExit x = tcg_cache_enter(&j->cache, cpu, tb->code, avail);
+        uint64_t retired = avail - (x.result >> 2);
+        n += retired;
+        cpu->instret += retired;
+        j->insns += retired;
+        switch (x.result & 3) {
         case RV_JIT_EXIT_NEXT:
+            if (x.slot && n < budget &&
+                !__atomic_load_n(&cpu->break_chunk, __ATOMIC_RELAXED)) {
+                /* a direct jump inside one page: link it to its target */
+                uint64_t flushes = j->flushes;
+                RvTb *next = find_tb(cpu);
+                if (next->kind == RV_TB_CODE && j->flushes == flushes) {
+                    int32_t rel = (int32_t)(next->code - (x.slot + 4));
+                    memcpy(x.slot, &rel, 4);
+                    j->chained++;
+                }
+            }
             continue;
         case RV_JIT_EXIT_EXC:
             cpu->x[0] = 0;

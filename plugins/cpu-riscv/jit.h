@@ -17,8 +17,8 @@
 #include "rv-state.h"
 #include "code-cache.h"
 
-/* How translated code returns: (count << 2) | kind, where count is the
- * number of instructions it retired and kind says what else happened. */
+/* How translated code returns (TcgExit.result & 3); the rest of the
+ * result is the budget left, so the caller knows what retired. */
 enum {
     RV_JIT_EXIT_NEXT = 0,     /* cpu->pc is the next instruction */
     RV_JIT_EXIT_EXC = 1,      /* exception recorded at cpu->pc: take it */
@@ -57,12 +57,16 @@ typedef struct RvJit {
     RvTb **hash;              /* RV_JIT_HASH_SIZE buckets */
     GHashTable *pages;        /* physical page number -> RvTb * list */
     /* statistics */
-    uint64_t translated, invalidated, flushes, insns;
+    uint64_t translated, invalidated, flushes, insns, chained;
+    bool chain;               /* patch direct jumps between blocks */
 } RvJit;
 
 /* Turn the JIT on with a code cache of `cache_bytes`. */
 bool rv_jit_enable(RvCpu *cpu, size_t cache_bytes, GError **errp);
 void rv_jit_free(RvCpu *cpu);
+/* Chain blocks with direct jumps (default) or return to the dispatcher
+ * after every block (-d nochain). */
+void rv_jit_set_chaining(RvCpu *cpu, bool on);
 /* Drop every translation (memory map changed, reset, fence.i). */
 void rv_jit_flush(RvCpu *cpu);
 /* Run up to `budget` steps, as the interpreter's chunk does. */

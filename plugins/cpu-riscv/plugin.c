@@ -116,7 +116,9 @@ static void jit_start(RiscvCpu *s)
                    s->hartid, err->message);
         g_error_free(err);
         s->jit = false;
+        return;
     }
+    rv_cpu_jit_set_chaining(s->hart, !ts_log_enabled(TS_LOG_NOCHAIN));
 }
 
 static TsCpuExit riscv_exec(TsCpu *cpu, uint64_t budget)

@@ -145,6 +145,9 @@ void rv_cpu_flush_tlb(RvCpu *cpu);
  */
 bool rv_cpu_enable_jit(RvCpu *cpu, uint64_t cache_bytes, GError **errp);
 bool rv_cpu_jit_enabled(const RvCpu *cpu);
+/* Link blocks with direct jumps (the default) or not (-d nochain, for
+ * debugging); changing it drops the translations made so far. */
+void rv_cpu_jit_set_chaining(RvCpu *cpu, bool on);
 
 /* What the JIT did so far (all zero without it). */
 typedef struct RvJitStats {
@@ -152,6 +155,7 @@ typedef struct RvJitStats {
     uint64_t blocks_invalidated;    /* dropped because their code was written */
     uint64_t flushes;               /* whole cache emptied (full, fence.i, reset) */
     uint64_t insns_jitted;          /* instructions retired in compiled code */
+    uint64_t jumps_chained;         /* direct jumps patched to their target */
 } RvJitStats;
 void rv_cpu_jit_stats(const RvCpu *cpu, RvJitStats *out);
 

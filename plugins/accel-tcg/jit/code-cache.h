@@ -3,11 +3,13 @@
  * front to back and emptied wholesale when full.
  *
  * The first bytes hold the host entry/exit trampolines (code-cache.c):
- * tcg_cache_enter(cache, state, code) saves the host's callee-saved
- * registers, puts `state` in rbx and jumps to `code`; translated code
- * leaves by jumping to cache->exit with its result in eax.  Inside
- * translated code rsp is 16-byte aligned, so C helpers can be called
- * directly.
+ * tcg_cache_enter(cache, state, code, budget) saves the host's
+ * callee-saved registers, puts `state` in rbx and `budget` in r13 and
+ * jumps to `code`.  Translated code leaves by jumping to cache->exit with
+ * a small exit kind (0..3) in eax and a chaining slot (the address of a
+ * jump's rel32 that may be pointed at the next block, or 0) in rdx; the
+ * caller gets kind | r13 << 2 and the slot.  Inside translated code rsp
+ * is 16-byte aligned, so C helpers can be called directly.
  *
  * Thread safety: one cache per vCPU thread; nothing here locks.
  */
@@ -18,13 +20,19 @@
 #include <stdint.h>
 #include <stdbool.h>
 
+/* What translated code returns (in rax:rdx). */
+typedef struct TcgExit {
+    uint64_t result;        /* exit kind | budget left << 2 */
+    uint8_t *slot;          /* rel32 to patch for chaining, or NULL */
+} TcgExit;
+
 typedef struct TcgCodeCache {
     uint8_t *base;          /* the mapping (RWX) */
     size_t size;
     uint8_t *code_start;    /* first byte after the trampolines */
     uint8_t *ptr;           /* next free byte */
     uint8_t *exit;          /* translated code jumps here to return */
-    uint64_t (*enter)(void *state, const void *code);
+    TcgExit (*enter)(void *state, const void *code, uint64_t budget);
     uint64_t flushes;       /* times the cache was emptied */
 } TcgCodeCache;
 
@@ -40,9 +48,10 @@ static inline size_t tcg_cache_free(const TcgCodeCache *c)
     return (size_t)(c->base + c->size - c->ptr);
 }
 
-static inline uint64_t tcg_cache_enter(TcgCodeCache *c, void *state, const void *code)
+static inline TcgExit tcg_cache_enter(TcgCodeCache *c, void *state, const void *code,
+                                      uint64_t budget)
 {
-    return c->enter(state, code);
+    return c->enter(state, code, budget);
 }
 
 #endif

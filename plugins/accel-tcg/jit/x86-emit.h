@@ -238,6 +238,35 @@ static inline void x86_alu_ri(X86Buf *b, bool w, int op, int dst, int32_t imm)
     }
 }
 
+/* dst op= imm32, always the 4-byte form (so the immediate can be patched);
+ * returns the address of the immediate. */
+static inline uint8_t *x86_alu_ri32(X86Buf *b, int op, int dst, int32_t imm)
+{
+    x86_rex(b, true, 0, X86_NOREG, dst, false);
+    x86_b(b, 0x81);
+    x86_b(b, (uint8_t)(0xc0 | op << 3 | (dst & 7)));
+    uint8_t *at = b->p;
+    x86_d(b, (uint32_t)imm);
+    return at;
+}
+
+/* cmp dword [m], imm8 */
+static inline void x86_cmp_mem32_imm8(X86Buf *b, X86Mem m, int8_t imm)
+{
+    x86_op_mem(b, false, false, false, 0x83, X86_CMP, m, false);
+    x86_b(b, (uint8_t)imm);
+}
+
+/* dst = the address `target` (rip-relative, within +-2 GiB of the code) */
+static inline void x86_lea_rip(X86Buf *b, int dst, const uint8_t *target)
+{
+    x86_rex(b, true, dst, X86_NOREG, 0, false);
+    x86_b(b, 0x8d);
+    x86_b(b, (uint8_t)(0x05 | (dst & 7) << 3));
+    int32_t rel = (int32_t)(target - (b->p + 4));
+    x86_d(b, (uint32_t)rel);
+}
+
 static inline void x86_shift_ri(X86Buf *b, bool w, int op, int dst, unsigned n)
 {
     x86_rex(b, w, 0, X86_NOREG, dst, false);

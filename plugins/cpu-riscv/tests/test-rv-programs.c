@@ -73,9 +73,10 @@ static void run_program_jit(gconstpointer data)
     RvJitStats st;
     rv_cpu_jit_stats(jit->cpu, &st);
     g_test_message("JIT: %" PRIu64 " blocks, %" PRIu64 " invalidated, %" PRIu64
-                   " flushes, %" PRIu64 " instructions compiled",
+                   " flushes, %" PRIu64 " instructions compiled, %" PRIu64
+                   " jumps chained",
                    st.blocks_translated, st.blocks_invalidated, st.flushes,
-                   st.insns_jitted);
+                   st.insns_jitted, st.jumps_chained);
     g_assert_cmpuint(st.insns_jitted, >, 0);
     rv_harness_free(ref);
     rv_harness_free(jit);
