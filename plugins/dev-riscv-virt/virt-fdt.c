@@ -118,9 +118,54 @@ static void add_cpu_map(Fdt *f, VirtMachine *vm, int cpus,
     }
 }
 
+/* One memory node, or one per NUMA node that has memory. */
+static void add_memory(Fdt *f, const TsMachineConfig *cfg)
+{
+    unsigned n = cfg->numa ? cfg->numa->n_nodes : 0;
+    char name[40];
+    if (!n) {
+        g_snprintf(name, sizeof(name), "memory@%x", VIRT_DRAM_BASE);
+        int mem = node(f, 0, name);
+        prop_str(f, mem, "device_type", "memory");
+        prop_reg(f, mem, VIRT_DRAM_BASE, cfg->ram_size);
+        return;
+    }
+    for (int i = (int)n - 1; i >= 0; i--) {
+        const TsNumaNode *nn = &cfg->numa->nodes[i];
+        if (!nn->mem_size) {
+            continue;
+        }
+        uint64_t base = VIRT_DRAM_BASE + nn->mem_start;
+        g_snprintf(name, sizeof(name), "memory@%" PRIx64, base);
+        int mem = node(f, 0, name);
+        prop_str(f, mem, "device_type", "memory");
+        prop_reg(f, mem, base, nn->mem_size);
+        prop_u32(f, mem, "numa-node-id", (uint32_t)i);
+    }
+}
+
+/* The NUMA distance-map binding: <from to distance> for every pair. */
+static void add_distance_map(Fdt *f, const TsNumaConfig *numa)
+{
+    unsigned n = numa->n_nodes;
+    g_autofree uint32_t *cells = g_new(uint32_t, (size_t)n * n * 3);
+    unsigned k = 0;
+    for (unsigned i = 0; i < n; i++) {
+        for (unsigned j = 0; j < n; j++) {
+            cells[k++] = i;
+            cells[k++] = j;
+            cells[k++] = numa->distance[i * n + j];
+        }
+    }
+    int map = node(f, 0, "distance-map");
+    prop_str(f, map, "compatible", "numa-distance-map-v1");
+    prop_cells(f, map, "distance-matrix", cells, k);
+}
+
 static void add_cpus(Fdt *f, VirtMachine *vm, uint32_t *intc_phandle,
                      uint32_t *next_phandle)
 {
+    const TsMachineConfig *cfg = vm->parent.config;
     int cpus = node(f, 0, "cpus");
     prop_u32(f, cpus, "#address-cells", 1);
     prop_u32(f, cpus, "#size-cells", 0);
@@ -137,6 +182,9 @@ static void add_cpus(Fdt *f, VirtMachine *vm, uint32_t *intc_phandle,
         prop_str(f, cpu, "device_type", "cpu");
         prop_u32(f, cpu, "reg", (uint32_t)h);
         prop_str(f, cpu, "status", "okay");
+        if (cfg->numa && cfg->numa->cpu_node) {
+            prop_u32(f, cpu, "numa-node-id", cfg->numa->cpu_node[h]);
+        }
         prop_str(f, cpu, "compatible", "riscv");
         g_autofree char *isa = ts_object_get_prop(TS_OBJECT(vm->cpus[h]),
                                                   "isa", NULL);
@@ -267,11 +315,10 @@ void *virt_fdt_build(VirtMachine *vm, GError **errp)
     prop_str(&f, soc, "compatible", "simple-bus");
     prop(&f, soc, "ranges", NULL, 0);
 
-    char name[40];
-    g_snprintf(name, sizeof(name), "memory@%x", VIRT_DRAM_BASE);
-    int mem = node(&f, 0, name);
-    prop_str(&f, mem, "device_type", "memory");
-    prop_reg(&f, mem, VIRT_DRAM_BASE, cfg ? cfg->ram_size : 0);
+    add_memory(&f, cfg);
+    if (cfg->numa && cfg->numa->distance) {
+        add_distance_map(&f, cfg->numa);
+    }
 
     add_cpus(&f, vm, intc, &next_phandle);
     add_chosen(&f, vm);

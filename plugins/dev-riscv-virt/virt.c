@@ -264,6 +264,7 @@ static void virt_class_init(TsObjectClass *klass, const void *data)
     mc->is_default = true;
     mc->max_cpus = VIRT_MAX_CPUS;
     mc->default_cpu_type = "rv64" TS_CPU_SUFFIX;
+    mc->numa_supported = true;      /* described in the device tree */
     mc->init = virt_init;
     mc->pre_plug = virt_pre_plug;
     mc->machine_done = virt_machine_done;

@@ -56,6 +56,20 @@ t.ok(rc == 0 and "virtio_mmio@10001000 {" in tree and
      "virtio_mmio@10002000 {" in tree,
      "two virtio devices take the first two virtio-mmio slots", err)
 
+rc, tree, err = dts("-m", "512M", "-smp", "4",
+                    "-object", "memory-backend-ram,id=m0,size=256M",
+                    "-object", "memory-backend-ram,id=m1,size=256M",
+                    "-numa", "node,cpus=0-1,nodeid=0,memdev=m0",
+                    "-numa", "node,cpus=2-3,nodeid=1,memdev=m1",
+                    "-numa", "dist,src=0,dst=1,val=20")
+cpu3 = tree[tree.find("cpu@3 {"):]
+t.ok(rc == 0 and "memory@90000000 {" in tree and
+     "numa-node-id = <0x01>;" in cpu3[:cpu3.find("};")],
+     "-numa: a memory node per NUMA node, CPUs tagged with their node", err)
+t.ok("distance-matrix = <0x00 0x00 0x0a 0x00 0x01 0x14 0x01 0x00 0x14 "
+     "0x01 0x01 0x0a>;" in tree, "-numa dist: a symmetric distance-map",
+     tree[tree.find("distance-map"):][:300])
+
 rc, out, err = tessera("-M", "virt", "-bios", "none", "-display", "none",
                        *(["-device", "virtio-rng-device"] * 9))
 t.ok(rc == 1 and "all 8 virtio-mmio slots are taken" in err and
