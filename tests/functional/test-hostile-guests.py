@@ -11,6 +11,9 @@ expected:
   traps with the right mcause/mepc/mtval (from -kernel and from -device
   loader).  -d guest_errors and -d int log them, and the devices log the
   nonsense they ignore.
+- scribble: junk written to every device register in every size and
+  read back (virtio devices plugged); refused accesses trap and are
+  skipped; the guest gets to the end.
 - illegal: reserved encodings, bad rounding modes, read-only CSRs,
   privileged instructions from S and U: mcause 2, mtval the bits.
 - flood: 10 MiB to the UART's THR without waiting, into a file (every
@@ -136,6 +139,22 @@ t.ok(status == 0 and cases is not None and len(causes) == cases and
      "wild: -d int logs each trap with its cause (1, 4, 5, 6, 7)",
      "status %r, %d traps logged, log:\n%s" % (status, len(causes),
                                               text[:2000]))
+
+c = Console(BASE + ["-kernel", guest("scribble"), "-nographic",
+                    "-device", "virtio-rng-device",
+                    "-device", "virtio-console-device"])
+try:
+    m = c.expect(r"scribble: done, refused accesses: (\d+)\r?\n",
+                 timeout=PATIENCE)
+    refused = int(m.group(1))
+except Timeout:
+    refused = None
+status = c.wait_exit(PATIENCE)
+t.ok(refused and status == 0, "scribble: junk in every size to every "
+     "device register (virtio-rng and virtio-console plugged) and back; "
+     "%s refused, exit status 0" % refused,
+     "status %r\n%s" % (status, c.tail()))
+c.close()
 
 cases = check_counting("illegal", "mcause 2, mtval = the bits", 30)
 log = os.path.join(WORK, "illegal-int.log")
