@@ -230,6 +230,10 @@ TsChardev *chardev_new_with_backend(const char *id, const char *backend,
 void chardev_term_make_raw(int fd, bool allow_signals);
 void chardev_term_restore(void);
 
+/* Refuse the stdio backend from now on, with `reason` as the message
+ * (-daemonize: "cannot use stdio with -daemonize"); NULL allows it. */
+void chardev_stdio_refuse(const char *reason);
+
 /* Pty: the master fd (tests open the slave through it), or -1. */
 int chardev_pty_master_fd(const TsChardev *chr);
 

@@ -112,10 +112,21 @@ void chardev_term_make_raw(int fd, bool allow_signals)
     }
 }
 
+static const char *refusal;     /* why stdio may not be used, or NULL */
+
+void chardev_stdio_refuse(const char *reason)
+{
+    refusal = reason;
+}
+
 static bool stdio_open(TsChardev *chr, ChardevOpts *opts, GError **errp)
 {
     bool allow_signals;
     if (!chardev_opts_get_bool(opts, "signal", true, &allow_signals, errp)) {
+        return false;
+    }
+    if (refusal) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID, "%s", refusal);
         return false;
     }
     if (stdio_in_use) {

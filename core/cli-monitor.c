@@ -184,6 +184,7 @@ bool cli_open_monitors(Cli *cli, GError **errp)
     MonitorHooks hooks = {
         .vm_uuid = hook_uuid,
         .foreach_machine = hook_machines,
+        .foreach_numa_node = cli_numa_foreach_node,
     };
     monitor_set_hooks(&hooks);
     qmp_register_plugin_commands();

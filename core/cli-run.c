@@ -23,6 +23,10 @@
 #include "ram-size.h"
 #include "chardev-internal.h"
 #include "reset-fixups.h"
+#include "fdset.h"
+#include "global-props.h"
+#include "keyboard-layout.h"
+#include "memory-backend.h"
 
 bool cpu_start_all(GError **errp);
 void cpu_stop_all(void);
@@ -95,6 +99,10 @@ static bool answer_one(Cli *cli, const char *option, const char *arg,
         log_print_items(stdout);
     } else if (g_str_equal(option, "-display")) {
         printf("Available display backend types:\nnone\n");
+    } else if (g_str_equal(option, "-object")) {
+        memory_backend_print_types(stdout);
+    } else if (g_str_equal(option, "-k")) {
+        keyboard_layout_print(stdout);
     }
     return true;
 }
@@ -297,7 +305,8 @@ static TsMachine *build_machine(Cli *cli, GError **errp)
     cfg->append = cli->append;
     cfg->firmware = cli->firmware;
     cfg->dtb = cli->dtb;
-    if (!cli_apply_memory_and_smp(cli, mc, name, cfg, errp)) {
+    if (!cli_apply_memory_and_smp(cli, mc, name, cfg, errp) ||
+        !cli_apply_machine_config(cli, mc, mopts, cfg, errp)) {
         return NULL;
     }
 
@@ -305,7 +314,9 @@ static TsMachine *build_machine(Cli *cli, GError **errp)
     if (!machine) {
         return NULL;
     }
-    static const char *const machine_skip[] = { "type", "accel", NULL };
+    /* hmat=on is the core's (NUMA), on machines that take -numa. */
+    const char *const machine_skip[] = {
+        "type", "accel", mc && mc->numa_supported ? "hmat" : NULL, NULL };
     if (mopts && !object_apply_opts(TS_OBJECT(machine), mopts, machine_skip,
                                     errp)) {
         g_prefix_error(errp, "-machine %s: ", cli->machine_opts);
@@ -324,10 +335,25 @@ static TsMachine *build_machine(Cli *cli, GError **errp)
 
 int cli_run(Cli *cli, GError **errp)
 {
+    /* The whole command line is known: -add-fd's originals can go (their
+     * duplicates stay), and -writeconfig can write it. */
+    fdset_close_inherited();
+    if (cli->writeconfig && !config_file_write(cli, cli->writeconfig, errp)) {
+        g_prefix_error(errp, "-writeconfig %s: ", cli->writeconfig);
+        return 1;
+    }
     for (guint i = 0; i < cli->devices->len; i++) {
         if (!check_device_driver(g_ptr_array_index(cli->devices, i), errp)) {
             return 1;
         }
+    }
+    /* Before any thread exists; everything after runs in the daemon. */
+    if (cli->daemonize &&
+        !(daemonize_check(cli, errp) && daemonize_start(errp))) {
+        return 1;
+    }
+    if (!cli_create_objects(cli, errp)) {
+        return 1;
     }
     ts_loop_init();
     runstate_setup(cli);
@@ -351,6 +377,7 @@ int cli_run(Cli *cli, GError **errp)
     if (!machine_done(errp)) {
         return 1;
     }
+    global_props_warn_unused(stderr);
     reset_fixups_run();         /* -device loader: PCs, values, images */
     if (!cpu_start_all(errp)) {
         return 1;
@@ -358,6 +385,7 @@ int cli_run(Cli *cli, GError **errp)
     if (!cli->start_stopped) {
         ts_vm_start();
     }
+    daemonize_ready();          /* -daemonize: the parent may exit now */
     int status = ts_loop_run();
     cpu_stop_all();
     return status;
@@ -396,6 +424,9 @@ TS_EXPORT int tessera_main(int argc, char **argv)
     cli_close_monitors();       /* monitors leave their chardevs first */
     chardev_free_all();         /* puts the terminal back */
     runstate_cleanup();
+    cli_machine_config_cleanup();
+    global_props_reset();
+    fdset_reset();
     cli_free(&cli);
     return status;
 }

@@ -20,7 +20,7 @@ static const KnownOption known[] = {
     { "hdc", true }, { "hdd", true }, { "cdrom", true }, { "drive", true },
     { "mtdblock", true }, { "sd", true }, { "pflash", true },
     { "snapshot", false }, { "fsdev", true }, { "virtfs", true },
-    { "iscsi", true }, { "object", true }, { "numa", true },
+    { "iscsi", true },
     { "overcommit", true }, { "mem-path", true }, { "mem-prealloc", false },
     { "rtc", true }, { "icount", true }, { "watchdog-action", true },
     { "echr", true }, { "incoming", true }, { "only-migratable", false },
@@ -42,8 +42,6 @@ static const KnownOption known[] = {
     /* character devices */
     { "parallel", true }, { "debugcon", true },
     /* boot, kernel and firmware */
-    { "boot", true }, { "k", true }, { "global", true }, { "set", true }, { "add-fd", true },
-    { "readconfig", true }, { "writeconfig", true }, { "daemonize", false },
     { "chroot", true }, { "runas", true },
     /* debug/expert */
     { "gdb", true }, { "s", false }, { "dfilter", true }, { "seed", true }, { "singlestep", false },

@@ -11,6 +11,11 @@
 #include "plugins.h"
 #include "log-internal.h"
 #include "opts.h"
+#include "boot-opts.h"
+#include "fdset.h"
+#include "global-props.h"
+#include "keyboard-layout.h"
+#include "loop-internal.h"
 
 #include <sys/prctl.h>
 
@@ -184,23 +189,111 @@ static bool opt_log_file(Cli *cli, const char *arg, GError **errp)
     return true;
 }
 
-/* -name [name=]string[,process=p][,debug-threads=on|off] */
+/* -name [guest=]name[,process=p][,debug-threads=on|off] */
 static bool opt_name(Cli *cli, const char *arg, GError **errp)
 {
-    static const char *const keys[] = { "name", "process", "debug-threads",
+    static const char *const keys[] = { "guest", "process", "debug-threads",
                                         NULL };
-    g_autoptr(TsOpts) o = opts_parse(arg, "name", errp);
+    g_autoptr(TsOpts) o = opts_parse(arg, "guest", errp);
     bool debug_threads;
     if (!o || !opts_check_keys(o, keys, errp) ||
         !opts_get_bool(o, "debug-threads", false, &debug_threads, errp)) {
         g_prefix_error(errp, "-name %s: ", arg);
         return false;
     }
-    replace(&cli->name, opts_get(o, "name"));
+    replace(&cli->name, opts_get(o, "guest"));
+    replace(&cli->name_opts, arg);
+    if (opts_has(o, "debug-threads")) {
+        loop_set_thread_naming(debug_threads);
+    }
     const char *process = opts_get(o, "process");
     if (process) {
-        /* What ps and top show (the kernel keeps 15 characters). */
+        /* What ps and top show (the kernel keeps 15 characters); threads
+         * started later inherit it unless debug-threads=on. */
         prctl(PR_SET_NAME, process);
+    }
+    return true;
+}
+
+static bool opt_global(Cli *cli, const char *arg, GError **errp)
+{
+    if (!global_props_add(arg, errp)) {
+        g_prefix_error(errp, "-global %s: ", arg);
+        return false;
+    }
+    g_ptr_array_add(cli->globals, g_strdup(arg));
+    return true;
+}
+
+static bool opt_set(Cli *cli, const char *arg, GError **errp)
+{
+    if (!cli_set_option(cli, arg, errp)) {
+        g_prefix_error(errp, "-set %s: ", arg);
+        return false;
+    }
+    return true;
+}
+
+static bool opt_add_fd(Cli *cli, const char *arg, GError **errp)
+{
+    if (!fdset_add_option(arg, errp)) {
+        g_prefix_error(errp, "-add-fd %s: ", arg);
+        return false;
+    }
+    return true;
+}
+
+static bool opt_keyboard(Cli *cli, const char *arg, GError **errp)
+{
+    if (is_help(arg)) {
+        want_help(cli, "-k", arg);
+        return true;
+    }
+    if (!keyboard_layout_check(arg, errp)) {
+        g_prefix_error(errp, "-k %s: ", arg);
+        return false;
+    }
+    replace(&cli->keyboard_layout, arg);
+    return true;
+}
+
+/* Checked now, so a mistake is reported in command-line order; boards
+ * get the parsed form when the machine is built. */
+static bool opt_boot(Cli *cli, const char *arg, GError **errp)
+{
+    TsBootConfig boot;
+    if (!boot_opts_parse(arg, &boot, errp)) {
+        g_prefix_error(errp, "-boot %s: ", arg);
+        return false;
+    }
+    boot_opts_clear(&boot);
+    replace(&cli->boot_opts, arg);
+    return true;
+}
+
+/* Checked when the machine is built: the rules need -m, -smp and the
+ * machine type. */
+static bool opt_numa(Cli *cli, const char *arg, GError **errp)
+{
+    g_ptr_array_add(cli->numa, g_strdup(arg));
+    return true;
+}
+
+static bool opt_object(Cli *cli, const char *arg, GError **errp)
+{
+    if (asks_help(arg)) {
+        want_help(cli, "-object", arg);
+        return true;
+    }
+    g_ptr_array_add(cli->objects, g_strdup(arg));
+    return true;
+}
+
+static bool opt_readconfig(Cli *cli, const char *arg, GError **errp)
+{
+    if (!config_file_read(cli, arg, errp)) {
+        g_prefix_error(errp, "-readconfig %s: ", arg);
+        return false;
     }
     return true;
 }
@@ -285,11 +378,21 @@ static const CliOption options[] = {
     { "display", true, opt_display, CALL, "-display none      no display" },
     { "qmp", true, opt_qmp, CALL, "-qmp dev           QMP (JSON) monitor on host device 'dev'" },
     { "qmp-pretty", true, opt_qmp_pretty, CALL, "-qmp-pretty dev    QMP monitor on 'dev', JSON indented over several lines" },
-    { "name", true, opt_name, CALL, "-name string[,process=p][,debug-threads=on|off]  name the guest" },
+    { "name", true, opt_name, CALL, "-name [guest=]name[,process=p][,debug-threads=on|off]  name the guest (and the process, and its threads)" },
     { "uuid", true, opt_uuid, CALL, "-uuid %08x-%04x-%04x-%04x-%012x  specify machine UUID" },
     { "no-reboot", false, NULL, FLAG(no_reboot), "-no-reboot         exit instead of rebooting" },
     { "no-shutdown", false, NULL, FLAG(no_shutdown), "-no-shutdown       stop before shutdown" },
     { "pidfile", true, NULL, STR(pidfile), "-pidfile file      write PID to 'file'" },
+    { "daemonize", false, NULL, FLAG(daemonize), "-daemonize         detach from the terminal once the VM is set up" },
+    { "numa", true, opt_numa, CALL, "-numa node[,memdev=id][,cpus=a[-b]][,nodeid=n][,initiator=n]  a NUMA node (also dist, cpu, hmat-lb, hmat-cache)" },
+    { "object", true, opt_object, CALL, "-object memory-backend-ram,id=id,size=size  a memory backend for -numa (-object help)" },
+    { "global", true, opt_global, CALL, "-global driver.prop=value  default value of a device property (also driver=d,property=p,value=v)" },
+    { "set", true, opt_set, CALL, "-set group.id.arg=value  set a parameter of the -device/-chardev/-object with that id" },
+    { "add-fd", true, opt_add_fd, CALL, "-add-fd fd=fd,set=set[,opaque=text]  put inherited fd in fd set 'set' (/dev/fdset/set)" },
+    { "k", true, opt_keyboard, CALL, "-k language        keyboard layout, e.g. 'fr' (-k help)" },
+    { "boot", true, opt_boot, CALL, "-boot [order=]drives[,once=drives][,menu=on|off][,splash=file][,splash-time=ms][,reboot-timeout=ms][,strict=on|off]" },
+    { "readconfig", true, opt_readconfig, CALL, "-readconfig file   read options from a config file" },
+    { "writeconfig", true, NULL, STR(writeconfig), "-writeconfig file  write options to a config file ('-': stdout)" },
     { "d", true, opt_log_items, CALL, "-d item1,...       enable logging of specified items (use '-d help' for a list)" },
     { "D", true, opt_log_file, CALL, "-D logfile         output log to logfile (default stderr)" },
 };
@@ -322,6 +425,18 @@ static const CliOption *find_option(const char *name)
         }
     }
     return NULL;
+}
+
+bool cli_handle_option(Cli *cli, const char *name, const char *arg,
+                       GError **errp)
+{
+    const CliOption *opt = find_option(name);
+    if (!opt || opt->has_arg != (arg != NULL)) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID, "-%s: invalid option",
+                    name);
+        return false;
+    }
+    return store_option(cli, opt, arg, errp);
 }
 
 void cli_print_usage(const Cli *cli)
@@ -362,6 +477,9 @@ bool cli_parse(Cli *cli, int argc, char **argv, GError **errp)
     cli->serials = g_ptr_array_new_with_free_func(g_free);
     cli->monitors = g_ptr_array_new_with_free_func(cli_monitor_free);
     cli->help_requests = g_ptr_array_new_with_free_func(g_free);
+    cli->numa = g_ptr_array_new_with_free_func(g_free);
+    cli->objects = g_ptr_array_new_with_free_func(g_free);
+    cli->globals = g_ptr_array_new_with_free_func(g_free);
 
     for (int i = 1; i < argc; i++) {
         const char *word = argv[i];
@@ -412,6 +530,10 @@ void cli_free(Cli *cli)
     g_free(cli->name);
     g_free(cli->uuid);
     g_free(cli->pidfile);
+    g_free(cli->name_opts);
+    g_free(cli->boot_opts);
+    g_free(cli->keyboard_layout);
+    g_free(cli->writeconfig);
     g_free(cli->machine_opts);
     g_free(cli->cpu);
     g_free(cli->memory_opts);
@@ -427,4 +549,7 @@ void cli_free(Cli *cli)
     g_clear_pointer(&cli->serials, g_ptr_array_unref);
     g_clear_pointer(&cli->monitors, g_ptr_array_unref);
     g_clear_pointer(&cli->help_requests, g_ptr_array_unref);
+    g_clear_pointer(&cli->numa, g_ptr_array_unref);
+    g_clear_pointer(&cli->objects, g_ptr_array_unref);
+    g_clear_pointer(&cli->globals, g_ptr_array_unref);
 }

@@ -5,6 +5,8 @@
 #ifndef TESSERA_CORE_CLI_H
 #define TESSERA_CORE_CLI_H
 
+#include "monitor-hooks.h"
+
 #include <glib.h>
 #include <stdbool.h>
 
@@ -36,9 +38,18 @@ typedef struct Cli {
     GPtrArray *monitors;        /* CliMonitor: -monitor, -qmp, -qmp-pretty
                                  * and -mon, in command-line order */
     GPtrArray *help_requests;   /* "option\0argument" pairs to answer */
+    GPtrArray *numa;            /* -numa arguments, in order */
+    GPtrArray *objects;         /* -object arguments */
+    GPtrArray *globals;         /* -global arguments (in effect as soon as
+                                 * parsed; kept for -writeconfig) */
+    char *boot_opts;            /* -boot, already checked */
+    char *keyboard_layout;      /* -k, one of the manual's layouts */
+    char *writeconfig;          /* -writeconfig FILE, "-" for stdout */
     char *kernel, *initrd, *append, *firmware, *dtb;
     char *name, *uuid, *pidfile;
+    char *name_opts;            /* -name as given (for -writeconfig) */
     bool no_reboot, no_shutdown;
+    bool daemonize;
     bool start_stopped;         /* -S */
     bool nographic;
     bool show_version;
@@ -49,6 +60,31 @@ typedef struct Cli {
  * option, "-device nosuch: ...") on a malformed command line. */
 bool cli_parse(Cli *cli, int argc, char **argv, GError **errp);
 void cli_free(Cli *cli);
+
+/* Act on one option as if it appeared on the command line (name without
+ * dash, arg NULL for options without one): -readconfig feeds its
+ * sections through here.  false + errp, prefixed with the option. */
+bool cli_handle_option(Cli *cli, const char *name, const char *arg,
+                       GError **errp);
+
+/* cli-set.c: -set group.id.arg=value on an earlier -device, -chardev or
+ * -object with that id. */
+bool cli_set_option(Cli *cli, const char *arg, GError **errp);
+
+/* config-file.c: -readconfig FILE (each section becomes the option it
+ * describes, in file order) and -writeconfig (the options that have a
+ * section, written back in that format). */
+bool config_file_read(Cli *cli, const char *path, GError **errp);
+bool config_file_write(const Cli *cli, const char *path, GError **errp);
+
+/* daemonize.c: -daemonize.  daemonize_start() forks (before any thread
+ * exists): the parent waits and exits 0 once the child calls
+ * daemonize_ready(), or 1 if the child exits first; it never returns.
+ * The child returns true and carries on in a new session. */
+bool daemonize_check(const Cli *cli, GError **errp);
+bool daemonize_start(GError **errp);
+void daemonize_ready(void);
+bool daemonize_active(void);
 
 /* Print the usage text of -h. */
 void cli_print_usage(const Cli *cli);
@@ -77,6 +113,20 @@ bool cli_open_monitors(Cli *cli, GError **errp);
 /* cli-monitor.c: detach every monitor and forget the QMP state and
  * hooks; before chardev_free_all() at exit. */
 void cli_close_monitors(void);
+
+/* cli-machine-config.c: -object backends (before the machine), then
+ * -boot, -numa and -machine hmat=on into the machine's config (once -m
+ * and -smp are in it); cleanup at exit. */
+typedef struct TsOpts TsOpts;
+typedef struct TsMachineClass TsMachineClass;
+typedef struct TsMachineConfig TsMachineConfig;
+bool cli_create_objects(Cli *cli, GError **errp);
+bool cli_apply_machine_config(Cli *cli, const TsMachineClass *mc,
+                              const TsOpts *mopts, TsMachineConfig *cfg,
+                              GError **errp);
+void cli_machine_config_cleanup(void);
+/* `info numa` (MonitorHooks.foreach_numa_node, monitor-hooks.h). */
+void cli_numa_foreach_node(MonitorNumaFn fn, void *opaque);
 
 /* runstate.c: shutdown/reset policy, monitor hooks and the pidfile. */
 void runstate_setup(const Cli *cli);

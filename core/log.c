@@ -72,6 +72,11 @@ bool log_set_file(const char *path, GError **errp)
     return true;
 }
 
+bool log_writes_to_stderr(void)
+{
+    return enabled_mask && !log_file;
+}
+
 TS_EXPORT bool ts_log_enabled(unsigned mask)
 {
     return (enabled_mask & mask) != 0;

@@ -42,6 +42,10 @@ void loop_virtual_clock_set_ticking(bool ticking);
  * run state and ts_loop_quitting().  Big lock held. */
 void loop_vm_wake_waiters(void);
 
+/* -name debug-threads=on: give threads started from now on their own
+ * names (ts_thread_start's name); off, they keep the process name. */
+void loop_set_thread_naming(bool on);
+
 /* Forget a finished ts_loop_quit() so that ts_loop_run() can run again
  * (unit tests run the loop many times in one process). */
 void loop_quit_reset(void);

@@ -20,6 +20,7 @@ struct TsThread {
 };
 
 static int vm_running;              /* atomic; written under the big lock */
+static bool name_threads;           /* -name debug-threads=on */
 static GCond running_changed;
 static GArray *notifiers;           /* of StateNotifier; big lock */
 
@@ -131,12 +132,21 @@ TS_EXPORT void ts_vm_wait_running(void)
     }
 }
 
+void loop_set_thread_naming(bool on)
+{
+    name_threads = on;
+}
+
 TS_EXPORT TsThread *ts_thread_start(const char *name, void *(*fn)(void *),
                                     void *opaque)
 {
     g_return_val_if_fail(fn != NULL, NULL);
     GError *err = NULL;
-    GThread *thread = g_thread_try_new(name, fn, opaque, &err);
+    /* As in QEMU, threads carry their own names ("CPU 0/TCG" in ps, top
+     * and gdb) only with -name debug-threads=on; otherwise they keep the
+     * process name, which -name process= may have set. */
+    GThread *thread = g_thread_try_new(name_threads ? name : NULL, fn,
+                                       opaque, &err);
     if (!thread) {
         g_warning("cannot start thread %s: %s", name ? name : "(unnamed)",
                   err->message);

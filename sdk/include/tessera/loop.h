@@ -248,8 +248,10 @@ void ts_vm_wait_running(void);
 typedef struct TsThread TsThread;
 
 /*
- * Start a thread (e.g. a vCPU) that runs fn(opaque).  `name` is shown by
- * the host's tools (truncated to 15 characters on Linux).  The thread
+ * Start a thread (e.g. a vCPU) that runs fn(opaque).  With -name
+ * debug-threads=on, `name` is shown by the host's tools (truncated to 15
+ * characters on Linux); otherwise the thread keeps the process name.  The
+ * thread
  * starts without the big lock.  Returns NULL if the host cannot create
  * another thread.
  */
