@@ -84,7 +84,6 @@ bool config_file_write(const Cli *cli, const char *path, GError **errp);
 bool daemonize_check(const Cli *cli, GError **errp);
 bool daemonize_start(GError **errp);
 void daemonize_ready(void);
-bool daemonize_active(void);
 
 /* Print the usage text of -h. */
 void cli_print_usage(const Cli *cli);

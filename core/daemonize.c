@@ -27,7 +27,6 @@
 #include <unistd.h>
 
 static int ready_fd = -1;       /* the daemon's end of the pipe */
-static bool daemonized;
 
 bool daemonize_check(const Cli *cli, GError **errp)
 {
@@ -37,11 +36,6 @@ bool daemonize_check(const Cli *cli, GError **errp)
         return false;
     }
     return true;
-}
-
-bool daemonize_active(void)
-{
-    return daemonized;
 }
 
 /* The parent: exit 0 when the daemon says it is ready, 1 otherwise. */
@@ -96,7 +90,6 @@ bool daemonize_start(GError **errp)
         _exit(0);
     }
     ready_fd = fds[1];
-    daemonized = true;
     chardev_stdio_refuse("cannot use stdio with -daemonize");
     umask(027);
     return true;
