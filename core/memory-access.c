@@ -224,7 +224,8 @@ static TsMemResult rw_step(TsAddressSpace *as, uint64_t addr, uint8_t *buf,
         TsMemoryRegion *mr = r->mr;
         uint64_t off = r->offset + (addr - r->start);
         uint64_t n = bytes_in_range(r, addr, left);
-        if (mr->kind != TS_MEMORY_MMIO) {
+        if (mr->kind != TS_MEMORY_MMIO &&
+            !(is_write && region_is_rom_device(mr))) {
             TsMemResult result = TS_MEM_OK;
             if (!is_write) {
                 memcpy(buf, mr->host + off, n);
@@ -323,7 +324,8 @@ static TsMemResult access_one(TsAddressSpace *as, uint64_t addr,
         }
         TsMemoryRegion *mr = r->mr;
         uint64_t off = r->offset + (addr - r->start);
-        if (mr->kind == TS_MEMORY_MMIO) {
+        if (mr->kind == TS_MEMORY_MMIO ||
+            (is_write && region_is_rom_device(mr))) {
             bool retry;
             TsMemResult result = mmio_dispatch(as, view, mr, off, size, data,
                                                is_write, &retry);

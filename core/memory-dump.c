@@ -13,6 +13,12 @@ static const char *const kind_names[] = {
     [TS_MEMORY_CONTAINER] = "container",
 };
 
+/* QEMU's name for a ROM device, so dumps read the same. */
+static const char *kind_name(const TsMemoryRegion *mr)
+{
+    return region_is_rom_device(mr) ? "romd" : kind_names[mr->kind];
+}
+
 /* Last address of a region placed at `start`, saturating at 2^64-1 (a
  * region hanging past the end is clipped there in the view too). */
 static uint64_t end_of(uint64_t start, const TsMemoryRegion *mr)
@@ -44,7 +50,7 @@ static void dump_tree(GString *out, const TsMemoryRegion *mr, uint64_t start,
     g_string_append_printf(out, "%*s%016" PRIx64 "-%016" PRIx64
                            " (prio %d, %s%s): %s",
                            2 * depth, "", start, end_of(start, mr), priority,
-                           kind_names[mr->kind],
+                           kind_name(mr),
                            mr->enabled ? "" : ", disabled", mr->name);
     if (mr->size == 0) {
         g_string_append(out, " [empty]");
@@ -108,7 +114,7 @@ TS_EXPORT char *ts_address_space_flat_dump(TsAddressSpace *as)
         const FlatRange *r = &view->ranges[i];
         g_string_append_printf(out, "  %016" PRIx64 "-%016" PRIx64
                                " (%s) %s @%016" PRIx64 "\n",
-                               r->start, r->last, kind_names[r->mr->kind],
+                               r->start, r->last, kind_name(r->mr),
                                r->mr->name, r->offset);
     }
     if (view->n == 0) {

@@ -26,7 +26,8 @@ struct TsMemoryRegion {
     /* Immutable after creation: readers on other threads use these. */
     uint8_t *host;              /* RAM, ROM */
     size_t host_mapped;         /* bytes mmap'ed, 0 if g_malloc'ed */
-    TsMemoryOps ops;            /* MMIO, bounds normalised */
+    TsMemoryOps ops;            /* MMIO, and a ROM device's writes (a ROM
+                                 * with ops.write set); bounds normalised */
     void *opaque;
     TsMemoryRegion *alias_target;
     uint64_t alias_offset;
@@ -42,6 +43,12 @@ struct TsMemoryRegion {
     bool enabled;
     GPtrArray *children;        /* containers: priority desc, then seq desc */
 };
+
+/* A ROM device: read like ROM, written through ops.write. */
+static inline bool region_is_rom_device(const TsMemoryRegion *mr)
+{
+    return mr->kind == TS_MEMORY_ROM && mr->ops.write != NULL;
+}
 
 /* Inclusive last offset; the caller checks size != 0 first. */
 static inline uint64_t region_last(const TsMemoryRegion *mr)

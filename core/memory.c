@@ -129,13 +129,11 @@ static bool access_size_ok(unsigned size)
     return size == 1 || size == 2 || size == 4 || size == 8;
 }
 
-TS_EXPORT TsMemoryRegion *ts_memory_region_new_mmio(const char *name,
-                                                    uint64_t size,
-                                                    const TsMemoryOps *ops,
-                                                    void *opaque)
+/* Fill in the defaults of `ops` once, so that dispatch never re-derives
+ * them; false (with a critical warning) if they make no sense. */
+static bool ops_normalise(const char *name, const TsMemoryOps *ops,
+                          TsMemoryOps *out)
 {
-    g_return_val_if_fail(ops != NULL, NULL);
-    /* Normalise once here so that dispatch never re-derives defaults. */
     TsMemoryOps o = *ops;
     o.valid_min = o.valid_min ? o.valid_min : 1;
     o.valid_max = o.valid_max ? o.valid_max : 8;
@@ -147,11 +145,48 @@ TS_EXPORT TsMemoryRegion *ts_memory_region_new_mmio(const char *name,
         (o.endian != TS_ENDIAN_LITTLE && o.endian != TS_ENDIAN_BIG)) {
         g_critical("MMIO region '%s': inconsistent access sizes or endian",
                    name ? name : "");
+        return false;
+    }
+    *out = o;
+    return true;
+}
+
+TS_EXPORT TsMemoryRegion *ts_memory_region_new_mmio(const char *name,
+                                                    uint64_t size,
+                                                    const TsMemoryOps *ops,
+                                                    void *opaque)
+{
+    g_return_val_if_fail(ops != NULL, NULL);
+    TsMemoryOps o;
+    if (!ops_normalise(name, ops, &o)) {
         return NULL;
     }
     TsMemoryRegion *mr = region_new(TS_MEMORY_MMIO, name, size);
     mr->ops = o;
     mr->opaque = opaque;
+    return mr;
+}
+
+/* A ROM whose ops.write is set: memory-access.c sends guest writes to it
+ * instead of refusing them. */
+TS_EXPORT TsMemoryRegion *ts_memory_region_new_rom_device(
+    const char *name, uint64_t size, const TsMemoryOps *ops, void *opaque,
+    GError **errp)
+{
+    g_return_val_if_fail(ops != NULL && ops->write != NULL, NULL);
+    TsMemoryOps o;
+    if (!ops_normalise(name, ops, &o)) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "ROM device '%s': inconsistent access sizes or endian",
+                    name ? name : "");
+        return NULL;
+    }
+    o.read = NULL;              /* reads come from host memory */
+    TsMemoryRegion *mr = region_new_host(TS_MEMORY_ROM, name, size, errp);
+    if (mr) {
+        mr->ops = o;
+        mr->opaque = opaque;
+    }
     return mr;
 }
 

@@ -194,6 +194,75 @@ static const TsMemoryOps plain_ops = {
     .read = rec_read, .write = rec_write,
 };
 
+/* A ROM device: reads from host memory without a callback (and host
+ * pointers for them), writes through ops->write with its size rules;
+ * hidden, it uncovers what is under it. */
+static void test_rom_device(void)
+{
+    static const TsMemoryOps romd_ops = {
+        .write = rec_write, .valid_min = 2, .valid_max = 4,
+    };
+    Recorder rec = { 0 };
+    TsMemoryRegion *root = ts_memory_region_new_container("root", 1 * MiB);
+    GError *err = NULL;
+    TsMemoryRegion *romd = ts_memory_region_new_rom_device("romd", 4 * KiB,
+                                                           &romd_ops, &rec,
+                                                           &err);
+    g_assert_no_error(err);
+    g_assert_cmpint(ts_memory_region_kind(romd), ==, TS_MEMORY_ROM);
+    TsMemoryRegion *under = ts_memory_region_new_mmio("under", 4 * KiB,
+                                                      &plain_ops, &rec);
+    map(root, 0x1000, under, 0);
+    map(root, 0x1000, romd, 1);
+    TsAddressSpace *as = ts_address_space_new("test", root);
+
+    memcpy(ts_memory_region_host_ptr(romd), "flash!", 6);
+    char buf[7] = "";
+    g_assert_cmpint(ts_address_space_read(as, 0x1000, buf, 6), ==,
+                    TS_MEM_OK);
+    g_assert_cmpstr(buf, ==, "flash!");
+    g_assert_cmphex(load(as, 0x1000, 2), ==, 0x6c66);          /* "fl" */
+    g_assert_nonnull(ts_address_space_ram_ptr(as, 0x1000, 8, false));
+    g_assert_null(ts_address_space_ram_ptr(as, 0x1000, 8, true));
+    g_assert_cmpuint(rec.n, ==, 0);             /* no callback for reads */
+
+    /* Writes reach the callback and leave the contents alone. */
+    g_assert_cmpint(ts_address_space_store(as, 0x1004, 4, 0x98), ==,
+                    TS_MEM_OK);
+    g_assert_cmpint(ts_address_space_write(as, 0x1010, "\x70\x00", 2), ==,
+                    TS_MEM_OK);
+    assert_call(&rec, 0, true, 0x4, 0x98, 4);
+    assert_call(&rec, 1, true, 0x10, 0x70, 2);
+    g_assert_cmpmem(ts_memory_region_host_ptr(romd), 6, "flash!", 6);
+    /* ...with the sizes the ops accept. */
+    g_assert_cmpint(ts_address_space_store(as, 0x1000, 1, 0xff), ==,
+                    TS_MEM_ACCESS_ERROR);
+    g_assert_cmpint(ts_address_space_store(as, 0x1002, 4, 0xff), ==,
+                    TS_MEM_ACCESS_ERROR);
+    g_assert_cmpuint(rec.n, ==, 2);
+
+    /* Hidden, it leaves reads (and writes) to the region below. */
+    ts_memory_region_set_enabled(romd, false);
+    rec.regs[0] = 0x80;
+    g_assert_cmphex(load(as, 0x1000, 1), ==, 0x80);
+    g_assert_null(ts_address_space_ram_ptr(as, 0x1000, 8, false));
+    ts_memory_region_set_enabled(romd, true);
+    g_assert_cmphex(load(as, 0x1000, 1), ==, 'f');
+
+    g_autofree char *mtree = ts_address_space_mtree(as);
+    g_assert_nonnull(strstr(mtree, "(prio 1, romd): romd"));
+
+    /* A ROM device without a write callback is a mistake. */
+    g_test_expect_message(NULL, G_LOG_LEVEL_CRITICAL, "*ops->write*");
+    g_assert_null(ts_memory_region_new_rom_device("bad", 4 * KiB,
+                                                  &(TsMemoryOps){ 0 },
+                                                  NULL, NULL));
+    g_test_assert_expected_messages();
+
+    ts_address_space_free(as);
+    ts_memory_region_unref(root);
+}
+
 static void test_mmio_offsets(void)
 {
     Recorder rec = { 0 };
@@ -1005,6 +1074,7 @@ int main(int argc, char **argv)
     g_test_add_func("/memory/ram/round-trip", test_ram_round_trip);
     g_test_add_func("/memory/ram/sizes", test_ram_sizes);
     g_test_add_func("/memory/rom/readonly", test_rom_readonly);
+    g_test_add_func("/memory/rom/device", test_rom_device);
     g_test_add_func("/memory/mmio/offsets", test_mmio_offsets);
     g_test_add_func("/memory/mmio/split-combine", test_mmio_split_combine);
     g_test_add_func("/memory/mmio/big-endian", test_mmio_big_endian);

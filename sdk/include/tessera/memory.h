@@ -7,7 +7,8 @@
  *
  * A memory region is a range of guest-visible bytes of one kind:
  *   RAM        host memory, zero-filled, read/write
- *   ROM        host memory the guest can only read (the host fills it)
+ *   ROM        host memory the guest can only read (the host fills it);
+ *              a ROM device is a ROM whose guest writes go to a callback
  *   MMIO       a device's registers: every access calls the device
  *   ALIAS      a window onto part of another region
  *   CONTAINER  holds subregions at offsets; its own bytes are unassigned
@@ -142,6 +143,24 @@ TsMemoryRegion *ts_memory_region_new_ram(const char *name, uint64_t size,
  */
 TsMemoryRegion *ts_memory_region_new_rom(const char *name, uint64_t size,
                                          GError **errp);
+
+/*
+ * A ROM device: reads come straight from host memory, as from a ROM (no
+ * callback, no big lock, and CPUs may cache the host pointer), while
+ * writes call ops->write with `opaque`, under the same size, alignment
+ * and re-entrancy rules as an MMIO region's (ops->read is not used).
+ * Flash chips are the user: in read-array mode the array is ROM-fast
+ * and the guest's command writes still reach the device.  For the other
+ * modes (status, query), whose reads the device must answer itself, map
+ * an MMIO region of the same size under it and hide the ROM device with
+ * ts_memory_region_set_enabled().  ts_memory_region_host_ptr() gives the
+ * contents; its kind is TS_MEMORY_ROM ("romd" in dumps).  NULL + errp on
+ * a bad size or inconsistent ops (ops->write must be set).
+ */
+TsMemoryRegion *ts_memory_region_new_rom_device(const char *name,
+                                                uint64_t size,
+                                                const TsMemoryOps *ops,
+                                                void *opaque, GError **errp);
 
 /*
  * An MMIO region: accesses call ops->read / ops->write with `opaque`.
