@@ -38,6 +38,7 @@ typedef struct RiscvCpu {
     RvCpu *hart;
     TsTimer *sstc_timer;        /* wakes the hart when stimecmp is due */
     int reset_pending;          /* atomic: reset on the hart's own thread */
+    uint64_t map_generation;    /* the memory map the TLB was filled from */
 } RiscvCpu;
 
 static RiscvCpu *riscv_cpu(void *p)
@@ -47,6 +48,20 @@ static RiscvCpu *riscv_cpu(void *p)
 
 /* ---- the hart's view of the machine -------------------------------- */
 
+/*
+ * The hart caches host pointers (its TLB, the JIT's code) that are only
+ * good for the memory map they came from; a device access can change
+ * that map (a flash bank leaving read-array mode hides its ROM).  Such
+ * an access ends the run at once, and riscv_exec drops the stale
+ * pointers before the next instruction.
+ */
+static void note_map_change(RiscvCpu *s)
+{
+    if (ts_address_space_generation(s->parent.as) != s->map_generation) {
+        rv_cpu_request_exit(s->hart);
+    }
+}
+
 static int bus_load(void *opaque, uint64_t paddr, unsigned size,
                     uint64_t *val)
 {
@@ -55,6 +70,7 @@ static int bus_load(void *opaque, uint64_t paddr, unsigned size,
     if (r != TS_MEM_OK) {
         riscv_log_bus_error(riscv_cpu(cpu)->hartid, false, paddr, size, r);
     }
+    note_map_change(riscv_cpu(cpu));
     return r != TS_MEM_OK;
 }
 
@@ -66,6 +82,7 @@ static int bus_store(void *opaque, uint64_t paddr, unsigned size,
     if (r != TS_MEM_OK) {
         riscv_log_bus_error(riscv_cpu(cpu)->hartid, true, paddr, size, r);
     }
+    note_map_change(riscv_cpu(cpu));
     return r != TS_MEM_OK;
 }
 
@@ -126,6 +143,11 @@ static TsCpuExit riscv_exec(TsCpu *cpu, uint64_t budget)
     RiscvCpu *s = riscv_cpu(cpu);
     if (g_atomic_int_compare_and_exchange(&s->reset_pending, 1, 0)) {
         rv_cpu_reset(s->hart, s->resetvec);
+    }
+    uint64_t generation = ts_address_space_generation(cpu->as);
+    if (generation != s->map_generation) {
+        s->map_generation = generation;
+        rv_cpu_flush_tlb(s->hart);
     }
     if (G_UNLIKELY(s->jit) && !rv_cpu_jit_enabled(s->hart)) {
         jit_start(s);
