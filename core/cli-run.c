@@ -23,6 +23,7 @@
 #include "ram-size.h"
 #include "chardev-internal.h"
 #include "reset-fixups.h"
+#include "drive.h"
 #include "fdset.h"
 #include "global-props.h"
 #include "keyboard-layout.h"
@@ -374,7 +375,7 @@ int cli_run(Cli *cli, GError **errp)
             return 1;
         }
     }
-    if (!machine_done(errp)) {
+    if (!machine_done(errp) || !drive_check_claimed(errp)) {
         return 1;
     }
     global_props_warn_unused(stderr);

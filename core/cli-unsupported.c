@@ -17,7 +17,7 @@ typedef struct KnownOption {
 static const KnownOption known[] = {
     /* standard options */
     { "fda", true }, { "fdb", true }, { "hda", true }, { "hdb", true },
-    { "hdc", true }, { "hdd", true }, { "cdrom", true }, { "drive", true },
+    { "hdc", true }, { "hdd", true }, { "cdrom", true },
     { "mtdblock", true }, { "sd", true }, { "pflash", true },
     { "snapshot", false }, { "fsdev", true }, { "virtfs", true },
     { "iscsi", true },

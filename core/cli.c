@@ -12,6 +12,7 @@
 #include "log-internal.h"
 #include "opts.h"
 #include "boot-opts.h"
+#include "drive.h"
 #include "fdset.h"
 #include "global-props.h"
 #include "keyboard-layout.h"
@@ -135,6 +136,16 @@ static bool opt_blockdev(Cli *cli, const char *arg, GError **errp)
     g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
                 "-blockdev %s: 'blockdev' is not supported yet", arg);
     return false;
+}
+
+/* if=pflash only, until there is a block layer (drive.c). */
+static bool opt_drive(Cli *cli, const char *arg, GError **errp)
+{
+    if (!drive_add_option(arg, errp)) {
+        g_prefix_error(errp, "-drive %s: ", arg);
+        return false;
+    }
+    return true;
 }
 
 static bool opt_chardev(Cli *cli, const char *arg, GError **errp)
@@ -364,6 +375,7 @@ static const CliOption options[] = {
     { "device", true, opt_device, CALL, "-device driver[,prop=value][,...]  add a device (-device help, -device driver,help)" },
     { "audiodev", true, opt_audiodev, CALL, "-audiodev driver,id=id  audio backend (-audiodev help)" },
     { "blockdev", true, opt_blockdev, CALL, "-blockdev driver=..  block node (-blockdev driver=help)" },
+    { "drive", true, opt_drive, CALL, "-drive if=pflash,file=file[,format=raw][,unit=n][,readonly=on]  a flash bank's raw image" },
     { "chardev", true, opt_chardev, CALL, "-chardev backend,id=id  character device (-chardev help)" },
     { "serial", true, NULL, LIST(serials), "-serial dev        redirect the next serial port to host device 'dev'" },
     { "monitor", true, opt_monitor, CALL, "-monitor dev       redirect the human monitor to host device 'dev'" },

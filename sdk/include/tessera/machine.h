@@ -209,6 +209,18 @@ TsMemoryRegion *ts_machine_system_memory(void);
 typedef struct TsChardev TsChardev;
 TsChardev *ts_machine_serial(unsigned index);
 
+/*
+ * The image file of `-drive if=pflash,unit=N,file=PATH[,format=raw]`
+ * (index=N is the same), or NULL when no drive was given for that unit.
+ * *readonly (may be NULL) gets its readonly= setting.  For boards with
+ * flash banks: init asks for each bank it has, and the bank's device
+ * opens the file itself (the core checked only that it exists and is no
+ * other image format).  A drive no board asked for ends the run after
+ * init with QEMU's "machine type does not support if=pflash,bus=0,unit=N".
+ * The string lives as long as the process.
+ */
+const char *ts_machine_pflash_file(unsigned unit, bool *readonly);
+
 typedef enum TsShutdownCause {
     TS_SHUTDOWN_GUEST_POWEROFF,   /* guest asked to power off */
     TS_SHUTDOWN_GUEST_RESET,      /* guest asked to reset */
