@@ -159,10 +159,7 @@ static bool virt_init(TsMachine *machine, GError **errp)
 {
     VirtMachine *vm = (VirtMachine *)machine;
     const TsMachineConfig *cfg = machine->config;
-    if (vm->pflash0 || vm->pflash1) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
-                    "-machine pflash0/pflash1: 'pflash' is not supported "
-                    "yet");
+    if (!virt_flash_create(vm, errp)) {
         return false;
     }
     TsMemoryRegion *ram = ts_memory_region_new_ram("riscv_virt_board.ram",

@@ -63,6 +63,9 @@ void *virt_fdt_build(VirtMachine *vm, GError **errp);
 bool virt_fdt_set_initrd(void *fdt, uint64_t start, uint64_t end,
                          GError **errp);
 
+/* virt-flash.c: the two CFI flash banks (-drive if=pflash,unit=0|1). */
+bool virt_flash_create(VirtMachine *vm, GError **errp);
+
 /* virt-boot.c: load firmware, kernel, initrd and the tree; write the
  * reset ROM.  Run at machine_done and again at every reset. */
 bool virt_boot_load(VirtMachine *vm, GError **errp);
