@@ -30,9 +30,11 @@ Timeouts here only keep a hung emulator from hanging the suite.
 Usage: test-hostile-guests.py GUEST_DIR [--accel OPTS]
        (GUEST_DIR empty: no cross compiler, skip; OPTS e.g. tcg,jit=on)
 """
+import atexit
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -59,6 +61,7 @@ if not GUEST_DIR:
 
 BASE = [TESSERA, "-M", "virt", "-m", "128M", "-bios", "none"] + ACCEL
 WORK = tempfile.mkdtemp(prefix="tessera-hostile-")
+atexit.register(shutil.rmtree, WORK, ignore_errors=True)   # 10 MiB of flood
 t = Tap()
 
 
@@ -76,6 +79,14 @@ def peak_rss_kb(pid):
     except OSError:
         pass
     return None
+
+
+def read_text(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return ""
 
 
 # ---- guests that count their traps ---------------------------------------
@@ -118,7 +129,7 @@ cases = check_counting("wild", "access fault, misaligned", 25)
 
 log = os.path.join(WORK, "wild-guest-errors.log")
 nums, status, tail = run_counting("wild", ["-d", "guest_errors", "-D", log])
-text = open(log).read() if os.path.exists(log) else ""
+text = read_text(log)
 t.ok(status == 0 and "0x40000000" in text and "0x101000" in text,
      "wild: -d guest_errors -D logs the refused accesses (unmapped "
      "0x40000000, goldfish_rtc's 0x101000)",
@@ -138,7 +149,7 @@ t.ok(nums is not None and nums[0] == nums[1] and nums[2:] == (0, 0) and
 
 log = os.path.join(WORK, "wild-int.log")
 nums, status, tail = run_counting("wild", ["-d", "int", "-D", log])
-text = open(log).read() if os.path.exists(log) else ""
+text = read_text(log)
 causes = re.findall(r"exception (\d+)", text)
 t.ok(status == 0 and cases is not None and len(causes) == cases and
      set(causes) == {"1", "4", "5", "6", "7"},
@@ -165,7 +176,7 @@ c.close()
 cases = check_counting("illegal", "mcause 2, mtval = the bits", 30)
 log = os.path.join(WORK, "illegal-int.log")
 nums, status, tail = run_counting("illegal", ["-d", "int", "-D", log])
-text = open(log).read() if os.path.exists(log) else ""
+text = read_text(log)
 illegal = re.findall(r"exception 2 ", text)
 t.ok(status == 0 and cases is not None and len(illegal) == cases,
      "illegal: -d int logs every illegal instruction",
@@ -191,11 +202,7 @@ def watch(proc, timeout):
 
 
 def stderr_of(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()[-2000:]
-    except OSError:
-        return ""
+    return read_text(path)[-2000:]
 
 
 def baseline_rss_kb():
