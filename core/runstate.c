@@ -11,6 +11,8 @@
 #include <tessera/cpu.h>
 #include <tessera/device.h>
 #include <tessera/loop.h>
+#include <glib-unix.h>
+#include <signal.h>
 #include <stdio.h>
 #include <errno.h>
 #include <unistd.h>
@@ -69,8 +71,34 @@ static void monitor_powerdown(void)
     ts_request_shutdown(TS_SHUTDOWN_HOST, 0);
 }
 
+/*
+ * SIGTERM, SIGINT and SIGHUP end the VM the way a monitor's quit does
+ * (SHUTDOWN event, pidfile removed, terminal restored), as QEMU does,
+ * instead of killing the process mid-write.
+ */
+static char *progname;
+
+static gboolean on_signal(gpointer opaque)
+{
+    int sig = GPOINTER_TO_INT(opaque);
+    fprintf(stderr, "%s: terminating on signal %d\n",
+            progname ? progname : "tessera", sig);
+    ts_request_shutdown(TS_SHUTDOWN_HOST, 0);
+    return G_SOURCE_CONTINUE;
+}
+
+static void catch_termination_signals(void)
+{
+    static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+    for (size_t i = 0; i < G_N_ELEMENTS(sigs); i++) {
+        g_unix_signal_add(sigs[i], on_signal, GINT_TO_POINTER(sigs[i]));
+    }
+}
+
 void runstate_setup(const Cli *cli)
 {
+    progname = g_strdup(cli->progname);
+    catch_termination_signals();
     no_reboot = cli->no_reboot;
     no_shutdown = cli->no_shutdown;
     vm_name = g_strdup(cli->name);
@@ -104,4 +132,5 @@ void runstate_cleanup(void)
         g_clear_pointer(&pidfile_path, g_free);
     }
     g_clear_pointer(&vm_name, g_free);
+    g_clear_pointer(&progname, g_free);
 }

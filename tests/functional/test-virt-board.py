@@ -3,12 +3,14 @@
 (-machine dumpdtb) and its error messages, without booting a guest."""
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from tap import Tap, tessera, skip_all  # noqa: E402
+from tap import Tap, TESSERA, tessera, skip_all  # noqa: E402
 
 if not shutil.which("dtc"):
     skip_all("dtc not installed (Debian package device-tree-compiler)")
@@ -96,6 +98,22 @@ for args, want in cases:
     t.ok(rc == 1 and want in err and len(err.strip().splitlines()) == 1,
          "%s: one-line error mentioning %r, exit 1" % (" ".join(args), want),
          "status %d: %s" % (rc, err))
+
+# SIGTERM while the hart runs (trapping at address 0, as -bios none
+# without a kernel does): a clean host shutdown, as QEMU does.
+p = subprocess.Popen([TESSERA, "-M", "virt", "-bios", "none", "-display",
+                      "none"], stdout=subprocess.PIPE,
+                     stderr=subprocess.PIPE, text=True)
+time.sleep(1)
+p.send_signal(signal.SIGTERM)
+try:
+    out, err = p.communicate(timeout=20)
+    t.ok(p.returncode == 0 and "terminating on signal 15" in err,
+         "SIGTERM ends a running machine cleanly with status 0",
+         "status %d: %s" % (p.returncode, err))
+except subprocess.TimeoutExpired:
+    p.kill()
+    t.ok(False, "SIGTERM ends a running machine")
 
 shutil.rmtree(tmp)
 t.done()
