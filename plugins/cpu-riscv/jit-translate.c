@@ -24,13 +24,16 @@
 #define MAX_TB_INSNS 128
 /* Generous upper bounds of one instruction's inline code and of one
  * out-of-line stub, used to make sure a block always fits. */
-#define INSN_MAX_BYTES 128
-#define STUB_MAX_BYTES 128
-#define EXIT_MAX_BYTES 96
+#define INSN_MAX_BYTES 256
+#define STUB_MAX_BYTES 160
+#define EXIT_MAX_BYTES 128
 
 #define X_OFF(r) ((int32_t)(offsetof(RvCpu, x) + 8 * (r)))
 #define PC_OFF ((int32_t)offsetof(RvCpu, pc))
 #define BREAK_OFF ((int32_t)offsetof(RvCpu, break_chunk))
+#define JC_OFF ((int32_t)offsetof(RvCpu, jcache))
+
+_Static_assert(sizeof(RvJumpCacheEntry) == 32, "the jump cache probe scales by 32");
 #define TLB_OFF(p) ((int32_t)(offsetof(RvCpu, tlb) + (p) * sizeof(RvTlbEntry[RV_TLB_SIZE])))
 #define TAG_OFF(acc) ((int32_t)(offsetof(RvTlbEntry, tag) + 8 * (acc)))
 #define HOST_OFF ((int32_t)offsetof(RvTlbEntry, host_minus_va))
@@ -57,6 +60,7 @@ typedef struct Emit {
     unsigned icount;            /* instructions in the block, once known */
     bool chain;                 /* emit chainable exits */
     unsigned dpriv;             /* privilege of data accesses */
+    uint32_t flags;             /* the block's priv | data priv << 2 */
     const uint8_t *exit;
     Stub stubs[MAX_TB_INSNS];
     unsigned n_stubs;
@@ -155,6 +159,38 @@ static void leave(Emit *e, unsigned kind)
 }
 
 /*
+ * Go on to the block for the pc in rcx (already stored in cpu->pc)
+ * through the jump cache: an entry for this pc made in the same mode
+ * (the block's own flags: the mode cannot change inside a chain) holds
+ * the code to jump to; a miss returns to the dispatcher, which fills the
+ * entry.  The target block's entry checks do the rest (break_chunk, steps
+ * left, r12).
+ */
+static void jump_cached(Emit *e)
+{
+    X86Buf *b = &e->b;
+
+    x86_mov_rr(b, X86_RAX, X86_RCX);
+    x86_mov_rr(b, X86_RDX, X86_RCX);
+    x86_shift_ri(b, true, X86_SHR, X86_RAX, 1);
+    x86_shift_ri(b, true, X86_SHR, X86_RDX, RV_JC_BITS + 1);
+    x86_alu_rr(b, false, X86_XOR, X86_RAX, X86_RDX);
+    x86_alu_ri(b, false, X86_AND, X86_RAX, RV_JC_SIZE - 1);
+    x86_shift_ri(b, false, X86_SHL, X86_RAX, 5);
+    x86_alu_rm(b, X86_CMP, X86_RCX, x86_mem_idx(X86_RBX, X86_RAX, 1, JC_OFF));
+    uint8_t *miss1 = x86_jcc32(b, X86_CC_NE);
+    x86_cmp_mem32_imm8(b, x86_mem_idx(X86_RBX, X86_RAX, 1,
+                                      JC_OFF + (int32_t)offsetof(RvJumpCacheEntry, flags)),
+                       (int8_t)e->flags);
+    uint8_t *miss2 = x86_jcc32(b, X86_CC_NE);
+    x86_jmp_mem(b, x86_mem_idx(X86_RBX, X86_RAX, 1,
+                               JC_OFF + (int32_t)offsetof(RvJumpCacheEntry, code)));
+    x86_patch_rel32(miss1, b->p);
+    x86_patch_rel32(miss2, b->p);
+    leave(e, RV_JIT_EXIT_NEXT);
+}
+
+/*
  * Leave the block for `pc`.  When pc is in the block's own page (so in
  * the same physical page at whatever alias the block runs), the exit is
  * a jump the dispatcher may later point straight at the next block
@@ -163,10 +199,17 @@ static void leave(Emit *e, unsigned kind)
  */
 static void exit_to(Emit *e, uint64_t pc, unsigned unretired, unsigned kind)
 {
+    if (e->chain && kind == RV_JIT_EXIT_NEXT && unretired == 0 &&
+        (pc & RV_PAGE_MASK) != (e->base_pc & RV_PAGE_MASK)) {
+        /* another page, maybe mapped elsewhere next time: jump cache */
+        pc_value(e, X86_RCX, pc);
+        x86_store64(&e->b, x86_mem(X86_RBX, PC_OFF), X86_RCX);
+        jump_cached(e);
+        return;
+    }
     set_pc(e, pc);
     give_back(e, unretired);
-    if (e->chain && kind == RV_JIT_EXIT_NEXT && unretired == 0 &&
-        (pc & RV_PAGE_MASK) == (e->base_pc & RV_PAGE_MASK)) {
+    if (e->chain && kind == RV_JIT_EXIT_NEXT && unretired == 0) {
         uint8_t *slot = x86_jmp32(&e->b);
         x86_patch_rel32(slot, e->b.p);
         x86_lea_rip(&e->b, X86_RDX, slot);
@@ -555,8 +598,12 @@ static int emit_insn(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx)
         }
         x86_alu_ri(&e->b, true, X86_AND, X86_RCX, -2);
         x86_store64(&e->b, x86_mem(X86_RBX, PC_OFF), X86_RCX);
-        set_x_pc(e, in->rd, next);
-        leave(e, RV_JIT_EXIT_NEXT);
+        set_x_pc(e, in->rd, next);              /* uses rax only */
+        if (e->chain) {
+            jump_cached(e);
+        } else {
+            leave(e, RV_JIT_EXIT_NEXT);
+        }
         return T_END;
     case RV_OP_BEQ: case RV_OP_BNE: case RV_OP_BLT: case RV_OP_BGE:
     case RV_OP_BLTU: case RV_OP_BGEU:
@@ -632,6 +679,7 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
     e->cpu = cpu;
     e->base_pc = pc;
     e->dpriv = rv_data_priv(cpu);
+    e->flags = tb->flags;
     e->exit = cache->exit;
     e->n_stubs = 0;
     tb->kind = RV_TB_CODE;

@@ -69,6 +69,7 @@ bool rv_jit_enable(RvCpu *cpu, size_t cache_bytes, GError **errp)
     j->pages = g_hash_table_new(g_int64_hash, g_int64_equal);
     j->chain = true;
     cpu->jit = j;
+    rv_jump_cache_clear(cpu);
     return true;
 #endif
 }
@@ -97,6 +98,7 @@ void rv_jit_flush(RvCpu *cpu)
     j->n_tbs = 0;
     memset(j->hash, 0, sizeof(RvTb *) * RV_JIT_HASH_SIZE);
     g_hash_table_remove_all(j->pages);
+    rv_jump_cache_clear(cpu);
     j->flushes++;
 }
 
@@ -135,6 +137,7 @@ void rv_jit_note_write(RvCpu *cpu, uint64_t ppage)
         hash_remove(j, tb);
         j->invalidated++;
     }
+    rv_jump_cache_clear(cpu);
     /* the block running now may be one of them: end it after the store */
     __atomic_store_n(&cpu->break_chunk, 1, __ATOMIC_RELAXED);
 }
@@ -202,20 +205,38 @@ static RvTb *find_tb(RvCpu *cpu)
     RvJit *j = cpu->jit;
     uint64_t pc = cpu->pc, vpage = pc & RV_PAGE_MASK;
     unsigned priv = cpu->priv;
-    RvTlbEntry *e = &cpu->tlb[priv][(pc >> RV_PAGE_BITS) & (RV_TLB_SIZE - 1)];
+    RvTlbEntry *e = rv_tlb_entry(cpu, priv, RV_ACC_EXEC, pc);
 
     if (unlikely(e->tag[RV_ACC_EXEC] != vpage)) {
-        return (RvTb *)&interp_tb;
+        /* refill the entry (no exception is taken here: a fault is left
+         * to the interpreter, which fetches again and raises it) */
+        uint64_t fpa;
+        void *host;
+        if (!rv_access(cpu, pc, 2, RV_ACC_EXEC, &fpa, &host) ||
+            e->tag[RV_ACC_EXEC] != vpage) {
+            return (RvTb *)&interp_tb;
+        }
     }
     uint64_t pa = e->ppage | (pc & (RV_PAGE_SIZE - 1));
     uint32_t flags = priv | rv_data_priv(cpu) << 2;
-    for (RvTb *tb = j->hash[tb_hash(pa, flags)]; tb; tb = tb->hash_next) {
+    RvTb *tb;
+    for (tb = j->hash[tb_hash(pa, flags)]; tb; tb = tb->hash_next) {
         if (tb->pa == pa && tb->flags == flags) {
-            return tb;
+            break;
         }
     }
-    return translate(cpu, pc, pa, flags,
-                     (const uint8_t *)(uintptr_t)(pc + e->host_minus_va));
+    if (!tb) {
+        tb = translate(cpu, pc, pa, flags,
+                       (const uint8_t *)(uintptr_t)(pc + e->host_minus_va));
+    }
+    if (tb->kind == RV_TB_CODE) {
+        /* let translated code find it next time (jump cache, see rv-state.h) */
+        RvJumpCacheEntry *c = &cpu->jcache[rv_jump_cache_index(pc)];
+        c->vpc = pc;
+        c->flags = flags;
+        c->code = tb->code;
+    }
+    return tb;
 }
 
 uint64_t rv_jit_exec_chunk(RvCpu *cpu, uint64_t budget)

@@ -39,7 +39,7 @@ static void tlb_fill(RvCpu *cpu, unsigned priv, uint64_t va, uint64_t pa,
                      RvAccess acc)
 {
     uint64_t vpage = va & RV_PAGE_MASK, ppage = pa & RV_PAGE_MASK;
-    RvTlbEntry *e = &cpu->tlb[priv][(va >> RV_PAGE_BITS) & (RV_TLB_SIZE - 1)];
+    RvTlbEntry *e = rv_tlb_entry(cpu, priv, acc, va);
     void *host;
 
     if (acc == RV_ACC_WRITE && cpu->jit) {
@@ -72,7 +72,7 @@ bool rv_access(RvCpu *cpu, uint64_t va, unsigned size, RvAccess acc,
                uint64_t *pa, void **host)
 {
     unsigned priv = acc == RV_ACC_EXEC ? cpu->priv : rv_data_priv(cpu);
-    RvTlbEntry *e = &cpu->tlb[priv][(va >> RV_PAGE_BITS) & (RV_TLB_SIZE - 1)];
+    RvTlbEntry *e = rv_tlb_entry(cpu, priv, acc, va);
     uint64_t vpage = va & RV_PAGE_MASK;
     int cause;
 

@@ -26,7 +26,9 @@
 void rv_tlb_flush_all(RvCpu *cpu)
 {
     memset(cpu->tlb, 0xff, sizeof(cpu->tlb));
+    memset(cpu->itlb, 0xff, sizeof(cpu->itlb));
     cpu->fetch_vpage = RV_TLB_EMPTY;
+    rv_jump_cache_clear(cpu);
 }
 
 void rv_tlb_flush_page(RvCpu *cpu, uint64_t va)
@@ -34,8 +36,10 @@ void rv_tlb_flush_page(RvCpu *cpu, uint64_t va)
     unsigned idx = (va >> RV_PAGE_BITS) & (RV_TLB_SIZE - 1);
     for (unsigned p = 0; p < 4; p++) {
         memset(&cpu->tlb[p][idx], 0xff, sizeof(cpu->tlb[p][idx]));
+        memset(&cpu->itlb[p][idx], 0xff, sizeof(cpu->itlb[p][idx]));
     }
     cpu->fetch_vpage = RV_TLB_EMPTY;
+    rv_jump_cache_clear(cpu);
 }
 
 enum { PTE_UPDATED, PTE_CHANGED, PTE_FAULT };

@@ -79,7 +79,11 @@ typedef enum RvAccess { RV_ACC_READ = 0, RV_ACC_WRITE = 1, RV_ACC_EXEC = 2 } RvA
  * so switching modes or MPRV never flushes.  A tag is the virtual page
  * number of a page that may be accessed that way; bit 0 set means the
  * page is I/O (no host pointer: go through the bus at `ppage`).  A tag of
- * all ones is empty.
+ * all ones is empty.  Instruction fetches have tables of their own
+ * (itlb, only tag[RV_ACC_EXEC] used): an entry describes one page, and
+ * code and data pages that share an index would otherwise evict each
+ * other on every access (a data page 1 MiB from the code, say), which
+ * costs a page walk per fetched block and per load.
  */
 #define RV_TLB_BITS 8
 #define RV_TLB_SIZE (1u << RV_TLB_BITS)
@@ -101,6 +105,30 @@ typedef struct RvDecoded {
 } RvDecoded;
 
 #define RV_PMP_MAX 16
+
+/*
+ * The JIT's jump cache (jit.c): virtual pc + mode -> translated code,
+ * direct-mapped, probed inline by translated code at indirect jumps and
+ * cross-page jumps so they need not go back to the dispatcher.  An entry
+ * holds only while the pc's virtual-to-physical mapping is unchanged, so
+ * every TLB flush empties the table (rv_jump_cache_clear), as does
+ * dropping translations.  A vpc of all ones (odd, never a pc) is empty.
+ */
+#define RV_JC_BITS 10
+#define RV_JC_SIZE (1u << RV_JC_BITS)
+typedef struct RvJumpCacheEntry {
+    uint64_t vpc;
+    uint32_t flags;             /* the block's priv | data priv << 2 */
+    uint32_t unused;
+    const uint8_t *code;
+    uint64_t unused2;           /* pads to 32 bytes: index << 5 */
+} RvJumpCacheEntry;
+/* pcs are 2-byte aligned; fold in the page number so equal offsets in
+ * different pages spread out.  Translated code computes the same. */
+static inline unsigned rv_jump_cache_index(uint64_t pc)
+{
+    return (unsigned)((pc >> 1) ^ (pc >> (RV_JC_BITS + 1))) & (RV_JC_SIZE - 1);
+}
 
 struct RvCpu {
     /* hot state first */
@@ -148,9 +176,11 @@ struct RvCpu {
     RvCpuConfig cfg;
     unsigned max_mmu;
 
-    RvTlbEntry tlb[4][RV_TLB_SIZE];  /* indexed by privilege (2 unused) */
+    RvTlbEntry tlb[4][RV_TLB_SIZE];  /* loads/stores, by privilege (2 unused) */
+    RvTlbEntry itlb[4][RV_TLB_SIZE]; /* fetches, by privilege */
     RvDecoded *dcache;
     struct RvJit *jit;          /* NULL: interpreter only (jit.h) */
+    RvJumpCacheEntry jcache[RV_JC_SIZE];
 };
 
 /* ---- trap.c ---- */
@@ -189,6 +219,20 @@ void rv_tlb_flush_all(RvCpu *cpu);
 int rv_page_fault_cause(RvAccess acc);
 int rv_access_fault_cause(RvAccess acc);
 void rv_tlb_flush_page(RvCpu *cpu, uint64_t va);
+/* The TLB entry for `va` accessed as `acc` at privilege `priv`. */
+static inline RvTlbEntry *rv_tlb_entry(RvCpu *cpu, unsigned priv, RvAccess acc,
+                                       uint64_t va)
+{
+    unsigned idx = (va >> RV_PAGE_BITS) & (RV_TLB_SIZE - 1);
+    return acc == RV_ACC_EXEC ? &cpu->itlb[priv][idx] : &cpu->tlb[priv][idx];
+}
+/* Empty the JIT's jump cache (every mapping may have changed). */
+static inline void rv_jump_cache_clear(RvCpu *cpu)
+{
+    if (cpu->jit) {
+        memset(cpu->jcache, 0xff, sizeof(cpu->jcache));
+    }
+}
 /* Effective privilege of data accesses (MPRV applied). */
 static inline unsigned rv_data_priv(const RvCpu *cpu)
 {

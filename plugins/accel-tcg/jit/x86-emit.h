@@ -358,6 +358,12 @@ static inline void x86_call_abs(X86Buf *b, const void *fn)
     x86_b(b, 0xd0);                                  /* call rax */
 }
 
+/* jmp qword [m] (an indirect jump through memory) */
+static inline void x86_jmp_mem(X86Buf *b, X86Mem m)
+{
+    x86_op_mem(b, false, false, false, 0xff, 4, m, false);
+}
+
 static inline void x86_push(X86Buf *b, int r)
 {
     x86_rex(b, false, 0, X86_NOREG, r, false);
