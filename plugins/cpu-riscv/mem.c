@@ -214,7 +214,7 @@ bool rv_store_slow(RvCpu *cpu, uint64_t va, unsigned size, uint64_t val)
 /* Read 16 bits of instruction at `va` (one page). */
 static bool fetch16(RvCpu *cpu, uint64_t va, uint16_t *out, bool cache)
 {
-    uint64_t pa, v;
+    uint64_t pa;
     void *host;
 
     if (!rv_access(cpu, va, 2, RV_ACC_EXEC, &pa, &host)) {
@@ -229,11 +229,10 @@ static bool fetch16(RvCpu *cpu, uint64_t va, uint16_t *out, bool cache)
         }
         return true;
     }
-    if (rv_bus_load(cpu, pa, 2, &v) != 0) {
-        return rv_raise(cpu, RV_EXC_INSN_ACCESS, va);
-    }
-    *out = (uint16_t)v;
-    return true;
+    /* Code runs from RAM and ROM only: fetching from a device register
+     * would read it with side effects (a UART's receive FIFO), so it is
+     * an access fault, as the PMA of an I/O region would make it. */
+    return rv_raise(cpu, RV_EXC_INSN_ACCESS, va);
 }
 
 bool rv_fetch_slow(RvCpu *cpu, RvInsn *insn)
