@@ -231,8 +231,14 @@ static bool fetch16(RvCpu *cpu, uint64_t va, uint16_t *out, bool cache)
     }
     /* Code runs from RAM and ROM only: fetching from a device register
      * would read it with side effects (a UART's receive FIFO), so it is
-     * an access fault, as the PMA of an I/O region would make it. */
-    return rv_raise(cpu, RV_EXC_INSN_ACCESS, va);
+     * an access fault, as the PMA of an I/O region would make it.  (A bus
+     * without the ram_ptr fast path serves everything through load.) */
+    uint64_t v;
+    if (cpu->cfg.bus.ram_ptr || rv_bus_load(cpu, pa, 2, &v) != 0) {
+        return rv_raise(cpu, RV_EXC_INSN_ACCESS, va);
+    }
+    *out = (uint16_t)v;
+    return true;
 }
 
 bool rv_fetch_slow(RvCpu *cpu, RvInsn *insn)

@@ -53,7 +53,25 @@ static int pte_update(RvCpu *cpu, uint64_t pte_pa, uint64_t old, uint64_t new)
                                            __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)
                ? PTE_UPDATED : PTE_CHANGED;
     }
+    if (cpu->cfg.bus.ram_ptr) {
+        return PTE_FAULT;   /* page tables live in RAM, never in a device */
+    }
     return rv_bus_store(cpu, pte_pa, 8, new) == 0 ? PTE_UPDATED : PTE_FAULT;
+}
+
+/* Read a PTE: from RAM/ROM only when the bus can tell (see pte_update). */
+static bool pte_read(RvCpu *cpu, uint64_t pte_pa, uint64_t *pte)
+{
+    if (cpu->cfg.bus.ram_ptr) {
+        const void *host = cpu->cfg.bus.ram_ptr(cpu->cfg.bus.opaque, pte_pa,
+                                                8, false);
+        if (!host) {
+            return false;
+        }
+        *pte = __atomic_load_n((const uint64_t *)host, __ATOMIC_RELAXED);
+        return true;
+    }
+    return rv_bus_load(cpu, pte_pa, 8, pte) == 0;
 }
 
 int rv_translate(RvCpu *cpu, uint64_t va, RvAccess acc, unsigned priv,
@@ -82,7 +100,7 @@ restart:;
         unsigned vpn = (va >> (RV_PAGE_BITS + 9 * level)) & 0x1ff;
         pte_pa = base + vpn * 8;
         if (!rv_pmp_check(cpu, pte_pa, 8, RV_ACC_READ, RV_PRIV_S) ||
-            rv_bus_load(cpu, pte_pa, 8, &pte) != 0) {
+            !pte_read(cpu, pte_pa, &pte)) {
             return af;
         }
         if (!(pte & PTE_V) || (!(pte & PTE_R) && (pte & PTE_W)) ||

@@ -167,6 +167,33 @@ static void test_wild_access(void)
     g_assert_cmpuint(h->debug->len, ==, 0);
     rv_harness_free(h);
 
+    /* executing from a device: instruction access fault, and the device
+     * never sees a read */
+    h = rv_harness_new(0);
+    rv_cpu_write_csr(h->cpu, 0x305, RV_RAM_BASE + 0x100);
+    rv_cpu_set_pc(h->cpu, RV_TESTDEV);
+    rv_cpu_run(h->cpu, 1, NULL);
+    rv_cpu_read_csr(h->cpu, 0x342, &v);
+    g_assert_cmpuint(v, ==, 1);
+    rv_cpu_read_csr(h->cpu, 0x343, &v);
+    g_assert_cmphex(v, ==, RV_TESTDEV);
+    rv_harness_free(h);
+
+    /* page tables in a device: the walk is an access fault (here a load
+     * from S-mode through Sv39 with the root table at the device) */
+    static const uint32_t sload[] = { 0x0005b503 };     /* ld a0, 0(a1) */
+    h = rv_harness_new(0);
+    rv_harness_load(h, RV_RAM_BASE, sload, sizeof(sload));
+    rv_cpu_write_csr(h->cpu, 0x305, RV_RAM_BASE + 0x100);
+    rv_cpu_write_csr(h->cpu, 0x180, (8ull << 60) | (RV_TESTDEV >> 12));
+    rv_cpu_write_csr(h->cpu, 0x300, 1ull << 17 | 1ull << 11); /* MPRV, MPP=S */
+    rv_cpu_set_xreg(h->cpu, 11, 0x1000);
+    rv_cpu_run(h->cpu, 1, NULL);
+    rv_cpu_read_csr(h->cpu, 0x342, &v);
+    g_assert_cmpuint(v, ==, 5);             /* load access fault */
+    g_assert_cmpuint(h->debug->len, ==, 0);
+    rv_harness_free(h);
+
     /* an illegal instruction storm with mtvec pointing at itself still
      * returns after the budget */
     static const uint32_t bad[] = { 0xffffffff };
