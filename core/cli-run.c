@@ -411,7 +411,8 @@ TS_EXPORT int tessera_main(int argc, char **argv)
     } else if (cli.show_help) {
         cli_print_usage(&cli);
     } else if (cli.show_version) {
-        printf("Tessera emulator version %s\n", TS_VERSION);
+        printf("Tessera emulator version %s\n"
+               "Copyright (c) 2026 the Tessera developers\n", TS_VERSION);
     } else if (cli.help_requests->len) {
         status = cli_answer_help(&cli, &err) ? 0 : 1;
     } else {

@@ -451,16 +451,57 @@ bool cli_handle_option(Cli *cli, const char *name, const char *arg,
     return store_option(cli, opt, arg, errp);
 }
 
+/* -h groups the options under the headings of QEMU's manual. */
+static const struct {
+    const char *heading;
+    const char *const *names;
+} usage_sections[] = {
+    { "Standard options", (const char *const[]){
+        "h", "version", "machine", "cpu", "accel", "smp", "numa",
+        "add-fd", "set", "global", "boot", "m", "k", "name", "uuid",
+        NULL } },
+    { "Block device options", (const char *const[]){
+        "blockdev", "drive", NULL } },
+    { "Display options", (const char *const[]){
+        "display", "nographic", NULL } },
+    { "Audio options", (const char *const[]){ "audiodev", NULL } },
+    { "Character device options", (const char *const[]){
+        "chardev", NULL } },
+    { "Boot image or kernel specific", (const char *const[]){
+        "kernel", "append", "initrd", "dtb", NULL } },
+    { "Debug/expert options", (const char *const[]){
+        "serial", "monitor", "qmp", "qmp-pretty", "mon", "pidfile", "S",
+        "d", "D", "bios", "no-reboot", "no-shutdown", "daemonize",
+        "readconfig", "writeconfig", NULL } },
+    { "Generic object creation", (const char *const[]){ "object", NULL } },
+    { "Device options", (const char *const[]){ "device", NULL } },
+};
+
 void cli_print_usage(const Cli *cli)
 {
     printf("Tessera emulator version %s\n"
-           "usage: %s [options] [disk_image]\n\n", TS_VERSION,
+           "usage: %s [options] [disk_image]\n", TS_VERSION,
            cli->progname);
-    for (size_t i = 0; i < G_N_ELEMENTS(options); i++) {
-        if (options[i].usage) {
-            printf("%s\n", options[i].usage);
+    GHashTable *shown = g_hash_table_new(NULL, NULL);
+    for (size_t s = 0; s < G_N_ELEMENTS(usage_sections); s++) {
+        printf("\n%s:\n", usage_sections[s].heading);
+        for (const char *const *n = usage_sections[s].names; *n; n++) {
+            const CliOption *o = find_option(*n);
+            if (o && o->usage) {
+                printf("%s\n", o->usage);
+                g_hash_table_add(shown, (gpointer)o);
+            }
         }
     }
+    bool other = false;
+    for (size_t i = 0; i < G_N_ELEMENTS(options); i++) {
+        if (options[i].usage && !g_hash_table_contains(shown, &options[i])) {
+            printf("%s%s\n", other ? "" : "\nTessera options:\n",
+                   options[i].usage);
+            other = true;
+        }
+    }
+    g_hash_table_destroy(shown);
     printf("\nDuring emulation, the human monitor (-monitor, or Ctrl-a c "
            "with -nographic)\naccepts 'help'; QMP (-qmp) accepts "
            "query-commands.\n");
