@@ -7,6 +7,8 @@ read the image, and erase + cp.b into the flash must change exactly the
 bytes they name, in the file on disk.  With readonly=on U-Boot's erase
 must fail and the file stay as it was.  The command-line errors around
 -drive are checked without booting.
+
+Usage: test-pflash.py [--accel OPTS]   (e.g. --accel tcg,jit=on)
 """
 import os
 import re
@@ -17,6 +19,10 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, TESSERA, tessera, skip_all  # noqa: E402
 from console import Console, Timeout  # noqa: E402
+
+ACCEL = []
+if len(sys.argv) == 3 and sys.argv[1] == "--accel":
+    ACCEL = ["-accel", sys.argv[2]]
 
 FW_JUMP = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin"
 UBOOT = "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin"
@@ -68,8 +74,8 @@ for path, pkg in ((FW_JUMP, "opensbi"), (UBOOT, "u-boot-qemu")):
 
 
 def boot(drive):
-    c = Console([TESSERA, "-M", "virt", "-m", "256M", "-nographic",
-                 "-bios", FW_JUMP, "-kernel", UBOOT, "-drive", drive])
+    c = Console([TESSERA, "-M", "virt", "-m", "256M", "-nographic"] +
+                ACCEL + ["-bios", FW_JUMP, "-kernel", UBOOT, "-drive", drive])
     try:
         c.expect(r"Flash: 32 MiB|Flash: 64 MiB", timeout=120)
         c.expect(r"=> ", timeout=120)
