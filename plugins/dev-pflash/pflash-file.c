@@ -227,9 +227,8 @@ void pflash_file_sync(Pflash *s)
             s->unsynced = false;
         }
     }
-    if (s->sync_timer) {
-        ts_timer_del(s->sync_timer);
-    }
+    /* The timer is left alone: at exit the loop may be gone, and a
+     * timer that fires after this sync finds nothing to do. */
 }
 
 void pflash_file_close(Pflash *s)

@@ -161,6 +161,17 @@ static void pflash_unrealize(TsDevice *dev)
     free_state(s);
 }
 
+static void pflash_init(TsObject *obj)
+{
+    ((Pflash *)obj)->fd = -1;   /* no file until realize opens one */
+}
+
+/* A bank dropped without unrealize still saves what the guest wrote. */
+static void pflash_finalize(TsObject *obj)
+{
+    pflash_file_close((Pflash *)obj);
+}
+
 static void pflash_reset(TsDevice *dev)
 {
     pflash_cmd_reset((Pflash *)dev);
@@ -290,6 +301,8 @@ static const TsTypeInfo pflash_type = {
     .description = "CFI parallel flash, Intel/Sharp command set",
     .instance_size = sizeof(Pflash),
     .class_init = pflash_class_init,
+    .instance_init = pflash_init,
+    .instance_finalize = pflash_finalize,
     .interfaces = pflash_interfaces,
 };
 
