@@ -165,7 +165,8 @@ if c:
              status)
     except Timeout as e:
         t.ok(False, "U-Boot flash commands answer", "%s\n%s" % (e, c.tail()))
-    status = quit(c)
+    finally:
+        status = quit(c)        # whatever went wrong, no emulator is left
     with open(image, "rb") as f:
         data = f.read()
     expect = bytearray(original)
@@ -200,7 +201,8 @@ if c:
     except Timeout as e:
         t.ok(False, "U-Boot answers on a read-only bank",
              "%s\n%s" % (e, c.tail()))
-    quit(c)
+    finally:
+        quit(c)
     t.ok(open(image, "rb").read() == written,
          "readonly=on: the file is unchanged")
 
