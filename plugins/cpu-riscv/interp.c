@@ -225,7 +225,10 @@ uint64_t rv_interp_exec_chunk(RvCpu *cpu, uint64_t budget)
             break;
         case RV_OP_FENCE_I:
             /* The decode cache checks raw bits on every hit, so there is
-             * nothing stale to drop; the JIT will flush its blocks here. */
+             * nothing stale to drop there; the JIT's blocks may be. */
+            if (cpu->jit) {
+                rv_jit_fence_i(cpu);
+            }
             break;
         case RV_OP_ECALL:
             rv_raise(cpu, RV_EXC_ECALL_U + cpu->priv, 0);

@@ -714,10 +714,6 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
             raw |= (uint32_t)hi << 16;
         }
         rv_decode(raw, cpu->ext, &in);
-        if (idx == 0 && in.op == RV_OP_FENCE_I) {
-            tb->kind = RV_TB_INTERP_FLUSH;
-            break;
-        }
         size_t need = INSN_MAX_BYTES + (e->n_stubs + 1) * STUB_MAX_BYTES + EXIT_MAX_BYTES;
         if (!x86_room(&e->b, need)) {
             ok = idx > 0;

@@ -15,9 +15,13 @@
  * entry for that page leaves the soft TLB, so the next store to it
  * refills the TLB, and the refill (mem.c, tlb_fill) calls
  * rv_jit_note_write, which drops the page's blocks and ends the current
- * block after the store.  fence.i drops every block.  Writes by other
- * harts or DMA are seen at the writer's or the guest's fence.i (which
- * RISC-V requires before executing modified code).
+ * block after the store.  Writes by other harts or DMA are seen at this
+ * hart's fence.i (which RISC-V requires before executing modified code):
+ * each page keeps a copy of the bytes it was translated from, compared
+ * with memory the first time one of its blocks is looked up after a
+ * fence.i (RvJitPage).  Emptying the whole cache instead cost Linux a
+ * full retranslation for every fence.i it issues (one per new
+ * executable mapping: about a thousand in a boot).
  */
 #include "jit.h"
 
@@ -66,7 +70,7 @@ bool rv_jit_enable(RvCpu *cpu, size_t cache_bytes, GError **errp)
     j->max_tbs = (unsigned)(j->cache.size / BYTES_PER_TB);
     j->tbs = g_new(RvTb, j->max_tbs);
     j->hash = g_new0(RvTb *, RV_JIT_HASH_SIZE);
-    j->pages = g_hash_table_new(g_int64_hash, g_int64_equal);
+    j->pages = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
     j->chain = true;
     cpu->jit = j;
     rv_jump_cache_clear(cpu);
@@ -122,24 +126,43 @@ void rv_jit_set_chaining(RvCpu *cpu, bool on)
     }
 }
 
-void rv_jit_note_write(RvCpu *cpu, uint64_t ppage)
+/* Forget the blocks made from `page` (and the page itself). */
+static void drop_page(RvCpu *cpu, RvJitPage *page)
 {
     RvJit *j = cpu->jit;
-    uint64_t key = ppage >> RV_PAGE_BITS;
-    RvTb *tb;
 
-    if (!j || !(tb = g_hash_table_lookup(j->pages, &key))) {
-        return;
-    }
-    g_hash_table_remove(j->pages, &key);
-    for (; tb; tb = tb->page_next) {
+    for (RvTb *tb = page->tbs; tb; tb = tb->page_next) {
         tb->valid = false;
         hash_remove(j, tb);
         j->invalidated++;
     }
     rv_jump_cache_clear(cpu);
+    g_hash_table_remove(j->pages, &page->key);      /* frees it */
+}
+
+void rv_jit_note_write(RvCpu *cpu, uint64_t ppage)
+{
+    RvJit *j = cpu->jit;
+    uint64_t key = ppage >> RV_PAGE_BITS;
+    RvJitPage *page;
+
+    if (!j || !(page = g_hash_table_lookup(j->pages, &key))) {
+        return;
+    }
+    drop_page(cpu, page);
     /* the block running now may be one of them: end it after the store */
     __atomic_store_n(&cpu->break_chunk, 1, __ATOMIC_RELAXED);
+}
+
+void rv_jit_fence_i(RvCpu *cpu)
+{
+    RvJit *j = cpu->jit;
+
+    if (j) {
+        j->fence_gen++;
+        /* cross-page entries must go through find_tb, which checks */
+        rv_jump_cache_clear(cpu);
+    }
 }
 
 /* Stores to `ppage` must take the slow path from now on (see top). */
@@ -182,16 +205,19 @@ static RvTb *translate(RvCpu *cpu, uint64_t pc, uint64_t pa, uint32_t flags,
         j->hash[h] = tb;
 
         uint64_t key = pa >> RV_PAGE_BITS;
-        RvTb *head = g_hash_table_lookup(j->pages, &key);
-        tb->page_next = head;
-        /* the table's key lives in the list's newest block */
-        if (head) {
-            g_hash_table_steal(j->pages, &key);
-        } else {
+        RvJitPage *page = g_hash_table_lookup(j->pages, &key);
+        if (!page) {
+            page = g_new(RvJitPage, 1);
+            page->key = key;
+            page->tbs = NULL;
+            page->checked_gen = j->fence_gen;
+            memcpy(page->bytes, host - (pc & (RV_PAGE_SIZE - 1)), RV_PAGE_SIZE);
+            g_hash_table_insert(j->pages, &page->key, page);
             protect_page(cpu, pa & RV_PAGE_MASK);
         }
-        tb->page_key = key;
-        g_hash_table_insert(j->pages, &tb->page_key, tb);
+        tb->page = page;
+        tb->page_next = page->tbs;
+        page->tbs = tb;
         return tb;
     }
     return (RvTb *)&interp_tb;
@@ -219,15 +245,25 @@ static RvTb *find_tb(RvCpu *cpu)
     }
     uint64_t pa = e->ppage | (pc & (RV_PAGE_SIZE - 1));
     uint32_t flags = priv | rv_data_priv(cpu) << 2;
+    const uint8_t *host = (const uint8_t *)(uintptr_t)(pc + e->host_minus_va);
     RvTb *tb;
     for (tb = j->hash[tb_hash(pa, flags)]; tb; tb = tb->hash_next) {
         if (tb->pa == pa && tb->flags == flags) {
             break;
         }
     }
+    if (tb && unlikely(tb->page->checked_gen != j->fence_gen)) {
+        /* first use since a fence.i: is the page still what we translated? */
+        RvJitPage *page = tb->page;
+        if (memcmp(page->bytes, host - (pc & (RV_PAGE_SIZE - 1)), RV_PAGE_SIZE) == 0) {
+            page->checked_gen = j->fence_gen;
+        } else {
+            drop_page(cpu, page);
+            tb = NULL;
+        }
+    }
     if (!tb) {
-        tb = translate(cpu, pc, pa, flags,
-                       (const uint8_t *)(uintptr_t)(pc + e->host_minus_va));
+        tb = translate(cpu, pc, pa, flags, host);
     }
     if (tb->kind == RV_TB_CODE) {
         /* let translated code find it next time (jump cache, see rv-state.h) */
@@ -248,11 +284,7 @@ uint64_t rv_jit_exec_chunk(RvCpu *cpu, uint64_t budget)
     while (n < budget && likely(!__atomic_load_n(&cpu->break_chunk, __ATOMIC_RELAXED))) {
         RvTb *tb = find_tb(cpu);
         if (tb->kind != RV_TB_CODE || tb->icount > budget - n) {
-            bool flush = tb->kind == RV_TB_INTERP_FLUSH;
             n += rv_interp_exec_chunk(cpu, tb->kind == RV_TB_CODE ? budget - n : 1);
-            if (flush) {
-                rv_jit_flush(cpu);
-            }
             break;
         }
         uint64_t avail = budget - n;

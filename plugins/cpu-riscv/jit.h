@@ -31,8 +31,23 @@ enum { RV_JIT_H_EXC = 0, RV_JIT_H_OK = 1, RV_JIT_H_STOP = 2 };
 typedef enum RvTbKind {
     RV_TB_CODE,               /* compiled: run tb->code */
     RV_TB_INTERP,             /* interpret one instruction */
-    RV_TB_INTERP_FLUSH,       /* interpret one (fence.i), then flush all */
 } RvTbKind;
+
+/*
+ * A guest physical page that blocks were made from, with a copy of its
+ * bytes as they were translated.  The hart's own stores to it are caught
+ * at once (see jit.c); stores by other harts or DMA only need to be seen
+ * after this hart's fence.i, which bumps RvJit.fence_gen: the next time
+ * the dispatcher picks a block of the page, it compares the copy with
+ * memory (once per page per fence.i) and drops the page's blocks if they
+ * differ.
+ */
+typedef struct RvJitPage {
+    uint64_t key;             /* pa >> 12: the pages table's key */
+    struct RvTb *tbs;         /* its blocks, through RvTb.page_next */
+    uint64_t checked_gen;     /* fence_gen the copy was last found current */
+    uint8_t bytes[RV_PAGE_SIZE];
+} RvJitPage;
 
 typedef struct RvTb {
     uint64_t pa;              /* physical address of the first instruction */
@@ -44,7 +59,7 @@ typedef struct RvTb {
     const uint8_t *code;
     struct RvTb *hash_next;   /* same hash bucket */
     struct RvTb *page_next;   /* same guest physical page */
-    uint64_t page_key;        /* pa >> 12: the pages table's key */
+    RvJitPage *page;          /* the page it was made from */
 } RvTb;
 
 #define RV_JIT_HASH_BITS 15
@@ -55,7 +70,8 @@ typedef struct RvJit {
     RvTb *tbs;                /* pool, reset on flush */
     unsigned n_tbs, max_tbs;
     RvTb **hash;              /* RV_JIT_HASH_SIZE buckets */
-    GHashTable *pages;        /* physical page number -> RvTb * list */
+    GHashTable *pages;        /* physical page number -> RvJitPage */
+    uint64_t fence_gen;       /* fence.i executed so far */
     /* statistics */
     uint64_t translated, invalidated, flushes, insns, chained;
     bool chain;               /* patch direct jumps between blocks */
@@ -67,8 +83,11 @@ void rv_jit_free(RvCpu *cpu);
 /* Chain blocks with direct jumps (default) or return to the dispatcher
  * after every block (-d nochain). */
 void rv_jit_set_chaining(RvCpu *cpu, bool on);
-/* Drop every translation (memory map changed, reset, fence.i). */
+/* Drop every translation (memory map changed, reset). */
 void rv_jit_flush(RvCpu *cpu);
+/* fence.i: blocks whose code another hart or DMA changed must go (lazily:
+ * see RvJitPage).  Never called from translated code. */
+void rv_jit_fence_i(RvCpu *cpu);
 /* Run up to `budget` steps, as the interpreter's chunk does. */
 uint64_t rv_jit_exec_chunk(RvCpu *cpu, uint64_t budget);
 /* The hart is about to write physical page `ppage` (a write TLB fill):

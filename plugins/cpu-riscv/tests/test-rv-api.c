@@ -236,6 +236,38 @@ static void test_no_compressed(void)
     rv_harness_free(h);
 }
 
+/*
+ * Code changed behind the hart's back (another hart or DMA: here the host
+ * writes RAM directly) must run after the hart's next fence.i, under the
+ * JIT too: a loop does fence.i and calls a routine in another page whose
+ * first instruction is rewritten between two runs.
+ */
+static void test_jit_fence_i_foreign_write(void)
+{
+    static const uint32_t loop[] = {
+        0x0000100f,     /* fence.i */
+        0x7fd000ef,     /* jal ra, routine (RAM + 0x1000) */
+        0xff9ff06f,     /* j back to the fence.i */
+    };
+    static const uint32_t routine[] = {
+        0x00100513,     /* li a0, 1 */
+        0x00008067,     /* ret */
+    };
+    const uint32_t two = 0x00200513;        /* li a0, 2 */
+
+    for (int jit = 0; jit < 2; jit++) {
+        RvHarness *h = jit ? rv_harness_new_jit(0) : rv_harness_new(0);
+        rv_harness_load(h, RV_RAM_BASE, loop, sizeof(loop));
+        rv_harness_load(h, RV_RAM_BASE + 0x1000, routine, sizeof(routine));
+        rv_cpu_run(h->cpu, 5000, NULL);
+        g_assert_cmphex(rv_cpu_get_xreg(h->cpu, 10), ==, 1);
+        memcpy(h->ram + 0x1000, &two, 4);
+        rv_cpu_run(h->cpu, 5000, NULL);
+        g_assert_cmphex(rv_cpu_get_xreg(h->cpu, 10), ==, 2);
+        rv_harness_free(h);
+    }
+}
+
 typedef struct { RvCpu *cpu; } IrqArg;
 
 static gpointer raise_thread(gpointer p)
@@ -278,5 +310,6 @@ int main(int argc, char **argv)
     g_test_add_func("/riscv/api/wild-access", test_wild_access);
     g_test_add_func("/riscv/api/no-compressed", test_no_compressed);
     g_test_add_func("/riscv/api/irq-from-thread", test_irq_from_thread);
+    g_test_add_func("/riscv/api/jit-fence-i-foreign-write", test_jit_fence_i_foreign_write);
     return g_test_run();
 }
