@@ -74,24 +74,52 @@ static void monitor_powerdown(void)
 /*
  * SIGTERM, SIGINT and SIGHUP end the VM the way a monitor's quit does
  * (SHUTDOWN event, pidfile removed, terminal restored), as QEMU does,
- * instead of killing the process mid-write.
+ * instead of killing the process mid-write.  The handler only writes the
+ * signal number into a pipe that the main loop watches (GLib's own unix
+ * signal sources would start a helper thread named "gmain", which
+ * -name process= must not see).
  */
 static char *progname;
+static int signal_pipe[2] = { -1, -1 };
+static TsFdWatch *signal_watch;
 
-static gboolean on_signal(gpointer opaque)
+static void on_signal(int sig)
 {
-    int sig = GPOINTER_TO_INT(opaque);
-    fprintf(stderr, "%s: terminating on signal %d\n",
-            progname ? progname : "tessera", sig);
-    ts_request_shutdown(TS_SHUTDOWN_HOST, 0);
-    return G_SOURCE_CONTINUE;
+    int saved = errno;
+    unsigned char b = (unsigned char)sig;
+    if (write(signal_pipe[1], &b, 1) < 0) {
+        /* full pipe: a shutdown is already on its way */
+    }
+    errno = saved;
+}
+
+static bool on_signal_byte(int fd, GIOCondition cond, void *opaque)
+{
+    unsigned char b;
+    while (read(fd, &b, 1) == 1) {
+        fprintf(stderr, "%s: terminating on signal %d\n",
+                progname ? progname : "tessera", b);
+        ts_request_shutdown(TS_SHUTDOWN_HOST, 0);
+    }
+    return true;
 }
 
 static void catch_termination_signals(void)
 {
+    if (signal_pipe[0] >= 0 || !g_unix_open_pipe(signal_pipe,
+                                                 FD_CLOEXEC, NULL)) {
+        return;
+    }
+    g_unix_set_fd_nonblocking(signal_pipe[0], TRUE, NULL);
+    g_unix_set_fd_nonblocking(signal_pipe[1], TRUE, NULL);
+    signal_watch = ts_fd_watch_add(signal_pipe[0], G_IO_IN, on_signal_byte,
+                                   NULL);
     static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
     for (size_t i = 0; i < G_N_ELEMENTS(sigs); i++) {
-        g_unix_signal_add(sigs[i], on_signal, GINT_TO_POINTER(sigs[i]));
+        struct sigaction sa = { .sa_handler = on_signal,
+                                .sa_flags = SA_RESTART };
+        sigemptyset(&sa.sa_mask);
+        sigaction(sigs[i], &sa, NULL);
     }
 }
 
@@ -133,4 +161,16 @@ void runstate_cleanup(void)
     }
     g_clear_pointer(&vm_name, g_free);
     g_clear_pointer(&progname, g_free);
+    g_clear_pointer(&signal_watch, ts_fd_watch_remove);
+    if (signal_pipe[0] >= 0) {
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGHUP, SIG_DFL);
+    }
+    for (int i = 0; i < 2; i++) {
+        if (signal_pipe[i] >= 0) {
+            close(signal_pipe[i]);
+            signal_pipe[i] = -1;
+        }
+    }
 }
