@@ -281,44 +281,6 @@ static uint32_t helper_amo(RvCpu *cpu, uint64_t lo, uint64_t hi)
     return helper_result(cpu, rv_exec_amo(cpu, &in));
 }
 
-static inline uint64_t sext32(uint64_t v)
-{
-    return (uint64_t)(int64_t)(int32_t)(uint32_t)v;
-}
-
-/* Division and remainder with the RISC-V results for /0 and overflow. */
-static uint64_t helper_div(uint64_t a, uint64_t b, uint32_t op)
-{
-    switch (op) {
-    case RV_OP_DIV:
-        return b == 0 ? UINT64_MAX
-             : ((int64_t)a == INT64_MIN && (int64_t)b == -1) ? a
-             : (uint64_t)((int64_t)a / (int64_t)b);
-    case RV_OP_DIVU: return b == 0 ? UINT64_MAX : a / b;
-    case RV_OP_REM:
-        return b == 0 ? a
-             : ((int64_t)a == INT64_MIN && (int64_t)b == -1) ? 0
-             : (uint64_t)((int64_t)a % (int64_t)b);
-    case RV_OP_REMU: return b == 0 ? a : a % b;
-    case RV_OP_DIVW: {
-        int32_t x = (int32_t)a, y = (int32_t)b;
-        return y == 0 ? UINT64_MAX
-             : (x == INT32_MIN && y == -1) ? sext32((uint32_t)x)
-             : sext32((uint32_t)(x / y));
-    }
-    case RV_OP_DIVUW:
-        return (uint32_t)b == 0 ? UINT64_MAX : sext32((uint32_t)a / (uint32_t)b);
-    case RV_OP_REMW: {
-        int32_t x = (int32_t)a, y = (int32_t)b;
-        return y == 0 ? sext32((uint32_t)x)
-             : (x == INT32_MIN && y == -1) ? 0
-             : sext32((uint32_t)(x % y));
-    }
-    default: /* REMUW */
-        return (uint32_t)b == 0 ? sext32(a) : sext32((uint32_t)a % (uint32_t)b);
-    }
-}
-
 /* ---- templates ---- */
 
 static void add_stub(Emit *e, int type, uint8_t *jcc_at, const RvInsn *in,
@@ -396,6 +358,60 @@ static void emit_insn_helper(Emit *e, const RvInsn *in, uint64_t pc, unsigned id
     add_stub(e, STUB_RESULT, bad, in, pc, idx);
 }
 
+/*
+ * rax = rax / rcx or rax % rcx for the DIV/REM family, with RISC-V's
+ * results where x86 would fault: x / 0 = all ones and x % 0 = x; the
+ * signed overflow MIN / -1 = MIN and MIN % -1 = 0 (any x / -1 is -x and
+ * x % -1 is 0, so -1 takes its own path).  W forms work on the low 32
+ * bits and sign-extend the 32-bit result.
+ */
+static void emit_div(Emit *e, unsigned op)
+{
+    X86Buf *b = &e->b;
+    bool w32 = op == RV_OP_DIVW || op == RV_OP_DIVUW || op == RV_OP_REMW ||
+               op == RV_OP_REMUW;
+    bool sign = op == RV_OP_DIV || op == RV_OP_REM || op == RV_OP_DIVW ||
+                op == RV_OP_REMW;
+    bool rem = op == RV_OP_REM || op == RV_OP_REMU || op == RV_OP_REMW ||
+               op == RV_OP_REMUW;
+    uint8_t *minus1 = NULL, *done1 = NULL;
+
+    x86_test_rr(b, !w32, X86_RCX, X86_RCX);
+    uint8_t *zero = x86_jcc32(b, X86_CC_E);
+    if (sign) {
+        x86_alu_ri(b, !w32, X86_CMP, X86_RCX, -1);
+        minus1 = x86_jcc32(b, X86_CC_E);
+        x86_sign_extend_ax(b, !w32);
+    } else {
+        x86_mov_imm(b, X86_RDX, 0);
+    }
+    x86_div(b, !w32, sign, X86_RCX);
+    if (rem) {
+        x86_mov_rr(b, X86_RAX, X86_RDX);
+    }
+    uint8_t *done0 = x86_jmp32(b);
+    if (sign) {
+        x86_patch_rel32(minus1, b->p);
+        if (rem) {
+            x86_mov_imm(b, X86_RAX, 0);
+        } else {
+            x86_neg(b, !w32, X86_RAX);
+        }
+        done1 = x86_jmp32(b);
+    }
+    x86_patch_rel32(zero, b->p);
+    if (!rem) {
+        x86_mov_imm(b, X86_RAX, UINT64_MAX);
+    }                                       /* x % 0 = x: rax already */
+    x86_patch_rel32(done0, b->p);
+    if (done1) {
+        x86_patch_rel32(done1, b->p);
+    }
+    if (w32) {
+        x86_movsxd(b, X86_RAX, X86_RAX);
+    }
+}
+
 /* rax = rax OP rcx for the register-register ALU ops. */
 static void emit_alu_rr(Emit *e, const RvInsn *in)
 {
@@ -446,10 +462,7 @@ static void emit_alu_rr(Emit *e, const RvInsn *in)
         x86_mov_rr(b, X86_RAX, X86_RDX);
         break;
     default:    /* DIV/REM family */
-        x86_mov_rr(b, X86_RDI, X86_RAX);
-        x86_mov_rr(b, X86_RSI, X86_RCX);
-        x86_mov_imm(b, X86_RDX, in->op);
-        x86_call_abs(b, (const void *)helper_div);
+        emit_div(e, in->op);
         break;
     }
     if (w32) {

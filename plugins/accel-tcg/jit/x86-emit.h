@@ -297,6 +297,33 @@ static inline void x86_mul_wide(X86Buf *b, bool sign, int src)
     x86_b(b, (uint8_t)(0xc0 | (sign ? 5 : 4) << 3 | (src & 7)));
 }
 
+/* rdx:rax / src (edx:eax for 32-bit): quotient in rax, remainder in rdx;
+ * signed (idiv) or unsigned (div).  Faults on /0 and on signed overflow:
+ * the caller rules both out first. */
+static inline void x86_div(X86Buf *b, bool w, bool sign, int src)
+{
+    x86_rex(b, w, 0, X86_NOREG, src, false);
+    x86_b(b, 0xf7);
+    x86_b(b, (uint8_t)(0xc0 | (sign ? 7 : 6) << 3 | (src & 7)));
+}
+
+/* Sign-extend rax into rdx (cqo) or eax into edx (cdq). */
+static inline void x86_sign_extend_ax(X86Buf *b, bool w)
+{
+    if (w) {
+        x86_b(b, 0x48);
+    }
+    x86_b(b, 0x99);
+}
+
+/* dst = -dst */
+static inline void x86_neg(X86Buf *b, bool w, int dst)
+{
+    x86_rex(b, w, 0, X86_NOREG, dst, false);
+    x86_b(b, 0xf7);
+    x86_b(b, (uint8_t)(0xc0 | 3 << 3 | (dst & 7)));
+}
+
 /* dst = (condition) ? 1 : 0, after a compare */
 static inline void x86_setcc(X86Buf *b, int cc, int dst)
 {
