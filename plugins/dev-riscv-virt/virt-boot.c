@@ -4,7 +4,8 @@
  * initrd, the device tree, and the reset ROM at 0x1000 that every hart
  * starts in.
  *
- * The ROM follows OpenSBI's fw_dynamic convention (a0 = hart id, a1 = the
+ * The ROM jumps to the first flash bank instead when it holds an image.
+ * It follows OpenSBI's fw_dynamic convention (a0 = hart id, a1 = the
  * device tree, a2 = struct fw_dynamic_info naming the next stage) and
  * jumps to the firmware, or straight to the kernel with -bios none.
  * fw_jump and fw_payload firmware just ignore a2.
@@ -168,5 +169,10 @@ bool virt_boot_load(VirtMachine *vm, GError **errp)
         return false;
     }
     uint64_t start = bios ? fw_entry : vm->kernel_entry;
+    if (ts_machine_pflash_file(0, NULL)) {
+        /* An image in the first flash bank is the firmware, run in place
+         * (the -bios image, if any, is still loaded, as QEMU does). */
+        start = VIRT_FLASH_BASE;
+    }
     return write_rom(vm, start, vm->kernel_entry, errp);
 }

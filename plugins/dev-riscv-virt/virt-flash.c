@@ -10,7 +10,6 @@
  */
 #include "virt.h"
 
-#define VIRT_FLASH_BASE   0x20000000u
 #define VIRT_FLASH_SIZE   (32u << 20)       /* per bank */
 #define VIRT_FLASH_SECTOR (256u << 10)      /* erase block of the bank */
 #define VIRT_FLASH_BANKS  2

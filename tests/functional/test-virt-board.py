@@ -4,6 +4,7 @@
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -98,6 +99,22 @@ for args, want in cases:
     t.ok(rc == 1 and want in err and len(err.strip().splitlines()) == 1,
          "%s: one-line error mentioning %r, exit 1" % (" ".join(args), want),
          "status %d: %s" % (rc, err))
+
+# An image in the first flash bank is run in place at reset: this one
+# stores (7 << 16) | 0x3333 into sifive_test, "fail with status 7".
+flash = os.path.join(tmp, "flash.img")
+with open(flash, "wb") as f:
+    f.write(struct.pack("<5I",
+                        0x001002b7,     # lui  t0, 0x100      (sifive_test)
+                        0x00073337,     # lui  t1, 0x73
+                        0x33330313,     # addi t1, t1, 0x333
+                        0x0062a023,     # sw   t1, 0(t0)
+                        0x0000006f))    # j    .
+rc, out, err = tessera("-M", "virt", "-bios", "none", "-display", "none",
+                       "-drive", "if=pflash,unit=0,file=%s,format=raw" % flash,
+                       timeout=30)
+t.ok(rc == 7, "reset jumps to code in pflash unit 0 (it exits with 7)",
+     "status %d: %s" % (rc, err))
 
 # SIGTERM while the hart runs (trapping at address 0, as -bios none
 # without a kernel does): a clean host shutdown, as QEMU does.
