@@ -2,10 +2,11 @@
  * jit-translate.c - RISC-V instructions (decoded RvInsn) to x86-64.
  *
  * A template translator: each guest instruction becomes a short fixed
- * sequence.  Guest registers live in RvCpu (rbx points at it); a template
- * loads its sources into rax/rcx, computes and stores the result, so a
- * block needs no register state at its edges and helpers see cpu->x as it
- * is.  Loads and stores probe the interpreter's soft TLB inline (same
+ * sequence.  Guest registers live in RvCpu (rbx points at it); within a
+ * block the most used ones are kept in host registers (see "register
+ * cache" below) and written back at every way out of the block and before
+ * every helper call, so a block needs no register state at its edges and
+ * helpers see cpu->x as it is.  Loads and stores probe the interpreter's soft TLB inline (same
  * layout, same rules) and fall back to a C helper out of line.  Every
  * helper that can fault is preceded, on its slow path only, by a store of
  * the instruction's pc, so exceptions are exact: the block returns with
@@ -14,7 +15,8 @@
  * Register use inside translated code: rbx = RvCpu *, r12 = the virtual
  * pc the block was entered at, r13 = steps left in the chunk
  * (callee-saved, so helpers keep them),
- * rax/rcx/rdx/rsi/rdi scratch (caller-saved: helper calls need no spills).
+ * rax/rcx/rdx/rsi/rdi scratch; rbp, r14, r15, r8-r11 cache guest
+ * registers.
  */
 #include "jit.h"
 #include "x86-emit.h"
@@ -24,9 +26,9 @@
 #define MAX_TB_INSNS 128
 /* Generous upper bounds of one instruction's inline code and of one
  * out-of-line stub, used to make sure a block always fits. */
-#define INSN_MAX_BYTES 256
-#define STUB_MAX_BYTES 160
-#define EXIT_MAX_BYTES 128
+#define INSN_MAX_BYTES 384
+#define STUB_MAX_BYTES 256
+#define EXIT_MAX_BYTES 192
 
 #define X_OFF(r) ((int32_t)(offsetof(RvCpu, x) + 8 * (r)))
 #define PC_OFF ((int32_t)offsetof(RvCpu, pc))
@@ -43,6 +45,14 @@ _Static_assert(sizeof(RvInsn) == 16, "helpers take an RvInsn as two words");
 
 enum { STUB_LOAD, STUB_STORE, STUB_RESULT };
 
+/* Host registers that may hold guest registers within a block: the
+ * callee-saved ones first (a helper call keeps them), then caller-saved
+ * ones, which the trampoline does not need to save either. */
+static const int cache_host[] = {
+    X86_RBP, X86_R14, X86_R15, X86_R8, X86_R9, X86_R10, X86_R11,
+};
+#define N_CACHE_HOST ((unsigned)(sizeof(cache_host) / sizeof(cache_host[0])))
+
 /* Out-of-line code emitted after the block's body. */
 typedef struct Stub {
     int type;
@@ -51,6 +61,7 @@ typedef struct Stub {
     RvInsn in;
     uint64_t pc;
     unsigned idx;               /* instruction index in the block */
+    uint32_t dirty;             /* cached registers to write back first */
 } Stub;
 
 typedef struct Emit {
@@ -64,6 +75,10 @@ typedef struct Emit {
     const uint8_t *exit;
     Stub stubs[MAX_TB_INSNS];
     unsigned n_stubs;
+    /* register cache: host_of[r] is the host register holding x[r] or -1;
+     * dirty: cached registers changed since they were last stored */
+    int8_t host_of[32];
+    uint32_t cached, dirty;
 } Emit;
 
 static X86Mem xreg(unsigned r)
@@ -76,6 +91,8 @@ static void get_x(Emit *e, int host, unsigned r)
 {
     if (r == 0) {
         x86_mov_imm(&e->b, host, 0);
+    } else if (e->host_of[r] >= 0) {
+        x86_mov_rr(&e->b, host, e->host_of[r]);
     } else {
         x86_load64(&e->b, host, xreg(r));
     }
@@ -84,7 +101,13 @@ static void get_x(Emit *e, int host, unsigned r)
 /* guest x[r] = host register (x0 stays zero) */
 static void set_x(Emit *e, unsigned r, int host)
 {
-    if (r != 0) {
+    if (r == 0) {
+        return;
+    }
+    if (e->host_of[r] >= 0) {
+        x86_mov_rr(&e->b, e->host_of[r], host);
+        e->dirty |= 1u << r;
+    } else {
         x86_store64(&e->b, xreg(r), host);
     }
 }
@@ -94,11 +117,43 @@ static void set_x_imm(Emit *e, unsigned r, uint64_t v)
     if (r == 0) {
         return;
     }
-    if ((int64_t)v == (int32_t)v) {
+    if (e->host_of[r] >= 0) {
+        x86_mov_imm(&e->b, e->host_of[r], v);
+        e->dirty |= 1u << r;
+    } else if ((int64_t)v == (int32_t)v) {
         x86_store_imm32(&e->b, xreg(r), (int32_t)v);
     } else {
         x86_mov_imm(&e->b, X86_RAX, v);
         set_x(e, r, X86_RAX);
+    }
+}
+
+/*
+ * Register cache.  Before translating, the block's instructions are
+ * scanned: the guest registers its templates use at least twice get a
+ * host register each (most used first).  At entry the block loads those
+ * that are read before being written; a template reads and writes the
+ * host register instead of RvCpu.x.  Every way out (exits, and the slow
+ * paths before calling C) stores the dirty ones; after a helper call all
+ * cached registers are loaded again (the helper may have written x[rd],
+ * and r8-r11 do not survive a call).  Blocks are straight lines, so
+ * "dirty" is known at each point at translation time.
+ */
+static void write_back(Emit *e, uint32_t dirty)
+{
+    for (unsigned r = 1; r < 32; r++) {
+        if (dirty & (1u << r)) {
+            x86_store64(&e->b, xreg(r), e->host_of[r]);
+        }
+    }
+}
+
+static void load_cached(Emit *e, uint32_t which)
+{
+    for (unsigned r = 1; r < 32; r++) {
+        if (which & e->cached & (1u << r)) {
+            x86_load64(&e->b, e->host_of[r], xreg(r));
+        }
     }
 }
 
@@ -293,6 +348,7 @@ static void add_stub(Emit *e, int type, uint8_t *jcc_at, const RvInsn *in,
     s->in = *in;
     s->pc = pc;
     s->idx = idx;
+    s->dirty = e->dirty;
 }
 
 /*
@@ -328,9 +384,14 @@ static void emit_load(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx,
                       unsigned size, bool sign)
 {
     uint8_t *miss = tlb_probe(e, in, size, RV_ACC_READ);
+    /* the slow path writes back what is dirty before the load: rd's host
+     * register may not hold anything yet, and must not reach x[rd] if
+     * the load faults */
+    uint32_t dirty = e->dirty;
     x86_load(&e->b, size, sign, X86_RAX, x86_mem_idx(X86_RSI, X86_RCX, 1, 0));
     set_x(e, in->rd, X86_RAX);
     add_stub(e, STUB_LOAD, miss, in, pc, idx);
+    e->stubs[e->n_stubs - 1].dirty = dirty;
 }
 
 static void emit_store(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx,
@@ -348,6 +409,8 @@ static void emit_insn_helper(Emit *e, const RvInsn *in, uint64_t pc, unsigned id
 {
     uint64_t w[2];
     memcpy(w, in, 16);
+    write_back(e, e->dirty);
+    e->dirty = 0;
     set_pc(e, pc);
     x86_mov_rr(&e->b, X86_RDI, X86_RBX);
     x86_mov_imm(&e->b, X86_RSI, w[0]);
@@ -356,6 +419,7 @@ static void emit_insn_helper(Emit *e, const RvInsn *in, uint64_t pc, unsigned id
     x86_alu_ri(&e->b, false, X86_CMP, X86_RAX, RV_JIT_H_OK);
     uint8_t *bad = x86_jcc32(&e->b, X86_CC_NE);
     add_stub(e, STUB_RESULT, bad, in, pc, idx);
+    load_cached(e, e->cached);
 }
 
 /*
@@ -522,6 +586,7 @@ static void emit_branch(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx)
     };
     get_x(e, X86_RAX, in->rs1);
     get_x(e, X86_RCX, in->rs2);
+    write_back(e, e->dirty);
     x86_alu_rr(&e->b, true, X86_CMP, X86_RAX, X86_RCX);
     uint8_t *taken = x86_jcc32(&e->b, cc[in->op - RV_OP_BEQ]);
     exit_to(e, pc + in->len, 0, RV_JIT_EXIT_NEXT);
@@ -536,6 +601,9 @@ static void emit_stub(Emit *e, const Stub *s)
     unsigned size = 0;
 
     x86_patch_rel32(s->jcc_at, b->p);
+    if (s->type != STUB_RESULT) {
+        write_back(e, s->dirty);    /* RESULT: done before the call */
+    }
     switch (s->type) {
     case STUB_LOAD:
         switch (s->in.op) {
@@ -565,7 +633,10 @@ static void emit_stub(Emit *e, const Stub *s)
     }
     if (s->type != STUB_RESULT) {
         x86_alu_ri(b, false, X86_CMP, X86_RAX, RV_JIT_H_OK);
-        x86_jcc_to(b, X86_CC_E, s->resume);
+        uint8_t *failed = x86_jcc32(b, X86_CC_NE);
+        load_cached(e, e->cached);
+        x86_jmp_to(b, s->resume);
+        x86_patch_rel32(failed, b->p);
     }
     /* eax is EXC or STOP */
     x86_test_rr(b, false, X86_RAX, X86_RAX);
@@ -598,6 +669,7 @@ static int emit_insn(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx)
             return T_NO;                        /* misaligned: trap in C */
         }
         set_x_pc(e, in->rd, next);
+        write_back(e, e->dirty);
         exit_to(e, target, 0, RV_JIT_EXIT_NEXT);
         return T_END;
     }
@@ -612,6 +684,7 @@ static int emit_insn(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx)
         x86_alu_ri(&e->b, true, X86_AND, X86_RCX, -2);
         x86_store64(&e->b, x86_mem(X86_RBX, PC_OFF), X86_RCX);
         set_x_pc(e, in->rd, next);              /* uses rax only */
+        write_back(e, e->dirty);
         if (e->chain) {
             jump_cached(e);
         } else {
@@ -680,12 +753,130 @@ static int emit_insn(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx)
     }
 }
 
+/* Does the JIT compile `in` at `pc` (the cases where emit_insn gives T_NO)? */
+static bool translatable(const Emit *e, const RvInsn *in, uint64_t pc)
+{
+    bool has_c = e->cpu->ext & RV_EXT_C;
+
+    switch (in->op) {
+    case RV_OP_JAL:
+    case RV_OP_BEQ: case RV_OP_BNE: case RV_OP_BLT: case RV_OP_BGE:
+    case RV_OP_BLTU: case RV_OP_BGEU:
+        return has_c || !((pc + (int64_t)in->imm) & 2);
+    case RV_OP_JALR:
+        return has_c;
+    case RV_OP_ILLEGAL: case RV_OP_FENCE_I: case RV_OP_ECALL: case RV_OP_EBREAK:
+    case RV_OP_MRET: case RV_OP_SRET: case RV_OP_WFI: case RV_OP_SFENCE_VMA:
+    case RV_OP_CSRRW: case RV_OP_CSRRS: case RV_OP_CSRRC:
+    case RV_OP_CSRRWI: case RV_OP_CSRRSI: case RV_OP_CSRRCI:
+        return false;
+    default:
+        return true;
+    }
+}
+
+static bool ends_block(const RvInsn *in)
+{
+    return in->op == RV_OP_JAL || in->op == RV_OP_JALR ||
+           (in->op >= RV_OP_BEQ && in->op <= RV_OP_BGEU);
+}
+
+/* The integer registers a template reads and writes (x0 left out); false
+ * for instructions done by a helper call, which sees RvCpu.x only. */
+static bool template_regs(const RvInsn *in, uint32_t *reads, uint32_t *writes)
+{
+    uint32_t r1 = 1u << in->rs1, r2 = 1u << in->rs2, d = 1u << in->rd;
+
+    switch (in->op) {
+    case RV_OP_LUI: case RV_OP_AUIPC: case RV_OP_JAL:
+        *reads = 0, *writes = d;
+        break;
+    case RV_OP_JALR:
+    case RV_OP_LB: case RV_OP_LH: case RV_OP_LW: case RV_OP_LD:
+    case RV_OP_LBU: case RV_OP_LHU: case RV_OP_LWU:
+    case RV_OP_ADDI: case RV_OP_SLTI: case RV_OP_SLTIU: case RV_OP_XORI:
+    case RV_OP_ORI: case RV_OP_ANDI: case RV_OP_SLLI: case RV_OP_SRLI:
+    case RV_OP_SRAI: case RV_OP_ADDIW: case RV_OP_SLLIW: case RV_OP_SRLIW:
+    case RV_OP_SRAIW:
+        *reads = r1, *writes = d;
+        break;
+    case RV_OP_BEQ: case RV_OP_BNE: case RV_OP_BLT: case RV_OP_BGE:
+    case RV_OP_BLTU: case RV_OP_BGEU:
+    case RV_OP_SB: case RV_OP_SH: case RV_OP_SW: case RV_OP_SD:
+        *reads = r1 | r2, *writes = 0;
+        break;
+    case RV_OP_ADD: case RV_OP_SUB: case RV_OP_SLL: case RV_OP_SLT:
+    case RV_OP_SLTU: case RV_OP_XOR: case RV_OP_SRL: case RV_OP_SRA:
+    case RV_OP_OR: case RV_OP_AND: case RV_OP_ADDW: case RV_OP_SUBW:
+    case RV_OP_SLLW: case RV_OP_SRLW: case RV_OP_SRAW:
+    case RV_OP_MUL: case RV_OP_MULH: case RV_OP_MULHSU: case RV_OP_MULHU:
+    case RV_OP_DIV: case RV_OP_DIVU: case RV_OP_REM: case RV_OP_REMU:
+    case RV_OP_MULW: case RV_OP_DIVW: case RV_OP_DIVUW: case RV_OP_REMW:
+    case RV_OP_REMUW:
+        *reads = r1 | r2, *writes = d;
+        break;
+    case RV_OP_FENCE:
+        *reads = *writes = 0;
+        break;
+    default:
+        return false;
+    }
+    *reads &= ~1u;
+    *writes &= ~1u;
+    return true;
+}
+
+/*
+ * Choose the cached registers of the block ins[0..n) (see "register
+ * cache"); returns the ones to load at entry: those a template reads
+ * before any write, up to the first helper call (which reloads them all).
+ */
+static uint32_t plan_registers(Emit *e, const RvInsn *ins, unsigned n)
+{
+    unsigned uses[32] = { 0 };
+    uint32_t written = 0, need = 0;
+    bool helper_seen = false;
+
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t rd = 0, wr = 0;
+        if (!template_regs(&ins[i], &rd, &wr)) {
+            helper_seen = true;
+            continue;
+        }
+        for (unsigned r = 1; r < 32; r++) {
+            uses[r] += ((rd >> r) & 1) + ((wr >> r) & 1);
+        }
+        if (!helper_seen) {
+            need |= rd & ~written;
+            written |= wr;
+        }
+    }
+    memset(e->host_of, -1, sizeof(e->host_of));
+    e->cached = e->dirty = 0;
+    for (unsigned k = 0; k < N_CACHE_HOST; k++) {
+        unsigned best = 0;
+        for (unsigned r = 1; r < 32; r++) {
+            if (e->host_of[r] < 0 && uses[r] >= 2 && uses[r] > uses[best]) {
+                best = r;
+            }
+        }
+        if (best == 0) {
+            break;
+        }
+        e->host_of[best] = (int8_t)cache_host[k];
+        e->cached |= 1u << best;
+    }
+    return need & e->cached;
+}
+
 bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
                       unsigned page_left)
 {
     TcgCodeCache *cache = &cpu->jit->cache;
     Emit *e = g_new(Emit, 1);
-    unsigned off = 0, idx = 0;
+    RvInsn ins[MAX_TB_INSNS];
+    unsigned lens[MAX_TB_INSNS];
+    unsigned off = 0, idx = 0, n = 0;
     bool ended = false, ok = true;
 
     e->b = (X86Buf){ cache->ptr, cache->ptr, cache->base + cache->size };
@@ -698,22 +889,12 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
     tb->kind = RV_TB_CODE;
     e->chain = cpu->jit->chain;
     tb->code = cache->ptr;
-    /*
-     * Entry, from the dispatcher or a chained jump (cpu->pc is this
-     * block's pc either way): leave at once if the chunk must end (an
-     * interrupt, an exit request) or the block does not fit in the steps
-     * left; else take its steps and set r12 = the pc (see pc_value).
-     */
-    x86_cmp_mem32_imm8(&e->b, x86_mem(X86_RBX, BREAK_OFF), 0);
-    uint8_t *to_early = x86_jcc32(&e->b, X86_CC_NE);
-    uint8_t *icount_imm = x86_alu_ri32(&e->b, X86_SUB, X86_R13, 0);
-    uint8_t *to_undo = x86_jcc32(&e->b, X86_CC_B);
-    x86_load64(&e->b, X86_R12, x86_mem(X86_RBX, PC_OFF));
 
-    while (idx < MAX_TB_INSNS && off + 2 <= page_left) {
+    /* the block's instructions: up to a jump or branch, an instruction
+     * left to the interpreter, the page end or MAX_TB_INSNS */
+    while (n < MAX_TB_INSNS && off + 2 <= page_left) {
         uint16_t lo;
         uint32_t raw;
-        RvInsn in;
 
         memcpy(&lo, host + off, 2);
         unsigned len = rv_insn_length(lo);
@@ -726,14 +907,42 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
             memcpy(&hi, host + off + 2, 2);
             raw |= (uint32_t)hi << 16;
         }
-        rv_decode(raw, cpu->ext, &in);
+        rv_decode(raw, cpu->ext, &ins[n]);
+        if (!translatable(e, &ins[n], pc + off)) {
+            break;
+        }
+        lens[n] = len;
+        off += len;
+        if (ends_block(&ins[n++])) {
+            break;
+        }
+    }
+    uint32_t load_at_entry = plan_registers(e, ins, n);
+    off = 0;
+
+    /*
+     * Entry, from the dispatcher or a chained jump (cpu->pc is this
+     * block's pc either way): leave at once if the chunk must end (an
+     * interrupt, an exit request) or the block does not fit in the steps
+     * left; else take its steps and set r12 = the pc (see pc_value).
+     */
+    x86_cmp_mem32_imm8(&e->b, x86_mem(X86_RBX, BREAK_OFF), 0);
+    uint8_t *to_early = x86_jcc32(&e->b, X86_CC_NE);
+    uint8_t *icount_imm = x86_alu_ri32(&e->b, X86_SUB, X86_R13, 0);
+    uint8_t *to_undo = x86_jcc32(&e->b, X86_CC_B);
+    x86_load64(&e->b, X86_R12, x86_mem(X86_RBX, PC_OFF));
+    load_cached(e, load_at_entry);
+
+    while (idx < n) {
+        const RvInsn *in = &ins[idx];
+        unsigned len = lens[idx];
         size_t need = INSN_MAX_BYTES + (e->n_stubs + 1) * STUB_MAX_BYTES + EXIT_MAX_BYTES;
         if (!x86_room(&e->b, need)) {
             ok = idx > 0;
             break;
         }
         uint8_t *before = e->b.p;
-        int r = emit_insn(e, &in, pc + off, idx);
+        int r = emit_insn(e, in, pc + off, idx);
         if (r == T_NO) {
             e->b.p = before;
             break;
@@ -751,6 +960,7 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
     if (ok && tb->kind == RV_TB_CODE) {
         e->icount = idx;
         if (!ended) {
+            write_back(e, e->dirty);
             exit_to(e, pc + off, 0, RV_JIT_EXIT_NEXT);
         }
         for (unsigned i = 0; i < e->n_stubs; i++) {

@@ -268,6 +268,42 @@ static void test_jit_fence_i_foreign_write(void)
     }
 }
 
+/*
+ * A load that faults in the middle of a block leaves exactly the state
+ * before it: registers written earlier in the block are in place (the JIT
+ * keeps them in host registers until then) and the load's destination,
+ * whose host register had nothing in it yet, keeps its old value.
+ */
+static void test_precise_fault_mid_block(void)
+{
+    static const uint32_t prog[] = {
+        0x00500593,     /* li a1, 5 */
+        0x00158593,     /* addi a1, a1, 1 */
+        0x0002b503,     /* ld a0, 0(t0): t0 = 0x10, nothing there */
+        0x00a50533,     /* add a0, a0, a0 */
+        0x00a50533,     /* add a0, a0, a0 */
+    };
+    static const uint32_t handler[] = { 0x0000006f /* j . */ };
+
+    for (int jit = 0; jit < 2; jit++) {
+        RvHarness *h = jit ? rv_harness_new_jit(0) : rv_harness_new(0);
+        uint64_t v;
+        rv_harness_load(h, RV_RAM_BASE, prog, sizeof(prog));
+        rv_harness_load(h, RV_RAM_BASE + 0x100, handler, sizeof(handler));
+        rv_cpu_write_csr(h->cpu, 0x305, RV_RAM_BASE + 0x100);
+        rv_cpu_set_xreg(h->cpu, 5, 0x10);
+        rv_cpu_set_xreg(h->cpu, 10, 0x1234);
+        rv_cpu_run(h->cpu, 10, NULL);
+        rv_cpu_read_csr(h->cpu, 0x342, &v);
+        g_assert_cmpuint(v, ==, 5);                     /* load access fault */
+        rv_cpu_read_csr(h->cpu, 0x341, &v);
+        g_assert_cmphex(v, ==, RV_RAM_BASE + 8);
+        g_assert_cmphex(rv_cpu_get_xreg(h->cpu, 11), ==, 6);
+        g_assert_cmphex(rv_cpu_get_xreg(h->cpu, 10), ==, 0x1234);
+        rv_harness_free(h);
+    }
+}
+
 typedef struct { RvCpu *cpu; } IrqArg;
 
 static gpointer raise_thread(gpointer p)
@@ -311,5 +347,6 @@ int main(int argc, char **argv)
     g_test_add_func("/riscv/api/no-compressed", test_no_compressed);
     g_test_add_func("/riscv/api/irq-from-thread", test_irq_from_thread);
     g_test_add_func("/riscv/api/jit-fence-i-foreign-write", test_jit_fence_i_foreign_write);
+    g_test_add_func("/riscv/api/precise-fault-mid-block", test_precise_fault_mid_block);
     return g_test_run();
 }
