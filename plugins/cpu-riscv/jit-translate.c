@@ -79,6 +79,11 @@ typedef struct Emit {
      * dirty: cached registers changed since they were last stored */
     int8_t host_of[32];
     uint32_t cached, dirty;
+    /* a block whose last instruction jumps back to its first loops inside
+     * itself (see loop_back) */
+    bool self_loop;
+    unsigned planned;           /* instructions the block will have */
+    uint8_t *body;              /* the code after the entry's loads */
 } Emit;
 
 static X86Mem xreg(unsigned r)
@@ -577,6 +582,31 @@ static void emit_alu_imm(Emit *e, const RvInsn *in)
     set_x(e, in->rd, X86_RAX);
 }
 
+/*
+ * The jump back to the start of a self-looping block: the entry's checks
+ * (break_chunk, steps left) done in place, then straight to the body with
+ * the guest registers still in host registers and r12 unchanged.  The
+ * body treats every register the block writes as dirty from its start
+ * (plan_registers loads them at entry), so whatever an earlier iteration
+ * left unwritten is stored at the next way out.
+ */
+static void loop_back(Emit *e)
+{
+    X86Buf *b = &e->b;
+
+    x86_cmp_mem32_imm8(b, x86_mem(X86_RBX, BREAK_OFF), 0);
+    uint8_t *out = x86_jcc32(b, X86_CC_NE);
+    x86_alu_ri32(b, X86_SUB, X86_R13, (int32_t)e->planned);
+    uint8_t *undo = x86_jcc32(b, X86_CC_B);
+    x86_jmp_to(b, e->body);
+    x86_patch_rel32(undo, b->p);
+    give_back(e, e->planned);
+    x86_patch_rel32(out, b->p);
+    write_back(e, e->dirty);
+    set_pc(e, e->base_pc);
+    leave(e, RV_JIT_EXIT_NEXT);
+}
+
 static void emit_branch(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx)
 {
     static const int cc[] = {
@@ -586,6 +616,15 @@ static void emit_branch(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx)
     };
     get_x(e, X86_RAX, in->rs1);
     get_x(e, X86_RCX, in->rs2);
+    if (e->self_loop && pc + (int64_t)in->imm == e->base_pc) {
+        x86_alu_rr(&e->b, true, X86_CMP, X86_RAX, X86_RCX);
+        uint8_t *not_taken = x86_jcc32(&e->b, cc[in->op - RV_OP_BEQ] ^ 1);
+        loop_back(e);
+        x86_patch_rel32(not_taken, e->b.p);
+        write_back(e, e->dirty);
+        exit_to(e, pc + in->len, 0, RV_JIT_EXIT_NEXT);
+        return;
+    }
     write_back(e, e->dirty);
     x86_alu_rr(&e->b, true, X86_CMP, X86_RAX, X86_RCX);
     uint8_t *taken = x86_jcc32(&e->b, cc[in->op - RV_OP_BEQ]);
@@ -669,6 +708,10 @@ static int emit_insn(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx)
             return T_NO;                        /* misaligned: trap in C */
         }
         set_x_pc(e, in->rd, next);
+        if (e->self_loop && target == e->base_pc) {
+            loop_back(e);
+            return T_END;
+        }
         write_back(e, e->dirty);
         exit_to(e, target, 0, RV_JIT_EXIT_NEXT);
         return T_END;
@@ -834,7 +877,7 @@ static bool template_regs(const RvInsn *in, uint32_t *reads, uint32_t *writes)
 static uint32_t plan_registers(Emit *e, const RvInsn *ins, unsigned n)
 {
     unsigned uses[32] = { 0 };
-    uint32_t written = 0, need = 0;
+    uint32_t written = 0, need = 0, all_written = 0;
     bool helper_seen = false;
 
     for (unsigned i = 0; i < n; i++) {
@@ -846,6 +889,7 @@ static uint32_t plan_registers(Emit *e, const RvInsn *ins, unsigned n)
         for (unsigned r = 1; r < 32; r++) {
             uses[r] += ((rd >> r) & 1) + ((wr >> r) & 1);
         }
+        all_written |= wr;
         if (!helper_seen) {
             need |= rd & ~written;
             written |= wr;
@@ -865,6 +909,11 @@ static uint32_t plan_registers(Emit *e, const RvInsn *ins, unsigned n)
         }
         e->host_of[best] = (int8_t)cache_host[k];
         e->cached |= 1u << best;
+    }
+    if (e->self_loop) {
+        /* see loop_back: dirty from the start, so loaded at entry */
+        e->dirty = all_written & e->cached;
+        need |= e->dirty;
     }
     return need & e->cached;
 }
@@ -917,6 +966,15 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
             break;
         }
     }
+    e->planned = n;
+    e->self_loop = false;
+    if (n > 0 && e->chain) {
+        const RvInsn *last = &ins[n - 1];
+        uint64_t last_pc = pc + off - last->len;
+        e->self_loop = (last->op == RV_OP_JAL ||
+                        (last->op >= RV_OP_BEQ && last->op <= RV_OP_BGEU)) &&
+                       last_pc + (int64_t)last->imm == pc;
+    }
     uint32_t load_at_entry = plan_registers(e, ins, n);
     off = 0;
 
@@ -932,6 +990,7 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
     uint8_t *to_undo = x86_jcc32(&e->b, X86_CC_B);
     x86_load64(&e->b, X86_R12, x86_mem(X86_RBX, PC_OFF));
     load_cached(e, load_at_entry);
+    e->body = e->b.p;
 
     while (idx < n) {
         const RvInsn *in = &ins[idx];

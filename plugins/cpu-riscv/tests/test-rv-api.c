@@ -304,6 +304,43 @@ static void test_precise_fault_mid_block(void)
     }
 }
 
+/*
+ * The same in the second round of a loop the JIT keeps inside one block
+ * (the branch back jumps to the block's body with the registers still in
+ * host registers): what the first round wrote after the faulting load
+ * must be in place when the load faults in the second.
+ */
+static void test_precise_fault_second_round(void)
+{
+    static const uint32_t prog[] = {
+        0x0002b503,     /* 1: ld a0, 0(t0) */
+        0x00158593,     /* addi a1, a1, 1 */
+        0x00158593,     /* addi a1, a1, 1 */
+        0x006282b3,     /* add t0, t0, t1 */
+        0xfec598e3,     /* bne a1, a2, 1b */
+    };
+    static const uint32_t handler[] = { 0x0000006f /* j . */ };
+
+    for (int jit = 0; jit < 2; jit++) {
+        RvHarness *h = jit ? rv_harness_new_jit(0) : rv_harness_new(0);
+        uint64_t v;
+        rv_harness_load(h, RV_RAM_BASE, prog, sizeof(prog));
+        rv_harness_load(h, RV_RAM_BASE + 0x100, handler, sizeof(handler));
+        rv_cpu_write_csr(h->cpu, 0x305, RV_RAM_BASE + 0x100);
+        rv_cpu_set_xreg(h->cpu, 5, RV_RAM_BASE + 0x800);    /* t0 */
+        rv_cpu_set_xreg(h->cpu, 6, -RV_RAM_BASE);           /* t1: then 0x800 */
+        rv_cpu_set_xreg(h->cpu, 12, 100);                   /* a2 */
+        rv_cpu_run(h->cpu, 20, NULL);
+        rv_cpu_read_csr(h->cpu, 0x342, &v);
+        g_assert_cmpuint(v, ==, 5);                     /* load access fault */
+        rv_cpu_read_csr(h->cpu, 0x341, &v);
+        g_assert_cmphex(v, ==, RV_RAM_BASE);
+        g_assert_cmphex(rv_cpu_get_xreg(h->cpu, 11), ==, 2);
+        g_assert_cmphex(rv_cpu_get_xreg(h->cpu, 5), ==, 0x800);
+        rv_harness_free(h);
+    }
+}
+
 typedef struct { RvCpu *cpu; } IrqArg;
 
 static gpointer raise_thread(gpointer p)
@@ -348,5 +385,6 @@ int main(int argc, char **argv)
     g_test_add_func("/riscv/api/irq-from-thread", test_irq_from_thread);
     g_test_add_func("/riscv/api/jit-fence-i-foreign-write", test_jit_fence_i_foreign_write);
     g_test_add_func("/riscv/api/precise-fault-mid-block", test_precise_fault_mid_block);
+    g_test_add_func("/riscv/api/precise-fault-second-round", test_precise_fault_second_round);
     return g_test_run();
 }
