@@ -34,6 +34,7 @@
 #define PC_OFF ((int32_t)offsetof(RvCpu, pc))
 #define BREAK_OFF ((int32_t)offsetof(RvCpu, break_chunk))
 #define JC_OFF ((int32_t)offsetof(RvCpu, jcache))
+#define VAL_OFF ((int32_t)offsetof(RvCpu, jit_val))
 
 _Static_assert(sizeof(RvJumpCacheEntry) == 32, "the jump cache probe scales by 32");
 #define TLB_OFF(p) ((int32_t)(offsetof(RvCpu, tlb) + (p) * sizeof(RvTlbEntry[RV_TLB_SIZE])))
@@ -73,6 +74,7 @@ typedef struct Emit {
     unsigned dpriv;             /* privilege of data accesses */
     uint32_t flags;             /* the block's priv | data priv << 2 */
     const uint8_t *exit;
+    const RvJit *jit;           /* for its shared code (thunks) */
     Stub stubs[MAX_TB_INSNS];
     unsigned n_stubs;
     /* register cache: host_of[r] is the host register holding x[r] or -1;
@@ -280,13 +282,6 @@ static void exit_to(Emit *e, uint64_t pc, unsigned unretired, unsigned kind)
     leave(e, kind);
 }
 
-/* Leave with the exception a helper recorded (cpu->pc already set). */
-static void exit_exception(Emit *e, unsigned unretired)
-{
-    give_back(e, unretired);
-    leave(e, RV_JIT_EXIT_EXC);
-}
-
 /* ---- helpers called from translated code ---- */
 
 static uint32_t helper_result(RvCpu *cpu, bool ok)
@@ -299,8 +294,9 @@ static uint32_t helper_result(RvCpu *cpu, bool ok)
                                                                  : RV_JIT_H_OK;
 }
 
-/* kind: size in the low 4 bits, 16 = sign-extend */
-static uint32_t helper_load(RvCpu *cpu, uint64_t va, uint32_t rd, uint32_t kind)
+/* The slow path of a load: the value goes to cpu->jit_val (translated
+ * code puts it in rd).  kind: size in the low 4 bits, 16 = sign-extend. */
+static uint32_t helper_load(RvCpu *cpu, uint64_t va, uint32_t kind)
 {
     unsigned size = kind & 15;
     uint64_t v;
@@ -312,7 +308,7 @@ static uint32_t helper_load(RvCpu *cpu, uint64_t va, uint32_t rd, uint32_t kind)
         unsigned sh = 64 - 8 * size;
         v = (uint64_t)((int64_t)(v << sh) >> sh);
     }
-    cpu->x[rd] = v;
+    cpu->jit_val = v;
     return helper_result(cpu, true);
 }
 
@@ -339,6 +335,83 @@ static uint32_t helper_amo(RvCpu *cpu, uint64_t lo, uint64_t hi)
 {
     RvInsn in = insn_of(lo, hi);
     return helper_result(cpu, rv_exec_amo(cpu, &in));
+}
+
+/* ---- code shared by all blocks ---- */
+
+/*
+ * The slow paths of loads and stores call C through a thunk that keeps
+ * r8-r11 (guest registers may live there), so the call needs no write
+ * back and no reload when it succeeds: the helper reads no guest register
+ * (its arguments come in registers) and hands a loaded value back in
+ * cpu->jit_val.  On entry rsp is 8 off a 16-byte boundary (the call);
+ * four pushes and 8 more bytes realign it for C.
+ */
+static const uint8_t *emit_call_thunk(X86Buf *b, const void *fn)
+{
+    const uint8_t *start = b->p;
+    static const int saved[] = { X86_R8, X86_R9, X86_R10, X86_R11 };
+
+    for (unsigned i = 0; i < 4; i++) {
+        x86_push(b, saved[i]);
+    }
+    x86_alu_ri(b, true, X86_SUB, X86_RSP, 8);
+    x86_call_abs(b, fn);
+    x86_alu_ri(b, true, X86_ADD, X86_RSP, 8);
+    for (int i = 3; i >= 0; i--) {
+        x86_pop(b, saved[i]);
+    }
+    x86_ret(b);
+    return start;
+}
+
+/*
+ * Where a failed helper call leaves the block.  eax: RV_JIT_H_EXC or
+ * RV_JIT_H_STOP; dl: the instructions that did not retire if it is an
+ * exception; dh: the instruction's length; cpu->pc: the instruction's pc
+ * and the guest registers all stored.  An exception leaves cpu->pc as it
+ * is; a stop (the instruction completed) moves it past the instruction.
+ */
+static const uint8_t *emit_fail_exit(X86Buf *b, const uint8_t *exit)
+{
+    const uint8_t *start = b->p;
+
+    x86_mov_rr(b, X86_RCX, X86_RDX);
+    x86_shift_ri(b, false, X86_SHR, X86_RCX, 8);
+    x86_alu_ri(b, false, X86_AND, X86_RDX, 0xff);
+    x86_alu_ri(b, false, X86_CMP, X86_RAX, RV_JIT_H_STOP);
+    uint8_t *exc = x86_jcc32(b, X86_CC_NE);
+    x86_load64(b, X86_RAX, x86_mem(X86_RBX, PC_OFF));
+    x86_alu_rr(b, true, X86_ADD, X86_RAX, X86_RCX);
+    x86_store64(b, x86_mem(X86_RBX, PC_OFF), X86_RAX);
+    x86_alu_ri(b, false, X86_SUB, X86_RDX, 1);
+    x86_alu_rr(b, true, X86_ADD, X86_R13, X86_RDX);
+    x86_mov_imm(b, X86_RAX, RV_JIT_EXIT_STOP);
+    x86_mov_imm(b, X86_RDX, 0);
+    x86_jmp_to(b, exit);
+    x86_patch_rel32(exc, b->p);
+    x86_alu_rr(b, true, X86_ADD, X86_R13, X86_RDX);
+    x86_mov_imm(b, X86_RAX, RV_JIT_EXIT_EXC);
+    x86_mov_imm(b, X86_RDX, 0);
+    x86_jmp_to(b, exit);
+    return start;
+}
+
+/* Make the shared code at the front of a freshly emptied cache. */
+static void ensure_thunks(RvJit *j)
+{
+    TcgCodeCache *c = &j->cache;
+
+    if (j->have_thunks && j->thunks_epoch == c->flushes) {
+        return;
+    }
+    X86Buf b = { c->ptr, c->ptr, c->base + c->size };
+    j->thunk_load = emit_call_thunk(&b, (const void *)helper_load);
+    j->thunk_store = emit_call_thunk(&b, (const void *)helper_store);
+    j->fail_exit = emit_fail_exit(&b, c->exit);
+    c->ptr = (uint8_t *)(((uintptr_t)b.p + 15) & ~(uintptr_t)15);
+    j->thunks_epoch = c->flushes;
+    j->have_thunks = true;
 }
 
 /* ---- templates ---- */
@@ -633,18 +706,21 @@ static void emit_branch(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx)
     exit_to(e, pc + (int64_t)in->imm, 0, RV_JIT_EXIT_NEXT);
 }
 
-/* Emit the out-of-line code of `s`. */
+/*
+ * Emit the out-of-line code of `s`.  Load and store misses call their
+ * helper through a thunk (see emit_call_thunk) and go back to the fast
+ * path; any failure stores the dirty registers and the pc and leaves
+ * through the shared fail_exit.
+ */
 static void emit_stub(Emit *e, const Stub *s)
 {
     X86Buf *b = &e->b;
-    unsigned size = 0;
+    unsigned rd = s->in.rd;
+    uint8_t *failed;
 
     x86_patch_rel32(s->jcc_at, b->p);
-    if (s->type != STUB_RESULT) {
-        write_back(e, s->dirty);    /* RESULT: done before the call */
-    }
-    switch (s->type) {
-    case STUB_LOAD:
+    if (s->type == STUB_LOAD) {
+        unsigned size;
         switch (s->in.op) {
         case RV_OP_LB: case RV_OP_LBU: size = 1; break;
         case RV_OP_LH: case RV_OP_LHU: size = 2; break;
@@ -652,37 +728,49 @@ static void emit_stub(Emit *e, const Stub *s)
         default: size = 8; break;
         }
         bool sign = s->in.op == RV_OP_LB || s->in.op == RV_OP_LH || s->in.op == RV_OP_LW;
-        set_pc(e, s->pc);                       /* rsi still holds the address */
-        x86_mov_rr(b, X86_RDI, X86_RBX);
-        x86_mov_imm(b, X86_RDX, s->in.rd);
-        x86_mov_imm(b, X86_RCX, size | (sign ? 16 : 0));
-        x86_call_abs(b, (const void *)helper_load);
-        break;
-    case STUB_STORE:
-        size = s->in.op == RV_OP_SB ? 1 : s->in.op == RV_OP_SH ? 2
-             : s->in.op == RV_OP_SW ? 4 : 8;
-        set_pc(e, s->pc);
+        x86_mov_rr(b, X86_RDI, X86_RBX);        /* rsi holds the address */
+        x86_mov_imm(b, X86_RDX, size | (sign ? 16 : 0));
+        x86_call_to(b, e->jit->thunk_load);
+        x86_alu_ri(b, false, X86_CMP, X86_RAX, RV_JIT_H_OK);
+        failed = x86_jcc32(b, X86_CC_NE);
+        if (rd != 0 && e->host_of[rd] >= 0) {
+            x86_load64(b, e->host_of[rd], x86_mem(X86_RBX, VAL_OFF));
+        } else if (rd != 0) {
+            x86_load64(b, X86_RAX, x86_mem(X86_RBX, VAL_OFF));
+            x86_store64(b, xreg(rd), X86_RAX);
+        }
+        x86_jmp_to(b, s->resume);
+    } else if (s->type == STUB_STORE) {
+        unsigned size = s->in.op == RV_OP_SB ? 1 : s->in.op == RV_OP_SH ? 2
+                      : s->in.op == RV_OP_SW ? 4 : 8;
         x86_mov_rr(b, X86_RDI, X86_RBX);
         get_x(e, X86_RDX, s->in.rs2);
         x86_mov_imm(b, X86_RCX, size);
-        x86_call_abs(b, (const void *)helper_store);
-        break;
-    default:
-        break;
-    }
-    if (s->type != STUB_RESULT) {
+        x86_call_to(b, e->jit->thunk_store);
         x86_alu_ri(b, false, X86_CMP, X86_RAX, RV_JIT_H_OK);
-        uint8_t *failed = x86_jcc32(b, X86_CC_NE);
-        load_cached(e, e->cached);
+        failed = x86_jcc32(b, X86_CC_NE);
         x86_jmp_to(b, s->resume);
-        x86_patch_rel32(failed, b->p);
+    } else {
+        /* STUB_RESULT: registers stored and pc set before the call */
+        failed = NULL;
     }
-    /* eax is EXC or STOP */
-    x86_test_rr(b, false, X86_RAX, X86_RAX);
-    uint8_t *stop = x86_jcc32(b, X86_CC_NE);
-    exit_exception(e, e->icount - s->idx);
-    x86_patch_rel32(stop, b->p);
-    exit_to(e, s->pc + s->in.len, e->icount - s->idx - 1, RV_JIT_EXIT_STOP);
+    if (failed) {
+        x86_patch_rel32(failed, b->p);
+        write_back(e, s->dirty);
+        if (s->type == STUB_LOAD && rd != 0) {
+            /* a stop: the load is done, its value must reach x[rd] */
+            x86_alu_ri(b, false, X86_CMP, X86_RAX, RV_JIT_H_STOP);
+            uint8_t *skip = x86_jcc32(b, X86_CC_NE);
+            x86_load64(b, X86_RCX, x86_mem(X86_RBX, VAL_OFF));
+            x86_store64(b, xreg(rd), X86_RCX);
+            x86_patch_rel32(skip, b->p);
+        }
+        pc_value(e, X86_RCX, s->pc);
+        x86_store64(b, x86_mem(X86_RBX, PC_OFF), X86_RCX);
+    }
+    /* eax is EXC or STOP; dl = not retired on an exception, dh = length */
+    x86_mov_imm(b, X86_RDX, (e->icount - s->idx) | (uint32_t)s->in.len << 8);
+    x86_jmp_to(b, e->jit->fail_exit);
 }
 
 enum { T_NO, T_YES, T_END };
@@ -928,12 +1016,14 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
     unsigned off = 0, idx = 0, n = 0;
     bool ended = false, ok = true;
 
-    e->b = (X86Buf){ cache->ptr, cache->ptr, cache->base + cache->size };
     e->cpu = cpu;
     e->base_pc = pc;
     e->dpriv = rv_data_priv(cpu);
     e->flags = tb->flags;
+    ensure_thunks(cpu->jit);
+    e->b = (X86Buf){ cache->ptr, cache->ptr, cache->base + cache->size };
     e->exit = cache->exit;
+    e->jit = cpu->jit;
     e->n_stubs = 0;
     tb->kind = RV_TB_CODE;
     e->chain = cpu->jit->chain;

@@ -72,6 +72,11 @@ typedef struct RvJit {
     RvTb **hash;              /* RV_JIT_HASH_SIZE buckets */
     GHashTable *pages;        /* physical page number -> RvJitPage */
     uint64_t fence_gen;       /* fence.i executed so far */
+    /* code shared by the blocks (jit-translate.c), made again after every
+     * reset of the cache: thunks_epoch is the cache's flush count then */
+    const uint8_t *thunk_load, *thunk_store, *fail_exit;
+    uint64_t thunks_epoch;
+    bool have_thunks;
     /* statistics */
     uint64_t translated, invalidated, flushes, insns, chained;
     bool chain;               /* patch direct jumps between blocks */

@@ -166,6 +166,8 @@ struct RvCpu {
 
     /* pending exception, set by helpers that return false */
     uint64_t exc_cause, exc_tval;
+    /* a value a JIT helper hands back to translated code (jit-translate.c) */
+    uint64_t jit_val;
 
     int exit_request;           /* atomic */
     /* atomic: end the current chunk after this instruction (an I/O access

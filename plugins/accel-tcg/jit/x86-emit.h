@@ -377,6 +377,15 @@ static inline void x86_jcc_to(X86Buf *b, int cc, const uint8_t *target)
     x86_patch_rel32(x86_jcc32(b, cc), target);
 }
 
+/* call rel32 to `target` (within +-2 GiB: code in the same cache) */
+static inline void x86_call_to(X86Buf *b, const uint8_t *target)
+{
+    x86_b(b, 0xe8);
+    uint8_t *at = b->p;
+    x86_d(b, 0);
+    x86_patch_rel32(at, target);
+}
+
 /* Call a C function anywhere in the address space (through rax). */
 static inline void x86_call_abs(X86Buf *b, const void *fn)
 {
