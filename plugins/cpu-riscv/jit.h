@@ -62,7 +62,7 @@ typedef struct RvTb {
     RvJitPage *page;          /* the page it was made from */
 } RvTb;
 
-#define RV_JIT_HASH_BITS 15
+#define RV_JIT_HASH_BITS 17
 #define RV_JIT_HASH_SIZE (1u << RV_JIT_HASH_BITS)
 
 typedef struct RvJit {

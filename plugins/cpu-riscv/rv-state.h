@@ -85,7 +85,7 @@ typedef enum RvAccess { RV_ACC_READ = 0, RV_ACC_WRITE = 1, RV_ACC_EXEC = 2 } RvA
  * other on every access (a data page 1 MiB from the code, say), which
  * costs a page walk per fetched block and per load.
  */
-#define RV_TLB_BITS 8
+#define RV_TLB_BITS 10
 #define RV_TLB_SIZE (1u << RV_TLB_BITS)
 #define RV_TLB_IO 1ull
 #define RV_TLB_EMPTY (~0ull)
