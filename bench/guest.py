@@ -6,8 +6,9 @@ invocation.
     bench/guest.py [--runs N] [--smp N] [--tessera PATH] [--qemu PATH]
                    [--no-interp]
 
-Tessera runs twice per round: with its interpreter (the default today)
-and with the JIT (-accel tcg,jit=on); --no-interp skips the former.
+Tessera runs twice per round: with its interpreter (-accel tcg,jit=off)
+and with the JIT (the default; named -accel tcg,jit=on here all the same);
+--no-interp skips the former.
 
 boot      start of the process to `TESSERA-GUEST: init reached` (the guest
           is booted with guest.halt, so it powers off right after)
@@ -94,7 +95,8 @@ def main():
     g = guest.find()
     if not g:
         sys.exit(guest.MISSING)
-    bins = [] if args.no_interp else [("tessera", args.tessera, [])]
+    bins = [] if args.no_interp else [("tessera", args.tessera,
+                                       ["-accel", "tcg,jit=off"])]
     bins.append(("tessera-jit", args.tessera, ["-accel", "tcg,jit=on"]))
     if args.qemu:
         bins.append(("qemu", args.qemu, []))

@@ -60,7 +60,7 @@ def main():
 
     with tempfile.TemporaryDirectory() as d:
         elf = build(d)
-        bins = [("tessera", [args.tessera]),
+        bins = [("tessera", [args.tessera, "-accel", "tcg,jit=off"]),
                 ("tessera-jit", [args.tessera, "-accel", "tcg,jit=on"])]
         if args.qemu:
             bins.append(("qemu", [args.qemu]))

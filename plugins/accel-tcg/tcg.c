@@ -1,18 +1,18 @@
 /*
  * accel-tcg - runs the machine's CPUs with the CPU plugin's own executor.
  *
- * Today every CPU target brings an interpreter (its exec()); this plugin
- * owns the threads that call it.  thread=multi gives each CPU a host
- * thread; thread=single runs all CPUs round robin on one thread, a slice
- * each, which is what a target without host-atomic LR/SC needs.  The JIT
- * (IR, optimiser, x86-64 backend) will live here too and plug into the
- * same exec() contract.
+ * Every CPU target brings an interpreter (its exec()); this plugin owns
+ * the threads that call it.  thread=multi gives each CPU a host thread;
+ * thread=single runs all CPUs round robin on one thread, a slice each,
+ * which is what a target without host-atomic LR/SC needs.
  *
- * jit=on asks each CPU to compile guest code (see jit/README.md): a CPU
- * type that has a JIT offers the x-jit and x-jit-cache-size properties,
- * settable after realize, which start_cpus sets here.  The JIT's code
- * generator is the static library in jit/, linked into the CPU plugin
- * (two internal-tier plugins cannot link each other).
+ * jit=on (the default) asks each CPU to compile guest code instead (see
+ * jit/README.md): a CPU type that has a JIT offers the x-jit and
+ * x-jit-cache-size properties, settable after realize, which start_cpus
+ * sets here; a CPU type without them keeps its interpreter, as does
+ * jit=off.  The JIT's code generator is the static library in jit/,
+ * linked into the CPU plugin (two internal-tier plugins cannot link
+ * each other).
  *
  * A CPU thread runs guest code without the big lock.  It sleeps while the
  * VM is stopped (ts_vm_wait_running) and while its CPU idles in WFI with
@@ -165,16 +165,14 @@ static Runner *runner_new(void)
     return r;
 }
 
-/* Turn the JIT on in every CPU (before any of them runs). */
+/* Turn the JIT on in every CPU that has one (before any of them runs);
+ * the others interpret. */
 static bool enable_jit(GError **errp)
 {
     for (unsigned i = 0; i < ts_cpu_count(); i++) {
         TsObject *obj = TS_OBJECT(ts_cpu_by_index(i));
         if (!ts_class_find_property(obj->klass, "x-jit")) {
-            g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
-                        "tcg: CPU type '%s' has no JIT; use jit=off",
-                        ts_object_type_name(obj));
-            return false;
+            continue;
         }
         g_autofree char *bytes = g_strdup_printf("%" PRIu64, tb_size_mib << 20);
         if (!ts_object_set_bool(obj, "x-jit", true, errp) ||
@@ -281,9 +279,9 @@ static const TsProperty tcg_props[] = {
                  "translation cache size in MiB (0: default)"),
     TS_PROP_BOOL("split-wx", TcgAccel, split_wx, false,
                  "map the code cache twice, writable and executable"),
-    TS_PROP_BOOL("jit", TcgAccel, jit, false,
-                 "compile guest code to host code (experimental; off: "
-                 "the CPU's interpreter)"),
+    TS_PROP_BOOL("jit", TcgAccel, jit, true,
+                 "compile guest code to host code where the CPU type has a "
+                 "JIT (off: the CPU's interpreter)"),
     TS_PROP_END,
 };
 
