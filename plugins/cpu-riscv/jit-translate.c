@@ -135,6 +135,34 @@ static void set_x_imm(Emit *e, unsigned r, uint64_t v)
     }
 }
 
+/* The host register that holds x[r]: its cache register, or `scratch`
+ * loaded with it (zeroed for x0). */
+static int src_reg(Emit *e, unsigned r, int scratch)
+{
+    if (r != 0 && e->host_of[r] >= 0) {
+        return e->host_of[r];
+    }
+    get_x(e, scratch, r);
+    return scratch;
+}
+
+/* Where an instruction should compute x[rd]: its cache register, or rax
+ * (then stored by set_x). */
+static int dst_reg(Emit *e, unsigned rd)
+{
+    return rd != 0 && e->host_of[rd] >= 0 ? e->host_of[rd] : X86_RAX;
+}
+
+/* Finish writing x[rd] computed in dst_reg(rd). */
+static void dst_done(Emit *e, unsigned rd, int d)
+{
+    if (d == X86_RAX) {
+        set_x(e, rd, X86_RAX);
+    } else {
+        e->dirty |= 1u << rd;
+    }
+}
+
 /*
  * Register cache.  Before translating, the block's instructions are
  * scanned: the guest registers its templates use at least twice get a
@@ -441,9 +469,9 @@ static uint8_t *tlb_probe(Emit *e, const RvInsn *in, unsigned size, RvAccess acc
 {
     X86Buf *b = &e->b;
 
-    get_x(e, X86_RSI, in->rs1);
-    if (in->imm) {
-        x86_lea(b, X86_RSI, x86_mem(X86_RSI, in->imm));
+    int base = src_reg(e, in->rs1, X86_RSI);
+    if (in->imm || base != X86_RSI) {
+        x86_lea(b, X86_RSI, x86_mem(base, in->imm));
     }
     x86_mov_rr(b, X86_RAX, X86_RSI);
     x86_shift_ri(b, true, X86_SHR, X86_RAX, RV_PAGE_BITS);
@@ -466,8 +494,9 @@ static void emit_load(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx,
      * register may not hold anything yet, and must not reach x[rd] if
      * the load faults */
     uint32_t dirty = e->dirty;
-    x86_load(&e->b, size, sign, X86_RAX, x86_mem_idx(X86_RSI, X86_RCX, 1, 0));
-    set_x(e, in->rd, X86_RAX);
+    int d = dst_reg(e, in->rd);
+    x86_load(&e->b, size, sign, d, x86_mem_idx(X86_RSI, X86_RCX, 1, 0));
+    dst_done(e, in->rd, d);
     add_stub(e, STUB_LOAD, miss, in, pc, idx);
     e->stubs[e->n_stubs - 1].dirty = dirty;
 }
@@ -476,8 +505,8 @@ static void emit_store(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx,
                        unsigned size)
 {
     uint8_t *miss = tlb_probe(e, in, size, RV_ACC_WRITE);
-    get_x(e, X86_RDX, in->rs2);
-    x86_store(&e->b, size, x86_mem_idx(X86_RSI, X86_RCX, 1, 0), X86_RDX);
+    int v = src_reg(e, in->rs2, X86_RDX);
+    x86_store(&e->b, size, x86_mem_idx(X86_RSI, X86_RCX, 1, 0), v);
     add_stub(e, STUB_STORE, miss, in, pc, idx);
 }
 
@@ -554,11 +583,74 @@ static void emit_div(Emit *e, unsigned op)
     }
 }
 
+/*
+ * ADD, SUB, AND, OR, XOR, MUL and their W forms straight on the cache
+ * registers: d = s1 OP s2 with d the destination's register, so a chain
+ * of dependent instructions has no moves in it (moves are not free on
+ * every x86: some disable move elimination).  False for the other ops.
+ */
+static bool emit_alu_rr_direct(Emit *e, const RvInsn *in)
+{
+    X86Buf *b = &e->b;
+    int op;
+    bool w = true, mul = false, commutes = true;
+
+    switch (in->op) {
+    case RV_OP_ADD: op = X86_ADD; break;
+    case RV_OP_ADDW: op = X86_ADD; w = false; break;
+    case RV_OP_SUB: op = X86_SUB; commutes = false; break;
+    case RV_OP_SUBW: op = X86_SUB; w = false; commutes = false; break;
+    case RV_OP_AND: op = X86_AND; break;
+    case RV_OP_OR: op = X86_OR; break;
+    case RV_OP_XOR: op = X86_XOR; break;
+    case RV_OP_MUL: op = 0; mul = true; break;
+    case RV_OP_MULW: op = 0; mul = true; w = false; break;
+    default: return false;
+    }
+    int d = dst_reg(e, in->rd);
+    int s2 = src_reg(e, in->rs2, X86_RCX);
+    int s1;
+    if (d != X86_RAX && d == s2 && in->rs1 != in->rs2) {
+        if (!commutes) {
+            d = X86_RAX;                /* x[rs2] is still needed */
+            s1 = src_reg(e, in->rs1, X86_RAX);
+            if (s1 != X86_RAX) {
+                x86_mov_rr(b, X86_RAX, s1);
+            }
+        } else {
+            s2 = src_reg(e, in->rs1, X86_RAX);  /* d = s2 OP s1 */
+        }
+    } else {
+        s1 = src_reg(e, in->rs1, d);
+        if (s1 != d) {
+            x86_mov_rr(b, d, s1);
+        }
+    }
+    if (mul) {
+        x86_imul_rr(b, w, d, s2);
+    } else {
+        x86_alu_rr(b, w, op, d, s2);
+    }
+    if (!w) {
+        x86_movsxd(b, d, d);
+    }
+    if (d == X86_RAX) {
+        set_x(e, in->rd, X86_RAX);
+    } else {
+        e->dirty |= 1u << in->rd;
+    }
+    return true;
+}
+
 /* rax = rax OP rcx for the register-register ALU ops. */
 static void emit_alu_rr(Emit *e, const RvInsn *in)
 {
     X86Buf *b = &e->b;
     bool w32 = false;
+
+    if (emit_alu_rr_direct(e, in)) {
+        return;
+    }
 
     get_x(e, X86_RAX, in->rs1);
     get_x(e, X86_RCX, in->rs2);
@@ -618,12 +710,44 @@ static void emit_alu_imm(Emit *e, const RvInsn *in)
     X86Buf *b = &e->b;
     int32_t imm = in->imm;
 
+    if (in->op == RV_OP_ADDI && in->rs1 == 0) {
+        set_x_imm(e, in->rd, (uint64_t)(int64_t)imm);       /* li */
+        return;
+    }
+    /* everything but SLTI/SLTIU works in place in the destination */
+    if (in->op != RV_OP_SLTI && in->op != RV_OP_SLTIU) {
+        int d = dst_reg(e, in->rd);
+        int s1 = src_reg(e, in->rs1, d);
+        if (in->op == RV_OP_ADDI && s1 != d) {
+            x86_lea(b, d, x86_mem(s1, imm));                /* mv, addi */
+            dst_done(e, in->rd, d);
+            return;
+        }
+        if (s1 != d) {
+            x86_mov_rr(b, d, s1);
+        }
+        switch (in->op) {
+        case RV_OP_ADDI: x86_alu_ri(b, true, X86_ADD, d, imm); break;
+        case RV_OP_XORI: x86_alu_ri(b, true, X86_XOR, d, imm); break;
+        case RV_OP_ORI: x86_alu_ri(b, true, X86_OR, d, imm); break;
+        case RV_OP_ANDI: x86_alu_ri(b, true, X86_AND, d, imm); break;
+        case RV_OP_SLLI: x86_shift_ri(b, true, X86_SHL, d, imm & 63); break;
+        case RV_OP_SRLI: x86_shift_ri(b, true, X86_SHR, d, imm & 63); break;
+        case RV_OP_SRAI: x86_shift_ri(b, true, X86_SAR, d, imm & 63); break;
+        case RV_OP_ADDIW: x86_alu_ri(b, false, X86_ADD, d, imm); break;
+        case RV_OP_SLLIW: x86_shift_ri(b, false, X86_SHL, d, imm & 31); break;
+        case RV_OP_SRLIW: x86_shift_ri(b, false, X86_SHR, d, imm & 31); break;
+        default: x86_shift_ri(b, false, X86_SAR, d, imm & 31); break;    /* SRAIW */
+        }
+        if (in->op == RV_OP_ADDIW || in->op == RV_OP_SLLIW ||
+            in->op == RV_OP_SRLIW || in->op == RV_OP_SRAIW) {
+            x86_movsxd(b, d, d);
+        }
+        dst_done(e, in->rd, d);
+        return;
+    }
     get_x(e, X86_RAX, in->rs1);
     switch (in->op) {
-    case RV_OP_ADDI: x86_alu_ri(b, true, X86_ADD, X86_RAX, imm); break;
-    case RV_OP_XORI: x86_alu_ri(b, true, X86_XOR, X86_RAX, imm); break;
-    case RV_OP_ORI: x86_alu_ri(b, true, X86_OR, X86_RAX, imm); break;
-    case RV_OP_ANDI: x86_alu_ri(b, true, X86_AND, X86_RAX, imm); break;
     case RV_OP_SLTI:
         x86_alu_ri(b, true, X86_CMP, X86_RAX, imm);
         x86_setcc(b, X86_CC_L, X86_RAX);
@@ -687,10 +811,9 @@ static void emit_branch(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx)
         [RV_OP_BLT - RV_OP_BEQ] = X86_CC_L, [RV_OP_BGE - RV_OP_BEQ] = X86_CC_GE,
         [RV_OP_BLTU - RV_OP_BEQ] = X86_CC_B, [RV_OP_BGEU - RV_OP_BEQ] = X86_CC_AE,
     };
-    get_x(e, X86_RAX, in->rs1);
-    get_x(e, X86_RCX, in->rs2);
+    int s1 = src_reg(e, in->rs1, X86_RAX), s2 = src_reg(e, in->rs2, X86_RCX);
     if (e->self_loop && pc + (int64_t)in->imm == e->base_pc) {
-        x86_alu_rr(&e->b, true, X86_CMP, X86_RAX, X86_RCX);
+        x86_alu_rr(&e->b, true, X86_CMP, s1, s2);
         uint8_t *not_taken = x86_jcc32(&e->b, cc[in->op - RV_OP_BEQ] ^ 1);
         loop_back(e);
         x86_patch_rel32(not_taken, e->b.p);
@@ -699,7 +822,7 @@ static void emit_branch(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx)
         return;
     }
     write_back(e, e->dirty);
-    x86_alu_rr(&e->b, true, X86_CMP, X86_RAX, X86_RCX);
+    x86_alu_rr(&e->b, true, X86_CMP, s1, s2);
     uint8_t *taken = x86_jcc32(&e->b, cc[in->op - RV_OP_BEQ]);
     exit_to(e, pc + in->len, 0, RV_JIT_EXIT_NEXT);
     x86_patch_rel32(taken, e->b.p);
