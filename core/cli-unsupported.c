@@ -40,7 +40,7 @@ static const KnownOption known[] = {
     /* network */
     { "netdev", true }, { "nic", true }, { "net", true },
     /* character devices */
-    { "parallel", true }, { "debugcon", true },
+    { "debugcon", true },
     /* boot, kernel and firmware */
     { "chroot", true }, { "runas", true },
     /* debug/expert */

@@ -347,6 +347,19 @@ static bool opt_qmp_pretty(Cli *cli, const char *arg, GError **errp)
     return true;
 }
 
+/* No board here has a parallel port: "none" is the only meaningful value
+ * (and QEMU's way of saying so); anything else is a feature we lack. */
+static bool opt_parallel(Cli *cli, const char *arg, GError **errp)
+{
+    if (g_str_equal(arg, "none")) {
+        return true;
+    }
+    g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
+                "-parallel %s: 'parallel' is not supported yet (no parallel "
+                "port on any board; only -parallel none)", arg);
+    return false;
+}
+
 static bool opt_mon(Cli *cli, const char *arg, GError **errp)
 {
     add_monitor(cli, CLI_MONITOR_OPTS, arg);
@@ -378,6 +391,7 @@ static const CliOption options[] = {
     { "drive", true, opt_drive, CALL, "-drive if=pflash,file=file[,format=raw][,unit=n][,readonly=on]  a flash bank's raw image" },
     { "chardev", true, opt_chardev, CALL, "-chardev backend,id=id  character device (-chardev help)" },
     { "serial", true, NULL, LIST(serials), "-serial dev        redirect the next serial port to host device 'dev'" },
+    { "parallel", true, opt_parallel, CALL, "-parallel none     no parallel port (the boards have none)" },
     { "monitor", true, opt_monitor, CALL, "-monitor dev       redirect the human monitor to host device 'dev'" },
     { "mon", true, opt_mon, CALL, "-mon [chardev=]name[,mode=readline|control][,pretty=on|off]  a monitor on a chardev" },
     { "kernel", true, NULL, STR(kernel), "-kernel bzImage    use 'bzImage' as kernel image" },
@@ -466,11 +480,12 @@ static const struct {
         "display", "nographic", NULL } },
     { "Audio options", (const char *const[]){ "audiodev", NULL } },
     { "Character device options", (const char *const[]){
-        "chardev", NULL } },
+        "chardev", "serial", "parallel", "monitor", "qmp", "qmp-pretty",
+        "mon", NULL } },
     { "Boot image or kernel specific", (const char *const[]){
         "kernel", "append", "initrd", "dtb", NULL } },
     { "Debug/expert options", (const char *const[]){
-        "serial", "monitor", "qmp", "qmp-pretty", "mon", "pidfile", "S",
+        "pidfile", "S",
         "d", "D", "bios", "no-reboot", "no-shutdown", "daemonize",
         "readconfig", "writeconfig", NULL } },
     { "Generic object creation", (const char *const[]){ "object", NULL } },

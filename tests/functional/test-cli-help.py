@@ -67,13 +67,27 @@ def main():
     one_line_error(t, base + ["-m", "0"], ["-m 0:"],
                    "-m 0 fails in one line")
 
+    one_line_error(t, base + ["-parallel", "stdio"],
+                   ["-parallel stdio:", "not supported yet"],
+                   "-parallel with a device fails as not supported yet")
+    rc, out, err = tessera(*(base + ["-S", "-parallel", "none", "-qmp",
+                                     "stdio"]),
+                           input='{"execute":"qmp_capabilities"}\n'
+                                 '{"execute":"quit"}\n')
+    t.ok(rc == 0 and '"return"' in out, "-parallel none is accepted",
+         out + err)
+
     rc, out, err = tessera("-version")
-    t.ok(rc == 0 and out.startswith("Tessera emulator version "),
-         "-version", out + err)
+    t.ok(rc == 0 and out.startswith("Tessera emulator version ") and
+         "Copyright" in out, "-version, with a copyright line", out + err)
     rc, out, err = tessera("-h")
     t.ok(rc == 0 and "usage:" in out and "-monitor" in out and
          "-qmp-pretty" in out and "-mon " in out,
          "-h shows usage with the monitor options", out + err)
+    t.ok(all(h in out for h in ("Standard options:",
+                                "Character device options:",
+                                "Debug/expert options:")),
+         "-h groups options under the manual's headings", out)
     t.done()
 
 
