@@ -8,6 +8,7 @@
  */
 #include "dev-harness.h"
 
+#include "chardev-internal.h"
 #include "loop-internal.h"
 #include "machine-internal.h"
 #include "plugins.h"
@@ -156,4 +157,13 @@ bool run_until(bool (*cond)(void *opaque), void *opaque, int timeout_ms)
     loop_quit_reset();
     ts_timer_free(w.timer);
     return w.met;
+}
+
+TsChardev *harness_chardev(const char *opts)
+{
+    g_autoptr(GError) err = NULL;
+    TsChardev *chr = chardev_new_from_opts(opts, &err);
+    g_assert_no_error(err);
+    g_assert_nonnull(chr);
+    return chr;
 }

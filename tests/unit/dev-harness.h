@@ -41,6 +41,10 @@ TsDevice *harness_try_device(const char *type, const char *name,
 /* Unrealize and drop the device. */
 void harness_destroy(TsDevice *dev);
 
+/* A chardev from -chardev style options ("ringbuf,id=rb"); asserts it
+ * was created. */
+TsChardev *harness_chardev(const char *opts);
+
 /* 1, 2, 4 or 8-byte access to system memory; asserts TS_MEM_OK. */
 uint64_t mmio_read(uint64_t addr, unsigned size);
 void mmio_write(uint64_t addr, unsigned size, uint64_t value);

@@ -30,15 +30,6 @@ static void wr(unsigned reg, uint8_t val)
     mmio_write(UART_BASE + reg, 1, val);
 }
 
-static TsChardev *chardev(const char *opts)
-{
-    g_autoptr(GError) err = NULL;
-    TsChardev *chr = chardev_new_from_opts(opts, &err);
-    g_assert_no_error(err);
-    g_assert_nonnull(chr);
-    return chr;
-}
-
 /* A UART at UART_BASE on chardev `chr_id` (NULL: none). */
 static TsDevice *uart_new(const char *chr_id, TestIrq *irq)
 {
@@ -87,7 +78,7 @@ static void test_reset_values(void)
 
 static void test_transmit_ringbuf(void)
 {
-    TsChardev *chr = chardev("ringbuf,id=tx-rb,size=256");
+    TsChardev *chr = harness_chardev("ringbuf,id=tx-rb,size=256");
     TsDevice *dev = uart_new("tx-rb", NULL);
     for (const char *p = "hello, world\n"; *p; p++) {
         g_assert_true(rd(LSR) & 0x20);
@@ -103,7 +94,7 @@ static void test_transmit_file(void)
 {
     g_autofree char *path = g_build_filename(tmp_dir, "uart.out", NULL);
     g_autofree char *opts = g_strdup_printf("file,id=tx-file,path=%s", path);
-    TsChardev *chr = chardev(opts);
+    TsChardev *chr = harness_chardev(opts);
     TsDevice *dev = uart_new("tx-file", NULL);
     for (const char *p = "to a file"; *p; p++) {
         wr(THR, (uint8_t)*p);
@@ -120,7 +111,7 @@ static void test_transmit_file(void)
  * keeps what does not fit and resumes as the guest reads. */
 static void check_receive(bool fifo)
 {
-    TsChardev *chr = chardev("ringbuf,id=rx-rb");
+    TsChardev *chr = harness_chardev("ringbuf,id=rx-rb");
     TsDevice *dev = uart_new("rx-rb", NULL);
     if (fifo) {
         wr(FCR, 0x01);
@@ -152,7 +143,7 @@ static void test_receive_fifo(void)
 
 static void test_receive_fifo_level(void)
 {
-    TsChardev *chr = chardev("ringbuf,id=rx-level");
+    TsChardev *chr = harness_chardev("ringbuf,id=rx-level");
     TsDevice *dev = uart_new("rx-level", NULL);
     wr(FCR, 0x01);
     feed(chr, "0123456789abcdefXYZ");
@@ -176,7 +167,7 @@ static void test_receive_fifo_level(void)
 
 static void test_iir_priorities(void)
 {
-    TsChardev *chr = chardev("ringbuf,id=iir-rb");
+    TsChardev *chr = harness_chardev("ringbuf,id=iir-rb");
     TestIrq *irq = test_irq_new();
     TsDevice *dev = uart_new("iir-rb", irq);
 
@@ -219,7 +210,7 @@ static void test_iir_priorities(void)
 
 static void test_rx_trigger_level(void)
 {
-    TsChardev *chr = chardev("ringbuf,id=trig-rb");
+    TsChardev *chr = harness_chardev("ringbuf,id=trig-rb");
     TestIrq *irq = test_irq_new();
     TsDevice *dev = uart_new("trig-rb", irq);
     wr(FCR, 0x81);                  /* trigger at 8 bytes */
@@ -239,7 +230,7 @@ static void test_rx_trigger_level(void)
 
 static void test_thre_interrupt(void)
 {
-    TsChardev *chr = chardev("ringbuf,id=thre-rb");
+    TsChardev *chr = harness_chardev("ringbuf,id=thre-rb");
     TestIrq *irq = test_irq_new();
     TsDevice *dev = uart_new("thre-rb", irq);
 
@@ -285,7 +276,7 @@ static void test_thre_interrupt(void)
 
 static void test_divisor_latch(void)
 {
-    TsChardev *chr = chardev("ringbuf,id=dl-rb");
+    TsChardev *chr = harness_chardev("ringbuf,id=dl-rb");
     TsDevice *dev = uart_new("dl-rb", NULL);
     wr(IER, 0x05);
     wr(LCR, 0x83);                  /* DLAB, 8N1 */
@@ -306,7 +297,7 @@ static void test_divisor_latch(void)
 
 static void test_loopback(void)
 {
-    TsChardev *chr = chardev("ringbuf,id=loop-rb");
+    TsChardev *chr = harness_chardev("ringbuf,id=loop-rb");
     TsDevice *dev = uart_new("loop-rb", NULL);
     wr(FCR, 0x01);
     wr(MCR, 0x1f);                  /* loopback, all outputs on */
@@ -375,7 +366,7 @@ static bool irq_up(void *opaque)
 
 static void test_char_timeout(void)
 {
-    TsChardev *chr = chardev("ringbuf,id=to-rb");
+    TsChardev *chr = harness_chardev("ringbuf,id=to-rb");
     TestIrq *irq = test_irq_new();
     TsDevice *dev = uart_new("to-rb", irq);
     wr(FCR, 0xc1);                  /* trigger at 14 */
@@ -412,7 +403,7 @@ static void test_flood(void)
     static ChardevBackend refusing;
     refusing = chardev_ringbuf_backend;
     refusing.write = refuse_write;
-    TsChardev *chr = chardev("ringbuf,id=flood,size=1");
+    TsChardev *chr = harness_chardev("ringbuf,id=flood,size=1");
     chr->be = &refusing;
     TsDevice *dev = uart_new("flood", NULL);
 
@@ -431,7 +422,7 @@ static void test_flood(void)
 
 static void test_regshift(void)
 {
-    TsChardev *chr = chardev("ringbuf,id=shift-rb");
+    TsChardev *chr = harness_chardev("ringbuf,id=shift-rb");
     const char *props[] = { "addr=0x10000000", "regshift=2",
                             "chardev=shift-rb", NULL };
     TsDevice *dev = harness_device("ns16550a", "uart", NULL, props);
@@ -491,7 +482,7 @@ static void test_realize_errors(void)
     g_clear_error(&err);
 
     /* A chardev without mux=on takes one frontend. */
-    TsChardev *chr = chardev("ringbuf,id=busy");
+    TsChardev *chr = harness_chardev("ringbuf,id=busy");
     TsDevice *first = uart_new("busy", NULL);
     const char *second_props[] = { "addr=0x10001000", "chardev=busy", NULL };
     dev = harness_try_device("ns16550a", "second", second_props, &err);
@@ -510,7 +501,7 @@ static void test_realize_errors(void)
 
 static void test_unrealize(void)
 {
-    TsChardev *chr = chardev("ringbuf,id=gone");
+    TsChardev *chr = harness_chardev("ringbuf,id=gone");
     TsDevice *dev = uart_new("gone", NULL);
     harness_destroy(dev);
     uint64_t val;

@@ -14,15 +14,6 @@
 #define RX 0
 #define TX 1
 
-static TsChardev *chardev(const char *opts)
-{
-    g_autoptr(GError) err = NULL;
-    TsChardev *chr = chardev_new_from_opts(opts, &err);
-    g_assert_no_error(err);
-    g_assert_nonnull(chr);
-    return chr;
-}
-
 static TsDevice *console_new(const char *chr_id, TestIrq *irq)
 {
     g_autofree char *chr_prop = chr_id ? g_strdup_printf("chardev=%s",
@@ -103,7 +94,7 @@ static void test_identity(void)
 
 static void test_transmit(void)
 {
-    TsChardev *chr = chardev("ringbuf,id=tx");
+    TsChardev *chr = harness_chardev("ringbuf,id=tx");
     TestIrq *irq = test_irq_new();
     TsDevice *dev = console_new("tx", irq);
     Vdrv d = { .base = CON_BASE };
@@ -151,7 +142,7 @@ static bool tx_done(void *opaque)
  * in pieces from the main loop, whole and in order. */
 static void test_large_transmit(void)
 {
-    TsChardev *chr = chardev("ringbuf,id=big,size=1M");
+    TsChardev *chr = harness_chardev("ringbuf,id=big,size=1M");
     TsDevice *dev = console_new("big", NULL);
     Vdrv d = { .base = CON_BASE };
     vd_start(&d, 0, 2, 16);
@@ -184,7 +175,7 @@ static void test_large_transmit(void)
 
 static void test_receive(void)
 {
-    TsChardev *chr = chardev("ringbuf,id=rx");
+    TsChardev *chr = harness_chardev("ringbuf,id=rx");
     TestIrq *irq = test_irq_new();
     TsDevice *dev = console_new("rx", irq);
     Vdrv d = { .base = CON_BASE };
@@ -208,7 +199,7 @@ static void test_receive(void)
  * order as the driver posts buffers, however small. */
 static void test_receive_flow_control(void)
 {
-    TsChardev *chr = chardev("ringbuf,id=flow");
+    TsChardev *chr = harness_chardev("ringbuf,id=flow");
     TsDevice *dev = console_new("flow", NULL);
     Vdrv d = { .base = CON_BASE };
     vd_start(&d, 0, 2, 16);
@@ -253,7 +244,7 @@ static bool rx_used(void *opaque)
 /* Input typed before the guest's driver is up is kept for it. */
 static void test_input_before_driver(void)
 {
-    TsChardev *chr = chardev("ringbuf,id=early");
+    TsChardev *chr = harness_chardev("ringbuf,id=early");
     TsDevice *dev = console_new("early", NULL);
     Vdrv d = { .base = CON_BASE };
     feed(chr, "early");
@@ -272,7 +263,7 @@ static void test_input_before_driver(void)
 
 static void test_emergency_write(void)
 {
-    TsChardev *chr = chardev("ringbuf,id=emerg");
+    TsChardev *chr = harness_chardev("ringbuf,id=emerg");
     TsDevice *dev = console_new("emerg", NULL);
     /* Usable before any driver set-up. */
     mmio_write(CON_BASE + VD_CONFIG + 8, 4, 'O');
@@ -314,7 +305,7 @@ static void test_realize_errors(void)
     g_clear_error(&err);
 
     /* A chardev without mux=on takes one frontend. */
-    TsChardev *chr = chardev("ringbuf,id=taken");
+    TsChardev *chr = harness_chardev("ringbuf,id=taken");
     TsDevice *first = console_new("taken", NULL);
     const char *second_props[] = { "addr=0x10003000", "chardev=taken", NULL };
     dev = harness_try_device("virtio-console-device", "c2", second_props,
@@ -336,7 +327,7 @@ static void test_realize_errors(void)
 
 static void test_bad_buffers(void)
 {
-    TsChardev *chr = chardev("ringbuf,id=bad");
+    TsChardev *chr = harness_chardev("ringbuf,id=bad");
     TestIrq *irq = test_irq_new();
     TsDevice *dev = console_new("bad", irq);
     Vdrv d = { .base = CON_BASE };
