@@ -19,13 +19,13 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, TESSERA, tessera, skip_all  # noqa: E402
 from console import Console, Timeout  # noqa: E402
+import uboot  # noqa: E402
+from uboot import command, quit  # noqa: E402
 
 ACCEL = []
 if len(sys.argv) == 3 and sys.argv[1] == "--accel":
     ACCEL = ["-accel", sys.argv[2]]
 
-FW_JUMP = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin"
-UBOOT = "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin"
 
 BANK1 = 0x22000000
 BLOCK = 0x40000                 # the bank's erase block (two chips)
@@ -64,18 +64,16 @@ fails(["-drive", "if=pflash,unit=0,file=%s,format=raw" % big],
 fails(["-M", "virt,pflash0=flash0"], "not supported yet (needs -blockdev)",
       "-machine pflash0= still needs -blockdev")
 
-for path, pkg in ((FW_JUMP, "opensbi"), (UBOOT, "u-boot-qemu")):
-    if not os.path.exists(path):
-        for what in ("flinfo", "md", "erase + cp.b", "file", "readonly"):
-            t.skip("U-Boot " + what, "%s not installed (Debian package %s)"
-                   % (path, pkg))
-        shutil.rmtree(tmp)
-        t.done()
+why = uboot.missing()
+if why:
+    for what in ("flinfo", "md", "erase + cp.b", "file", "readonly"):
+        t.skip("U-Boot " + what, why)
+    shutil.rmtree(tmp)
+    t.done()
 
 
 def boot(drive):
-    c = Console([TESSERA, "-M", "virt", "-m", "256M", "-nographic"] +
-                ACCEL + ["-bios", FW_JUMP, "-kernel", UBOOT, "-drive", drive])
+    c = Console(uboot.argv(TESSERA, *(ACCEL + ["-drive", drive])))
     try:
         c.expect(r"Flash: 32 MiB|Flash: 64 MiB", timeout=120)
         c.expect(r"=> ", timeout=120)
@@ -85,20 +83,6 @@ def boot(drive):
         c.close()
         return None
     return c
-
-
-def command(c, line, timeout=60):
-    """Type a U-Boot command; return its output up to the next prompt."""
-    c.send(line + "\n")
-    m = c.expect(r"(?s)(.*?)\n=> ", timeout=timeout)
-    return m.group(1).decode(errors="replace")
-
-
-def quit(c):
-    c.send("\x01x")
-    status = c.wait_exit(20)
-    c.close()
-    return status
 
 
 def md_words(out):

@@ -19,19 +19,17 @@ ACCEL = []
 if len(sys.argv) == 3 and sys.argv[1] == "--accel":
     ACCEL = ["-accel", sys.argv[2]]
 
-FW_JUMP = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin"
-UBOOT = "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin"
+import uboot  # noqa: E402
+from uboot import command  # noqa: E402
 
-for path, pkg in ((FW_JUMP, "opensbi"), (UBOOT, "u-boot-qemu")):
-    if not os.path.exists(path):
-        skip_all("%s not installed (Debian package %s)" % (path, pkg))
+if uboot.missing():
+    skip_all(uboot.missing())
 
 t = Tap()
 
 
 def boot(smp):
-    c = Console([TESSERA, "-M", "virt", "-m", "256M", "-smp", str(smp)] +
-                ACCEL + ["-nographic", "-bios", FW_JUMP, "-kernel", UBOOT])
+    c = Console(uboot.argv(TESSERA, "-smp", str(smp), *ACCEL))
     try:
         m = c.expect(r"OpenSBI v[0-9.]+", timeout=60)
         t.ok(True, "smp %d: OpenSBI banner (%s)" % (smp, m.group(0).decode()))
@@ -46,13 +44,6 @@ def boot(smp):
         c.close()
         return None
     return c
-
-
-def command(c, line, timeout=20):
-    """Type a U-Boot command; return its output up to the next prompt."""
-    c.send(line + "\n")
-    m = c.expect(r"(?s)(.*?)\n=> ", timeout=timeout)
-    return m.group(1).decode(errors="replace")
 
 
 c = boot(1)
