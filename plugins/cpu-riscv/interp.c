@@ -32,6 +32,9 @@ static inline const RvInsn *fetch(RvCpu *cpu, uint64_t pc, RvInsn *scratch)
         }
         rv_decode(raw, cpu->ext, &d->insn);
         d->paddr = pa;
+        if (unlikely(cpu->cfg.on_decode != NULL)) {
+            cpu->cfg.on_decode(cpu->cfg.decode_opaque, pc, &d->insn);
+        }
         return &d->insn;
     }
     cpu->pc = pc;

@@ -1173,6 +1173,9 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
         if (!translatable(e, &ins[n], pc + off)) {
             break;
         }
+        if (cpu->cfg.on_decode) {       /* -d in_asm: as it is translated */
+            cpu->cfg.on_decode(cpu->cfg.decode_opaque, pc + off, &ins[n]);
+        }
         lens[n] = len;
         off += len;
         if (ends_block(&ins[n++])) {

@@ -254,6 +254,9 @@ bool rv_fetch_slow(RvCpu *cpu, RvInsn *insn)
         return false;
     }
     rv_decode(lo | (uint32_t)hi << 16, cpu->ext, insn);
+    if (cpu->cfg.on_decode) {
+        cpu->cfg.on_decode(cpu->cfg.decode_opaque, pc, insn);
+    }
     return true;
 }
 

@@ -1,5 +1,6 @@
 /*
- * plugin-log.c - the hart's -d int and -d guest_errors lines.
+ * plugin-log.c - the hart's -d int, guest_errors, unimp, cpu_reset and
+ * in_asm lines.
  *
  * Both are cheap to leave hooked up: nothing is formatted unless the log
  * class is on.  A guest that traps or pokes holes in a loop fills the log
@@ -73,4 +74,44 @@ void riscv_log_bus_error(uint64_t hartid, bool write, uint64_t paddr,
            "hart %" PRIu64 ": %u-byte %s at physical 0x%" PRIx64
            " failed (%s): access fault\n",
            hartid, size, write ? "write" : "read", paddr, why);
+}
+
+/* The SYSTEM opcode with a CSR funct3: an instruction naming a CSR. */
+static bool is_csr_insn(uint64_t bits)
+{
+    return (bits & 0x7f) == 0x73 && ((bits >> 12) & 7) != 0 &&
+           ((bits >> 12) & 7) != 4;
+}
+
+void riscv_log_unimp(uint64_t hartid, const RvTrap *t)
+{
+    if (!ts_log_enabled(TS_LOG_UNIMP) || (t->cause >> 63) || t->cause != 2 ||
+        !is_csr_insn(t->tval)) {
+        return;
+    }
+    /* An illegal CSR access is how software probes for optional CSRs
+     * (OpenSBI does it for mstateen, Linux for Zicbom...): worth a line
+     * when the user asked what the emulator lacks. */
+    ts_log(TS_LOG_UNIMP, "hart %" PRIu64 ": CSR 0x%03" PRIx64 " accessed at "
+           "pc 0x%" PRIx64 " is not implemented (or not in this mode)\n",
+           hartid, (t->tval >> 20) & 0xfff, t->epc);
+}
+
+void riscv_log_reset(uint64_t hartid, RvCpu *hart)
+{
+    if (!ts_log_enabled(TS_LOG_CPU_RESET)) {
+        return;
+    }
+    g_autoptr(GString) dump = g_string_new(NULL);
+    rv_cpu_dump_state(hart, dump);
+    ts_log(TS_LOG_CPU_RESET, "CPU Reset (hart %" PRIu64 ")\n%s", hartid,
+           dump->str);
+}
+
+void riscv_log_in_asm(uint64_t hartid, uint64_t pc, const RvInsn *insn)
+{
+    char text[96];
+    rv_disassemble(insn, pc, text, sizeof(text));
+    ts_log(TS_LOG_IN_ASM, "hart %" PRIu64 ": 0x%016" PRIx64 ":  %s\n",
+           hartid, pc, text);
 }

@@ -114,6 +114,19 @@ static void irq_in(void *opaque, unsigned n, int level)
 static void hart_trap(void *opaque, const RvTrap *trap)
 {
     riscv_log_trap(riscv_cpu(opaque)->hartid, trap);
+    riscv_log_unimp(riscv_cpu(opaque)->hartid, trap);
+}
+
+/* Every reset of the hart goes through here, for -d cpu_reset. */
+static void hart_reset(RiscvCpu *s)
+{
+    rv_cpu_reset(s->hart, s->resetvec);
+    riscv_log_reset(s->hartid, s->hart);
+}
+
+static void hart_decode(void *opaque, uint64_t pc, const RvInsn *insn)
+{
+    riscv_log_in_asm(riscv_cpu(opaque)->hartid, pc, insn);
 }
 
 static void sstc_fire(void *opaque)
@@ -142,7 +155,7 @@ static TsCpuExit riscv_exec(TsCpu *cpu, uint64_t budget)
 {
     RiscvCpu *s = riscv_cpu(cpu);
     if (g_atomic_int_compare_and_exchange(&s->reset_pending, 1, 0)) {
-        rv_cpu_reset(s->hart, s->resetvec);
+        hart_reset(s);
     }
     uint64_t generation = ts_address_space_generation(cpu->as);
     if (generation != s->map_generation) {
@@ -201,7 +214,7 @@ static void riscv_set_pc(TsCpu *cpu, uint64_t pc)
     RiscvCpu *s = riscv_cpu(cpu);
     /* A reset still pending would undo the new pc: do it now. */
     if (g_atomic_int_compare_and_exchange(&s->reset_pending, 1, 0)) {
-        rv_cpu_reset(s->hart, s->resetvec);
+        hart_reset(s);
     }
     rv_cpu_set_pc(s->hart, pc);
 }
@@ -236,6 +249,9 @@ static bool riscv_realize(TsDevice *dev, GError **errp)
         .get_time = hart_time,
         .kick = hart_kick, .kick_opaque = cpu,
         .on_trap = hart_trap, .trap_opaque = s,
+        /* -d is parsed before any CPU exists; no hook, no cost. */
+        .on_decode = ts_log_enabled(TS_LOG_IN_ASM) ? hart_decode : NULL,
+        .decode_opaque = s,
     };
     if (s->pmp_entries > 16) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
@@ -278,7 +294,7 @@ static bool riscv_realize(TsDevice *dev, GError **errp)
     s->isa = rv_cpu_isa_string(s->hart);
     s->sstc_timer = ts_timer_new(TS_CLOCK_VIRTUAL, sstc_fire, cpu);
     ts_device_init_irq_in(dev, "irq", 16, irq_in, s);
-    rv_cpu_reset(s->hart, s->resetvec);
+    hart_reset(s);
     return true;
 }
 

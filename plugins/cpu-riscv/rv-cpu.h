@@ -61,6 +61,8 @@ typedef enum RvMmuMode {
     RV_MMU_SV57 = 10,
 } RvMmuMode;
 
+typedef struct RvInsn RvInsn;    /* a decoded instruction, rv-insn.h */
+
 /* A trap the hart just took, for logs (-d int).  `cause` is mcause or
  * scause as written (bit 63 set for an interrupt). */
 typedef struct RvTrap {
@@ -88,6 +90,11 @@ typedef struct RvCpuConfig {
      * CSRs are written, pc is the handler).  May be NULL. */
     void (*on_trap)(void *opaque, const RvTrap *trap);
     void *trap_opaque;
+    /* Called on the hart's thread when an instruction is decoded (a
+     * decode-cache fill, or an uncached fetch), for -d in_asm.  Leave it
+     * NULL unless logging: it is on the interpreter's fetch path. */
+    void (*on_decode)(void *opaque, uint64_t pc, const RvInsn *insn);
+    void *decode_opaque;
 } RvCpuConfig;
 
 /* Why rv_cpu_run() returned. */

@@ -116,6 +116,18 @@ rc, out, err = tessera("-M", "virt", "-bios", "none", "-display", "none",
 t.ok(rc == 7, "reset jumps to code in pflash unit 0 (it exits with 7)",
      "status %d: %s" % (rc, err))
 
+log = os.path.join(tmp, "d.log")
+rc, out, err = tessera("-M", "virt", "-bios", "none", "-display", "none",
+                       "-drive", "if=pflash,unit=0,file=%s,format=raw" % flash,
+                       "-d", "in_asm,cpu_reset", "-D", log, timeout=30)
+with open(log) as f:
+    text = f.read()
+t.ok(rc == 7 and "CPU Reset (hart 0)" in text and
+     "0x0000000000001000:  auipc t0, 0x0" in text and
+     "0x0000000020000004:  lui t1, 0x73" in text,
+     "-d in_asm,cpu_reset -D logs the reset state and the code run",
+     text[-2000:])
+
 # SIGTERM while the hart runs (trapping at address 0, as -bios none
 # without a kernel does): a clean host shutdown, as QEMU does.
 p = subprocess.Popen([TESSERA, "-M", "virt", "-bios", "none", "-display",
