@@ -13,7 +13,10 @@
  * the number of instructions that retired before the faulting one.
  *
  * Register use inside translated code: rbx = RvCpu *, r12 = the virtual
- * pc the block was entered at, r13 = steps left in the chunk
+ * pc the block was entered at (set by whoever enters it: the dispatcher
+ * through the trampoline, a chained jump or the jump cache; cpu->pc is
+ * stored only on the way out to the dispatcher and before helpers that
+ * may fail), r13 = steps left in the chunk
  * (callee-saved, so helpers keep them),
  * rax/rcx/rdx/rsi/rdi scratch; rbp, r14, r15, r8-r11 cache guest
  * registers.
@@ -273,10 +276,12 @@ static void jump_cached(Emit *e)
                                       JC_OFF + (int32_t)offsetof(RvJumpCacheEntry, flags)),
                        (int8_t)e->flags);
     uint8_t *miss2 = x86_jcc32(b, X86_CC_NE);
+    x86_mov_rr(b, X86_R12, X86_RCX);
     x86_jmp_mem(b, x86_mem_idx(X86_RBX, X86_RAX, 1,
                                JC_OFF + (int32_t)offsetof(RvJumpCacheEntry, code)));
     x86_patch_rel32(miss1, b->p);
     x86_patch_rel32(miss2, b->p);
+    x86_store64(b, x86_mem(X86_RBX, PC_OFF), X86_RCX);
     leave(e, RV_JIT_EXIT_NEXT);
 }
 
@@ -293,20 +298,22 @@ static void exit_to(Emit *e, uint64_t pc, unsigned unretired, unsigned kind)
         (pc & RV_PAGE_MASK) != (e->base_pc & RV_PAGE_MASK)) {
         /* another page, maybe mapped elsewhere next time: jump cache */
         pc_value(e, X86_RCX, pc);
-        x86_store64(&e->b, x86_mem(X86_RBX, PC_OFF), X86_RCX);
         jump_cached(e);
         return;
     }
-    set_pc(e, pc);
-    give_back(e, unretired);
     if (e->chain && kind == RV_JIT_EXIT_NEXT && unretired == 0) {
+        /* the next block's pc goes in r12 (same page: a short distance) */
+        x86_lea(&e->b, X86_R12, x86_mem(X86_R12, (int32_t)(pc - e->base_pc)));
         uint8_t *slot = x86_jmp32(&e->b);
         x86_patch_rel32(slot, e->b.p);
+        x86_store64(&e->b, x86_mem(X86_RBX, PC_OFF), X86_R12);
         x86_lea_rip(&e->b, X86_RDX, slot);
         x86_mov_imm(&e->b, X86_RAX, kind);
         x86_jmp_to(&e->b, e->exit);
         return;
     }
+    set_pc(e, pc);
+    give_back(e, unretired);
     leave(e, kind);
 }
 
@@ -936,12 +943,12 @@ static int emit_insn(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx)
             x86_alu_ri(&e->b, true, X86_ADD, X86_RCX, in->imm);
         }
         x86_alu_ri(&e->b, true, X86_AND, X86_RCX, -2);
-        x86_store64(&e->b, x86_mem(X86_RBX, PC_OFF), X86_RCX);
         set_x_pc(e, in->rd, next);              /* uses rax only */
         write_back(e, e->dirty);
         if (e->chain) {
             jump_cached(e);
         } else {
+            x86_store64(&e->b, x86_mem(X86_RBX, PC_OFF), X86_RCX);
             leave(e, RV_JIT_EXIT_NEXT);
         }
         return T_END;
@@ -1195,16 +1202,16 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
     off = 0;
 
     /*
-     * Entry, from the dispatcher or a chained jump (cpu->pc is this
-     * block's pc either way): leave at once if the chunk must end (an
-     * interrupt, an exit request) or the block does not fit in the steps
-     * left; else take its steps and set r12 = the pc (see pc_value).
+     * Entry, from the dispatcher, a chained jump or the jump cache (r12 is
+     * this block's pc in every case; cpu->pc may be older): leave at once,
+     * storing the pc, if the chunk must end (an interrupt, an exit
+     * request) or the block does not fit in the steps left; else take its
+     * steps and load the cached registers.
      */
     x86_cmp_mem32_imm8(&e->b, x86_mem(X86_RBX, BREAK_OFF), 0);
     uint8_t *to_early = x86_jcc32(&e->b, X86_CC_NE);
     uint8_t *icount_imm = x86_alu_ri32(&e->b, X86_SUB, X86_R13, 0);
     uint8_t *to_undo = x86_jcc32(&e->b, X86_CC_B);
-    x86_load64(&e->b, X86_R12, x86_mem(X86_RBX, PC_OFF));
     load_cached(e, load_at_entry);
     e->body = e->b.p;
 
@@ -1247,6 +1254,7 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
         x86_patch_rel32(to_undo, e->b.p);
         give_back(e, idx);
         x86_patch_rel32(to_early, e->b.p);
+        x86_store64(&e->b, x86_mem(X86_RBX, PC_OFF), X86_R12);
         leave(e, RV_JIT_EXIT_NEXT);
         tb->icount = (uint16_t)idx;
         /* keep blocks 16-byte aligned */

@@ -288,7 +288,7 @@ uint64_t rv_jit_exec_chunk(RvCpu *cpu, uint64_t budget)
             break;
         }
         uint64_t avail = budget - n;
-        TcgExit x = tcg_cache_enter(&j->cache, cpu, tb->code, avail);
+        TcgExit x = tcg_cache_enter(&j->cache, cpu, tb->code, avail, cpu->pc);
         uint64_t retired = avail - (x.result >> 2);
         n += retired;
         cpu->instret += retired;

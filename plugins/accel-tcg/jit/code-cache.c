@@ -15,16 +15,17 @@ static void emit_trampolines(TcgCodeCache *c)
     X86Buf b = { c->base, c->base, c->base + c->size };
     static const int saved[] = { X86_RBX, X86_RBP, X86_R12, X86_R13, X86_R14, X86_R15 };
 
-    /* enter(state = rdi, code = rsi, budget = rdx): six pushes plus the
-     * return address leave rsp 8 off a 16-byte boundary; one more slot
-     * fixes that. */
-    c->enter = (TcgExit (*)(void *, const void *, uint64_t))(void *)b.p;
+    /* enter(state = rdi, code = rsi, budget = rdx, arg = rcx): six pushes
+     * plus the return address leave rsp 8 off a 16-byte boundary; one
+     * more slot fixes that. */
+    c->enter = (TcgExit (*)(void *, const void *, uint64_t, uint64_t))(void *)b.p;
     for (unsigned i = 0; i < 6; i++) {
         x86_push(&b, saved[i]);
     }
     x86_alu_ri(&b, true, X86_SUB, X86_RSP, 8);
     x86_mov_rr(&b, X86_RBX, X86_RDI);
     x86_mov_rr(&b, X86_R13, X86_RDX);
+    x86_mov_rr(&b, X86_R12, X86_RCX);
     x86_b(&b, 0xff);
     x86_b(&b, 0xe6);                        /* jmp rsi */
 

@@ -3,8 +3,9 @@
  * front to back and emptied wholesale when full.
  *
  * The first bytes hold the host entry/exit trampolines (code-cache.c):
- * tcg_cache_enter(cache, state, code, budget) saves the host's
- * callee-saved registers, puts `state` in rbx and `budget` in r13 and
+ * tcg_cache_enter(cache, state, code, budget, arg) saves the host's
+ * callee-saved registers, puts `state` in rbx, `budget` in r13 and `arg`
+ * in r12 (the translator's to use: the RISC-V one passes the pc) and
  * jumps to `code`.  Translated code leaves by jumping to cache->exit with
  * a small exit kind (0..3) in eax and a chaining slot (the address of a
  * jump's rel32 that may be pointed at the next block, or 0) in rdx; the
@@ -32,7 +33,7 @@ typedef struct TcgCodeCache {
     uint8_t *code_start;    /* first byte after the trampolines */
     uint8_t *ptr;           /* next free byte */
     uint8_t *exit;          /* translated code jumps here to return */
-    TcgExit (*enter)(void *state, const void *code, uint64_t budget);
+    TcgExit (*enter)(void *state, const void *code, uint64_t budget, uint64_t arg);
     uint64_t flushes;       /* times the cache was emptied */
 } TcgCodeCache;
 
@@ -49,9 +50,9 @@ static inline size_t tcg_cache_free(const TcgCodeCache *c)
 }
 
 static inline TcgExit tcg_cache_enter(TcgCodeCache *c, void *state, const void *code,
-                                      uint64_t budget)
+                                      uint64_t budget, uint64_t arg)
 {
-    return c->enter(state, code, budget);
+    return c->enter(state, code, budget, arg);
 }
 
 #endif
