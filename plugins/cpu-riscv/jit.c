@@ -73,6 +73,7 @@ bool rv_jit_enable(RvCpu *cpu, size_t cache_bytes, GError **errp)
     j->pages = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
     j->chain = true;
     cpu->jit = j;
+    cpu->jcache_used = true;            /* g_malloc0'd: entries of 0 */
     rv_jump_cache_clear(cpu);
     return true;
 #endif
@@ -271,6 +272,7 @@ static RvTb *find_tb(RvCpu *cpu)
         c->vpc = pc;
         c->flags = flags;
         c->code = tb->code;
+        cpu->jcache_used = true;
     }
     return tb;
 }

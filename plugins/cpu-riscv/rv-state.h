@@ -183,6 +183,7 @@ struct RvCpu {
     RvDecoded *dcache;
     struct RvJit *jit;          /* NULL: interpreter only (jit.h) */
     RvJumpCacheEntry jcache[RV_JC_SIZE];
+    bool jcache_used;           /* an entry was filled since the last clear */
 };
 
 /* ---- trap.c ---- */
@@ -231,8 +232,11 @@ static inline RvTlbEntry *rv_tlb_entry(RvCpu *cpu, unsigned priv, RvAccess acc,
 /* Empty the JIT's jump cache (every mapping may have changed). */
 static inline void rv_jump_cache_clear(RvCpu *cpu)
 {
-    if (cpu->jit) {
+    /* Linux issues an sfence.vma per page-table update, often several
+     * between two fills: clear only what has something in it */
+    if (cpu->jit && cpu->jcache_used) {
         memset(cpu->jcache, 0xff, sizeof(cpu->jcache));
+        cpu->jcache_used = false;
     }
 }
 /* Effective privilege of data accesses (MPRV applied). */
