@@ -1158,6 +1158,7 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
     tb->kind = RV_TB_CODE;
     e->chain = cpu->jit->chain;
     tb->code = cache->ptr;
+    tb->csr = false;
 
     /* the block's instructions: up to a jump or branch, an instruction
      * left to the interpreter, the page end or MAX_TB_INSNS */
@@ -1178,6 +1179,7 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
         }
         rv_decode(raw, cpu->ext, &ins[n]);
         if (!translatable(e, &ins[n], pc + off)) {
+            tb->csr = n == 0 && ins[0].op >= RV_OP_CSRRW && ins[0].op <= RV_OP_CSRRCI;
             break;
         }
         if (cpu->cfg.on_decode) {       /* -d in_asm: as it is translated */

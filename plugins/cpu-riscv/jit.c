@@ -287,6 +287,16 @@ uint64_t rv_jit_exec_chunk(RvCpu *cpu, uint64_t budget)
         RvTb *tb = find_tb(cpu);
         if (tb->kind != RV_TB_CODE || tb->icount > budget - n) {
             n += rv_interp_exec_chunk(cpu, tb->kind == RV_TB_CODE ? budget - n : 1);
+            /*
+             * The interpreter ends its chunk after a CSR instruction so
+             * that an interrupt it enabled is taken next.  Linux runs
+             * hundreds of thousands of them in a boot (csrs/csrc sstatus
+             * around every lock): go on unless one is now pending and
+             * enabled, which rv_cpu_run would take between chunks.
+             */
+            if (tb->kind == RV_TB_INTERP && tb->csr && !rv_cpu_has_work(cpu)) {
+                continue;
+            }
             break;
         }
         uint64_t avail = budget - n;

@@ -56,6 +56,7 @@ typedef struct RvTb {
     uint16_t icount;          /* instructions in the block */
     uint8_t kind;             /* RvTbKind */
     bool valid;
+    bool csr;                 /* RV_TB_INTERP of a CSR instruction */
     const uint8_t *code;
     struct RvTb *hash_next;   /* same hash bucket */
     struct RvTb *page_next;   /* same guest physical page */

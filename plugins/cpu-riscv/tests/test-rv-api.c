@@ -341,6 +341,40 @@ static void test_precise_fault_second_round(void)
     }
 }
 
+/*
+ * An interrupt that a CSR write enables is taken right after that write,
+ * also under the JIT, which goes on past CSR instructions only when
+ * nothing is pending and enabled.
+ */
+static void test_irq_after_csr_write(void)
+{
+    static const uint32_t prog[] = {
+        0x00800293,     /* li t0, 8 (MSI) */
+        0x3042a073,     /* csrs mie, t0 */
+        0x00100337,     /* lui t1, 0x100 (the test device) */
+        0x00532823,     /* sw t0, 16(t1): raise MSI */
+        0x30046073,     /* csrsi mstatus, 8 (MIE): taken here */
+        0x00100513,     /* li a0, 1: must not run */
+        0x0000006f,     /* j . */
+    };
+    static const uint32_t handler[] = { 0x0000006f /* j . */ };
+
+    for (int jit = 0; jit < 2; jit++) {
+        RvHarness *h = jit ? rv_harness_new_jit(0) : rv_harness_new(0);
+        uint64_t v;
+        rv_harness_load(h, RV_RAM_BASE, prog, sizeof(prog));
+        rv_harness_load(h, RV_RAM_BASE + 0x100, handler, sizeof(handler));
+        rv_cpu_write_csr(h->cpu, 0x305, RV_RAM_BASE + 0x100);
+        rv_cpu_run(h->cpu, 100, NULL);
+        rv_cpu_read_csr(h->cpu, 0x342, &v);
+        g_assert_cmphex(v, ==, (1ull << 63) | RV_IRQ_MSI);
+        rv_cpu_read_csr(h->cpu, 0x341, &v);
+        g_assert_cmphex(v, ==, RV_RAM_BASE + 0x14);
+        g_assert_cmphex(rv_cpu_get_xreg(h->cpu, 10), ==, 0);
+        rv_harness_free(h);
+    }
+}
+
 typedef struct { RvCpu *cpu; } IrqArg;
 
 static gpointer raise_thread(gpointer p)
@@ -386,5 +420,6 @@ int main(int argc, char **argv)
     g_test_add_func("/riscv/api/jit-fence-i-foreign-write", test_jit_fence_i_foreign_write);
     g_test_add_func("/riscv/api/precise-fault-mid-block", test_precise_fault_mid_block);
     g_test_add_func("/riscv/api/precise-fault-second-round", test_precise_fault_second_round);
+    g_test_add_func("/riscv/api/irq-after-csr-write", test_irq_after_csr_write);
     return g_test_run();
 }
