@@ -48,6 +48,7 @@ typedef struct Runner {
 
 static int thread_mode;
 static bool use_jit;
+static bool split_wx;           /* map code caches twice (W^X) */
 static uint64_t tb_size_mib;
 static GPtrArray *runners;           /* of Runner * */
 static volatile int stopping;
@@ -179,6 +180,15 @@ static bool enable_jit(GError **errp)
             !ts_object_set_prop(obj, "x-jit-cache-size", bytes, errp)) {
             return false;
         }
+        if (split_wx && (!ts_class_find_property(obj->klass, "x-jit-split-wx") ||
+                         !ts_object_set_bool(obj, "x-jit-split-wx", true, errp))) {
+            if (errp && !*errp) {
+                g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
+                            "tcg: CPU type '%s' cannot split its code cache",
+                            ts_object_type_name(obj));
+            }
+            return false;
+        }
     }
     return true;
 }
@@ -254,10 +264,9 @@ static bool tcg_init_machine(TsObject *accel, TsMachine *machine,
                              GError **errp)
 {
     TcgAccel *s = (TcgAccel *)accel;
-    if (s->split_wx) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
-                    "tcg: 'split-wx' is not supported yet (no JIT code "
-                    "cache yet)");
+    if (s->split_wx && !s->jit) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "tcg: 'split-wx' needs the JIT (jit=on)");
         return false;
     }
     if (s->tb_size > 1024) {
@@ -267,6 +276,7 @@ static bool tcg_init_machine(TsObject *accel, TsMachine *machine,
     }
     thread_mode = s->thread_mode;
     use_jit = s->jit;
+    split_wx = s->split_wx;
     tb_size_mib = s->tb_size;
     ts_accel_set_ops(&tcg_ops);
     return true;

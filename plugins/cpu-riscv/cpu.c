@@ -151,9 +151,10 @@ void rv_cpu_flush_tlb(RvCpu *cpu)
     rv_jit_flush(cpu);          /* RAM may now be other memory */
 }
 
-bool rv_cpu_enable_jit(RvCpu *cpu, uint64_t cache_bytes, GError **errp)
+bool rv_cpu_enable_jit(RvCpu *cpu, uint64_t cache_bytes, bool split_wx,
+                       GError **errp)
 {
-    return rv_jit_enable(cpu, (size_t)cache_bytes, errp);
+    return rv_jit_enable(cpu, (size_t)cache_bytes, split_wx, errp);
 }
 
 void rv_cpu_jit_set_chaining(RvCpu *cpu, bool on)

@@ -40,7 +40,7 @@ static inline unsigned tb_hash(uint64_t pa, uint32_t flags)
     return (unsigned)h & (RV_JIT_HASH_SIZE - 1);
 }
 
-bool rv_jit_enable(RvCpu *cpu, size_t cache_bytes, GError **errp)
+bool rv_jit_enable(RvCpu *cpu, size_t cache_bytes, bool split_wx, GError **errp)
 {
 #if !defined(__x86_64__)
     g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
@@ -62,7 +62,7 @@ bool rv_jit_enable(RvCpu *cpu, size_t cache_bytes, GError **errp)
         return false;
     }
     j = g_new0(RvJit, 1);
-    if (!tcg_cache_init(&j->cache, cache_bytes, &why)) {
+    if (!tcg_cache_init(&j->cache, cache_bytes, split_wx, &why)) {
         g_set_error(errp, TS_ERROR, TS_ERROR_FAILED, "RISC-V JIT: %s", why);
         g_free(j);
         return false;
@@ -271,7 +271,7 @@ static RvTb *find_tb(RvCpu *cpu)
         RvJumpCacheEntry *c = &cpu->jcache[rv_jump_cache_index(pc)];
         c->vpc = pc;
         c->flags = flags;
-        c->code = tb->code;
+        c->code = tcg_cache_rx(&j->cache, tb->code);
         cpu->jcache_used = true;
     }
     return tb;
@@ -300,7 +300,8 @@ uint64_t rv_jit_exec_chunk(RvCpu *cpu, uint64_t budget)
             break;
         }
         uint64_t avail = budget - n;
-        TcgExit x = tcg_cache_enter(&j->cache, cpu, tb->code, avail, cpu->pc);
+        TcgExit x = tcg_cache_enter(&j->cache, cpu, tcg_cache_rx(&j->cache, tb->code),
+                                    avail, cpu->pc);
         uint64_t retired = avail - (x.result >> 2);
         n += retired;
         cpu->instret += retired;
@@ -313,8 +314,10 @@ uint64_t rv_jit_exec_chunk(RvCpu *cpu, uint64_t budget)
                 uint64_t flushes = j->flushes;
                 RvTb *next = find_tb(cpu);
                 if (next->kind == RV_TB_CODE && j->flushes == flushes) {
-                    int32_t rel = (int32_t)(next->code - (x.slot + 4));
-                    memcpy(x.slot, &rel, 4);
+                    /* the slot's address is the executable view's */
+                    int32_t rel = (int32_t)(tcg_cache_rx(&j->cache, next->code) -
+                                            (x.slot + 4));
+                    memcpy(tcg_cache_rw(&j->cache, x.slot), &rel, 4);
                     j->chained++;
                 }
             }

@@ -83,8 +83,9 @@ typedef struct RvJit {
     bool chain;               /* patch direct jumps between blocks */
 } RvJit;
 
-/* Turn the JIT on with a code cache of `cache_bytes`. */
-bool rv_jit_enable(RvCpu *cpu, size_t cache_bytes, GError **errp);
+/* Turn the JIT on with a code cache of `cache_bytes`, mapped twice
+ * (writable, executable) with split_wx. */
+bool rv_jit_enable(RvCpu *cpu, size_t cache_bytes, bool split_wx, GError **errp);
 void rv_jit_free(RvCpu *cpu);
 /* Chain blocks with direct jumps (default) or return to the dispatcher
  * after every block (-d nochain). */

@@ -34,6 +34,7 @@ typedef struct RiscvCpu {
     uint64_t pmp_entries;
     bool jit;                   /* set by accel-tcg (jit=on) */
     uint64_t jit_cache_size;    /* bytes; 0 = default */
+    bool jit_split_wx;          /* map the code cache twice (split-wx=on) */
     /* state */
     RvCpu *hart;
     TsTimer *sstc_timer;        /* wakes the hart when stimecmp is due */
@@ -141,7 +142,7 @@ static void sstc_fire(void *opaque)
 static void jit_start(RiscvCpu *s)
 {
     GError *err = NULL;
-    if (!rv_cpu_enable_jit(s->hart, s->jit_cache_size, &err)) {
+    if (!rv_cpu_enable_jit(s->hart, s->jit_cache_size, s->jit_split_wx, &err)) {
         g_printerr("tessera: hart %" PRIu64 ": %s; interpreting instead\n",
                    s->hartid, err->message);
         g_error_free(err);
@@ -368,6 +369,11 @@ static const TsProperty riscv_props[] = {
       .description = "JIT code cache in bytes, 0 for the default (set by "
                      "-accel tcg,tb-size=N)",
       .def.u = 0, .settable_after_realize = true },
+    { .name = "x-jit-split-wx", .kind = TS_PROP_BOOL,
+      .offset = offsetof(RiscvCpu, jit_split_wx),
+      .description = "map the JIT code cache twice, writable and executable "
+                     "(set by -accel tcg,split-wx=on)",
+      .def.b = false, .settable_after_realize = true },
     TS_PROP_END,
 };
 

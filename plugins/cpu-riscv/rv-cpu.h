@@ -150,7 +150,8 @@ void rv_cpu_flush_tlb(RvCpu *cpu);
  * what the JIT leaves out.  False with errp set on other hosts or when
  * the host refuses executable memory.  Call while the hart is not running.
  */
-bool rv_cpu_enable_jit(RvCpu *cpu, uint64_t cache_bytes, GError **errp);
+bool rv_cpu_enable_jit(RvCpu *cpu, uint64_t cache_bytes, bool split_wx,
+                       GError **errp);
 bool rv_cpu_jit_enabled(const RvCpu *cpu);
 /* Link blocks with direct jumps (the default) or not (-d nochain, for
  * debugging); changing it drops the translations made so far. */

@@ -2,10 +2,12 @@
  * code-cache.c - executable memory for translated code and the x86-64
  * trampolines that enter and leave it.
  */
+#define _GNU_SOURCE             /* memfd_create */
 #include "code-cache.h"
 #include "x86-emit.h"
 #include <sys/mman.h>
 #include <unistd.h>
+#include <fcntl.h>
 
 /* Align the start of translated code so blocks begin on a fresh line. */
 #define CODE_ALIGN 64
@@ -18,7 +20,8 @@ static void emit_trampolines(TcgCodeCache *c)
     /* enter(state = rdi, code = rsi, budget = rdx, arg = rcx): six pushes
      * plus the return address leave rsp 8 off a 16-byte boundary; one
      * more slot fixes that. */
-    c->enter = (TcgExit (*)(void *, const void *, uint64_t, uint64_t))(void *)b.p;
+    c->enter = (TcgExit (*)(void *, const void *, uint64_t, uint64_t))
+               (void *)(uintptr_t)tcg_cache_rx(c, b.p);
     for (unsigned i = 0; i < 6; i++) {
         x86_push(&b, saved[i]);
     }
@@ -43,7 +46,36 @@ static void emit_trampolines(TcgCodeCache *c)
     c->ptr = c->code_start;
 }
 
-bool tcg_cache_init(TcgCodeCache *c, size_t size, const char **err)
+/* The same memory twice, writable and executable (split-wx). */
+static bool map_split(TcgCodeCache *c, size_t size, const char **err)
+{
+    int fd = memfd_create("tessera-jit", MFD_CLOEXEC);
+    if (fd < 0) {
+        *err = "split-wx: cannot create the memory for the translation cache";
+        return false;
+    }
+    void *rw = MAP_FAILED, *rx = MAP_FAILED;
+    if (ftruncate(fd, (off_t)size) == 0) {
+        rw = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        rx = mmap(NULL, size, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+    }
+    close(fd);
+    if (rw == MAP_FAILED || rx == MAP_FAILED) {
+        if (rw != MAP_FAILED) {
+            munmap(rw, size);
+        }
+        if (rx != MAP_FAILED) {
+            munmap(rx, size);
+        }
+        *err = "split-wx: cannot map the translation cache twice";
+        return false;
+    }
+    c->base = rw;
+    c->rx_delta = (uint8_t *)rx - (uint8_t *)rw;
+    return true;
+}
+
+bool tcg_cache_init(TcgCodeCache *c, size_t size, bool split_wx, const char **err)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
 
@@ -52,13 +84,19 @@ bool tcg_cache_init(TcgCodeCache *c, size_t size, const char **err)
         size = 64 * 1024;
     }
     size = (size + page - 1) & ~(page - 1);
-    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE | PROT_EXEC,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED) {
-        *err = "cannot map executable memory for the translation cache";
-        return false;
+    if (split_wx) {
+        if (!map_split(c, size, err)) {
+            return false;
+        }
+    } else {
+        void *p = mmap(NULL, size, PROT_READ | PROT_WRITE | PROT_EXEC,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED) {
+            *err = "cannot map executable memory for the translation cache";
+            return false;
+        }
+        c->base = p;
     }
-    c->base = p;
     c->size = size;
     emit_trampolines(c);
     return true;
@@ -68,6 +106,9 @@ void tcg_cache_destroy(TcgCodeCache *c)
 {
     if (c->base) {
         munmap(c->base, c->size);
+        if (c->rx_delta) {
+            munmap(c->base + c->rx_delta, c->size);
+        }
     }
     memset(c, 0, sizeof(*c));
 }

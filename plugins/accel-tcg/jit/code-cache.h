@@ -12,6 +12,14 @@
  * caller gets kind | r13 << 2 and the slot.  Inside translated code rsp
  * is 16-byte aligned, so C helpers can be called directly.
  *
+ * split-wx: the cache may be one RWX mapping or, with split_wx, the same
+ * memory mapped twice, writable (base) and executable (base + rx_delta),
+ * so no page is ever both.  Translators write through the writable view
+ * and compute relative jumps there (distances are the same in both);
+ * addresses handed over to run (entry points, jump-table entries) go
+ * through tcg_cache_rx, and an address translated code computes at run
+ * time (a chaining slot) through tcg_cache_rw before it is written.
+ *
  * Thread safety: one cache per vCPU thread; nothing here locks.
  */
 #ifndef TCG_CODE_CACHE_H
@@ -28,7 +36,8 @@ typedef struct TcgExit {
 } TcgExit;
 
 typedef struct TcgCodeCache {
-    uint8_t *base;          /* the mapping (RWX) */
+    uint8_t *base;          /* the mapping (RWX), or its writable view */
+    ptrdiff_t rx_delta;     /* executable view - base (0: one mapping) */
     size_t size;
     uint8_t *code_start;    /* first byte after the trampolines */
     uint8_t *ptr;           /* next free byte */
@@ -37,12 +46,24 @@ typedef struct TcgCodeCache {
     uint64_t flushes;       /* times the cache was emptied */
 } TcgCodeCache;
 
-/* Map a cache of `size` bytes (rounded up to pages); false with a message
- * in *err (static string) if the host refuses executable memory. */
-bool tcg_cache_init(TcgCodeCache *c, size_t size, const char **err);
+/* Map a cache of `size` bytes (rounded up to pages), once RWX or, with
+ * split_wx, twice (see above); false with a message in *err (static
+ * string) if the host refuses executable memory. */
+bool tcg_cache_init(TcgCodeCache *c, size_t size, bool split_wx, const char **err);
 void tcg_cache_destroy(TcgCodeCache *c);
 /* Forget every translation (the trampolines stay). */
 void tcg_cache_reset(TcgCodeCache *c);
+/* The executable address of code written at `rw`, and back. */
+static inline const uint8_t *tcg_cache_rx(const TcgCodeCache *c, const uint8_t *rw)
+{
+    return rw + c->rx_delta;
+}
+
+static inline uint8_t *tcg_cache_rw(const TcgCodeCache *c, const uint8_t *rx)
+{
+    return (uint8_t *)(uintptr_t)(rx - c->rx_delta);
+}
+
 /* Bytes still free. */
 static inline size_t tcg_cache_free(const TcgCodeCache *c)
 {

@@ -91,7 +91,7 @@ RvHarness *rv_harness_new_jit(uint32_t ext)
     GError *err = NULL;
 
     /* a small cache, so that tests also exercise flushing it when full */
-    rv_cpu_enable_jit(h->cpu, 1u << 20, &err);
+    rv_cpu_enable_jit(h->cpu, 1u << 20, false, &err);
     g_assert_no_error(err);
     return h;
 }
