@@ -86,7 +86,7 @@ static uint64_t pflash_read(void *opaque, uint64_t offset, unsigned size)
         uint64_t at = offset + i;
         uint8_t byte;
         if (s->read_mode == READ_ARRAY) {
-            byte = s->data[at];
+            byte = s->blank ? 0xff : s->data[at];
         } else {
             /* Each chip drives its own lane of the bus. */
             unsigned lane = at % s->device_width;
@@ -130,6 +130,7 @@ static void program(Pflash *s, uint64_t offset, uint64_t value,
     if (!may_change(s, offset, SR_PROGRAM_ERR)) {
         return;
     }
+    pflash_materialize(s);
     for (unsigned i = 0; i < size; i++) {
         s->data[offset + i] &= (uint8_t)(value >> (8 * i));
     }
@@ -142,6 +143,7 @@ static void erase(Pflash *s, uint64_t offset)
     if (!may_change(s, start, SR_ERASE_ERR)) {
         return;
     }
+    pflash_materialize(s);
     memset(s->data + start, 0xff, s->sector_len);
     written(s, start, s->sector_len, SR_ERASE_ERR);
 }
@@ -220,6 +222,7 @@ static void buffer_program(Pflash *s)
     if (!may_change(s, s->buf_block, SR_PROGRAM_ERR)) {
         return;
     }
+    pflash_materialize(s);
     uint64_t first = s->buf_bytes, last = 0;
     for (uint64_t i = 0; i < s->buf_bytes; i++) {
         if (s->buf_written[i]) {

@@ -105,7 +105,7 @@ bool pflash_file_open(Pflash *s, GError **errp)
 {
     s->fd = -1;
     if (!s->file) {
-        memset(s->data, 0xff, s->size);
+        s->blank = true;        /* erased; filled on first change */
         return true;
     }
     s->fd = open(s->file, (s->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);

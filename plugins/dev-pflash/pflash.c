@@ -31,10 +31,19 @@
 
 void pflash_update_mapping(Pflash *s)
 {
-    bool show = s->read_mode == READ_ARRAY && s->pending == PENDING_NONE;
+    bool show = !s->blank && s->read_mode == READ_ARRAY &&
+                s->pending == PENDING_NONE;
     if (s->array && show != s->array_shown) {
         s->array_shown = show;
         ts_memory_region_set_enabled(s->array, show);
+    }
+}
+
+void pflash_materialize(Pflash *s)
+{
+    if (s->blank) {
+        memset(s->data, 0xff, s->size);
+        s->blank = false;
     }
 }
 
@@ -142,6 +151,7 @@ static bool pflash_realize(TsDevice *dev, GError **errp)
         free_state(s);
         return false;
     }
+    pflash_update_mapping(s);       /* hides the array of a blank bank */
     s->locked = g_malloc0(s->blocks);
     s->buf = g_malloc0(s->buf_bytes);
     s->buf_written = g_malloc0(s->buf_bytes);

@@ -79,6 +79,11 @@ typedef struct Pflash {
     TsMemoryRegion *container, *array, *io;
     uint8_t *data;              /* the contents: array's host memory */
     bool array_shown;           /* array is enabled (read-array mode) */
+    /* A bank without a file starts erased without touching its memory:
+     * filling 32 MiB with 0xff costs page faults at every start.  Until
+     * the first program or erase, reads answer 0xff through the MMIO
+     * path and the array stays hidden. */
+    bool blank;
 
     /* command state */
     PflashReadMode read_mode;
@@ -105,6 +110,8 @@ typedef struct Pflash {
 /* pflash.c: show the array ROM-fast or route reads to the state machine,
  * as read_mode and pending say. */
 void pflash_update_mapping(Pflash *s);
+/* Give a blank bank its erased contents before it first changes. */
+void pflash_materialize(Pflash *s);
 /* Offset of the first byte of the block holding `offset`. */
 static inline uint64_t pflash_block_start(const Pflash *s, uint64_t offset)
 {

@@ -379,12 +379,19 @@ static void test_fast_path(void)
 {
     TsDevice *dev = blank_bank();
     TsAddressSpace *as = ts_address_space_system();
+    /* A bank without a file reads erased through MMIO, its memory not yet
+     * filled; the first program gives it contents and the fast path. */
+    g_assert_null(ts_address_space_ram_ptr(as, BASE, 4, false));
+    g_assert_cmphex(rd(0), ==, 0xffffffff);
+    g_assert_cmphex(rd(BLOCK - 4), ==, 0xffffffff);
     cmd(0x40, 0x40);
     wr(0x40, 0xcafef00d);
     cmd(0, 0xff);
     uint32_t *p = ts_address_space_ram_ptr(as, BASE + 0x40, 4, false);
     g_assert_nonnull(p);
     g_assert_cmphex(*p, ==, 0xcafef00d);
+    g_assert_cmphex(rd(0x44), ==, 0xffffffff);
+    g_assert_cmphex(rd(BLOCK + 0x40), ==, 0xffffffff);
     g_assert_null(ts_address_space_ram_ptr(as, BASE, 4, true));
     uint64_t gen = ts_address_space_generation(as);
 
