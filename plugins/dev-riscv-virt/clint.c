@@ -34,7 +34,8 @@ typedef struct Clint {
     TsDevice parent;
     uint64_t addr;
     uint64_t num_harts;
-    int64_t mtime_offset;       /* ticks added to the clock's value */
+    uint64_t mtime_offset;      /* ticks added to the clock's value
+                                 * (modulo 2^64, as mtime wraps) */
     ClintHart *harts;
     TsIrq **msi_out, **mti_out;
     TsMemoryRegion *mmio;
@@ -43,7 +44,7 @@ typedef struct Clint {
 static uint64_t clint_mtime(Clint *c)
 {
     uint64_t ticks = (uint64_t)ts_clock_get_ns(TS_CLOCK_VIRTUAL) / NS_PER_TICK;
-    return ticks + (uint64_t)c->mtime_offset;
+    return ticks + c->mtime_offset;
 }
 
 /* Set MTI from mtimecmp and, if it is in the future, arm the timer. */
@@ -113,9 +114,8 @@ static void clint_write(void *opaque, uint64_t addr, uint64_t val,
         h->mtimecmp = merge(h->mtimecmp, addr, val, size);
         clint_update_timer(h);
     } else if (addr >= MTIME_OFFSET && addr < MTIME_OFFSET + 8) {
-        uint64_t now = merge(clint_mtime(c), addr, val, size);
-        uint64_t clock = clint_mtime(c) - (uint64_t)c->mtime_offset;
-        c->mtime_offset = (int64_t)(now - clock);
+        uint64_t old = clint_mtime(c);
+        c->mtime_offset += merge(old, addr, val, size) - old;
         for (unsigned i = 0; i < c->num_harts; i++) {
             clint_update_timer(&c->harts[i]);
         }

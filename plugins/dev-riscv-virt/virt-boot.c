@@ -86,7 +86,7 @@ bool virt_boot_load(VirtMachine *vm, GError **errp)
     if (bios) {
         if (!g_file_test(bios, G_FILE_TEST_EXISTS)) {
             g_set_error(errp, TS_ERROR, TS_ERROR_NOT_FOUND,
-                        bios == (const char *)DEFAULT_BIOS
+                        g_str_equal(bios, DEFAULT_BIOS)
                         ? "Unable to find the default RISC-V firmware '%s': "
                           "install Debian's opensbi package, or use -bios "
                           "FILE or -bios none"
