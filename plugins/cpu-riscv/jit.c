@@ -198,6 +198,11 @@ static RvTb *translate(RvCpu *cpu, uint64_t pc, uint64_t pa, uint32_t flags,
             rv_jit_flush(cpu);
             continue;
         }
+        if (tb->kind == RV_TB_CODE && cpu->cfg.on_jit_code) {   /* -d out_asm */
+            cpu->cfg.on_jit_code(cpu->cfg.jit_log_opaque, pc,
+                                 tcg_cache_rx(&j->cache, tb->code),
+                                 (size_t)(j->cache.ptr - tb->code));
+        }
         j->n_tbs++;
         j->translated++;
         tb->valid = true;

@@ -40,6 +40,7 @@ typedef struct RiscvCpu {
     TsTimer *sstc_timer;        /* wakes the hart when stimecmp is due */
     int reset_pending;          /* atomic: reset on the hart's own thread */
     uint64_t map_generation;    /* the memory map the TLB was filled from */
+    RiscvJitLog *jit_log;       /* -d op, op_opt, out_asm; else NULL */
 } RiscvCpu;
 
 static RiscvCpu *riscv_cpu(void *p)
@@ -128,6 +129,18 @@ static void hart_reset(RiscvCpu *s)
 static void hart_decode(void *opaque, uint64_t pc, const RvInsn *insn)
 {
     riscv_log_in_asm(riscv_cpu(opaque)->hartid, pc, insn);
+}
+
+static void hart_jit_ir(void *opaque, uint64_t pc, bool optimised,
+                        const char *text)
+{
+    riscv_log_jit_ir(riscv_cpu(opaque)->jit_log, pc, optimised, text);
+}
+
+static void hart_jit_code(void *opaque, uint64_t pc, const uint8_t *code,
+                          size_t size)
+{
+    riscv_log_out_asm(riscv_cpu(opaque)->jit_log, pc, code, size);
 }
 
 static void sstc_fire(void *opaque)
@@ -253,6 +266,10 @@ static bool riscv_realize(TsDevice *dev, GError **errp)
         /* -d is parsed before any CPU exists; no hook, no cost. */
         .on_decode = ts_log_enabled(TS_LOG_IN_ASM) ? hart_decode : NULL,
         .decode_opaque = s,
+        .on_jit_ir = ts_log_enabled(TS_LOG_OP | TS_LOG_OP_OPT) ? hart_jit_ir
+                                                                : NULL,
+        .on_jit_code = ts_log_enabled(TS_LOG_OUT_ASM) ? hart_jit_code : NULL,
+        .jit_log_opaque = s,
     };
     if (s->pmp_entries > 16) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
@@ -288,8 +305,12 @@ static bool riscv_realize(TsDevice *dev, GError **errp)
                     "(e.g. -cpu rv64,c=off)");
         return false;
     }
+    if (ts_log_enabled(TS_LOG_OP | TS_LOG_OP_OPT | TS_LOG_OUT_ASM)) {
+        s->jit_log = riscv_jit_log_new(s->hartid);
+    }
     s->hart = rv_cpu_new(&cfg, errp);
     if (!s->hart) {
+        g_clear_pointer(&s->jit_log, riscv_jit_log_free);
         return false;
     }
     s->isa = rv_cpu_isa_string(s->hart);
@@ -306,6 +327,7 @@ static void riscv_unrealize(TsDevice *dev)
     s->sstc_timer = NULL;
     rv_cpu_free(s->hart);
     s->hart = NULL;
+    g_clear_pointer(&s->jit_log, riscv_jit_log_free);
     g_clear_pointer(&s->isa, g_free);
 }
 

@@ -95,6 +95,17 @@ typedef struct RvCpuConfig {
      * NULL unless logging: it is on the interpreter's fetch path. */
     void (*on_decode)(void *opaque, uint64_t pc, const RvInsn *insn);
     void *decode_opaque;
+    /* The JIT's logs, called on the hart's thread while a block is
+     * translated; both NULL unless logging (building the text costs).
+     * -d op / op_opt: the IR of a block being translated, before
+     * (optimised=false) and after the optimiser, as text (lines ending
+     * in '\n'; the receiver shows only the ones asked for). */
+    void (*on_jit_ir)(void *opaque, uint64_t pc, bool optimised, const char *text);
+    /* -d out_asm: the host code of a block just translated, `size` bytes
+     * at `code` (its executable address in the code cache, readable;
+     * the size includes the alignment padding before the next block). */
+    void (*on_jit_code)(void *opaque, uint64_t pc, const uint8_t *code, size_t size);
+    void *jit_log_opaque;
 } RvCpuConfig;
 
 /* Why rv_cpu_run() returned. */
