@@ -328,6 +328,7 @@ static void decode32(uint32_t r, uint32_t ext, RvInsn *d)
         d->rd = d->rs1 = d->rs2 = 0;
         if (f3 == 0) {
             op = RV_OP_FENCE;
+            d->imm = imm_i;             /* fm, pred, succ */
         } else if (f3 == 1 && (ext & RV_EXT_ZIFENCEI)) {
             op = RV_OP_FENCE_I;
         }

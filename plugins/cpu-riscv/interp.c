@@ -225,6 +225,11 @@ uint64_t rv_interp_exec_chunk(RvCpu *cpu, uint64_t budget)
                       : sext32(x[in->rs1]);
             break;
         case RV_OP_FENCE:
+            if (rv_fence_orders_store_load(in->imm)) {
+                /* the one ordering an x86 host does not give for free,
+                 * seen by harts on other threads (thread=multi) */
+                __atomic_thread_fence(__ATOMIC_SEQ_CST);
+            }
             break;
         case RV_OP_FENCE_I:
             /* The decode cache checks raw bits on every hit, so there is

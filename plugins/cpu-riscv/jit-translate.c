@@ -1,35 +1,38 @@
 /*
- * jit-translate.c - RISC-V instructions (decoded RvInsn) to x86-64.
+ * jit-translate.c - a block of RISC-V code to x86-64 through the IR.
  *
- * A template translator: each guest instruction becomes a short fixed
- * sequence.  Guest registers live in RvCpu (rbx points at it); within a
- * block the most used ones are kept in host registers (see "register
- * cache" below) and written back at every way out of the block and before
- * every helper call, so a block needs no register state at its edges and
- * helpers see cpu->x as it is.  Loads and stores probe the interpreter's soft TLB inline (same
- * layout, same rules) and fall back to a C helper out of line.  Every
- * helper that can fault is preceded, on its slow path only, by a store of
- * the instruction's pc, so exceptions are exact: the block returns with
- * the number of instructions that retired before the faulting one.
+ * The block's instructions are decoded, turned into IR (jit-front.c),
+ * optimised (accel-tcg/jit/ir-opt.c) and lowered here: pure operations
+ * by the backend (x86-lower.c, which also allocates host registers), and
+ * what only this target knows by the code below: loads and stores that
+ * probe the interpreter's soft TLB inline and fall back to C out of line,
+ * calls into C for F/D and atomics, and the block's exits (chaining,
+ * jump cache, the self-loop).  Every way out of the block stores the
+ * guest registers the backend holds in host registers, and every helper
+ * that can fault has the instruction's pc stored first on its slow path,
+ * so exceptions are exact: the block returns with the number of
+ * instructions that retired before the faulting one.
  *
  * Register use inside translated code: rbx = RvCpu *, r12 = the virtual
  * pc the block was entered at (set by whoever enters it: the dispatcher
  * through the trampoline, a chained jump or the jump cache; cpu->pc is
  * stored only on the way out to the dispatcher and before helpers that
- * may fail), r13 = steps left in the chunk
- * (callee-saved, so helpers keep them),
- * rax/rcx/rdx/rsi/rdi scratch; rbp, r14, r15, r8-r11 cache guest
- * registers.
+ * may fail), r13 = steps left in the chunk (callee-saved, so helpers
+ * keep them), rax/rcx/rdx/rsi/rdi scratch; rbp, r14, r15, r8-r11 are the
+ * backend's to allocate.
  */
-#include "jit.h"
-#include "x86-emit.h"
+#include "jit-ir.h"
+#include "x86-lower.h"
+
+#include <stdio.h>
+#include <stdlib.h>
 
 #if defined(__x86_64__)
 
 #define MAX_TB_INSNS 128
-/* Generous upper bounds of one instruction's inline code and of one
- * out-of-line stub, used to make sure a block always fits. */
-#define INSN_MAX_BYTES 384
+/* Generous upper bounds of one op's inline code and of one out-of-line
+ * stub, used to make sure a block always fits. */
+#define OP_MAX_BYTES 160
 #define STUB_MAX_BYTES 256
 #define EXIT_MAX_BYTES 192
 
@@ -38,6 +41,7 @@
 #define BREAK_OFF ((int32_t)offsetof(RvCpu, break_chunk))
 #define JC_OFF ((int32_t)offsetof(RvCpu, jcache))
 #define VAL_OFF ((int32_t)offsetof(RvCpu, jit_val))
+#define SPILL_OFF ((int32_t)offsetof(RvCpu, jit_spill))
 
 _Static_assert(sizeof(RvJumpCacheEntry) == 32, "the jump cache probe scales by 32");
 #define TLB_OFF(p) ((int32_t)(offsetof(RvCpu, tlb) + (p) * sizeof(RvTlbEntry[RV_TLB_SIZE])))
@@ -46,33 +50,41 @@ _Static_assert(sizeof(RvJumpCacheEntry) == 32, "the jump cache probe scales by 3
 
 _Static_assert(sizeof(RvTlbEntry) == 40, "the inline TLB probe scales by 5 * 8");
 _Static_assert(sizeof(RvInsn) == 16, "helpers take an RvInsn as two words");
+_Static_assert(sizeof(((RvCpu *)0)->jit_spill) == 8 * TCG_X86_SPILLS,
+               "the backend's spill slots");
+
+static const int32_t global_offsets[32] = {
+#define X8(n) X_OFF(n), X_OFF(n + 1), X_OFF(n + 2), X_OFF(n + 3), \
+              X_OFF(n + 4), X_OFF(n + 5), X_OFF(n + 6), X_OFF(n + 7)
+    X8(0), X8(8), X8(16), X8(24),
+#undef X8
+};
 
 enum { STUB_LOAD, STUB_STORE, STUB_RESULT };
-
-/* Host registers that may hold guest registers within a block: the
- * callee-saved ones first (a helper call keeps them), then caller-saved
- * ones, which the trampoline does not need to save either. */
-static const int cache_host[] = {
-    X86_RBP, X86_R14, X86_R15, X86_R8, X86_R9, X86_R10, X86_R11,
-};
-#define N_CACHE_HOST ((unsigned)(sizeof(cache_host) / sizeof(cache_host[0])))
 
 /* Out-of-line code emitted after the block's body. */
 typedef struct Stub {
     int type;
     uint8_t *jcc_at;            /* rel32 of the jump that leads here */
     uint8_t *resume;            /* where the fast path continues */
-    RvInsn in;
-    uint64_t pc;
-    unsigned idx;               /* instruction index in the block */
-    uint32_t dirty;             /* cached registers to write back first */
+    int64_t off;                /* the instruction's pc - block pc */
+    unsigned idx;               /* its index in the block */
+    unsigned len;               /* its length */
+    uint64_t dirty;             /* pinned globals to write back first */
+    unsigned mem;               /* LD/ST: size | TCG_MEM_SIGN */
+    TcgTemp d;                  /* LD: the destination */
+    int d_reg;                  /* its host register then, or -1 */
+    TcgArg val;                 /* ST: the value */
+    int val_reg;                /* its host register then, or -1 */
 } Stub;
 
 typedef struct Emit {
-    X86Buf b;
+    TcgX86 x;                   /* the backend, and the code buffer x.b */
+    TcgBlock blk;
     RvCpu *cpu;
+    RvInsn ins[MAX_TB_INSNS];
     uint64_t base_pc;           /* virtual pc translated at (r12 at run time) */
-    unsigned icount;            /* instructions in the block, once known */
+    unsigned icount;            /* instructions in the block */
     bool chain;                 /* emit chainable exits */
     unsigned dpriv;             /* privilege of data accesses */
     uint32_t flags;             /* the block's priv | data priv << 2 */
@@ -80,155 +92,34 @@ typedef struct Emit {
     const RvJit *jit;           /* for its shared code (thunks) */
     Stub stubs[MAX_TB_INSNS];
     unsigned n_stubs;
-    /* register cache: host_of[r] is the host register holding x[r] or -1;
-     * dirty: cached registers changed since they were last stored */
-    int8_t host_of[32];
-    uint32_t cached, dirty;
+    /* the instruction being lowered */
+    int64_t cur_off;
+    unsigned cur_idx, cur_len;
     /* a block whose last instruction jumps back to its first loops inside
      * itself (see loop_back) */
     bool self_loop;
-    unsigned planned;           /* instructions the block will have */
     uint8_t *body;              /* the code after the entry's loads */
 } Emit;
 
-static X86Mem xreg(unsigned r)
-{
-    return x86_mem(X86_RBX, X_OFF(r));
-}
-
-/* host register = guest x[r] */
-static void get_x(Emit *e, int host, unsigned r)
-{
-    if (r == 0) {
-        x86_mov_imm(&e->b, host, 0);
-    } else if (e->host_of[r] >= 0) {
-        x86_mov_rr(&e->b, host, e->host_of[r]);
-    } else {
-        x86_load64(&e->b, host, xreg(r));
-    }
-}
-
-/* guest x[r] = host register (x0 stays zero) */
-static void set_x(Emit *e, unsigned r, int host)
-{
-    if (r == 0) {
-        return;
-    }
-    if (e->host_of[r] >= 0) {
-        x86_mov_rr(&e->b, e->host_of[r], host);
-        e->dirty |= 1u << r;
-    } else {
-        x86_store64(&e->b, xreg(r), host);
-    }
-}
-
-static void set_x_imm(Emit *e, unsigned r, uint64_t v)
-{
-    if (r == 0) {
-        return;
-    }
-    if (e->host_of[r] >= 0) {
-        x86_mov_imm(&e->b, e->host_of[r], v);
-        e->dirty |= 1u << r;
-    } else if ((int64_t)v == (int32_t)v) {
-        x86_store_imm32(&e->b, xreg(r), (int32_t)v);
-    } else {
-        x86_mov_imm(&e->b, X86_RAX, v);
-        set_x(e, r, X86_RAX);
-    }
-}
-
-/* The host register that holds x[r]: its cache register, or `scratch`
- * loaded with it (zeroed for x0). */
-static int src_reg(Emit *e, unsigned r, int scratch)
-{
-    if (r != 0 && e->host_of[r] >= 0) {
-        return e->host_of[r];
-    }
-    get_x(e, scratch, r);
-    return scratch;
-}
-
-/* Where an instruction should compute x[rd]: its cache register, or rax
- * (then stored by set_x). */
-static int dst_reg(Emit *e, unsigned rd)
-{
-    return rd != 0 && e->host_of[rd] >= 0 ? e->host_of[rd] : X86_RAX;
-}
-
-/* Finish writing x[rd] computed in dst_reg(rd). */
-static void dst_done(Emit *e, unsigned rd, int d)
-{
-    if (d == X86_RAX) {
-        set_x(e, rd, X86_RAX);
-    } else {
-        e->dirty |= 1u << rd;
-    }
-}
+#define B(e) (&(e)->x.b)
 
 /*
- * Register cache.  Before translating, the block's instructions are
- * scanned: the guest registers its templates use at least twice get a
- * host register each (most used first).  At entry the block loads those
- * that are read before being written; a template reads and writes the
- * host register instead of RvCpu.x.  Every way out (exits, and the slow
- * paths before calling C) stores the dirty ones; after a helper call all
- * cached registers are loaded again (the helper may have written x[rd],
- * and r8-r11 do not survive a call).  Blocks are straight lines, so
- * "dirty" is known at each point at translation time.
+ * host = the guest address block pc + off.  Blocks are keyed by physical
+ * address and may run at any virtual alias of their page (the kernel's
+ * identity map and its high mapping, a shared library in two processes),
+ * so no virtual address is baked into code: r12 holds the pc the block
+ * was entered at.
  */
-static void write_back(Emit *e, uint32_t dirty)
+static void pc_value(Emit *e, int host, int64_t off)
 {
-    for (unsigned r = 1; r < 32; r++) {
-        if (dirty & (1u << r)) {
-            x86_store64(&e->b, xreg(r), e->host_of[r]);
-        }
-    }
+    TcgArg a = tcg_pcrel(off);
+    tcg_x86_load_arg(&e->x, host, &a);
 }
 
-static void load_cached(Emit *e, uint32_t which)
+static void set_pc(Emit *e, int64_t off)
 {
-    for (unsigned r = 1; r < 32; r++) {
-        if (which & e->cached & (1u << r)) {
-            x86_load64(&e->b, e->host_of[r], xreg(r));
-        }
-    }
-}
-
-/*
- * host = the guest address `pc` (an address inside or near the block).
- * Blocks are keyed by physical address and may run at any virtual alias
- * of their page (the kernel's identity map and its high mapping, a shared
- * library in two processes), so no virtual address is baked into code:
- * r12 holds the pc the block was entered at, and pc values are r12 plus
- * their distance from the block's start.
- */
-static void pc_value(Emit *e, int host, uint64_t pc)
-{
-    int64_t delta = (int64_t)(pc - e->base_pc);
-    if (delta == (int32_t)delta) {
-        x86_lea(&e->b, host, x86_mem(X86_R12, (int32_t)delta));
-    } else {
-        /* AUIPC with a large offset: two steps that each fit */
-        int32_t half = (int32_t)(delta / 2);
-        x86_lea(&e->b, host, x86_mem(X86_R12, half));
-        x86_alu_ri(&e->b, true, X86_ADD, host, (int32_t)(delta - half));
-    }
-}
-
-static void set_pc(Emit *e, uint64_t pc)
-{
-    pc_value(e, X86_RAX, pc);
-    x86_store64(&e->b, x86_mem(X86_RBX, PC_OFF), X86_RAX);
-}
-
-/* guest x[r] = the address pc */
-static void set_x_pc(Emit *e, unsigned r, uint64_t pc)
-{
-    if (r != 0) {
-        pc_value(e, X86_RAX, pc);
-        set_x(e, r, X86_RAX);
-    }
+    pc_value(e, X86_RAX, off);
+    x86_store64(B(e), x86_mem(X86_RBX, PC_OFF), X86_RAX);
 }
 
 /*
@@ -239,29 +130,28 @@ static void set_x_pc(Emit *e, unsigned r, uint64_t pc)
 static void give_back(Emit *e, unsigned unretired)
 {
     if (unretired) {
-        x86_alu_ri(&e->b, true, X86_ADD, X86_R13, (int32_t)unretired);
+        x86_alu_ri(B(e), true, X86_ADD, X86_R13, (int32_t)unretired);
     }
 }
 
 /* Jump to the exit trampoline with `kind` and no chaining slot. */
 static void leave(Emit *e, unsigned kind)
 {
-    x86_mov_imm(&e->b, X86_RDX, 0);
-    x86_mov_imm(&e->b, X86_RAX, kind);
-    x86_jmp_to(&e->b, e->exit);
+    x86_mov_imm(B(e), X86_RDX, 0);
+    x86_mov_imm(B(e), X86_RAX, kind);
+    x86_jmp_to(B(e), e->exit);
 }
 
 /*
- * Go on to the block for the pc in rcx (already stored in cpu->pc)
- * through the jump cache: an entry for this pc made in the same mode
- * (the block's own flags: the mode cannot change inside a chain) holds
- * the code to jump to; a miss returns to the dispatcher, which fills the
- * entry.  The target block's entry checks do the rest (break_chunk, steps
- * left, r12).
+ * Go on to the block for the pc in rcx through the jump cache: an entry
+ * for this pc made in the same mode (the block's own flags: the mode
+ * cannot change inside a chain) holds the code to jump to; a miss stores
+ * the pc and returns to the dispatcher, which fills the entry.  The
+ * target block's entry checks do the rest (break_chunk, steps left, r12).
  */
 static void jump_cached(Emit *e)
 {
-    X86Buf *b = &e->b;
+    X86Buf *b = B(e);
 
     x86_mov_rr(b, X86_RAX, X86_RCX);
     x86_mov_rr(b, X86_RDX, X86_RCX);
@@ -286,35 +176,34 @@ static void jump_cached(Emit *e)
 }
 
 /*
- * Leave the block for `pc`.  When pc is in the block's own page (so in
- * the same physical page at whatever alias the block runs), the exit is
- * a jump the dispatcher may later point straight at the next block
- * (chaining); until then it goes on to code that returns the jump's
- * address as the slot to patch.
+ * Leave the block for block pc + off (the guest registers already
+ * stored).  When the target is in the block's own page (so in the same
+ * physical page at whatever alias the block runs), the exit is a jump the
+ * dispatcher may later point straight at the next block (chaining);
+ * until then it goes on to code that returns the jump's address as the
+ * slot to patch.  Another page goes through the jump cache.
  */
-static void exit_to(Emit *e, uint64_t pc, unsigned unretired, unsigned kind)
+static void exit_to(Emit *e, int64_t off)
 {
-    if (e->chain && kind == RV_JIT_EXIT_NEXT && unretired == 0 &&
-        (pc & RV_PAGE_MASK) != (e->base_pc & RV_PAGE_MASK)) {
-        /* another page, maybe mapped elsewhere next time: jump cache */
-        pc_value(e, X86_RCX, pc);
+    uint64_t pc = e->base_pc + (uint64_t)off;
+
+    if (e->chain && (pc & RV_PAGE_MASK) != (e->base_pc & RV_PAGE_MASK)) {
+        pc_value(e, X86_RCX, off);
         jump_cached(e);
         return;
     }
-    if (e->chain && kind == RV_JIT_EXIT_NEXT && unretired == 0) {
-        /* the next block's pc goes in r12 (same page: a short distance) */
-        x86_lea(&e->b, X86_R12, x86_mem(X86_R12, (int32_t)(pc - e->base_pc)));
-        uint8_t *slot = x86_jmp32(&e->b);
-        x86_patch_rel32(slot, e->b.p);
-        x86_store64(&e->b, x86_mem(X86_RBX, PC_OFF), X86_R12);
-        x86_lea_rip(&e->b, X86_RDX, slot);
-        x86_mov_imm(&e->b, X86_RAX, kind);
-        x86_jmp_to(&e->b, e->exit);
+    if (e->chain) {
+        x86_lea(B(e), X86_R12, x86_mem(X86_R12, (int32_t)off));
+        uint8_t *slot = x86_jmp32(B(e));
+        x86_patch_rel32(slot, B(e)->p);
+        x86_store64(B(e), x86_mem(X86_RBX, PC_OFF), X86_R12);
+        x86_lea_rip(B(e), X86_RDX, slot);
+        x86_mov_imm(B(e), X86_RAX, RV_JIT_EXIT_NEXT);
+        x86_jmp_to(B(e), e->exit);
         return;
     }
-    set_pc(e, pc);
-    give_back(e, unretired);
-    leave(e, kind);
+    set_pc(e, off);
+    leave(e, RV_JIT_EXIT_NEXT);
 }
 
 /* ---- helpers called from translated code ---- */
@@ -449,36 +338,44 @@ static void ensure_thunks(RvJit *j)
     j->have_thunks = true;
 }
 
-/* ---- templates ---- */
+/* ---- lowering this target's operations ---- */
 
-static void add_stub(Emit *e, int type, uint8_t *jcc_at, const RvInsn *in,
-                     uint64_t pc, unsigned idx)
+static Stub *add_stub(Emit *e, int type, uint8_t *jcc_at, uint64_t dirty)
 {
     Stub *s = &e->stubs[e->n_stubs++];
+    memset(s, 0, sizeof(*s));
     s->type = type;
     s->jcc_at = jcc_at;
-    s->resume = e->b.p;
-    s->in = *in;
-    s->pc = pc;
-    s->idx = idx;
-    s->dirty = e->dirty;
+    s->resume = B(e)->p;
+    s->off = e->cur_off;
+    s->idx = e->cur_idx;
+    s->len = e->cur_len;
+    s->dirty = dirty;
+    s->d = TCG_NO_TEMP;
+    s->d_reg = s->val_reg = -1;
+    return s;
 }
 
 /*
- * rsi = x[rs1] + imm (the virtual address); rax = TLB index * 5; compare
- * the page of the access's last byte with the tag, so that an access that
+ * rsi = a + imm (the virtual address); rax = TLB index * 5; compare the
+ * page of the access's last byte with the tag, so that an access that
  * crosses into the next page misses (unaligned accesses inside a RAM page
  * are fine on x86, and give what the interpreter's byte-wise emulation
  * gives).  I/O tags have bit 0 set and never match.  Leaves rcx = the
  * host-minus-va of the entry, and returns the rel32 of the miss jump.
  */
-static uint8_t *tlb_probe(Emit *e, const RvInsn *in, unsigned size, RvAccess acc)
+static uint8_t *tlb_probe(Emit *e, const TcgOp *op, RvAccess acc)
 {
-    X86Buf *b = &e->b;
+    X86Buf *b = B(e);
+    unsigned size = op->aux & TCG_MEM_SIZE;
 
-    int base = src_reg(e, in->rs1, X86_RSI);
-    if (in->imm || base != X86_RSI) {
-        x86_lea(b, X86_RSI, x86_mem(base, in->imm));
+    if (op->a.kind == TCG_ARG_CONST) {
+        x86_mov_imm(b, X86_RSI, (uint64_t)(op->a.c + op->imm));
+    } else {
+        int base = tcg_x86_src(&e->x, &op->a, X86_RSI);
+        if (op->imm || base != X86_RSI) {
+            x86_lea(b, X86_RSI, x86_mem(base, (int32_t)op->imm));
+        }
     }
     x86_mov_rr(b, X86_RAX, X86_RSI);
     x86_shift_ri(b, true, X86_SHR, X86_RAX, RV_PAGE_BITS);
@@ -493,347 +390,136 @@ static uint8_t *tlb_probe(Emit *e, const RvInsn *in, unsigned size, RvAccess acc
     return miss;
 }
 
-static void emit_load(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx,
-                      unsigned size, bool sign)
+static void lower_load(Emit *e, const TcgOp *op)
 {
-    uint8_t *miss = tlb_probe(e, in, size, RV_ACC_READ);
-    /* the slow path writes back what is dirty before the load: rd's host
-     * register may not hold anything yet, and must not reach x[rd] if
-     * the load faults */
-    uint32_t dirty = e->dirty;
-    int d = dst_reg(e, in->rd);
-    x86_load(&e->b, size, sign, d, x86_mem_idx(X86_RSI, X86_RCX, 1, 0));
-    dst_done(e, in->rd, d);
-    add_stub(e, STUB_LOAD, miss, in, pc, idx);
-    e->stubs[e->n_stubs - 1].dirty = dirty;
+    uint8_t *miss = tlb_probe(e, op, RV_ACC_READ);
+    /* the slow path writes back what is dirty before the load: d's host
+     * register must not reach memory if the load faults */
+    uint64_t dirty = e->x.dirty;
+    unsigned size = op->aux & TCG_MEM_SIZE;
+    int d = tcg_x86_dst(&e->x, op->d);
+    x86_load(B(e), size, op->aux & TCG_MEM_SIGN, d,
+             x86_mem_idx(X86_RSI, X86_RCX, 1, 0));
+    tcg_x86_dst_done(&e->x, op->d, d);
+    Stub *s = add_stub(e, STUB_LOAD, miss, dirty);
+    s->mem = op->aux;
+    s->d = op->d;
+    s->d_reg = op->d == TCG_NO_TEMP ? -1 : tcg_x86_temp_reg(&e->x, op->d);
 }
 
-static void emit_store(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx,
-                       unsigned size)
+static void lower_store(Emit *e, const TcgOp *op)
 {
-    uint8_t *miss = tlb_probe(e, in, size, RV_ACC_WRITE);
-    int v = src_reg(e, in->rs2, X86_RDX);
-    x86_store(&e->b, size, x86_mem_idx(X86_RSI, X86_RCX, 1, 0), v);
-    add_stub(e, STUB_STORE, miss, in, pc, idx);
+    uint8_t *miss = tlb_probe(e, op, RV_ACC_WRITE);
+    int v = tcg_x86_src(&e->x, &op->b, X86_RDX);
+    x86_store(B(e), op->aux & TCG_MEM_SIZE, x86_mem_idx(X86_RSI, X86_RCX, 1, 0), v);
+    Stub *s = add_stub(e, STUB_STORE, miss, e->x.dirty);
+    s->mem = op->aux;
+    s->val = op->b;
+    s->val_reg = op->b.kind == TCG_ARG_TEMP ? tcg_x86_temp_reg(&e->x, op->b.t) : -1;
 }
 
 /* Call helper(cpu, insn) for an instruction done in C (FP, atomics). */
-static void emit_insn_helper(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx,
-                             const void *fn)
+static void lower_call(Emit *e, const TcgOp *op)
 {
+    X86Buf *b = B(e);
     uint64_t w[2];
-    memcpy(w, in, 16);
-    write_back(e, e->dirty);
-    e->dirty = 0;
-    set_pc(e, pc);
-    x86_mov_rr(&e->b, X86_RDI, X86_RBX);
-    x86_mov_imm(&e->b, X86_RSI, w[0]);
-    x86_mov_imm(&e->b, X86_RDX, w[1]);
-    x86_call_abs(&e->b, fn);
-    x86_alu_ri(&e->b, false, X86_CMP, X86_RAX, RV_JIT_H_OK);
-    uint8_t *bad = x86_jcc32(&e->b, X86_CC_NE);
-    add_stub(e, STUB_RESULT, bad, in, pc, idx);
-    load_cached(e, e->cached);
-}
-
-/*
- * rax = rax / rcx or rax % rcx for the DIV/REM family, with RISC-V's
- * results where x86 would fault: x / 0 = all ones and x % 0 = x; the
- * signed overflow MIN / -1 = MIN and MIN % -1 = 0 (any x / -1 is -x and
- * x % -1 is 0, so -1 takes its own path).  W forms work on the low 32
- * bits and sign-extend the 32-bit result.
- */
-static void emit_div(Emit *e, unsigned op)
-{
-    X86Buf *b = &e->b;
-    bool w32 = op == RV_OP_DIVW || op == RV_OP_DIVUW || op == RV_OP_REMW ||
-               op == RV_OP_REMUW;
-    bool sign = op == RV_OP_DIV || op == RV_OP_REM || op == RV_OP_DIVW ||
-                op == RV_OP_REMW;
-    bool rem = op == RV_OP_REM || op == RV_OP_REMU || op == RV_OP_REMW ||
-               op == RV_OP_REMUW;
-    uint8_t *minus1 = NULL, *done1 = NULL;
-
-    x86_test_rr(b, !w32, X86_RCX, X86_RCX);
-    uint8_t *zero = x86_jcc32(b, X86_CC_E);
-    if (sign) {
-        x86_alu_ri(b, !w32, X86_CMP, X86_RCX, -1);
-        minus1 = x86_jcc32(b, X86_CC_E);
-        x86_sign_extend_ax(b, !w32);
-    } else {
-        x86_mov_imm(b, X86_RDX, 0);
-    }
-    x86_div(b, !w32, sign, X86_RCX);
-    if (rem) {
-        x86_mov_rr(b, X86_RAX, X86_RDX);
-    }
-    uint8_t *done0 = x86_jmp32(b);
-    if (sign) {
-        x86_patch_rel32(minus1, b->p);
-        if (rem) {
-            x86_mov_imm(b, X86_RAX, 0);
-        } else {
-            x86_neg(b, !w32, X86_RAX);
-        }
-        done1 = x86_jmp32(b);
-    }
-    x86_patch_rel32(zero, b->p);
-    if (!rem) {
-        x86_mov_imm(b, X86_RAX, UINT64_MAX);
-    }                                       /* x % 0 = x: rax already */
-    x86_patch_rel32(done0, b->p);
-    if (done1) {
-        x86_patch_rel32(done1, b->p);
-    }
-    if (w32) {
-        x86_movsxd(b, X86_RAX, X86_RAX);
-    }
-}
-
-/*
- * ADD, SUB, AND, OR, XOR, MUL and their W forms straight on the cache
- * registers: d = s1 OP s2 with d the destination's register, so a chain
- * of dependent instructions has no moves in it (moves are not free on
- * every x86: some disable move elimination).  False for the other ops.
- */
-static bool emit_alu_rr_direct(Emit *e, const RvInsn *in)
-{
-    X86Buf *b = &e->b;
-    int op;
-    bool w = true, mul = false, commutes = true;
-
-    switch (in->op) {
-    case RV_OP_ADD: op = X86_ADD; break;
-    case RV_OP_ADDW: op = X86_ADD; w = false; break;
-    case RV_OP_SUB: op = X86_SUB; commutes = false; break;
-    case RV_OP_SUBW: op = X86_SUB; w = false; commutes = false; break;
-    case RV_OP_AND: op = X86_AND; break;
-    case RV_OP_OR: op = X86_OR; break;
-    case RV_OP_XOR: op = X86_XOR; break;
-    case RV_OP_MUL: op = 0; mul = true; break;
-    case RV_OP_MULW: op = 0; mul = true; w = false; break;
-    default: return false;
-    }
-    int d = dst_reg(e, in->rd);
-    int s2 = src_reg(e, in->rs2, X86_RCX);
-    int s1;
-    if (d != X86_RAX && d == s2 && in->rs1 != in->rs2) {
-        if (!commutes) {
-            d = X86_RAX;                /* x[rs2] is still needed */
-            s1 = src_reg(e, in->rs1, X86_RAX);
-            if (s1 != X86_RAX) {
-                x86_mov_rr(b, X86_RAX, s1);
-            }
-        } else {
-            s2 = src_reg(e, in->rs1, X86_RAX);  /* d = s2 OP s1 */
-        }
-    } else {
-        s1 = src_reg(e, in->rs1, d);
-        if (s1 != d) {
-            x86_mov_rr(b, d, s1);
-        }
-    }
-    if (mul) {
-        x86_imul_rr(b, w, d, s2);
-    } else {
-        x86_alu_rr(b, w, op, d, s2);
-    }
-    if (!w) {
-        x86_movsxd(b, d, d);
-    }
-    if (d == X86_RAX) {
-        set_x(e, in->rd, X86_RAX);
-    } else {
-        e->dirty |= 1u << in->rd;
-    }
-    return true;
-}
-
-/* rax = rax OP rcx for the register-register ALU ops. */
-static void emit_alu_rr(Emit *e, const RvInsn *in)
-{
-    X86Buf *b = &e->b;
-    bool w32 = false;
-
-    if (emit_alu_rr_direct(e, in)) {
-        return;
-    }
-
-    get_x(e, X86_RAX, in->rs1);
-    get_x(e, X86_RCX, in->rs2);
-    switch (in->op) {
-    case RV_OP_ADD: x86_alu_rr(b, true, X86_ADD, X86_RAX, X86_RCX); break;
-    case RV_OP_SUB: x86_alu_rr(b, true, X86_SUB, X86_RAX, X86_RCX); break;
-    case RV_OP_XOR: x86_alu_rr(b, true, X86_XOR, X86_RAX, X86_RCX); break;
-    case RV_OP_OR: x86_alu_rr(b, true, X86_OR, X86_RAX, X86_RCX); break;
-    case RV_OP_AND: x86_alu_rr(b, true, X86_AND, X86_RAX, X86_RCX); break;
-    case RV_OP_SLL: x86_shift_cl(b, true, X86_SHL, X86_RAX); break;
-    case RV_OP_SRL: x86_shift_cl(b, true, X86_SHR, X86_RAX); break;
-    case RV_OP_SRA: x86_shift_cl(b, true, X86_SAR, X86_RAX); break;
-    case RV_OP_SLT:
-        x86_alu_rr(b, true, X86_CMP, X86_RAX, X86_RCX);
-        x86_setcc(b, X86_CC_L, X86_RAX);
-        break;
-    case RV_OP_SLTU:
-        x86_alu_rr(b, true, X86_CMP, X86_RAX, X86_RCX);
-        x86_setcc(b, X86_CC_B, X86_RAX);
-        break;
-    case RV_OP_ADDW: x86_alu_rr(b, false, X86_ADD, X86_RAX, X86_RCX); w32 = true; break;
-    case RV_OP_SUBW: x86_alu_rr(b, false, X86_SUB, X86_RAX, X86_RCX); w32 = true; break;
-    case RV_OP_SLLW: x86_shift_cl(b, false, X86_SHL, X86_RAX); w32 = true; break;
-    case RV_OP_SRLW: x86_shift_cl(b, false, X86_SHR, X86_RAX); w32 = true; break;
-    case RV_OP_SRAW: x86_shift_cl(b, false, X86_SAR, X86_RAX); w32 = true; break;
-    case RV_OP_MUL: x86_imul_rr(b, true, X86_RAX, X86_RCX); break;
-    case RV_OP_MULW: x86_imul_rr(b, false, X86_RAX, X86_RCX); w32 = true; break;
-    case RV_OP_MULH:
-        x86_mul_wide(b, true, X86_RCX);
-        x86_mov_rr(b, X86_RAX, X86_RDX);
-        break;
-    case RV_OP_MULHU:
-        x86_mul_wide(b, false, X86_RCX);
-        x86_mov_rr(b, X86_RAX, X86_RDX);
-        break;
-    case RV_OP_MULHSU:
-        /* high(signed a * unsigned b) = high(a * b unsigned) - (a < 0 ? b : 0) */
-        x86_mov_rr(b, X86_RSI, X86_RAX);
-        x86_mul_wide(b, false, X86_RCX);
-        x86_shift_ri(b, true, X86_SAR, X86_RSI, 63);
-        x86_alu_rr(b, true, X86_AND, X86_RSI, X86_RCX);
-        x86_alu_rr(b, true, X86_SUB, X86_RDX, X86_RSI);
-        x86_mov_rr(b, X86_RAX, X86_RDX);
-        break;
-    default:    /* DIV/REM family */
-        emit_div(e, in->op);
-        break;
-    }
-    if (w32) {
-        x86_movsxd(b, X86_RAX, X86_RAX);
-    }
-    set_x(e, in->rd, X86_RAX);
-}
-
-static void emit_alu_imm(Emit *e, const RvInsn *in)
-{
-    X86Buf *b = &e->b;
-    int32_t imm = in->imm;
-
-    if (in->op == RV_OP_ADDI && in->rs1 == 0) {
-        set_x_imm(e, in->rd, (uint64_t)(int64_t)imm);       /* li */
-        return;
-    }
-    /* everything but SLTI/SLTIU works in place in the destination */
-    if (in->op != RV_OP_SLTI && in->op != RV_OP_SLTIU) {
-        int d = dst_reg(e, in->rd);
-        int s1 = src_reg(e, in->rs1, d);
-        if (in->op == RV_OP_ADDI && s1 != d) {
-            x86_lea(b, d, x86_mem(s1, imm));                /* mv, addi */
-            dst_done(e, in->rd, d);
-            return;
-        }
-        if (s1 != d) {
-            x86_mov_rr(b, d, s1);
-        }
-        switch (in->op) {
-        case RV_OP_ADDI: x86_alu_ri(b, true, X86_ADD, d, imm); break;
-        case RV_OP_XORI: x86_alu_ri(b, true, X86_XOR, d, imm); break;
-        case RV_OP_ORI: x86_alu_ri(b, true, X86_OR, d, imm); break;
-        case RV_OP_ANDI: x86_alu_ri(b, true, X86_AND, d, imm); break;
-        case RV_OP_SLLI: x86_shift_ri(b, true, X86_SHL, d, imm & 63); break;
-        case RV_OP_SRLI: x86_shift_ri(b, true, X86_SHR, d, imm & 63); break;
-        case RV_OP_SRAI: x86_shift_ri(b, true, X86_SAR, d, imm & 63); break;
-        case RV_OP_ADDIW: x86_alu_ri(b, false, X86_ADD, d, imm); break;
-        case RV_OP_SLLIW: x86_shift_ri(b, false, X86_SHL, d, imm & 31); break;
-        case RV_OP_SRLIW: x86_shift_ri(b, false, X86_SHR, d, imm & 31); break;
-        default: x86_shift_ri(b, false, X86_SAR, d, imm & 31); break;    /* SRAIW */
-        }
-        if (in->op == RV_OP_ADDIW || in->op == RV_OP_SLLIW ||
-            in->op == RV_OP_SRLIW || in->op == RV_OP_SRAIW) {
-            x86_movsxd(b, d, d);
-        }
-        dst_done(e, in->rd, d);
-        return;
-    }
-    get_x(e, X86_RAX, in->rs1);
-    switch (in->op) {
-    case RV_OP_SLTI:
-        x86_alu_ri(b, true, X86_CMP, X86_RAX, imm);
-        x86_setcc(b, X86_CC_L, X86_RAX);
-        break;
-    case RV_OP_SLTIU:
-        x86_alu_ri(b, true, X86_CMP, X86_RAX, imm);
-        x86_setcc(b, X86_CC_B, X86_RAX);
-        break;
-    case RV_OP_SLLI: x86_shift_ri(b, true, X86_SHL, X86_RAX, imm & 63); break;
-    case RV_OP_SRLI: x86_shift_ri(b, true, X86_SHR, X86_RAX, imm & 63); break;
-    case RV_OP_SRAI: x86_shift_ri(b, true, X86_SAR, X86_RAX, imm & 63); break;
-    case RV_OP_ADDIW:
-        x86_alu_ri(b, false, X86_ADD, X86_RAX, imm);
-        x86_movsxd(b, X86_RAX, X86_RAX);
-        break;
-    case RV_OP_SLLIW:
-        x86_shift_ri(b, false, X86_SHL, X86_RAX, imm & 31);
-        x86_movsxd(b, X86_RAX, X86_RAX);
-        break;
-    case RV_OP_SRLIW:
-        x86_shift_ri(b, false, X86_SHR, X86_RAX, imm & 31);
-        x86_movsxd(b, X86_RAX, X86_RAX);
-        break;
-    default: /* SRAIW */
-        x86_shift_ri(b, false, X86_SAR, X86_RAX, imm & 31);
-        x86_movsxd(b, X86_RAX, X86_RAX);
-        break;
-    }
-    set_x(e, in->rd, X86_RAX);
+    memcpy(w, &e->ins[op->payload], 16);
+    tcg_x86_sync(&e->x);
+    set_pc(e, e->cur_off);
+    x86_mov_rr(b, X86_RDI, X86_RBX);
+    x86_mov_imm(b, X86_RSI, w[0]);
+    x86_mov_imm(b, X86_RDX, w[1]);
+    x86_call_abs(b, op->aux == RV_T_AMO ? (const void *)helper_amo
+                                        : (const void *)helper_fp);
+    x86_alu_ri(b, false, X86_CMP, X86_RAX, RV_JIT_H_OK);
+    uint8_t *bad = x86_jcc32(b, X86_CC_NE);
+    add_stub(e, STUB_RESULT, bad, 0);
+    tcg_x86_reload(&e->x);
 }
 
 /*
  * The jump back to the start of a self-looping block: the entry's checks
  * (break_chunk, steps left) done in place, then straight to the body with
  * the guest registers still in host registers and r12 unchanged.  The
- * body treats every register the block writes as dirty from its start
- * (plan_registers loads them at entry), so whatever an earlier iteration
+ * backend counts every pinned register the block writes as dirty from
+ * its start (tcg_x86_begin's self_loop), so whatever an earlier round
  * left unwritten is stored at the next way out.
  */
 static void loop_back(Emit *e)
 {
-    X86Buf *b = &e->b;
+    X86Buf *b = B(e);
 
     x86_cmp_mem32_imm8(b, x86_mem(X86_RBX, BREAK_OFF), 0);
     uint8_t *out = x86_jcc32(b, X86_CC_NE);
-    x86_alu_ri32(b, X86_SUB, X86_R13, (int32_t)e->planned);
+    x86_alu_ri32(b, X86_SUB, X86_R13, (int32_t)e->icount);
     uint8_t *undo = x86_jcc32(b, X86_CC_B);
     x86_jmp_to(b, e->body);
     x86_patch_rel32(undo, b->p);
-    give_back(e, e->planned);
+    give_back(e, e->icount);
     x86_patch_rel32(out, b->p);
-    write_back(e, e->dirty);
-    set_pc(e, e->base_pc);
+    tcg_x86_write_back(&e->x, e->x.dirty);
+    set_pc(e, 0);
     leave(e, RV_JIT_EXIT_NEXT);
 }
 
-static void emit_branch(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx)
+static void lower_goto(Emit *e, int64_t off)
 {
-    static const int cc[] = {
-        [RV_OP_BEQ - RV_OP_BEQ] = X86_CC_E, [RV_OP_BNE - RV_OP_BEQ] = X86_CC_NE,
-        [RV_OP_BLT - RV_OP_BEQ] = X86_CC_L, [RV_OP_BGE - RV_OP_BEQ] = X86_CC_GE,
-        [RV_OP_BLTU - RV_OP_BEQ] = X86_CC_B, [RV_OP_BGEU - RV_OP_BEQ] = X86_CC_AE,
-    };
-    int s1 = src_reg(e, in->rs1, X86_RAX), s2 = src_reg(e, in->rs2, X86_RCX);
-    if (e->self_loop && pc + (int64_t)in->imm == e->base_pc) {
-        x86_alu_rr(&e->b, true, X86_CMP, s1, s2);
-        uint8_t *not_taken = x86_jcc32(&e->b, cc[in->op - RV_OP_BEQ] ^ 1);
+    if (e->self_loop && off == 0) {
         loop_back(e);
-        x86_patch_rel32(not_taken, e->b.p);
-        write_back(e, e->dirty);
-        exit_to(e, pc + in->len, 0, RV_JIT_EXIT_NEXT);
         return;
     }
-    write_back(e, e->dirty);
-    x86_alu_rr(&e->b, true, X86_CMP, s1, s2);
-    uint8_t *taken = x86_jcc32(&e->b, cc[in->op - RV_OP_BEQ]);
-    exit_to(e, pc + in->len, 0, RV_JIT_EXIT_NEXT);
-    x86_patch_rel32(taken, e->b.p);
-    exit_to(e, pc + (int64_t)in->imm, 0, RV_JIT_EXIT_NEXT);
+    tcg_x86_write_back(&e->x, e->x.dirty);
+    exit_to(e, off);
+}
+
+static void lower_goto_ptr(Emit *e, const TcgOp *op)
+{
+    tcg_x86_load_arg(&e->x, X86_RCX, &op->a);
+    tcg_x86_write_back(&e->x, e->x.dirty);
+    if (e->chain) {
+        jump_cached(e);
+    } else {
+        x86_store64(B(e), x86_mem(X86_RBX, PC_OFF), X86_RCX);
+        leave(e, RV_JIT_EXIT_NEXT);
+    }
+}
+
+static void lower_brcond(Emit *e, const TcgOp *op)
+{
+    X86Buf *b = B(e);
+    int cc = tcg_x86_cc(op->cond);
+    int ra = tcg_x86_src(&e->x, &op->a, X86_RAX);
+
+    /* write-back stores leave the flags alone, so compare first */
+    if (op->b.kind == TCG_ARG_CONST && op->b.c == (int32_t)op->b.c) {
+        x86_alu_ri(b, true, X86_CMP, ra, (int32_t)op->b.c);
+    } else {
+        int rb = tcg_x86_src(&e->x, &op->b, X86_RCX);
+        x86_alu_rr(b, true, X86_CMP, ra, rb);
+    }
+    if (e->self_loop && op->imm == 0) {
+        uint8_t *not_taken = x86_jcc32(b, cc ^ 1);
+        loop_back(e);
+        x86_patch_rel32(not_taken, b->p);
+        lower_goto(e, op->imm2);
+        return;
+    }
+    uint8_t *taken = x86_jcc32(b, cc);
+    lower_goto(e, op->imm2);
+    x86_patch_rel32(taken, b->p);
+    lower_goto(e, op->imm);
+}
+
+/* The value a store stub passes to the helper, in rdx. */
+static void stub_value(Emit *e, const Stub *s)
+{
+    if (s->val_reg >= 0) {
+        x86_mov_rr(B(e), X86_RDX, s->val_reg);
+    } else if (s->val.kind == TCG_ARG_TEMP) {
+        x86_load64(B(e), X86_RDX, tcg_x86_temp_mem(&e->x, s->val.t));
+    } else {
+        tcg_x86_load_arg(&e->x, X86_RDX, &s->val);
+    }
 }
 
 /*
@@ -844,188 +530,92 @@ static void emit_branch(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx)
  */
 static void emit_stub(Emit *e, const Stub *s)
 {
-    X86Buf *b = &e->b;
-    unsigned rd = s->in.rd;
-    uint8_t *failed;
+    X86Buf *b = B(e);
+    uint8_t *failed = NULL;
 
     x86_patch_rel32(s->jcc_at, b->p);
     if (s->type == STUB_LOAD) {
-        unsigned size;
-        switch (s->in.op) {
-        case RV_OP_LB: case RV_OP_LBU: size = 1; break;
-        case RV_OP_LH: case RV_OP_LHU: size = 2; break;
-        case RV_OP_LW: case RV_OP_LWU: size = 4; break;
-        default: size = 8; break;
-        }
-        bool sign = s->in.op == RV_OP_LB || s->in.op == RV_OP_LH || s->in.op == RV_OP_LW;
         x86_mov_rr(b, X86_RDI, X86_RBX);        /* rsi holds the address */
-        x86_mov_imm(b, X86_RDX, size | (sign ? 16 : 0));
+        x86_mov_imm(b, X86_RDX, s->mem);
         x86_call_to(b, e->jit->thunk_load);
         x86_alu_ri(b, false, X86_CMP, X86_RAX, RV_JIT_H_OK);
         failed = x86_jcc32(b, X86_CC_NE);
-        if (rd != 0 && e->host_of[rd] >= 0) {
-            x86_load64(b, e->host_of[rd], x86_mem(X86_RBX, VAL_OFF));
-        } else if (rd != 0) {
+        if (s->d_reg >= 0) {
+            x86_load64(b, s->d_reg, x86_mem(X86_RBX, VAL_OFF));
+        } else if (s->d != TCG_NO_TEMP) {
             x86_load64(b, X86_RAX, x86_mem(X86_RBX, VAL_OFF));
-            x86_store64(b, xreg(rd), X86_RAX);
+            x86_store64(b, tcg_x86_temp_mem(&e->x, s->d), X86_RAX);
         }
         x86_jmp_to(b, s->resume);
     } else if (s->type == STUB_STORE) {
-        unsigned size = s->in.op == RV_OP_SB ? 1 : s->in.op == RV_OP_SH ? 2
-                      : s->in.op == RV_OP_SW ? 4 : 8;
         x86_mov_rr(b, X86_RDI, X86_RBX);
-        get_x(e, X86_RDX, s->in.rs2);
-        x86_mov_imm(b, X86_RCX, size);
+        stub_value(e, s);
+        x86_mov_imm(b, X86_RCX, s->mem & TCG_MEM_SIZE);
         x86_call_to(b, e->jit->thunk_store);
         x86_alu_ri(b, false, X86_CMP, X86_RAX, RV_JIT_H_OK);
         failed = x86_jcc32(b, X86_CC_NE);
         x86_jmp_to(b, s->resume);
-    } else {
-        /* STUB_RESULT: registers stored and pc set before the call */
-        failed = NULL;
     }
+    /* STUB_RESULT: registers stored and pc set before the call */
     if (failed) {
         x86_patch_rel32(failed, b->p);
-        write_back(e, s->dirty);
-        if (s->type == STUB_LOAD && rd != 0) {
-            /* a stop: the load is done, its value must reach x[rd] */
+        tcg_x86_write_back(&e->x, s->dirty);
+        if (s->type == STUB_LOAD && s->d != TCG_NO_TEMP) {
+            /* a stop: the load is done, its value must reach x[rd]
+             * (loads write guest registers, which live in memory) */
             x86_alu_ri(b, false, X86_CMP, X86_RAX, RV_JIT_H_STOP);
             uint8_t *skip = x86_jcc32(b, X86_CC_NE);
             x86_load64(b, X86_RCX, x86_mem(X86_RBX, VAL_OFF));
-            x86_store64(b, xreg(rd), X86_RCX);
+            x86_store64(b, x86_mem(X86_RBX, global_offsets[s->d]), X86_RCX);
             x86_patch_rel32(skip, b->p);
         }
-        pc_value(e, X86_RCX, s->pc);
+        pc_value(e, X86_RCX, s->off);
         x86_store64(b, x86_mem(X86_RBX, PC_OFF), X86_RCX);
     }
     /* eax is EXC or STOP; dl = not retired on an exception, dh = length */
-    x86_mov_imm(b, X86_RDX, (e->icount - s->idx) | (uint32_t)s->in.len << 8);
+    x86_mov_imm(b, X86_RDX, (e->icount - s->idx) | (uint32_t)s->len << 8);
     x86_jmp_to(b, e->jit->fail_exit);
 }
 
-enum { T_NO, T_YES, T_END };
-
-/* Translate one instruction; T_NO if the JIT leaves it to the
- * interpreter, T_END if it ends the block. */
-static int emit_insn(Emit *e, const RvInsn *in, uint64_t pc, unsigned idx)
+/* Lower one op of the optimised block. */
+static void lower_op(Emit *e, const TcgOp *op)
 {
-    RvCpu *cpu = e->cpu;
-    bool has_c = cpu->ext & RV_EXT_C;
-    uint64_t next = pc + in->len;
-
-    switch (in->op) {
-    case RV_OP_LUI:
-        set_x_imm(e, in->rd, (uint64_t)(int64_t)in->imm);
-        return T_YES;
-    case RV_OP_AUIPC:
-        set_x_pc(e, in->rd, pc + (int64_t)in->imm);
-        return T_YES;
-    case RV_OP_JAL: {
-        uint64_t target = pc + (int64_t)in->imm;
-        if (!has_c && (target & 2)) {
-            return T_NO;                        /* misaligned: trap in C */
-        }
-        set_x_pc(e, in->rd, next);
-        if (e->self_loop && target == e->base_pc) {
-            loop_back(e);
-            return T_END;
-        }
-        write_back(e, e->dirty);
-        exit_to(e, target, 0, RV_JIT_EXIT_NEXT);
-        return T_END;
-    }
-    case RV_OP_JALR:
-        if (!has_c) {
-            return T_NO;                        /* may trap as misaligned */
-        }
-        get_x(e, X86_RCX, in->rs1);
-        if (in->imm) {
-            x86_alu_ri(&e->b, true, X86_ADD, X86_RCX, in->imm);
-        }
-        x86_alu_ri(&e->b, true, X86_AND, X86_RCX, -2);
-        set_x_pc(e, in->rd, next);              /* uses rax only */
-        write_back(e, e->dirty);
-        if (e->chain) {
-            jump_cached(e);
+    switch (op->opc) {
+    case TCG_OP_INSN:
+        e->cur_off = op->imm;
+        e->cur_idx = op->insn;
+        e->cur_len = (unsigned)op->imm2;
+        break;
+    case TCG_OP_LD: lower_load(e, op); break;
+    case TCG_OP_ST: lower_store(e, op); break;
+    case TCG_OP_TARGET:
+        if (op->aux == RV_T_FENCE) {
+            x86_mfence(B(e));
         } else {
-            x86_store64(&e->b, x86_mem(X86_RBX, PC_OFF), X86_RCX);
-            leave(e, RV_JIT_EXIT_NEXT);
+            lower_call(e, op);
         }
-        return T_END;
-    case RV_OP_BEQ: case RV_OP_BNE: case RV_OP_BLT: case RV_OP_BGE:
-    case RV_OP_BLTU: case RV_OP_BGEU:
-        if (!has_c && ((pc + (int64_t)in->imm) & 2)) {
-            return T_NO;
-        }
-        emit_branch(e, in, pc, idx);
-        return T_END;
-    case RV_OP_LB: emit_load(e, in, pc, idx, 1, true); return T_YES;
-    case RV_OP_LH: emit_load(e, in, pc, idx, 2, true); return T_YES;
-    case RV_OP_LW: emit_load(e, in, pc, idx, 4, true); return T_YES;
-    case RV_OP_LD: emit_load(e, in, pc, idx, 8, false); return T_YES;
-    case RV_OP_LBU: emit_load(e, in, pc, idx, 1, false); return T_YES;
-    case RV_OP_LHU: emit_load(e, in, pc, idx, 2, false); return T_YES;
-    case RV_OP_LWU: emit_load(e, in, pc, idx, 4, false); return T_YES;
-    case RV_OP_SB: emit_store(e, in, pc, idx, 1); return T_YES;
-    case RV_OP_SH: emit_store(e, in, pc, idx, 2); return T_YES;
-    case RV_OP_SW: emit_store(e, in, pc, idx, 4); return T_YES;
-    case RV_OP_SD: emit_store(e, in, pc, idx, 8); return T_YES;
-    case RV_OP_ADDI: case RV_OP_SLTI: case RV_OP_SLTIU: case RV_OP_XORI:
-    case RV_OP_ORI: case RV_OP_ANDI: case RV_OP_SLLI: case RV_OP_SRLI:
-    case RV_OP_SRAI: case RV_OP_ADDIW: case RV_OP_SLLIW: case RV_OP_SRLIW:
-    case RV_OP_SRAIW:
-        if (in->rd != 0) {
-            emit_alu_imm(e, in);
-        }
-        return T_YES;
-    case RV_OP_ADD: case RV_OP_SUB: case RV_OP_SLL: case RV_OP_SLT:
-    case RV_OP_SLTU: case RV_OP_XOR: case RV_OP_SRL: case RV_OP_SRA:
-    case RV_OP_OR: case RV_OP_AND: case RV_OP_ADDW: case RV_OP_SUBW:
-    case RV_OP_SLLW: case RV_OP_SRLW: case RV_OP_SRAW:
-    case RV_OP_MUL: case RV_OP_MULH: case RV_OP_MULHSU: case RV_OP_MULHU:
-    case RV_OP_DIV: case RV_OP_DIVU: case RV_OP_REM: case RV_OP_REMU:
-    case RV_OP_MULW: case RV_OP_DIVW: case RV_OP_DIVUW: case RV_OP_REMW:
-    case RV_OP_REMUW:
-        if (in->rd != 0) {
-            emit_alu_rr(e, in);
-        }
-        return T_YES;
-    case RV_OP_FENCE:
-        return T_YES;
-    case RV_OP_LR_W: case RV_OP_SC_W: case RV_OP_AMOSWAP_W: case RV_OP_AMOADD_W:
-    case RV_OP_AMOXOR_W: case RV_OP_AMOAND_W: case RV_OP_AMOOR_W:
-    case RV_OP_AMOMIN_W: case RV_OP_AMOMAX_W: case RV_OP_AMOMINU_W:
-    case RV_OP_AMOMAXU_W:
-    case RV_OP_LR_D: case RV_OP_SC_D: case RV_OP_AMOSWAP_D: case RV_OP_AMOADD_D:
-    case RV_OP_AMOXOR_D: case RV_OP_AMOAND_D: case RV_OP_AMOOR_D:
-    case RV_OP_AMOMIN_D: case RV_OP_AMOMAX_D: case RV_OP_AMOMINU_D:
-    case RV_OP_AMOMAXU_D:
-        emit_insn_helper(e, in, pc, idx, (const void *)helper_amo);
-        return T_YES;
-    case RV_OP_ILLEGAL: case RV_OP_FENCE_I: case RV_OP_ECALL: case RV_OP_EBREAK:
-    case RV_OP_MRET: case RV_OP_SRET: case RV_OP_WFI: case RV_OP_SFENCE_VMA:
-    case RV_OP_CSRRW: case RV_OP_CSRRS: case RV_OP_CSRRC:
-    case RV_OP_CSRRWI: case RV_OP_CSRRSI: case RV_OP_CSRRCI:
-        return T_NO;
+        break;
+    case TCG_OP_GOTO: lower_goto(e, op->imm); break;
+    case TCG_OP_GOTO_PTR: lower_goto_ptr(e, op); break;
+    case TCG_OP_BRCOND: lower_brcond(e, op); break;
     default:
-        /* F and D: exec-fp.c, which checks mstatus.FS itself */
-        emit_insn_helper(e, in, pc, idx, (const void *)helper_fp);
-        return T_YES;
+        tcg_x86_lower_pure(&e->x, op);
+        break;
     }
 }
 
-/* Does the JIT compile `in` at `pc` (the cases where emit_insn gives T_NO)? */
-static bool translatable(const Emit *e, const RvInsn *in, uint64_t pc)
+/* Does the JIT compile `in` at `pc`? */
+static bool translatable(const RvCpu *cpu, const RvInsn *in, uint64_t pc)
 {
-    bool has_c = e->cpu->ext & RV_EXT_C;
+    bool has_c = cpu->ext & RV_EXT_C;
 
     switch (in->op) {
     case RV_OP_JAL:
     case RV_OP_BEQ: case RV_OP_BNE: case RV_OP_BLT: case RV_OP_BGE:
     case RV_OP_BLTU: case RV_OP_BGEU:
-        return has_c || !((pc + (int64_t)in->imm) & 2);
+        return has_c || !((pc + (int64_t)in->imm) & 2);     /* else: trap in C */
     case RV_OP_JALR:
-        return has_c;
+        return has_c;                   /* may trap as misaligned */
     case RV_OP_ILLEGAL: case RV_OP_FENCE_I: case RV_OP_ECALL: case RV_OP_EBREAK:
     case RV_OP_MRET: case RV_OP_SRET: case RV_OP_WFI: case RV_OP_SFENCE_VMA:
     case RV_OP_CSRRW: case RV_OP_CSRRS: case RV_OP_CSRRC:
@@ -1042,126 +632,29 @@ static bool ends_block(const RvInsn *in)
            (in->op >= RV_OP_BEQ && in->op <= RV_OP_BGEU);
 }
 
-/* The integer registers a template reads and writes (x0 left out); false
- * for instructions done by a helper call, which sees RvCpu.x only. */
-static bool template_regs(const RvInsn *in, uint32_t *reads, uint32_t *writes)
+/* -d op / op_opt */
+static void log_ir(Emit *e, bool optimised)
 {
-    uint32_t r1 = 1u << in->rs1, r2 = 1u << in->rs2, d = 1u << in->rd;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
 
-    switch (in->op) {
-    case RV_OP_LUI: case RV_OP_AUIPC: case RV_OP_JAL:
-        *reads = 0, *writes = d;
-        break;
-    case RV_OP_JALR:
-    case RV_OP_LB: case RV_OP_LH: case RV_OP_LW: case RV_OP_LD:
-    case RV_OP_LBU: case RV_OP_LHU: case RV_OP_LWU:
-    case RV_OP_ADDI: case RV_OP_SLTI: case RV_OP_SLTIU: case RV_OP_XORI:
-    case RV_OP_ORI: case RV_OP_ANDI: case RV_OP_SLLI: case RV_OP_SRLI:
-    case RV_OP_SRAI: case RV_OP_ADDIW: case RV_OP_SLLIW: case RV_OP_SRLIW:
-    case RV_OP_SRAIW:
-        *reads = r1, *writes = d;
-        break;
-    case RV_OP_BEQ: case RV_OP_BNE: case RV_OP_BLT: case RV_OP_BGE:
-    case RV_OP_BLTU: case RV_OP_BGEU:
-    case RV_OP_SB: case RV_OP_SH: case RV_OP_SW: case RV_OP_SD:
-        *reads = r1 | r2, *writes = 0;
-        break;
-    case RV_OP_ADD: case RV_OP_SUB: case RV_OP_SLL: case RV_OP_SLT:
-    case RV_OP_SLTU: case RV_OP_XOR: case RV_OP_SRL: case RV_OP_SRA:
-    case RV_OP_OR: case RV_OP_AND: case RV_OP_ADDW: case RV_OP_SUBW:
-    case RV_OP_SLLW: case RV_OP_SRLW: case RV_OP_SRAW:
-    case RV_OP_MUL: case RV_OP_MULH: case RV_OP_MULHSU: case RV_OP_MULHU:
-    case RV_OP_DIV: case RV_OP_DIVU: case RV_OP_REM: case RV_OP_REMU:
-    case RV_OP_MULW: case RV_OP_DIVW: case RV_OP_DIVUW: case RV_OP_REMW:
-    case RV_OP_REMUW:
-        *reads = r1 | r2, *writes = d;
-        break;
-    case RV_OP_FENCE:
-        *reads = *writes = 0;
-        break;
-    default:
-        return false;
+    if (f) {
+        tcg_ir_dump(&e->blk, f);
+        fclose(f);
+        e->cpu->cfg.on_jit_ir(e->cpu->cfg.jit_log_opaque, e->base_pc, optimised, text);
     }
-    *reads &= ~1u;
-    *writes &= ~1u;
-    return true;
+    free(text);
 }
 
-/*
- * Choose the cached registers of the block ins[0..n) (see "register
- * cache"); returns the ones to load at entry: those a template reads
- * before any write, up to the first helper call (which reloads them all).
- */
-static uint32_t plan_registers(Emit *e, const RvInsn *ins, unsigned n)
+/* Decode the block's instructions: up to a jump or branch, an instruction
+ * left to the interpreter, the page end or MAX_TB_INSNS. */
+static unsigned decode_block(Emit *e, RvTb *tb, uint64_t pc, const uint8_t *host,
+                             unsigned page_left, unsigned *bytes)
 {
-    unsigned uses[32] = { 0 };
-    uint32_t written = 0, need = 0, all_written = 0;
-    bool helper_seen = false;
+    RvCpu *cpu = e->cpu;
+    unsigned off = 0, n = 0;
 
-    for (unsigned i = 0; i < n; i++) {
-        uint32_t rd = 0, wr = 0;
-        if (!template_regs(&ins[i], &rd, &wr)) {
-            helper_seen = true;
-            continue;
-        }
-        for (unsigned r = 1; r < 32; r++) {
-            uses[r] += ((rd >> r) & 1) + ((wr >> r) & 1);
-        }
-        all_written |= wr;
-        if (!helper_seen) {
-            need |= rd & ~written;
-            written |= wr;
-        }
-    }
-    memset(e->host_of, -1, sizeof(e->host_of));
-    e->cached = e->dirty = 0;
-    for (unsigned k = 0; k < N_CACHE_HOST; k++) {
-        unsigned best = 0;
-        for (unsigned r = 1; r < 32; r++) {
-            if (e->host_of[r] < 0 && uses[r] >= 2 && uses[r] > uses[best]) {
-                best = r;
-            }
-        }
-        if (best == 0) {
-            break;
-        }
-        e->host_of[best] = (int8_t)cache_host[k];
-        e->cached |= 1u << best;
-    }
-    if (e->self_loop) {
-        /* see loop_back: dirty from the start, so loaded at entry */
-        e->dirty = all_written & e->cached;
-        need |= e->dirty;
-    }
-    return need & e->cached;
-}
-
-bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
-                      unsigned page_left)
-{
-    TcgCodeCache *cache = &cpu->jit->cache;
-    Emit *e = g_new(Emit, 1);
-    RvInsn ins[MAX_TB_INSNS];
-    unsigned lens[MAX_TB_INSNS];
-    unsigned off = 0, idx = 0, n = 0;
-    bool ended = false, ok = true;
-
-    e->cpu = cpu;
-    e->base_pc = pc;
-    e->dpriv = rv_data_priv(cpu);
-    e->flags = tb->flags;
-    ensure_thunks(cpu->jit);
-    e->b = (X86Buf){ cache->ptr, cache->ptr, cache->base + cache->size };
-    e->exit = cache->exit;
-    e->jit = cpu->jit;
-    e->n_stubs = 0;
-    tb->kind = RV_TB_CODE;
-    e->chain = cpu->jit->chain;
-    tb->code = cache->ptr;
-    tb->csr = false;
-
-    /* the block's instructions: up to a jump or branch, an instruction
-     * left to the interpreter, the page end or MAX_TB_INSNS */
     while (n < MAX_TB_INSNS && off + 2 <= page_left) {
         uint16_t lo;
         uint32_t raw;
@@ -1177,99 +670,136 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
             memcpy(&hi, host + off + 2, 2);
             raw |= (uint32_t)hi << 16;
         }
-        rv_decode(raw, cpu->ext, &ins[n]);
-        if (!translatable(e, &ins[n], pc + off)) {
-            tb->csr = n == 0 && ins[0].op >= RV_OP_CSRRW && ins[0].op <= RV_OP_CSRRCI;
+        rv_decode(raw, cpu->ext, &e->ins[n]);
+        if (!translatable(cpu, &e->ins[n], pc + off)) {
+            tb->csr = n == 0 && e->ins[0].op >= RV_OP_CSRRW &&
+                      e->ins[0].op <= RV_OP_CSRRCI;
             break;
         }
         if (cpu->cfg.on_decode) {       /* -d in_asm: as it is translated */
-            cpu->cfg.on_decode(cpu->cfg.decode_opaque, pc + off, &ins[n]);
+            cpu->cfg.on_decode(cpu->cfg.decode_opaque, pc + off, &e->ins[n]);
         }
-        lens[n] = len;
         off += len;
-        if (ends_block(&ins[n++])) {
+        if (ends_block(&e->ins[n++])) {
             break;
         }
     }
-    e->planned = n;
-    e->self_loop = false;
-    if (n > 0 && e->chain) {
-        const RvInsn *last = &ins[n - 1];
-        uint64_t last_pc = pc + off - last->len;
-        e->self_loop = (last->op == RV_OP_JAL ||
-                        (last->op >= RV_OP_BEQ && last->op <= RV_OP_BGEU)) &&
-                       last_pc + (int64_t)last->imm == pc;
+    *bytes = off;
+    return n;
+}
+
+bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
+                      unsigned page_left)
+{
+    TcgCodeCache *cache = &cpu->jit->cache;
+    Emit *e = g_new(Emit, 1);
+    unsigned bytes;
+
+    e->cpu = cpu;
+    e->base_pc = pc;
+    e->dpriv = rv_data_priv(cpu);
+    e->flags = tb->flags;
+    e->jit = cpu->jit;
+    e->n_stubs = 0;
+    e->chain = cpu->jit->chain;
+    tb->csr = false;
+    tb->code = NULL;
+    tb->icount = 0;
+
+    unsigned n = decode_block(e, tb, pc, host, page_left, &bytes);
+    if (n == 0) {
+        tb->kind = RV_TB_INTERP;
+        g_free(e);
+        return true;
     }
-    uint32_t load_at_entry = plan_registers(e, ins, n);
-    off = 0;
+    tb->kind = RV_TB_CODE;
+    e->icount = n;
+
+    /* the IR, optimised */
+    tcg_ir_init(&e->blk, 32, rv_jit_global_names);
+    e->blk.target_name = rv_jit_target_name;
+    int64_t off = 0;
+    for (unsigned i = 0; i < n; i++) {
+        rv_jit_front(&e->blk, &e->ins[i], i, off);
+        off += e->ins[i].len;
+    }
+    const RvInsn *last = &e->ins[n - 1];
+    if (!ends_block(last)) {
+        TcgOp *op = tcg_ir_op(&e->blk, TCG_OP_GOTO, n - 1);
+        op->imm = off;
+    }
+    e->self_loop = e->chain && (last->op == RV_OP_JAL ||
+                                (last->op >= RV_OP_BEQ && last->op <= RV_OP_BGEU)) &&
+                   off - last->len + last->imm == 0;
+    if (cpu->cfg.on_jit_ir) {
+        log_ir(e, false);
+    }
+    tcg_ir_optimise(&e->blk);
+    if (cpu->cfg.on_jit_ir) {
+        log_ir(e, true);
+    }
+
+    /* room for the worst case, or a flush and another try */
+    size_t need = (size_t)e->blk.n_ops * OP_MAX_BYTES +
+                  (size_t)n * STUB_MAX_BYTES + 4 * EXIT_MAX_BYTES + 64;
+    if ((size_t)(cache->base + cache->size - cache->ptr) < need) {
+        g_free(e);
+        return false;
+    }
+    ensure_thunks(cpu->jit);
+    X86Buf buf = { cache->ptr, cache->ptr, cache->base + cache->size };
+    e->exit = cache->exit;
+    tb->code = cache->ptr;
+    uint64_t load_at_entry = tcg_x86_begin(&e->x, &e->blk, buf, global_offsets,
+                                           SPILL_OFF, e->self_loop);
 
     /*
      * Entry, from the dispatcher, a chained jump or the jump cache (r12 is
      * this block's pc in every case; cpu->pc may be older): leave at once,
      * storing the pc, if the chunk must end (an interrupt, an exit
      * request) or the block does not fit in the steps left; else take its
-     * steps and load the cached registers.
+     * steps and load the pinned registers.
      */
-    x86_cmp_mem32_imm8(&e->b, x86_mem(X86_RBX, BREAK_OFF), 0);
-    uint8_t *to_early = x86_jcc32(&e->b, X86_CC_NE);
-    uint8_t *icount_imm = x86_alu_ri32(&e->b, X86_SUB, X86_R13, 0);
-    uint8_t *to_undo = x86_jcc32(&e->b, X86_CC_B);
-    load_cached(e, load_at_entry);
-    e->body = e->b.p;
+    x86_cmp_mem32_imm8(B(e), x86_mem(X86_RBX, BREAK_OFF), 0);
+    uint8_t *to_early = x86_jcc32(B(e), X86_CC_NE);
+    x86_alu_ri32(B(e), X86_SUB, X86_R13, (int32_t)n);
+    uint8_t *to_undo = x86_jcc32(B(e), X86_CC_B);
+    tcg_x86_load_globals(&e->x, load_at_entry);
+    e->body = B(e)->p;
 
-    while (idx < n) {
-        const RvInsn *in = &ins[idx];
-        unsigned len = lens[idx];
-        size_t need = INSN_MAX_BYTES + (e->n_stubs + 1) * STUB_MAX_BYTES + EXIT_MAX_BYTES;
-        if (!x86_room(&e->b, need)) {
-            ok = idx > 0;
-            break;
-        }
-        uint8_t *before = e->b.p;
-        int r = emit_insn(e, in, pc + off, idx);
-        if (r == T_NO) {
-            e->b.p = before;
-            break;
-        }
-        idx++;
-        off += len;
-        if (r == T_END) {
-            ended = true;
-            break;
+    for (unsigned i = 0; i < e->blk.n_ops; i++) {
+        const TcgOp *op = &e->blk.ops[i];
+        if (op->opc != TCG_OP_NOP) {
+            lower_op(e, op);
+            tcg_x86_op_done(&e->x, i);
         }
     }
-    if (ok && tb->kind == RV_TB_CODE && idx == 0) {
+    for (unsigned i = 0; i < e->n_stubs; i++) {
+        emit_stub(e, &e->stubs[i]);
+    }
+    /* the entry checks' way out: nothing retired, pc unchanged */
+    x86_patch_rel32(to_undo, B(e)->p);
+    give_back(e, n);
+    x86_patch_rel32(to_early, B(e)->p);
+    x86_store64(B(e), x86_mem(X86_RBX, PC_OFF), X86_R12);
+    leave(e, RV_JIT_EXIT_NEXT);
+
+    if (e->x.failed || B(e)->p > buf.end) {
+        /* out of spill slots (or the bound above was wrong): interpret */
+        g_assert(B(e)->p <= buf.end);
         tb->kind = RV_TB_INTERP;
-    }
-    if (ok && tb->kind == RV_TB_CODE) {
-        e->icount = idx;
-        if (!ended) {
-            write_back(e, e->dirty);
-            exit_to(e, pc + off, 0, RV_JIT_EXIT_NEXT);
-        }
-        for (unsigned i = 0; i < e->n_stubs; i++) {
-            emit_stub(e, &e->stubs[i]);
-        }
-        /* the entry checks' way out: nothing retired, pc unchanged */
-        uint32_t n32 = idx;
-        memcpy(icount_imm, &n32, 4);
-        x86_patch_rel32(to_undo, e->b.p);
-        give_back(e, idx);
-        x86_patch_rel32(to_early, e->b.p);
-        x86_store64(&e->b, x86_mem(X86_RBX, PC_OFF), X86_R12);
-        leave(e, RV_JIT_EXIT_NEXT);
-        tb->icount = (uint16_t)idx;
-        /* keep blocks 16-byte aligned */
-        cache->ptr = (uint8_t *)(((uintptr_t)e->b.p + 15) & ~(uintptr_t)15);
-        if (cache->ptr > cache->base + cache->size) {
-            cache->ptr = cache->base + cache->size;
-        }
-    } else {
         tb->code = NULL;
-        tb->icount = 0;
+        g_free(e);
+        return true;
+    }
+    tb->icount = (uint16_t)n;
+    /* keep blocks 16-byte aligned */
+    cache->ptr = (uint8_t *)(((uintptr_t)B(e)->p + 15) & ~(uintptr_t)15);
+    if (cache->ptr > cache->base + cache->size) {
+        cache->ptr = cache->base + cache->size;
     }
     g_free(e);
-    return ok;
+    return true;
 }
 
 #else /* !__x86_64__ */

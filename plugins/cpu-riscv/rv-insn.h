@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 #include <inttypes.h>
+#include <stdbool.h>
 
 /* X(name, mnemonic) */
 #define RV_OP_LIST(X) \
@@ -116,5 +117,12 @@ const char *rv_op_name(unsigned op);
 
 /* Append a readable form of `insn` ("addi a0, a1, -3"). */
 void rv_disassemble(const RvInsn *insn, uint64_t pc, char *buf, unsigned size);
+
+/* Whether a FENCE (imm = its fm/pred/succ bits) orders earlier stores
+ * before later loads: predecessor set has W, successor set has R. */
+static inline bool rv_fence_orders_store_load(int32_t imm)
+{
+    return ((imm >> 4) & 1) && ((imm >> 1) & 1);
+}
 
 #endif

@@ -168,6 +168,9 @@ struct RvCpu {
     uint64_t exc_cause, exc_tval;
     /* a value a JIT helper hands back to translated code (jit-translate.c) */
     uint64_t jit_val;
+    /* where the JIT's backend keeps block-local values it has no host
+     * register for (x86-lower.h) */
+    uint64_t jit_spill[16];
 
     int exit_request;           /* atomic */
     /* atomic: end the current chunk after this instruction (an I/O access

@@ -331,7 +331,11 @@ static inline void x86_setcc(X86Buf *b, int cc, int dst)
     x86_b(b, 0x0f);
     x86_b(b, (uint8_t)(0x90 | cc));
     x86_b(b, (uint8_t)(0xc0 | (dst & 7)));
-    x86_op_rr(b, false, true, 0xb6, dst, dst);       /* movzx r32, r8 */
+    /* movzx r32, r8: without REX, r/m 4-7 would be ah/ch/dh/bh */
+    x86_rex(b, false, dst, X86_NOREG, dst, dst >= 4);
+    x86_b(b, 0x0f);
+    x86_b(b, 0xb6);
+    x86_b(b, (uint8_t)(0xc0 | (dst & 7) << 3 | (dst & 7)));
 }
 
 static inline void x86_test_rr(X86Buf *b, bool w, int a, int c)
@@ -415,6 +419,15 @@ static inline void x86_pop(X86Buf *b, int r)
 static inline void x86_ret(X86Buf *b)
 {
     x86_b(b, 0xc3);
+}
+
+/* mfence: the full barrier (x86 may otherwise pass a load ahead of an
+ * earlier store) */
+static inline void x86_mfence(X86Buf *b)
+{
+    x86_b(b, 0x0f);
+    x86_b(b, 0xae);
+    x86_b(b, 0xf0);
 }
 
 #endif

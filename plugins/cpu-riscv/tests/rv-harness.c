@@ -3,6 +3,9 @@
  */
 #include "rv-harness.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+
 static bool in_ram(uint64_t pa, uint64_t len)
 {
     return pa >= RV_RAM_BASE && len <= RV_RAM_SIZE && pa - RV_RAM_BASE <= RV_RAM_SIZE - len;
@@ -66,6 +69,23 @@ static uint64_t get_time(void *opaque)
     return h->time++;
 }
 
+/* RV_HARNESS_JIT_LOG=1 in the environment prints every block's IR
+ * (before and after the optimiser) on stderr, to debug a failing test. */
+static void print_jit_ir(void *opaque, uint64_t pc, bool optimised, const char *text)
+{
+    fprintf(stderr, "IR%s for pc 0x%" PRIx64 ":\n%s\n", optimised ? " (optimised)" : "",
+            pc, text);
+}
+
+static void print_jit_code(void *opaque, uint64_t pc, const uint8_t *code, size_t size)
+{
+    fprintf(stderr, "CODE for pc 0x%" PRIx64 ":", pc);
+    for (size_t i = 0; i < size; i++) {
+        fprintf(stderr, "%s%02x", i % 32 ? " " : "\n", code[i]);
+    }
+    fprintf(stderr, "\n");
+}
+
 RvHarness *rv_harness_new(uint32_t ext)
 {
     RvHarness *h = g_new0(RvHarness, 1);
@@ -73,6 +93,8 @@ RvHarness *rv_harness_new(uint32_t ext)
         .hart_id = 0, .ext = ext,
         .bus = { .opaque = h, .load = bus_load, .store = bus_store, .ram_ptr = bus_ram_ptr },
         .get_time = get_time, .time_opaque = h,
+        .on_jit_ir = getenv("RV_HARNESS_JIT_LOG") ? print_jit_ir : NULL,
+        .on_jit_code = getenv("RV_HARNESS_JIT_LOG") ? print_jit_code : NULL,
     };
     GError *err = NULL;
 
