@@ -21,6 +21,8 @@ const char *rv_jit_target_name(unsigned aux)
     switch (aux) {
     case RV_T_AMO: return "call_amo";
     case RV_T_FP: return "call_fp";
+    case RV_T_FLOAD: return "fload";
+    case RV_T_FSTORE: return "fstore";
     default: return "fence_store_load";
     }
 }
@@ -73,6 +75,20 @@ static void helper_call(TcgBlock *blk, unsigned idx, unsigned kind)
     TcgOp *op = tcg_ir_op(blk, TCG_OP_TARGET, idx);
     op->aux = (uint8_t)kind;
     op->eff = TCG_EFF_FAULT | TCG_EFF_GLOBALS | TCG_EFF_SIDE;
+    op->payload = idx;
+}
+
+/* FLW/FLD/FSW/FSD: the address from x[rs1], the f register from the
+ * instruction (`payload`) */
+static void fp_access(TcgBlock *blk, unsigned idx, const RvInsn *in, unsigned kind,
+                      unsigned size)
+{
+    TcgOp *op = tcg_ir_op(blk, TCG_OP_TARGET, idx);
+    op->aux = (uint8_t)kind;
+    op->eff = TCG_EFF_FAULT | TCG_EFF_SIDE;
+    op->a = xr(in->rs1);
+    op->imm = in->imm;
+    op->imm2 = size;
     op->payload = idx;
 }
 
@@ -204,6 +220,10 @@ void rv_jit_front(TcgBlock *blk, const RvInsn *in, unsigned idx, int64_t off)
     case RV_OP_AMOMAXU_D:
         helper_call(blk, idx, RV_T_AMO);
         break;
+    case RV_OP_FLW: fp_access(blk, idx, in, RV_T_FLOAD, 4); break;
+    case RV_OP_FLD: fp_access(blk, idx, in, RV_T_FLOAD, 8); break;
+    case RV_OP_FSW: fp_access(blk, idx, in, RV_T_FSTORE, 4); break;
+    case RV_OP_FSD: fp_access(blk, idx, in, RV_T_FSTORE, 8); break;
     default:
         /* F and D: exec-fp.c, which checks mstatus.FS itself */
         helper_call(blk, idx, RV_T_FP);

@@ -14,6 +14,8 @@ enum {
     RV_T_FP,        /* call exec-fp.c for instruction `payload` */
     RV_T_AMO,       /* call mem.c's AMO/LR/SC for instruction `payload` */
     RV_T_FENCE,     /* full barrier (a FENCE ordering stores before loads) */
+    RV_T_FLOAD,     /* f[rd] = memory[a + imm], imm2 bytes (FLW, FLD) */
+    RV_T_FSTORE,    /* memory[a + imm] = f[rs2], imm2 bytes (FSW, FSD) */
 };
 
 /* IR global r is x[r]; these name them in dumps. */

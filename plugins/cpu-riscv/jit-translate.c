@@ -42,6 +42,8 @@
 #define JC_OFF ((int32_t)offsetof(RvCpu, jcache))
 #define VAL_OFF ((int32_t)offsetof(RvCpu, jit_val))
 #define SPILL_OFF ((int32_t)offsetof(RvCpu, jit_spill))
+#define F_OFF(r) ((int32_t)(offsetof(RvCpu, f) + 8 * (r)))
+#define MSTATUS_OFF ((int32_t)offsetof(RvCpu, mstatus))
 
 _Static_assert(sizeof(RvJumpCacheEntry) == 32, "the jump cache probe scales by 32");
 #define TLB_OFF(p) ((int32_t)(offsetof(RvCpu, tlb) + (p) * sizeof(RvTlbEntry[RV_TLB_SIZE])))
@@ -60,7 +62,9 @@ static const int32_t global_offsets[32] = {
 #undef X8
 };
 
-enum { STUB_LOAD, STUB_STORE, STUB_RESULT };
+/* STUB_INSN: the whole instruction done by its C helper, then out of
+ * the block (the slow path of what is inline only in the common case) */
+enum { STUB_LOAD, STUB_STORE, STUB_RESULT, STUB_INSN };
 
 /* Out-of-line code emitted after the block's body. */
 typedef struct Stub {
@@ -364,10 +368,9 @@ static Stub *add_stub(Emit *e, int type, uint8_t *jcc_at, uint64_t dirty)
  * gives).  I/O tags have bit 0 set and never match.  Leaves rcx = the
  * host-minus-va of the entry, and returns the rel32 of the miss jump.
  */
-static uint8_t *tlb_probe(Emit *e, const TcgOp *op, RvAccess acc)
+static uint8_t *tlb_probe(Emit *e, const TcgOp *op, unsigned size, RvAccess acc)
 {
     X86Buf *b = B(e);
-    unsigned size = op->aux & TCG_MEM_SIZE;
 
     if (op->a.kind == TCG_ARG_CONST) {
         x86_mov_imm(b, X86_RSI, (uint64_t)(op->a.c + op->imm));
@@ -392,7 +395,7 @@ static uint8_t *tlb_probe(Emit *e, const TcgOp *op, RvAccess acc)
 
 static void lower_load(Emit *e, const TcgOp *op)
 {
-    uint8_t *miss = tlb_probe(e, op, RV_ACC_READ);
+    uint8_t *miss = tlb_probe(e, op, op->aux & TCG_MEM_SIZE, RV_ACC_READ);
     /* the slow path writes back what is dirty before the load: d's host
      * register must not reach memory if the load faults */
     uint64_t dirty = e->x.dirty;
@@ -409,13 +412,50 @@ static void lower_load(Emit *e, const TcgOp *op)
 
 static void lower_store(Emit *e, const TcgOp *op)
 {
-    uint8_t *miss = tlb_probe(e, op, RV_ACC_WRITE);
+    uint8_t *miss = tlb_probe(e, op, op->aux & TCG_MEM_SIZE, RV_ACC_WRITE);
     int v = tcg_x86_src(&e->x, &op->b, X86_RDX);
     x86_store(B(e), op->aux & TCG_MEM_SIZE, x86_mem_idx(X86_RSI, X86_RCX, 1, 0), v);
     Stub *s = add_stub(e, STUB_STORE, miss, e->x.dirty);
     s->mem = op->aux;
     s->val = op->b;
     s->val_reg = op->b.kind == TCG_ARG_TEMP ? tcg_x86_temp_reg(&e->x, op->b.t) : -1;
+}
+
+/*
+ * FLW/FLD/FSW/FSD inline when mstatus.FS allows them without a change (a
+ * load needs FS = Dirty, which it would set; a store any FS but Off) and
+ * the TLB hits; anything else is the whole instruction in C (STUB_INSN),
+ * which raises the illegal instruction or the fault, or sets FS.
+ */
+static void lower_fp_access(Emit *e, const TcgOp *op)
+{
+    X86Buf *b = B(e);
+    const RvInsn *in = &e->ins[op->payload];
+    bool load = op->aux == RV_T_FLOAD;
+    unsigned size = (unsigned)op->imm2;
+
+    x86_load(b, 4, false, X86_RAX, x86_mem(X86_RBX, MSTATUS_OFF));
+    x86_alu_ri(b, false, X86_AND, X86_RAX, (int32_t)MSTATUS_FS);
+    if (load) {
+        x86_alu_ri(b, false, X86_CMP, X86_RAX, (int32_t)MSTATUS_FS);
+    }
+    uint8_t *fs = x86_jcc32(b, load ? X86_CC_NE : X86_CC_E);
+    Stub *s = add_stub(e, STUB_INSN, fs, e->x.dirty);
+    s->val.c = op->payload;
+    uint8_t *miss = tlb_probe(e, op, size, load ? RV_ACC_READ : RV_ACC_WRITE);
+    s = add_stub(e, STUB_INSN, miss, e->x.dirty);
+    s->val.c = op->payload;
+    if (load) {
+        x86_load(b, size, false, X86_RAX, x86_mem_idx(X86_RSI, X86_RCX, 1, 0));
+        if (size == 4) {
+            x86_mov_imm(b, X86_RDX, 0xffffffff00000000ull);     /* NaN-boxed */
+            x86_alu_rr(b, true, X86_OR, X86_RAX, X86_RDX);
+        }
+        x86_store64(b, x86_mem(X86_RBX, F_OFF(in->rd)), X86_RAX);
+    } else {
+        x86_load64(b, X86_RDX, x86_mem(X86_RBX, F_OFF(in->rs2)));
+        x86_store(b, size, x86_mem_idx(X86_RSI, X86_RCX, 1, 0), X86_RDX);
+    }
 }
 
 /* Call helper(cpu, insn) for an instruction done in C (FP, atomics). */
@@ -556,6 +596,22 @@ static void emit_stub(Emit *e, const Stub *s)
         failed = x86_jcc32(b, X86_CC_NE);
         x86_jmp_to(b, s->resume);
     }
+    if (s->type == STUB_INSN) {
+        uint64_t w[2];
+        memcpy(w, &e->ins[s->val.c], 16);
+        tcg_x86_write_back(&e->x, s->dirty);
+        pc_value(e, X86_RCX, s->off);
+        x86_store64(b, x86_mem(X86_RBX, PC_OFF), X86_RCX);
+        x86_mov_rr(b, X86_RDI, X86_RBX);
+        x86_mov_imm(b, X86_RSI, w[0]);
+        x86_mov_imm(b, X86_RDX, w[1]);
+        x86_call_abs(b, (const void *)helper_fp);
+        /* done (OK or STOP): leave past it; else the exception */
+        x86_alu_ri(b, false, X86_CMP, X86_RAX, RV_JIT_H_EXC);
+        uint8_t *exc = x86_jcc32(b, X86_CC_E);
+        x86_mov_imm(b, X86_RAX, RV_JIT_H_STOP);
+        x86_patch_rel32(exc, b->p);
+    }
     /* STUB_RESULT: registers stored and pc set before the call */
     if (failed) {
         x86_patch_rel32(failed, b->p);
@@ -591,6 +647,8 @@ static void lower_op(Emit *e, const TcgOp *op)
     case TCG_OP_TARGET:
         if (op->aux == RV_T_FENCE) {
             x86_mfence(B(e));
+        } else if (op->aux == RV_T_FLOAD || op->aux == RV_T_FSTORE) {
+            lower_fp_access(e, op);
         } else {
             lower_call(e, op);
         }
