@@ -750,8 +750,12 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
                       unsigned page_left)
 {
     TcgCodeCache *cache = &cpu->jit->cache;
-    Emit *e = g_new(Emit, 1);
     unsigned bytes;
+
+    if (!cpu->jit->scratch) {
+        cpu->jit->scratch = g_new(Emit, 1);
+    }
+    Emit *e = cpu->jit->scratch;
 
     e->cpu = cpu;
     e->base_pc = pc;
@@ -767,7 +771,6 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
     unsigned n = decode_block(e, tb, pc, host, page_left, &bytes);
     if (n == 0) {
         tb->kind = RV_TB_INTERP;
-        g_free(e);
         return true;
     }
     tb->kind = RV_TB_CODE;
@@ -801,7 +804,6 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
     size_t need = (size_t)e->blk.n_ops * OP_MAX_BYTES +
                   (size_t)n * STUB_MAX_BYTES + 4 * EXIT_MAX_BYTES + 64;
     if ((size_t)(cache->base + cache->size - cache->ptr) < need) {
-        g_free(e);
         return false;
     }
     ensure_thunks(cpu->jit);
@@ -847,16 +849,17 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
         g_assert(B(e)->p <= buf.end);
         tb->kind = RV_TB_INTERP;
         tb->code = NULL;
-        g_free(e);
         return true;
     }
     tb->icount = (uint16_t)n;
-    /* keep blocks 16-byte aligned */
-    cache->ptr = (uint8_t *)(((uintptr_t)B(e)->p + 15) & ~(uintptr_t)15);
-    if (cache->ptr > cache->base + cache->size) {
-        cache->ptr = cache->base + cache->size;
+    /* keep blocks 16-byte aligned, the gap filled with int3 (so -d out_asm
+     * shows no stale code, and a stray jump there traps) */
+    uint8_t *end = (uint8_t *)(((uintptr_t)B(e)->p + 15) & ~(uintptr_t)15);
+    if (end > cache->base + cache->size) {
+        end = cache->base + cache->size;
     }
-    g_free(e);
+    memset(B(e)->p, 0xcc, (size_t)(end - B(e)->p));
+    cache->ptr = end;
     return true;
 }
 

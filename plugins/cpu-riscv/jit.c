@@ -89,6 +89,7 @@ void rv_jit_free(RvCpu *cpu)
     g_hash_table_destroy(j->pages);
     g_free(j->hash);
     g_free(j->tbs);
+    g_free(j->scratch);
     g_free(j);
     cpu->jit = NULL;
 }

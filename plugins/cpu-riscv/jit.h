@@ -81,6 +81,9 @@ typedef struct RvJit {
     /* statistics */
     uint64_t translated, invalidated, flushes, insns, chained;
     bool chain;               /* patch direct jumps between blocks */
+    /* the translator's working memory (jit-translate.c), kept from one
+     * block to the next: it is large, and a boot translates many blocks */
+    struct Emit *scratch;
 } RvJit;
 
 /* Turn the JIT on with a code cache of `cache_bytes`, mapped twice

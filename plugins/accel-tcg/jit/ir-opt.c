@@ -12,7 +12,6 @@
  */
 #include "ir.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 enum { K_UNKNOWN, K_CONST, K_PCREL, K_COPY };
@@ -329,13 +328,11 @@ static void backward(TcgBlock *blk)
 
 void tcg_ir_optimise(TcgBlock *blk)
 {
-    Opt *o = calloc(1, sizeof(*o));
+    Opt o;                              /* ~20 KiB of stack, set up as used */
 
-    if (!o) {
-        return;                         /* unoptimised code is still right */
-    }
-    o->blk = blk;
-    forward(o);
+    o.blk = blk;
+    memset(o.known, 0, blk->n_temps * sizeof(o.known[0]));
+    memset(o.version, 0, blk->n_temps * sizeof(o.version[0]));
+    forward(&o);
     backward(blk);
-    free(o);
 }

@@ -87,8 +87,8 @@ uint64_t tcg_x86_begin(TcgX86 *x, const TcgBlock *blk, X86Buf buf,
     x->global_off = global_off;
     x->spill_off = spill_off;
     x->failed = false;
-    memset(x->reg, -1, sizeof(x->reg));
-    memset(x->slot, -1, sizeof(x->slot));
+    memset(x->reg, -1, blk->n_temps);
+    memset(x->slot, -1, blk->n_temps);
     x->free_slots = (1u << TCG_X86_SPILLS) - 1;
 
     for (unsigned i = 0; i < blk->n_ops; i++) {
