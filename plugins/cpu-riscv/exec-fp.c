@@ -542,6 +542,13 @@ bool rv_exec_fp(RvCpu *cpu, const RvInsn *in)
     default:
         return rv_raise(cpu, RV_EXC_ILLEGAL, in->raw);
     }
+    /* Leave no host flag but inexact set: the JIT's inline paths
+     * (jit-fp.c) take any other one as raised by their own operation and
+     * come here, so one left behind would send every later instruction
+     * the slow way. */
+    if (fetestexcept(FE_ALL_EXCEPT & ~FE_INEXACT)) {
+        feclearexcept(FE_ALL_EXCEPT & ~FE_INEXACT);
+    }
     cpu->fflags |= fl;
     rv_set_fs_dirty(cpu);
     return true;

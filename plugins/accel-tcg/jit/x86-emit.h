@@ -430,4 +430,225 @@ static inline void x86_mfence(X86Buf *b)
     x86_b(b, 0xf0);
 }
 
+/* ==================================================================== */
+/* ---- scalar floating point: SSE, FMA3 (VEX), MXCSR ----
+ *
+ * For the translators' inline FP paths.  XMM registers are numbered 0-15
+ * like the general ones (REX.R/B extend them the same way).  The scalar
+ * operations are chosen by a mandatory prefix: F2 double, F3 single (and
+ * 66 / none for the packed-style ucomisd / ucomiss, movd / movq), which
+ * goes before any REX byte.  Intel SDM vol. 2 is the reference for every
+ * opcode here; tests/test-x86-emit.c checks the bytes.
+ */
+
+/* Two-operand scalar arithmetic: the opcode after 0x0F (prefix F2/F3). */
+enum {
+    X86_FP_SQRT = 0x51, X86_FP_ADD = 0x58, X86_FP_MUL = 0x59,
+    X86_FP_SUB = 0x5c, X86_FP_MIN = 0x5d, X86_FP_DIV = 0x5e, X86_FP_MAX = 0x5f,
+};
+
+/* FMA3 "213" forms: dst = ±(src1 * dst) ± src2, one rounding (the VEX
+ * opcode byte in map 0F38). */
+enum {
+    X86_FMADD = 0xa9,       /*   src1 * dst  + src2 */
+    X86_FMSUB = 0xab,       /*   src1 * dst  - src2 */
+    X86_FNMADD = 0xad,      /* -(src1 * dst) + src2 */
+    X86_FNMSUB = 0xaf,      /* -(src1 * dst) - src2 */
+};
+
+/* "prefix [REX] 0F op /r" with reg and a register r/m. */
+static inline void x86_sse_rr(X86Buf *b, uint8_t prefix, bool w, uint8_t op,
+                              int reg, int rm)
+{
+    if (prefix) {
+        x86_b(b, prefix);
+    }
+    x86_op_rr(b, w, true, op, reg, rm);
+}
+
+/* "prefix [REX] 0F op /r" with reg and a memory r/m. */
+static inline void x86_sse_rm(X86Buf *b, uint8_t prefix, bool w, uint8_t op,
+                              int reg, X86Mem m)
+{
+    if (prefix) {
+        x86_b(b, prefix);
+    }
+    x86_op_mem(b, false, w, true, op, reg, m, false);
+}
+
+/* The scalar prefix: F2 for double, F3 for single. */
+static inline uint8_t x86_fp_prefix(bool dbl)
+{
+    return dbl ? 0xf2 : 0xf3;
+}
+
+/* movsd / movss xmm, [m] (the upper bits of xmm are zeroed) */
+static inline void x86_fp_load(X86Buf *b, bool dbl, int xmm, X86Mem m)
+{
+    x86_sse_rm(b, x86_fp_prefix(dbl), false, 0x10, xmm, m);
+}
+
+/* movsd / movss [m], xmm */
+static inline void x86_fp_store(X86Buf *b, bool dbl, X86Mem m, int xmm)
+{
+    x86_sse_rm(b, x86_fp_prefix(dbl), false, 0x11, xmm, m);
+}
+
+/* addsd/subsd/mulsd/divsd/minsd/maxsd/sqrtsd (or the ss forms):
+ * dst = dst op src (sqrt: dst = sqrt(src)) */
+static inline void x86_fp_arith_rr(X86Buf *b, bool dbl, uint8_t op, int dst, int src)
+{
+    x86_sse_rr(b, x86_fp_prefix(dbl), false, op, dst, src);
+}
+
+static inline void x86_fp_arith_rm(X86Buf *b, bool dbl, uint8_t op, int dst, X86Mem m)
+{
+    x86_sse_rm(b, x86_fp_prefix(dbl), false, op, dst, m);
+}
+
+/* ucomisd / ucomiss a, c: ZF PF CF = 111 unordered, 100 equal, 001 a < c,
+ * 000 a > c.  Quiet: only a signalling NaN raises invalid. */
+static inline void x86_ucomis_rr(X86Buf *b, bool dbl, int a, int c)
+{
+    x86_sse_rr(b, dbl ? 0x66 : 0, false, 0x2e, a, c);
+}
+
+static inline void x86_ucomis_rm(X86Buf *b, bool dbl, int a, X86Mem m)
+{
+    x86_sse_rm(b, dbl ? 0x66 : 0, false, 0x2e, a, m);
+}
+
+/* cvtss2sd (to_dbl) or cvtsd2ss: dst = src converted */
+static inline void x86_cvt_fp_rr(X86Buf *b, bool to_dbl, int dst, int src)
+{
+    x86_sse_rr(b, x86_fp_prefix(!to_dbl), false, 0x5a, dst, src);
+}
+
+static inline void x86_cvt_fp_rm(X86Buf *b, bool to_dbl, int dst, X86Mem m)
+{
+    x86_sse_rm(b, x86_fp_prefix(!to_dbl), false, 0x5a, dst, m);
+}
+
+/* cvt(t)sd2si / cvt(t)ss2si: gpr (64-bit with w, else 32-bit, zero-
+ * extended) = the double/single in xmm or [m], truncated (trunc) or
+ * rounded by MXCSR.RC.  Out of range or NaN: the "integer indefinite"
+ * (only the sign bit set) and invalid. */
+static inline void x86_cvt_fp2int_rr(X86Buf *b, bool dbl, bool trunc, bool w,
+                                     int gpr, int xmm)
+{
+    x86_sse_rr(b, x86_fp_prefix(dbl), w, trunc ? 0x2c : 0x2d, gpr, xmm);
+}
+
+static inline void x86_cvt_fp2int_rm(X86Buf *b, bool dbl, bool trunc, bool w,
+                                     int gpr, X86Mem m)
+{
+    x86_sse_rm(b, x86_fp_prefix(dbl), w, trunc ? 0x2c : 0x2d, gpr, m);
+}
+
+/* cvtsi2sd / cvtsi2ss xmm, gpr: the signed 64-bit (w) or 32-bit integer
+ * in gpr, rounded by MXCSR.RC; only the low element of xmm is written
+ * (clear xmm first to break the dependency on its old value). */
+static inline void x86_cvt_int2fp(X86Buf *b, bool dbl, bool w, int xmm, int gpr)
+{
+    x86_sse_rr(b, x86_fp_prefix(dbl), w, 0x2a, xmm, gpr);
+}
+
+/* movq xmm, r64 (w) / movd xmm, r32: the upper bits of xmm are zeroed */
+static inline void x86_mov_to_xmm(X86Buf *b, bool w, int xmm, int gpr)
+{
+    x86_sse_rr(b, 0x66, w, 0x6e, xmm, gpr);
+}
+
+/* movq r64, xmm (w) / movd r32, xmm (zero-extended to 64 bits) */
+static inline void x86_mov_from_xmm(X86Buf *b, bool w, int gpr, int xmm)
+{
+    x86_sse_rr(b, 0x66, w, 0x7e, xmm, gpr);
+}
+
+/* xorps dst, src (dst = 0 when dst == src) */
+static inline void x86_xorps(X86Buf *b, int dst, int src)
+{
+    x86_sse_rr(b, 0, false, 0x57, dst, src);
+}
+
+/* stmxcsr [m] / ldmxcsr [m] (0F AE /3, /2) */
+static inline void x86_stmxcsr(X86Buf *b, X86Mem m)
+{
+    x86_op_mem(b, false, false, true, 0xae, 3, m, false);
+}
+
+static inline void x86_ldmxcsr(X86Buf *b, X86Mem m)
+{
+    x86_op_mem(b, false, false, true, 0xae, 2, m, false);
+}
+
+/* vfm*213sd / vfm*213ss dst, src1, src2 (all xmm; see X86_FMADD...):
+ * VEX.LIG.66.0F38.W1 (double) or W0 (single).  Three-byte VEX: C4, then
+ * ~R ~X ~B and the map (00010 = 0F38), then W, ~vvvv (src1), L = 0 and
+ * pp (01 = 66); VEX.128 zeroes the destination above bit 127. */
+static inline void x86_vfma_rrr(X86Buf *b, bool dbl, uint8_t op, int dst,
+                                int src1, int src2)
+{
+    x86_b(b, 0xc4);
+    x86_b(b, (uint8_t)(((dst & 8) ? 0 : 0x80) | 0x40 | ((src2 & 8) ? 0 : 0x20) | 0x02));
+    x86_b(b, (uint8_t)((dbl ? 0x80 : 0) | (~src1 & 15) << 3 | 0x01));
+    x86_b(b, op);
+    x86_b(b, (uint8_t)(0xc0 | (dst & 7) << 3 | (src2 & 7)));
+}
+
+/* ---- general-register forms the FP paths need ---- */
+
+/* test dword [m], imm32 */
+static inline void x86_test_mem32_imm(X86Buf *b, X86Mem m, uint32_t imm)
+{
+    x86_op_mem(b, false, false, false, 0xf7, 0, m, false);
+    x86_d(b, imm);
+}
+
+/* test byte [m], imm8 */
+static inline void x86_test_mem8_imm(X86Buf *b, X86Mem m, uint8_t imm)
+{
+    x86_op_mem(b, false, false, false, 0xf6, 0, m, false);
+    x86_b(b, imm);
+}
+
+/* dword [m] op= imm (sign-extended imm8 when it fits) */
+static inline void x86_alu_mem32_imm(X86Buf *b, int op, X86Mem m, int32_t imm)
+{
+    bool small = imm >= -128 && imm <= 127;
+    x86_op_mem(b, false, false, false, small ? 0x83 : 0x81, op, m, false);
+    if (small) {
+        x86_b(b, (uint8_t)(int8_t)imm);
+    } else {
+        x86_d(b, (uint32_t)imm);
+    }
+}
+
+/* dword [m] op= src32 */
+static inline void x86_alu_mem32_r(X86Buf *b, int op, X86Mem m, int src)
+{
+    x86_op_mem(b, false, false, false, (uint8_t)(op << 3 | 1), src, m, false);
+}
+
+/* mov dst32, src32 (zero-extends into the upper half of dst) */
+static inline void x86_mov_rr32(X86Buf *b, int dst, int src)
+{
+    x86_op_rr(b, false, false, 0x89, src, dst);
+}
+
+/* Bit test and modify with an immediate bit number: 0F BA /4../7. */
+enum { X86_BT = 4, X86_BTS = 5, X86_BTR = 6, X86_BTC = 7 };
+
+static inline void x86_bt_ri(X86Buf *b, bool w, int op, int dst, unsigned bit)
+{
+    x86_rex(b, w, 0, X86_NOREG, dst, false);
+    x86_b(b, 0x0f);
+    x86_b(b, 0xba);
+    x86_b(b, (uint8_t)(0xc0 | op << 3 | (dst & 7)));
+    x86_b(b, (uint8_t)bit);
+}
+
+/* Condition codes the FP compares use besides those above. */
+enum { X86_CC_S = 8, X86_CC_P = 0xa, X86_CC_NP = 0xb };
+
 #endif
