@@ -133,7 +133,10 @@ static bool simplify(TcgOp *op)
     /* pc + k arithmetic (64-bit only: a W form would need the pc's bits) */
     if (!w && a->kind == TCG_ARG_PCREL && b->kind == TCG_ARG_CONST) {
         if (opc == TCG_OP_ADD || opc == TCG_OP_SUB) {
-            make_move(op, tcg_pcrel(opc == TCG_OP_ADD ? a->c + b->c : a->c - b->c));
+            /* in uint64_t: offsets wrap like the addresses they stand for
+             * (a folded constant can be anything; int64_t overflow is UB) */
+            uint64_t k = (uint64_t)a->c, c = (uint64_t)b->c;
+            make_move(op, tcg_pcrel((int64_t)(opc == TCG_OP_ADD ? k + c : k - c)));
             return true;
         }
         /* blocks start at even addresses, so clearing bit 0 of pc + k
