@@ -199,15 +199,15 @@ void tcg_x86_reload(TcgX86 *x)
     tcg_x86_load_globals(x, x->pinned);
 }
 
-/* host = pc + off (r12 holds the block's entry pc) */
+/* host = pc + off (r12 holds the block's entry pc).  The optimiser folds
+ * pc + constant for any constant, so off can be any 64-bit value. */
 static void pc_value(X86Buf *b, int host, int64_t off)
 {
     if (off == (int32_t)off) {
         x86_lea(b, host, x86_mem(X86_R12, (int32_t)off));
     } else {
-        int32_t half = (int32_t)(off / 2);
-        x86_lea(b, host, x86_mem(X86_R12, half));
-        x86_alu_ri(b, true, X86_ADD, host, (int32_t)(off - half));
+        x86_mov_imm(b, host, (uint64_t)off);
+        x86_alu_rr(b, true, X86_ADD, host, X86_R12);
     }
 }
 
