@@ -47,12 +47,18 @@ static unsigned scan_locals(TcgX86 *x)
     for (unsigned i = 0; i < blk->n_ops; i++) {
         const TcgOp *op = &blk->ops[i];
         const TcgArg *args[2] = { &op->a, &op->b };
+        if (op->opc == TCG_OP_NOP) {
+            /* a removed op keeps its operands but is never lowered, so
+             * tcg_x86_op_done never runs for it: a last use there would
+             * keep the local's register taken to the end of the block */
+            continue;
+        }
         for (unsigned k = 0; k < 2; k++) {
             if (args[k]->kind == TCG_ARG_TEMP && !is_global(x, args[k]->t)) {
                 x->last_use[args[k]->t] = (uint16_t)i;
             }
         }
-        if (op->d != TCG_NO_TEMP && !is_global(x, op->d) && op->opc != TCG_OP_NOP) {
+        if (op->d != TCG_NO_TEMP && !is_global(x, op->d)) {
             def[op->d] = (uint16_t)i;
         }
     }
