@@ -238,6 +238,15 @@ static RvTb *find_tb(RvCpu *cpu)
     RvJit *j = cpu->jit;
     uint64_t pc = cpu->pc, vpage = pc & RV_PAGE_MASK;
     unsigned priv = cpu->priv;
+    uint32_t flags = priv | rv_data_priv(cpu) << 2;
+
+    /* the jump cache first: its entries hold only while nothing they
+     * depend on changed (see rv-state.h), and it is one cache line where
+     * the hash chain is two misses or more */
+    RvJumpCacheEntry *c = &cpu->jcache[rv_jump_cache_index(pc)];
+    if (c->vpc == pc && c->flags == flags) {
+        return c->tb;
+    }
     RvTlbEntry *e = rv_tlb_entry(cpu, priv, RV_ACC_EXEC, pc);
 
     if (unlikely(e->tag[RV_ACC_EXEC] != vpage)) {
@@ -251,7 +260,6 @@ static RvTb *find_tb(RvCpu *cpu)
         }
     }
     uint64_t pa = e->ppage | (pc & (RV_PAGE_SIZE - 1));
-    uint32_t flags = priv | rv_data_priv(cpu) << 2;
     const uint8_t *host = (const uint8_t *)(uintptr_t)(pc + e->host_minus_va);
     RvTb *tb;
     for (tb = j->hash[tb_hash(pa, flags)]; tb; tb = tb->hash_next) {
@@ -274,10 +282,10 @@ static RvTb *find_tb(RvCpu *cpu)
     }
     if (tb->kind == RV_TB_CODE) {
         /* let translated code find it next time (jump cache, see rv-state.h) */
-        RvJumpCacheEntry *c = &cpu->jcache[rv_jump_cache_index(pc)];
         c->vpc = pc;
         c->flags = flags;
         c->code = tcg_cache_rx(&j->cache, tb->code);
+        c->tb = tb;
         cpu->jcache_used = true;
     }
     return tb;

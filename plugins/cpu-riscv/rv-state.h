@@ -121,7 +121,7 @@ typedef struct RvJumpCacheEntry {
     uint32_t flags;             /* the block's priv | data priv << 2 */
     uint32_t unused;
     const uint8_t *code;
-    uint64_t unused2;           /* pads to 32 bytes: index << 5 */
+    struct RvTb *tb;            /* the block, for the dispatcher's lookup */
 } RvJumpCacheEntry;
 /* pcs are 2-byte aligned; fold in the page number so equal offsets in
  * different pages spread out.  Translated code computes the same. */

@@ -281,11 +281,10 @@ static void live_add_arg(Live *l, const TcgArg *a)
     }
 }
 
+/* Globals are temps 0 .. n-1 with n <= TCG_MAX_GLOBALS = 64: word 0. */
 static void live_add_globals(Live *l, unsigned n)
 {
-    for (unsigned g = 0; g < n; g++) {
-        live_add(l, (TcgTemp)g);
-    }
+    l->w[0] |= n >= 64 ? ~0ull : (1ull << n) - 1;
 }
 
 static void backward(TcgBlock *blk)

@@ -126,21 +126,24 @@ uint64_t tcg_x86_begin(TcgX86 *x, const TcgBlock *blk, X86Buf buf,
 
     unsigned max_live = scan_locals(x);
     unsigned reserve = max_live < 3 ? max_live : 3;
+    /* the globals used twice or more, most used first (insertion sort:
+     * a block touches a few dozen at most) */
+    unsigned cand[TCG_MAX_GLOBALS], n_cand = 0;
+    for (unsigned g = 0; g < blk->n_globals; g++) {
+        if (uses[g] >= 2) {
+            unsigned k = n_cand++;
+            while (k > 0 && uses[cand[k - 1]] < uses[g]) {
+                cand[k] = cand[k - 1];
+                k--;
+            }
+            cand[k] = g;
+        }
+    }
     x->pinned = 0;
     uint32_t taken = 0;
-    for (unsigned k = 0; k + reserve < N_POOL; k++) {
-        unsigned best = TCG_MAX_GLOBALS;
-        for (unsigned g = 0; g < blk->n_globals; g++) {
-            if (!(x->pinned & (1ull << g)) && uses[g] >= 2 &&
-                (best == TCG_MAX_GLOBALS || uses[g] > uses[best])) {
-                best = g;
-            }
-        }
-        if (best == TCG_MAX_GLOBALS) {
-            break;
-        }
-        x->pinned |= 1ull << best;
-        x->reg[best] = (int8_t)pool[k];
+    for (unsigned k = 0; k < n_cand && k + reserve < N_POOL; k++) {
+        x->pinned |= 1ull << cand[k];
+        x->reg[cand[k]] = (int8_t)pool[k];
         taken |= 1u << pool[k];
     }
     x->free_regs = 0;
