@@ -92,10 +92,12 @@ static void fp_access(TcgBlock *blk, unsigned idx, const RvInsn *in, unsigned ki
     op->payload = idx;
 }
 
+/* A conditional branch: the block's end (BRCOND), or a side exit when
+ * the block goes on with its fall-through (EXIT_IF). */
 static void branch(TcgBlock *blk, unsigned idx, TcgCond cond, const RvInsn *in,
-                   int64_t off)
+                   int64_t off, bool last)
 {
-    TcgOp *op = tcg_ir_op(blk, TCG_OP_BRCOND, idx);
+    TcgOp *op = tcg_ir_op(blk, last ? TCG_OP_BRCOND : TCG_OP_EXIT_IF, idx);
     op->cond = (uint8_t)cond;
     op->a = xr(in->rs1);
     op->b = xr(in->rs2);
@@ -103,7 +105,8 @@ static void branch(TcgBlock *blk, unsigned idx, TcgCond cond, const RvInsn *in,
     op->imm2 = off + in->len;
 }
 
-void rv_jit_front(TcgBlock *blk, const RvInsn *in, unsigned idx, int64_t off)
+void rv_jit_front(TcgBlock *blk, const RvInsn *in, unsigned idx, int64_t off,
+                  bool last)
 {
     TcgOp *mark = tcg_ir_op(blk, TCG_OP_INSN, idx);
     mark->imm = off;
@@ -144,12 +147,12 @@ void rv_jit_front(TcgBlock *blk, const RvInsn *in, unsigned idx, int64_t off)
         op->a = tcg_temp(t2);
         break;
     }
-    case RV_OP_BEQ: branch(blk, idx, TCG_EQ, in, off); break;
-    case RV_OP_BNE: branch(blk, idx, TCG_NE, in, off); break;
-    case RV_OP_BLT: branch(blk, idx, TCG_LT, in, off); break;
-    case RV_OP_BGE: branch(blk, idx, TCG_GE, in, off); break;
-    case RV_OP_BLTU: branch(blk, idx, TCG_LTU, in, off); break;
-    case RV_OP_BGEU: branch(blk, idx, TCG_GEU, in, off); break;
+    case RV_OP_BEQ: branch(blk, idx, TCG_EQ, in, off, last); break;
+    case RV_OP_BNE: branch(blk, idx, TCG_NE, in, off, last); break;
+    case RV_OP_BLT: branch(blk, idx, TCG_LT, in, off, last); break;
+    case RV_OP_BGE: branch(blk, idx, TCG_GE, in, off, last); break;
+    case RV_OP_BLTU: branch(blk, idx, TCG_LTU, in, off, last); break;
+    case RV_OP_BGEU: branch(blk, idx, TCG_GEU, in, off, last); break;
     case RV_OP_LB: load(blk, idx, in, 1, true); break;
     case RV_OP_LH: load(blk, idx, in, 2, true); break;
     case RV_OP_LW: load(blk, idx, in, 4, true); break;

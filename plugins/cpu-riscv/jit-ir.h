@@ -23,7 +23,9 @@ extern const char *const rv_jit_global_names[32];
 const char *rv_jit_target_name(unsigned aux);
 
 /* Append the IR of instruction `in`, number `idx` of the block, `off`
- * bytes from the block's start. */
-void rv_jit_front(TcgBlock *blk, const RvInsn *in, unsigned idx, int64_t off);
+ * bytes from the block's start; `last` if the block ends with it (a
+ * conditional branch elsewhere is a side exit). */
+void rv_jit_front(TcgBlock *blk, const RvInsn *in, unsigned idx, int64_t off,
+                  bool last);
 
 #endif

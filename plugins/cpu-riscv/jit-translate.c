@@ -30,6 +30,11 @@
 #if defined(__x86_64__)
 
 #define MAX_TB_INSNS 128
+/* Conditional branches a block goes past (side exits); the one after
+ * them ends it. */
+#define MAX_SIDE_EXITS 8
+/* Out-of-line stubs: at most two per instruction (FP accesses) */
+#define MAX_STUBS (2 * MAX_TB_INSNS)
 /* Generous upper bounds of one op's inline code and of one out-of-line
  * stub, used to make sure a block always fits. */
 #define OP_MAX_BYTES 160
@@ -64,7 +69,8 @@ static const int32_t global_offsets[32] = {
 
 /* STUB_INSN: the whole instruction done by its C helper, then out of
  * the block (the slow path of what is inline only in the common case) */
-enum { STUB_LOAD, STUB_STORE, STUB_RESULT, STUB_INSN };
+/* STUB_EXIT: a side exit taken (EXIT_IF) */
+enum { STUB_LOAD, STUB_STORE, STUB_RESULT, STUB_INSN, STUB_EXIT };
 
 /* Out-of-line code emitted after the block's body. */
 typedef struct Stub {
@@ -94,7 +100,7 @@ typedef struct Emit {
     uint32_t flags;             /* the block's priv | data priv << 2 */
     const uint8_t *exit;
     const RvJit *jit;           /* for its shared code (thunks) */
-    Stub stubs[MAX_TB_INSNS];
+    Stub stubs[MAX_STUBS];
     unsigned n_stubs;
     /* the instruction being lowered */
     int64_t cur_off;
@@ -550,6 +556,23 @@ static void lower_brcond(Emit *e, const TcgOp *op)
     lower_goto(e, op->imm);
 }
 
+/* A side exit: compare inline, leave out of line. */
+static void lower_exit_if(Emit *e, const TcgOp *op)
+{
+    X86Buf *b = B(e);
+    int ra = tcg_x86_src(&e->x, &op->a, X86_RAX);
+
+    if (op->b.kind == TCG_ARG_CONST && op->b.c == (int32_t)op->b.c) {
+        x86_alu_ri(b, true, X86_CMP, ra, (int32_t)op->b.c);
+    } else {
+        int rb = tcg_x86_src(&e->x, &op->b, X86_RCX);
+        x86_alu_rr(b, true, X86_CMP, ra, rb);
+    }
+    uint8_t *taken = x86_jcc32(b, tcg_x86_cc(op->cond));
+    Stub *s = add_stub(e, STUB_EXIT, taken, e->x.dirty);
+    s->val.c = op->imm;
+}
+
 /* The value a store stub passes to the helper, in rdx. */
 static void stub_value(Emit *e, const Stub *s)
 {
@@ -574,6 +597,13 @@ static void emit_stub(Emit *e, const Stub *s)
     uint8_t *failed = NULL;
 
     x86_patch_rel32(s->jcc_at, b->p);
+    if (s->type == STUB_EXIT) {
+        /* the branch retired; the instructions after it did not */
+        tcg_x86_write_back(&e->x, s->dirty);
+        give_back(e, e->icount - s->idx - 1);
+        exit_to(e, s->val.c);
+        return;
+    }
     if (s->type == STUB_LOAD) {
         x86_mov_rr(b, X86_RDI, X86_RBX);        /* rsi holds the address */
         x86_mov_imm(b, X86_RDX, s->mem);
@@ -656,6 +686,7 @@ static void lower_op(Emit *e, const TcgOp *op)
     case TCG_OP_GOTO: lower_goto(e, op->imm); break;
     case TCG_OP_GOTO_PTR: lower_goto_ptr(e, op); break;
     case TCG_OP_BRCOND: lower_brcond(e, op); break;
+    case TCG_OP_EXIT_IF: lower_exit_if(e, op); break;
     default:
         tcg_x86_lower_pure(&e->x, op);
         break;
@@ -684,10 +715,14 @@ static bool translatable(const RvCpu *cpu, const RvInsn *in, uint64_t pc)
     }
 }
 
+static bool is_branch(const RvInsn *in)
+{
+    return in->op >= RV_OP_BEQ && in->op <= RV_OP_BGEU;
+}
+
 static bool ends_block(const RvInsn *in)
 {
-    return in->op == RV_OP_JAL || in->op == RV_OP_JALR ||
-           (in->op >= RV_OP_BEQ && in->op <= RV_OP_BGEU);
+    return in->op == RV_OP_JAL || in->op == RV_OP_JALR || is_branch(in);
 }
 
 /* -d op / op_opt */
@@ -711,7 +746,7 @@ static unsigned decode_block(Emit *e, RvTb *tb, uint64_t pc, const uint8_t *host
                              unsigned page_left, unsigned *bytes)
 {
     RvCpu *cpu = e->cpu;
-    unsigned off = 0, n = 0;
+    unsigned off = 0, n = 0, side_exits = 0;
 
     while (n < MAX_TB_INSNS && off + 2 <= page_left) {
         uint16_t lo;
@@ -738,7 +773,16 @@ static unsigned decode_block(Emit *e, RvTb *tb, uint64_t pc, const uint8_t *host
             cpu->cfg.on_decode(cpu->cfg.decode_opaque, pc + off, &e->ins[n]);
         }
         off += len;
-        if (ends_block(&e->ins[n++])) {
+        const RvInsn *in = &e->ins[n++];
+        /* a conditional branch ends the block unless the block can go on
+         * with its fall-through: not one back to the block's start (a
+         * loop, see loop_back), not past MAX_SIDE_EXITS */
+        if (is_branch(in) && side_exits < MAX_SIDE_EXITS &&
+            pc + off - len + (int64_t)in->imm != pc) {
+            side_exits++;
+            continue;
+        }
+        if (ends_block(in)) {
             break;
         }
     }
@@ -781,7 +825,7 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
     e->blk.target_name = rv_jit_target_name;
     int64_t off = 0;
     for (unsigned i = 0; i < n; i++) {
-        rv_jit_front(&e->blk, &e->ins[i], i, off);
+        rv_jit_front(&e->blk, &e->ins[i], i, off, i == n - 1);
         off += e->ins[i].len;
     }
     const RvInsn *last = &e->ins[n - 1];
@@ -802,7 +846,7 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
 
     /* room for the worst case, or a flush and another try */
     size_t need = (size_t)e->blk.n_ops * OP_MAX_BYTES +
-                  (size_t)n * STUB_MAX_BYTES + 4 * EXIT_MAX_BYTES + 64;
+                  (size_t)MAX_STUBS * STUB_MAX_BYTES + 4 * EXIT_MAX_BYTES + 64;
     if ((size_t)(cache->base + cache->size - cache->ptr) < need) {
         return false;
     }

@@ -233,6 +233,16 @@ static void forward(Opt *o)
                 op->a = op->b = (TcgArg){ .kind = TCG_ARG_NONE };
             }
             break;
+        case TCG_OP_EXIT_IF:
+            if (op->a.kind == TCG_ARG_CONST && op->b.kind == TCG_ARG_CONST) {
+                /* always: the block ends here (what follows is never
+                 * reached, and is left as it is); never: gone */
+                bool taken = tcg_cond_holds(op->cond, (uint64_t)op->a.c,
+                                            (uint64_t)op->b.c);
+                op->opc = taken ? TCG_OP_GOTO : TCG_OP_NOP;
+                op->a = op->b = (TcgArg){ .kind = TCG_ARG_NONE };
+            }
+            break;
         case TCG_OP_GOTO_PTR:
             if (op->a.kind == TCG_ARG_PCREL) {
                 op->opc = TCG_OP_GOTO;
@@ -317,7 +327,7 @@ static void backward(TcgBlock *blk)
         }
         bool all_globals = opc == TCG_OP_LD || opc == TCG_OP_ST ||
                            opc == TCG_OP_GOTO || opc == TCG_OP_GOTO_PTR ||
-                           opc == TCG_OP_BRCOND ||
+                           opc == TCG_OP_BRCOND || opc == TCG_OP_EXIT_IF ||
                            (opc == TCG_OP_TARGET &&
                             (op->eff & (TCG_EFF_FAULT | TCG_EFF_GLOBALS)));
         if (all_globals) {

@@ -143,6 +143,7 @@ static const char *const op_names[TCG_OP_COUNT] = {
     [TCG_OP_REMU] = "remu", [TCG_OP_SETCOND] = "setcond", [TCG_OP_LD] = "ld",
     [TCG_OP_ST] = "st", [TCG_OP_TARGET] = "target", [TCG_OP_GOTO] = "goto",
     [TCG_OP_GOTO_PTR] = "goto_ptr", [TCG_OP_BRCOND] = "brcond",
+    [TCG_OP_EXIT_IF] = "exit_if",
 };
 
 static const char *const cond_names[] = { "eq", "ne", "lt", "ge", "ltu", "geu" };
@@ -188,7 +189,8 @@ void tcg_ir_dump(const TcgBlock *blk, FILE *out)
         if (op->flags & TCG_F_W) {
             fputs("_w", out);
         }
-        if (op->opc == TCG_OP_SETCOND || op->opc == TCG_OP_BRCOND) {
+        if (op->opc == TCG_OP_SETCOND || op->opc == TCG_OP_BRCOND ||
+            op->opc == TCG_OP_EXIT_IF) {
             fprintf(out, "_%s", cond_names[op->cond % 6]);
         }
         if (op->opc == TCG_OP_LD || op->opc == TCG_OP_ST) {
@@ -215,6 +217,9 @@ void tcg_ir_dump(const TcgBlock *blk, FILE *out)
             break;
         case TCG_OP_GOTO:
             fprintf(out, "pc%+" PRId64, op->imm);
+            break;
+        case TCG_OP_EXIT_IF:
+            fprintf(out, ", pc%+" PRId64, op->imm);
             break;
         case TCG_OP_BRCOND:
             fprintf(out, ", pc%+" PRId64 ", pc%+" PRId64, op->imm, op->imm2);

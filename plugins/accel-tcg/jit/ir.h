@@ -20,7 +20,8 @@
  *
  * Control flow: blocks are straight lines.  They end with one of GOTO
  * (direct, to the block pc + imm), GOTO_PTR (indirect) or BRCOND (two
- * direct targets).  Ops that may leave the block early with an exception
+ * direct targets), and may leave early at an EXIT_IF (a conditional
+ * branch whose fall-through the block goes on with).  Ops that may leave the block early with an exception
  * (loads, stores, target ops flagged TCG_EFF_FAULT) need every global
  * exact at that point; the optimiser keeps that true.
  */
@@ -62,6 +63,7 @@ typedef enum TcgOpc {
     TCG_OP_GOTO,        /* leave for the block pc + imm */
     TCG_OP_GOTO_PTR,    /* leave for the address a */
     TCG_OP_BRCOND,      /* leave for pc + imm if (a cond b), else pc + imm2 */
+    TCG_OP_EXIT_IF,     /* leave for pc + imm if (a cond b), else go on */
     TCG_OP_COUNT
 } TcgOpc;
 
