@@ -10,7 +10,7 @@
  * A program is a prologue (sp, gp, mtvec, FS, fcsr), an M-mode trap
  * handler and a body of "groups": short self-contained instruction
  * sequences (an address computation and the access that uses it, an
- * lr/sc pair, ...).  Control flow only ever lands on a group's first
+ * lr/sc pair, a store over an instruction and fence.i, ...).  Control flow only ever lands on a group's first
  * instruction: branches and jumps go forward to a later group, and the
  * only backward jumps close loops whose counter (tp) nothing else writes.
  * The handler logs every trap (mcause, mepc, mtval) to memory, skips the
@@ -23,17 +23,23 @@
  * the data window, gp at the handler's save area, constant pool and trap
  * log, tp is the loop counter.  The handler saves and restores t0-t2.
  *
+ * Every other program runs on the JIT in random slices of 1 to 64 steps
+ * (rv_cpu_run budgets), so compiled blocks also stop on the budget at
+ * any instruction and are entered again there.
+ *
  * Reproducing: TESSERA_DIFF_SEED=<n> adds a run with that seed;
  * TESSERA_DIFF_PROGRAM=<i> limits every run to program i (each program
  * is generated from (seed, i) alone); TESSERA_DIFF_COUNT=<n> sets the
- * number of programs per seed.  On a mismatch the test prints the seed,
+ * number of programs per seed, TESSERA_DIFF_LEN=<n> their length in
+ * instructions (200; the code area holds about 3000).  (A
+ * seed gives the same program with the same build; the order in which a
+ * compiler evaluates call arguments that draw random numbers may differ
+ * between compilers.)  On a mismatch the test prints the seed,
  * the program index, the first difference, the program as hex words and
  * the smallest set of groups (others replaced by c.nop) that still
  * disagrees.
  */
 #include "rv-harness.h"
-#include <stdio.h>
-#include <stdlib.h>
 
 /* ---- memory layout of a generated program ---- */
 
@@ -142,8 +148,8 @@ _Static_assert(GP_LOG + 24 * LOG_N <= GP_SIZE, "log within the gp area");
 
 /* ---- the program being built ---- */
 
-#define MAX_GROUPS 1024
-#define MAX_FIXUPS 512
+#define MAX_GROUPS 2048
+#define MAX_FIXUPS 1024
 
 typedef enum { FX_B, FX_J, FX_CB, FX_CJ, FX_I } FixKind;
 
@@ -534,7 +540,8 @@ static unsigned pool_value_slot(Prog *p)
  * of `size` bytes: often around the boundary or misaligned. */
 static int32_t window_offset(Prog *p, unsigned size)
 {
-    int32_t lo = -(int32_t)(DATA_SIZE / 2), hi = (int32_t)(DATA_SIZE / 2 - size);
+    /* hi: base + immediate reach 4094 at most */
+    int32_t lo = -(int32_t)(DATA_SIZE / 2), hi = (int32_t)(DATA_SIZE / 2 - 8);
     unsigned k = rnd(p, 100);
     if (k < 30) {
         return rnd_range(p, -(int32_t)size - 2, 2);            /* across the page boundary */
@@ -577,7 +584,7 @@ static const struct { uint8_t f7, f3, opc; } alu_r_ops[] = {
 };
 
 /* A 32-bit integer instruction that writes no reserved register and
- * stays one whatever bits 20-22 (rs2 or immediate) become. */
+ * stays one whatever bits 20-24 (rs2 or immediate) become. */
 static uint32_t safe_alu_insn(Prog *p)
 {
     static const unsigned i_f3[] = { 0, 2, 3, 4, 6, 7 };
@@ -1277,7 +1284,8 @@ static void gen_loop(Prog *p)
     unsigned first, n = 2 + rnd(p, 5);
 
     group_begin(p, "loop-head");
-    emit16(p, enc_ci(2, X_TP, rnd_range(p, 1, 4), 1));             /* c.li tp, n */
+    /* c.li tp, n: a few rounds, sometimes many (chained and self-looping blocks) */
+    emit16(p, enc_ci(2, X_TP, chance(p, 80) ? rnd_range(p, 1, 4) : rnd_range(p, 5, 31), 1));
     p->groups[p->ngroups].fixed = true;
     group_end(p);
     p->cur_loop = (int)p->nloops++;
@@ -1507,7 +1515,19 @@ static RvHarness *run_prog(const Prog *p, bool jit)
     for (unsigned r = 0; r < 32; r++) {
         rv_cpu_set_freg(h->cpu, r, p->f[r]);
     }
-    rv_harness_run(h, MAX_STEPS);
+    if (!jit || p->index % 2 == 0) {
+        rv_harness_run(h, MAX_STEPS);
+        return h;
+    }
+    /* Every other program runs on the JIT in slices of 1 to 64 steps, so
+     * that blocks stop on the budget anywhere and are entered again. */
+    uint64_t spent = 0, n, r = (uint64_t)p->seed << 32 | p->index;
+    while (!h->finished && spent < MAX_STEPS) {
+        r = r * 6364136223846793005ull + 1442695040888963407ull;
+        n = 0;
+        rv_cpu_run(h->cpu, 1 + (r >> 58), &n);
+        spent += n;
+    }
     return h;
 }
 
@@ -1649,9 +1669,12 @@ static void dump_program(const Prog *p, GString *s)
         }
         g_string_append_c(s, '\n');
     }
-    g_string_append(s, "initial registers:\n");
+    g_string_append(s, "initial registers (sp, gp, tp are the prologue's):\n");
     for (unsigned r = 1; r < 32; r++) {
-        g_string_append_printf(s, "  x%-2u %016" PRIx64 "%s", r, p->x[r], r % 4 == 3 ? "\n" : "");
+        if (r < X_SP || r > X_TP) {
+            g_string_append_printf(s, "  x%-2u %016" PRIx64 "%s", r, p->x[r],
+                                   r % 4 == 3 ? "\n" : "");
+        }
     }
     g_string_append_c(s, '\n');
     for (unsigned r = 0; r < 32; r++) {
@@ -1712,7 +1735,7 @@ static const unsigned expected_causes[] = { 1, 2, 3, 4, 5, 6, 7, 11 };
 static void run_seed(gconstpointer data)
 {
     uint32_t seed = GPOINTER_TO_UINT(data);
-    unsigned count = env_uint("TESSERA_DIFF_COUNT", 64);
+    unsigned count = env_uint("TESSERA_DIFF_COUNT", 80);
     unsigned only = env_uint("TESSERA_DIFF_PROGRAM", UINT_MAX);
     unsigned len = env_uint("TESSERA_DIFF_LEN", 200);
     uint64_t causes = 0, traps = 0, jitted = 0;
