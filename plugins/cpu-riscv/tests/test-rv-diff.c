@@ -13,7 +13,8 @@
  * lr/sc pair, a store over an instruction and fence.i, ...).  Control flow only ever lands on a group's first
  * instruction: branches and jumps go forward to a later group, and the
  * only backward jumps close loops whose counter (tp) nothing else writes.
- * The handler logs every trap (mcause, mepc, mtval) to memory, skips the
+ * The handler logs every trap (mcause, mepc, mtval and a hash of x1..x31
+ * as the trapping instruction saw them) to memory, skips the
  * trapping instruction (2 or 4 bytes, read from its first parcel) and
  * returns, so illegal instructions, faults, misaligned atomics, ecall
  * and ebreak all keep the program going; a fetch fault (a jump to a
@@ -62,10 +63,12 @@ enum {
     GP_LOGEND = 0x28,
     GP_COUNT = 0x30,        /* traps taken */
     GP_FCSR = 0x38,         /* fcsr at start */
-    GP_POOL = 0x40,         /* constants, POOL_N of them */
+    GP_HASH = 0x40,         /* the handler's register hash, on its way to the log */
+    GP_POOL = 0x48,         /* constants, POOL_N of them */
     POOL_N = 220,
-    GP_LOG = 0x800,         /* LOG_N records of mcause, mepc, mtval */
-    LOG_N = 80,
+    GP_LOG = 0x800,         /* LOG_N records: mcause, mepc, mtval, register hash */
+    LOG_REC = 32,
+    LOG_N = 60,
 };
 
 /* Registers with a fixed job (never a destination in the body). */
@@ -144,7 +147,7 @@ enum {
 _Static_assert(G_N_ELEMENTS(wild) == POOL_FETCH - POOL_WILD, "wild slots");
 _Static_assert(POOL_FETCH + G_N_ELEMENTS(wild_fetch) <= POOL_N, "fetch slots");
 _Static_assert(GP_POOL + 8 * POOL_N <= 0x7f8, "pool within reach of gp");
-_Static_assert(GP_LOG + 24 * LOG_N <= GP_SIZE, "log within the gp area");
+_Static_assert(GP_LOG + LOG_REC * LOG_N <= GP_SIZE, "log within the gp area");
 
 /* ---- the program being built ---- */
 
@@ -1337,6 +1340,22 @@ static void emit_handler(Prog *p)
     emit_sd(p, X_T0, X_GP, GP_SAVE);
     emit_sd(p, X_T1, X_GP, GP_SAVE + 8);
     emit_sd(p, X_T2, X_GP, GP_SAVE + 16);
+    /* hash = sum of x[r] * 3^(31-r): the registers as the trapping
+     * instruction left them, so an imprecise trap shows even when the
+     * program overwrites the register afterwards (3^k is odd, so any
+     * single wrong register changes the hash) */
+    emit_addi(p, X_T1, 0, 0);
+    for (unsigned r = 1; r < 32; r++) {
+        emit32(p, enc_i(1, X_T1, 1, X_T0, 0x13));          /* slli t0, t1, 1 */
+        emit32(p, enc_r(0, X_T0, X_T1, 0, X_T1, 0x33));    /* add t1, t1, t0 */
+        if (r >= X_T0 && r <= X_T2) {
+            emit_ld(p, X_T0, X_GP, GP_SAVE + 8 * (r - X_T0));
+            emit32(p, enc_r(0, X_T0, X_T1, 0, X_T1, 0x33));
+        } else {
+            emit32(p, enc_r(0, r, X_T1, 0, X_T1, 0x33));   /* add t1, t1, xr */
+        }
+    }
+    emit_sd(p, X_T1, X_GP, GP_HASH);
     emit_ld(p, X_T0, X_GP, GP_COUNT);
     emit_addi(p, X_T0, X_T0, 1);
     emit_sd(p, X_T0, X_GP, GP_COUNT);
@@ -1350,7 +1369,9 @@ static void emit_handler(Prog *p)
     emit_sd(p, X_T1, X_T0, 8);
     emit32(p, enc_csr(2, CSR_MTVAL, 0, X_T1));
     emit_sd(p, X_T1, X_T0, 16);
-    emit_addi(p, X_T0, X_T0, 24);
+    emit_ld(p, X_T1, X_GP, GP_HASH);
+    emit_sd(p, X_T1, X_T0, 24);
+    emit_addi(p, X_T0, X_T0, LOG_REC);
     emit_sd(p, X_T0, X_GP, GP_LOGP);
     patch32(p, skip_log, enc_b((int32_t)(p->pos - skip_log), X_T1, X_T0, 7));
     /* 1: an instruction access fault resumes at GP_RESUME */
@@ -1440,7 +1461,7 @@ static void init_state(Prog *p)
     memset(p->gp, 0, sizeof(p->gp));
     v = GP_BASE + GP_LOG;
     memcpy(p->gp + GP_LOGP, &v, 8);
-    v = GP_BASE + GP_LOG + 24 * LOG_N;
+    v = GP_BASE + GP_LOG + LOG_REC * LOG_N;
     memcpy(p->gp + GP_LOGEND, &v, 8);
     /* fcsr: random flags, a legal rounding mode mostly */
     v = rnd(p, 32) | (uint64_t)(chance(p, 90) ? rnd(p, 5) : 5 + rnd(p, 3)) << 5;
@@ -1766,7 +1787,7 @@ static void run_seed(gconstpointer data)
         uint64_t n = ram64(ref, GP_BASE + GP_COUNT);
         traps += n;
         for (unsigned t = 0; t < MIN(n, (uint64_t)LOG_N); t++) {
-            uint64_t cause = ram64(ref, GP_BASE + GP_LOG + 24 * t);
+            uint64_t cause = ram64(ref, GP_BASE + GP_LOG + LOG_REC * t);
             if (cause < 64) {
                 causes |= 1ull << cause;
             }
