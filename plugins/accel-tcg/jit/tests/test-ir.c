@@ -7,10 +7,10 @@
  *  - the optimiser on small hand-built blocks, asserting on the ops it
  *    leaves (constant and pc-relative folding, copy propagation, dead
  *    code, constant branches, what GLOBALS target ops forget);
- *  - random blocks run by a small IR interpreter (below) before and after
- *    tcg_ir_optimise, which must agree on the globals, the memory, where
- *    the block leaves to and, when a memory op faults, the state at the
- *    fault;
+ *  - random blocks (with side exits, loads, stores and target ops) run
+ *    by a small IR interpreter (below) before and after tcg_ir_optimise,
+ *    which must agree on the globals, the memory, where the block leaves
+ *    to and, when a memory op faults, the state at the fault;
  *  - on x86-64 hosts, the backend (x86-lower.c) run natively against the
  *    same interpreter: every pure op in several operand shapes on corner
  *    values, and random blocks that stress register allocation (pinned
@@ -528,6 +528,14 @@ static void mid_fault(TcgBlock *blk) { emit_target(blk, TCG_EFF_FAULT, TCG_NO_TE
 static void mid_globals(TcgBlock *blk) { emit_target(blk, TCG_EFF_GLOBALS, TCG_NO_TEMP); }
 static void mid_side(TcgBlock *blk) { emit_target(blk, TCG_EFF_SIDE, TCG_NO_TEMP); }
 static void mid_pure(TcgBlock *blk) { emit(blk, TCG_OP_ADD, 4, tcg_temp(1), tcg_temp(1)); }
+static void mid_exit_if(TcgBlock *blk)
+{
+    TcgOp *op = tcg_ir_op(blk, TCG_OP_EXIT_IF, 0);
+    op->cond = TCG_EQ;
+    op->a = tcg_temp(6);
+    op->b = tcg_const(0);
+    op->imm = 64;
+}
 
 static void test_opt_dead(void)
 {
@@ -538,6 +546,7 @@ static void test_opt_dead(void)
     g_assert_true(first_write_kept(mid_globals));
     g_assert_false(first_write_kept(mid_side));
     g_assert_true(first_write_kept(mid_pure));     /* read by the middle op */
+    g_assert_true(first_write_kept(mid_exit_if));
 
     /* locals nobody reads go; a load whose value is dead still loads */
     TcgBlock *blk = block_new(4);
@@ -582,6 +591,30 @@ static void test_opt_brcond(void)
         g_assert_cmpint(k[1]->imm, ==, taken ? 8 : 16);
         g_assert_cmpint(k[1]->a.kind, ==, TCG_ARG_NONE);
         g_assert_cmpint(k[1]->b.kind, ==, TCG_ARG_NONE);
+        g_free(blk);
+    }
+
+    /* side exits: always taken ends the block there, never taken goes */
+    for (unsigned taken = 0; taken < 2; taken++) {
+        TcgBlock *blk = block_new(4);
+        const TcgOp *k[8];
+        emit(blk, TCG_OP_MOV, 1, tcg_const(taken ? 0 : 7), none());
+        TcgOp *side = tcg_ir_op(blk, TCG_OP_EXIT_IF, 0);
+        side->cond = TCG_EQ;
+        side->a = tcg_temp(1);
+        side->b = tcg_const(0);
+        side->imm = 32;
+        emit(blk, TCG_OP_MOV, 2, tcg_const(1), none());
+        emit_goto(blk, 4);
+        tcg_ir_optimise(blk);
+        g_assert_cmpuint(kept(blk, k, 8), ==, taken ? 4 : 3);
+        if (taken) {
+            g_assert_cmpint(k[1]->opc, ==, TCG_OP_GOTO);
+            g_assert_cmpint(k[1]->imm, ==, 32);
+            g_assert_cmpint(k[1]->a.kind, ==, TCG_ARG_NONE);
+        } else {
+            assert_move(k[1], 2, TCG_ARG_CONST, 1);
+        }
         g_free(blk);
     }
 
@@ -679,6 +712,11 @@ static void test_dump(void)
     ld->aux = 4 | TCG_MEM_SIGN;
     ld->imm = -8;
     emit_target(blk, TCG_EFF_SIDE, TCG_NO_TEMP);
+    TcgOp *side = tcg_ir_op(blk, TCG_OP_EXIT_IF, 0);
+    side->cond = TCG_GE;
+    side->a = tcg_temp(3);
+    side->b = tcg_const(0);
+    side->imm = -6;
     TcgOp *br = tcg_ir_op(blk, TCG_OP_BRCOND, 0);
     br->cond = TCG_LTU;
     br->a = tcg_temp(1);
@@ -694,7 +732,8 @@ static void test_dump(void)
     fclose(f);
     g_test_message("%s", text);
     const char *want[] = { "insn", "mov ra, pc+12", "add_w tmp0, sp, $0x5",
-                           "ld4s gp, tmp0, -8", "frobnicate", "brcond_ltu ra, gp",
+                           "ld4s gp, tmp0, -8", "frobnicate", "exit_if_ge gp, $0x0, pc-6",
+                           "brcond_ltu ra, gp",
                            "pc+12", "pc+4" };
     for (unsigned i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
         if (!strstr(text, want[i])) {
@@ -821,6 +860,12 @@ static void run(const TcgBlock *blk, Machine *m, int fault_n)
         case TCG_OP_BRCOND:
             m->exit = m->pc + (uint64_t)(tcg_cond_holds(op->cond, a, b) ? op->imm : op->imm2);
             return;
+        case TCG_OP_EXIT_IF:
+            if (tcg_cond_holds(op->cond, a, b)) {
+                m->exit = m->pc + (uint64_t)op->imm;
+                return;
+            }
+            break;
         default:
             g_assert_true(tcg_op_is_pure(op->opc));
             if (op->d != TCG_NO_TEMP) {
@@ -838,6 +883,7 @@ typedef struct GenCfg {
     unsigned min_ops, max_ops;  /* the random middle part */
     bool mem;                   /* LD, ST and T_MIX target ops */
     bool calls;                 /* T_CALL ops (GLOBALS, no operands) */
+    bool side_exits;            /* EXIT_IF ops */
     unsigned pressure;          /* up to this many locals defined first
                                  * and read at the end */
 } GenCfg;
@@ -982,6 +1028,15 @@ static void gen_call(Gen *g)
     op->eff = TCG_EFF_GLOBALS | TCG_EFF_SIDE;
 }
 
+static void gen_exit_if(Gen *g)
+{
+    TcgOp *op = tcg_ir_op(g->blk, TCG_OP_EXIT_IF, g->insn);
+    op->cond = (uint8_t)below(6);
+    op->a = random_arg(g);
+    op->b = below(4) ? random_arg(g) : tcg_const(random_const());
+    op->imm = 2 * g_test_rand_int_range(-1024, 1024);
+}
+
 static void gen_exit(Gen *g)
 {
     TcgOp *op;
@@ -1039,6 +1094,8 @@ static void gen_block(TcgBlock *blk, const GenCfg *cfg)
             gen_mem(&g);
         } else if (cfg->calls && r == 4) {
             gen_call(&g);
+        } else if (cfg->side_exits && r == 5) {
+            gen_exit_if(&g);
         } else {
             gen_pure(&g);
         }
@@ -1148,18 +1205,20 @@ out:
 static void test_random_pure(void)
 {
     static const GenCfg cfg = { .min_ops = 1, .max_ops = 40 };
-    check_optimiser(&cfg, 4000);
+    check_optimiser(&cfg, 3000);
 }
 
 static void test_random_effects(void)
 {
-    static const GenCfg cfg = { .min_ops = 1, .max_ops = 40, .mem = true, .calls = true };
+    static const GenCfg cfg = { .min_ops = 1, .max_ops = 40, .mem = true, .calls = true,
+                                .side_exits = true };
     check_optimiser(&cfg, 4000);
 }
 
 static void test_random_pressure(void)
 {
-    static const GenCfg cfg = { .min_ops = 0, .max_ops = 30, .calls = true, .pressure = 24 };
+    static const GenCfg cfg = { .min_ops = 0, .max_ops = 30, .calls = true,
+                                .side_exits = true, .pressure = 24 };
     check_optimiser(&cfg, 1000);
 }
 
@@ -1207,6 +1266,16 @@ static void store_exit(TcgX86 *x, const TcgArg *target, int via)
     x86_store64(&x->b, x86_mem(X86_RBX, 8 * STATE_EXIT), via);
 }
 
+/* Jumps to the epilogue, patched when it is emitted: an exit may come
+ * before the block's last op (an EXIT_IF the optimiser made a GOTO). */
+static uint8_t *to_end[2 * TCG_MAX_OPS];
+static unsigned n_to_end;
+
+static void jmp_to_end(X86Buf *b)
+{
+    to_end[n_to_end++] = x86_jmp32(b);
+}
+
 /* The block's way out: the dirty globals written back (without forgetting
  * they are dirty: a branch has two ways out) and the target stored. */
 static void lower_exit(TcgX86 *x, const TcgOp *op)
@@ -1217,11 +1286,13 @@ static void lower_exit(TcgX86 *x, const TcgOp *op)
     case TCG_OP_GOTO:
         tcg_x86_write_back(x, x->dirty);
         store_exit(x, &(TcgArg){ .kind = TCG_ARG_PCREL, .c = op->imm }, X86_RAX);
+        jmp_to_end(b);
         break;
     case TCG_OP_GOTO_PTR:
         tcg_x86_load_arg(x, X86_RCX, &op->a);
         tcg_x86_write_back(x, x->dirty);
         x86_store64(b, x86_mem(X86_RBX, 8 * STATE_EXIT), X86_RCX);
+        jmp_to_end(b);
         break;
     default: {                          /* BRCOND */
         int ra = tcg_x86_src(x, &op->a, X86_RAX);
@@ -1234,14 +1305,41 @@ static void lower_exit(TcgX86 *x, const TcgOp *op)
         uint8_t *taken = x86_jcc32(b, tcg_x86_cc((TcgCond)op->cond));
         tcg_x86_write_back(x, x->dirty);
         store_exit(x, &(TcgArg){ .kind = TCG_ARG_PCREL, .c = op->imm2 }, X86_RAX);
-        uint8_t *done = x86_jmp32(b);
+        jmp_to_end(b);
         x86_patch_rel32(taken, b->p);
         tcg_x86_write_back(x, x->dirty);
         store_exit(x, &(TcgArg){ .kind = TCG_ARG_PCREL, .c = op->imm }, X86_RAX);
-        x86_patch_rel32(done, b->p);
+        jmp_to_end(b);
         break;
     }
     }
+}
+
+/* A side exit taken (EXIT_IF): lowered out of line after the block, as
+ * the translators do, with the globals dirty at the branch. */
+typedef struct SideExit {
+    uint8_t *jcc;
+    uint64_t dirty;
+    int64_t off;
+} SideExit;
+
+static SideExit side_exits[TCG_MAX_OPS];
+static unsigned n_side_exits;
+
+static void lower_exit_if(TcgX86 *x, const TcgOp *op)
+{
+    X86Buf *b = &x->b;
+    int ra = tcg_x86_src(x, &op->a, X86_RAX);
+
+    if (op->b.kind == TCG_ARG_CONST && op->b.c == (int32_t)op->b.c) {
+        x86_alu_ri(b, true, X86_CMP, ra, (int32_t)op->b.c);
+    } else {
+        int rb = tcg_x86_src(x, &op->b, X86_RCX);
+        x86_alu_rr(b, true, X86_CMP, ra, rb);
+    }
+    side_exits[n_side_exits++] = (SideExit){
+        x86_jcc32(b, tcg_x86_cc((TcgCond)op->cond)), x->dirty, op->imm,
+    };
 }
 
 /*
@@ -1270,6 +1368,8 @@ static bool jit_compile(const TcgBlock *blk, TcgX86 *x, uint8_t *code, bool self
         poison(&b, scratch_regs[i], salt++);
     }
 
+    n_side_exits = 0;
+    n_to_end = 0;
     uint64_t need = tcg_x86_begin(x, blk, b, global_off, 8 * STATE_SPILL,
                                   self_loop);
     tcg_x86_load_globals(x, need);
@@ -1290,6 +1390,8 @@ static bool jit_compile(const TcgBlock *blk, TcgX86 *x, uint8_t *code, bool self
                 poison(&x->b, r, salt++);
             }
             tcg_x86_reload(x);
+        } else if (op->opc == TCG_OP_EXIT_IF) {
+            lower_exit_if(x, op);
         } else {
             lower_exit(x, op);
         }
@@ -1299,11 +1401,22 @@ static bool jit_compile(const TcgBlock *blk, TcgX86 *x, uint8_t *code, bool self
         }
     }
     g_assert_true(x86_room(&x->b, OP_ROOM));
+    uint8_t *epilogue = x->b.p;
+    for (unsigned i = 0; i < n_to_end; i++) {
+        x86_patch_rel32(to_end[i], epilogue);
+    }
     x86_alu_ri(&x->b, true, X86_ADD, X86_RSP, 8);
     for (unsigned i = G_N_ELEMENTS(callee_saved); i-- > 0;) {
         x86_pop(&x->b, callee_saved[i]);
     }
     x86_ret(&x->b);
+    for (unsigned i = 0; i < n_side_exits; i++) {
+        g_assert_true(x86_room(&x->b, OP_ROOM));
+        x86_patch_rel32(side_exits[i].jcc, x->b.p);
+        tcg_x86_write_back(x, side_exits[i].dirty);
+        store_exit(x, &(TcgArg){ .kind = TCG_ARG_PCREL, .c = side_exits[i].off }, X86_RAX);
+        x86_jmp_to(&x->b, epilogue);
+    }
     return !x->failed;
 }
 
@@ -1557,7 +1670,7 @@ static void report_backend(const BackendStats *st)
 
 static void test_backend_pure(void)
 {
-    static const GenCfg cfg = { .min_ops = 1, .max_ops = 60 };
+    static const GenCfg cfg = { .min_ops = 1, .max_ops = 60, .side_exits = true };
     BackendStats st = { 0 };
 
     check_backend(&cfg, 3000, &st);
@@ -1573,7 +1686,8 @@ static void test_backend_pure(void)
  * written back before and reloaded after). */
 static void test_backend_pressure(void)
 {
-    static const GenCfg cfg = { .min_ops = 0, .max_ops = 30, .calls = true, .pressure = 18 };
+    static const GenCfg cfg = { .min_ops = 0, .max_ops = 30, .calls = true,
+                                .side_exits = true, .pressure = 18 };
     BackendStats st = { 0 };
 
     check_backend(&cfg, 2000, &st);
