@@ -187,9 +187,28 @@ static RvTb *translate(RvCpu *cpu, uint64_t pc, uint64_t pa, uint32_t flags,
     RvJit *j = cpu->jit;
     unsigned page_left = (unsigned)(RV_PAGE_SIZE - (pc & (RV_PAGE_SIZE - 1)));
 
+    RvJitPage *fresh = NULL;
+    uint64_t key = pa >> RV_PAGE_BITS;
+
     for (int attempt = 0; attempt < 2; attempt++) {
         if (j->n_tbs >= j->max_tbs || tcg_cache_free(&j->cache) < MIN_FREE_BYTES) {
             rv_jit_flush(cpu);
+        }
+        RvJitPage *page = g_hash_table_lookup(j->pages, &key);
+        if (!page && !fresh) {
+            /*
+             * The page's copy is taken before its first block is
+             * translated, never after: another hart may be rewriting the
+             * code meanwhile, and a copy newer than the block would let
+             * the block pass the check at the next fence.i (found by the
+             * smc-stress test with thread=multi).  A copy older than the
+             * block only costs a retranslation.
+             */
+            fresh = g_new(RvJitPage, 1);
+            fresh->key = key;
+            fresh->tbs = NULL;
+            fresh->checked_gen = j->fence_gen;
+            memcpy(fresh->bytes, host - (pc & (RV_PAGE_SIZE - 1)), RV_PAGE_SIZE);
         }
         RvTb *tb = &j->tbs[j->n_tbs];
         tb->pa = pa;
@@ -211,22 +230,19 @@ static RvTb *translate(RvCpu *cpu, uint64_t pc, uint64_t pa, uint32_t flags,
         tb->hash_next = j->hash[h];
         j->hash[h] = tb;
 
-        uint64_t key = pa >> RV_PAGE_BITS;
-        RvJitPage *page = g_hash_table_lookup(j->pages, &key);
         if (!page) {
-            page = g_new(RvJitPage, 1);
-            page->key = key;
-            page->tbs = NULL;
-            page->checked_gen = j->fence_gen;
-            memcpy(page->bytes, host - (pc & (RV_PAGE_SIZE - 1)), RV_PAGE_SIZE);
+            page = fresh;
+            fresh = NULL;
             g_hash_table_insert(j->pages, &page->key, page);
             protect_page(cpu, pa & RV_PAGE_MASK);
         }
+        g_free(fresh);
         tb->page = page;
         tb->page_next = page->tbs;
         page->tbs = tb;
         return tb;
     }
+    g_free(fresh);
     return (RvTb *)&interp_tb;
 }
 
