@@ -25,6 +25,11 @@
  */
 #include "jit.h"
 
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
 #define DEFAULT_CACHE_BYTES (32u << 20)
 /* One block per this many bytes of code cache, on average. */
 #define BYTES_PER_TB 128
@@ -180,6 +185,32 @@ static void protect_page(RvCpu *cpu, uint64_t ppage)
     }
 }
 
+/*
+ * TESSERA_PERFMAP=1 in the environment writes /tmp/perf-<pid>.map, the
+ * file `perf report` reads to name code it finds in anonymous memory: one
+ * line per block, named after the guest pc it was translated at.  A
+ * profiling aid for developers; stale entries after a cache flush are
+ * left for perf to sort out (it takes the newest).
+ */
+static FILE *perf_map(void)
+{
+    static FILE *f;
+    static gsize once;
+
+    if (g_once_init_enter(&once)) {
+        if (getenv("TESSERA_PERFMAP")) {
+            char path[64];
+            snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)getpid());
+            f = fopen(path, "w");
+            if (f) {
+                setvbuf(f, NULL, _IOLBF, 0);
+            }
+        }
+        g_once_init_leave(&once, 1);
+    }
+    return f;
+}
+
 /* Make the block for pc (physical pa), flushing the cache if it is full. */
 static RvTb *translate(RvCpu *cpu, uint64_t pc, uint64_t pa, uint32_t flags,
                        const uint8_t *host)
@@ -217,6 +248,11 @@ static RvTb *translate(RvCpu *cpu, uint64_t pc, uint64_t pa, uint32_t flags,
         if (!rv_jit_translate(cpu, tb, pc, host, page_left)) {
             rv_jit_flush(cpu);
             continue;
+        }
+        if (tb->kind == RV_TB_CODE && perf_map()) {
+            fprintf(perf_map(), "%" PRIxPTR " %zx rv64@%" PRIx64 "\n",
+                    (uintptr_t)tcg_cache_rx(&j->cache, tb->code),
+                    (size_t)(j->cache.ptr - tb->code), pc);
         }
         if (tb->kind == RV_TB_CODE && cpu->cfg.on_jit_code) {   /* -d out_asm */
             cpu->cfg.on_jit_code(cpu->cfg.jit_log_opaque, pc,
