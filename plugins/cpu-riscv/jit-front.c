@@ -78,6 +78,38 @@ static void helper_call(TcgBlock *blk, unsigned idx, unsigned kind)
     op->payload = idx;
 }
 
+/*
+ * An F/D computational instruction: inline when jit-fp.c has a fast path
+ * for it, else a call; either way the integer register it reads (int ->
+ * fp conversions and moves) is `a` and the one it writes (fp -> int,
+ * compares, fclass) is `d`, which is all it does to the guest registers.
+ */
+static void fp_op(TcgBlock *blk, unsigned idx, const RvInsn *in)
+{
+    TcgOp *op = tcg_ir_op(blk, TCG_OP_TARGET, idx);
+    op->aux = RV_T_FP;
+    op->eff = TCG_EFF_FAULT | TCG_EFF_SIDE;
+    op->payload = idx;
+    switch (in->op) {
+    case RV_OP_FCVT_S_W: case RV_OP_FCVT_S_WU: case RV_OP_FCVT_S_L:
+    case RV_OP_FCVT_S_LU: case RV_OP_FMV_W_X:
+    case RV_OP_FCVT_D_W: case RV_OP_FCVT_D_WU: case RV_OP_FCVT_D_L:
+    case RV_OP_FCVT_D_LU: case RV_OP_FMV_D_X:
+        op->a = xr(in->rs1);
+        break;
+    case RV_OP_FCVT_W_S: case RV_OP_FCVT_WU_S: case RV_OP_FCVT_L_S:
+    case RV_OP_FCVT_LU_S: case RV_OP_FMV_X_W: case RV_OP_FEQ_S:
+    case RV_OP_FLT_S: case RV_OP_FLE_S: case RV_OP_FCLASS_S:
+    case RV_OP_FCVT_W_D: case RV_OP_FCVT_WU_D: case RV_OP_FCVT_L_D:
+    case RV_OP_FCVT_LU_D: case RV_OP_FMV_X_D: case RV_OP_FEQ_D:
+    case RV_OP_FLT_D: case RV_OP_FLE_D: case RV_OP_FCLASS_D:
+        op->d = in->rd ? (TcgTemp)in->rd : TCG_NO_TEMP;
+        break;
+    default:
+        break;
+    }
+}
+
 /* FLW/FLD/FSW/FSD: the address from x[rs1], the f register from the
  * instruction (`payload`) */
 static void fp_access(TcgBlock *blk, unsigned idx, const RvInsn *in, unsigned kind,
@@ -228,8 +260,8 @@ void rv_jit_front(TcgBlock *blk, const RvInsn *in, unsigned idx, int64_t off,
     case RV_OP_FSW: fp_access(blk, idx, in, RV_T_FSTORE, 4); break;
     case RV_OP_FSD: fp_access(blk, idx, in, RV_T_FSTORE, 8); break;
     default:
-        /* F and D: exec-fp.c, which checks mstatus.FS itself */
-        helper_call(blk, idx, RV_T_FP);
+        /* F and D: jit-fp.c or exec-fp.c, which check mstatus.FS */
+        fp_op(blk, idx, in);
         break;
     }
 }

@@ -21,6 +21,7 @@
  * keep them), rax/rcx/rdx/rsi/rdi scratch; rbp, r14, r15, r8-r11 are the
  * backend's to allocate.
  */
+#include "jit-fp.h"
 #include "jit-ir.h"
 #include "x86-lower.h"
 
@@ -69,8 +70,9 @@ static const int32_t global_offsets[32] = {
 
 /* STUB_INSN: the whole instruction done by its C helper, then out of
  * the block (the slow path of what is inline only in the common case) */
-/* STUB_EXIT: a side exit taken (EXIT_IF) */
-enum { STUB_LOAD, STUB_STORE, STUB_RESULT, STUB_INSN, STUB_EXIT };
+/* STUB_EXIT: a side exit taken (EXIT_IF); STUB_FP: the C helper for an
+ * F/D instruction whose inline path gave up, then back */
+enum { STUB_LOAD, STUB_STORE, STUB_RESULT, STUB_INSN, STUB_EXIT, STUB_FP };
 
 /* Out-of-line code emitted after the block's body. */
 typedef struct Stub {
@@ -86,6 +88,8 @@ typedef struct Stub {
     int d_reg;                  /* its host register then, or -1 */
     TcgArg val;                 /* ST: the value */
     int val_reg;                /* its host register then, or -1 */
+    uint8_t *slots[RV_JIT_FP_MAX_SLOTS];    /* STUB_FP: the jumps here */
+    unsigned n_slots;
 } Stub;
 
 typedef struct Emit {
@@ -464,6 +468,53 @@ static void lower_fp_access(Emit *e, const TcgOp *op)
     }
 }
 
+/* jit-fp.c reaches the integer registers of its op through these. */
+typedef struct FpCtx {
+    Emit *e;
+    const TcgOp *op;
+} FpCtx;
+
+static void fp_get_x(void *opaque, X86Buf *b, int host, unsigned r)
+{
+    FpCtx *c = opaque;
+    tcg_x86_load_arg(&c->e->x, host, &c->op->a);
+}
+
+static void fp_set_x(void *opaque, X86Buf *b, unsigned r, int host)
+{
+    FpCtx *c = opaque;
+    tcg_x86_dst_done(&c->e->x, c->op->d, host);
+}
+
+static void lower_call(Emit *e, const TcgOp *op);
+
+/*
+ * An F/D instruction inline (jit-fp.c), with the C helper out of line for
+ * whatever the fast path leaves (STUB_FP); without a fast path, a call.
+ */
+static void lower_fp(Emit *e, const TcgOp *op)
+{
+    FpCtx ctx = { e, op };
+    RvJitFpEnv env = { &ctx, fp_get_x, fp_set_x };
+    uint8_t *slots[RV_JIT_FP_MAX_SLOTS];
+    unsigned n = 0;
+    uint64_t dirty = e->x.dirty;
+
+    if (op->d != TCG_NO_TEMP) {
+        tcg_x86_dst(&e->x, op->d);
+    }
+    if (!rv_jit_fp_emit(B(e), &e->ins[op->payload], &env, slots, &n)) {
+        lower_call(e, op);
+        return;
+    }
+    Stub *s = add_stub(e, STUB_FP, NULL, dirty);
+    memcpy(s->slots, slots, n * sizeof(slots[0]));
+    s->n_slots = n;
+    s->val.c = op->payload;
+    s->d = op->d;
+    s->d_reg = op->d == TCG_NO_TEMP ? -1 : tcg_x86_temp_reg(&e->x, op->d);
+}
+
 /* Call helper(cpu, insn) for an instruction done in C (FP, atomics). */
 static void lower_call(Emit *e, const TcgOp *op)
 {
@@ -596,6 +647,31 @@ static void emit_stub(Emit *e, const Stub *s)
     X86Buf *b = B(e);
     uint8_t *failed = NULL;
 
+    if (s->type == STUB_FP) {
+        /* the whole instruction in C, registers in memory for it; then
+         * the integer result (if any) back into its host register */
+        uint64_t w[2];
+        memcpy(w, &e->ins[s->val.c], 16);
+        for (unsigned i = 0; i < s->n_slots; i++) {
+            x86_patch_rel32(s->slots[i], b->p);
+        }
+        tcg_x86_write_back(&e->x, s->dirty);
+        pc_value(e, X86_RCX, s->off);
+        x86_store64(b, x86_mem(X86_RBX, PC_OFF), X86_RCX);
+        x86_mov_rr(b, X86_RDI, X86_RBX);
+        x86_mov_imm(b, X86_RSI, w[0]);
+        x86_mov_imm(b, X86_RDX, w[1]);
+        x86_call_abs(b, (const void *)helper_fp);
+        x86_alu_ri(b, false, X86_CMP, X86_RAX, RV_JIT_H_OK);
+        uint8_t *bad = x86_jcc32(b, X86_CC_NE);
+        /* r8-r11 did not survive the call */
+        tcg_x86_load_globals(&e->x, e->x.pinned);
+        x86_jmp_to(b, s->resume);
+        x86_patch_rel32(bad, b->p);
+        x86_mov_imm(b, X86_RDX, (e->icount - s->idx) | (uint32_t)s->len << 8);
+        x86_jmp_to(b, e->jit->fail_exit);
+        return;
+    }
     x86_patch_rel32(s->jcc_at, b->p);
     if (s->type == STUB_EXIT) {
         /* the branch retired; the instructions after it did not */
@@ -679,6 +755,8 @@ static void lower_op(Emit *e, const TcgOp *op)
             x86_mfence(B(e));
         } else if (op->aux == RV_T_FLOAD || op->aux == RV_T_FSTORE) {
             lower_fp_access(e, op);
+        } else if (op->aux == RV_T_FP) {
+            lower_fp(e, op);
         } else {
             lower_call(e, op);
         }
@@ -846,6 +924,7 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
 
     /* room for the worst case, or a flush and another try */
     size_t need = (size_t)e->blk.n_ops * OP_MAX_BYTES +
+                  (size_t)n * RV_JIT_FP_MAX_BYTES +
                   (size_t)MAX_STUBS * STUB_MAX_BYTES + 4 * EXIT_MAX_BYTES + 64;
     if ((size_t)(cache->base + cache->size - cache->ptr) < need) {
         return false;

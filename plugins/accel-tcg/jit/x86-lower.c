@@ -68,7 +68,9 @@ static unsigned scan_locals(TcgX86 *x)
         for (unsigned t = blk->n_globals; t < blk->n_temps; t++) {
             if (def[t] <= i && x->last_use[t] > i) {
                 live++;
-                if (touches_globals(op) && def[t] < i) {
+                /* any TARGET op may call C, at least on a slow path
+                 * that does not keep r8-r11 */
+                if (op->opc == TCG_OP_TARGET && def[t] < i) {
                     x->across_call[t] = true;
                 }
             }

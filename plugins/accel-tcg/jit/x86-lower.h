@@ -14,7 +14,8 @@
  *    helper calls: tcg_x86_write_back), reloaded after ops that touch
  *    globals in memory (tcg_x86_reload);
  *  - locals get a free register from their definition to their last
- *    use, a callee-saved one if they live across a helper call, or a
+ *    use, a callee-saved one if they live across a TARGET op (which may
+ *    call C without keeping r8-r11), or a
  *    slot in the CPU state when none is free;
  *  - rax, rcx, rdx, rsi, rdi are the lowering's scratch registers and
  *    never hold a value between ops.
@@ -40,7 +41,7 @@ typedef struct TcgX86 {
     int8_t reg[TCG_MAX_TEMPS];
     int8_t slot[TCG_MAX_TEMPS];
     uint16_t last_use[TCG_MAX_TEMPS];   /* locals: op index of the last read */
-    bool across_call[TCG_MAX_TEMPS];    /* locals live over a GLOBALS op */
+    bool across_call[TCG_MAX_TEMPS];    /* locals live over a TARGET op */
     uint64_t pinned;            /* globals in host registers (bit g) */
     uint64_t dirty;             /* pinned globals newer than memory */
     uint64_t written;           /* pinned globals the block writes */
