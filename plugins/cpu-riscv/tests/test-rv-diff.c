@@ -71,7 +71,8 @@ enum {
     LOG_N = 60,
 };
 
-/* Registers with a fixed job (never a destination in the body). */
+/* Registers named here: sp, gp and tp have fixed jobs and are never a
+ * destination in the body; t0-t2 are the handler's scratch (saved). */
 enum { X_RA = 1, X_SP = 2, X_GP = 3, X_TP = 4, X_T0 = 5, X_T1 = 6, X_T2 = 7 };
 
 /* ---- interesting values ---- */
