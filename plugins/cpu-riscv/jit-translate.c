@@ -109,6 +109,17 @@ typedef struct Emit {
     /* the instruction being lowered */
     int64_t cur_off;
     unsigned cur_idx, cur_len;
+    /* jumps within the block (mark_skips) */
+    int skip_to[MAX_TB_INSNS];
+    int label_at[MAX_TB_INSNS];
+    unsigned skip_over[MAX_TB_INSNS];   /* instructions a skip jumps over */
+    struct {
+        uint8_t *jcc[MAX_SIDE_EXITS + 1];
+        unsigned skipped[MAX_SIDE_EXITS + 1];   /* instructions jumped over */
+        unsigned n;
+        uint64_t dirty;         /* dirty on some path that jumps here */
+        uint8_t *addr;          /* where the label is */
+    } label[TCG_MAX_LABELS];
     /* a block whose last instruction jumps back to its first loops inside
      * itself (see loop_back) */
     bool self_loop;
@@ -624,6 +635,53 @@ static void lower_exit_if(Emit *e, const TcgOp *op)
     s->val.c = op->imm;
 }
 
+/* A jump forward within the block: the paths meet at the LABEL, where
+ * a pinned register is dirty if it is on either (storing one that is
+ * not dirty on the path taken stores the value it already has). */
+static void lower_skip_if(Emit *e, const TcgOp *op)
+{
+    X86Buf *b = B(e);
+    int ra = tcg_x86_src(&e->x, &op->a, X86_RAX);
+
+    if (op->b.kind == TCG_ARG_CONST && op->b.c == (int32_t)op->b.c) {
+        x86_alu_ri(b, true, X86_CMP, ra, (int32_t)op->b.c);
+    } else {
+        int rb = tcg_x86_src(&e->x, &op->b, X86_RCX);
+        x86_alu_rr(b, true, X86_CMP, ra, rb);
+    }
+    unsigned id = (unsigned)op->imm;
+    unsigned k = e->label[id].n++;
+    g_assert(k <= MAX_SIDE_EXITS);
+    e->label[id].jcc[k] = x86_jcc32(b, tcg_x86_cc(op->cond));
+    e->label[id].skipped[k] = e->skip_over[op->insn];
+    e->label[id].dirty |= e->x.dirty;
+}
+
+static void lower_label(Emit *e, const TcgOp *op)
+{
+    unsigned id = (unsigned)op->imm;
+    e->label[id].addr = B(e)->p;
+    e->x.dirty |= e->label[id].dirty;
+}
+
+/* Point the jumps at their labels, through a stub that gives back the
+ * steps of the instructions jumped over (the block took them all at
+ * entry, and retired counts must be exact: instret). */
+static void emit_skip_stubs(Emit *e)
+{
+    for (unsigned id = 0; id < TCG_MAX_LABELS; id++) {
+        for (unsigned k = 0; k < e->label[id].n; k++) {
+            if (e->label[id].skipped[k] == 0) {
+                x86_patch_rel32(e->label[id].jcc[k], e->label[id].addr);
+                continue;
+            }
+            x86_patch_rel32(e->label[id].jcc[k], B(e)->p);
+            give_back(e, e->label[id].skipped[k]);
+            x86_jmp_to(B(e), e->label[id].addr);
+        }
+    }
+}
+
 /* The value a store stub passes to the helper, in rdx. */
 static void stub_value(Emit *e, const Stub *s)
 {
@@ -765,6 +823,8 @@ static void lower_op(Emit *e, const TcgOp *op)
     case TCG_OP_GOTO_PTR: lower_goto_ptr(e, op); break;
     case TCG_OP_BRCOND: lower_brcond(e, op); break;
     case TCG_OP_EXIT_IF: lower_exit_if(e, op); break;
+    case TCG_OP_SKIP_IF: lower_skip_if(e, op); break;
+    case TCG_OP_LABEL: lower_label(e, op); break;
     default:
         tcg_x86_lower_pure(&e->x, op);
         break;
@@ -801,6 +861,46 @@ static bool is_branch(const RvInsn *in)
 static bool ends_block(const RvInsn *in)
 {
     return in->op == RV_OP_JAL || in->op == RV_OP_JALR || is_branch(in);
+}
+
+/*
+ * Conditional branches (not the last instruction) whose target is a later
+ * instruction of the same block become jumps within it (SKIP_IF to a
+ * LABEL before the target): an if-then in the guest code stays in one
+ * block on both paths.  Sets skip_to[i] (the target instruction, or -1)
+ * and label_at[j] (the label before instruction j, or -1).
+ */
+static void mark_skips(Emit *e, unsigned n)
+{
+    int64_t at[MAX_TB_INSNS];
+    int64_t off = 0;
+    int labels = 0;
+
+    for (unsigned i = 0; i < n; i++) {
+        at[i] = off;
+        off += e->ins[i].len;
+        e->skip_to[i] = e->label_at[i] = -1;
+    }
+    for (unsigned i = 0; i + 1 < n; i++) {
+        const RvInsn *in = &e->ins[i];
+        if (!is_branch(in) || in->imm <= 0) {
+            continue;
+        }
+        int64_t target = at[i] + in->imm;
+        for (unsigned j = i + 1; j < n; j++) {
+            if (at[j] == target) {
+                if (e->label_at[j] < 0) {
+                    if (labels == TCG_MAX_LABELS) {
+                        break;
+                    }
+                    e->label_at[j] = labels++;
+                }
+                e->skip_to[i] = (int)j;
+                e->skip_over[i] = j - i - 1;
+                break;
+            }
+        }
+    }
 }
 
 /* -d op / op_opt */
@@ -902,8 +1002,20 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
     tcg_ir_init(&e->blk, 32, rv_jit_global_names);
     e->blk.target_name = rv_jit_target_name;
     int64_t off = 0;
+    mark_skips(e, n);
     for (unsigned i = 0; i < n; i++) {
+        if (e->label_at[i] >= 0) {
+            TcgOp *l = tcg_ir_op(&e->blk, TCG_OP_LABEL, i);
+            l->imm = e->label_at[i];
+        }
         rv_jit_front(&e->blk, &e->ins[i], i, off, i == n - 1);
+        if (e->skip_to[i] >= 0) {
+            /* a branch forward into the block: no exit, a jump within */
+            TcgOp *br = &e->blk.ops[e->blk.n_ops - 1];
+            g_assert(br->opc == TCG_OP_EXIT_IF);
+            br->opc = TCG_OP_SKIP_IF;
+            br->imm = e->label_at[e->skip_to[i]];
+        }
         off += e->ins[i].len;
     }
     const RvInsn *last = &e->ins[n - 1];
@@ -925,7 +1037,8 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
     /* room for the worst case, or a flush and another try */
     size_t need = (size_t)e->blk.n_ops * OP_MAX_BYTES +
                   (size_t)n * RV_JIT_FP_MAX_BYTES +
-                  (size_t)MAX_STUBS * STUB_MAX_BYTES + 4 * EXIT_MAX_BYTES + 64;
+                  (size_t)MAX_STUBS * STUB_MAX_BYTES + 4 * EXIT_MAX_BYTES +
+                  MAX_SIDE_EXITS * 16 + 64;
     if ((size_t)(cache->base + cache->size - cache->ptr) < need) {
         return false;
     }
@@ -933,6 +1046,7 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
     X86Buf buf = { cache->ptr, cache->ptr, cache->base + cache->size };
     e->exit = cache->exit;
     tb->code = cache->ptr;
+    memset(e->label, 0, sizeof(e->label));
     uint64_t load_at_entry = tcg_x86_begin(&e->x, &e->blk, buf, global_offsets,
                                            SPILL_OFF, e->self_loop);
 
@@ -960,6 +1074,7 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
     for (unsigned i = 0; i < e->n_stubs; i++) {
         emit_stub(e, &e->stubs[i]);
     }
+    emit_skip_stubs(e);
     /* the entry checks' way out: nothing retired, pc unchanged */
     x86_patch_rel32(to_undo, B(e)->p);
     give_back(e, n);

@@ -243,6 +243,9 @@ static void forward(Opt *o)
                 op->a = op->b = (TcgArg){ .kind = TCG_ARG_NONE };
             }
             break;
+        case TCG_OP_LABEL:
+            forget_globals(o);          /* a join: other paths arrive */
+            break;
         case TCG_OP_GOTO_PTR:
             if (op->a.kind == TCG_ARG_PCREL) {
                 op->opc = TCG_OP_GOTO;
@@ -300,8 +303,12 @@ static void live_add_globals(Live *l, unsigned n)
 static void backward(TcgBlock *blk)
 {
     Live live;
+    /* what is live at each LABEL, met before the SKIP_IFs that jump
+     * there (forward jumps, backward walk) */
+    Live at_label[TCG_MAX_LABELS];
 
     memset(&live, 0, sizeof(live));
+    memset(at_label, 0, sizeof(at_label));
     live_add_globals(&live, blk->n_globals);
     for (unsigned i = blk->n_ops; i-- > 0;) {
         TcgOp *op = &blk->ops[i];
@@ -309,6 +316,16 @@ static void backward(TcgBlock *blk)
 
         if (opc == TCG_OP_NOP || opc == TCG_OP_INSN) {
             continue;
+        }
+        if (opc == TCG_OP_LABEL) {
+            at_label[op->imm % TCG_MAX_LABELS] = live;
+            continue;
+        }
+        if (opc == TCG_OP_SKIP_IF) {
+            const Live *l = &at_label[op->imm % TCG_MAX_LABELS];
+            for (unsigned w = 0; w < TCG_MAX_TEMPS / 64; w++) {
+                live.w[w] |= l->w[w];
+            }
         }
         bool d_live = op->d != TCG_NO_TEMP && live_has(&live, op->d);
         if (tcg_op_is_pure(opc)) {

@@ -143,7 +143,8 @@ static const char *const op_names[TCG_OP_COUNT] = {
     [TCG_OP_REMU] = "remu", [TCG_OP_SETCOND] = "setcond", [TCG_OP_LD] = "ld",
     [TCG_OP_ST] = "st", [TCG_OP_TARGET] = "target", [TCG_OP_GOTO] = "goto",
     [TCG_OP_GOTO_PTR] = "goto_ptr", [TCG_OP_BRCOND] = "brcond",
-    [TCG_OP_EXIT_IF] = "exit_if",
+    [TCG_OP_EXIT_IF] = "exit_if", [TCG_OP_SKIP_IF] = "skip_if",
+    [TCG_OP_LABEL] = "label",
 };
 
 static const char *const cond_names[] = { "eq", "ne", "lt", "ge", "ltu", "geu" };
@@ -190,7 +191,7 @@ void tcg_ir_dump(const TcgBlock *blk, FILE *out)
             fputs("_w", out);
         }
         if (op->opc == TCG_OP_SETCOND || op->opc == TCG_OP_BRCOND ||
-            op->opc == TCG_OP_EXIT_IF) {
+            op->opc == TCG_OP_EXIT_IF || op->opc == TCG_OP_SKIP_IF) {
             fprintf(out, "_%s", cond_names[op->cond % 6]);
         }
         if (op->opc == TCG_OP_LD || op->opc == TCG_OP_ST) {
@@ -220,6 +221,12 @@ void tcg_ir_dump(const TcgBlock *blk, FILE *out)
             break;
         case TCG_OP_EXIT_IF:
             fprintf(out, ", pc%+" PRId64, op->imm);
+            break;
+        case TCG_OP_SKIP_IF:
+            fprintf(out, ", L%" PRId64, op->imm);
+            break;
+        case TCG_OP_LABEL:
+            fprintf(out, "L%" PRId64, op->imm);
             break;
         case TCG_OP_BRCOND:
             fprintf(out, ", pc%+" PRId64 ", pc%+" PRId64, op->imm, op->imm2);

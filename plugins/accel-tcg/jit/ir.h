@@ -21,7 +21,11 @@
  * Control flow: blocks are straight lines.  They end with one of GOTO
  * (direct, to the block pc + imm), GOTO_PTR (indirect) or BRCOND (two
  * direct targets), and may leave early at an EXIT_IF (a conditional
- * branch whose fall-through the block goes on with).  Ops that may leave the block early with an exception
+ * branch whose fall-through the block goes on with).  A conditional
+ * branch forward to an instruction of the same block is a SKIP_IF to a
+ * LABEL further down: the only joins there are, so the optimiser forgets
+ * what it knew about globals at a LABEL.  No local may be live across a
+ * LABEL (a translator's locals stay within one guest instruction).  Ops that may leave the block early with an exception
  * (loads, stores, target ops flagged TCG_EFF_FAULT) need every global
  * exact at that point; the optimiser keeps that true.
  */
@@ -36,6 +40,7 @@ typedef uint16_t TcgTemp;
 #define TCG_NO_TEMP ((TcgTemp)0xffff)
 
 enum {
+    TCG_MAX_LABELS = 32,
     TCG_MAX_GLOBALS = 64,
     TCG_MAX_TEMPS = 1024,       /* globals + locals */
     TCG_MAX_OPS = 1024,
@@ -64,6 +69,8 @@ typedef enum TcgOpc {
     TCG_OP_GOTO_PTR,    /* leave for the address a */
     TCG_OP_BRCOND,      /* leave for pc + imm if (a cond b), else pc + imm2 */
     TCG_OP_EXIT_IF,     /* leave for pc + imm if (a cond b), else go on */
+    TCG_OP_SKIP_IF,     /* if (a cond b) go on at LABEL imm (further down) */
+    TCG_OP_LABEL,       /* where SKIP_IFs with this imm land; no code */
     TCG_OP_COUNT
 } TcgOpc;
 

@@ -88,7 +88,7 @@ uint64_t tcg_x86_begin(TcgX86 *x, const TcgBlock *blk, X86Buf buf,
 {
     unsigned uses[TCG_MAX_GLOBALS] = { 0 };
     uint64_t written = 0, need = 0, seen_write = 0;
-    bool call_seen = false;
+    bool call_seen = false, skip_seen = false;
 
     x->b = buf;
     x->blk = blk;
@@ -113,13 +113,22 @@ uint64_t tcg_x86_begin(TcgX86 *x, const TcgBlock *blk, X86Buf buf,
         if (op->b.kind == TCG_ARG_TEMP && op->b.t < blk->n_globals) {
             reads |= 1ull << op->b.t;
         }
-        if (!call_seen) {
+        uint64_t writes = op->d != TCG_NO_TEMP && op->d < blk->n_globals
+                          ? 1ull << op->d : 0;
+        if (skip_seen) {
+            /* code a SKIP_IF may jump over: what it reads or writes must
+             * hold the guest's value on the other path too */
+            need |= reads | writes;
+        } else if (!call_seen) {
             need |= reads & ~seen_write;
         }
-        if (op->d != TCG_NO_TEMP && op->d < blk->n_globals) {
+        if (writes) {
             uses[op->d]++;
-            written |= 1ull << op->d;
-            seen_write |= 1ull << op->d;
+            written |= writes;
+            seen_write |= writes;
+        }
+        if (op->opc == TCG_OP_SKIP_IF) {
+            skip_seen = true;
         }
         if (touches_globals(op)) {
             call_seen = true;
