@@ -162,6 +162,13 @@ void rv_cpu_jit_set_chaining(RvCpu *cpu, bool on)
     rv_jit_set_chaining(cpu, on);
 }
 
+void rv_cpu_jit_set_threshold(RvCpu *cpu, unsigned runs)
+{
+    if (cpu->jit) {
+        cpu->jit->hot = runs;
+    }
+}
+
 bool rv_cpu_jit_enabled(const RvCpu *cpu)
 {
     return cpu->jit != NULL;

@@ -921,7 +921,7 @@ static void log_ir(Emit *e, bool optimised)
 /* Decode the block's instructions: up to a jump or branch, an instruction
  * left to the interpreter, the page end or MAX_TB_INSNS. */
 static unsigned decode_block(Emit *e, RvTb *tb, uint64_t pc, const uint8_t *host,
-                             unsigned page_left, unsigned *bytes)
+                             unsigned page_left, unsigned *bytes, bool one_bb)
 {
     RvCpu *cpu = e->cpu;
     unsigned off = 0, n = 0, side_exits = 0;
@@ -947,7 +947,7 @@ static unsigned decode_block(Emit *e, RvTb *tb, uint64_t pc, const uint8_t *host
                       e->ins[0].op <= RV_OP_CSRRCI;
             break;
         }
-        if (cpu->cfg.on_decode) {       /* -d in_asm: as it is translated */
+        if (cpu->cfg.on_decode && !one_bb) {    /* -d in_asm: as it is translated */
             cpu->cfg.on_decode(cpu->cfg.decode_opaque, pc + off, &e->ins[n]);
         }
         off += len;
@@ -955,7 +955,7 @@ static unsigned decode_block(Emit *e, RvTb *tb, uint64_t pc, const uint8_t *host
         /* a conditional branch ends the block unless the block can go on
          * with its fall-through: not one back to the block's start (a
          * loop, see loop_back), not past MAX_SIDE_EXITS */
-        if (is_branch(in) && side_exits < MAX_SIDE_EXITS &&
+        if (is_branch(in) && !one_bb && side_exits < MAX_SIDE_EXITS &&
             pc + off - len + (int64_t)in->imm != pc) {
             side_exits++;
             continue;
@@ -990,7 +990,7 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
     tb->code = NULL;
     tb->icount = 0;
 
-    unsigned n = decode_block(e, tb, pc, host, page_left, &bytes);
+    unsigned n = decode_block(e, tb, pc, host, page_left, &bytes, false);
     if (n == 0) {
         tb->kind = RV_TB_INTERP;
         return true;
@@ -1101,7 +1101,32 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
     return true;
 }
 
+void rv_jit_scan(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
+                 unsigned page_left)
+{
+    unsigned bytes;
+
+    if (!cpu->jit->scratch) {
+        cpu->jit->scratch = g_new(Emit, 1);
+    }
+    Emit *e = cpu->jit->scratch;
+    e->cpu = cpu;
+    tb->csr = false;
+    tb->code = NULL;
+    tb->heat = 0;
+    tb->icount = (uint16_t)decode_block(e, tb, pc, host, page_left, &bytes, true);
+    tb->kind = tb->icount ? RV_TB_COLD : RV_TB_INTERP;
+}
+
 #else /* !__x86_64__ */
+
+void rv_jit_scan(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
+                 unsigned page_left)
+{
+    tb->kind = RV_TB_INTERP;
+    tb->code = NULL;
+    tb->icount = 0;
+}
 
 bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
                       unsigned page_left)

@@ -33,6 +33,9 @@
 #define DEFAULT_CACHE_BYTES (32u << 20)
 /* One block per this many bytes of code cache, on average. */
 #define BYTES_PER_TB 128
+/* A block is compiled the DEFAULT_HOT-th time it runs; before that the
+ * interpreter runs it (see find_tb) */
+#define DEFAULT_HOT 8
 /* Below this much free space the cache is emptied before translating. */
 #define MIN_FREE_BYTES (64 * 1024)
 
@@ -73,6 +76,9 @@ bool rv_jit_enable(RvCpu *cpu, size_t cache_bytes, bool split_wx, GError **errp)
         return false;
     }
     j->max_tbs = (unsigned)(j->cache.size / BYTES_PER_TB);
+    /* TESSERA_JIT_HOT=N overrides the threshold, for tuning */
+    const char *hot = getenv("TESSERA_JIT_HOT");
+    j->hot = hot ? (unsigned)atoi(hot) : DEFAULT_HOT;
     j->tbs = g_new(RvTb, j->max_tbs);
     j->hash = g_new0(RvTb *, RV_JIT_HASH_SIZE);
     j->pages = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
@@ -213,7 +219,7 @@ static FILE *perf_map(void)
 
 /* Make the block for pc (physical pa), flushing the cache if it is full. */
 static RvTb *translate(RvCpu *cpu, uint64_t pc, uint64_t pa, uint32_t flags,
-                       const uint8_t *host)
+                       const uint8_t *host, bool cold)
 {
     RvJit *j = cpu->jit;
     unsigned page_left = (unsigned)(RV_PAGE_SIZE - (pc & (RV_PAGE_SIZE - 1)));
@@ -245,7 +251,9 @@ static RvTb *translate(RvCpu *cpu, uint64_t pc, uint64_t pa, uint32_t flags,
         tb->pa = pa;
         tb->vpc = pc;
         tb->flags = flags;
-        if (!rv_jit_translate(cpu, tb, pc, host, page_left)) {
+        if (cold) {
+            rv_jit_scan(cpu, tb, pc, host, page_left);
+        } else if (!rv_jit_translate(cpu, tb, pc, host, page_left)) {
             rv_jit_flush(cpu);
             continue;
         }
@@ -285,7 +293,7 @@ static RvTb *translate(RvCpu *cpu, uint64_t pc, uint64_t pa, uint32_t flags,
 /* The block for cpu->pc in the current mode, or interp_tb when the
  * instruction must go through the interpreter (fetch needs the slow path:
  * TLB miss, fault, I/O, PMP finer than a page). */
-static RvTb *find_tb(RvCpu *cpu)
+static RvTb *find_tb(RvCpu *cpu, bool count)
 {
     RvJit *j = cpu->jit;
     uint64_t pc = cpu->pc, vpage = pc & RV_PAGE_MASK;
@@ -329,8 +337,16 @@ static RvTb *find_tb(RvCpu *cpu)
             tb = NULL;
         }
     }
+    if (tb && tb->kind == RV_TB_COLD && count && ++tb->heat >= j->hot) {
+        /* run often enough to be worth compiling: a new entry replaces it */
+        tb->valid = false;
+        hash_remove(j, tb);
+        return translate(cpu, pc, pa, flags, host, false);
+    }
     if (!tb) {
-        tb = translate(cpu, pc, pa, flags, host);
+        /* first time here: boot code mostly runs a few times only, and
+         * compiling costs as much as interpreting it dozens of times */
+        tb = translate(cpu, pc, pa, flags, host, j->hot > 0);
     }
     if (tb->kind == RV_TB_CODE) {
         /* let translated code find it next time (jump cache, see rv-state.h) */
@@ -350,7 +366,16 @@ uint64_t rv_jit_exec_chunk(RvCpu *cpu, uint64_t budget)
 
     __atomic_store_n(&cpu->break_chunk, 0, __ATOMIC_RELAXED);
     while (n < budget && likely(!__atomic_load_n(&cpu->break_chunk, __ATOMIC_RELAXED))) {
-        RvTb *tb = find_tb(cpu);
+        RvTb *tb = find_tb(cpu, true);
+        if (tb->kind == RV_TB_COLD) {
+            uint64_t want = MIN(tb->icount, budget - n);
+            uint64_t ran = rv_interp_exec_chunk(cpu, want);
+            n += ran;
+            if (ran < want) {
+                break;                  /* a trap or an exit request */
+            }
+            continue;
+        }
         if (tb->kind != RV_TB_CODE || tb->icount > budget - n) {
             n += rv_interp_exec_chunk(cpu, tb->kind == RV_TB_CODE ? budget - n : 1);
             /*
@@ -378,7 +403,7 @@ uint64_t rv_jit_exec_chunk(RvCpu *cpu, uint64_t budget)
                 !__atomic_load_n(&cpu->break_chunk, __ATOMIC_RELAXED)) {
                 /* a direct jump inside one page: link it to its target */
                 uint64_t flushes = j->flushes;
-                RvTb *next = find_tb(cpu);
+                RvTb *next = find_tb(cpu, false);
                 if (next->kind == RV_TB_CODE && j->flushes == flushes) {
                     /* the slot's address is the executable view's */
                     int32_t rel = (int32_t)(tcg_cache_rx(&j->cache, next->code) -

@@ -31,6 +31,8 @@ enum { RV_JIT_H_EXC = 0, RV_JIT_H_OK = 1, RV_JIT_H_STOP = 2 };
 typedef enum RvTbKind {
     RV_TB_CODE,               /* compiled: run tb->code */
     RV_TB_INTERP,             /* interpret one instruction */
+    RV_TB_COLD,               /* not compiled yet: interpret its icount
+                               * instructions (one basic block) */
 } RvTbKind;
 
 /*
@@ -54,6 +56,7 @@ typedef struct RvTb {
     uint64_t vpc;             /* virtual pc it was translated at (logs) */
     uint32_t flags;           /* priv | data priv << 2 */
     uint16_t icount;          /* instructions in the block */
+    uint16_t heat;            /* RV_TB_COLD: times it ran */
     uint8_t kind;             /* RvTbKind */
     bool valid;
     bool csr;                 /* RV_TB_INTERP of a CSR instruction */
@@ -81,6 +84,7 @@ typedef struct RvJit {
     /* statistics */
     uint64_t translated, invalidated, flushes, insns, chained;
     bool chain;               /* patch direct jumps between blocks */
+    unsigned hot;             /* runs before a block is compiled (0: at once) */
     /* the translator's working memory (jit-translate.c), kept from one
      * block to the next: it is large, and a boot translates many blocks */
     struct Emit *scratch;
@@ -109,6 +113,10 @@ void rv_jit_note_write(RvCpu *cpu, uint64_t ppage);
  * the code cache is full. */
 bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
                       unsigned page_left);
+/* The same, but only measure the basic block at `pc` for an RV_TB_COLD
+ * entry (or RV_TB_INTERP if its first instruction is not compiled). */
+void rv_jit_scan(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
+                 unsigned page_left);
 
 /* ---- interp.c ---- */
 /* The interpreter's chunk: up to `budget` steps (see interp.c). */

@@ -167,6 +167,10 @@ bool rv_cpu_jit_enabled(const RvCpu *cpu);
 /* Link blocks with direct jumps (the default) or not (-d nochain, for
  * debugging); changing it drops the translations made so far. */
 void rv_cpu_jit_set_chaining(RvCpu *cpu, bool on);
+/* Compile a block the `runs`-th time it runs, interpreting it before
+ * (the default is 8: most boot code runs a few times only); 0 compiles
+ * everything at once.  Applies to blocks met from now on. */
+void rv_cpu_jit_set_threshold(RvCpu *cpu, unsigned runs);
 
 /* What the JIT did so far (all zero without it). */
 typedef struct RvJitStats {

@@ -115,6 +115,8 @@ RvHarness *rv_harness_new_jit(uint32_t ext)
     /* a small cache, so that tests also exercise flushing it when full */
     rv_cpu_enable_jit(h->cpu, 1u << 20, false, &err);
     g_assert_no_error(err);
+    /* compile every block at once, so the tests test compiled code */
+    rv_cpu_jit_set_threshold(h->cpu, 0);
     return h;
 }
 
