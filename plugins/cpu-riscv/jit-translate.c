@@ -1066,10 +1066,30 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
 
     for (unsigned i = 0; i < e->blk.n_ops; i++) {
         const TcgOp *op = &e->blk.ops[i];
-        if (op->opc != TCG_OP_NOP) {
-            lower_op(e, op);
-            tcg_x86_op_done(&e->x, i);
+        if (op->opc == TCG_OP_NOP) {
+            continue;
         }
+        /* rem + div (or div + rem) of the same operands, as compilers
+         * emit for / and % together: one host division */
+        unsigned j = i + 1;
+        while (j < e->blk.n_ops && (e->blk.ops[j].opc == TCG_OP_NOP ||
+                                    e->blk.ops[j].opc == TCG_OP_INSN)) {
+            j++;
+        }
+        if (j < e->blk.n_ops && tcg_x86_divrem_pair(op, &e->blk.ops[j])) {
+            for (unsigned k = i + 1; k < j; k++) {
+                if (e->blk.ops[k].opc == TCG_OP_INSN) {
+                    lower_op(e, &e->blk.ops[k]);
+                }
+            }
+            tcg_x86_lower_divrem(&e->x, op, &e->blk.ops[j]);
+            tcg_x86_op_done(&e->x, i);
+            tcg_x86_op_done(&e->x, j);
+            i = j;
+            continue;
+        }
+        lower_op(e, op);
+        tcg_x86_op_done(&e->x, i);
     }
     for (unsigned i = 0; i < e->n_stubs; i++) {
         emit_stub(e, &e->stubs[i]);

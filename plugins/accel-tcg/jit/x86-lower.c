@@ -551,6 +551,85 @@ static void lower_binop(TcgX86 *x, const TcgOp *op)
     tcg_x86_dst_done(x, op->d, d);
 }
 
+static bool same_arg(const TcgArg *a, const TcgArg *b)
+{
+    return a->kind == b->kind &&
+           (a->kind == TCG_ARG_TEMP ? a->t == b->t : a->c == b->c);
+}
+
+bool tcg_x86_divrem_pair(const TcgOp *first, const TcgOp *second)
+{
+    bool signed1 = first->opc == TCG_OP_DIV || first->opc == TCG_OP_REM;
+    bool signed2 = second->opc == TCG_OP_DIV || second->opc == TCG_OP_REM;
+    bool rem1 = first->opc == TCG_OP_REM || first->opc == TCG_OP_REMU;
+    bool rem2 = second->opc == TCG_OP_REM || second->opc == TCG_OP_REMU;
+
+    if (first->opc < TCG_OP_DIV || first->opc > TCG_OP_REMU ||
+        second->opc < TCG_OP_DIV || second->opc > TCG_OP_REMU ||
+        signed1 != signed2 || rem1 == rem2 || first->flags != second->flags ||
+        first->d == TCG_NO_TEMP || second->d == TCG_NO_TEMP ||
+        first->d == second->d ||
+        !same_arg(&first->a, &second->a) || !same_arg(&first->b, &second->b)) {
+        return false;
+    }
+    /* the first result must not be an operand of the second */
+    const TcgArg *args[2] = { &second->a, &second->b };
+    for (unsigned k = 0; k < 2; k++) {
+        if (args[k]->kind == TCG_ARG_TEMP && args[k]->t == first->d) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void tcg_x86_lower_divrem(TcgX86 *x, const TcgOp *first, const TcgOp *second)
+{
+    X86Buf *b = &x->b;
+    bool w = first->flags & TCG_F_W;
+    bool q64 = !w;
+    bool sign = first->opc == TCG_OP_DIV || first->opc == TCG_OP_REM;
+    uint8_t *minus1 = NULL, *done1 = NULL;
+
+    tcg_x86_load_arg(x, X86_RAX, &first->a);
+    tcg_x86_load_arg(x, X86_RCX, &first->b);
+    /* rax = quotient, rdx = remainder, with the IR's total division */
+    x86_test_rr(b, q64, X86_RCX, X86_RCX);
+    uint8_t *zero = x86_jcc32(b, X86_CC_E);
+    if (sign) {
+        x86_alu_ri(b, q64, X86_CMP, X86_RCX, -1);
+        minus1 = x86_jcc32(b, X86_CC_E);
+        x86_sign_extend_ax(b, q64);
+    } else {
+        x86_mov_imm(b, X86_RDX, 0);
+    }
+    x86_div(b, q64, sign, X86_RCX);
+    uint8_t *done0 = x86_jmp32(b);
+    if (sign) {
+        x86_patch_rel32(minus1, b->p);
+        x86_neg(b, q64, X86_RAX);
+        x86_mov_imm(b, X86_RDX, 0);
+        done1 = x86_jmp32(b);
+    }
+    x86_patch_rel32(zero, b->p);
+    x86_mov_rr(b, X86_RDX, X86_RAX);            /* x % 0 = x */
+    x86_mov_imm(b, X86_RAX, UINT64_MAX);        /* x / 0 = all ones */
+    x86_patch_rel32(done0, b->p);
+    if (done1) {
+        x86_patch_rel32(done1, b->p);
+    }
+    if (w) {
+        x86_movsxd(b, X86_RAX, X86_RAX);
+        x86_movsxd(b, X86_RDX, X86_RDX);
+    }
+    x86_mov_rr(b, X86_RSI, X86_RAX);
+    const TcgOp *ops[2] = { first, second };
+    for (unsigned k = 0; k < 2; k++) {
+        bool rem = ops[k]->opc == TCG_OP_REM || ops[k]->opc == TCG_OP_REMU;
+        tcg_x86_dst(x, ops[k]->d);
+        tcg_x86_dst_done(x, ops[k]->d, rem ? X86_RDX : X86_RSI);
+    }
+}
+
 void tcg_x86_lower_pure(TcgX86 *x, const TcgOp *op)
 {
     if (op->d == TCG_NO_TEMP) {

@@ -82,6 +82,11 @@ X86Mem tcg_x86_temp_mem(const TcgX86 *x, TcgTemp d);
 
 /* Lower a pure op (MOV .. SETCOND). */
 void tcg_x86_lower_pure(TcgX86 *x, const TcgOp *op);
+/* A division and a remainder of the same operands (either order, the
+ * first not writing an operand of the second): one x86 div gives both.
+ * tcg_x86_lower_divrem lowers the pair in place of the two ops. */
+bool tcg_x86_divrem_pair(const TcgOp *first, const TcgOp *second);
+void tcg_x86_lower_divrem(TcgX86 *x, const TcgOp *first, const TcgOp *second);
 /* Call after lowering op i: frees locals read for the last time. */
 void tcg_x86_op_done(TcgX86 *x, unsigned i);
 

@@ -70,4 +70,21 @@ TEST_START
     li a1, 3
     remw a2, a0, a1
     CHECK(23, a2, -2)
+    /* a quotient and a remainder of the same operands, in both orders
+     * (the JIT does each pair with one host division); the CSR write
+     * starts a new block, so the operands are not constants to it */
+#define PAIR(n, first, second, x, y, q, r) \
+    li a0, x; li a1, y; csrw mscratch, zero; \
+    first a2, a0, a1; second a3, a0, a1; \
+    CHECK(n, a2, q); CHECK(n + 100, a3, r)
+    PAIR(24, div, rem, -7, 2, -3, -1)
+    PAIR(25, rem, div, -7, 2, -1, -3)
+    PAIR(26, divu, remu, 100, 7, 14, 2)
+    PAIR(27, remu, divu, 100, 7, 2, 14)
+    PAIR(28, div, rem, 0x8000000000000000, -1, 0x8000000000000000, 0)
+    PAIR(29, rem, div, 5, 0, 5, -1)
+    PAIR(30, divu, remu, 5, 0, -1, 5)
+    PAIR(31, divw, remw, 0x80000000, -1, 0xffffffff80000000, 0)
+    PAIR(32, remuw, divuw, 0xfffffff7, 2, 1, 0x7ffffffb)
+    PAIR(33, divw, remw, -9, 0, -1, -9)
     TEST_PASS
