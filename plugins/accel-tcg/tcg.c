@@ -22,7 +22,11 @@
 #include "config.h"
 #include <tessera/tessera.h>
 
-#define SLICE_INSNS 20000           /* per exec() call, per CPU */
+/* Instructions per exec() call, per CPU: about 0.1 ms of JIT-compiled
+ * code.  Interrupts and exit requests end a slice early (kicks), so this
+ * only bounds the round robin of thread=single and the per-call cost
+ * (the BQL, the idle bookkeeping, the CPU's timer checks). */
+#define SLICE_INSNS 200000
 #define IDLE_POLL_US (50 * 1000)    /* re-check pending work this often */
 
 enum { THREAD_SINGLE, THREAD_MULTI };
