@@ -23,6 +23,7 @@ const char *rv_jit_target_name(unsigned aux)
     case RV_T_FP: return "call_fp";
     case RV_T_FLOAD: return "fload";
     case RV_T_FSTORE: return "fstore";
+    case RV_T_FCSR: return "fcsr_op";
     default: return "fence_store_load";
     }
 }
@@ -255,6 +256,17 @@ void rv_jit_front(TcgBlock *blk, const RvInsn *in, unsigned idx, int64_t off,
     case RV_OP_AMOMAXU_D:
         helper_call(blk, idx, RV_T_AMO);
         break;
+    case RV_OP_CSRRW: case RV_OP_CSRRS: case RV_OP_CSRRC:
+    case RV_OP_CSRRWI: case RV_OP_CSRRSI: case RV_OP_CSRRCI: {
+        /* only fflags, frm and fcsr come here (rv_jit_csr_inline) */
+        TcgOp *op = tcg_ir_op(blk, TCG_OP_TARGET, idx);
+        op->aux = RV_T_FCSR;
+        op->eff = TCG_EFF_FAULT | TCG_EFF_SIDE;
+        op->payload = idx;
+        op->a = in->op >= RV_OP_CSRRWI ? tcg_const(in->rs1) : xr(in->rs1);
+        op->d = in->rd ? (TcgTemp)in->rd : TCG_NO_TEMP;
+        break;
+    }
     case RV_OP_FLW: fp_access(blk, idx, in, RV_T_FLOAD, 4); break;
     case RV_OP_FLD: fp_access(blk, idx, in, RV_T_FLOAD, 8); break;
     case RV_OP_FSW: fp_access(blk, idx, in, RV_T_FSTORE, 4); break;

@@ -16,6 +16,8 @@ enum {
     RV_T_FENCE,     /* full barrier (a FENCE ordering stores before loads) */
     RV_T_FLOAD,     /* f[rd] = memory[a + imm], imm2 bytes (FLW, FLD) */
     RV_T_FSTORE,    /* memory[a + imm] = f[rs2], imm2 bytes (FSW, FSD) */
+    RV_T_FCSR,      /* a CSR instruction on fflags, frm or fcsr: d = old
+                     * value, a = the source (register or immediate) */
 };
 
 /* IR global r is x[r]; these name them in dumps. */

@@ -50,6 +50,8 @@
 #define SPILL_OFF ((int32_t)offsetof(RvCpu, jit_spill))
 #define F_OFF(r) ((int32_t)(offsetof(RvCpu, f) + 8 * (r)))
 #define MSTATUS_OFF ((int32_t)offsetof(RvCpu, mstatus))
+#define FFLAGS_OFF ((int32_t)offsetof(RvCpu, fflags))
+#define FRM_OFF ((int32_t)offsetof(RvCpu, frm))
 
 _Static_assert(sizeof(RvJumpCacheEntry) == 32, "the jump cache probe scales by 32");
 #define TLB_OFF(p) ((int32_t)(offsetof(RvCpu, tlb) + (p) * sizeof(RvTlbEntry[RV_TLB_SIZE])))
@@ -88,6 +90,7 @@ typedef struct Stub {
     int d_reg;                  /* its host register then, or -1 */
     TcgArg val;                 /* ST: the value */
     int val_reg;                /* its host register then, or -1 */
+    const void *fn;             /* STUB_INSN: the instruction's helper */
     uint8_t *slots[RV_JIT_FP_MAX_SLOTS];    /* STUB_FP: the jumps here */
     unsigned n_slots;
 } Stub;
@@ -280,6 +283,12 @@ static uint32_t helper_fp(RvCpu *cpu, uint64_t lo, uint64_t hi)
     return helper_result(cpu, rv_exec_fp(cpu, &in));
 }
 
+static uint32_t helper_csr(RvCpu *cpu, uint64_t lo, uint64_t hi)
+{
+    RvInsn in = insn_of(lo, hi);
+    return helper_result(cpu, rv_exec_csr(cpu, &in));
+}
+
 static uint32_t helper_amo(RvCpu *cpu, uint64_t lo, uint64_t hi)
 {
     RvInsn in = insn_of(lo, hi);
@@ -463,9 +472,11 @@ static void lower_fp_access(Emit *e, const TcgOp *op)
     uint8_t *fs = x86_jcc32(b, load ? X86_CC_NE : X86_CC_E);
     Stub *s = add_stub(e, STUB_INSN, fs, e->x.dirty);
     s->val.c = op->payload;
+    s->fn = (const void *)helper_fp;
     uint8_t *miss = tlb_probe(e, op, size, load ? RV_ACC_READ : RV_ACC_WRITE);
     s = add_stub(e, STUB_INSN, miss, e->x.dirty);
     s->val.c = op->payload;
+    s->fn = (const void *)helper_fp;
     if (load) {
         x86_load(b, size, false, X86_RAX, x86_mem_idx(X86_RSI, X86_RCX, 1, 0));
         if (size == 4) {
@@ -476,6 +487,65 @@ static void lower_fp_access(Emit *e, const TcgOp *op)
     } else {
         x86_load64(b, X86_RDX, x86_mem(X86_RBX, F_OFF(in->rs2)));
         x86_store(b, size, x86_mem_idx(X86_RSI, X86_RCX, 1, 0), X86_RDX);
+    }
+}
+
+/*
+ * csrrw/csrrs/csrrc (and immediate forms) on fflags, frm or fcsr: plain
+ * fields of RvCpu when mstatus.FS is not Off (else the whole instruction
+ * in C, which raises illegal instruction).  Code like a libm sqrt saves
+ * and restores fflags around a compare, once per call.
+ */
+static void lower_fcsr(Emit *e, const TcgOp *op)
+{
+    X86Buf *b = B(e);
+    const RvInsn *in = &e->ins[op->payload];
+    unsigned csr = (unsigned)in->imm & 0xfff;
+    unsigned kind = (in->op - RV_OP_CSRRW) % 3;     /* write, set, clear */
+    bool writes = kind == 0 || in->rs1 != 0;
+    X86Mem fflags = x86_mem(X86_RBX, FFLAGS_OFF), frm = x86_mem(X86_RBX, FRM_OFF);
+
+    x86_load(b, 4, false, X86_RAX, x86_mem(X86_RBX, MSTATUS_OFF));
+    x86_alu_ri(b, false, X86_AND, X86_RAX, (int32_t)MSTATUS_FS);
+    Stub *s = add_stub(e, STUB_INSN, x86_jcc32(b, X86_CC_E), e->x.dirty);
+    s->val.c = op->payload;
+    s->fn = (const void *)helper_csr;
+    /* rdx = the old value */
+    if (csr == 1) {
+        x86_load(b, 4, false, X86_RDX, fflags);
+    } else if (csr == 2) {
+        x86_load(b, 4, false, X86_RDX, frm);
+    } else {
+        x86_load(b, 4, false, X86_RDX, frm);
+        x86_shift_ri(b, false, X86_SHL, X86_RDX, 5);
+        x86_load(b, 4, false, X86_RAX, fflags);
+        x86_alu_rr(b, false, X86_OR, X86_RDX, X86_RAX);
+    }
+    if (writes) {
+        tcg_x86_load_arg(&e->x, X86_RCX, &op->a);
+        if (kind == 1) {
+            x86_alu_rr(b, true, X86_OR, X86_RCX, X86_RDX);
+        } else if (kind == 2) {
+            x86_alu_ri(b, true, X86_XOR, X86_RCX, -1);
+            x86_alu_rr(b, true, X86_AND, X86_RCX, X86_RDX);
+        }
+        if (csr != 2) {
+            x86_mov_rr(b, X86_RAX, X86_RCX);
+            x86_alu_ri(b, false, X86_AND, X86_RAX, 0x1f);
+            x86_store(b, 4, fflags, X86_RAX);
+        }
+        if (csr != 1) {
+            if (csr == 3) {
+                x86_shift_ri(b, false, X86_SHR, X86_RCX, 5);
+            }
+            x86_alu_ri(b, false, X86_AND, X86_RCX, 7);
+            x86_store(b, 4, frm, X86_RCX);
+        }
+        x86_alu_mem32_imm(b, X86_OR, x86_mem(X86_RBX, MSTATUS_OFF), (int32_t)MSTATUS_FS);
+    }
+    if (op->d != TCG_NO_TEMP) {
+        tcg_x86_dst(&e->x, op->d);
+        tcg_x86_dst_done(&e->x, op->d, X86_RDX);
     }
 }
 
@@ -769,7 +839,7 @@ static void emit_stub(Emit *e, const Stub *s)
         x86_mov_rr(b, X86_RDI, X86_RBX);
         x86_mov_imm(b, X86_RSI, w[0]);
         x86_mov_imm(b, X86_RDX, w[1]);
-        x86_call_abs(b, (const void *)helper_fp);
+        x86_call_abs(b, s->fn);
         /* done (OK or STOP): leave past it; else the exception */
         x86_alu_ri(b, false, X86_CMP, X86_RAX, RV_JIT_H_EXC);
         uint8_t *exc = x86_jcc32(b, X86_CC_E);
@@ -815,6 +885,8 @@ static void lower_op(Emit *e, const TcgOp *op)
             lower_fp_access(e, op);
         } else if (op->aux == RV_T_FP) {
             lower_fp(e, op);
+        } else if (op->aux == RV_T_FCSR) {
+            lower_fcsr(e, op);
         } else {
             lower_call(e, op);
         }
@@ -843,10 +915,13 @@ static bool translatable(const RvCpu *cpu, const RvInsn *in, uint64_t pc)
         return has_c || !((pc + (int64_t)in->imm) & 2);     /* else: trap in C */
     case RV_OP_JALR:
         return has_c;                   /* may trap as misaligned */
-    case RV_OP_ILLEGAL: case RV_OP_FENCE_I: case RV_OP_ECALL: case RV_OP_EBREAK:
-    case RV_OP_MRET: case RV_OP_SRET: case RV_OP_WFI: case RV_OP_SFENCE_VMA:
     case RV_OP_CSRRW: case RV_OP_CSRRS: case RV_OP_CSRRC:
     case RV_OP_CSRRWI: case RV_OP_CSRRSI: case RV_OP_CSRRCI:
+        /* only the FP ones: fields without side effects (lower_fcsr) */
+        return (cpu->ext & RV_EXT_F) && ((unsigned)in->imm & 0xfff) >= 1 &&
+               ((unsigned)in->imm & 0xfff) <= 3;
+    case RV_OP_ILLEGAL: case RV_OP_FENCE_I: case RV_OP_ECALL: case RV_OP_EBREAK:
+    case RV_OP_MRET: case RV_OP_SRET: case RV_OP_WFI: case RV_OP_SFENCE_VMA:
         return false;
     default:
         return true;
