@@ -24,6 +24,7 @@ const char *rv_jit_target_name(unsigned aux)
     case RV_T_FLOAD: return "fload";
     case RV_T_FSTORE: return "fstore";
     case RV_T_FCSR: return "fcsr_op";
+    case RV_T_CSR: return "call_csr";
     default: return "fence_store_load";
     }
 }
@@ -258,7 +259,11 @@ void rv_jit_front(TcgBlock *blk, const RvInsn *in, unsigned idx, int64_t off,
         break;
     case RV_OP_CSRRW: case RV_OP_CSRRS: case RV_OP_CSRRC:
     case RV_OP_CSRRWI: case RV_OP_CSRRSI: case RV_OP_CSRRCI: {
-        /* only fflags, frm and fcsr come here (rv_jit_csr_inline) */
+        if (((unsigned)in->imm & 0xfff) > 3) {
+            helper_call(blk, idx, RV_T_CSR);
+            break;
+        }
+        /* fflags, frm, fcsr: inline */
         TcgOp *op = tcg_ir_op(blk, TCG_OP_TARGET, idx);
         op->aux = RV_T_FCSR;
         op->eff = TCG_EFF_FAULT | TCG_EFF_SIDE;

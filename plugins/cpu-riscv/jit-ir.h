@@ -18,6 +18,9 @@ enum {
     RV_T_FSTORE,    /* memory[a + imm] = f[rs2], imm2 bytes (FSW, FSD) */
     RV_T_FCSR,      /* a CSR instruction on fflags, frm or fcsr: d = old
                      * value, a = the source (register or immediate) */
+    RV_T_CSR,       /* call csr.c for CSR instruction `payload` (the block
+                     * ends after it if it made an interrupt deliverable
+                     * or changed the data privilege) */
 };
 
 /* IR global r is x[r]; these name them in dumps. */

@@ -289,6 +289,25 @@ static uint32_t helper_csr(RvCpu *cpu, uint64_t lo, uint64_t hi)
     return helper_result(cpu, rv_exec_csr(cpu, &in));
 }
 
+/* A CSR instruction in the middle of a block: done, but the block must
+ * end after it (STOP) if an interrupt is now deliverable (the write
+ * enabled one) or loads and stores changed privilege (MPRV; the block's
+ * inline TLB probes use the privilege it was made for). */
+static uint32_t helper_csr_in_block(RvCpu *cpu, uint64_t lo, uint64_t hi)
+{
+    RvInsn in = insn_of(lo, hi);
+    unsigned dpriv = rv_data_priv(cpu);
+
+    if (!rv_exec_csr(cpu, &in)) {
+        return helper_result(cpu, false);
+    }
+    if (rv_data_priv(cpu) != dpriv || rv_cpu_has_work(cpu)) {
+        cpu->x[0] = 0;
+        return RV_JIT_H_STOP;
+    }
+    return helper_result(cpu, true);
+}
+
 static uint32_t helper_amo(RvCpu *cpu, uint64_t lo, uint64_t hi)
 {
     RvInsn in = insn_of(lo, hi);
@@ -608,6 +627,7 @@ static void lower_call(Emit *e, const TcgOp *op)
     x86_mov_imm(b, X86_RSI, w[0]);
     x86_mov_imm(b, X86_RDX, w[1]);
     x86_call_abs(b, op->aux == RV_T_AMO ? (const void *)helper_amo
+                  : op->aux == RV_T_CSR ? (const void *)helper_csr_in_block
                                         : (const void *)helper_fp);
     x86_alu_ri(b, false, X86_CMP, X86_RAX, RV_JIT_H_OK);
     uint8_t *bad = x86_jcc32(b, X86_CC_NE);
@@ -903,6 +923,31 @@ static void lower_op(Emit *e, const TcgOp *op)
     }
 }
 
+/*
+ * The CSRs a block may access without ending there: the FP ones inline
+ * (lower_fcsr), and through a call the supervisor/machine registers that
+ * Linux touches all the time (sstatus around every lock, the trap
+ * registers, time for sched_clock).  Not the counters (instret and
+ * cycle are only brought up to date at the end of a block) nor satp.
+ */
+static bool csr_in_block(const RvCpu *cpu, unsigned csr)
+{
+    switch (csr) {
+    case 0x001: case 0x002: case 0x003:             /* fflags, frm, fcsr */
+        return cpu->ext & RV_EXT_F;
+    case 0x100: case 0x104: case 0x105:             /* sstatus, sie, stvec */
+    case 0x140: case 0x141: case 0x142: case 0x143: /* sscratch .. stval */
+    case 0x144:                                     /* sip */
+    case 0x300: case 0x304: case 0x305:             /* mstatus, mie, mtvec */
+    case 0x340: case 0x341: case 0x342: case 0x343: /* mscratch .. mtval */
+    case 0x344:                                     /* mip */
+    case 0xc01:                                     /* time */
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* Does the JIT compile `in` at `pc`? */
 static bool translatable(const RvCpu *cpu, const RvInsn *in, uint64_t pc)
 {
@@ -917,9 +962,7 @@ static bool translatable(const RvCpu *cpu, const RvInsn *in, uint64_t pc)
         return has_c;                   /* may trap as misaligned */
     case RV_OP_CSRRW: case RV_OP_CSRRS: case RV_OP_CSRRC:
     case RV_OP_CSRRWI: case RV_OP_CSRRSI: case RV_OP_CSRRCI:
-        /* only the FP ones: fields without side effects (lower_fcsr) */
-        return (cpu->ext & RV_EXT_F) && ((unsigned)in->imm & 0xfff) >= 1 &&
-               ((unsigned)in->imm & 0xfff) <= 3;
+        return csr_in_block(cpu, (unsigned)in->imm & 0xfff);
     case RV_OP_ILLEGAL: case RV_OP_FENCE_I: case RV_OP_ECALL: case RV_OP_EBREAK:
     case RV_OP_MRET: case RV_OP_SRET: case RV_OP_WFI: case RV_OP_SFENCE_VMA:
         return false;
