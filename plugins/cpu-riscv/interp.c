@@ -12,7 +12,10 @@
 #include "rv-state.h"
 #include "jit.h"
 
+/* Instructions per chunk: the Sstc timer is looked at between chunks,
+ * so this bounds its lateness (about 20 us interpreted, 10 us compiled). */
 #define CHUNK_INSNS 4096
+#define JIT_CHUNK_INSNS 16384
 
 /* The decoded form of the instruction at cpu->pc, or NULL with an
  * exception recorded.  `scratch` holds uncacheable decodes. */
@@ -360,7 +363,8 @@ RvStop rv_cpu_run(RvCpu *cpu, uint64_t max_insns, uint64_t *executed)
             cpu->in_wfi = false;
         }
         uint64_t left = max_insns - done;
-        left = left < CHUNK_INSNS ? left : CHUNK_INSNS;
+        uint64_t chunk = cpu->jit ? JIT_CHUNK_INSNS : CHUNK_INSNS;
+        left = left < chunk ? left : chunk;
         done += cpu->jit ? rv_jit_exec_chunk(cpu, left) : rv_interp_exec_chunk(cpu, left);
     }
     if (executed) {

@@ -376,6 +376,9 @@ uint64_t rv_jit_exec_chunk(RvCpu *cpu, uint64_t budget)
             }
             continue;
         }
+        if (tb->kind == RV_TB_CODE && tb->icount > budget - n && n > 0) {
+            break;      /* the next chunk runs it whole, not interpreted */
+        }
         if (tb->kind != RV_TB_CODE || tb->icount > budget - n) {
             n += rv_interp_exec_chunk(cpu, tb->kind == RV_TB_CODE ? budget - n : 1);
             /*
