@@ -10,8 +10,10 @@
  * call into C. */
 static const int pool[] = {
     X86_RBP, X86_R14, X86_R15, X86_R8, X86_R9, X86_R10, X86_R11,
+    X86_RSI, X86_RDI,           /* only in blocks that need no scratch there */
 };
-#define N_POOL ((unsigned)(sizeof(pool) / sizeof(pool[0])))
+#define N_POOL_MAX ((unsigned)(sizeof(pool) / sizeof(pool[0])))
+#define N_POOL (N_POOL_MAX - 2)
 #define CALLEE_SAVED ((1u << X86_RBP) | (1u << X86_R14) | (1u << X86_R15))
 
 static bool is_global(const TcgX86 *x, TcgTemp t)
@@ -135,6 +137,16 @@ uint64_t tcg_x86_begin(TcgX86 *x, const TcgBlock *blk, X86Buf buf,
         }
     }
 
+    /* rsi and rdi are scratch only for memory accesses, target ops and
+     * MULHSU: a block without them gets two more registers */
+    bool extra = true;
+    for (unsigned i = 0; i < blk->n_ops && extra; i++) {
+        TcgOpc opc = blk->ops[i].opc;
+        extra = opc != TCG_OP_LD && opc != TCG_OP_ST && opc != TCG_OP_TARGET &&
+                opc != TCG_OP_MULHSU;
+    }
+    x->n_pool = extra ? N_POOL_MAX : N_POOL;
+
     unsigned max_live = scan_locals(x);
     unsigned reserve = max_live < 3 ? max_live : 3;
     /* the globals used twice or more, most used first (insertion sort:
@@ -152,13 +164,13 @@ uint64_t tcg_x86_begin(TcgX86 *x, const TcgBlock *blk, X86Buf buf,
     }
     x->pinned = 0;
     uint32_t taken = 0;
-    for (unsigned k = 0; k < n_cand && k + reserve < N_POOL; k++) {
+    for (unsigned k = 0; k < n_cand && k + reserve < x->n_pool; k++) {
         x->pinned |= 1ull << cand[k];
         x->reg[cand[k]] = (int8_t)pool[k];
         taken |= 1u << pool[k];
     }
     x->free_regs = 0;
-    for (unsigned k = 0; k < N_POOL; k++) {
+    for (unsigned k = 0; k < x->n_pool; k++) {
         if (!(taken & (1u << pool[k]))) {
             x->free_regs |= 1u << pool[k];
         }
@@ -268,7 +280,7 @@ int tcg_x86_src(TcgX86 *x, const TcgArg *a, int scratch)
 static void place_local(TcgX86 *x, TcgTemp t)
 {
     uint32_t ok = x->free_regs & (x->across_call[t] ? CALLEE_SAVED : ~0u);
-    for (unsigned k = 0; k < N_POOL; k++) {
+    for (unsigned k = 0; k < x->n_pool; k++) {
         if (ok & (1u << pool[k])) {
             x->reg[t] = (int8_t)pool[k];
             x->free_regs &= ~(1u << pool[k]);
@@ -621,13 +633,15 @@ void tcg_x86_lower_divrem(TcgX86 *x, const TcgOp *first, const TcgOp *second)
         x86_movsxd(b, X86_RAX, X86_RAX);
         x86_movsxd(b, X86_RDX, X86_RDX);
     }
-    x86_mov_rr(b, X86_RSI, X86_RAX);
-    const TcgOp *ops[2] = { first, second };
-    for (unsigned k = 0; k < 2; k++) {
-        bool rem = ops[k]->opc == TCG_OP_REM || ops[k]->opc == TCG_OP_REMU;
-        tcg_x86_dst(x, ops[k]->d);
-        tcg_x86_dst_done(x, ops[k]->d, rem ? X86_RDX : X86_RSI);
-    }
+    /* the remainder first: writing it never touches rax (no temp lives
+     * in rax), so the quotient is still there for the other */
+    const TcgOp *rem_op = first->opc == TCG_OP_REM || first->opc == TCG_OP_REMU
+                        ? first : second;
+    const TcgOp *div_op = rem_op == first ? second : first;
+    tcg_x86_dst(x, rem_op->d);
+    tcg_x86_dst_done(x, rem_op->d, X86_RDX);
+    tcg_x86_dst(x, div_op->d);
+    tcg_x86_dst_done(x, div_op->d, X86_RAX);
 }
 
 void tcg_x86_lower_pure(TcgX86 *x, const TcgOp *op)

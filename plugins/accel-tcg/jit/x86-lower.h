@@ -17,11 +17,12 @@
  *    use, a callee-saved one if they live across a TARGET op (which may
  *    call C without keeping r8-r11), or a
  *    slot in the CPU state when none is free;
- *  - rax, rcx, rdx, rsi, rdi are the lowering's scratch registers and
- *    never hold a value between ops.
+ *  - rax, rcx, rdx (and rsi, rdi when not in the pool) are the
+ *    lowering's scratch registers and never hold a value between ops.
  * The host registers of the pool are rbp, r14, r15 (callee-saved) and
- * r8-r11; rbx holds the CPU state and r12 the block's entry pc, as the
- * translators' calling convention says.
+ * r8-r11, plus rsi and rdi in a block without loads, stores, TARGET ops
+ * or MULHSU (whose lowering uses them); rbx holds the CPU state and r12
+ * the block's entry pc, as the translators' calling convention says.
  */
 #ifndef TCG_X86_LOWER_H
 #define TCG_X86_LOWER_H
@@ -45,6 +46,7 @@ typedef struct TcgX86 {
     uint64_t pinned;            /* globals in host registers (bit g) */
     uint64_t dirty;             /* pinned globals newer than memory */
     uint64_t written;           /* pinned globals the block writes */
+    unsigned n_pool;            /* registers in this block's pool */
     uint32_t free_regs;         /* pool registers holding nothing */
     uint32_t free_slots;        /* spill slots holding nothing */
     bool failed;                /* out of spill slots: give up the block */

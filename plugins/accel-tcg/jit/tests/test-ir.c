@@ -1241,9 +1241,21 @@ enum {
 
 typedef void JitFn(uint64_t *state, uint64_t pc);
 
+/* the backend's pool: the first x->n_pool of these (rsi and rdi only in
+ * blocks without memory accesses, target ops or MULHSU) */
 static const int pool_regs[] = {
-    X86_RBP, X86_R14, X86_R15, X86_R8, X86_R9, X86_R10, X86_R11,
+    X86_RBP, X86_R14, X86_R15, X86_R8, X86_R9, X86_R10, X86_R11, X86_RSI, X86_RDI,
 };
+
+static bool in_pool(const TcgX86 *x, int r)
+{
+    for (unsigned i = 0; i < x->n_pool; i++) {
+        if (pool_regs[i] == r) {
+            return true;
+        }
+    }
+    return false;
+}
 static const int scratch_regs[] = { X86_RAX, X86_RCX, X86_RDX, X86_RSI, X86_RDI };
 static const int callee_saved[] = { X86_RBX, X86_RBP, X86_R12, X86_R13, X86_R14, X86_R15 };
 
@@ -1397,6 +1409,9 @@ static bool jit_compile(const TcgBlock *blk, TcgX86 *x, uint8_t *code, bool self
         }
         tcg_x86_op_done(x, i);
         for (unsigned k = 0; k < G_N_ELEMENTS(scratch_regs); k++) {
+            if (in_pool(x, scratch_regs[k])) {
+                continue;               /* rsi/rdi hold values here */
+            }
             poison(&x->b, scratch_regs[k], salt++);
         }
     }
@@ -1425,7 +1440,7 @@ static bool jit_compile(const TcgBlock *blk, TcgX86 *x, uint8_t *code, bool self
 static void check_all_freed(const TcgBlock *blk, const TcgX86 *x)
 {
     uint32_t pool = 0, pinned = 0;
-    for (unsigned i = 0; i < G_N_ELEMENTS(pool_regs); i++) {
+    for (unsigned i = 0; i < x->n_pool; i++) {
         pool |= 1u << pool_regs[i];
     }
     for (unsigned g = 0; g < blk->n_globals; g++) {
