@@ -12,3 +12,4 @@ echo "qemu: $(qemu-system-riscv64 --version | head -1)"
 echo "date: $(date -u +%Y-%m-%d)"
 python3 bench/startup.py
 python3 bench/guest.py
+python3 bench/loop.py
