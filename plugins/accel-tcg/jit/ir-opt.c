@@ -18,6 +18,7 @@ enum { K_UNKNOWN, K_CONST, K_PCREL, K_COPY };
 
 typedef struct Known {
     uint8_t kind;
+    bool nonzero;           /* whatever the value, it is not 0 */
     TcgTemp src;            /* K_COPY */
     uint32_t src_version;   /* K_COPY: writes to src when copied */
     int64_t c;              /* K_CONST value, K_PCREL offset */
@@ -59,6 +60,7 @@ static void clobber(Opt *o, TcgTemp d)
 {
     if (d != TCG_NO_TEMP) {
         o->known[d].kind = K_UNKNOWN;
+        o->known[d].nonzero = false;
         o->version[d]++;
     }
 }
@@ -217,9 +219,20 @@ static void forward(Opt *o)
         resolve(o, &op->b);
         if (tcg_op_is_pure(opc)) {
             bool move = simplify(op);
+            if (op->opc >= TCG_OP_DIV && op->opc <= TCG_OP_REMU &&
+                op->b.kind == TCG_ARG_TEMP && o->known[op->b.t].nonzero) {
+                op->flags |= TCG_F_NONZERO_B;
+            }
             clobber(o, op->d);
             if (move && op->d != TCG_NO_TEMP) {
                 learn_move(o, op->d, &op->a);
+            }
+            /* x | c is never 0 when c's low word is not (divisors made
+             * odd, as in a % (b | 1)); the low word, so that the W
+             * divisions, which look only at it, may rely on it too */
+            if (!move && op->d != TCG_NO_TEMP && op->opc == TCG_OP_OR &&
+                op->b.kind == TCG_ARG_CONST && (uint32_t)op->b.c != 0) {
+                o->known[op->d].nonzero = true;
             }
             continue;
         }

@@ -77,6 +77,8 @@ typedef enum TcgOpc {
 /* Flags of an op. */
 enum {
     TCG_F_W = 1,        /* 32-bit operation, result sign-extended to 64 */
+    TCG_F_NONZERO_B = 2,    /* DIV/REM: the optimiser knows b's low 32
+                             * bits (so b) are not all 0 */
 };
 
 typedef enum TcgCond {

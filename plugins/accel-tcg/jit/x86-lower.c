@@ -399,27 +399,33 @@ static void lower_move(TcgX86 *x, const TcgOp *op)
  * x86 would fault on /0 and on MIN / -1, so both take their own paths
  * (any x / -1 is -x and x % -1 is 0).
  */
-static void lower_div(X86Buf *b, TcgOpc opc, bool w)
+static void lower_div(X86Buf *b, TcgOpc opc, bool w, int rb, bool nonzero)
 {
     bool q64 = !w;
     bool sign = opc == TCG_OP_DIV || opc == TCG_OP_REM;
     bool rem = opc == TCG_OP_REM || opc == TCG_OP_REMU;
-    uint8_t *minus1 = NULL, *done1 = NULL;
+    uint8_t *zero = NULL, *minus1 = NULL, *done0 = NULL, *done1 = NULL;
 
-    x86_test_rr(b, q64, X86_RCX, X86_RCX);
-    uint8_t *zero = x86_jcc32(b, X86_CC_E);
+    if (!nonzero) {
+        x86_test_rr(b, q64, rb, rb);
+        zero = x86_jcc32(b, X86_CC_E);
+    }
     if (sign) {
-        x86_alu_ri(b, q64, X86_CMP, X86_RCX, -1);
+        x86_alu_ri(b, q64, X86_CMP, rb, -1);
         minus1 = x86_jcc32(b, X86_CC_E);
         x86_sign_extend_ax(b, q64);
     } else {
         x86_mov_imm(b, X86_RDX, 0);
     }
-    x86_div(b, q64, sign, X86_RCX);
+    x86_div(b, q64, sign, rb);
     if (rem) {
         x86_mov_rr(b, X86_RAX, X86_RDX);
     }
-    uint8_t *done0 = x86_jmp32(b);
+    /* x % 0 = x is rax already: the unsigned remainder's zero path is
+     * empty, nothing to jump over */
+    if (sign || (zero && !rem)) {
+        done0 = x86_jmp32(b);
+    }
     if (sign) {
         x86_patch_rel32(minus1, b->p);
         if (rem) {
@@ -427,13 +433,19 @@ static void lower_div(X86Buf *b, TcgOpc opc, bool w)
         } else {
             x86_neg(b, q64, X86_RAX);
         }
-        done1 = x86_jmp32(b);
+        if (zero) {
+            done1 = x86_jmp32(b);
+        }
     }
-    x86_patch_rel32(zero, b->p);
-    if (!rem) {
-        x86_mov_imm(b, X86_RAX, UINT64_MAX);
-    }                                       /* x % 0 = x: rax already */
-    x86_patch_rel32(done0, b->p);
+    if (zero) {
+        x86_patch_rel32(zero, b->p);
+        if (!rem) {
+            x86_mov_imm(b, X86_RAX, UINT64_MAX);
+        }
+    }
+    if (done0) {
+        x86_patch_rel32(done0, b->p);
+    }
     if (done1) {
         x86_patch_rel32(done1, b->p);
     }
@@ -446,27 +458,28 @@ static void lower_wide(TcgX86 *x, const TcgOp *op)
     bool w = op->flags & TCG_F_W;
 
     tcg_x86_load_arg(x, X86_RAX, &op->a);
-    tcg_x86_load_arg(x, X86_RCX, &op->b);
+    /* b where it is (a pool register is never rax or rdx), else rcx */
+    int rb = tcg_x86_src(x, &op->b, X86_RCX);
     switch (op->opc) {
     case TCG_OP_MULH:
-        x86_mul_wide(b, true, X86_RCX);
+        x86_mul_wide(b, true, rb);
         x86_mov_rr(b, X86_RAX, X86_RDX);
         break;
     case TCG_OP_MULHU:
-        x86_mul_wide(b, false, X86_RCX);
+        x86_mul_wide(b, false, rb);
         x86_mov_rr(b, X86_RAX, X86_RDX);
         break;
     case TCG_OP_MULHSU:
         /* high(signed a * unsigned b) = high(a * b unsigned) - (a < 0 ? b : 0) */
         x86_mov_rr(b, X86_RSI, X86_RAX);
-        x86_mul_wide(b, false, X86_RCX);
+        x86_mul_wide(b, false, rb);
         x86_shift_ri(b, true, X86_SAR, X86_RSI, 63);
-        x86_alu_rr(b, true, X86_AND, X86_RSI, X86_RCX);
+        x86_alu_rr(b, true, X86_AND, X86_RSI, rb);
         x86_alu_rr(b, true, X86_SUB, X86_RDX, X86_RSI);
         x86_mov_rr(b, X86_RAX, X86_RDX);
         break;
     default:
-        lower_div(b, op->opc, w);
+        lower_div(b, op->opc, w, rb, op->flags & TCG_F_NONZERO_B);
         break;
     }
     if (w) {
@@ -603,18 +616,18 @@ void tcg_x86_lower_divrem(TcgX86 *x, const TcgOp *first, const TcgOp *second)
     uint8_t *minus1 = NULL, *done1 = NULL;
 
     tcg_x86_load_arg(x, X86_RAX, &first->a);
-    tcg_x86_load_arg(x, X86_RCX, &first->b);
+    int rb = tcg_x86_src(x, &first->b, X86_RCX);
     /* rax = quotient, rdx = remainder, with the IR's total division */
-    x86_test_rr(b, q64, X86_RCX, X86_RCX);
+    x86_test_rr(b, q64, rb, rb);
     uint8_t *zero = x86_jcc32(b, X86_CC_E);
     if (sign) {
-        x86_alu_ri(b, q64, X86_CMP, X86_RCX, -1);
+        x86_alu_ri(b, q64, X86_CMP, rb, -1);
         minus1 = x86_jcc32(b, X86_CC_E);
         x86_sign_extend_ax(b, q64);
     } else {
         x86_mov_imm(b, X86_RDX, 0);
     }
-    x86_div(b, q64, sign, X86_RCX);
+    x86_div(b, q64, sign, rb);
     uint8_t *done0 = x86_jmp32(b);
     if (sign) {
         x86_patch_rel32(minus1, b->p);

@@ -87,4 +87,17 @@ TEST_START
     PAIR(31, divw, remw, 0x80000000, -1, 0xffffffff80000000, 0)
     PAIR(32, remuw, divuw, 0xfffffff7, 2, 1, 0x7ffffffb)
     PAIR(33, divw, remw, -9, 0, -1, -9)
+    /* divisors the JIT knows are not 0 (x | c): no zero test */
+    li a0, -7; li a1, 0; csrw mscratch, zero
+    ori a1, a1, 2
+    rem a2, a0, a1
+    CHECK(34, a2, -1)
+    li a0, 100; li a1, -1; csrw mscratch, zero
+    ori a1, a1, 1
+    div a2, a0, a1
+    CHECK(35, a2, -100)
+    li a0, 0x0000000500000007; li a1, 0x100000000; csrw mscratch, zero
+    ori a1, a1, 3
+    divuw a2, a0, a1
+    CHECK(36, a2, 2)
     TEST_PASS
