@@ -318,25 +318,52 @@ static void set_dirty(Fp *f)
     x86_alu_mem32_imm(f->b, X86_OR, cpu_at(MSTATUS_OFF), (int32_t)MSTATUS_FS);
 }
 
+/* Is f[r] in xmm7 (RvJitFpEnv.xmm7), in this precision? */
+static bool in_xmm7(const Fp *f, unsigned r, bool dbl)
+{
+    return f->env->xmm7 && *f->env->xmm7 == rv_jit_fp_xmm7(r, dbl);
+}
+
+/* xmm = f[r], from xmm7 when it is there */
+static void load_src(Fp *f, bool dbl, int xmm, unsigned r)
+{
+    if (in_xmm7(f, r, dbl)) {
+        x86_fp_copy(f->b, xmm, 7);
+    } else {
+        x86_fp_load(f->b, dbl, xmm, cpu_at(F_OFF(r)));
+    }
+}
+
+void rv_jit_fp_reload_xmm7(X86Buf *b, int holds)
+{
+    if (holds >= 0) {
+        x86_fp_load(b, holds & 1, 7, cpu_at(F_OFF(holds >> 1)));
+    }
+}
+
 static void emit_arith(Fp *f, const RvInsn *in, const FpOp *d)
 {
     X86Buf *b = f->b;
 
     switch (d->kind) {
     case K_ARITH:
-        x86_fp_load(b, d->dbl, 0, cpu_at(F_OFF(in->rs1)));
+        load_src(f, d->dbl, 0, in->rs1);
         mxcsr_prepare(f);
-        x86_fp_arith_rm(b, d->dbl, d->sub, 0, cpu_at(F_OFF(in->rs2)));
+        if (in_xmm7(f, in->rs2, d->dbl)) {
+            x86_fp_arith_rr(b, d->dbl, d->sub, 0, 7);
+        } else {
+            x86_fp_arith_rm(b, d->dbl, d->sub, 0, cpu_at(F_OFF(in->rs2)));
+        }
         break;
     case K_SQRT:
-        x86_fp_load(b, d->dbl, 0, cpu_at(F_OFF(in->rs1)));
+        load_src(f, d->dbl, 0, in->rs1);
         mxcsr_prepare(f);
         x86_fp_arith_rr(b, d->dbl, X86_FP_SQRT, 0, 0);
         break;
     default:        /* K_FMA: xmm0 = ±(xmm1 * xmm0) ± xmm2 */
-        x86_fp_load(b, d->dbl, 0, cpu_at(F_OFF(in->rs1)));
-        x86_fp_load(b, d->dbl, 1, cpu_at(F_OFF(in->rs2)));
-        x86_fp_load(b, d->dbl, 2, cpu_at(F_OFF(in->rs3)));
+        load_src(f, d->dbl, 0, in->rs1);
+        load_src(f, d->dbl, 1, in->rs2);
+        load_src(f, d->dbl, 2, in->rs3);
         mxcsr_prepare(f);
         x86_vfma_rrr(b, d->dbl, d->sub, 0, 1, 2);
         break;
@@ -346,6 +373,10 @@ static void emit_arith(Fp *f, const RvInsn *in, const FpOp *d)
     write_f_xmm0(f, in->rd, d->dbl);
     or_inexact(f);
     set_dirty(f);
+    if (f->env->xmm7) {
+        x86_fp_copy(b, 7, 0);           /* the result, for the next one */
+        *f->env->xmm7 = rv_jit_fp_xmm7(in->rd, d->dbl);
+    }
 }
 
 /* Sign injection: pure bit operations, no flags.  rax = rs1, rcx = rs2. */
@@ -561,6 +592,13 @@ bool rv_jit_fp_emit(X86Buf *b, const RvInsn *in, const RvJitFpEnv *env,
     case K_MV_X: emit_mv_x(&f, in, &d); break;
     case K_MV_F: emit_mv_f(&f, in, &d); break;
     }
+    /* the others that write f[rd] leave xmm7 as it was: not f[rd] now */
+    bool writes_f = d.kind == K_SGNJ || d.kind == K_MINMAX || d.kind == K_I2F ||
+                    d.kind == K_F2F || d.kind == K_MV_F;
+    if (writes_f && env->xmm7 && *env->xmm7 >= 0 &&
+        (unsigned)(*env->xmm7 >> 1) == in->rd) {
+        *env->xmm7 = -1;
+    }
     return true;
 }
 
@@ -570,6 +608,10 @@ bool rv_jit_fp_emit(X86Buf *b, const RvInsn *in, const RvJitFpEnv *env,
                     uint8_t **slots, unsigned *n_slots)
 {
     return false;
+}
+
+void rv_jit_fp_reload_xmm7(X86Buf *b, int holds)
+{
 }
 
 #endif

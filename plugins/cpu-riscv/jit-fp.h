@@ -64,7 +64,23 @@ typedef struct RvJitFpEnv {
     void (*get_x)(void *ctx, X86Buf *b, int host, unsigned r);
     /* emit: guest x[r] = host register `host` (ignored for x0) */
     void (*set_x)(void *ctx, X86Buf *b, unsigned r, int host);
+    /*
+     * Optional (NULL: unused).  What xmm7 holds at this point of the
+     * block: rv_jit_fp_xmm7(r, dbl) when it has f[r] as a double (dbl)
+     * or single, else -1.  Arithmetic fast paths read a source from xmm7
+     * instead of memory when it is there (dependent FP code then waits
+     * for no store-to-load forwarding), and leave their result there.
+     * The caller sets it to -1 wherever xmm7 may have been changed (a
+     * call into C, a join) and, on the slow path of an instruction,
+     * loads xmm7 again from f[] after the helper (rv_jit_fp_reload_xmm7).
+     */
+    int *xmm7;
 } RvJitFpEnv;
+
+static inline int rv_jit_fp_xmm7(unsigned r, bool dbl)
+{
+    return (int)(r << 1 | dbl);
+}
 
 /* Most slow-path jumps one instruction's fast path appends. */
 #define RV_JIT_FP_MAX_SLOTS 8
@@ -95,5 +111,9 @@ typedef struct RvJitFpEnv {
  */
 bool rv_jit_fp_emit(X86Buf *b, const RvInsn *in, const RvJitFpEnv *env,
                     uint8_t **slots, unsigned *n_slots);
+
+/* Emit: xmm7 = f[] as `holds` (an RvJitFpEnv.xmm7 value) says, nothing
+ * for -1.  For the slow path's way back to the fast path. */
+void rv_jit_fp_reload_xmm7(X86Buf *b, int holds);
 
 #endif

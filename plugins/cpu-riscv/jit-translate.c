@@ -91,6 +91,7 @@ typedef struct Stub {
     TcgArg val;                 /* ST: the value */
     int val_reg;                /* its host register then, or -1 */
     const void *fn;             /* STUB_INSN: the instruction's helper */
+    int xmm7;                   /* STUB_FP: what xmm7 holds after it */
     uint8_t *slots[RV_JIT_FP_MAX_SLOTS];    /* STUB_FP: the jumps here */
     unsigned n_slots;
 } Stub;
@@ -112,6 +113,8 @@ typedef struct Emit {
     /* the instruction being lowered */
     int64_t cur_off;
     unsigned cur_idx, cur_len;
+    /* what xmm7 holds (RvJitFpEnv.xmm7): -1 wherever C may have run */
+    int fp_xmm7;
     /* jumps within the block (mark_skips) */
     int skip_to[MAX_TB_INSNS];
     int label_at[MAX_TB_INSNS];
@@ -595,7 +598,7 @@ static void lower_call(Emit *e, const TcgOp *op);
 static void lower_fp(Emit *e, const TcgOp *op)
 {
     FpCtx ctx = { e, op };
-    RvJitFpEnv env = { &ctx, fp_get_x, fp_set_x };
+    RvJitFpEnv env = { &ctx, fp_get_x, fp_set_x, &e->fp_xmm7 };
     uint8_t *slots[RV_JIT_FP_MAX_SLOTS];
     unsigned n = 0;
     uint64_t dirty = e->x.dirty;
@@ -605,9 +608,11 @@ static void lower_fp(Emit *e, const TcgOp *op)
     }
     if (!rv_jit_fp_emit(B(e), &e->ins[op->payload], &env, slots, &n)) {
         lower_call(e, op);
+        e->fp_xmm7 = -1;
         return;
     }
     Stub *s = add_stub(e, STUB_FP, NULL, dirty);
+    s->xmm7 = e->fp_xmm7;
     memcpy(s->slots, slots, n * sizeof(slots[0]));
     s->n_slots = n;
     s->val.c = op->payload;
@@ -812,8 +817,9 @@ static void emit_stub(Emit *e, const Stub *s)
         x86_call_abs(b, (const void *)helper_fp);
         x86_alu_ri(b, false, X86_CMP, X86_RAX, RV_JIT_H_OK);
         uint8_t *bad = x86_jcc32(b, X86_CC_NE);
-        /* r8-r11 did not survive the call */
+        /* r8-r11 and xmm7 did not survive the call */
         tcg_x86_load_globals(&e->x, e->x.pinned);
+        rv_jit_fp_reload_xmm7(b, s->xmm7);
         x86_jmp_to(b, s->resume);
         x86_patch_rel32(bad, b->p);
         x86_mov_imm(b, X86_RDX, (e->icount - s->idx) | (uint32_t)s->len << 8);
@@ -890,6 +896,12 @@ static void emit_stub(Emit *e, const Stub *s)
 /* Lower one op of the optimised block. */
 static void lower_op(Emit *e, const TcgOp *op)
 {
+    /* anything but pure ops, exits and FP fast paths may run C (slow
+     * paths included) or join paths: xmm7 is not known after it */
+    if (op->opc == TCG_OP_LD || op->opc == TCG_OP_ST || op->opc == TCG_OP_LABEL ||
+        (op->opc == TCG_OP_TARGET && op->aux != RV_T_FP)) {
+        e->fp_xmm7 = -1;
+    }
     switch (op->opc) {
     case TCG_OP_INSN:
         e->cur_off = op->imm;
@@ -1165,6 +1177,7 @@ bool rv_jit_translate(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
     e->exit = cache->exit;
     tb->code = cache->ptr;
     memset(e->label, 0, sizeof(e->label));
+    e->fp_xmm7 = -1;
     uint64_t load_at_entry = tcg_x86_begin(&e->x, &e->blk, buf, global_offsets,
                                            SPILL_OFF, e->self_loop);
 

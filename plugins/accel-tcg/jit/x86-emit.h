@@ -488,6 +488,12 @@ static inline void x86_fp_load(X86Buf *b, bool dbl, int xmm, X86Mem m)
     x86_sse_rm(b, x86_fp_prefix(dbl), false, 0x10, xmm, m);
 }
 
+/* movapd dst, src: the whole register (no partial-register merge) */
+static inline void x86_fp_copy(X86Buf *b, int dst, int src)
+{
+    x86_sse_rr(b, 0x66, false, 0x28, dst, src);
+}
+
 /* movsd / movss [m], xmm */
 static inline void x86_fp_store(X86Buf *b, bool dbl, X86Mem m, int xmm)
 {
