@@ -76,9 +76,14 @@ bool rv_jit_enable(RvCpu *cpu, size_t cache_bytes, bool split_wx, GError **errp)
         return false;
     }
     j->max_tbs = (unsigned)(j->cache.size / BYTES_PER_TB);
-    /* TESSERA_JIT_HOT=N overrides the threshold, for tuning */
+    /* TESSERA_JIT_HOT=N overrides the threshold, for tuning; with -d
+     * in_asm/op/op_opt/out_asm every block is compiled the first time it
+     * runs, so that the log shows the code as it is met */
     const char *hot = getenv("TESSERA_JIT_HOT");
     j->hot = hot ? (unsigned)atoi(hot) : DEFAULT_HOT;
+    if (cpu->cfg.on_decode || cpu->cfg.on_jit_ir || cpu->cfg.on_jit_code) {
+        j->hot = 0;
+    }
     j->tbs = g_new(RvTb, j->max_tbs);
     j->hash = g_new0(RvTb *, RV_JIT_HASH_SIZE);
     j->pages = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
