@@ -36,6 +36,9 @@ static void test_sse(void)
           "\xf2\x0f\x10\x83\x08\x01\x00\x00", "movsd xmm0,QWORD PTR [rbx+0x108]");
     CHECK(x86_fp_load(b,false,9,x86_mem(X86_R12,8)),
           "\xf3\x45\x0f\x10\x4c\x24\x08", "movss xmm9,DWORD PTR [r12+0x8]");
+    CHECK(x86_fp_copy(b,7,0), "\x66\x0f\x28\xf8", "movapd xmm7,xmm0");
+    CHECK(x86_fp_copy(b,0,7), "\x66\x0f\x28\xc7", "movapd xmm0,xmm7");
+    CHECK(x86_fp_copy(b,7,9), "\x66\x41\x0f\x28\xf9", "movapd xmm7,xmm9");
     CHECK(x86_fp_store(b,true,x86_mem(X86_RBX,0x110),1),
           "\xf2\x0f\x11\x8b\x10\x01\x00\x00", "movsd QWORD PTR [rbx+0x110],xmm1");
     CHECK(x86_fp_store(b,false,x86_mem(X86_RSP,-4),10),
