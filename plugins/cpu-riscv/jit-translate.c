@@ -389,6 +389,11 @@ static void ensure_thunks(RvJit *j)
     j->thunk_load = emit_call_thunk(&b, (const void *)helper_load);
     j->thunk_store = emit_call_thunk(&b, (const void *)helper_store);
     j->fail_exit = emit_fail_exit(&b, c->exit);
+    j->cold_entry = b.p;
+    x86_store64(&b, x86_mem(X86_RBX, PC_OFF), X86_R12);
+    x86_mov_imm(&b, X86_RDX, 0);
+    x86_mov_imm(&b, X86_RAX, RV_JIT_EXIT_NEXT);
+    x86_jmp_to(&b, c->exit);
     c->ptr = (uint8_t *)(((uintptr_t)b.p + 15) & ~(uintptr_t)15);
     j->thunks_epoch = c->flushes;
     j->have_thunks = true;
@@ -1262,6 +1267,7 @@ void rv_jit_scan(RvCpu *cpu, RvTb *tb, uint64_t pc, const uint8_t *host,
     }
     Emit *e = cpu->jit->scratch;
     e->cpu = cpu;
+    ensure_thunks(cpu->jit);            /* cold_entry, for the jump cache */
     tb->csr = false;
     tb->code = NULL;
     tb->heat = 0;

@@ -310,7 +310,15 @@ static RvTb *find_tb(RvCpu *cpu, bool count)
      * the hash chain is two misses or more */
     RvJumpCacheEntry *c = &cpu->jcache[rv_jump_cache_index(pc)];
     if (c->vpc == pc && c->flags == flags) {
-        return c->tb;
+        RvTb *hit = c->tb;
+        if (hit->kind != RV_TB_COLD) {
+            return hit;
+        }
+        if (!count || (unsigned)hit->heat + 1 < j->hot) {
+            hit->heat += count;
+            return hit;
+        }
+        /* its compiling run: the way below (it counts that run) */
     }
     RvTlbEntry *e = rv_tlb_entry(cpu, priv, RV_ACC_EXEC, pc);
 
@@ -346,18 +354,21 @@ static RvTb *find_tb(RvCpu *cpu, bool count)
         /* run often enough to be worth compiling: a new entry replaces it */
         tb->valid = false;
         hash_remove(j, tb);
-        return translate(cpu, pc, pa, flags, host, false);
+        tb = translate(cpu, pc, pa, flags, host, false);
     }
     if (!tb) {
         /* first time here: boot code mostly runs a few times only, and
          * compiling costs as much as interpreting it dozens of times */
         tb = translate(cpu, pc, pa, flags, host, j->hot > 0);
     }
-    if (tb->kind == RV_TB_CODE) {
-        /* let translated code find it next time (jump cache, see rv-state.h) */
+    if (tb->kind == RV_TB_CODE || tb->kind == RV_TB_COLD) {
+        /* let translated code and this lookup find it next time (jump
+         * cache, see rv-state.h); a block not compiled yet sends
+         * translated code back here */
         c->vpc = pc;
         c->flags = flags;
-        c->code = tcg_cache_rx(&j->cache, tb->code);
+        c->code = tcg_cache_rx(&j->cache, tb->kind == RV_TB_CODE ? tb->code
+                                                                 : j->cold_entry);
         c->tb = tb;
         cpu->jcache_used = true;
     }

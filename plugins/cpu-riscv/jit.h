@@ -79,6 +79,9 @@ typedef struct RvJit {
     /* code shared by the blocks (jit-translate.c), made again after every
      * reset of the cache: thunks_epoch is the cache's flush count then */
     const uint8_t *thunk_load, *thunk_store, *fail_exit;
+    /* what the jump cache gives translated code for a block not compiled
+     * yet (RV_TB_COLD): back to the dispatcher with cpu->pc = r12 */
+    const uint8_t *cold_entry;
     uint64_t thunks_epoch;
     bool have_thunks;
     /* statistics */
