@@ -602,6 +602,20 @@ static inline void x86_vfma_rrr(X86Buf *b, bool dbl, uint8_t op, int dst,
     x86_b(b, (uint8_t)(0xc0 | (dst & 7) << 3 | (src2 & 7)));
 }
 
+/* BMI2 shlx / shrx / sarx: dst = src shifted by count (mod 64, or mod
+ * 32 without w), flags untouched, any registers.  VEX.LZ.0F38.W F7 /r
+ * with pp 66 (shl), F3 (sar), F2 (shr); vvvv is the count, inverted.
+ * Only on hosts with BMI2 (the caller checks). */
+static inline void x86_shiftx(X86Buf *b, bool w, int op, int dst, int src, int count)
+{
+    uint8_t pp = op == X86_SHL ? 1 : op == X86_SAR ? 2 : 3;
+    x86_b(b, 0xc4);
+    x86_b(b, (uint8_t)(((dst & 8) ? 0 : 0x80) | 0x40 | ((src & 8) ? 0 : 0x20) | 0x02));
+    x86_b(b, (uint8_t)((w ? 0x80 : 0) | (~count & 15) << 3 | pp));
+    x86_b(b, 0xf7);
+    x86_b(b, (uint8_t)(0xc0 | (dst & 7) << 3 | (src & 7)));
+}
+
 /* ---- general-register forms the FP paths need ---- */
 
 /* test dword [m], imm32 */

@@ -354,6 +354,19 @@ int tcg_x86_cc(TcgCond cond)
 
 /* ---- pure operations ---- */
 
+/* BMI2's three-operand shifts, when the host has them (looked up once) */
+static bool have_bmi2(void)
+{
+    static int known = -1;              /* translators of several harts */
+    int v = __atomic_load_n(&known, __ATOMIC_RELAXED);
+    if (v < 0) {
+        __builtin_cpu_init();
+        v = __builtin_cpu_supports("bmi2") ? 1 : 0;
+        __atomic_store_n(&known, v, __ATOMIC_RELAXED);
+    }
+    return v;
+}
+
 static bool fits_imm32(const TcgArg *a)
 {
     return a->kind == TCG_ARG_CONST && a->c == (int32_t)a->c;
@@ -539,6 +552,11 @@ static void lower_binop(TcgX86 *x, const TcgOp *op)
         } else {
             x86_alu_ri(b, q64, alu, d, imm);
         }
+    } else if (shift && have_bmi2()) {
+        /* shlx/shrx/sarx: any registers, no moves into cl and d */
+        int rc = tcg_x86_src(x, &bb, X86_RCX);
+        int ra = tcg_x86_src(x, &a, X86_RDX);
+        x86_shiftx(b, q64, shift_of(op->opc), d, ra, rc);
     } else if (shift) {
         tcg_x86_load_arg(x, X86_RCX, &bb);
         int ra = tcg_x86_src(x, &a, d);
@@ -546,6 +564,19 @@ static void lower_binop(TcgX86 *x, const TcgOp *op)
             x86_mov_rr(b, d, ra);
         }
         x86_shift_cl(b, q64, shift_of(op->opc), d);
+    } else if (bb.kind == TCG_ARG_TEMP && x->reg[bb.t] < 0) {
+        /* b in memory (a guest register not kept in a host one): the
+         * memory form, no load into a scratch register first */
+        int ra = tcg_x86_src(x, &a, d);
+        if (ra != d) {
+            x86_mov_rr(b, d, ra);
+        }
+        X86Mem m = tcg_x86_temp_mem(x, bb.t);
+        if (op->opc == TCG_OP_MUL) {
+            x86_op_mem(b, false, q64, true, 0xaf, d, m, false);     /* imul */
+        } else {
+            x86_op_mem(b, false, q64, false, (uint8_t)(alu << 3 | 3), d, m, false);
+        }
     } else {
         /* d = a OP b with b in a register; if d is b's register and a is
          * something else, swap (commutative) or work in rax */

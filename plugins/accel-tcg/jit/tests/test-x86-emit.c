@@ -36,6 +36,12 @@ static void test_sse(void)
           "\xf2\x0f\x10\x83\x08\x01\x00\x00", "movsd xmm0,QWORD PTR [rbx+0x108]");
     CHECK(x86_fp_load(b,false,9,x86_mem(X86_R12,8)),
           "\xf3\x45\x0f\x10\x4c\x24\x08", "movss xmm9,DWORD PTR [r12+0x8]");
+    CHECK(x86_shiftx(b,true,X86_SHL,X86_RBP,X86_R14,X86_RCX), "\xc4\xc2\xf1\xf7\xee",
+          "shlx rbp,r14,rcx");
+    CHECK(x86_shiftx(b,true,X86_SHR,X86_R9,X86_RAX,X86_R15), "\xc4\x62\x83\xf7\xc8",
+          "shrx r9,rax,r15");
+    CHECK(x86_shiftx(b,false,X86_SAR,X86_RDX,X86_RSI,X86_RDI), "\xc4\xe2\x42\xf7\xd6",
+          "sarx edx,esi,edi");
     CHECK(x86_fp_copy(b,7,0), "\x66\x0f\x28\xf8", "movapd xmm7,xmm0");
     CHECK(x86_fp_copy(b,0,7), "\x66\x0f\x28\xc7", "movapd xmm0,xmm7");
     CHECK(x86_fp_copy(b,7,9), "\x66\x41\x0f\x28\xf9", "movapd xmm7,xmm9");
