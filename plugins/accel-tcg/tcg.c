@@ -22,11 +22,16 @@
 #include "config.h"
 #include <tessera/tessera.h>
 
-/* Instructions per exec() call, per CPU: about 0.1 ms of JIT-compiled
- * code.  Interrupts and exit requests end a slice early (kicks), so this
- * only bounds the round robin of thread=single and the per-call cost
- * (the BQL, the idle bookkeeping, the CPU's timer checks). */
-#define SLICE_INSNS 200000
+/* Instructions per exec() call, per CPU.  Interrupts and exit requests
+ * end a slice early (kicks), so this only sets the per-call cost (the
+ * BQL, the idle bookkeeping, the CPU's timer checks) against the round
+ * robin of thread=single: a runner with one CPU takes long slices (about
+ * 0.1 ms of compiled code; 20 000 made those costs 4 % of a JIT run),
+ * one that takes turns short ones (a hart spinning on a lock held by the
+ * next one in turn burns its whole slice: -smp 4 thread=single booted in
+ * twice the time with long slices). */
+#define SLICE_INSNS_ALONE 200000
+#define SLICE_INSNS_SHARED 20000
 #define IDLE_POLL_US (50 * 1000)    /* re-check pending work this often */
 
 enum { THREAD_SINGLE, THREAD_MULTI };
@@ -137,7 +142,8 @@ static void *runner_main(void *opaque)
             g_atomic_int_set(&cpu->exit_request, 0);
             set_in_exec(r, true);
             ts_bql_unlock();
-            TsCpuExit why = cc->exec(cpu, SLICE_INSNS);
+            TsCpuExit why = cc->exec(cpu, r->cpus->len == 1 ? SLICE_INSNS_ALONE
+                                                            : SLICE_INSNS_SHARED);
             set_in_exec(r, false);
             ts_bql_lock();
             if (why == TS_CPU_EXIT_IDLE || why == TS_CPU_EXIT_HALT) {
