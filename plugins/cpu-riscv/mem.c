@@ -85,6 +85,9 @@ bool rv_access(RvCpu *cpu, uint64_t va, unsigned size, RvAccess acc,
             return rv_raise(cpu, access_fault_of[acc], va);
         }
         tlb_fill(cpu, priv, va, *pa, acc);
+        if (cpu->walk_leaf_bits > RV_PAGE_BITS) {
+            rv_tlb_note_superpage(cpu, va, cpu->walk_leaf_bits);
+        }
         if ((e->tag[acc] & ~RV_TLB_IO) != vpage) {
             /* not cacheable (PMP finer than a page): access uncached */
             *host = bus_ram_ptr(cpu, *pa, size, acc == RV_ACC_WRITE);

@@ -28,11 +28,46 @@ void rv_tlb_flush_all(RvCpu *cpu)
     memset(cpu->tlb, 0xff, sizeof(cpu->tlb));
     memset(cpu->itlb, 0xff, sizeof(cpu->itlb));
     cpu->fetch_vpage = RV_TLB_EMPTY;
+    cpu->n_super = 0;
     rv_jump_cache_clear(cpu);
+}
+
+/*
+ * The TLB holds superpages as 4 KiB pieces, but sfence.vma names one
+ * address of a superpage whose mapping changed: every piece must go.
+ * The virtual ranges of the superpages cached since the last full flush
+ * are remembered (a few, merged when there are more), and a page flush
+ * inside one of them flushes everything.
+ */
+void rv_tlb_note_superpage(RvCpu *cpu, uint64_t va, unsigned bits)
+{
+    uint64_t lo = va & ~((1ull << bits) - 1), hi = lo + (1ull << bits) - 1;
+
+    for (unsigned i = 0; i < cpu->n_super; i++) {
+        if (lo >= cpu->super_lo[i] && hi <= cpu->super_hi[i]) {
+            return;
+        }
+    }
+    if (cpu->n_super < RV_SUPER_RANGES) {
+        cpu->super_lo[cpu->n_super] = lo;
+        cpu->super_hi[cpu->n_super++] = hi;
+        return;
+    }
+    /* full: the last range grows to cover it too (flushes more, never
+     * less) */
+    unsigned k = RV_SUPER_RANGES - 1;
+    cpu->super_lo[k] = MIN(cpu->super_lo[k], lo);
+    cpu->super_hi[k] = MAX(cpu->super_hi[k], hi);
 }
 
 void rv_tlb_flush_page(RvCpu *cpu, uint64_t va)
 {
+    for (unsigned i = 0; i < cpu->n_super; i++) {
+        if (va >= cpu->super_lo[i] && va <= cpu->super_hi[i]) {
+            rv_tlb_flush_all(cpu);
+            return;
+        }
+    }
     unsigned idx = (va >> RV_PAGE_BITS) & (RV_TLB_SIZE - 1);
     for (unsigned p = 0; p < 4; p++) {
         memset(&cpu->tlb[p][idx], 0xff, sizeof(cpu->tlb[p][idx]));
@@ -80,6 +115,7 @@ int rv_translate(RvCpu *cpu, uint64_t va, RvAccess acc, unsigned priv,
     unsigned mode = cpu->satp >> 60;
     int pf = rv_page_fault_cause(acc), af = rv_access_fault_cause(acc);
 
+    cpu->walk_leaf_bits = RV_PAGE_BITS;
     if (priv == RV_PRIV_M || mode == 0) {
         *pa = va;
         return -1;
@@ -169,5 +205,6 @@ restart:;
     }
     ppn |= (va >> RV_PAGE_BITS) & low_mask;
     *pa = (ppn << RV_PAGE_BITS) | (va & (RV_PAGE_SIZE - 1));
+    cpu->walk_leaf_bits = RV_PAGE_BITS + 9 * (unsigned)level;
     return -1;
 }

@@ -90,6 +90,8 @@ typedef enum RvAccess { RV_ACC_READ = 0, RV_ACC_WRITE = 1, RV_ACC_EXEC = 2 } RvA
 #define RV_TLB_IO 1ull
 #define RV_TLB_EMPTY (~0ull)
 
+#define RV_SUPER_RANGES 4
+
 typedef struct RvTlbEntry {
     uint64_t tag[3];            /* per RvAccess */
     uintptr_t host_minus_va;    /* host pointer = va + this (RAM pages) */
@@ -181,6 +183,12 @@ struct RvCpu {
     RvCpuConfig cfg;
     unsigned max_mmu;
 
+    /* superpages cached as 4 KiB pieces since the last full flush (mmu.c
+     * rv_tlb_note_superpage), and the last walk's leaf size in bits */
+    uint64_t super_lo[RV_SUPER_RANGES], super_hi[RV_SUPER_RANGES];
+    unsigned n_super;
+    unsigned walk_leaf_bits;
+
     RvTlbEntry tlb[4][RV_TLB_SIZE];  /* loads/stores, by privilege (2 unused) */
     RvTlbEntry itlb[4][RV_TLB_SIZE]; /* fetches, by privilege */
     RvDecoded *dcache;
@@ -225,6 +233,8 @@ void rv_tlb_flush_all(RvCpu *cpu);
 int rv_page_fault_cause(RvAccess acc);
 int rv_access_fault_cause(RvAccess acc);
 void rv_tlb_flush_page(RvCpu *cpu, uint64_t va);
+/* A translation of `va` through a superpage of 2^bits bytes was cached. */
+void rv_tlb_note_superpage(RvCpu *cpu, uint64_t va, unsigned bits);
 /* The TLB entry for `va` accessed as `acc` at privilege `priv`. */
 static inline RvTlbEntry *rv_tlb_entry(RvCpu *cpu, unsigned priv, RvAccess acc,
                                        uint64_t va)

@@ -123,6 +123,28 @@ TEST_START
     sfence.vma s0
     ld a0, 0(s0)
     CHECK(21, a0, 0x2222)
+    /* a 2 MiB superpage remapped, then sfence.vma with one address in
+     * it: every 4 KiB part must see the new mapping, not only that one */
+    li t2, 0x80401000
+    li t0, 0x3333
+    sd t0, 0(t2)
+    li t2, 0x80601000
+    li t0, 0x4444
+    sd t0, 0(t2)
+    li t0, (0x80400 << 10) | PTE_V | PTE_R | PTE_W | PTE_A | PTE_D
+    la t1, l1
+    sd t0, 16(t1)
+    sfence.vma
+    li s2, VA + 0x400000
+    li s3, VA + 0x401000
+    ld a0, 0(s2)
+    ld a0, 0(s3)
+    CHECK(30, a0, 0x3333)
+    li t0, (0x80600 << 10) | PTE_V | PTE_R | PTE_W | PTE_A | PTE_D
+    sd t0, 16(t1)
+    sfence.vma s2
+    ld a0, 0(s3)
+    CHECK(31, a0, 0x4444)
     ecall                          /* back to M */
     /* M with MPRV and MPP = S translates loads */
     li t0, (1 << 17) | (1 << 11)
