@@ -6,6 +6,7 @@
 #include "hmp.h"
 #include "qmp.h"
 #include "readline.h"
+#include <tessera/loop.h>
 
 #include <string.h>
 
@@ -114,7 +115,8 @@ static void editor_line(const char *line, void *opaque)
     }
     call_run_after(&c);
     call_clear(&c);
-    if (!s->free_pending) {
+    /* no prompt after `quit` (the emulator is on its way out) */
+    if (!s->free_pending && !ts_loop_quitting()) {
         readline_show_prompt(s->rl);
     }
 }

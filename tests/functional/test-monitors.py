@@ -371,6 +371,8 @@ def stdio_tests(t):
                            input="info status\nquit\n", timeout=PATIENCE)
     t.ok(rc == 0 and "VM status: paused" in out,
          "-monitor stdio: HMP on standard input/output", out + err)
+    t.ok(out.rstrip().endswith("quit"),
+         "-monitor stdio: no prompt after quit", repr(out[-80:]))
 
     rc, out, err = tessera(*base, "-mon", "chardev=m0,mode=control",
                            "-chardev", "stdio,id=m0",
