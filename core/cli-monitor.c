@@ -59,10 +59,16 @@ static void report_machine(const char *name, const char *description,
         .is_default = is_default,
         .cpu_max = 1,
     };
-    /* Only a machine whose plugin is loaded has its class at hand; a
-     * query is not worth loading plugins for, so the others report the
-     * minimum (1 CPU, no default CPU type). */
+    /* A machine whose plugin is loaded has its class at hand; for the
+     * others (a query is not worth loading plugins for) the sidecar
+     * says, or, from a sidecar made before it did, the minimum (1 CPU,
+     * no default CPU type). */
     g_autofree char *type = plugin_type_name(PK_MACHINE, name);
+    const PluginProvide *p = plugin_index_find(PK_MACHINE, name, NULL);
+    if (p && p->max_cpus >= 0) {
+        info.cpu_max = (unsigned)p->max_cpus;
+        info.default_cpu_type = p->default_cpu_type;
+    }
     if (ts_type_exists(type)) {
         TsMachineClass *mc = (TsMachineClass *)ts_class_dynamic_cast(
             ts_class_by_name(type), TS_TYPE_MACHINE);

@@ -43,6 +43,7 @@ void plugin_provide_free(PluginProvide *p)
     g_free(p->parent);
     g_free(p->description);
     g_free(p->target);
+    g_free(p->default_cpu_type);
     g_free(p);
 }
 
@@ -103,6 +104,13 @@ static PluginProvide *read_provide(GKeyFile *kf, const char *group,
     p->description = get_opt_string(kf, group, "description");
     p->target = get_opt_string(kf, group, "target");
     p->is_default = g_key_file_get_boolean(kf, group, "default", NULL);
+    p->max_cpus = -1;
+    if (kind == PK_MACHINE && g_key_file_has_key(kf, group, "max-cpus", NULL)) {
+        g_autoptr(GError) err = NULL;
+        gint64 n = g_key_file_get_int64(kf, group, "max-cpus", &err);
+        p->max_cpus = !err && n >= 0 && n <= G_MAXINT ? (int)n : -1;
+    }
+    p->default_cpu_type = get_opt_string(kf, group, "default-cpu-type");
     p->abstract = g_key_file_get_boolean(kf, group, "abstract", NULL);
     p->user_creatable = g_key_file_get_boolean(kf, group, "user-creatable",
                                                NULL);
@@ -205,6 +213,13 @@ bool modinfo_write(const PluginInfo *info, const char *path, GError **errp)
         }
         if (p->is_default) {
             g_key_file_set_boolean(kf, group, "default", true);
+        }
+        if (p->kind == PK_MACHINE && p->max_cpus >= 0) {
+            g_key_file_set_int64(kf, group, "max-cpus", p->max_cpus);
+        }
+        if (p->default_cpu_type) {
+            g_key_file_set_string(kf, group, "default-cpu-type",
+                                  p->default_cpu_type);
         }
         if (p->abstract) {
             g_key_file_set_boolean(kf, group, "abstract", true);

@@ -417,10 +417,13 @@ static PluginProvide *describe_type(const char *type_name)
         p->description = g_strdup(ts_class_description(klass));
         p->abstract = ts_class_is_abstract(klass);
     }
+    p->max_cpus = -1;
     if (klass && p->kind == PK_MACHINE) {
         TsMachineClass *mc = (TsMachineClass *)klass;
         p->target = g_strdup(mc->target);
         p->is_default = mc->is_default;
+        p->max_cpus = mc->no_cpus ? 0 : (mc->max_cpus ? (int)mc->max_cpus : 1);
+        p->default_cpu_type = g_strdup(mc->default_cpu_type);
     }
     if (klass && p->kind == PK_DEVICE) {
         TsDeviceClass *dc = (TsDeviceClass *)
@@ -456,6 +459,7 @@ PluginInfo *plugin_load_for_modinfo(const char *so_path, GError **errp)
         const TsTargetInfo *t = g_ptr_array_index(tgts, i);
         PluginProvide *p = g_new0(PluginProvide, 1);
         p->kind = PK_TARGET;
+        p->max_cpus = -1;
         p->name = g_strdup(t->name);
         p->description = g_strdup(t->description);
         p->target = g_strdup(t->default_machine);

@@ -51,6 +51,11 @@ typedef struct PluginProvide {
     char *description;
     char *target;         /* machines: target; targets: default machine */
     bool is_default;      /* machines: the target's -M default */
+    /* machines: the most CPUs (0: none at all, -1: not recorded) and
+     * the default CPU type (NULL: none), for query-machines without
+     * loading the plugin */
+    int max_cpus;
+    char *default_cpu_type;
     bool abstract;
     bool user_creatable;  /* devices: may be used with -device */
 } PluginProvide;

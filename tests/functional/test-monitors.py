@@ -367,6 +367,25 @@ def stdio_tests(t):
          out.count("\n") > 3 * len(msgs),
          "-qmp-pretty stdio: indented JSON over several lines", out + err)
 
+    # -M none loads no board plugin: virt's limits come from its sidecar
+    rc, out, err = tessera(*base, "-qmp", "stdio",
+                           input='{"execute":"qmp_capabilities"}\n'
+                                 '{"execute":"query-machines"}\n'
+                                 '{"execute":"quit"}\n', timeout=PATIENCE)
+    virt = None
+    for line in out.splitlines():
+        try:
+            msg = json.loads(line)
+        except ValueError:
+            continue
+        for m in msg.get("return", []) if isinstance(msg.get("return"), list) else []:
+            if m.get("name") == "virt":
+                virt = m
+    t.ok(rc == 0 and virt is not None and virt.get("cpu-max", 0) > 1 and
+         virt.get("default-cpu-type") == "rv64-cpu",
+         "query-machines without the board loaded: virt's cpu-max and "
+         "default CPU type from its sidecar", virt or out + err)
+
     rc, out, err = tessera(*base, "-monitor", "stdio",
                            input="info status\nquit\n", timeout=PATIENCE)
     t.ok(rc == 0 and "VM status: paused" in out,
