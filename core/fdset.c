@@ -7,6 +7,7 @@
 #include <tessera/object.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -195,6 +196,60 @@ int fdset_open(const char *path, int flags, mode_t mode, GError **errp)
                     "Could not open '%s': %s", path, g_strerror(errno));
     }
     return fd;
+}
+
+void fdset_foreach(FdSetEntryFn fn, void *opaque)
+{
+    for (guint i = 0; sets && i < sets->len; i++) {
+        FdSet *s = g_ptr_array_index(sets, i);
+        for (guint j = 0; j < s->fds->len; j++) {
+            FdSetEntry *e = &g_array_index(s->fds, FdSetEntry, j);
+            fn(s->id, e->fd, e->opaque, opaque);
+        }
+    }
+}
+
+/* QEMU's message, so scripts written against it keep working. */
+static bool not_found(bool has_fd, uint64_t set, int64_t fd, GError **errp)
+{
+    if (has_fd) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "File descriptor named 'fdset-id:%" PRIu64 ", fd:%" PRId64
+                    "' not found", set, fd);
+    } else {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "File descriptor named 'fdset-id:%" PRIu64 "' not found",
+                    set);
+    }
+    return false;
+}
+
+bool fdset_remove(uint64_t set, bool has_fd, int64_t fd, GError **errp)
+{
+    FdSet *s = find_set(set);
+    bool removed = false;
+
+    if (!s) {
+        return not_found(has_fd, set, fd, errp);
+    }
+    for (guint j = s->fds->len; j-- > 0;) {
+        FdSetEntry *e = &g_array_index(s->fds, FdSetEntry, j);
+        if (!has_fd || e->fd == fd) {
+            close(e->fd);
+            g_free(e->opaque);
+            g_array_remove_index(s->fds, j);
+            removed = true;
+        }
+    }
+    if (!removed) {
+        return not_found(has_fd, set, fd, errp);
+    }
+    if (s->fds->len == 0) {
+        g_array_free(s->fds, true);
+        g_ptr_array_remove(sets, s);
+        g_free(s);
+    }
+    return true;
 }
 
 void fdset_reset(void)

@@ -13,6 +13,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /*
@@ -33,6 +34,19 @@ void fdset_close_inherited(void);
  * opened normally.  Always close-on-exec.  -1 + errp on failure.
  */
 int fdset_open(const char *path, int flags, mode_t mode, GError **errp);
+
+/* fn(set id, descriptor, opaque note or NULL, user data) for each
+ * descriptor of each set, sets and descriptors in the order added
+ * (query-fdsets). */
+typedef void (*FdSetEntryFn)(uint64_t set, int fd, const char *note, void *opaque);
+void fdset_foreach(FdSetEntryFn fn, void *opaque);
+
+/*
+ * Close and forget descriptor `fd` of set `set` (has_fd), or the whole set
+ * (remove-fd).  Files opened through /dev/fdset/N before keep their own
+ * duplicates.  False with QEMU's "not found" message otherwise.
+ */
+bool fdset_remove(uint64_t set, bool has_fd, int64_t fd, GError **errp);
 
 /* Close every set's descriptors and forget the sets (tests, exit). */
 void fdset_reset(void);

@@ -386,6 +386,43 @@ def stdio_tests(t):
          "query-machines without the board loaded: virt's cpu-max and "
          "default CPU type from its sidecar", virt or out + err)
 
+    # QMP on -add-fd's sets: listed, removed; add-fd needs a descriptor
+    # passed with SCM_RIGHTS, which stdio cannot carry
+    rfd, wfd = os.pipe()
+    os.set_inheritable(rfd, True)
+    p = subprocess.run([TESSERA, *base, "-qmp", "stdio",
+                        "-add-fd", "fd=%d,set=3,opaque=pipe" % rfd],
+                       input='{"execute":"qmp_capabilities"}\n'
+                             '{"execute":"query-fdsets"}\n'
+                             '{"execute":"remove-fd","arguments":{"fdset-id":3}}\n'
+                             '{"execute":"query-fdsets"}\n'
+                             '{"execute":"remove-fd","arguments":{"fdset-id":3}}\n'
+                             '{"execute":"add-fd"}\n'
+                             '{"execute":"quit"}\n',
+                       capture_output=True, text=True, timeout=PATIENCE,
+                       pass_fds=(rfd,))
+    os.close(rfd)
+    os.close(wfd)
+    replies = []
+    for line in p.stdout.splitlines():
+        try:
+            msg = json.loads(line)
+        except ValueError:
+            continue
+        if "return" in msg or "error" in msg:
+            replies.append(msg)
+    sets = replies[1].get("return") if len(replies) > 1 else None
+    t.ok(p.returncode == 0 and isinstance(sets, list) and len(sets) == 1 and
+         sets[0].get("fdset-id") == 3 and
+         sets[0].get("fds", [{}])[0].get("opaque") == "pipe",
+         "query-fdsets lists -add-fd's set", p.stdout + p.stderr)
+    t.ok(len(replies) >= 6 and replies[2].get("return") == {} and
+         replies[3].get("return") == [] and
+         "not found" in replies[4].get("error", {}).get("desc", "") and
+         "SCM_RIGHTS" in replies[5].get("error", {}).get("desc", ""),
+         "remove-fd empties it (then reports it gone); add-fd without a "
+         "passed descriptor is an error", p.stdout)
+
     rc, out, err = tessera(*base, "-monitor", "stdio",
                            input="info status\nquit\n", timeout=PATIENCE)
     t.ok(rc == 0 and "VM status: paused" in out,

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <glib.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static char *tmp_dir;
@@ -147,6 +148,77 @@ static void test_one_fd_in_two_sets(void)
     close(b);
 }
 
+typedef struct Seen {
+    GString *text;
+    int fds[8];
+    unsigned n;
+} Seen;
+
+static void note_entry(uint64_t set, int fd, const char *note, void *opaque)
+{
+    Seen *seen = opaque;
+    g_string_append_printf(seen->text, "%" G_GUINT64_FORMAT ":%s;", set,
+                           note ? note : "-");
+    g_assert_cmpint(fcntl(fd, F_GETFD), !=, -1);    /* still open */
+    if (seen->n < G_N_ELEMENTS(seen->fds)) {
+        seen->fds[seen->n++] = fd;
+    }
+}
+
+/* "set:note;" for each descriptor; fds[] gets their numbers if wanted */
+static char *list_sets(int *fds)
+{
+    Seen seen = { g_string_new(NULL), { 0 }, 0 };
+    fdset_foreach(note_entry, &seen);
+    if (fds) {
+        memcpy(fds, seen.fds, sizeof(seen.fds));
+    }
+    return g_string_free(seen.text, false);
+}
+
+/* query-fdsets and remove-fd: what is listed, what goes, QEMU's errors. */
+static void test_query_and_remove(void)
+{
+    fdset_reset();
+    g_autofree char *path = tmp_path("remove");
+    int a = inherited_fd(path, O_RDWR | O_CREAT), b = inherited_fd(path, O_RDONLY);
+    add_ok("fd=%d,set=%d,opaque=first", a, 4);
+    add_ok("fd=%d,set=%d", b, 4);
+    add_ok("fd=%d,set=%d,opaque=other", a, 9);
+    fdset_close_inherited();
+    int fds[8];
+    g_autofree char *all = list_sets(fds);
+    g_assert_cmpstr(all, ==, "4:first;4:-;9:other;");
+
+    GError *err = NULL;
+    g_assert_false(fdset_remove(5, false, -1, &err));
+    check_message(err, "remove set 5", "File descriptor named 'fdset-id:5' not found");
+    err = NULL;
+    g_assert_false(fdset_remove(4, true, 1000, &err));
+    check_message(err, "remove 4/1000",
+                  "File descriptor named 'fdset-id:4, fd:1000' not found");
+    err = NULL;
+
+    /* a file opened through the set keeps its own duplicate */
+    int ro = fdset_open("/dev/fdset/4", O_RDONLY, 0, &err);
+    g_assert_no_error(err);
+    /* set 4's second descriptor (the read-only one) goes */
+    g_assert_true(fdset_remove(4, true, fds[1], &err));
+    g_assert_no_error(err);
+    g_free(all);
+    all = list_sets(NULL);
+    g_assert_cmpstr(all, ==, "4:first;9:other;");
+    g_assert_cmpint(fcntl(ro, F_GETFD), !=, -1);
+    close(ro);
+    /* the whole of set 9: set 4 is all there is */
+    g_assert_true(fdset_remove(9, false, -1, &err));
+    g_assert_no_error(err);
+    g_free(all);
+    all = list_sets(NULL);
+    g_assert_cmpstr(all, ==, "4:first;");
+    fdset_reset();
+}
+
 static void test_plain_paths(void)
 {
     g_autofree char *path = tmp_path("plain");
@@ -192,6 +264,7 @@ int main(int argc, char **argv)
     g_test_add_func("/fdset/open-through-set", test_open_through_set);
     g_test_add_func("/fdset/one-fd-two-sets", test_one_fd_in_two_sets);
     g_test_add_func("/fdset/plain-paths", test_plain_paths);
+    g_test_add_func("/fdset/query-and-remove", test_query_and_remove);
     g_test_add_func("/fdset/chardev-file", test_chardev_file_on_fdset);
     int rc = g_test_run();
     fdset_reset();
