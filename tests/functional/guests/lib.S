@@ -132,6 +132,7 @@ put_label:
     ret
 
 /* put_hex_field(a0 = string, a1 = value): " string=0x..." */
+    .globl put_hex_field
 put_hex_field:
     addi sp, sp, -16
     sd ra, 8(sp)

@@ -1033,10 +1033,10 @@ report:
     call put_field
     lla a0, s_mepc
     ld a1, R_GOT(s10)
-    call put_hex
+    call put_hex_field
     lla a0, s_mtval
     ld a1, R_WANT(s10)
-    call put_hex
+    call put_hex_field
     li a0, '\n'
     call putc
 6:  addi s9, s9, 1
@@ -1076,19 +1076,6 @@ put_field:
     ld a0, 0(sp)
     neg a0, a0
 1:  li a1, 10
-    call put_num
-    ld ra, 8(sp)
-    addi sp, sp, 16
-    ret
-
-/* put_hex(a0 = label, a1 = value): the label, then 0x and hex digits. */
-put_hex:
-    addi sp, sp, -16
-    sd ra, 8(sp)
-    sd a1, 0(sp)
-    call puts
-    ld a0, 0(sp)
-    li a1, 16
     call put_num
     ld ra, 8(sp)
     addi sp, sp, 16
