@@ -625,20 +625,29 @@ static void lower_fp(Emit *e, const TcgOp *op)
     s->d_reg = op->d == TCG_NO_TEMP ? -1 : tcg_x86_temp_reg(&e->x, op->d);
 }
 
+/* cpu->pc = block pc + off, then fn(cpu, instruction idx of the block)
+ * (the helper may raise an exception at that pc). */
+static void call_insn_helper(Emit *e, unsigned idx, int64_t off, const void *fn)
+{
+    X86Buf *b = B(e);
+    uint64_t w[2];
+    memcpy(w, &e->ins[idx], 16);
+    set_pc(e, off);
+    x86_mov_rr(b, X86_RDI, X86_RBX);
+    x86_mov_imm(b, X86_RSI, w[0]);
+    x86_mov_imm(b, X86_RDX, w[1]);
+    x86_call_abs(b, fn);
+}
+
 /* Call helper(cpu, insn) for an instruction done in C (FP, atomics). */
 static void lower_call(Emit *e, const TcgOp *op)
 {
     X86Buf *b = B(e);
-    uint64_t w[2];
-    memcpy(w, &e->ins[op->payload], 16);
     tcg_x86_sync(&e->x);
-    set_pc(e, e->cur_off);
-    x86_mov_rr(b, X86_RDI, X86_RBX);
-    x86_mov_imm(b, X86_RSI, w[0]);
-    x86_mov_imm(b, X86_RDX, w[1]);
-    x86_call_abs(b, op->aux == RV_T_AMO ? (const void *)helper_amo
-                  : op->aux == RV_T_CSR ? (const void *)helper_csr_in_block
-                                        : (const void *)helper_fp);
+    call_insn_helper(e, op->payload, e->cur_off,
+                     op->aux == RV_T_AMO ? (const void *)helper_amo
+                     : op->aux == RV_T_CSR ? (const void *)helper_csr_in_block
+                                           : (const void *)helper_fp);
     x86_alu_ri(b, false, X86_CMP, X86_RAX, RV_JIT_H_OK);
     uint8_t *bad = x86_jcc32(b, X86_CC_NE);
     add_stub(e, STUB_RESULT, bad, 0);
@@ -696,15 +705,9 @@ static void lower_brcond(Emit *e, const TcgOp *op)
 {
     X86Buf *b = B(e);
     int cc = tcg_x86_cc(op->cond);
-    int ra = tcg_x86_src(&e->x, &op->a, X86_RAX);
 
     /* write-back stores leave the flags alone, so compare first */
-    if (op->b.kind == TCG_ARG_CONST && op->b.c == (int32_t)op->b.c) {
-        x86_alu_ri(b, true, X86_CMP, ra, (int32_t)op->b.c);
-    } else {
-        int rb = tcg_x86_src(&e->x, &op->b, X86_RCX);
-        x86_alu_rr(b, true, X86_CMP, ra, rb);
-    }
+    tcg_x86_cmp(&e->x, &op->a, &op->b);
     if (e->self_loop && op->imm == 0) {
         uint8_t *not_taken = x86_jcc32(b, cc ^ 1);
         loop_back(e);
@@ -722,14 +725,8 @@ static void lower_brcond(Emit *e, const TcgOp *op)
 static void lower_exit_if(Emit *e, const TcgOp *op)
 {
     X86Buf *b = B(e);
-    int ra = tcg_x86_src(&e->x, &op->a, X86_RAX);
 
-    if (op->b.kind == TCG_ARG_CONST && op->b.c == (int32_t)op->b.c) {
-        x86_alu_ri(b, true, X86_CMP, ra, (int32_t)op->b.c);
-    } else {
-        int rb = tcg_x86_src(&e->x, &op->b, X86_RCX);
-        x86_alu_rr(b, true, X86_CMP, ra, rb);
-    }
+    tcg_x86_cmp(&e->x, &op->a, &op->b);
     uint8_t *taken = x86_jcc32(b, tcg_x86_cc(op->cond));
     Stub *s = add_stub(e, STUB_EXIT, taken, e->x.dirty);
     s->val.c = op->imm;
@@ -741,14 +738,8 @@ static void lower_exit_if(Emit *e, const TcgOp *op)
 static void lower_skip_if(Emit *e, const TcgOp *op)
 {
     X86Buf *b = B(e);
-    int ra = tcg_x86_src(&e->x, &op->a, X86_RAX);
 
-    if (op->b.kind == TCG_ARG_CONST && op->b.c == (int32_t)op->b.c) {
-        x86_alu_ri(b, true, X86_CMP, ra, (int32_t)op->b.c);
-    } else {
-        int rb = tcg_x86_src(&e->x, &op->b, X86_RCX);
-        x86_alu_rr(b, true, X86_CMP, ra, rb);
-    }
+    tcg_x86_cmp(&e->x, &op->a, &op->b);
     unsigned id = (unsigned)op->imm;
     unsigned k = e->label[id].n++;
     g_assert(k <= MAX_SIDE_EXITS);
@@ -808,18 +799,11 @@ static void emit_stub(Emit *e, const Stub *s)
     if (s->type == STUB_FP) {
         /* the whole instruction in C, registers in memory for it; then
          * the integer result (if any) back into its host register */
-        uint64_t w[2];
-        memcpy(w, &e->ins[s->val.c], 16);
         for (unsigned i = 0; i < s->n_slots; i++) {
             x86_patch_rel32(s->slots[i], b->p);
         }
         tcg_x86_write_back(&e->x, s->dirty);
-        pc_value(e, X86_RCX, s->off);
-        x86_store64(b, x86_mem(X86_RBX, PC_OFF), X86_RCX);
-        x86_mov_rr(b, X86_RDI, X86_RBX);
-        x86_mov_imm(b, X86_RSI, w[0]);
-        x86_mov_imm(b, X86_RDX, w[1]);
-        x86_call_abs(b, (const void *)helper_fp);
+        call_insn_helper(e, (unsigned)s->val.c, s->off, (const void *)helper_fp);
         x86_alu_ri(b, false, X86_CMP, X86_RAX, RV_JIT_H_OK);
         uint8_t *bad = x86_jcc32(b, X86_CC_NE);
         /* r8-r11 and xmm7 did not survive the call */
@@ -862,15 +846,8 @@ static void emit_stub(Emit *e, const Stub *s)
         x86_jmp_to(b, s->resume);
     }
     if (s->type == STUB_INSN) {
-        uint64_t w[2];
-        memcpy(w, &e->ins[s->val.c], 16);
         tcg_x86_write_back(&e->x, s->dirty);
-        pc_value(e, X86_RCX, s->off);
-        x86_store64(b, x86_mem(X86_RBX, PC_OFF), X86_RCX);
-        x86_mov_rr(b, X86_RDI, X86_RBX);
-        x86_mov_imm(b, X86_RSI, w[0]);
-        x86_mov_imm(b, X86_RDX, w[1]);
-        x86_call_abs(b, s->fn);
+        call_insn_helper(e, (unsigned)s->val.c, s->off, s->fn);
         /* done (OK or STOP): leave past it; else the exception */
         x86_alu_ri(b, false, X86_CMP, X86_RAX, RV_JIT_H_EXC);
         uint8_t *exc = x86_jcc32(b, X86_CC_E);

@@ -407,16 +407,20 @@ static void lower_move(TcgX86 *x, const TcgOp *op)
     tcg_x86_dst_done(x, d, dr);
 }
 
+/* What emit_total_div leaves: the quotient or the remainder in rax, or
+ * both (quotient in rax, remainder in rdx). */
+enum { DIV_QUOT, DIV_REM, DIV_BOTH };
+
 /*
- * rax = rax / rcx or rax % rcx with the IR's total division (see ir.h):
- * x86 would fault on /0 and on MIN / -1, so both take their own paths
- * (any x / -1 is -x and x % -1 is 0).
+ * rax / rb and/or rax % rb with the IR's total division (see ir.h): x86
+ * would fault on /0 and on MIN / -1, so both take their own paths (any
+ * x / -1 is -x and x % -1 is 0); a divisor known not to be 0 skips that
+ * test.  q64: 64-bit, else 32-bit (the caller sign-extends).
  */
-static void lower_div(X86Buf *b, TcgOpc opc, bool w, int rb, bool nonzero)
+static void emit_total_div(X86Buf *b, bool q64, bool sign, int rb, bool nonzero,
+                           int want)
 {
-    bool q64 = !w;
-    bool sign = opc == TCG_OP_DIV || opc == TCG_OP_REM;
-    bool rem = opc == TCG_OP_REM || opc == TCG_OP_REMU;
+    bool rem = want == DIV_REM, both = want == DIV_BOTH;
     uint8_t *zero = NULL, *minus1 = NULL, *done0 = NULL, *done1 = NULL;
 
     if (!nonzero) {
@@ -434,8 +438,8 @@ static void lower_div(X86Buf *b, TcgOpc opc, bool w, int rb, bool nonzero)
     if (rem) {
         x86_mov_rr(b, X86_RAX, X86_RDX);
     }
-    /* x % 0 = x is rax already: the unsigned remainder's zero path is
-     * empty, nothing to jump over */
+    /* x % 0 = x is rax already: the remainder alone has an empty zero
+     * path, nothing to jump over */
     if (sign || (zero && !rem)) {
         done0 = x86_jmp32(b);
     }
@@ -445,6 +449,9 @@ static void lower_div(X86Buf *b, TcgOpc opc, bool w, int rb, bool nonzero)
             x86_mov_imm(b, X86_RAX, 0);
         } else {
             x86_neg(b, q64, X86_RAX);
+            if (both) {
+                x86_mov_imm(b, X86_RDX, 0);
+            }
         }
         if (zero) {
             done1 = x86_jmp32(b);
@@ -452,8 +459,11 @@ static void lower_div(X86Buf *b, TcgOpc opc, bool w, int rb, bool nonzero)
     }
     if (zero) {
         x86_patch_rel32(zero, b->p);
+        if (both) {
+            x86_mov_rr(b, X86_RDX, X86_RAX);    /* x % 0 = x */
+        }
         if (!rem) {
-            x86_mov_imm(b, X86_RAX, UINT64_MAX);
+            x86_mov_imm(b, X86_RAX, UINT64_MAX);    /* x / 0 = all ones */
         }
     }
     if (done0) {
@@ -492,7 +502,10 @@ static void lower_wide(TcgX86 *x, const TcgOp *op)
         x86_mov_rr(b, X86_RAX, X86_RDX);
         break;
     default:
-        lower_div(b, op->opc, w, rb, op->flags & TCG_F_NONZERO_B);
+        emit_total_div(b, !w, op->opc == TCG_OP_DIV || op->opc == TCG_OP_REM, rb,
+                       op->flags & TCG_F_NONZERO_B,
+                       op->opc == TCG_OP_REM || op->opc == TCG_OP_REMU ? DIV_REM
+                                                                       : DIV_QUOT);
         break;
     }
     if (w) {
@@ -505,19 +518,23 @@ static void lower_wide(TcgX86 *x, const TcgOp *op)
     tcg_x86_dst_done(x, op->d, dr);
 }
 
+void tcg_x86_cmp(TcgX86 *x, const TcgArg *a, const TcgArg *b)
+{
+    int ra = tcg_x86_src(x, a, X86_RCX);
+
+    if (fits_imm32(b)) {
+        x86_alu_ri(&x->b, true, X86_CMP, ra, (int32_t)b->c);
+    } else {
+        int rb = tcg_x86_src(x, b, X86_RDX);
+        x86_alu_rr(&x->b, true, X86_CMP, ra, rb);
+    }
+}
+
 static void lower_setcond(TcgX86 *x, const TcgOp *op)
 {
-    X86Buf *b = &x->b;
-    int ra = tcg_x86_src(x, &op->a, X86_RCX);
-
-    if (fits_imm32(&op->b)) {
-        x86_alu_ri(b, true, X86_CMP, ra, (int32_t)op->b.c);
-    } else {
-        int rb = tcg_x86_src(x, &op->b, X86_RDX);
-        x86_alu_rr(b, true, X86_CMP, ra, rb);
-    }
+    tcg_x86_cmp(x, &op->a, &op->b);
     int dr = tcg_x86_dst(x, op->d);
-    x86_setcc(b, tcg_x86_cc(op->cond), dr);
+    x86_setcc(&x->b, tcg_x86_cc(op->cond), dr);
     tcg_x86_dst_done(x, op->d, dr);
 }
 
@@ -644,35 +661,10 @@ void tcg_x86_lower_divrem(TcgX86 *x, const TcgOp *first, const TcgOp *second)
     bool w = first->flags & TCG_F_W;
     bool q64 = !w;
     bool sign = first->opc == TCG_OP_DIV || first->opc == TCG_OP_REM;
-    uint8_t *minus1 = NULL, *done1 = NULL;
 
     tcg_x86_load_arg(x, X86_RAX, &first->a);
     int rb = tcg_x86_src(x, &first->b, X86_RCX);
-    /* rax = quotient, rdx = remainder, with the IR's total division */
-    x86_test_rr(b, q64, rb, rb);
-    uint8_t *zero = x86_jcc32(b, X86_CC_E);
-    if (sign) {
-        x86_alu_ri(b, q64, X86_CMP, rb, -1);
-        minus1 = x86_jcc32(b, X86_CC_E);
-        x86_sign_extend_ax(b, q64);
-    } else {
-        x86_mov_imm(b, X86_RDX, 0);
-    }
-    x86_div(b, q64, sign, rb);
-    uint8_t *done0 = x86_jmp32(b);
-    if (sign) {
-        x86_patch_rel32(minus1, b->p);
-        x86_neg(b, q64, X86_RAX);
-        x86_mov_imm(b, X86_RDX, 0);
-        done1 = x86_jmp32(b);
-    }
-    x86_patch_rel32(zero, b->p);
-    x86_mov_rr(b, X86_RDX, X86_RAX);            /* x % 0 = x */
-    x86_mov_imm(b, X86_RAX, UINT64_MAX);        /* x / 0 = all ones */
-    x86_patch_rel32(done0, b->p);
-    if (done1) {
-        x86_patch_rel32(done1, b->p);
-    }
+    emit_total_div(b, q64, sign, rb, first->flags & TCG_F_NONZERO_B, DIV_BOTH);
     if (w) {
         x86_movsxd(b, X86_RAX, X86_RAX);
         x86_movsxd(b, X86_RDX, X86_RDX);

@@ -92,6 +92,9 @@ void tcg_x86_lower_divrem(TcgX86 *x, const TcgOp *first, const TcgOp *second);
 /* Call after lowering op i: frees locals read for the last time. */
 void tcg_x86_op_done(TcgX86 *x, unsigned i);
 
+/* cmp a, b (64-bit), for a jcc or setcc on tcg_x86_cc(cond) next;
+ * rcx and rdx are its scratch registers. */
+void tcg_x86_cmp(TcgX86 *x, const TcgArg *a, const TcgArg *b);
 /* The x86 condition code of an IR condition (after cmp a, b). */
 int tcg_x86_cc(TcgCond cond);
 
