@@ -5,7 +5,7 @@
  * first byte picks the parser, so each one is reached whatever the input
  * starts with; the rest is the file.
  */
-#include "loader-internal.h"
+#include "loader/loader-internal.h"
 
 static TsAddressSpace *machine(void)
 {

@@ -2,7 +2,7 @@
  * libFuzzer target: the command-line option grammar and the value parsers.
  * Any input must parse or fail with an error; never crash, leak or hang.
  */
-#include "opts.h"
+#include "cli/opts.h"
 
 #include <tessera/object.h>
 

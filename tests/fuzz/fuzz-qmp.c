@@ -3,7 +3,7 @@
  * that message splitting across reads is exercised too.  Replies go
  * nowhere; the session must survive anything.
  */
-#include "qmp.h"
+#include "monitor/qmp.h"
 
 static void discard(const char *data, size_t len, void *opaque)
 {

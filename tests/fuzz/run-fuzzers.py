@@ -74,7 +74,7 @@ libs = [f for f in flags if not f.startswith("-I")] + ["-lltdl", "-lfdt", "-lz",
 # Compile the core once: every source but the two tiny main() files.
 objs = []
 ok = True
-for src in sorted(glob.glob(os.path.join(SOURCE, "core", "*.c"))):
+for src in sorted(glob.glob(os.path.join(SOURCE, "core", "*", "*.c"))):
     if os.path.basename(src) in ("main.c", "modinfo-tool.c"):
         continue
     obj = os.path.join(work, os.path.basename(src) + ".o")

@@ -2,8 +2,8 @@
  * -boot and -k: the manual's examples, the legacy "-boot drives"
  * spelling, and QEMU's messages for what it refuses.
  */
-#include "boot-opts.h"
-#include "keyboard-layout.h"
+#include "machine/boot-opts.h"
+#include "cli/keyboard-layout.h"
 
 #include <glib.h>
 #include <glib/gstdio.h>

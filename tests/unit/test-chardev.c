@@ -4,8 +4,8 @@
  * the test (no terminal needed).
  */
 #define _GNU_SOURCE
-#include "chardev-internal.h"
-#include "loop-internal.h"
+#include "chardev/chardev-internal.h"
+#include "loop/loop-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

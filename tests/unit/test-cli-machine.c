@@ -5,8 +5,8 @@
  * command-line errors of -numa, hmat=on and -global, as the user reads
  * them (one line on stderr, exit status 1).
  */
-#include "machine-internal.h"
-#include "object-internal.h"
+#include "machine/machine-lifecycle.h"
+#include "object/object-hooks.h"
 
 #include <tessera/device.h>
 #include <tessera/machine.h>

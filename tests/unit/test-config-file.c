@@ -4,8 +4,8 @@
  * read back to the same options, the errors with file and line, and -set
  * changing an earlier -device, -chardev or -object by its id.
  */
-#include "cli.h"
-#include "global-props.h"
+#include "cli/cli.h"
+#include "device/global-props.h"
 
 #include <glib.h>
 #include <glib/gstdio.h>

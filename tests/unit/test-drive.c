@@ -1,9 +1,9 @@
 /*
- * test-drive.c - -drive without a block layer (core/drive.c): what
+ * test-drive.c - -drive without a block layer (core/cli/drive.c): what
  * if=pflash accepts, how units are numbered, what boards get from
  * ts_machine_pflash_file(), and the errors for everything else.
  */
-#include "drive.h"
+#include "cli/drive.h"
 
 #include <glib/gstdio.h>
 #include <tessera/machine.h>

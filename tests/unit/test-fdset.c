@@ -3,8 +3,8 @@
  * open, inherited), the access-mode match when a path names a set, and a
  * file chardev writing through a set.
  */
-#include "fdset.h"
-#include "chardev-internal.h"
+#include "util/fdset.h"
+#include "chardev/chardev-internal.h"
 
 #include <tessera/chardev.h>
 #include <tessera/loop.h>

@@ -4,10 +4,10 @@
  * properties winning, errors when a global cannot be applied, and the
  * warnings for globals nothing used.
  */
-#include "global-props.h"
-#include "device-create.h"
-#include "machine-internal.h"
-#include "object-internal.h"
+#include "device/global-props.h"
+#include "device/device-create.h"
+#include "machine/machine-lifecycle.h"
+#include "object/object-hooks.h"
 
 #include <tessera/device.h>
 #include <tessera/machine.h>

@@ -2,7 +2,7 @@
  * test-hmp-expr.c - the human monitor's integer expressions: numbers,
  * precedence, registers and every error path.
  */
-#include "hmp.h"
+#include "monitor/hmp.h"
 
 #include <string.h>
 

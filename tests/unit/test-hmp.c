@@ -4,14 +4,14 @@
  * reconnecting sockets, QMP on chardevs and the QMP commands of
  * qmp-commands-more.c (human-monitor-command among them).
  */
-#include "chardev-internal.h"
+#include "chardev/chardev-internal.h"
 #include "config.h"
-#include "hmp.h"
-#include "machine-internal.h"
-#include "monitor-chardev.h"
-#include "monitor-hooks.h"
-#include "qmp.h"
-#include "readline.h"
+#include "monitor/hmp.h"
+#include "machine/machine-lifecycle.h"
+#include "monitor/monitor-chardev.h"
+#include "monitor/monitor-hooks.h"
+#include "monitor/qmp.h"
+#include "monitor/readline.h"
 
 #include <tessera/cpu.h>
 #include <tessera/device.h>

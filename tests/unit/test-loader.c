@@ -8,10 +8,10 @@
  * must be refused with a message that names the file, and must leave
  * memory untouched.
  */
-#include "loader-internal.h"
-#include "machine-internal.h"
-#include "object-internal.h"
-#include "reset-fixups.h"
+#include "loader/loader-internal.h"
+#include "machine/machine-lifecycle.h"
+#include "object/object-hooks.h"
+#include "loader/reset-fixups.h"
 
 #include <tessera/cpu.h>
 #include <tessera/device.h>

@@ -14,7 +14,7 @@
 
 #include <tessera/loop.h>
 
-#include "loop-internal.h"
+#include "loop/loop-internal.h"
 
 #define MS (INT64_C(1000000))
 #define WATCHDOG_NS (60 * INT64_C(1000000000))

@@ -3,8 +3,8 @@
  * cases with their messages.  Memory backends come from -object
  * memory-backend-ram, as on the command line.
  */
-#include "numa.h"
-#include "memory-backend.h"
+#include "machine/numa.h"
+#include "memory/memory-backend.h"
 
 #include <glib.h>
 

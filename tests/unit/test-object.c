@@ -7,8 +7,8 @@
  * its own type names.  A shared log records the order in which the core
  * calls class_init, instance_init, finalize, realize and reset.
  */
-#include "object-internal.h"
-#include "machine-internal.h"
+#include "object/object-hooks.h"
+#include "machine/machine-lifecycle.h"
 
 #include <tessera/cpu.h>
 #include <tessera/device.h>

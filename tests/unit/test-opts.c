@@ -1,9 +1,9 @@
 /*
- * test-opts.c - QEMU's option grammar (core/opts.c), with the manual's
+ * test-opts.c - QEMU's option grammar (core/cli/opts.c), with the manual's
  * spellings: implied first keys, ",," escapes, help requests, flags,
  * repeated keys, key checks and typed lookups with their messages.
  */
-#include "opts.h"
+#include "cli/opts.h"
 
 #include <tessera/types.h>
 

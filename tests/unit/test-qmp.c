@@ -3,8 +3,8 @@
  * replies, events, VM commands through stub hooks, limits, fd transport.
  */
 #include "config.h"
-#include "json-stream.h"
-#include "qmp.h"
+#include "monitor/json-stream.h"
+#include "monitor/qmp.h"
 
 #include <tessera/loop.h>
 #include <tessera/object.h>

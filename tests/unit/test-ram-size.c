@@ -1,7 +1,7 @@
 /*
  * -m: sizes, the MiB default unit and the slots/maxmem pairing.
  */
-#include "ram-size.h"
+#include "machine/ram-size.h"
 
 #include <glib.h>
 

@@ -1,7 +1,7 @@
 /*
  * -smp: the topology rules of QEMU's manual, with its examples.
  */
-#include "smp.h"
+#include "machine/smp.h"
 
 #include <glib.h>
 

@@ -1,0 +1,61 @@
+/*
+ * core/cli/cli-unsupported.c - QEMU options that Tessera knows but cannot do
+ * yet.  They are recognised with the right arity, so a command line that
+ * uses them fails with a precise "not supported yet" naming the option
+ * rather than "invalid option" or, worse, being silently ignored.
+ */
+#include "cli.h"
+
+#include <tessera/types.h>
+
+typedef struct KnownOption {
+    const char *name;
+    bool has_arg;
+} KnownOption;
+
+/* From the sections of QEMU's system emulation manual. */
+static const KnownOption known[] = {
+    /* standard options */
+    { "fda", true }, { "fdb", true }, { "hda", true }, { "hdb", true },
+    { "hdc", true }, { "hdd", true }, { "cdrom", true },
+    { "mtdblock", true }, { "sd", true }, { "pflash", true },
+    { "snapshot", false }, { "fsdev", true }, { "virtfs", true },
+    { "iscsi", true },
+    { "overcommit", true }, { "mem-path", true }, { "mem-prealloc", false },
+    { "rtc", true }, { "icount", true }, { "watchdog-action", true },
+    { "echr", true }, { "incoming", true }, { "only-migratable", false },
+    { "nodefaults", false }, { "sandbox", true }, { "msg", true },
+    { "trace", true }, { "plugin", true }, { "enable-kvm", false },
+    { "xen-domid", true }, { "loadvm", true }, { "semihosting", false },
+    { "semihosting-config", true }, { "L", true }, { "fw_cfg", true },
+    { "prom-env", true }, { "action", true }, { "compat", true },
+    { "run-with", true }, { "no-user-config", false }, { "async-teardown", false },
+    /* USB */
+    { "usb", false }, { "usbdevice", true },
+    /* display */
+    { "vga", true }, { "full-screen", false }, { "g", true }, { "vnc", true },
+    { "spice", true }, { "portrait", false }, { "rotate", true },
+    { "win2k-hack", false }, { "no-frame", false }, { "alt-grab", false },
+    { "ctrl-grab", false }, { "no-quit", false }, { "sdl", false },
+    /* network */
+    { "netdev", true }, { "nic", true }, { "net", true },
+    /* character devices */
+    { "debugcon", true },
+    /* boot, kernel and firmware */
+    { "chroot", true }, { "runas", true },
+    /* debug/expert */
+    { "gdb", true }, { "s", false }, { "dfilter", true }, { "seed", true }, { "singlestep", false },
+    { "preconfig", false }, { "dump-vmstate", true }, { "audio", true },
+    { "soundhw", true }, { "mem-merge", true }, { "device-tree", true },
+};
+
+bool cli_unsupported_option(const char *name, bool *has_arg)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(known); i++) {
+        if (g_str_equal(known[i].name, name)) {
+            *has_arg = known[i].has_arg;
+            return true;
+        }
+    }
+    return false;
+}

@@ -1,0 +1,97 @@
+/*
+ * core/device/device-create.c - -device and device_add.
+ */
+#include "device-create.h"
+#include "machine/machine-lifecycle.h"
+#include "plugin/plugins.h"
+
+#include <tessera/device.h>
+#include <tessera/machine.h>
+
+typedef struct ApplyCtx {
+    TsObject *obj;
+    const char *const *skip;
+    GError **errp;
+    bool ok;
+} ApplyCtx;
+
+static void apply_one(const char *key, const char *value, void *opaque)
+{
+    ApplyCtx *ctx = opaque;
+    if (ctx->ok && !(ctx->skip && g_strv_contains(ctx->skip, key))) {
+        ctx->ok = ts_object_set_prop(ctx->obj, key, value, ctx->errp);
+    }
+}
+
+bool object_apply_opts(TsObject *obj, const TsOpts *opts,
+                       const char *const *skip, GError **errp)
+{
+    ApplyCtx ctx = { .obj = obj, .skip = skip, .errp = errp, .ok = true };
+    opts_foreach(opts, apply_one, &ctx);
+    return ctx.ok;
+}
+
+static TsObject *container_under(TsObject *parent, const char *name)
+{
+    TsObject *c = ts_object_child(parent, name);
+    if (!c) {
+        c = ts_object_new("container", NULL);
+        ts_object_add_child(parent, name, c, NULL);
+        ts_object_unref(c);
+    }
+    return c;
+}
+
+bool device_create(const TsOpts *opts, GError **errp)
+{
+    static const char *const skip[] = { "driver", "id", NULL };
+    static unsigned anon_count;
+    const char *driver = opts_get(opts, "driver");
+    if (!driver) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "Parameter 'driver' is missing");
+        return false;
+    }
+    if (!plugin_require(PK_DEVICE, driver, errp)) {
+        return false;
+    }
+    TsObject *obj = ts_object_new(driver, errp);
+    if (!obj) {
+        return false;
+    }
+    TsDevice *dev = (TsDevice *)ts_object_dynamic_cast(obj, TS_TYPE_DEVICE);
+    if (!dev || !TS_DEVICE_GET_CLASS(dev)->user_creatable) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "'%s' is not a user-creatable device", driver);
+        ts_object_unref(obj);
+        return false;
+    }
+    TsObject *machine = TS_OBJECT(ts_machine_current());
+    const char *id = opts_get(opts, "id");
+    g_autofree char *name = id ? g_strdup(id)
+                               : g_strdup_printf("device[%u]", anon_count++);
+    TsObject *parent = container_under(machine, id ? "peripheral"
+                                                   : "peripheral-anon");
+    bool ok = object_apply_opts(obj, opts, skip, errp) &&
+              ts_object_add_child(parent, name, obj, errp);
+    ts_object_unref(obj);
+    if (ok && !(machine_pre_plug(dev, errp) &&
+                ts_device_realize(dev, errp))) {
+        ts_object_remove_child(parent, obj);
+        ok = false;
+    }
+    return ok;
+}
+
+bool device_delete(const char *id, GError **errp)
+{
+    g_autofree char *path = g_strdup_printf("/machine/peripheral/%s", id);
+    TsObject *obj = ts_object_resolve_path(path);
+    if (!obj) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_NOT_FOUND,
+                    "Device '%s' not found", id);
+        return false;
+    }
+    ts_object_remove_child(obj->parent, obj);
+    return true;
+}

@@ -1,0 +1,27 @@
+/*
+ * core/device/device-create.h - creating objects from option text: -device,
+ * device_add, -machine and -accel properties.
+ */
+#ifndef TESSERA_CORE_DEVICE_CREATE_H
+#define TESSERA_CORE_DEVICE_CREATE_H
+
+#include "cli/opts.h"
+
+#include <tessera/object.h>
+
+/* Set every key=value of opts as a property of obj, except the keys in the
+ * NULL-terminated skip list.  Stops at the first error. */
+bool object_apply_opts(TsObject *obj, const TsOpts *opts,
+                       const char *const *skip, GError **errp);
+
+/*
+ * Create, configure and realize the device that opts describe ("driver"
+ * and "id" keys, the rest are properties), loading its plugin if needed,
+ * under /machine/peripheral/<id> or /machine/peripheral-anon.
+ */
+bool device_create(const TsOpts *opts, GError **errp);
+
+/* Unrealize and remove /machine/peripheral/<id>. */
+bool device_delete(const char *id, GError **errp);
+
+#endif

@@ -1,0 +1,176 @@
+/*
+ * core/machine/runstate.c - what happens when the guest or a monitor asks to power
+ * off or reset, shaped by -no-reboot and -no-shutdown, and the -pidfile.
+ */
+#include "cli/cli.h"
+#include "cpu-internal.h"
+#include "machine-lifecycle.h"
+#include "monitor/qmp.h"
+#include "loader/reset-fixups.h"
+
+#include <tessera/cpu.h>
+#include <tessera/device.h>
+#include <tessera/loop.h>
+#include <glib-unix.h>
+#include <signal.h>
+#include <stdio.h>
+#include <errno.h>
+#include <unistd.h>
+
+static bool no_reboot, no_shutdown;
+static char *vm_name;
+static char *pidfile_path;
+
+/* Reset every device (CPUs are devices) while the VM holds still; then
+ * the board, then what must come after both (-device loader). */
+static void reset_machine(void)
+{
+    bool was_running = ts_vm_running();
+    if (was_running) {
+        ts_vm_stop();
+    }
+    cpu_wait_idle();            /* no hart may run while it is reset */
+    ts_devices_reset_all();
+    machine_reset();
+    reset_fixups_run();
+    if (was_running) {
+        ts_vm_start();
+    }
+}
+
+static void handle_request(TsShutdownCause cause, int exit_code)
+{
+    const char *reason = qmp_shutdown_cause_name(cause);
+    bool guest = cause != TS_SHUTDOWN_HOST;
+    if (cause == TS_SHUTDOWN_GUEST_RESET && !no_reboot) {
+        qmp_event_reset(guest, reason);
+        reset_machine();
+        return;
+    }
+    qmp_event_shutdown(guest, reason);
+    if (no_shutdown && cause != TS_SHUTDOWN_HOST) {
+        ts_vm_stop();           /* -no-shutdown: stay for the monitor */
+        return;
+    }
+    ts_loop_quit(exit_code);
+}
+
+static const char *get_vm_name(void)
+{
+    return vm_name;
+}
+
+static void monitor_reset(void)
+{
+    reset_machine();
+}
+
+static void monitor_powerdown(void)
+{
+    /* Without an ACPI-like power button, powerdown ends the VM. */
+    ts_request_shutdown(TS_SHUTDOWN_HOST, 0);
+}
+
+/*
+ * SIGTERM, SIGINT and SIGHUP end the VM the way a monitor's quit does
+ * (SHUTDOWN event, pidfile removed, terminal restored), as QEMU does,
+ * instead of killing the process mid-write.  The handler only writes the
+ * signal number into a pipe that the main loop watches (GLib's own unix
+ * signal sources would start a helper thread named "gmain", which
+ * -name process= must not see).
+ */
+static char *progname;
+static int signal_pipe[2] = { -1, -1 };
+static TsFdWatch *signal_watch;
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    unsigned char b = (unsigned char)sig;
+    if (write(signal_pipe[1], &b, 1) < 0) {
+        /* full pipe: a shutdown is already on its way */
+    }
+    errno = saved;
+}
+
+static bool on_signal_byte(int fd, GIOCondition cond, void *opaque)
+{
+    unsigned char b;
+    while (read(fd, &b, 1) == 1) {
+        fprintf(stderr, "%s: terminating on signal %d\n",
+                progname ? progname : "tessera", b);
+        ts_request_shutdown(TS_SHUTDOWN_HOST, 0);
+    }
+    return true;
+}
+
+static void catch_termination_signals(void)
+{
+    if (signal_pipe[0] >= 0 || !g_unix_open_pipe(signal_pipe,
+                                                 FD_CLOEXEC, NULL)) {
+        return;
+    }
+    g_unix_set_fd_nonblocking(signal_pipe[0], TRUE, NULL);
+    g_unix_set_fd_nonblocking(signal_pipe[1], TRUE, NULL);
+    signal_watch = ts_fd_watch_add(signal_pipe[0], G_IO_IN, on_signal_byte,
+                                   NULL);
+    static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+    for (size_t i = 0; i < G_N_ELEMENTS(sigs); i++) {
+        struct sigaction sa = { .sa_handler = on_signal,
+                                .sa_flags = SA_RESTART };
+        sigemptyset(&sa.sa_mask);
+        sigaction(sigs[i], &sa, NULL);
+    }
+}
+
+void runstate_setup(const Cli *cli)
+{
+    progname = g_strdup(cli->progname);
+    catch_termination_signals();
+    no_reboot = cli->no_reboot;
+    no_shutdown = cli->no_shutdown;
+    vm_name = g_strdup(cli->name);
+    machine_set_shutdown_handler(handle_request);
+
+    QmpVmHooks hooks;
+    qmp_core_vm_hooks(&hooks);
+    hooks.vm_name = get_vm_name;
+    hooks.system_reset = monitor_reset;
+    hooks.system_powerdown = monitor_powerdown;
+    qmp_set_vm_hooks(&hooks);
+}
+
+bool runstate_write_pidfile(const char *path, GError **errp)
+{
+    FILE *f = fopen(path, "w");
+    if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f) != 0) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
+                    "-pidfile %s: cannot write it: %s", path,
+                    g_strerror(errno));
+        return false;
+    }
+    pidfile_path = g_strdup(path);
+    return true;
+}
+
+void runstate_cleanup(void)
+{
+    if (pidfile_path) {
+        unlink(pidfile_path);
+        g_clear_pointer(&pidfile_path, g_free);
+    }
+    g_clear_pointer(&vm_name, g_free);
+    g_clear_pointer(&progname, g_free);
+    g_clear_pointer(&signal_watch, ts_fd_watch_remove);
+    if (signal_pipe[0] >= 0) {
+        signal(SIGTERM, SIG_DFL);
+        signal(SIGINT, SIG_DFL);
+        signal(SIGHUP, SIG_DFL);
+    }
+    for (int i = 0; i < 2; i++) {
+        if (signal_pipe[i] >= 0) {
+            close(signal_pipe[i]);
+            signal_pipe[i] = -1;
+        }
+    }
+}

@@ -1,0 +1,291 @@
+/*
+ * core/monitor/monitor-chardev.c - HMP and QMP sessions on chardevs: one session
+ * per connection, input from the chardev, output through it.
+ */
+#include "chardev/chardevs.h"
+#include <tessera/loop.h>
+#include "hmp.h"
+#include "monitor-chardev.h"
+#include "monitor-hooks.h"
+#include "qmp.h"
+
+struct MonitorChardev {
+    TsChardev *chr;
+    bool is_qmp;
+    bool pretty;
+    QmpSession *qmp;
+    HmpSession *hmp;
+    /* On a mux: whether we have the input, and whether the HMP banner
+     * waits for it.  At start-up the command line attaches the monitor
+     * and then the serial port, which takes the input: so the banner is
+     * held back until the main loop runs (greet_bh), and then shown only
+     * if we still have the input; otherwise at the first Ctrl-a c. */
+    bool focused;
+    bool greet_pending;
+    TsBH *greet_bh;
+};
+
+static GPtrArray *monitors;
+
+/* ---- output ---------------------------------------------------------------- */
+
+static void append_indent(GString *s, int level)
+{
+    g_string_append_c(s, '\n');
+    for (int i = 0; i < level; i++) {
+        g_string_append(s, "    ");
+    }
+}
+
+/*
+ * Re-lay one compact QMP message ({"a": 1, "b": [2]}) over several lines.
+ * Working on the text keeps string escaping in one place (json-stream.c);
+ * only structure outside strings is touched.
+ */
+static GString *pretty_print(const char *text, size_t len)
+{
+    GString *s = g_string_sized_new(len * 2);
+    bool in_string = false, escaped = false;
+    int level = 0;
+    for (size_t i = 0; i < len; i++) {
+        char ch = text[i];
+        if (in_string) {
+            g_string_append_c(s, ch);
+            if (escaped) {
+                escaped = false;
+            } else if (ch == '\\') {
+                escaped = true;
+            } else if (ch == '"') {
+                in_string = false;
+            }
+            continue;
+        }
+        switch (ch) {
+        case '"':
+            in_string = true;
+            g_string_append_c(s, ch);
+            break;
+        case '{':
+        case '[':
+            if (i + 1 < len && (text[i + 1] == '}' || text[i + 1] == ']')) {
+                g_string_append_c(s, ch);       /* {} and [] stay compact */
+                g_string_append_c(s, text[++i]);
+                break;
+            }
+            g_string_append_c(s, ch);
+            append_indent(s, ++level);
+            break;
+        case '}':
+        case ']':
+            append_indent(s, level > 0 ? --level : 0);
+            g_string_append_c(s, ch);
+            break;
+        case ',':
+            g_string_append_c(s, ch);
+            append_indent(s, level);
+            if (i + 1 < len && text[i + 1] == ' ') {
+                i++;
+            }
+            break;
+        default:
+            g_string_append_c(s, ch);
+            break;
+        }
+    }
+    return s;
+}
+
+static void qmp_write(const char *data, size_t len, void *opaque)
+{
+    MonitorChardev *mon = opaque;
+    if (mon->pretty) {
+        GString *s = pretty_print(data, len);
+        ts_chardev_write(mon->chr, s->str, s->len);
+        g_string_free(s, TRUE);
+    } else {
+        ts_chardev_write(mon->chr, data, len);
+    }
+}
+
+static void hmp_write(const char *data, size_t len, void *opaque)
+{
+    MonitorChardev *mon = opaque;
+    ts_chardev_write(mon->chr, data, len);
+}
+
+/* ---- sessions ---------------------------------------------------------------- */
+
+static void end_session(MonitorChardev *mon)
+{
+    if (mon->qmp) {
+        QmpSession *s = mon->qmp;
+        mon->qmp = NULL;
+        qmp_session_free(s);
+    }
+    if (mon->hmp) {
+        HmpSession *s = mon->hmp;
+        mon->hmp = NULL;
+        hmp_session_free(s);
+    }
+    mon->greet_pending = false;
+}
+
+/* Whether our frontend receives the input (always, unless on a mux). */
+static bool has_focus(MonitorChardev *mon)
+{
+    return chardev_frontend_has_focus(mon->chr, mon);
+}
+
+static void greet(MonitorChardev *mon)
+{
+    if (mon->hmp && mon->greet_pending) {
+        mon->greet_pending = false;
+        hmp_session_greet(mon->hmp);
+    }
+}
+
+static void greet_if_focused(void *opaque)
+{
+    MonitorChardev *mon = opaque;
+    if (mon->focused) {
+        greet(mon);
+    }
+}
+
+static void start_session(MonitorChardev *mon)
+{
+    end_session(mon);
+    if (mon->is_qmp) {
+        mon->qmp = qmp_session_new(qmp_write, mon);
+        return;
+    }
+    mon->hmp = hmp_session_new(hmp_write, mon);
+    mon->greet_pending = true;
+    mon->focused = has_focus(mon);
+    if (!chardev_is_mux(mon->chr)) {
+        greet(mon);
+    } else if (mon->focused) {
+        if (!mon->greet_bh) {
+            mon->greet_bh = ts_bh_new("monitor-greeting", greet_if_focused,
+                                      mon);
+        }
+        ts_bh_schedule(mon->greet_bh);
+    }
+}
+
+/* ---- frontend handlers ------------------------------------------------------------ */
+
+static size_t monitor_can_receive(void *opaque)
+{
+    /* Commands run synchronously, so any amount can be taken; input
+     * between sessions (none can arrive, really) is dropped.  Never 0:
+     * that would pause the backend until someone accepts input again. */
+    return 4096;
+}
+
+static void monitor_receive(void *opaque, const uint8_t *buf, size_t len)
+{
+    MonitorChardev *mon = opaque;
+    if (mon->qmp) {
+        qmp_session_feed(mon->qmp, buf, len);
+    } else if (mon->hmp) {
+        hmp_session_feed(mon->hmp, buf, len);
+    }
+}
+
+static void monitor_event(void *opaque, TsChardevEvent event)
+{
+    MonitorChardev *mon = opaque;
+    switch (event) {
+    case TS_CHARDEV_EVENT_OPENED:
+        start_session(mon);
+        break;
+    case TS_CHARDEV_EVENT_CLOSED:
+        end_session(mon);
+        break;
+    case TS_CHARDEV_EVENT_MUX_IN:
+        if (mon->focused) {
+            break;              /* known already (from OPENED at attach) */
+        }
+        mon->focused = true;
+        if (mon->greet_pending) {
+            greet(mon);
+        } else if (mon->hmp) {
+            hmp_session_show_prompt(mon->hmp);
+        }
+        break;
+    case TS_CHARDEV_EVENT_MUX_OUT:
+        mon->focused = false;
+        break;
+    case TS_CHARDEV_EVENT_BREAK:
+    default:
+        break;
+    }
+}
+
+static const TsChardevHandlers monitor_handlers = {
+    .can_receive = monitor_can_receive,
+    .receive = monitor_receive,
+    .event = monitor_event,
+};
+
+/* ---- attach / detach ------------------------------------------------------------- */
+
+static MonitorChardev *attach(TsChardev *chr, bool is_qmp, bool pretty,
+                              GError **errp)
+{
+    if (!chr) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "monitor: no chardev given");
+        return NULL;
+    }
+    monitor_register_qmp_commands();
+    MonitorChardev *mon = g_new0(MonitorChardev, 1);
+    mon->chr = chr;
+    mon->is_qmp = is_qmp;
+    mon->pretty = pretty;
+    if (!monitors) {
+        monitors = g_ptr_array_new();
+    }
+    g_ptr_array_add(monitors, mon);
+    /* Attaching to an open chardev starts the session right here. */
+    if (!ts_chardev_attach(chr, &monitor_handlers, mon, errp)) {
+        g_ptr_array_remove(monitors, mon);
+        g_free(mon);
+        return NULL;
+    }
+    return mon;
+}
+
+MonitorChardev *monitor_attach_qmp(TsChardev *chr, bool pretty,
+                                   GError **errp)
+{
+    return attach(chr, true, pretty, errp);
+}
+
+MonitorChardev *monitor_attach_hmp(TsChardev *chr, GError **errp)
+{
+    return attach(chr, false, false, errp);
+}
+
+void monitor_detach(MonitorChardev *mon)
+{
+    if (!mon) {
+        return;
+    }
+    ts_chardev_detach(mon->chr, mon);
+    ts_bh_free(mon->greet_bh);
+    end_session(mon);
+    if (monitors) {
+        g_ptr_array_remove(monitors, mon);
+    }
+    g_free(mon);
+}
+
+void monitor_detach_all(void)
+{
+    while (monitors && monitors->len) {
+        monitor_detach(g_ptr_array_index(monitors, monitors->len - 1));
+    }
+    g_clear_pointer(&monitors, g_ptr_array_unref);
+}
