@@ -38,6 +38,11 @@ TS_EXPORT int ts_irq_level(const TsIrq *irq)
     return irq ? irq->level : 0;
 }
 
+TS_EXPORT unsigned ts_irq_number(const TsIrq *irq)
+{
+    return irq ? irq->n : 0;
+}
+
 /*
  * Named lines: a table keyed by device and name.  Devices are few and
  * wiring happens at board build time, so a global hash table is plenty.

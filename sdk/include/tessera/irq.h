@@ -31,6 +31,12 @@ static inline void ts_irq_lower(TsIrq *irq) { ts_irq_set(irq, 0); }
 /* The level last set on the line. */
 int ts_irq_level(const TsIrq *irq);
 
+/* The number the sink gave the line (ts_irq_new's n): for an interrupt
+ * controller's input, the interrupt number a device tree names, so a
+ * source describes the line it was wired to rather than a number it was
+ * told separately.  0 for NULL. */
+unsigned ts_irq_number(const TsIrq *irq);
+
 /*
  * Named lines of a device, so that a board can wire devices from different
  * plugins without knowing their structs (plugins cannot call each other).

@@ -13,5 +13,6 @@
 #include <tessera/log.h>
 #include <tessera/chardev.h>
 #include <tessera/fdt.h>
+#include <tessera/mmio-device.h>
 #include <tessera/loader.h>
 #endif
