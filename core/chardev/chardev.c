@@ -4,6 +4,7 @@
  * fd-based backend shares.  Backends live in chardev-*.c.
  */
 #include "chardev-internal.h"
+#include "object/object-hooks.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -716,3 +717,15 @@ bool chardev_frontend_has_focus(const TsChardev *chr, const void *opaque)
     return !chr->is_mux ||
            (chr->fe_count > 0 && chr->fe[chr->focus].opaque == opaque);
 }
+
+/* The base of chardev backend types a plugin may provide (the built-in
+ * backends are a table, not types). */
+static const TsTypeInfo chardev_type = {
+    .name = "chardev", .parent = TS_TYPE_OBJECT, .abstract = true,
+};
+
+static void chardev_types_init(void)
+{
+    object_core_type(&chardev_type);
+}
+OBJECT_CORE_INIT(chardev_types_init)

@@ -21,6 +21,7 @@
 #include "device/device-create.h"
 #include "machine/smp.h"
 #include "machine/ram-size.h"
+#include "machine/runstate.h"
 #include "chardev/chardevs.h"
 #include "loader/reset-fixups.h"
 #include "drive.h"
@@ -357,7 +358,10 @@ int cli_run(Cli *cli, GError **errp)
         return 1;
     }
     ts_loop_init();
-    runstate_setup(cli);
+    runstate_setup(&(RunstatePolicy){ .progname = cli->progname,
+                                      .vm_name = cli->name,
+                                      .no_reboot = cli->no_reboot,
+                                      .no_shutdown = cli->no_shutdown });
     if (cli->pidfile && !runstate_write_pidfile(cli->pidfile, errp)) {
         return 1;
     }
@@ -405,7 +409,6 @@ TS_EXPORT int tessera_main(int argc, char **argv)
     /* A monitor peer that goes away must end its session, not the VM. */
     signal(SIGPIPE, SIG_IGN);
     plugin_loader_init();
-    machine_none_register();
     if (!cli_parse(&cli, argc, argv, &err)) {
         status = 1;
     } else if (cli.show_help) {

@@ -127,11 +127,6 @@ void cli_machine_config_cleanup(void);
 /* `info numa` (MonitorHooks.foreach_numa_node, monitor-hooks.h). */
 void cli_numa_foreach_node(MonitorNumaFn fn, void *opaque);
 
-/* runstate.c: shutdown/reset policy, monitor hooks and the pidfile. */
-void runstate_setup(const Cli *cli);
-bool runstate_write_pidfile(const char *path, GError **errp);
-void runstate_cleanup(void);
-
 /* Build the VM and run the main loop; returns the process exit status. */
 int cli_run(Cli *cli, GError **errp);
 

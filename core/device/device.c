@@ -2,8 +2,40 @@
  * core/device/device.c - realize/unrealize/reset of devices.
  */
 #include "irq-lines.h"
+#include "object/object-hooks.h"
 #include <tessera/device.h>
 #include <tessera/machine.h>
+
+/* ---- the device base type ------------------------------------------ */
+
+static void device_class_init(TsObjectClass *klass, const void *data)
+{
+    ((TsDeviceClass *)klass)->user_creatable = true;
+}
+
+static const TsTypeInfo device_type = {
+    .name = TS_TYPE_DEVICE, .parent = TS_TYPE_OBJECT, .abstract = true,
+    .class_size = sizeof(TsDeviceClass), .instance_size = sizeof(TsDevice),
+    .class_init = device_class_init,
+};
+
+/* A device goes away unrealized, and without the lines a failed realize
+ * may have declared, before its children and its types' finalize. */
+static void device_pre_finalize(TsObject *obj)
+{
+    TsDevice *dev = (TsDevice *)ts_object_dynamic_cast(obj, TS_TYPE_DEVICE);
+    if (dev) {
+        ts_device_unrealize(dev);
+        irq_forget_device(dev);
+    }
+}
+
+static void device_types_init(void)
+{
+    object_core_type(&device_type);
+    object_registry_set_pre_finalize(device_pre_finalize);
+}
+OBJECT_CORE_INIT(device_types_init)
 
 TS_EXPORT bool ts_device_realize(TsDevice *dev, GError **errp)
 {

@@ -5,6 +5,7 @@
 #include <tessera/fdt.h>
 #include <tessera/machine.h>
 #include "machine/machine-lifecycle.h"
+#include "object/object-hooks.h"
 #include <libfdt.h>
 
 static const TsTypeInfo fdt_node_type = {
@@ -15,13 +16,11 @@ static const TsTypeInfo fdt_node_type = {
     .abstract = true,
 };
 
-void fdt_node_register(void)
+static void fdt_node_init(void)
 {
-    g_autoptr(GError) err = NULL;
-    if (!ts_type_exists(fdt_node_type.name)) {
-        ts_type_register(&fdt_node_type, &err);
-    }
+    object_core_type(&fdt_node_type);
 }
+OBJECT_CORE_INIT(fdt_node_init)
 
 typedef struct Walk {
     const TsFdtContext *ctx;

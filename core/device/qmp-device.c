@@ -1,5 +1,6 @@
 /*
- * core/device/qmp-device.c - device_add and device_del.
+ * core/device/qmp-device.c - device_add, device_del and
+ * device-list-properties.
  *
  * device_add takes the same properties as -device, as JSON members; it is
  * how a running guest gets a new device, and so how a plugin may be
@@ -8,6 +9,9 @@
  */
 #include "device-create.h"
 #include "monitor/qmp.h"
+#include "plugin/plugins.h"
+
+#include <tessera/device.h>
 
 /* JSON scalars to the text a -device option would carry. */
 static char *member_text(JsonNode *node)
@@ -74,10 +78,121 @@ static const QmpArg device_del_args[] = {
     { NULL },
 };
 
-void qmp_register_device_commands(void)
+/* ---- device-list-properties ------------------------------------------------------------ */
+
+/* QEMU's names for the types of equivalent properties. */
+static char *property_type(const TsProperty *prop)
+{
+    switch (prop->kind) {
+    case TS_PROP_BOOL:   return g_strdup("bool");
+    case TS_PROP_INT:    return g_strdup("int64");
+    case TS_PROP_UINT:   return g_strdup("uint64");
+    case TS_PROP_SIZE:   return g_strdup("size");
+    case TS_PROP_LINK:
+        return g_strdup_printf("link<%s>",
+                               prop->link_type ? prop->link_type : "object");
+    case TS_PROP_STRING:
+    case TS_PROP_ENUM:
+    default:             return g_strdup("str");
+    }
+}
+
+/* A default's text as the JSON type of its kind. */
+static JsonNode *default_node(const TsProperty *prop, const char *text)
+{
+    JsonNode *node = json_node_alloc();
+    bool b;
+    int64_t i;
+    uint64_t u;
+    switch (prop->kind) {
+    case TS_PROP_BOOL:
+        if (ts_parse_bool(prop->name, text, &b, NULL)) {
+            return json_node_init_boolean(node, b);
+        }
+        break;
+    case TS_PROP_INT:
+        if (ts_parse_int(prop->name, text, &i, NULL)) {
+            return json_node_init_int(node, i);
+        }
+        break;
+    case TS_PROP_UINT:
+    case TS_PROP_SIZE:
+        if (ts_parse_size(prop->name, text, &u, NULL) && u <= G_MAXINT64) {
+            return json_node_init_int(node, (gint64)u);
+        }
+        break;
+    default:
+        break;
+    }
+    return json_node_init_string(node, text);
+}
+
+static void add_property(const TsProperty *prop, void *opaque)
+{
+    JsonObject *info = json_object_new();
+    json_object_set_string_member(info, "name", prop->name);
+    g_autofree char *type = property_type(prop);
+    json_object_set_string_member(info, "type", type);
+    if (prop->description) {
+        json_object_set_string_member(info, "description",
+                                      prop->description);
+    }
+    g_autofree char *def = ts_prop_default_text(prop);
+    if (def) {
+        json_object_set_member(info, "default-value",
+                               default_node(prop, def));
+    }
+    json_array_add_object_element(opaque, info);
+}
+
+static const QmpArg device_list_properties_args[] = {
+    { "typename", QMP_ARG_STRING, false },
+    { NULL }
+};
+
+static bool cmd_device_list_properties(JsonObject *args, JsonNode **ret,
+                                       GError **errp)
+{
+    const char *name = json_object_get_string_member(args, "typename");
+    GError *err = NULL;
+    /* Loads the plugin that provides it, if one does. */
+    if (!ts_type_exists(name) && !plugin_require(PK_DEVICE, name, &err)) {
+        g_set_error(errp, QMP_ERROR, QMP_ERROR_DEVICE_NOT_FOUND,
+                    "Device '%s' not found", name);
+        g_clear_error(&err);
+        return false;
+    }
+    g_clear_error(&err);
+    TsObjectClass *klass = ts_class_by_name(name);
+    if (!klass) {
+        g_set_error(errp, QMP_ERROR, QMP_ERROR_DEVICE_NOT_FOUND,
+                    "Device '%s' not found", name);
+        return false;
+    }
+    if (!ts_class_dynamic_cast(klass, TS_TYPE_DEVICE)) {
+        g_set_error(errp, QMP_ERROR, QMP_ERROR_GENERIC,
+                    "Parameter 'typename' expects device");
+        return false;
+    }
+    if (ts_class_is_abstract(klass)) {
+        g_set_error(errp, QMP_ERROR, QMP_ERROR_GENERIC,
+                    "Parameter 'typename' expects a non-abstract device");
+        return false;
+    }
+    JsonArray *list = json_array_new();
+    ts_class_foreach_property(klass, add_property, list);
+    *ret = qmp_array_node(list);
+    return true;
+}
+
+static void device_qmp_commands(void)
 {
     qmp_register_command_args("device_add", qmp_device_add,
                               QMP_CMD_EXTRA_ARGS, device_add_args);
     qmp_register_command_args("device_del", qmp_device_del, QMP_CMD_NONE,
                               device_del_args);
+    qmp_register_command_args("device-list-properties",
+                              cmd_device_list_properties, 0,
+                              device_list_properties_args);
 }
+QMP_COMMANDS(device_qmp_commands)

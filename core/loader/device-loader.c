@@ -28,6 +28,7 @@
  */
 #include "loader-internal.h"
 #include "machine/machine-lifecycle.h"
+#include "object/object-hooks.h"
 #include "reset-fixups.h"
 
 #include <tessera/cpu.h>
@@ -302,10 +303,8 @@ static const TsTypeInfo loader_type = {
     .instance_finalize = loader_finalize,
 };
 
-void device_loader_register(void)
+static void device_loader_init(void)
 {
-    g_autoptr(GError) err = NULL;
-    if (!ts_type_exists(loader_type.name)) {
-        ts_type_register(&loader_type, &err);
-    }
+    object_core_type(&loader_type);
 }
+OBJECT_CORE_INIT(device_loader_init)

@@ -2,6 +2,7 @@
  * core/machine/cpu.c - the machine's CPU list and the accelerator's runner.
  */
 #include "cpu-internal.h"
+#include "object/object-hooks.h"
 #include <tessera/loop.h>
 
 static GPtrArray *cpus;              /* of TsCpu *, by index */
@@ -82,3 +83,16 @@ void cpu_wait_idle(void)
         ts_bql_lock();
     }
 }
+
+/* ---- the CPU base type ----------------------------------------------- */
+
+static const TsTypeInfo cpu_type = {
+    .name = TS_TYPE_CPU, .parent = TS_TYPE_DEVICE, .abstract = true,
+    .class_size = sizeof(TsCpuClass), .instance_size = sizeof(TsCpu),
+};
+
+static void cpu_types_init(void)
+{
+    object_core_type(&cpu_type);
+}
+OBJECT_CORE_INIT(cpu_types_init)

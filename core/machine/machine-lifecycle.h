@@ -25,13 +25,4 @@ bool machine_pre_plug(TsDevice *dev, GError **errp);
 bool machine_done(GError **errp);
 void machine_reset(void);
 
-/* Registers the "fdt-node" interface (fdt-node.c). */
-void fdt_node_register(void);
-
-/* Registers the core's own machine types ("none"). */
-void machine_none_register(void);
-
-/* Registers the generic loader device, "loader" (device-loader.c). */
-void device_loader_register(void);
-
 #endif

@@ -5,6 +5,7 @@
  * installed; it is what QMP-only tools and start-up benchmarks run.
  */
 #include "machine-lifecycle.h"
+#include "object/object-hooks.h"
 
 static void none_class_init(TsObjectClass *klass, const void *data)
 {
@@ -21,10 +22,8 @@ static const TsTypeInfo none_machine_type = {
     .class_init = none_class_init,
 };
 
-void machine_none_register(void)
+static void machine_none_init(void)
 {
-    g_autoptr(GError) err = NULL;
-    if (!ts_type_exists(none_machine_type.name)) {
-        ts_type_register(&none_machine_type, &err);
-    }
+    object_core_type(&none_machine_type);
 }
+OBJECT_CORE_INIT(machine_none_init)

@@ -2,6 +2,7 @@
  * core/machine/machine.c - creating the machine and acting on shutdown requests.
  */
 #include "machine-lifecycle.h"
+#include "object/object-hooks.h"
 
 #include <tessera/device.h>
 #include <tessera/loop.h>
@@ -106,3 +107,21 @@ TS_EXPORT void ts_request_shutdown(TsShutdownCause cause, int exit_code)
     req->exit_code = exit_code;
     ts_loop_call(handle_shutdown, req);
 }
+
+/* ---- the machine and accelerator base types ------------------------- */
+
+static const TsTypeInfo machine_types[] = {
+    { .name = TS_TYPE_MACHINE, .parent = TS_TYPE_OBJECT, .abstract = true,
+      .class_size = sizeof(TsMachineClass),
+      .instance_size = sizeof(TsMachine) },
+    { .name = TS_TYPE_ACCEL, .parent = TS_TYPE_OBJECT, .abstract = true,
+      .class_size = sizeof(TsAccelClass), .instance_size = sizeof(TsObject) },
+};
+
+static void machine_types_init(void)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(machine_types); i++) {
+        object_core_type(&machine_types[i]);
+    }
+}
+OBJECT_CORE_INIT(machine_types_init)

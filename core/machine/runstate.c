@@ -2,7 +2,7 @@
  * core/machine/runstate.c - what happens when the guest or a monitor asks to power
  * off or reset, shaped by -no-reboot and -no-shutdown, and the -pidfile.
  */
-#include "cli/cli.h"
+#include "runstate.h"
 #include "cpu-internal.h"
 #include "machine-lifecycle.h"
 #include "monitor/qmp.h"
@@ -123,13 +123,13 @@ static void catch_termination_signals(void)
     }
 }
 
-void runstate_setup(const Cli *cli)
+void runstate_setup(const RunstatePolicy *policy)
 {
-    progname = g_strdup(cli->progname);
+    progname = g_strdup(policy->progname);
     catch_termination_signals();
-    no_reboot = cli->no_reboot;
-    no_shutdown = cli->no_shutdown;
-    vm_name = g_strdup(cli->name);
+    no_reboot = policy->no_reboot;
+    no_shutdown = policy->no_shutdown;
+    vm_name = g_strdup(policy->vm_name);
     machine_set_shutdown_handler(handle_request);
 
     QmpVmHooks hooks;

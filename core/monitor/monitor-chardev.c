@@ -239,7 +239,6 @@ static MonitorChardev *attach(TsChardev *chr, bool is_qmp, bool pretty,
                     "monitor: no chardev given");
         return NULL;
     }
-    monitor_register_qmp_commands();
     MonitorChardev *mon = g_new0(MonitorChardev, 1);
     mon->chr = chr;
     mon->is_qmp = is_qmp;

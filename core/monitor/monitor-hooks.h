@@ -59,12 +59,4 @@ const char *monitor_vm_uuid(void);
 /* Walk the machines: the hook, or the registered machine types. */
 void monitor_foreach_machine(MonitorMachineFn fn, void *opaque);
 
-/*
- * Register the QMP commands of qmp-commands-more.c: query-uuid,
- * query-machines, query-cpus-fast, query-chardev, device-list-properties,
- * human-monitor-command.  Idempotent; monitor_attach_qmp() calls it too.
- * (query-plugins lives in qmp-plugins.c.)
- */
-void monitor_register_qmp_commands(void);
-
 #endif

@@ -23,8 +23,6 @@
 
 #include <tessera/machine.h>
 
-void qmp_register_plugin_commands(void);
-void qmp_register_device_commands(void);
 
 /* What the hooks report; copied so that they outlive nothing they need. */
 static char *hook_uuid_text;
@@ -193,9 +191,6 @@ bool cli_open_monitors(Cli *cli, GError **errp)
         .foreach_numa_node = cli_numa_foreach_node,
     };
     monitor_set_hooks(&hooks);
-    qmp_register_plugin_commands();
-    qmp_register_device_commands();
-    monitor_register_qmp_commands();
 
     for (guint i = 0; i < cli->monitors->len; i++) {
         const CliMonitor *m = g_ptr_array_index(cli->monitors, i);

@@ -30,20 +30,6 @@ JsonNode *qmp_version_node(void)
     return json_node_init_object(json_node_alloc(), version);
 }
 
-static JsonNode *object_node(JsonObject *obj)
-{
-    JsonNode *node = json_node_init_object(json_node_alloc(), obj);
-    json_object_unref(obj);
-    return node;
-}
-
-static JsonNode *array_node(JsonArray *arr)
-{
-    JsonNode *node = json_node_init_array(json_node_alloc(), arr);
-    json_array_unref(arr);
-    return node;
-}
-
 static const QmpArg capabilities_args[] = {
     { "enable", QMP_ARG_ARRAY, true },
     { NULL }
@@ -112,7 +98,7 @@ static bool cmd_query_status(JsonObject *args, JsonNode **ret, GError **errp)
     JsonObject *status = json_object_new();
     json_object_set_boolean_member(status, "running", hooks->is_running());
     json_object_set_string_member(status, "status", state);
-    *ret = object_node(status);
+    *ret = qmp_object_node(status);
     return true;
 }
 
@@ -126,7 +112,7 @@ static bool cmd_query_commands(JsonObject *args, JsonNode **ret,
         json_object_set_string_member(info, "name", *n);
         json_array_add_object_element(list, info);
     }
-    *ret = array_node(list);
+    *ret = qmp_array_node(list);
     return true;
 }
 
@@ -138,7 +124,7 @@ static bool cmd_query_name(JsonObject *args, JsonNode **ret, GError **errp)
     if (name) {
         json_object_set_string_member(info, "name", name);
     }
-    *ret = object_node(info);
+    *ret = qmp_object_node(info);
     return true;
 }
 
@@ -327,7 +313,7 @@ static bool cmd_qom_list(JsonObject *args, JsonNode **ret, GError **errp)
     add_property_info(list, "type", "string", NULL);
     ts_object_foreach_child(obj, list_child, list);
     ts_class_foreach_property(obj->klass, list_property, list);
-    *ret = array_node(list);
+    *ret = qmp_array_node(list);
     return true;
 }
 
@@ -505,7 +491,7 @@ static bool cmd_qom_list_types(JsonObject *args, JsonNode **ret,
     if (!implements || ts_type_exists(implements)) {
         ts_type_foreach(implements, abstract, list_type, list);
     }
-    *ret = array_node(list);
+    *ret = qmp_array_node(list);
     return true;
 }
 

@@ -67,13 +67,40 @@ static void command_free(void *p)
     g_free(cmd);
 }
 
+static GPtrArray *command_inits;        /* of void (*)(void) */
+
+void qmp_commands_init_add(void (*fn)(void))
+{
+    if (!command_inits) {
+        command_inits = g_ptr_array_new();
+    }
+    g_ptr_array_add(command_inits, (gpointer)fn);
+}
+
 static void ensure_commands(void)
 {
     if (!commands) {
         commands = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
                                          command_free);
         qmp_register_builtin_commands();
+        for (guint i = 0; command_inits && i < command_inits->len; i++) {
+            ((void (*)(void))g_ptr_array_index(command_inits, i))();
+        }
     }
+}
+
+JsonNode *qmp_object_node(JsonObject *obj)
+{
+    JsonNode *node = json_node_init_object(json_node_alloc(), obj);
+    json_object_unref(obj);
+    return node;
+}
+
+JsonNode *qmp_array_node(JsonArray *arr)
+{
+    JsonNode *node = json_node_init_array(json_node_alloc(), arr);
+    json_array_unref(arr);
+    return node;
 }
 
 bool qmp_register_command_args(const char *name, QmpCommandFn handler,

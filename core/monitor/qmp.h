@@ -159,6 +159,23 @@ void qmp_run_after_reply(void (*fn)(void *opaque), void *opaque);
 /* Registers the built-in commands (qmp-commands.c); done on first use. */
 void qmp_register_builtin_commands(void);
 
+/*
+ * A subsystem registers its QMP commands in its own folder:
+ * `QMP_COMMANDS(chardev_qmp_commands);` queues the function when the core
+ * library is loaded, and the command table runs the queue when it is
+ * first needed, after the built-in commands.
+ */
+void qmp_commands_init_add(void (*fn)(void));
+#define QMP_COMMANDS(fn)                                                   \
+    __attribute__((constructor)) static void qmp_commands_##fn(void)       \
+    {                                                                      \
+        qmp_commands_init_add(fn);                                         \
+    }
+
+/* A reply value that takes the caller's reference on obj / arr. */
+JsonNode *qmp_object_node(JsonObject *obj);
+JsonNode *qmp_array_node(JsonArray *arr);
+
 /* ------------------------------------------------------------------ */
 /* Hooks into the VM                                                  */
 

@@ -6,8 +6,35 @@
 
 #include <tessera/object.h>
 
-/* Register the built-in abstract types; idempotent. */
+/*
+ * Start the object model: register its own types, then run every core
+ * subsystem's type registration (OBJECT_CORE_INIT).  Idempotent, and run
+ * by the first ts_type_register/ts_type_exists, so a plugin always finds
+ * the base types it derives from.
+ */
 void object_core_init(void);
+
+/*
+ * Each subsystem registers its base types (device, machine, cpu, ...) and
+ * built-in types where it defines them, so the object model names none of
+ * them: `OBJECT_CORE_INIT(device_types_init);` in the subsystem's file
+ * queues the function when the core library is loaded (the core may use
+ * constructors; plugins never do), and object_core_init() runs the queue.
+ * The order does not matter: parents are resolved when first used.
+ */
+void object_core_init_add(void (*fn)(void));
+#define OBJECT_CORE_INIT(fn)                                               \
+    __attribute__((constructor)) static void object_core_init_##fn(void)   \
+    {                                                                      \
+        object_core_init_add(fn);                                          \
+    }
+
+/* Register a core type; aborts on a clash, which is a core bug. */
+void object_core_type(const TsTypeInfo *info);
+
+/* Called when an object is finalized, before its children and its types'
+ * finalize (devices: unrealize first).  One hook, set by device/. */
+void object_registry_set_pre_finalize(void (*fn)(TsObject *obj));
 
 /* Called after every successful ts_type_register (plugin bookkeeping). */
 void object_registry_set_observer(void (*fn)(const TsTypeInfo *info,
@@ -27,26 +54,5 @@ void object_registry_set_post_init(bool (*fn)(TsObject *obj, GError **errp));
 
 /* `-device NAME,help`: one line per property, sorted (g_free it). */
 char *object_class_property_help(TsObjectClass *klass);
-
-/* ---- shared by object.c, object-props.c and object-tree.c only ---- */
-
-/* Core-private bookkeeping behind TsObject.priv. */
-typedef struct ObjectPriv {
-    GPtrArray *children;     /* of TsObject *, insertion order */
-} ObjectPriv;
-
-/* The property tables a class added itself (not inherited ones). */
-GPtrArray *object_class_prop_tables(TsObjectClass *klass);
-/* The parent class, or NULL at a root type. */
-TsObjectClass *object_class_parent(TsObjectClass *klass);
-
-/* Store every property default, the root type's first, so a subclass's
- * redeclared default wins; runs before any instance_init. */
-void object_apply_defaults(TsObject *obj);
-/* Free what the property table owns: strings and link references. */
-void object_release_props(TsObject *obj);
-/* Drop the references obj holds on its children (obj is being
- * finalized). */
-void object_tree_release(TsObject *obj);
 
 #endif

@@ -6,7 +6,7 @@
  * print every property of every device, and `-device NAME,help`, -global
  * and qom-get need nothing from the device itself.
  */
-#include "object-hooks.h"
+#include "object-internal.h"
 
 #include <tessera/device.h>
 

@@ -1,7 +1,7 @@
 /*
  * core/object/object-tree.c - the composition tree ("/machine/peripheral/x").
  */
-#include "object-hooks.h"
+#include "object-internal.h"
 
 #include <tessera/device.h>
 

@@ -7,12 +7,8 @@
  * it).  A class struct starts as a copy of the parent's, so subclasses
  * inherit methods and only override what they set in class_init.
  */
-#include "device/irq-lines.h"
-#include "object-hooks.h"
+#include "object-internal.h"
 
-#include <tessera/cpu.h>
-#include <tessera/device.h>
-#include <tessera/machine.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -72,34 +68,37 @@ static bool register_type(const TsTypeInfo *info, GError **errp)
     return true;
 }
 
-static void device_class_init(TsObjectClass *klass, const void *data)
-{
-    ((TsDeviceClass *)klass)->user_creatable = true;
-}
-
-#define BASE_TYPE(n, p, cs, is, ci) \
-    { .name = (n), .parent = (p), .abstract = true, .class_size = (cs), \
-      .instance_size = (is), .class_init = (ci) }
-
-static const TsTypeInfo builtin_types[] = {
-    BASE_TYPE(TS_TYPE_OBJECT, NULL, sizeof(TsObjectClass), sizeof(TsObject),
-              NULL),
-    BASE_TYPE(TS_TYPE_INTERFACE, NULL, 0, 0, NULL),
+static const TsTypeInfo object_types[] = {
+    { .name = TS_TYPE_OBJECT, .abstract = true,
+      .class_size = sizeof(TsObjectClass), .instance_size = sizeof(TsObject) },
+    { .name = TS_TYPE_INTERFACE, .abstract = true },
     { .name = "container", .parent = TS_TYPE_OBJECT,
       .description = "a node of the object tree" },
-    BASE_TYPE(TS_TYPE_DEVICE, TS_TYPE_OBJECT, sizeof(TsDeviceClass),
-              sizeof(TsDevice), device_class_init),
-    BASE_TYPE(TS_TYPE_MACHINE, TS_TYPE_OBJECT, sizeof(TsMachineClass),
-              sizeof(TsMachine), NULL),
-    BASE_TYPE(TS_TYPE_ACCEL, TS_TYPE_OBJECT, sizeof(TsAccelClass),
-              sizeof(TsObject), NULL),
-    BASE_TYPE(TS_TYPE_CPU, TS_TYPE_DEVICE, sizeof(TsCpuClass),
-              sizeof(TsCpu), NULL),
-    BASE_TYPE("audiodev", TS_TYPE_OBJECT, 0, 0, NULL),
-    BASE_TYPE("blockdriver", TS_TYPE_OBJECT, 0, 0, NULL),
-    BASE_TYPE("netdev", TS_TYPE_OBJECT, 0, 0, NULL),
-    BASE_TYPE("chardev", TS_TYPE_OBJECT, 0, 0, NULL),
 };
+
+static GPtrArray *core_inits;           /* of void (*)(void) */
+static void (*pre_finalize)(TsObject *obj);
+
+void object_core_init_add(void (*fn)(void))
+{
+    if (!core_inits) {
+        core_inits = g_ptr_array_new();
+    }
+    g_ptr_array_add(core_inits, (gpointer)fn);
+}
+
+void object_core_type(const TsTypeInfo *info)
+{
+    g_autoptr(GError) err = NULL;
+    if (!register_type(info, &err)) {
+        g_error("core type: %s", err->message);
+    }
+}
+
+void object_registry_set_pre_finalize(void (*fn)(TsObject *obj))
+{
+    pre_finalize = fn;
+}
 
 void object_core_init(void)
 {
@@ -107,8 +106,11 @@ void object_core_init(void)
         return;
     }
     types = g_hash_table_new(g_str_hash, g_str_equal);
-    for (size_t i = 0; i < G_N_ELEMENTS(builtin_types); i++) {
-        register_type(&builtin_types[i], NULL);
+    for (size_t i = 0; i < G_N_ELEMENTS(object_types); i++) {
+        object_core_type(&object_types[i]);
+    }
+    for (guint i = 0; core_inits && i < core_inits->len; i++) {
+        ((void (*)(void))g_ptr_array_index(core_inits, i))();
     }
 }
 
@@ -462,12 +464,8 @@ TS_EXPORT TsObject *ts_object_ref(TsObject *obj)
  */
 static void finalize(TsObject *obj)
 {
-    TsDevice *dev = (TsDevice *)ts_object_dynamic_cast(obj, TS_TYPE_DEVICE);
-    if (dev && dev->realized) {
-        ts_device_unrealize(dev);
-    }
-    if (dev) {
-        irq_forget_device(dev);     /* lines declared by a failed realize */
+    if (pre_finalize) {
+        pre_finalize(obj);
     }
     object_tree_release(obj);
     for (TsTypeImpl *ti = (TsTypeImpl *)obj->klass->type; ti;

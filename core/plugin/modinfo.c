@@ -8,6 +8,7 @@
  * answer help listings and "who provides X" without loading any code.
  */
 #include "plugins.h"
+#include "object/object-hooks.h"
 
 #define MODINFO_FORMAT 1
 
@@ -231,3 +232,22 @@ bool modinfo_write(const PluginInfo *info, const char *path, GError **errp)
     }
     return g_key_file_save_to_file(kf, path, errp);
 }
+
+/*
+ * Bases of the kinds a plugin may provide whose core subsystem has not
+ * landed yet, so a sidecar can already list them; each moves to its
+ * folder (block/, net/, audio/) with the subsystem.
+ */
+static const TsTypeInfo future_kind_types[] = {
+    { .name = "audiodev", .parent = TS_TYPE_OBJECT, .abstract = true },
+    { .name = "blockdriver", .parent = TS_TYPE_OBJECT, .abstract = true },
+    { .name = "netdev", .parent = TS_TYPE_OBJECT, .abstract = true },
+};
+
+static void future_kinds_init(void)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(future_kind_types); i++) {
+        object_core_type(&future_kind_types[i]);
+    }
+}
+OBJECT_CORE_INIT(future_kinds_init)

@@ -139,8 +139,6 @@ static bool resolve_missing_type(const char *type_name, void *opaque)
 void plugin_loader_init(void)
 {
     object_core_init();
-    fdt_node_register();    /* interfaces plugins implement come first */
-    device_loader_register();
     object_registry_set_observer(record_type, NULL);
     object_registry_set_resolver(resolve_missing_type, NULL);
 }

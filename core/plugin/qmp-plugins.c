@@ -23,7 +23,8 @@ static bool qmp_query_plugins(JsonObject *args, JsonNode **ret,
     return true;
 }
 
-void qmp_register_plugin_commands(void)
+static void plugin_qmp_commands(void)
 {
     qmp_register_command("query-plugins", qmp_query_plugins, QMP_CMD_NONE);
 }
+QMP_COMMANDS(plugin_qmp_commands)

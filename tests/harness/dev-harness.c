@@ -11,6 +11,7 @@
 #include "chardev/chardev-internal.h"
 #include "loop/loop-internal.h"
 #include "machine/machine-lifecycle.h"
+#include "object/object-hooks.h"
 #include "plugin/plugins.h"
 
 #include <stdio.h>
@@ -28,7 +29,7 @@ bool harness_init(const char *type)
     plugin_loader_init();
     g_autofree char *dir = g_build_filename(root, "plugins", NULL);
     plugin_path_prepend(dir);
-    machine_none_register();
+    object_core_init();
     g_autoptr(GError) err = NULL;
     if (!machine_create("none" TS_MACHINE_SUFFIX, &err)) {
         g_error("cannot create the machine: %s", err->message);

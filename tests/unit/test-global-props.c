@@ -226,7 +226,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < G_N_ELEMENTS(types); i++) {
         g_assert_true(ts_type_register(&types[i], NULL));
     }
-    machine_none_register();
+    object_core_init();
     g_assert_nonnull(machine_create("none" TS_MACHINE_SUFFIX, NULL));
     g_test_add_func("/global/short-form", test_short_form);
     g_test_add_func("/global/long-form-and-dots", test_long_form_and_dots);

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "monitor/hmp.h"
 #include "machine/machine-lifecycle.h"
+#include "object/object-hooks.h"
 #include "monitor/monitor-chardev.h"
 #include "monitor/monitor-hooks.h"
 #include "monitor/qmp.h"
@@ -938,7 +939,6 @@ static void collect(const char *data, size_t len, void *opaque)
 
 static QmpSession *qmp_open(GString *out)
 {
-    monitor_register_qmp_commands();
     QmpSession *s = qmp_session_new(collect, out);
     const char *neg = "{\"execute\": \"qmp_capabilities\"}";
     qmp_session_feed(s, neg, strlen(neg));
@@ -1145,7 +1145,7 @@ static void test_qmp_queries(void)
 /* Runs last: it creates /machine for the rest of the process. */
 static void test_qtree_and_machines(void)
 {
-    machine_none_register();
+    object_core_init();
     GError *err = NULL;
     TsMachine *machine = machine_create("none-machine", &err);
     g_assert_no_error(err);

@@ -1000,7 +1000,7 @@ static void test_device_help(void)
  */
 static void test_device_reset_order(void)
 {
-    machine_none_register();
+    object_core_init();
     GError *err = NULL;
     TsMachine *machine = machine_create("none-machine", &err);
     g_assert_no_error(err);
@@ -1026,7 +1026,6 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     ts_loop_init();
     object_core_init();
-    device_loader_register();
     setup_memory();
     tmpdir = g_dir_make_tmp("test-loader-XXXXXX", NULL);
     g_assert_nonnull(tmpdir);
