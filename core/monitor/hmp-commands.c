@@ -128,7 +128,7 @@ static void cmd_help(HmpCall *c, const char *args)
     }
     if (g_str_equal(topic, "info")) {
         g_autofree char *sub = first_word(rest, NULL);
-        if (!hmp_print_help(c, hmp_info_table, "info ", sub)) {
+        if (!hmp_print_help(c, hmp_info_commands(), "info ", sub)) {
             hmp_printf(c, "unknown command: 'info %s'\n", sub);
         }
         return;

@@ -1,12 +1,11 @@
 /*
- * core/monitor/hmp-info.c - `info SUBCOMMAND`: what the monitor can tell about
- * the running system.
+ * core/monitor/hmp-info.c - `info SUBCOMMAND`: the dispatch, and what the
+ * monitor itself can tell (version, status, name, uuid, qtree, cpus,
+ * registers).  Subsystems add theirs with HMP_INFO_COMMANDS.
  */
 #include "config.h"
-#include "chardev/chardevs.h"
 #include "hmp.h"
 #include "monitor-hooks.h"
-#include "plugin/plugins.h"
 #include "qmp.h"
 
 #include <tessera/cpu.h>
@@ -51,48 +50,6 @@ static void info_name(HmpCall *c, const char *args)
 static void info_uuid(HmpCall *c, const char *args)
 {
     hmp_printf(c, "%s\n", monitor_vm_uuid());
-}
-
-static void print_chardev(TsChardev *chr, void *opaque)
-{
-    hmp_printf(opaque, "%s: filename=%s\n", ts_chardev_id(chr),
-               chardev_filename(chr));
-}
-
-static void info_chardev(HmpCall *c, const char *args)
-{
-    chardev_foreach(print_chardev, c);
-}
-
-static void print_address_space(HmpCall *c, TsAddressSpace *as, bool flat)
-{
-    g_autofree char *text = flat ? ts_address_space_flat_dump(as)
-                                 : ts_address_space_mtree(as);
-    if (text) {
-        hmp_printf(c, "%s", text);
-    }
-}
-
-static void info_mtree(HmpCall *c, const char *args)
-{
-    bool flat = g_str_equal(args, "-f");
-    if (*args && !flat) {
-        hmp_printf(c, "info mtree: unknown option '%s' (only -f)\n", args);
-        return;
-    }
-    TsAddressSpace *system = ts_address_space_system();
-    print_address_space(c, system, flat);
-    /* A CPU with an address space of its own shows it too. */
-    g_autoptr(GPtrArray) shown = g_ptr_array_new();
-    g_ptr_array_add(shown, system);
-    for (unsigned i = 0; i < ts_cpu_count(); i++) {
-        TsCpu *cpu = ts_cpu_by_index(i);
-        if (cpu && cpu->as && !g_ptr_array_find(shown, cpu->as, NULL)) {
-            g_ptr_array_add(shown, cpu->as);
-            hmp_printf(c, "\n");
-            print_address_space(c, cpu->as, flat);
-        }
-    }
 }
 
 /* ---- qtree ---------------------------------------------------------------- */
@@ -212,67 +169,49 @@ static void info_registers(HmpCall *c, const char *args)
 
 /* ---- plugins, numa ---------------------------------------------------------- */
 
-static void info_plugins(HmpCall *c, const char *args)
-{
-    const GPtrArray *names = plugin_loaded_names();
-    if (!names || names->len == 0) {
-        hmp_printf(c, "no plugins loaded\n");
-        return;
-    }
-    for (guint i = 0; i < names->len; i++) {
-        hmp_printf(c, "%s\n", (const char *)g_ptr_array_index(names, i));
-    }
-}
-
-typedef struct NumaCollect {
-    GString *text;
-    unsigned count;
-} NumaCollect;
-
-static void collect_node(unsigned node, const MonitorNumaNode *info,
-                         void *opaque)
-{
-    NumaCollect *nc = opaque;
-    nc->count++;
-    g_string_append_printf(nc->text, "node %u cpus:", node);
-    for (unsigned i = 0; i < info->n_cpus; i++) {
-        g_string_append_printf(nc->text, " %u", info->cpus[i]);
-    }
-    g_string_append_printf(nc->text, "\nnode %u size: %" PRIu64 " MB\n",
-                           node, info->mem_size >> 20);
-    g_string_append_printf(nc->text, "node %u plugged: 0 MB\n", node);
-}
-
-static void info_numa(HmpCall *c, const char *args)
-{
-    NumaCollect nc = { g_string_new(NULL), 0 };
-    const MonitorHooks *hooks = monitor_hooks();
-    if (hooks->foreach_numa_node) {
-        hooks->foreach_numa_node(collect_node, &nc);
-    }
-    hmp_printf(c, "%u nodes\n%s", nc.count, nc.text->str);
-    g_string_free(nc.text, TRUE);
-}
-
 /* ---- dispatch ------------------------------------------------------------------- */
 
-const HmpCommand hmp_info_table[] = {
+static const HmpCommand monitor_info_commands[] = {
     { "version", "", "show the version of Tessera", info_version },
     { "status", "", "show the current VM status (running|paused)",
       info_status },
     { "name", "", "show the current VM name", info_name },
     { "uuid", "", "show the current VM UUID", info_uuid },
-    { "chardev", "", "show the character devices", info_chardev },
-    { "mtree", "[-f]", "show memory tree (-f: flat view)", info_mtree },
     { "qtree", "", "show device tree", info_qtree },
     { "cpus", "", "show infos for each CPU", info_cpus },
     { "registers", "[-a] [vcpu]", "show the cpu registers (-a: all CPUs, "
       "vcpu: that CPU)", info_registers },
-    { "plugins|modules", "", "show the plugins loaded so far",
-      info_plugins },
-    { "numa", "", "show NUMA information", info_numa },
     { NULL }
 };
+
+static GPtrArray *info_tables;           /* of const HmpCommand * */
+
+void hmp_info_commands_add(const HmpCommand *table)
+{
+    if (!info_tables) {
+        info_tables = g_ptr_array_new();
+    }
+    g_ptr_array_add(info_tables, (gpointer)table);
+}
+
+const HmpCommand *hmp_info_commands(void)
+{
+    static GArray *all;
+    if (!all) {
+        all = g_array_new(TRUE, TRUE, sizeof(HmpCommand));
+        for (const HmpCommand *cmd = monitor_info_commands; cmd->names;
+             cmd++) {
+            g_array_append_val(all, *cmd);
+        }
+        for (guint i = 0; info_tables && i < info_tables->len; i++) {
+            for (const HmpCommand *cmd = g_ptr_array_index(info_tables, i);
+                 cmd->names; cmd++) {
+                g_array_append_val(all, *cmd);
+            }
+        }
+    }
+    return (const HmpCommand *)all->data;
+}
 
 void hmp_cmd_info(HmpCall *c, const char *args)
 {
@@ -281,11 +220,11 @@ void hmp_cmd_info(HmpCall *c, const char *args)
         p++;
     }
     if (p == args) {
-        hmp_print_help(c, hmp_info_table, "info ", NULL);
+        hmp_print_help(c, hmp_info_commands(), "info ", NULL);
         return;
     }
     g_autofree char *name = g_strndup(args, (gsize)(p - args));
-    const HmpCommand *cmd = hmp_find_command(hmp_info_table, name);
+    const HmpCommand *cmd = hmp_find_command(hmp_info_commands(), name);
     if (!cmd) {
         hmp_printf(c, "unknown command: 'info %s'\n", name);
         return;

@@ -100,9 +100,22 @@ typedef struct HmpCommand {
     HmpCommandFn fn;
 } HmpCommand;
 
-/* The tables, ending with { NULL }. */
+/* The command table, ending with { NULL }. */
 extern const HmpCommand hmp_command_table[];
-extern const HmpCommand hmp_info_table[];
+
+/*
+ * `info` subcommands: the monitor's own, then each subsystem's, which it
+ * keeps with its code: `HMP_INFO_COMMANDS(chardev_info_commands);` with a
+ * table ending in { NULL } queues it when the core library is loaded.
+ */
+void hmp_info_commands_add(const HmpCommand *table);
+#define HMP_INFO_COMMANDS(table)                                           \
+    __attribute__((constructor)) static void hmp_info_##table(void)        \
+    {                                                                      \
+        hmp_info_commands_add(table);                                      \
+    }
+/* All of them, ending with { NULL }. */
+const HmpCommand *hmp_info_commands(void);
 
 /* Find a command by name or alias in a table, or NULL. */
 const HmpCommand *hmp_find_command(const HmpCommand *table, const char *name);
