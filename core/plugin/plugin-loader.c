@@ -140,6 +140,7 @@ void plugin_loader_init(void)
 {
     object_core_init();
     fdt_node_register();    /* interfaces plugins implement come first */
+    mmio_device_register(); /* then the base types plugins derive from */
     device_loader_register();
     object_registry_set_observer(record_type, NULL);
     object_registry_set_resolver(resolve_missing_type, NULL);
