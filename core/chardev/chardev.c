@@ -4,6 +4,7 @@
  * fd-based backend shares.  Backends live in chardev-*.c.
  */
 #include "chardev-internal.h"
+#include "loop/main-loop.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -34,4 +34,7 @@ void machine_none_register(void);
 /* Registers the generic loader device, "loader" (device-loader.c). */
 void device_loader_register(void);
 
+/* The machine being run, or NULL before it is created. */
+TsMachine *ts_machine_current(void);
+
 #endif

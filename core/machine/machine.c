@@ -2,6 +2,8 @@
  * core/machine/machine.c - creating the machine and acting on shutdown requests.
  */
 #include "machine-lifecycle.h"
+#include "object/object-introspect.h"
+#include "loop/main-loop.h"
 
 #include <tessera/device.h>
 #include <tessera/loop.h>
@@ -9,7 +11,7 @@
 static TsMachine *current_machine;
 static TsMachineConfig machine_config;
 
-TS_EXPORT TsMachine *ts_machine_current(void)
+TsMachine *ts_machine_current(void)
 {
     return current_machine;
 }

@@ -8,6 +8,10 @@
 #include "monitor-hooks.h"
 #include "plugin/plugins.h"
 #include "qmp.h"
+#include "util/parse.h"
+#include "object/object-introspect.h"
+#include "memory/memory-dump.h"
+#include "machine/machine-lifecycle.h"
 
 #include <tessera/cpu.h>
 #include <tessera/device.h>

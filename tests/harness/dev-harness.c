@@ -12,6 +12,8 @@
 #include "loop/loop-internal.h"
 #include "machine/machine-lifecycle.h"
 #include "plugin/plugins.h"
+#include "device/devices.h"
+#include "loop/main-loop.h"
 
 #include <stdio.h>
 #include <stdlib.h>

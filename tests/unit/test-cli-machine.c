@@ -7,6 +7,7 @@
  */
 #include "machine/machine-lifecycle.h"
 #include "object/object-hooks.h"
+#include "object/object-introspect.h"
 
 #include <tessera/device.h>
 #include <tessera/machine.h>

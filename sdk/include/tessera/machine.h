@@ -198,9 +198,6 @@ struct TsMachine {
     ((TsMachineClass *)ts_class_dynamic_cast(TS_OBJECT(obj)->klass, \
                                              TS_TYPE_MACHINE))
 
-/* The machine being run, or NULL before it is created. */
-TsMachine *ts_machine_current(void);
-
 /* The root container of the system address space (see memory.h). */
 TsMemoryRegion *ts_machine_system_memory(void);
 

@@ -73,9 +73,6 @@ typedef struct TsTargetInfo {
 /* Declare that this plugin provides a target.  From init only. */
 bool ts_target_register(const TsTargetInfo *info, GError **errp);
 
-/* The running core's ABI version. */
-void ts_core_abi_version(unsigned *major, unsigned *minor);
-
 TS_END_DECLS
 
 #endif
