@@ -15,7 +15,6 @@
  * into it happens under one lock.  The lock is recursive because loading a
  * plugin may resolve a parent type that lives in another plugin.
  */
-#include "config.h"
 #include "plugins.h"
 #include "machine/machine-lifecycle.h"
 #include "object/object-hooks.h"
@@ -23,6 +22,7 @@
 
 #include <tessera/device.h>
 #include <tessera/machine.h>
+#include <tessera/build-id.h>
 #include <ltdl.h>
 
 static GRecMutex loader_lock;
