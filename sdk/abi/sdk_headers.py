@@ -14,8 +14,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 INCLUDE = os.path.join(HERE, "..", "include", "tessera")
 
 
-def header_paths():
-    return sorted(glob.glob(os.path.join(INCLUDE, "*.h")))
+def header_paths(unstable=False):
+    """The stable headers; with unstable, <tessera/unstable/*.h> too (calls
+    that are exported but carry no ABI promise)."""
+    paths = glob.glob(os.path.join(INCLUDE, "*.h"))
+    if unstable:
+        paths += glob.glob(os.path.join(INCLUDE, "unstable", "*.h"))
+    return sorted(paths)
 
 
 def _strip(text):
@@ -53,12 +58,12 @@ def _read(path):
         return _statements(_strip(f.read()))
 
 
-def functions():
+def functions(unstable=False):
     """{name: normalised prototype} of the functions and data the SDK
     declares for plugins to call (static inline helpers excluded: they
     are compiled into the plugin)."""
     decls = {}
-    for path in header_paths():
+    for path in header_paths(unstable):
         for st in _read(path):
             if st.startswith(("typedef", "static", "struct", "enum",
                               "union")) or "{" in st:
