@@ -81,6 +81,8 @@ def _members(body):
     """Member names of a struct body, one level deep (nested anonymous
     unions/structs are flattened: their members are reachable by name)."""
     names = []
+    body = re.sub(r"\b(?:struct|union)\s*\w*\s*\{[^{}]*\}\s*(\w+)\s*;",
+                  lambda m: "nested %s;" % m.group(1), body)
     body = re.sub(r"\b(?:struct|union)\s*\{([^{}]*)\}\s*;",
                   lambda m: m.group(1), body)
     for decl in body.split(";"):

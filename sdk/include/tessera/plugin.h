@@ -25,7 +25,13 @@
 
 TS_BEGIN_DECLS
 
-/* Bump MAJOR for any incompatible change; MINOR when calls are added. */
+/*
+ * Bump MINOR for additions (calls, structs, enum constants, fields taken
+ * from reserved[] slots), MAJOR for anything else; then regenerate the
+ * baseline sdk/abi/tessera-abi.txt (`meson compile -C build abi-baseline`),
+ * which the abi suite compares with every build.  Not frozen before the
+ * first release: see sdk/abi/README.md.
+ */
 #define TS_ABI_MAJOR 1
 #define TS_ABI_MINOR 0
 
