@@ -9,6 +9,7 @@
  */
 #include "chardev-internal.h"
 #include "cli/opts.h"
+#include "util/parse.h"
 
 #include <tessera/object.h>
 

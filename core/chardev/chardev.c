@@ -5,6 +5,7 @@
  */
 #include "chardev-internal.h"
 #include "object/object-hooks.h"
+#include "loop/main-loop.h"
 
 #include <errno.h>
 #include <poll.h>

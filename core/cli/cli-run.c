@@ -29,6 +29,7 @@
 #include "device/global-props.h"
 #include "keyboard-layout.h"
 #include "memory/memory-backend.h"
+#include "loop/main-loop.h"
 
 bool cpu_start_all(GError **errp);
 void cpu_stop_all(void);

@@ -12,6 +12,7 @@
 #include "opts.h"
 
 #include <tessera/machine.h>
+#include <tessera/unstable/pflash-drive.h>
 #include <tessera/types.h>
 
 #include <errno.h>

@@ -7,6 +7,7 @@
  */
 #include "help.h"
 #include "plugin/plugins.h"
+#include "object/object-introspect.h"
 
 #include <tessera/device.h>
 #include <tessera/machine.h>

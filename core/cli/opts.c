@@ -2,6 +2,7 @@
  * core/cli/opts.c - parsing "[key=]value,key=value" option text.
  */
 #include "opts.h"
+#include "util/parse.h"
 
 #include <tessera/object.h>
 

@@ -4,6 +4,7 @@
 #include "device-create.h"
 #include "machine/machine-lifecycle.h"
 #include "plugin/plugins.h"
+#include "object/object-introspect.h"
 
 #include <tessera/device.h>
 #include <tessera/machine.h>

@@ -2,6 +2,8 @@
  * core/device/device.c - realize/unrealize/reset of devices.
  */
 #include "irq-lines.h"
+#include "devices.h"
+#include "machine/machine-lifecycle.h"
 #include "object/object-hooks.h"
 #include <tessera/device.h>
 #include <tessera/machine.h>
@@ -65,7 +67,7 @@ TS_EXPORT bool ts_device_realize(TsDevice *dev, GError **errp)
     return true;
 }
 
-TS_EXPORT void ts_device_unrealize(TsDevice *dev)
+void ts_device_unrealize(TsDevice *dev)
 {
     TsDeviceClass *dc = dev ? TS_DEVICE_GET_CLASS(dev) : NULL;
     if (!dc || !dev->realized) {
@@ -95,7 +97,7 @@ static void reset_tree(TsObject *obj, void *opaque)
     }
 }
 
-TS_EXPORT void ts_devices_reset_all(void)
+void ts_devices_reset_all(void)
 {
     TsObject *machine = TS_OBJECT(ts_machine_current());
     if (machine) {

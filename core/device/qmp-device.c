@@ -9,7 +9,9 @@
  */
 #include "device-create.h"
 #include "monitor/qmp.h"
+#include "object/object-introspect.h"
 #include "plugin/plugins.h"
+#include "util/parse.h"
 
 #include <tessera/device.h>
 

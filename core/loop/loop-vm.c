@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "loop-internal.h"
+#include "main-loop.h"
 
 typedef struct StateNotifier {
     void (*fn)(bool running, void *opaque);
@@ -81,12 +82,12 @@ static void set_running(bool running)
     }
 }
 
-TS_EXPORT void ts_vm_start(void)
+void ts_vm_start(void)
 {
     set_running(true);
 }
 
-TS_EXPORT void ts_vm_stop(void)
+void ts_vm_stop(void)
 {
     set_running(false);
 }

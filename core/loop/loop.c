@@ -9,6 +9,7 @@
 #include <errno.h>
 
 #include "loop-internal.h"
+#include "main-loop.h"
 
 static GMutex bql;
 static _Thread_local bool bql_held;
@@ -93,7 +94,7 @@ void loop_wake(void)
     }
 }
 
-TS_EXPORT void ts_loop_init(void)
+void ts_loop_init(void)
 {
     static int main_thread_chosen;
 
@@ -104,7 +105,7 @@ TS_EXPORT void ts_loop_init(void)
     }
 }
 
-TS_EXPORT int ts_loop_run(void)
+int ts_loop_run(void)
 {
     GMainContext *ctx = loop_context();
     bool took_lock = !bql_held;
@@ -122,7 +123,7 @@ TS_EXPORT int ts_loop_run(void)
     return status;
 }
 
-TS_EXPORT void ts_loop_quit(int status)
+void ts_loop_quit(int status)
 {
     /* Under the big lock, so that a vCPU thread cannot check
      * ts_loop_quitting() and then miss the wake-up. */

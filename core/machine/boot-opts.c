@@ -3,6 +3,7 @@
  */
 #include "boot-opts.h"
 #include "cli/opts.h"
+#include "util/parse.h"
 
 #include <tessera/types.h>
 #include <stdio.h>

@@ -81,7 +81,6 @@ bool cli_apply_machine_config(Cli *cli, const TsMachineClass *mc,
         g_prefix_error(errp, "-boot %s: ", cli->boot_opts);
         return false;
     }
-    cfg->boot = &boot_config;
     /* hmat belongs to machines that take -numa; elsewhere it is left to
      * the machine's properties, which refuse it. */
     bool hmat = false;
@@ -105,11 +104,22 @@ void cli_numa_foreach_node(MonitorNumaFn fn, void *opaque)
     }
 }
 
+const TsBootConfig *machine_boot_config(void)
+{
+    return &boot_config;
+}
+
+const NumaHmat *machine_numa_hmat(void)
+{
+    static const NumaHmat none;
+    return numa_builder && numa_current() ? numa_builder_hmat(numa_builder)
+                                          : &none;
+}
+
 void cli_machine_config_cleanup(void)
 {
     TsMachineConfig *cfg = machine_config_mutable();
     cfg->numa = NULL;
-    cfg->boot = NULL;
     numa_set_current(NULL);
     g_clear_pointer(&numa_builder, numa_builder_free);
     boot_opts_clear(&boot_config);

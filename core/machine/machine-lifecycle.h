@@ -25,4 +25,7 @@ bool machine_pre_plug(TsDevice *dev, GError **errp);
 bool machine_done(GError **errp);
 void machine_reset(void);
 
+/* The machine being run, or NULL before it is created. */
+TsMachine *ts_machine_current(void);
+
 #endif

@@ -3,6 +3,8 @@
  */
 #include "machine-lifecycle.h"
 #include "object/object-hooks.h"
+#include "object/object-introspect.h"
+#include "loop/main-loop.h"
 
 #include <tessera/device.h>
 #include <tessera/loop.h>
@@ -10,7 +12,7 @@
 static TsMachine *current_machine;
 static TsMachineConfig machine_config;
 
-TS_EXPORT TsMachine *ts_machine_current(void)
+TsMachine *ts_machine_current(void)
 {
     return current_machine;
 }

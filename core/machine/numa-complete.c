@@ -143,7 +143,8 @@ static void build_result(NumaBuilder *b)
 {
     unsigned n = b->num_nodes, ncpu = b->lim.max_cpus;
     if (n == 0) {
-        b->config = (TsNumaConfig) { .hmat = b->lim.hmat };
+        b->config = (TsNumaConfig) { 0 };
+        b->hmat = (NumaHmat) { .enabled = b->lim.hmat };
         return;
     }
     b->out_nodes = g_new0(TsNumaNode, n);
@@ -190,13 +191,15 @@ static void build_result(NumaBuilder *b)
         .nodes = b->out_nodes,
         .cpu_node = b->out_cpu_node,
         .distance = b->out_dist,
-        .hmat = b->lim.hmat,
-        .n_hmat_lb = b->hmat_lb->len,
-        .hmat_lb = (const TsNumaHmatLb *)b->hmat_lb->data,
-        .n_hmat_cache = caches->len,
+    };
+    b->hmat = (NumaHmat) {
+        .enabled = b->lim.hmat,
+        .n_lb = b->hmat_lb->len,
+        .lb = (const TsNumaHmatLb *)b->hmat_lb->data,
+        .n_cache = caches->len,
     };
     b->out_cache = (TsNumaHmatCache *)g_array_free(caches, false);
-    b->config.hmat_cache = b->out_cache;
+    b->hmat.cache = b->out_cache;
 }
 
 const TsNumaConfig *numa_builder_finish(NumaBuilder *b, GError **errp)
@@ -231,4 +234,9 @@ const TsNumaConfig *numa_builder_finish(NumaBuilder *b, GError **errp)
     }
     build_result(b);
     return &b->config;
+}
+
+const NumaHmat *numa_builder_hmat(const NumaBuilder *b)
+{
+    return &b->hmat;
 }

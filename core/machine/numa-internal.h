@@ -34,6 +34,7 @@ struct NumaBuilder {
     GPtrArray *warnings;            /* of char *, NULL-terminated */
     /* The result of finish(). */
     TsNumaConfig config;
+    NumaHmat hmat;
     TsNumaNode *out_nodes;
     unsigned *out_cpus;
     unsigned *out_cpu_node;

@@ -6,6 +6,7 @@
  */
 #include "numa-internal.h"
 #include "memory/memory-backend.h"
+#include "util/parse.h"
 
 #include <tessera/types.h>
 #include <inttypes.h>

@@ -3,6 +3,7 @@
  */
 #include "ram-size.h"
 #include "cli/opts.h"
+#include "util/parse.h"
 
 #include <tessera/object.h>
 

@@ -7,6 +7,8 @@
 #include "machine-lifecycle.h"
 #include "monitor/qmp.h"
 #include "loader/reset-fixups.h"
+#include "device/devices.h"
+#include "loop/main-loop.h"
 
 #include <tessera/cpu.h>
 #include <tessera/device.h>

@@ -3,6 +3,7 @@
  */
 #include "smp.h"
 #include "cli/opts.h"
+#include "util/parse.h"
 
 #include <tessera/object.h>
 

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 
 #include "memory-internal.h"
+#include "memory-dump.h"
 
 static const char *const kind_names[] = {
     [TS_MEMORY_RAM] = "ram",
@@ -78,7 +79,7 @@ static void dump_tree(GString *out, const TsMemoryRegion *mr, uint64_t start,
     }
 }
 
-TS_EXPORT char *ts_address_space_mtree(TsAddressSpace *as)
+char *ts_address_space_mtree(TsAddressSpace *as)
 {
     g_return_val_if_fail(as, NULL);
     GString *out = g_string_new(NULL);
@@ -103,7 +104,7 @@ TS_EXPORT char *ts_address_space_mtree(TsAddressSpace *as)
     return g_string_free(out, FALSE);
 }
 
-TS_EXPORT char *ts_address_space_flat_dump(TsAddressSpace *as)
+char *ts_address_space_flat_dump(TsAddressSpace *as)
 {
     g_return_val_if_fail(as, NULL);
     GString *out = g_string_new(NULL);

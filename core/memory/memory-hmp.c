@@ -2,6 +2,7 @@
  * core/memory/memory-hmp.c - `info mtree`: the region trees, or with -f
  * the flat views, of system memory and of every CPU's own address space.
  */
+#include "memory-dump.h"
 #include "monitor/hmp.h"
 
 #include <tessera/cpu.h>

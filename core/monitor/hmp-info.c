@@ -7,6 +7,10 @@
 #include "hmp.h"
 #include "monitor-hooks.h"
 #include "qmp.h"
+#include "util/parse.h"
+#include "object/object-introspect.h"
+#include "memory/memory-dump.h"
+#include "machine/machine-lifecycle.h"
 
 #include <tessera/cpu.h>
 #include <tessera/device.h>

@@ -3,6 +3,7 @@
  * defaults for when the command line did not say.
  */
 #include "monitor-hooks.h"
+#include "object/object-introspect.h"
 
 #include <tessera/machine.h>
 

@@ -7,6 +7,9 @@
 #include "monitor-hooks.h"
 #include "plugin/plugins.h"
 #include "qmp.h"
+#include "util/parse.h"
+#include "object/object-introspect.h"
+#include "machine/machine-lifecycle.h"
 
 #include <tessera/cpu.h>
 #include <tessera/device.h>

@@ -4,6 +4,8 @@
  */
 #include "config.h"
 #include "qmp.h"
+#include "util/parse.h"
+#include "object/object-introspect.h"
 
 #include <tessera/object.h>
 

@@ -4,6 +4,7 @@
  */
 #include "qmp.h"
 #include "json-stream.h"
+#include "loop/main-loop.h"
 
 #include <tessera/loop.h>
 

@@ -7,6 +7,8 @@
  * and qom-get need nothing from the device itself.
  */
 #include "object-internal.h"
+#include "object-introspect.h"
+#include "util/parse.h"
 
 #include <tessera/device.h>
 
@@ -19,7 +21,7 @@ static const char *const kind_names[] = {
     [TS_PROP_LINK] = "link",
 };
 
-TS_EXPORT const char *ts_prop_kind_name(TsPropKind kind)
+const char *ts_prop_kind_name(TsPropKind kind)
 {
     return kind <= TS_PROP_LINK ? kind_names[kind] : "?";
 }
@@ -57,7 +59,7 @@ TS_EXPORT const TsProperty *ts_class_find_property(TsObjectClass *klass,
     return NULL;
 }
 
-TS_EXPORT void ts_class_foreach_property(TsObjectClass *klass,
+void ts_class_foreach_property(TsObjectClass *klass,
                                          void (*fn)(const TsProperty *,
                                                     void *),
                                          void *opaque)
@@ -444,7 +446,7 @@ TS_EXPORT char *ts_object_get_prop(TsObject *obj, const char *name,
     return format_value(obj, p);
 }
 
-TS_EXPORT char *ts_prop_default_text(const TsProperty *p)
+char *ts_prop_default_text(const TsProperty *p)
 {
     switch (p->kind) {
     case TS_PROP_BOOL:

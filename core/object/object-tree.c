@@ -2,6 +2,8 @@
  * core/object/object-tree.c - the composition tree ("/machine/peripheral/x").
  */
 #include "object-internal.h"
+#include "object-introspect.h"
+#include "device/devices.h"
 
 #include <tessera/device.h>
 
@@ -12,7 +14,7 @@ static ObjectPriv *priv(const TsObject *obj)
     return obj->priv;
 }
 
-TS_EXPORT TsObject *ts_object_root(void)
+TsObject *ts_object_root(void)
 {
     if (!root) {
         root = ts_object_new("container", NULL);
@@ -99,7 +101,7 @@ TS_EXPORT void ts_object_foreach_child(TsObject *parent,
     }
 }
 
-TS_EXPORT TsObject *ts_object_resolve_path(const char *path)
+TsObject *ts_object_resolve_path(const char *path)
 {
     if (!path || path[0] != '/') {
         return NULL;

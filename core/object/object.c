@@ -8,6 +8,7 @@
  * inherit methods and only override what they set in class_init.
  */
 #include "object-internal.h"
+#include "object-introspect.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -293,22 +294,22 @@ TS_EXPORT TsObjectClass *ts_class_by_name(const char *name)
     return ti ? class_ensure(ti) : NULL;
 }
 
-TS_EXPORT const char *ts_class_name(const TsObjectClass *klass)
+const char *ts_class_name(const TsObjectClass *klass)
 {
     return klass->type->info->name;
 }
 
-TS_EXPORT const char *ts_class_parent_name(const TsObjectClass *klass)
+const char *ts_class_parent_name(const TsObjectClass *klass)
 {
     return parent_name(klass->type);
 }
 
-TS_EXPORT const char *ts_class_description(const TsObjectClass *klass)
+const char *ts_class_description(const TsObjectClass *klass)
 {
     return klass->type->info->description;
 }
 
-TS_EXPORT bool ts_class_is_abstract(const TsObjectClass *klass)
+bool ts_class_is_abstract(const TsObjectClass *klass)
 {
     return type_is_abstract((TsTypeImpl *)klass->type);
 }
@@ -350,7 +351,7 @@ static int compare_type_names(gconstpointer a, gconstpointer b)
     return strcmp(ta->info->name, tb->info->name);
 }
 
-TS_EXPORT void ts_type_foreach(const char *ancestor, bool include_abstract,
+void ts_type_foreach(const char *ancestor, bool include_abstract,
                                void (*fn)(TsObjectClass *, void *),
                                void *opaque)
 {

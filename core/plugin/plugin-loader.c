@@ -15,13 +15,14 @@
  * into it happens under one lock.  The lock is recursive because loading a
  * plugin may resolve a parent type that lives in another plugin.
  */
-#include "config.h"
 #include "plugins.h"
 #include "machine/machine-lifecycle.h"
 #include "object/object-hooks.h"
+#include "object/object-introspect.h"
 
 #include <tessera/device.h>
 #include <tessera/machine.h>
+#include <tessera/build-id.h>
 #include <ltdl.h>
 
 static GRecMutex loader_lock;
@@ -33,7 +34,7 @@ static GHashTable *targets;          /* name -> const TsTargetInfo * */
 static GPtrArray *recorded_types;    /* type names */
 static GPtrArray *recorded_targets;  /* const TsTargetInfo * */
 
-TS_EXPORT void ts_core_abi_version(unsigned *major, unsigned *minor)
+void ts_core_abi_version(unsigned *major, unsigned *minor)
 {
     *major = TS_ABI_MAJOR;
     *minor = TS_ABI_MINOR;

@@ -121,4 +121,7 @@ void plugin_loader_init(void);
 /* target.c: CPU targets registered by plugins. */
 const TsTargetInfo *target_find(const char *name);
 
+/* The running core's ABI version. */
+void ts_core_abi_version(unsigned *major, unsigned *minor);
+
 #endif

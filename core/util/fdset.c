@@ -3,6 +3,7 @@
  */
 #include "fdset.h"
 #include "cli/opts.h"
+#include "parse.h"
 
 #include <tessera/object.h>
 

@@ -3,9 +3,10 @@
  * command line does, with messages that name what was being parsed.
  */
 #include <tessera/object.h>
+#include "parse.h"
 
 
-TS_EXPORT bool ts_parse_bool(const char *what, const char *text, bool *out,
+bool ts_parse_bool(const char *what, const char *text, bool *out,
                              GError **errp)
 {
     static const char *const yes[] = { "on", "yes", "true", "y", NULL };
@@ -78,7 +79,7 @@ static bool parse_integer(const char *what, const char *text, bool is_signed,
     return true;
 }
 
-TS_EXPORT bool ts_parse_int(const char *what, const char *text,
+bool ts_parse_int(const char *what, const char *text,
                             int64_t *out, GError **errp)
 {
     int64_t v;
@@ -89,7 +90,7 @@ TS_EXPORT bool ts_parse_int(const char *what, const char *text,
     return true;
 }
 
-TS_EXPORT bool ts_parse_uint(const char *what, const char *text,
+bool ts_parse_uint(const char *what, const char *text,
                              uint64_t *out, GError **errp)
 {
     uint64_t v;
@@ -119,7 +120,7 @@ static int suffix_shift(char c)
  * scaling; a fraction is allowed for decimal numbers with a suffix and is
  * rounded down to whole bytes.  Hex numbers take no fraction.
  */
-TS_EXPORT bool ts_parse_size(const char *what, const char *text,
+bool ts_parse_size(const char *what, const char *text,
                              uint64_t *out, GError **errp)
 {
     const char *p = text;

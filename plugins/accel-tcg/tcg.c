@@ -19,7 +19,7 @@
  * no pending interrupt; ts_cpu_kick (an interrupt raised, the VM stopped)
  * wakes it.
  */
-#include "config.h"
+#include <tessera/build-id.h>
 #include <tessera/tessera.h>
 
 /* Instructions per exec() call, per CPU.  Interrupts and exit requests

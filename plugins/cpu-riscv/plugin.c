@@ -8,7 +8,7 @@
  * mtime from the virtual clock (10 MHz, the frequency the virt board's
  * CLINT and device tree announce), and registers the riscv64 target.
  */
-#include "config.h"
+#include <tessera/build-id.h>
 #include <tessera/tessera.h>
 #include "rv-cpu.h"
 #include "plugin-log.h"

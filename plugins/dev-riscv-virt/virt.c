@@ -230,7 +230,9 @@ static bool dump_dtb(VirtMachine *vm, GError **errp)
         g_prefix_error(errp, "dumpdtb: ");
         return false;
     }
-    ts_loop_quit(0);        /* like QEMU: dump and stop before running */
+    /* like QEMU: dump and end the run (the main loop acts on it before the
+     * guest gets anywhere) */
+    ts_request_shutdown(TS_SHUTDOWN_HOST, 0);
     return true;
 }
 

@@ -6,6 +6,7 @@
 #define VIRT_H
 
 #include <tessera/tessera.h>
+#include <tessera/unstable/pflash-drive.h>  /* until the block layer */
 
 #define VIRT_TYPE_CLINT "riscv-clint"
 #define VIRT_TYPE_PLIC  "riscv-plic"

@@ -3,6 +3,7 @@
  * Any input must parse or fail with an error; never crash, leak or hang.
  */
 #include "cli/opts.h"
+#include "util/parse.h"
 
 #include <tessera/object.h>
 

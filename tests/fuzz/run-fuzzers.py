@@ -66,7 +66,8 @@ flags = pkg.split()
 cflags = ["-g", "-O1", "-std=gnu11", "-fsanitize=address,undefined",
           "-fno-sanitize-recover=undefined", "-I" + BUILD,
           "-I" + os.path.join(SOURCE, "core"),
-          "-I" + os.path.join(SOURCE, "sdk", "include")] + \
+          "-I" + os.path.join(SOURCE, "sdk", "include"),
+          "-I" + os.path.join(BUILD, "sdk", "include")] + \
          [f for f in flags if f.startswith("-I")]
 libs = [f for f in flags if not f.startswith("-I")] + ["-lltdl", "-lfdt", "-lz",
                                                         "-lpthread"]

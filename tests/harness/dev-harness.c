@@ -13,6 +13,8 @@
 #include "machine/machine-lifecycle.h"
 #include "object/object-hooks.h"
 #include "plugin/plugins.h"
+#include "device/devices.h"
+#include "loop/main-loop.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "chardev/chardev-internal.h"
 #include "loop/loop-internal.h"
+#include "loop/main-loop.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -5,8 +5,11 @@
  * command-line errors of -numa, hmat=on and -global, as the user reads
  * them (one line on stderr, exit status 1).
  */
+#include "machine/boot-opts.h"
 #include "machine/machine-lifecycle.h"
+#include "machine/numa.h"
 #include "object/object-hooks.h"
+#include "object/object-introspect.h"
 
 #include <tessera/device.h>
 #include <tessera/machine.h>
@@ -64,7 +67,7 @@ static bool board_init(TsMachine *m, GError **errp)
     seen.have_numa = numa != NULL;
     if (numa) {
         seen.n_nodes = numa->n_nodes;
-        seen.hmat = numa->hmat;
+        seen.hmat = machine_numa_hmat()->enabled;
         for (unsigned i = 0; i < cfg->max_cpus && i < 8; i++) {
             seen.cpu_node[i] = numa->cpu_node[i];
         }
@@ -77,12 +80,14 @@ static bool board_init(TsMachine *m, GError **errp)
             memcpy(seen.distance, numa->distance, 4);
         }
     }
-    seen.have_boot = cfg->boot != NULL;
-    if (cfg->boot) {
-        seen.boot_order = g_strdup(cfg->boot->order);
-        seen.boot_once = g_strdup(cfg->boot->once);
-        seen.boot_menu = cfg->boot->menu;
-        seen.reboot_timeout = cfg->boot->reboot_timeout;
+    /* -boot and hmat stay in the core until a board needs them. */
+    const TsBootConfig *boot = machine_boot_config();
+    seen.have_boot = boot != NULL;
+    if (boot) {
+        seen.boot_order = g_strdup(boot->order);
+        seen.boot_once = g_strdup(boot->once);
+        seen.boot_menu = boot->menu;
+        seen.reboot_timeout = boot->reboot_timeout;
     }
     return true;
 }

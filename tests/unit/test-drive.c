@@ -7,6 +7,7 @@
 
 #include <glib/gstdio.h>
 #include <tessera/machine.h>
+#include <tessera/unstable/pflash-drive.h>
 #include <tessera/types.h>
 #include <unistd.h>
 

@@ -5,6 +5,7 @@
  */
 #include "util/fdset.h"
 #include "chardev/chardev-internal.h"
+#include "loop/main-loop.h"
 
 #include <tessera/chardev.h>
 #include <tessera/loop.h>

@@ -8,6 +8,7 @@
 #include "device/device-create.h"
 #include "machine/machine-lifecycle.h"
 #include "object/object-hooks.h"
+#include "object/object-introspect.h"
 
 #include <tessera/device.h>
 #include <tessera/machine.h>

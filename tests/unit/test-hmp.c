@@ -13,6 +13,7 @@
 #include "monitor/monitor-hooks.h"
 #include "monitor/qmp.h"
 #include "monitor/readline.h"
+#include "loop/main-loop.h"
 
 #include <tessera/cpu.h>
 #include <tessera/device.h>

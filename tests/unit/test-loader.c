@@ -12,6 +12,8 @@
 #include "machine/machine-lifecycle.h"
 #include "object/object-hooks.h"
 #include "loader/reset-fixups.h"
+#include "device/devices.h"
+#include "loop/main-loop.h"
 
 #include <tessera/cpu.h>
 #include <tessera/device.h>

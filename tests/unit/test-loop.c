@@ -15,6 +15,7 @@
 #include <tessera/loop.h>
 
 #include "loop/loop-internal.h"
+#include "loop/main-loop.h"
 
 #define MS (INT64_C(1000000))
 #define WATCHDOG_NS (60 * INT64_C(1000000000))

@@ -7,6 +7,7 @@
 #include <tessera/loop.h>
 #include <tessera/machine.h>
 #include <tessera/memory.h>
+#include "memory/memory-dump.h"
 
 #define KiB (UINT64_C(1) << 10)
 #define MiB (UINT64_C(1) << 20)

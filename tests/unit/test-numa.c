@@ -109,7 +109,7 @@ static void test_memdev_nodes(void)
     g_assert_cmpuint(c->nodes[1].mem_start, ==, GiB);
     g_assert_cmpstr(c->nodes[1].memdev, ==, "m1");
     g_assert_null(c->distance);         /* no -numa dist */
-    g_assert_false(c->hmat);
+    g_assert_false(numa_builder_hmat(b)->enabled);
     g_assert_cmpuint(c->nodes[0].initiator, ==, TS_NUMA_NO_INITIATOR);
     /* No cpus= anywhere: the CPUs are split between the nodes. */
     g_assert_cmpuint(c->cpu_node[0], ==, 0);
@@ -470,7 +470,7 @@ static void test_hmat_initiator_example(void)
         "cpu,node-id=0,socket-id=0", "cpu,node-id=0,socket-id=1", NULL };
     g_autoptr(NumaBuilder) b = build(&lim, args);
     const TsNumaConfig *c = finish_ok(b);
-    g_assert_true(c->hmat);
+    g_assert_true(numa_builder_hmat(b)->enabled);
     g_assert_cmpuint(c->nodes[0].initiator, ==, 0);   /* itself */
     g_assert_cmpuint(c->nodes[1].initiator, ==, 0);
 }
@@ -525,20 +525,20 @@ static void test_hmat_lb_and_cache_example(void)
         "hmat-cache,node-id=1,size=10K,level=1,associativity=direct,"
         "policy=write-back,line=8", NULL };
     g_autoptr(NumaBuilder) b = build(&lim, args);
-    const TsNumaConfig *c = finish_ok(b);
-    g_assert_cmpuint(c->n_hmat_lb, ==, 4);
-    g_assert_cmpuint(c->hmat_lb[1].data_type, ==, TS_HMAT_ACCESS_BANDWIDTH);
-    g_assert_cmpuint(c->hmat_lb[1].value, ==, 200 * MiB);
-    g_assert_cmpuint(c->hmat_lb[2].target, ==, 1);
-    g_assert_cmpuint(c->hmat_lb[2].value, ==, 10);
-    g_assert_cmpuint(c->n_hmat_cache, ==, 2);
-    g_assert_cmpuint(c->hmat_cache[1].node, ==, 1);
-    g_assert_cmpuint(c->hmat_cache[1].size, ==, 10 * 1024);
-    g_assert_cmpuint(c->hmat_cache[1].associativity, ==,
+    finish_ok(b);
+    g_assert_cmpuint(numa_builder_hmat(b)->n_lb, ==, 4);
+    g_assert_cmpuint(numa_builder_hmat(b)->lb[1].data_type, ==, TS_HMAT_ACCESS_BANDWIDTH);
+    g_assert_cmpuint(numa_builder_hmat(b)->lb[1].value, ==, 200 * MiB);
+    g_assert_cmpuint(numa_builder_hmat(b)->lb[2].target, ==, 1);
+    g_assert_cmpuint(numa_builder_hmat(b)->lb[2].value, ==, 10);
+    g_assert_cmpuint(numa_builder_hmat(b)->n_cache, ==, 2);
+    g_assert_cmpuint(numa_builder_hmat(b)->cache[1].node, ==, 1);
+    g_assert_cmpuint(numa_builder_hmat(b)->cache[1].size, ==, 10 * 1024);
+    g_assert_cmpuint(numa_builder_hmat(b)->cache[1].associativity, ==,
                      TS_HMAT_CACHE_ASSOC_DIRECT);
-    g_assert_cmpuint(c->hmat_cache[1].policy, ==,
+    g_assert_cmpuint(numa_builder_hmat(b)->cache[1].policy, ==,
                      TS_HMAT_CACHE_POLICY_WRITE_BACK);
-    g_assert_cmpuint(c->hmat_cache[1].line, ==, 8);
+    g_assert_cmpuint(numa_builder_hmat(b)->cache[1].line, ==, 8);
 }
 
 static void test_hmat_lb_errors(void)

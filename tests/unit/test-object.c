@@ -9,6 +9,8 @@
  */
 #include "object/object-hooks.h"
 #include "machine/machine-lifecycle.h"
+#include "object/object-introspect.h"
+#include "device/devices.h"
 
 #include <tessera/cpu.h>
 #include <tessera/device.h>

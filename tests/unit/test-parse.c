@@ -3,6 +3,7 @@
  * command line: accepted forms, edge values and the messages for bad input.
  */
 #include <tessera/object.h>
+#include "util/parse.h"
 
 #define KiB (1ull << 10)
 #define MiB (1ull << 20)

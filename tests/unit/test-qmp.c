@@ -5,6 +5,8 @@
 #include "config.h"
 #include "monitor/json-stream.h"
 #include "monitor/qmp.h"
+#include "object/object-introspect.h"
+#include "loop/main-loop.h"
 
 #include <tessera/loop.h>
 #include <tessera/object.h>

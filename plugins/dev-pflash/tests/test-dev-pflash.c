@@ -10,6 +10,7 @@
  * bus, 256 KiB blocks) made 1 MiB so they are cheap to create.
  */
 #include "dev-harness.h"
+#include "memory/memory-dump.h"
 
 #include <glib/gstdio.h>
 #include <libfdt.h>

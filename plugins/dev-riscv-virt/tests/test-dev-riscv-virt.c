@@ -5,6 +5,7 @@
  * sources, and the CLINT's software interrupt, timer compare and mtime.
  */
 #include "dev-harness.h"
+#include "loop/main-loop.h"
 
 #define PLIC 0x0c000000u
 #define CLINT 0x02000000u

@@ -8,6 +8,7 @@
 #include "dev-harness.h"
 
 #include "chardev/chardev-internal.h"
+#include "loop/main-loop.h"
 
 #include <libfdt.h>
 #include <stdio.h>

@@ -47,12 +47,8 @@ struct TsDevice {
 /* Realize dev (its class's realize, then ancestors' are not called:
  * a subclass chains to its parent's realize itself if it needs to). */
 bool ts_device_realize(TsDevice *dev, GError **errp);
-/* Undo realize; no-op on an unrealized device. */
-void ts_device_unrealize(TsDevice *dev);
 /* Call the class's reset, if any. */
 void ts_device_reset(TsDevice *dev);
-/* Reset every realized device under the machine, children first. */
-void ts_devices_reset_all(void);
 
 TS_END_DECLS
 

@@ -13,11 +13,10 @@
  *
  * One mutex serialises all access to device and machine state:
  *
- *  - The thread that calls ts_loop_init() first (the main thread) takes the
- *    lock there and keeps it whenever it is not sleeping in poll():
- *    every callback below (bottom halves, timers, fd watches, ts_loop_call,
- *    VM state notifiers) runs with the lock held.  Code that runs in the
- *    main thread between ts_loop_init() and ts_loop_run() holds it too.
+ *  - The core's main thread takes the lock when it sets the loop up and
+ *    keeps it whenever it is not sleeping in poll(): every callback below
+ *    (bottom halves, timers, fd watches, ts_loop_call, VM state notifiers)
+ *    runs with the lock held.
  *  - The main loop releases the lock only while it polls, so other threads
  *    get it exactly when the loop has nothing to do.
  *  - A vCPU thread runs guest code WITHOUT the lock, and takes it around
@@ -29,12 +28,13 @@
  *  - Lock order: the big lock first, then any device-private lock.  Never
  *    wait for another thread that may need the big lock while holding it.
  *
- * Thread safety of the calls below: ts_loop_quit, ts_loop_call,
+ * Running, quitting, starting and stopping the loop and the VM are the
+ * core's (a plugin asks for a shutdown with ts_request_shutdown).
+ *
+ * Thread safety of the calls below: ts_loop_quitting, ts_loop_call,
  * ts_bh_schedule, ts_clock_get_ns and ts_vm_running may be called from any
  * thread, with or without the lock.  Timers may be armed and cancelled from
- * any thread (vCPU threads do it with the lock held).  ts_vm_start and
- * ts_vm_stop take the lock themselves when the caller does not hold it.
- * Everything else (freeing bottom halves and timers, fd watches, the state
+ * any thread (vCPU threads do it with the lock held).  Everything else (freeing bottom halves and timers, fd watches, the state
  * notifier list) is done with the big lock held.
  */
 #ifndef TESSERA_LOOP_H
@@ -61,29 +61,7 @@ bool ts_bql_locked(void);
 /* The loop                                                           */
 
 /*
- * Set up the main loop on g_main_context_default().  The first call makes
- * the calling thread the main thread and takes the big lock for it (see
- * above); later calls do nothing.
- */
-void ts_loop_init(void);
-
-/*
- * Run the main loop in the calling thread until ts_loop_quit() is called,
- * and return the status given to it.  Takes the big lock for the duration
- * if the caller does not hold it already.  If the loop was already told to
- * quit, returns at once.
- */
-int ts_loop_run(void);
-
-/*
- * Ask the main loop to stop; ts_loop_run() returns `status`.  The first
- * status given wins.  Wakes vCPU threads sleeping in ts_vm_wait_running().
- * Thread-safe (may take the big lock briefly); not async-signal-safe.
- */
-void ts_loop_quit(int status);
-
-/*
- * True once ts_loop_quit() has been called: vCPU threads should leave
+ * True once the core told the main loop to quit: vCPU threads should leave
  * their run loop and return.  Thread-safe.
  */
 bool ts_loop_quitting(void);
@@ -208,23 +186,6 @@ void ts_timer_free(TsTimer *timer);
 bool ts_vm_running(void);
 
 /*
- * Start or resume the VM: the virtual clock ticks again, virtual timers
- * fire, vCPU threads in ts_vm_wait_running() wake up, and the state
- * notifiers run with running=true.  Nothing happens if it already runs.
- * Takes the big lock if the caller does not hold it.
- */
-void ts_vm_start(void);
-
-/*
- * Stop (pause) the VM: the virtual clock freezes and the state notifiers
- * run with running=false.  vCPU threads notice it through ts_vm_running()
- * (an accelerator kicks its vCPUs from a state notifier) and then park in
- * ts_vm_wait_running().  Nothing happens if it is already stopped.  Takes
- * the big lock if the caller does not hold it.
- */
-void ts_vm_stop(void);
-
-/*
  * Call fn(running, opaque) after every change of the run state, with the
  * big lock held, in the order the notifiers were added.
  */
@@ -262,7 +223,7 @@ TsThread *ts_thread_start(const char *name, void *(*fn)(void *opaque),
  * Wait for the thread to end, free the handle and return what fn
  * returned.  If the caller holds the big lock, it is released while
  * waiting (the thread may need it to finish) and taken again before
- * returning.  Call ts_loop_quit() first so vCPU threads leave their loop.
+ * returning.  vCPU threads leave their loop once ts_loop_quitting().
  */
 void *ts_thread_join(TsThread *thread);
 

@@ -45,57 +45,10 @@ typedef struct TsNumaNode {
     unsigned n_cpus;
     /* With -machine hmat=on: the node whose CPUs have the best access to
      * this node's memory (a node with CPUs is its own initiator), or
-     * TS_NUMA_NO_INITIATOR when none was given. */
+     * TS_NUMA_NO_INITIATOR when none was given or without hmat=on. */
     unsigned initiator;
     void *reserved[4];
 } TsNumaNode;
-
-/* -numa hmat-lb: one latency or bandwidth figure between two nodes. */
-typedef enum TsHmatHierarchy {
-    TS_HMAT_MEMORY,             /* the memory itself */
-    TS_HMAT_FIRST_LEVEL,        /* its memory-side caches, by level */
-    TS_HMAT_SECOND_LEVEL,
-    TS_HMAT_THIRD_LEVEL,
-} TsHmatHierarchy;
-
-typedef enum TsHmatDataType {
-    TS_HMAT_ACCESS_LATENCY,     /* latencies in nanoseconds */
-    TS_HMAT_READ_LATENCY,
-    TS_HMAT_WRITE_LATENCY,
-    TS_HMAT_ACCESS_BANDWIDTH,   /* bandwidths in bytes per second */
-    TS_HMAT_READ_BANDWIDTH,
-    TS_HMAT_WRITE_BANDWIDTH,
-} TsHmatDataType;
-
-typedef struct TsNumaHmatLb {
-    unsigned initiator;         /* a node with CPUs */
-    unsigned target;            /* a node with memory */
-    TsHmatHierarchy hierarchy;
-    TsHmatDataType data_type;
-    uint64_t value;             /* 0: not provided */
-} TsNumaHmatLb;
-
-/* -numa hmat-cache: a memory-side cache of a node. */
-typedef enum TsHmatCacheAssociativity {
-    TS_HMAT_CACHE_ASSOC_NONE,
-    TS_HMAT_CACHE_ASSOC_DIRECT,
-    TS_HMAT_CACHE_ASSOC_COMPLEX,
-} TsHmatCacheAssociativity;
-
-typedef enum TsHmatCachePolicy {
-    TS_HMAT_CACHE_POLICY_NONE,
-    TS_HMAT_CACHE_POLICY_WRITE_BACK,
-    TS_HMAT_CACHE_POLICY_WRITE_THROUGH,
-} TsHmatCachePolicy;
-
-typedef struct TsNumaHmatCache {
-    unsigned node;
-    unsigned level;             /* 1..3; level n+1 is larger than level n */
-    uint64_t size;              /* bytes */
-    TsHmatCacheAssociativity associativity;
-    TsHmatCachePolicy policy;
-    unsigned line;              /* line size in bytes */
-} TsNumaHmatCache;
 
 typedef struct TsNumaConfig {
     unsigned n_nodes;           /* node ids are 0 .. n_nodes-1 */
@@ -109,34 +62,11 @@ typedef struct TsNumaConfig {
      * one direction was given.  NULL when no -numa dist was given: the
      * board then describes no distances (the guest assumes its defaults). */
     const uint8_t *distance;
-    bool hmat;                  /* -machine hmat=on */
-    unsigned n_hmat_lb;
-    const TsNumaHmatLb *hmat_lb;
-    unsigned n_hmat_cache;
-    const TsNumaHmatCache *hmat_cache;
-    void *reserved[8];
+    /* (-numa hmat-lb and hmat-cache are checked by the core but not
+     * passed on until a board builds an ACPI HMAT or its device-tree
+     * equivalent: the reserved slots are there for them.) */
+    void *reserved[12];
 } TsNumaConfig;
-
-/*
- * -boot: what the firmware is asked to boot from.  Drive letters are
- * QEMU's: a-b floppies, c-f disks, g-m machine-specific, n-p network.
- * A board whose firmware takes a boot order passes these on; the letters
- * are checked (a-p, no repeats) but what they mean is the board's.
- */
-typedef struct TsBootConfig {
-    const char *order;          /* order=, NULL: the board's default */
-    /* once=: the order for the first boot only; from the first reset on,
-     * `order` applies again.  NULL if not given. */
-    const char *once;
-    bool menu;                  /* menu=on: interactive boot menu */
-    bool strict;                /* strict=on: boot only from the list */
-    const char *splash;         /* splash= picture (JPEG or 24-bit BMP) */
-    int64_t splash_time;        /* splash-time= ms (0..65535), -1: unset */
-    /* reboot-timeout= ms to wait after a failed boot before rebooting
-     * (0..65535); -1 (the default): do not reboot. */
-    int64_t reboot_timeout;
-    void *reserved[4];
-} TsBootConfig;
 
 /* What the command line asked of the machine; owned by the core. */
 typedef struct TsMachineConfig {
@@ -154,9 +84,9 @@ typedef struct TsMachineConfig {
      * least 1 (1 for levels the machine does not model). */
     unsigned sockets, dies, clusters, cores, threads;
     const TsNumaConfig *numa;   /* -numa, or NULL without -numa */
-    const TsBootConfig *boot;   /* -boot (its defaults without it); never
-                                 * NULL once the machine exists */
-    void *reserved[11];
+    /* -boot is parsed and checked by the core; it reaches boards when
+     * one has firmware that takes a boot order (a reserved slot). */
+    void *reserved[12];
 } TsMachineConfig;
 
 typedef struct TsMachineClass {
@@ -198,9 +128,6 @@ struct TsMachine {
     ((TsMachineClass *)ts_class_dynamic_cast(TS_OBJECT(obj)->klass, \
                                              TS_TYPE_MACHINE))
 
-/* The machine being run, or NULL before it is created. */
-TsMachine *ts_machine_current(void);
-
 /* The root container of the system address space (see memory.h). */
 TsMemoryRegion *ts_machine_system_memory(void);
 
@@ -208,18 +135,6 @@ TsMemoryRegion *ts_machine_system_memory(void);
  * or NULL when that serial port is not connected. */
 typedef struct TsChardev TsChardev;
 TsChardev *ts_machine_serial(unsigned index);
-
-/*
- * The image file of `-drive if=pflash,unit=N,file=PATH[,format=raw]`
- * (index=N is the same), or NULL when no drive was given for that unit.
- * *readonly (may be NULL) gets its readonly= setting.  For boards with
- * flash banks: init asks for each bank it has, and the bank's device
- * opens the file itself (the core checked only that it exists and is no
- * other image format).  A drive no board asked for ends the run after
- * init with QEMU's "machine type does not support if=pflash,bus=0,unit=N".
- * The string lives as long as the process.
- */
-const char *ts_machine_pflash_file(unsigned unit, bool *readonly);
 
 typedef enum TsShutdownCause {
     TS_SHUTDOWN_GUEST_POWEROFF,   /* guest asked to power off */

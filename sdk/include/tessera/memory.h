@@ -328,22 +328,6 @@ TsMemResult ts_dma_read(TsAddressSpace *as, uint64_t addr, void *buf,
 TsMemResult ts_dma_write(TsAddressSpace *as, uint64_t addr, const void *buf,
                          size_t len);
 
-/*
- * The region tree of an address space as text, like QEMU's `info mtree`:
- *   address-space: memory
- *     0000000000000000-ffffffffffffffff (prio 0, container): system
- *       0000000080000000-0000000087ffffff (prio 0, ram): ram
- *       0000000000001000-0000000000001fff (prio 1, alias): boot @rom 0000000000000000-0000000000000fff
- * Aliased regions that are not otherwise in the tree follow it as
- * "memory-region: NAME" trees.  Free with g_free().
- */
-char *ts_address_space_mtree(TsAddressSpace *as);
-
-/* The flat view as text, one line per range:
- *   0000000080000000-0000000087ffffff (ram) ram @0000000000000000
- * Free with g_free(). */
-char *ts_address_space_flat_dump(TsAddressSpace *as);
-
 TS_END_DECLS
 
 #endif

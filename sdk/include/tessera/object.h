@@ -83,12 +83,6 @@ bool ts_type_is_a(const char *name, const char *ancestor);
 /* The class of a registered type (class_init runs on first use), or NULL. */
 TsObjectClass *ts_class_by_name(const char *name);
 
-/* Name, parent name and description of a class's type. */
-const char *ts_class_name(const TsObjectClass *klass);
-const char *ts_class_parent_name(const TsObjectClass *klass);
-const char *ts_class_description(const TsObjectClass *klass);
-bool ts_class_is_abstract(const TsObjectClass *klass);
-
 /* The class cast to `ancestor` (checked), or NULL if it is not one. */
 TsObjectClass *ts_class_dynamic_cast(TsObjectClass *klass,
                                      const char *ancestor);
@@ -99,11 +93,6 @@ TsObjectClass *ts_class_dynamic_cast(TsObjectClass *klass,
  * implements through this call.
  */
 void *ts_class_interface(TsObjectClass *klass, const char *iface);
-
-/* Call fn for every registered type that is_a `ancestor` (NULL: all). */
-void ts_type_foreach(const char *ancestor, bool include_abstract,
-                     void (*fn)(TsObjectClass *klass, void *opaque),
-                     void *opaque);
 
 /*
  * Create an instance with one reference, properties at their defaults.
@@ -137,10 +126,6 @@ TsObject *ts_object_child(TsObject *parent, const char *name);
 void ts_object_foreach_child(TsObject *parent,
                              void (*fn)(TsObject *child, void *opaque),
                              void *opaque);
-/* "/machine/peripheral/x"; NULL if not found. */
-TsObject *ts_object_resolve_path(const char *path);
-/* The root of the tree ("/"). */
-TsObject *ts_object_root(void);
 /* Canonical path of obj (g_free it), or NULL if it is not in the tree. */
 char *ts_object_path(const TsObject *obj);
 
@@ -210,15 +195,6 @@ void ts_class_add_properties(TsObjectClass *klass, const TsProperty *props);
 const TsProperty *ts_class_find_property(TsObjectClass *klass,
                                          const char *name);
 
-/* Call fn for each property of the class, own first, then inherited. */
-void ts_class_foreach_property(TsObjectClass *klass,
-                               void (*fn)(const TsProperty *prop,
-                                          void *opaque),
-                               void *opaque);
-
-/* Human name of a property kind for help output ("bool", "size", ...). */
-const char *ts_prop_kind_name(TsPropKind kind);
-
 /*
  * Parse `value` as the property's kind and store it.  Error messages name
  * the property and say what is expected, e.g.
@@ -239,24 +215,6 @@ bool ts_object_set_uint(TsObject *obj, const char *name, uint64_t v,
                         GError **errp);
 bool ts_object_set_link(TsObject *obj, const char *name, TsObject *target,
                         GError **errp);
-
-/* Text form of a property's default (g_free it); NULL when it has none. */
-char *ts_prop_default_text(const TsProperty *prop);
-
-/*
- * Parsers shared by properties and the command line; each returns false and
- * sets errp with a message naming `what`.
- * Sizes take an optional binary suffix B/K/M/G/T/P/E (k allowed) and a
- * fraction ("1.5G"); booleans take on/off/yes/no/true/false.
- */
-bool ts_parse_size(const char *what, const char *text, uint64_t *out,
-                   GError **errp);
-bool ts_parse_bool(const char *what, const char *text, bool *out,
-                   GError **errp);
-bool ts_parse_int(const char *what, const char *text, int64_t *out,
-                  GError **errp);
-bool ts_parse_uint(const char *what, const char *text, uint64_t *out,
-                   GError **errp);
 
 TS_END_DECLS
 

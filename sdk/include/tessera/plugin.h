@@ -25,7 +25,13 @@
 
 TS_BEGIN_DECLS
 
-/* Bump MAJOR for any incompatible change; MINOR when calls are added. */
+/*
+ * Bump MINOR for additions (calls, structs, enum constants, fields taken
+ * from reserved[] slots), MAJOR for anything else; then regenerate the
+ * baseline sdk/abi/tessera-abi.txt (`meson compile -C build abi-baseline`),
+ * which the abi suite compares with every build.  Not frozen before the
+ * first release: see sdk/abi/README.md.
+ */
 #define TS_ABI_MAJOR 1
 #define TS_ABI_MINOR 0
 
@@ -72,9 +78,6 @@ typedef struct TsTargetInfo {
 
 /* Declare that this plugin provides a target.  From init only. */
 bool ts_target_register(const TsTargetInfo *info, GError **errp);
-
-/* The running core's ABI version. */
-void ts_core_abi_version(unsigned *major, unsigned *minor);
 
 TS_END_DECLS
 
