@@ -20,6 +20,7 @@
 #include "util/log-setup.h"
 #include "device/device-create.h"
 #include "machine/smp.h"
+#include "machine/cpu-opts.h"
 #include "machine/ram-size.h"
 #include "machine/runstate.h"
 #include "chardev/chardevs.h"
@@ -302,7 +303,10 @@ static TsMachine *build_machine(Cli *cli, GError **errp)
     cfg->cpus = 1;
     cfg->max_cpus = 1;
     cfg->sockets = cfg->dies = cfg->clusters = cfg->cores = cfg->threads = 1;
-    cfg->cpu_type = cli->cpu;
+    cfg->cpu_type = mc ? mc->default_cpu_type : NULL;
+    if (cli->cpu && !(cfg->cpu_type = cpu_opts_apply(cli->cpu, errp))) {
+        return NULL;
+    }
     cfg->kernel = cli->kernel;
     cfg->initrd = cli->initrd;
     cfg->append = cli->append;
@@ -430,6 +434,7 @@ TS_EXPORT int tessera_main(int argc, char **argv)
     cli_close_monitors();       /* monitors leave their chardevs first */
     chardev_free_all();         /* puts the terminal back */
     runstate_cleanup();
+    cpu_opts_cleanup();
     cli_machine_config_cleanup();
     global_props_reset();
     fdset_reset();

@@ -12,6 +12,7 @@ typedef struct GlobalProp {
     char *driver;
     char *property;
     char *value;
+    char *origin;           /* the option it came from, if not -global */
     bool used;              /* applied to at least one device */
 } GlobalProp;
 
@@ -23,6 +24,7 @@ static void global_prop_free(void *p)
     g_free(g->driver);
     g_free(g->property);
     g_free(g->value);
+    g_free(g->origin);
     g_free(g);
 }
 
@@ -39,16 +41,21 @@ static bool apply_globals(TsObject *obj, GError **errp)
         g->used = true;
         GError *err = NULL;
         if (!ts_object_set_prop(obj, g->property, g->value, &err)) {
-            g_propagate_prefixed_error(errp, err,
-                                       "can't apply global %s.%s=%s: ",
-                                       g->driver, g->property, g->value);
+            if (g->origin) {
+                g_propagate_prefixed_error(errp, err, "%s: ", g->origin);
+            } else {
+                g_propagate_prefixed_error(errp, err,
+                                           "can't apply global %s.%s=%s: ",
+                                           g->driver, g->property, g->value);
+            }
             return false;
         }
     }
     return true;
 }
 
-static void add(const char *driver, const char *property, const char *value)
+static void add(const char *driver, const char *property, const char *value,
+                const char *origin)
 {
     if (!globals) {
         globals = g_ptr_array_new_with_free_func(global_prop_free);
@@ -58,6 +65,7 @@ static void add(const char *driver, const char *property, const char *value)
     g->driver = g_strdup(driver);
     g->property = g_strdup(property);
     g->value = g_strdup(value);
+    g->origin = g_strdup(origin);
     g_ptr_array_add(globals, g);
 }
 
@@ -115,8 +123,14 @@ bool global_props_add(const char *arg, GError **errp)
     if (!global_props_split(arg, &driver, &property, &value, errp)) {
         return false;
     }
-    add(driver, property, value);
+    add(driver, property, value, NULL);
     return true;
+}
+
+void global_props_add_from(const char *origin, const char *driver,
+                           const char *property, const char *value)
+{
+    add(driver, property, value, origin);
 }
 
 unsigned global_props_warn_unused(FILE *out)
@@ -124,7 +138,7 @@ unsigned global_props_warn_unused(FILE *out)
     unsigned n = 0;
     for (guint i = 0; globals && i < globals->len; i++) {
         GlobalProp *g = g_ptr_array_index(globals, i);
-        if (g->used) {
+        if (g->used || g->origin) {
             continue;
         }
         n++;

@@ -31,7 +31,14 @@ bool global_props_add(const char *arg, GError **errp);
 bool global_props_split(const char *arg, char **driver, char **property,
                         char **value, GError **errp);
 
-/* Warn (to `out`) about globals no device used; returns how many. */
+/* A default that another option implies (-cpu MODEL,prop=value sets prop
+ * on every CPU of MODEL's type): applied like a -global, but a failure
+ * says "ORIGIN: why" and an unused one is no warning. */
+void global_props_add_from(const char *origin, const char *driver,
+                           const char *property, const char *value);
+
+/* Warn (to `out`) about -global options no device used; returns how
+ * many. */
 unsigned global_props_warn_unused(FILE *out);
 
 /* Forget every global (tests). */

@@ -64,41 +64,12 @@ static bool realize(TsDevice *dev, GError **errp)
     return ts_device_realize(dev, errp);
 }
 
-/* Apply "-cpu rv64,prop=value,..." properties after the model name. */
-static bool apply_cpu_opts(TsObject *cpu, const char *spec, GError **errp)
-{
-    g_auto(GStrv) parts = g_strsplit(spec, ",", -1);
-    for (unsigned i = 1; parts[i]; i++) {
-        char *eq = strchr(parts[i], '=');
-        if (!eq) {
-            g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                        "-cpu %s: expected property=value, got '%s'", spec,
-                        parts[i]);
-            return false;
-        }
-        *eq = '\0';
-        if (!ts_object_set_prop(cpu, parts[i], eq + 1, errp)) {
-            g_prefix_error(errp, "-cpu %s: ", spec);
-            return false;
-        }
-    }
-    return true;
-}
-
 static bool create_harts(VirtMachine *vm, GError **errp)
 {
     const TsMachineConfig *cfg = vm->parent.config;
-    const char *spec = cfg->cpu_type ? cfg->cpu_type : "rv64";
-    g_autofree char *model = g_strndup(spec, strcspn(spec, ","));
-    g_autofree char *type = g_strconcat(model, TS_CPU_SUFFIX, NULL);
-    /* ts_class_by_name loads the CPU's plugin if need be. */
-    TsObjectClass *klass = ts_class_by_name(type);
-    if (!klass || !ts_class_dynamic_cast(klass, TS_TYPE_CPU)) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_NOT_FOUND,
-                    "-cpu %s: unknown CPU model '%s' (-cpu help lists them)",
-                    spec, model);
-        return false;
-    }
+    /* The core resolved -cpu (or took our default_cpu_type); -cpu's
+     * properties are in effect for every CPU of that type. */
+    const char *type = cfg->cpu_type;
     vm->harts = cfg->cpus ? cfg->cpus : 1;
     vm->cpus = g_new0(TsDevice *, vm->harts);
     for (unsigned h = 0; h < vm->harts; h++) {
@@ -108,7 +79,6 @@ static bool create_harts(VirtMachine *vm, GError **errp)
         if (!cpu || !ts_object_set_uint(TS_OBJECT(cpu), "hartid", h, errp) ||
             !ts_object_set_uint(TS_OBJECT(cpu), "resetvec", VIRT_MROM_BASE,
                                 errp) ||
-            !apply_cpu_opts(TS_OBJECT(cpu), spec, errp) ||
             !realize(cpu, errp)) {
             return false;
         }

@@ -80,7 +80,7 @@ t.ok(rc == 1 and "all 8 virtio-mmio slots are taken" in err and
      "a ninth virtio device: one-line error, exit 1", err)
 
 cases = [
-    (["-cpu", "nosuch"], "unknown CPU model 'nosuch'"),
+    (["-cpu", "nosuch"], "unable to find CPU model 'nosuch'"),
     (["-cpu", "rv64,d=on,f=off"], "extension 'd' requires 'f'"),
     (["-cpu", "rv64,bogus=on"], "bogus"),
     (["-bios", "/nonexistent/fw.bin"], "/nonexistent/fw.bin"),

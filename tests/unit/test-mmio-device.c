@@ -6,6 +6,7 @@
  * whose interrupts are the numbers of the lines the outputs are wired to.
  */
 #include "machine/machine-lifecycle.h"
+#include "device/devices.h"
 #include "object/object-hooks.h"
 
 #include <tessera/tessera.h>

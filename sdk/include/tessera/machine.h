@@ -73,7 +73,11 @@ typedef struct TsMachineConfig {
     uint64_t ram_size;          /* -m, bytes */
     unsigned cpus;              /* -smp cpus */
     unsigned max_cpus;
-    const char *cpu_type;       /* -cpu model, or NULL for the default */
+    /* The CPU type to create: -cpu's model as a type name ("rv64-cpu"),
+     * else the class's default_cpu_type.  The core parsed -cpu once: its
+     * prop=value list is in effect for every CPU of that type the board
+     * creates (a bad property fails that creation, naming -cpu). */
+    const char *cpu_type;
     const char *kernel;         /* -kernel or NULL */
     const char *initrd;         /* -initrd or NULL */
     const char *append;         /* -append or NULL */
