@@ -19,6 +19,7 @@
 #include "plugins.h"
 #include "machine/machine-lifecycle.h"
 #include "object/object-hooks.h"
+#include "virtio/virtio-transports.h"
 
 #include <tessera/device.h>
 #include <tessera/machine.h>
@@ -141,6 +142,7 @@ void plugin_loader_init(void)
     object_core_init();
     fdt_node_register();    /* interfaces plugins implement come first */
     device_loader_register();
+    virtio_transports_register();   /* before any plugin: not recorded */
     object_registry_set_observer(record_type, NULL);
     object_registry_set_resolver(resolve_missing_type, NULL);
 }

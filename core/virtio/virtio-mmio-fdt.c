@@ -1,6 +1,6 @@
 /*
- * virtio-fdt.c - the device-tree node of a virtio-mmio device, as the
- * "virtio,mmio" binding describes it (VIRTIO 1.2, 4.2.1):
+ * core/virtio/virtio-mmio-fdt.c - the device-tree node of a virtio-mmio
+ * device, as the "virtio,mmio" binding describes it (VIRTIO 1.2, 4.2.1):
  *
  *     virtio_mmio@10008000 {
  *         compatible = "virtio,mmio";
@@ -12,7 +12,7 @@
  * The board calls this through the "fdt-node" interface for every device
  * it placed, so it never needs to know what a virtio device looks like.
  */
-#include "virtio.h"
+#include "virtio-internal.h"
 
 #include <libfdt.h>
 

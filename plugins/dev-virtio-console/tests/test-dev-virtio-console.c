@@ -1,6 +1,6 @@
 /*
- * test-dev-virtio-console.c - virtio-console of plugins/dev-virtio on
- * ringbuf chardevs, driven by the test's guest driver (virtio-driver.c):
+ * test-dev-virtio-console.c - virtio-console of plugins/dev-virtio-console
+ * on ringbuf chardevs, driven by the test's guest driver (virtio-driver.c):
  * transmit reaches the chardev (also a chain larger than one
  * notification's work), input lands in the receive buffers the driver
  * posted and waits in the chardev while there are none, emergency write,
