@@ -28,6 +28,10 @@ void machine_reset(void);
 /* Registers the "fdt-node" interface (fdt-node.c). */
 void fdt_node_register(void);
 
+/* Registers the "mmio-device" base type (device/mmio-device.c); after
+ * fdt_node_register, since it implements "fdt-node". */
+void mmio_device_register(void);
+
 /* Registers the core's own machine types ("none"). */
 void machine_none_register(void);
 

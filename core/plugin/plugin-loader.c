@@ -141,6 +141,7 @@ void plugin_loader_init(void)
 {
     object_core_init();
     fdt_node_register();    /* interfaces plugins implement come first */
+    mmio_device_register(); /* then the base types plugins derive from */
     device_loader_register();
     virtio_transports_register();   /* before any plugin: not recorded */
     object_registry_set_observer(record_type, NULL);

@@ -55,6 +55,50 @@ typedef struct TsFdtNodeInterface {
  */
 bool ts_fdt_add_device_nodes(const TsFdtContext *ctx, GError **errp);
 
+/*
+ * Helpers for the properties every memory-mapped device writes the same
+ * way.  Each returns false (or -1) with a one-line message naming the node
+ * and libfdt's reason, so an add callback can pass errp straight along.
+ * mmio-device (<tessera/mmio-device.h>) uses them for its default node; a
+ * device with a node of its own shape calls them itself.
+ */
+
+/* Add the node "<name>@<addr in lower-case hex>" under `parent`; its
+ * offset, or -1 + errp (a node of that name exists, the blob is full). */
+int ts_fdt_add_node(void *fdt, int parent, const char *name, uint64_t addr,
+                    GError **errp);
+
+/* Set reg = <addr size> in ctx's #address-cells and #size-cells (1 or 2
+ * each); refused when a value does not fit its cells. */
+bool ts_fdt_set_reg(const TsFdtContext *ctx, int node, uint64_t addr,
+                    uint64_t size, GError **errp);
+
+/* Append one <addr size> entry to the node's reg (set it if there is none
+ * yet): devices that share one node, such as flash banks one after the
+ * other, each add their own entry. */
+bool ts_fdt_append_reg(const TsFdtContext *ctx, int node, uint64_t addr,
+                       uint64_t size, GError **errp);
+
+/* Set interrupts = the `n` interrupt numbers in `irqs`, each followed by a
+ * level-high flag cell when ctx->irq_cells is 2 (refused above 2), and
+ * interrupt-parent = ctx->irq_parent when the board named one.  n is at
+ * least 1. */
+bool ts_fdt_set_interrupts(const TsFdtContext *ctx, int node,
+                           const uint32_t *irqs, unsigned n, GError **errp);
+
+/* Set a string list ("compatible") from a NULL-terminated array. */
+bool ts_fdt_set_strings(void *fdt, int node, const char *prop,
+                        const char *const *values, GError **errp);
+
+/* Set a property of one 32-bit cell. */
+bool ts_fdt_set_u32(void *fdt, int node, const char *prop, uint32_t value,
+                    GError **errp);
+
+/* Turn the result of a libfdt call on `node` (negative: an error) into
+ * true, or false + errp saying what could not be set ("phandle"). */
+bool ts_fdt_check(void *fdt, int node, int result, const char *what,
+                  GError **errp);
+
 TS_END_DECLS
 
 #endif
