@@ -143,7 +143,7 @@ void plugin_loader_init(void)
     fdt_node_register();    /* interfaces plugins implement come first */
     mmio_device_register(); /* then the base types plugins derive from */
     device_loader_register();
-    virtio_transports_register();   /* before any plugin: not recorded */
+    virtio_transports_register();   /* on mmio-device; before any plugin */
     object_registry_set_observer(record_type, NULL);
     object_registry_set_resolver(resolve_missing_type, NULL);
 }

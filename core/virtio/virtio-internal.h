@@ -158,7 +158,7 @@ void virtio_guest_error(VirtioState *s, const char *fmt, ...)
     G_GNUC_PRINTF(2, 3);
 
 /* ------------------------------------------------------------------ */
-/* The virtio-mmio transport (virtio-mmio.c, virtio-mmio-fdt.c)        */
+/* The virtio-mmio transport (virtio-mmio.c)                          */
 
 #define TYPE_VIRTIO_MMIO "virtio-mmio-device"
 
@@ -166,30 +166,20 @@ void virtio_guest_error(VirtioState *s, const char *fmt, ...)
 #define VIRTIO_MMIO_WINDOW 0x200
 
 /*
- * The abstract transport.  A concrete type registered with
- * ts_virtio_register_mmio() is this struct followed, at the class's
+ * The abstract transport, an mmio-device.  A concrete type registered
+ * with ts_virtio_register_mmio() is this struct followed, at the class's
  * model_offset, by the device model's struct.
  */
 typedef struct VirtioMmio {
-    TsDevice parent;
-    /* Properties, set by the board's pre_plug (or by hand). */
-    uint64_t addr;              /* guest physical address of the window */
-    uint64_t irq_num;           /* interrupt number, for the device tree */
-
-    TsMemoryRegion *mmio;
-    TsIrq *irq;                 /* output "irq", wired by the board */
+    TsMmioDevice parent;        /* "addr", the window, output "irq" 0 */
     uint32_t dev_features_sel, drv_features_sel, queue_sel;
     VirtioState state;
 } VirtioMmio;
 
 typedef struct VirtioMmioClass {
-    TsDeviceClass parent;
+    TsMmioDeviceClass parent;
     const TsVirtioDeviceClass *model;   /* NULL in the abstract type */
     size_t model_offset;
 } VirtioMmioClass;
-
-/* The "fdt-node" interface's add (virtio-mmio-fdt.c). */
-bool virtio_mmio_fdt_add(TsDevice *dev, const TsFdtContext *ctx,
-                         GError **errp);
 
 #endif

@@ -3,14 +3,12 @@
  * (VIRTIO 1.2, 4.2): the abstract device type "virtio-mmio-device" and
  * ts_virtio_register_mmio(), which makes a device model a -device type.
  *
- * A board places the device: its pre_plug sets "addr" (a free 0x200-byte
- * slot) and "irq-num" and wires the output "irq" to its interrupt
- * controller; realize maps the registers at addr.  Everything behind the
+ * The transport is an mmio-device: a board places it with
+ * ts_mmio_device_place() (a free 0x200-byte slot and its interrupt line),
+ * the base maps the window and writes the "virtio,mmio" device-tree node,
+ * its interrupt number taken from the wiring.  Everything behind the
  * registers that is not about MMIO (features, status, queues, the
  * interrupt decision) is virtio-device.c's.
- *
- * Until the SDK's mmio-device base lands in the core, the transport keeps
- * its own "addr", "irq-num" and window here.
  */
 #include "virtio-internal.h"
 #include "virtio-transports.h"
@@ -71,17 +69,17 @@ static const TsVirtioDeviceClass *model(VirtioMmio *v)
 
 static void mmio_update_irq(VirtioState *s)
 {
-    ts_irq_set(of_state(s)->irq, s->isr != 0);
+    ts_irq_set(of_state(s)->parent.irq[0], s->isr != 0);
 }
 
 static bool mmio_enter(VirtioState *s)
 {
-    return ts_memory_region_enter(of_state(s)->mmio);
+    return ts_memory_region_enter(of_state(s)->parent.mmio);
 }
 
 static void mmio_leave(VirtioState *s)
 {
-    ts_memory_region_leave(of_state(s)->mmio);
+    ts_memory_region_leave(of_state(s)->parent.mmio);
 }
 
 static const VirtioTransportOps mmio_transport_ops = {
@@ -286,55 +284,50 @@ static const TsMemoryOps virtio_mmio_ops = {
 
 /* ---- Life cycle ------------------------------------------------------ */
 
-static bool virtio_mmio_realize(TsDevice *dev, GError **errp)
+static bool virtio_mmio_realize(TsMmioDevice *mdev, GError **errp)
 {
-    VirtioMmio *v = (VirtioMmio *)dev;
-    const char *name = ts_object_type_name(TS_OBJECT(dev));
-    if (v->addr == 0) {
+    VirtioMmio *v = (VirtioMmio *)mdev;
+    const char *name = ts_object_type_name(TS_OBJECT(mdev));
+    if (mdev->addr == 0) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
                     "'%s' has no register address: the machine gave it no "
                     "virtio-mmio slot (use a board that has them, such as "
                     "-M virt, or set addr=)", name);
         return false;
     }
-    if (v->addr % VIRTIO_MMIO_WINDOW ||
-        v->addr + VIRTIO_MMIO_WINDOW < v->addr) {
+    if (mdev->addr % VIRTIO_MMIO_WINDOW ||
+        mdev->addr + VIRTIO_MMIO_WINDOW < mdev->addr) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
                     "'%s': addr 0x%" PRIx64 " is not a multiple of 0x%x "
-                    "below 2^64", name, v->addr, VIRTIO_MMIO_WINDOW);
+                    "below 2^64", name, mdev->addr, VIRTIO_MMIO_WINDOW);
         return false;
     }
-    g_autofree char *label = g_strdup_printf("%s@0x%" PRIx64, name, v->addr);
-    v->mmio = ts_memory_region_new_mmio(name, VIRTIO_MMIO_WINDOW,
-                                        &virtio_mmio_ops, v);
+    if (!ts_mmio_device_init_mmio(mdev, &virtio_mmio_ops, v,
+                                  VIRTIO_MMIO_WINDOW, errp)) {
+        return false;
+    }
+    g_autofree char *label = g_strdup_printf("%s@0x%" PRIx64, name,
+                                             mdev->addr);
     v->dev_features_sel = v->drv_features_sel = v->queue_sel = 0;
     virtio_state_init(&v->state, &mmio_transport_ops, v, label,
-                      ts_address_space_system());
+                      ts_mmio_device_dma(mdev));
     /* The model may start at once (a chardev with input waiting): the
      * state is ready, the registers are not mapped yet. */
     if (model(v)->realize && !model(v)->realize(v->state.dev, errp)) {
         g_prefix_error(errp, "%s: ", name);
         virtio_state_destroy(&v->state);
-        ts_memory_region_unref(v->mmio);
-        v->mmio = NULL;
-        return false;
+        return false;                   /* the base drops the window */
     }
-    ts_memory_region_add_subregion(ts_machine_system_memory(), v->addr,
-                                   v->mmio, 0);
     return true;
 }
 
-static void virtio_mmio_unrealize(TsDevice *dev)
+static void virtio_mmio_unrealize(TsMmioDevice *mdev)
 {
-    VirtioMmio *v = (VirtioMmio *)dev;
+    VirtioMmio *v = (VirtioMmio *)mdev;
     if (model(v)->unrealize) {
         model(v)->unrealize(v->state.dev);
     }
     virtio_state_destroy(&v->state);
-    ts_irq_lower(v->irq);
-    ts_memory_region_remove_subregion(ts_machine_system_memory(), v->mmio);
-    ts_memory_region_unref(v->mmio);
-    v->mmio = NULL;
 }
 
 static void virtio_mmio_device_reset(TsDevice *dev)
@@ -350,7 +343,6 @@ static void virtio_mmio_instance_init(TsObject *obj)
     VirtioMmio *v = (VirtioMmio *)obj;
     VirtioMmioClass *vc = (VirtioMmioClass *)
         ts_class_dynamic_cast(obj->klass, TYPE_VIRTIO_MMIO);
-    ts_device_init_irq_out((TsDevice *)obj, "irq", &v->irq, 1);
     TsVirtioDevice *vdev = (TsVirtioDevice *)((char *)obj +
                                               vc->model_offset);
     vdev->klass = vc->model;
@@ -359,43 +351,28 @@ static void virtio_mmio_instance_init(TsObject *obj)
     v->state.dc = vc->model;
 }
 
-static const TsProperty virtio_mmio_props[] = {
-    TS_PROP_UINT("addr", VirtioMmio, addr, 0,
-                 "guest physical address of the registers (set by the "
-                 "board)"),
-    TS_PROP_UINT("irq-num", VirtioMmio, irq_num, 0,
-                 "interrupt number given in the device tree (set by the "
-                 "board)"),
-    TS_PROP_END,
-};
+static const char *const virtio_mmio_compatible[] = { "virtio,mmio", NULL };
 
 static void virtio_mmio_class_init(TsObjectClass *klass, const void *data)
 {
-    TsDeviceClass *dc = (TsDeviceClass *)klass;
-    dc->realize = virtio_mmio_realize;
-    dc->unrealize = virtio_mmio_unrealize;
-    dc->reset = virtio_mmio_device_reset;
-    ts_class_add_properties(klass, virtio_mmio_props);
-    TsFdtNodeInterface *fi = ts_class_interface(klass, TS_TYPE_FDT_NODE);
-    if (fi) {
-        fi->add = virtio_mmio_fdt_add;
-    }
+    TsMmioDeviceClass *mc = (TsMmioDeviceClass *)klass;
+    mc->realize = virtio_mmio_realize;
+    mc->unrealize = virtio_mmio_unrealize;
+    mc->n_irqs = 1;
+    mc->fdt_name = "virtio_mmio";
+    mc->fdt_compatible = virtio_mmio_compatible;
+    ((TsDeviceClass *)klass)->reset = virtio_mmio_device_reset;
 }
-
-static const char *const virtio_mmio_interfaces[] = {
-    TS_TYPE_FDT_NODE, NULL
-};
 
 static const TsTypeInfo virtio_mmio_type = {
     .name = TYPE_VIRTIO_MMIO,
-    .parent = TS_TYPE_DEVICE,
+    .parent = TS_TYPE_MMIO_DEVICE,
     .description = "virtio-mmio transport (version 2) of a virtio device",
     .instance_size = sizeof(VirtioMmio),
     .class_size = sizeof(VirtioMmioClass),
     .abstract = true,
     .class_init = virtio_mmio_class_init,
     .instance_init = virtio_mmio_instance_init,
-    .interfaces = virtio_mmio_interfaces,
 };
 
 void virtio_transports_register(void)

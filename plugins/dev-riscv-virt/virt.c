@@ -195,10 +195,11 @@ static bool virt_pre_plug(TsMachine *machine, TsDevice *dev, GError **errp)
             continue;
         }
         vm->virtio_used |= 1u << slot;
-        return ts_object_set_uint(TS_OBJECT(dev), "addr",
-                                  VIRT_VIRTIO_BASE + slot * VIRT_VIRTIO_SIZE,
-                                  errp) &&
-               wire_to_plic(vm, dev, VIRT_IRQ_VIRTIO0 + slot, errp);
+        /* The device tree names the PLIC source this line is. */
+        return ts_mmio_device_place(
+            TS_MMIO_DEVICE(dev), VIRT_VIRTIO_BASE + slot * VIRT_VIRTIO_SIZE,
+            0, ts_device_irq_in(vm->plic, "irq", VIRT_IRQ_VIRTIO0 + slot),
+            errp);
     }
     g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
                 "virt: all %d virtio-mmio slots are taken",

@@ -18,7 +18,7 @@ static TsDevice *console_new(const char *chr_id, TestIrq *irq)
 {
     g_autofree char *chr_prop = chr_id ? g_strdup_printf("chardev=%s",
                                                          chr_id) : NULL;
-    const char *props[] = { "addr=0x10002000", "irq-num=8", chr_prop, NULL };
+    const char *props[] = { "addr=0x10002000", chr_prop, NULL };
     return harness_device("virtio-console-device", "console", irq, props);
 }
 
