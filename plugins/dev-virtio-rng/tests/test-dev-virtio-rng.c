@@ -1,8 +1,8 @@
 /*
  * test-dev-virtio-rng.c - the virtio-mmio transport of core/virtio with
  * the virtio-rng model of plugins/dev-virtio-rng, loaded from the build
- * tree and driven by the test's own guest driver (virtio-driver.c): identity registers, feature
- * negotiation, queue setup, requests served into guest RAM with the used
+ * tree and driven by the test's own guest driver (virtio-driver.c):
+ * identity registers, feature negotiation, queue setup, requests served into guest RAM with the used
  * ring and the interrupt line, indirect descriptors, interrupt
  * suppression, bounded work, reset, the device-tree node; then a hostile
  * driver: loops, indexes out of range, buffers outside RAM, in other
