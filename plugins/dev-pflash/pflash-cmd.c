@@ -53,7 +53,7 @@ static void G_GNUC_PRINTF(2, 3) guest_error(Pflash *s, const char *fmt, ...)
     va_start(ap, fmt);
     g_autofree char *what = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    ts_log(TS_LOG_GUEST_ERROR, PFLASH_TYPE "@%" PRIx64 ": %s\n", s->addr,
+    ts_log(TS_LOG_GUEST_ERROR, PFLASH_TYPE "@%" PRIx64 ": %s\n", s->parent.addr,
            what);
 }
 

@@ -40,7 +40,7 @@ static void report_unsaved(Pflash *s)
     if (s->dirty_end > s->dirty_start) {
         fprintf(stderr, "tessera: " PFLASH_TYPE "@%" PRIx64 ": %" PRIu64
                 " bytes the guest wrote (from offset %" PRIu64 ") could "
-                "not be saved to '%s'\n", s->addr,
+                "not be saved to '%s'\n", s->parent.addr,
                 s->dirty_end - s->dirty_start, s->dirty_start, s->file);
     }
 }
@@ -163,7 +163,7 @@ static bool write_range(Pflash *s, uint64_t start, uint64_t end)
                 fprintf(stderr, "tessera: " PFLASH_TYPE "@%" PRIx64
                         ": writing %" PRIu64 " bytes at offset %" PRIu64
                         " of '%s' failed: %s; the guest's data stays in "
-                        "memory and is written again later\n", s->addr,
+                        "memory and is written again later\n", s->parent.addr,
                         end - start, start, s->file,
                         n < 0 ? g_strerror(errno) : "no progress");
             }
@@ -174,7 +174,7 @@ static bool write_range(Pflash *s, uint64_t start, uint64_t end)
     }
     if (s->write_failing) {
         fprintf(stderr, "tessera: " PFLASH_TYPE "@%" PRIx64 ": '%s' is "
-                "written again\n", s->addr, s->file);
+                "written again\n", s->parent.addr, s->file);
         s->write_failing = false;
     }
     return true;
@@ -221,7 +221,7 @@ void pflash_file_sync(Pflash *s)
     if (s->unsynced) {
         if (fdatasync(s->fd) != 0) {
             fprintf(stderr, "tessera: " PFLASH_TYPE "@%" PRIx64 ": "
-                    "syncing '%s' failed: %s\n", s->addr, s->file,
+                    "syncing '%s' failed: %s\n", s->parent.addr, s->file,
                     g_strerror(errno));
         } else {
             s->unsynced = false;

@@ -21,8 +21,6 @@
 #include <libfdt.h>
 #include <stdarg.h>
 
-#include "common/fdt-mmio.h"
-
 /* Host memory is filled at realize: keep banks to what boards have. */
 #define PFLASH_SIZE_MAX (UINT64_C(1) << 30)
 /* The write buffer of one chip, in chip words: the count of a buffered
@@ -95,16 +93,14 @@ static bool check_geometry(Pflash *s, GError **errp)
         return fail(errp, "%" PRIu64 " blocks are more than CFI can "
                     "describe (%u)", s->blocks, 0x10000u);
     }
-    if (s->addr > UINT64_MAX - (s->size - 1)) {
-        return fail(errp, "addr 0x%" PRIx64 " leaves no room for %" PRIu64
-                    " bytes", s->addr, s->size);
-    }
     return true;
 }
 
+/* The window is a container (which mmio-device then owns) of the two. */
 static bool create_regions(Pflash *s, GError **errp)
 {
-    g_autofree char *name = g_strdup_printf("pflash@%" PRIx64, s->addr);
+    g_autofree char *name = g_strdup_printf("pflash@%" PRIx64,
+                                            s->parent.addr);
     g_autofree char *array_name = g_strconcat(name, ".array", NULL);
     g_autofree char *io_name = g_strconcat(name, ".cmd", NULL);
     /* The callbacks see one bus word at a time. */
@@ -120,25 +116,25 @@ static bool create_regions(Pflash *s, GError **errp)
     s->data = ts_memory_region_host_ptr(s->array);
     s->array_shown = true;
     s->io = ts_memory_region_new_mmio(io_name, s->size, &io_ops, s);
-    s->container = ts_memory_region_new_container(name, s->size);
-    ts_memory_region_add_subregion(s->container, 0, s->io, 0);
-    ts_memory_region_add_subregion(s->container, 0, s->array, 1);
-    return true;
+    TsMemoryRegion *container = ts_memory_region_new_container(name,
+                                                               s->size);
+    ts_memory_region_add_subregion(container, 0, s->io, 0);
+    ts_memory_region_add_subregion(container, 0, s->array, 1);
+    return ts_mmio_device_init_region(&s->parent, container, errp);
 }
 
 static void free_state(Pflash *s)
 {
-    ts_memory_region_unref(s->container);
     ts_memory_region_unref(s->io);
     ts_memory_region_unref(s->array);
-    s->container = s->io = s->array = NULL;
+    s->io = s->array = NULL;
     s->data = NULL;
     g_clear_pointer(&s->locked, g_free);
     g_clear_pointer(&s->buf, g_free);
     g_clear_pointer(&s->buf_written, g_free);
 }
 
-static bool pflash_realize(TsDevice *dev, GError **errp)
+static bool pflash_realize(TsMmioDevice *dev, GError **errp)
 {
     Pflash *s = (Pflash *)dev;
     s->fd = -1;
@@ -157,17 +153,13 @@ static bool pflash_realize(TsDevice *dev, GError **errp)
     s->buf_written = g_malloc0(s->buf_bytes);
     pflash_query_build(s);
     pflash_cmd_reset(s);
-    ts_memory_region_add_subregion(ts_machine_system_memory(), s->addr,
-                                   s->container, 0);
     return true;
 }
 
-static void pflash_unrealize(TsDevice *dev)
+static void pflash_unrealize(TsMmioDevice *dev)
 {
     Pflash *s = (Pflash *)dev;
     pflash_file_close(s);
-    ts_memory_region_remove_subregion(ts_machine_system_memory(),
-                                      s->container);
     free_state(s);
 }
 
@@ -220,59 +212,38 @@ static int node_to_extend(const Pflash *s, const TsFdtContext *ctx)
         const fdt32_t *last = reg + len / 4 - cells;
         uint64_t start = get_cells(last, ctx->addr_cells);
         uint64_t size = get_cells(last + ctx->addr_cells, ctx->size_cells);
-        if (start + size == s->addr) {
+        if (start + size == s->parent.addr) {
             return node;
         }
     }
     return -1;
 }
 
-static bool append_reg(const Pflash *s, const TsFdtContext *ctx, int node,
-                       GError **errp)
-{
-    int old_len;
-    const void *old = fdt_getprop(ctx->fdt, node, "reg", &old_len);
-    g_autofree void *copy = g_memdup2(old, (gsize)old_len);
-    /* fdt_mmio_set_reg encodes (and checks) the new entry alone... */
-    if (!fdt_mmio_set_reg(ctx, node, s->addr, s->size, errp)) {
-        return false;
-    }
-    int new_len;
-    const void *entry = fdt_getprop(ctx->fdt, node, "reg", &new_len);
-    g_autofree uint8_t *both = g_malloc((gsize)old_len + (gsize)new_len);
-    memcpy(both, copy, (size_t)old_len);
-    memcpy(both + old_len, entry, (size_t)new_len);
-    /* ...which then goes after the banks already there. */
-    return fdt_mmio_check(ctx->fdt, node,
-                          fdt_setprop(ctx->fdt, node, "reg", both,
-                                      old_len + new_len),
-                          "reg", errp);
-}
-
+/* Not mmio-device's default node: a bank that follows another joins
+ * its node. */
 static bool pflash_fdt_add(TsDevice *dev, const TsFdtContext *ctx,
                            GError **errp)
 {
     Pflash *s = (Pflash *)dev;
+    uint64_t addr = s->parent.addr;
     int node = node_to_extend(s, ctx);
     if (node >= 0) {
-        return append_reg(s, ctx, node, errp);
+        return ts_fdt_append_reg(ctx, node, addr, s->size, errp);
     }
     static const char *const compatible[] = { "cfi-flash", NULL };
-    node = fdt_mmio_add_node(ctx->fdt, ctx->parent, "flash", s->addr, errp);
+    node = ts_fdt_add_node(ctx->fdt, ctx->parent, "flash", addr, errp);
     return node >= 0 &&
-           fdt_mmio_set_strings(ctx->fdt, node, "compatible", compatible,
-                                errp) &&
-           fdt_mmio_set_reg(ctx, node, s->addr, s->size, errp) &&
-           fdt_mmio_set_u32(ctx->fdt, node, "bank-width",
-                            (uint32_t)s->bank_width, errp);
+           ts_fdt_set_strings(ctx->fdt, node, "compatible", compatible,
+                              errp) &&
+           ts_fdt_set_reg(ctx, node, addr, s->size, errp) &&
+           ts_fdt_set_u32(ctx->fdt, node, "bank-width",
+                          (uint32_t)s->bank_width, errp);
 }
 
 /* ------------------------------------------------------------------ */
 /* Type                                                               */
 
 static const TsProperty pflash_props[] = {
-    TS_PROP_UINT("addr", Pflash, addr, 0,
-                 "guest physical address of the bank"),
     TS_PROP_SIZE("size", Pflash, size, 0,
                  "bytes in the bank (a power of two)"),
     TS_PROP_SIZE("sector-length", Pflash, sector_len, 256 * 1024,
@@ -292,9 +263,10 @@ static const TsProperty pflash_props[] = {
 
 static void pflash_class_init(TsObjectClass *klass, const void *data)
 {
+    TsMmioDeviceClass *mc = (TsMmioDeviceClass *)klass;
+    mc->realize = pflash_realize;
+    mc->unrealize = pflash_unrealize;
     TsDeviceClass *dc = (TsDeviceClass *)klass;
-    dc->realize = pflash_realize;
-    dc->unrealize = pflash_unrealize;
     dc->reset = pflash_reset;
     /* Boards place their banks (-drive if=pflash fills them). */
     dc->user_creatable = false;
@@ -303,17 +275,14 @@ static void pflash_class_init(TsObjectClass *klass, const void *data)
     fi->add = pflash_fdt_add;
 }
 
-static const char *const pflash_interfaces[] = { TS_TYPE_FDT_NODE, NULL };
-
 static const TsTypeInfo pflash_type = {
     .name = PFLASH_TYPE,
-    .parent = TS_TYPE_DEVICE,
+    .parent = TS_TYPE_MMIO_DEVICE,
     .description = "CFI parallel flash, Intel/Sharp command set",
     .instance_size = sizeof(Pflash),
     .class_init = pflash_class_init,
     .instance_init = pflash_init,
     .instance_finalize = pflash_finalize,
-    .interfaces = pflash_interfaces,
 };
 
 static bool pflash_plugin_init(GError **errp)

@@ -59,9 +59,8 @@ typedef enum PflashPending {
 #define PFLASH_QUERY_SIZE 0x40
 
 typedef struct Pflash {
-    TsDevice parent;
+    TsMmioDevice parent;        /* addr, the window (container) */
     /* properties */
-    uint64_t addr;
     uint64_t size;              /* bytes in the bank */
     uint64_t sector_len;        /* erase block of the bank, all chips */
     uint64_t bank_width;        /* bus bytes: 1, 2 or 4 */
@@ -75,8 +74,9 @@ typedef struct Pflash {
     uint64_t buf_bytes;         /* the write buffer of the bank */
     uint8_t query[PFLASH_QUERY_SIZE];
 
-    /* memory: `array` (a ROM device) over `io` (MMIO) in `container` */
-    TsMemoryRegion *container, *array, *io;
+    /* memory: `array` (a ROM device) over `io` (MMIO) in a container,
+     * the window (which mmio-device owns) */
+    TsMemoryRegion *array, *io;
     uint8_t *data;              /* the contents: array's host memory */
     bool array_shown;           /* array is enabled (read-array mode) */
     /* A bank without a file starts erased without touching its memory:

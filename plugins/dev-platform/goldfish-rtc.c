@@ -22,8 +22,6 @@
  */
 #include "platform.h"
 
-#include "common/fdt-mmio.h"
-
 #define RTC_WINDOW 0x1000
 
 enum {
@@ -38,14 +36,7 @@ enum {
 };
 
 typedef struct GoldfishRtc {
-    TsDevice parent;
-
-    /* Properties */
-    uint64_t addr;
-    uint64_t irq_num;
-
-    TsIrq *irq;
-    TsMemoryRegion *mmio;
+    TsMmioDevice parent;            /* addr, window, irq[0] */
     TsTimer *alarm_timer;           /* on TS_CLOCK_REALTIME */
 
     int64_t offset_ns;              /* guest time - host wall clock */
@@ -67,7 +58,7 @@ static uint64_t rtc_now(const GoldfishRtc *s)
 
 static void update_irq(GoldfishRtc *s)
 {
-    ts_irq_set(s->irq, s->irq_enabled && s->irq_pending);
+    ts_irq_set(s->parent.irq[0], s->irq_enabled && s->irq_pending);
 }
 
 static void alarm_fire(void *opaque)
@@ -192,89 +183,46 @@ static void rtc_reset(TsDevice *dev)
     update_irq(s);
 }
 
-static void rtc_instance_init(TsObject *obj)
-{
-    GoldfishRtc *s = (GoldfishRtc *)obj;
-    ts_device_init_irq_out(TS_DEVICE(obj), "irq", &s->irq, 1);
-}
-
-static bool rtc_realize(TsDevice *dev, GError **errp)
+static bool rtc_realize(TsMmioDevice *dev, GError **errp)
 {
     GoldfishRtc *s = (GoldfishRtc *)dev;
-    if (s->addr > UINT64_MAX - (RTC_WINDOW - 1)) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "goldfish_rtc: addr 0x%" PRIx64 " leaves no room for "
-                    "its 0x%x-byte window", s->addr, RTC_WINDOW);
+    if (!ts_mmio_device_init_mmio(dev, &rtc_ops, s, RTC_WINDOW, errp)) {
         return false;
     }
     s->alarm_timer = ts_timer_new(TS_CLOCK_REALTIME, alarm_fire, s);
-    rtc_reset(dev);
-    g_autofree char *name = g_strdup_printf("goldfish_rtc@%" PRIx64,
-                                            s->addr);
-    s->mmio = ts_memory_region_new_mmio(name, RTC_WINDOW, &rtc_ops, s);
-    ts_memory_region_add_subregion(ts_machine_system_memory(), s->addr,
-                                   s->mmio, 0);
+    rtc_reset(TS_DEVICE(dev));
     return true;
 }
 
-static void rtc_unrealize(TsDevice *dev)
+static void rtc_unrealize(TsMmioDevice *dev)
 {
     GoldfishRtc *s = (GoldfishRtc *)dev;
-    ts_memory_region_remove_subregion(ts_machine_system_memory(), s->mmio);
-    ts_memory_region_unref(s->mmio);
-    s->mmio = NULL;
     ts_timer_free(s->alarm_timer);
     s->alarm_timer = NULL;
-    ts_irq_lower(s->irq);
 }
 
-static bool rtc_fdt_add(TsDevice *dev, const TsFdtContext *ctx,
-                        GError **errp)
-{
-    GoldfishRtc *s = (GoldfishRtc *)dev;
-    static const char *const compatible[] = { "google,goldfish-rtc", NULL };
-    int node = fdt_mmio_add_node(ctx->fdt, ctx->parent, "rtc", s->addr,
-                                 errp);
-    return node >= 0 &&
-           fdt_mmio_set_strings(ctx->fdt, node, "compatible", compatible,
-                                errp) &&
-           fdt_mmio_set_reg(ctx, node, s->addr, RTC_WINDOW, errp) &&
-           (!s->irq_num ||
-            fdt_mmio_set_interrupts(ctx, node, s->irq_num, errp));
-}
-
-static const TsProperty rtc_props[] = {
-    TS_PROP_UINT("addr", GoldfishRtc, addr, 0,
-                 "guest physical address of the registers"),
-    TS_PROP_UINT("irq-num", GoldfishRtc, irq_num, 0,
-                 "interrupt source number at the interrupt controller "
-                 "(device tree only; 0: none)"),
-    TS_PROP_END,
-};
+static const char *const rtc_compatible[] = { "google,goldfish-rtc", NULL };
 
 static void rtc_class_init(TsObjectClass *klass, const void *data)
 {
+    TsMmioDeviceClass *mc = (TsMmioDeviceClass *)klass;
+    mc->realize = rtc_realize;
+    mc->unrealize = rtc_unrealize;
+    mc->n_irqs = 1;
+    mc->fdt_name = "rtc";
+    mc->fdt_compatible = rtc_compatible;
     TsDeviceClass *dc = (TsDeviceClass *)klass;
-    dc->realize = rtc_realize;
-    dc->unrealize = rtc_unrealize;
     dc->reset = rtc_reset;
     /* Its alarm needs an interrupt line only a board can wire. */
     dc->user_creatable = false;
-    ts_class_add_properties(klass, rtc_props);
-    TsFdtNodeInterface *fi = ts_class_interface(klass, TS_TYPE_FDT_NODE);
-    fi->add = rtc_fdt_add;
 }
-
-static const char *const rtc_interfaces[] = { TS_TYPE_FDT_NODE, NULL };
 
 static const TsTypeInfo goldfish_rtc_type = {
     .name = "goldfish_rtc",
-    .parent = TS_TYPE_DEVICE,
+    .parent = TS_TYPE_MMIO_DEVICE,
     .description = "Android goldfish real-time clock",
     .instance_size = sizeof(GoldfishRtc),
     .class_init = rtc_class_init,
-    .instance_init = rtc_instance_init,
-    .interfaces = rtc_interfaces,
 };
 
 bool goldfish_rtc_register(GError **errp)

@@ -17,19 +17,11 @@
 
 #include <libfdt.h>
 
-#include "common/fdt-mmio.h"
-
 #define TEST_WINDOW 0x1000
 
 #define TEST_FAIL   0x3333
 #define TEST_PASS   0x5555
 #define TEST_RESET  0x7777
-
-typedef struct SifiveTest {
-    TsDevice parent;
-    uint64_t addr;
-    TsMemoryRegion *mmio;
-} SifiveTest;
 
 static void test_write(void *opaque, uint64_t offset, uint64_t value,
                        unsigned size)
@@ -64,28 +56,9 @@ static const TsMemoryOps test_ops = {
     .endian = TS_ENDIAN_LITTLE,
 };
 
-static bool test_realize(TsDevice *dev, GError **errp)
+static bool test_realize(TsMmioDevice *dev, GError **errp)
 {
-    SifiveTest *s = (SifiveTest *)dev;
-    if (s->addr > UINT64_MAX - (TEST_WINDOW - 1)) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "sifive_test: addr 0x%" PRIx64 " leaves no room for "
-                    "its 0x%x-byte window", s->addr, TEST_WINDOW);
-        return false;
-    }
-    g_autofree char *name = g_strdup_printf("sifive_test@%" PRIx64, s->addr);
-    s->mmio = ts_memory_region_new_mmio(name, TEST_WINDOW, &test_ops, s);
-    ts_memory_region_add_subregion(ts_machine_system_memory(), s->addr,
-                                   s->mmio, 0);
-    return true;
-}
-
-static void test_unrealize(TsDevice *dev)
-{
-    SifiveTest *s = (SifiveTest *)dev;
-    ts_memory_region_remove_subregion(ts_machine_system_memory(), s->mmio);
-    ts_memory_region_unref(s->mmio);
-    s->mmio = NULL;
+    return ts_mmio_device_init_mmio(dev, &test_ops, dev, TEST_WINDOW, errp);
 }
 
 /* A root node "name" that has a syscon driver write `value` to offset 0
@@ -103,32 +76,22 @@ static bool add_syscon_action(void *fdt, const char *name,
         return false;
     }
     const char *const compat[] = { compatible, NULL };
-    return fdt_mmio_set_strings(fdt, node, "compatible", compat, errp) &&
-           fdt_mmio_set_u32(fdt, node, "regmap", regmap, errp) &&
-           fdt_mmio_set_u32(fdt, node, "offset", 0, errp) &&
-           fdt_mmio_set_u32(fdt, node, "value", value, errp);
+    return ts_fdt_set_strings(fdt, node, "compatible", compat, errp) &&
+           ts_fdt_set_u32(fdt, node, "regmap", regmap, errp) &&
+           ts_fdt_set_u32(fdt, node, "offset", 0, errp) &&
+           ts_fdt_set_u32(fdt, node, "value", value, errp);
 }
 
-static bool test_fdt_add(TsDevice *dev, const TsFdtContext *ctx,
-                         GError **errp)
+/* After the base's compatible and reg: the phandle the syscon actions
+ * point at, and the actions themselves. */
+static bool test_fdt_extra(TsMmioDevice *dev, const TsFdtContext *ctx,
+                           int node, GError **errp)
 {
-    SifiveTest *s = (SifiveTest *)dev;
-    static const char *const compatible[] = {
-        "sifive,test1", "sifive,test0", "syscon", NULL
-    };
-    int node = fdt_mmio_add_node(ctx->fdt, ctx->parent, "test", s->addr,
-                                 errp);
-    if (node < 0 ||
-        !fdt_mmio_set_strings(ctx->fdt, node, "compatible", compatible,
-                              errp) ||
-        !fdt_mmio_set_reg(ctx, node, s->addr, TEST_WINDOW, errp)) {
-        return false;
-    }
     uint32_t phandle;
-    if (!fdt_mmio_check(ctx->fdt, node,
-                        fdt_generate_phandle(ctx->fdt, &phandle),
-                        "phandle", errp) ||
-        !fdt_mmio_set_u32(ctx->fdt, node, "phandle", phandle, errp)) {
+    if (!ts_fdt_check(ctx->fdt, node,
+                      fdt_generate_phandle(ctx->fdt, &phandle),
+                      "phandle", errp) ||
+        !ts_fdt_set_u32(ctx->fdt, node, "phandle", phandle, errp)) {
         return false;
     }
     return add_syscon_action(ctx->fdt, "poweroff", "syscon-poweroff",
@@ -137,35 +100,28 @@ static bool test_fdt_add(TsDevice *dev, const TsFdtContext *ctx,
                              phandle, TEST_RESET, errp);
 }
 
-static const TsProperty test_props[] = {
-    TS_PROP_UINT("addr", SifiveTest, addr, 0,
-                 "guest physical address of the register"),
-    TS_PROP_END,
+static const char *const test_compatible[] = {
+    "sifive,test1", "sifive,test0", "syscon", NULL
 };
 
 static void test_class_init(TsObjectClass *klass, const void *data)
 {
-    TsDeviceClass *dc = (TsDeviceClass *)klass;
-    dc->realize = test_realize;
-    dc->unrealize = test_unrealize;
-    /* The board places it and describes it (with the root's /poweroff
-     * and /reboot, of which there can be only one each). */
-    dc->user_creatable = false;
-    ts_class_add_properties(klass, test_props);
-    TsFdtNodeInterface *fi = ts_class_interface(klass, TS_TYPE_FDT_NODE);
-    fi->add = test_fdt_add;
+    TsMmioDeviceClass *mc = (TsMmioDeviceClass *)klass;
+    mc->realize = test_realize;
+    mc->fdt_name = "test";
+    mc->fdt_compatible = test_compatible;
+    mc->fdt_extra = test_fdt_extra;
+    /* The board places it (the root's /poweroff and /reboot it adds can
+     * exist only once each). */
+    ((TsDeviceClass *)klass)->user_creatable = false;
 }
-
-static const char *const test_interfaces[] = { TS_TYPE_FDT_NODE, NULL };
 
 static const TsTypeInfo sifive_test_type = {
     .name = "sifive_test",
-    .parent = TS_TYPE_DEVICE,
+    .parent = TS_TYPE_MMIO_DEVICE,
     .description = "SiFive test finisher (guest-requested poweroff, "
                    "exit status, reset)",
-    .instance_size = sizeof(SifiveTest),
     .class_init = test_class_init,
-    .interfaces = test_interfaces,
 };
 
 bool sifive_test_register(GError **errp)

@@ -31,14 +31,12 @@ typedef struct ClintHart {
 } ClintHart;
 
 typedef struct Clint {
-    TsDevice parent;
-    uint64_t addr;
+    TsMmioDevice parent;        /* addr, window; its outputs are named */
     uint64_t num_harts;
     uint64_t mtime_offset;      /* ticks added to the clock's value
                                  * (modulo 2^64, as mtime wraps) */
     ClintHart *harts;
     TsIrq **msi_out, **mti_out;
-    TsMemoryRegion *mmio;
 } Clint;
 
 static uint64_t clint_mtime(Clint *c)
@@ -132,12 +130,15 @@ static const TsMemoryOps clint_ops = {
     .endian = TS_ENDIAN_LITTLE,
 };
 
-static bool clint_realize(TsDevice *dev, GError **errp)
+static bool clint_realize(TsMmioDevice *dev, GError **errp)
 {
     Clint *c = (Clint *)dev;
     if (c->num_harts < 1 || c->num_harts > 4095) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
                     "clint: num-harts must be 1 to 4095");
+        return false;
+    }
+    if (!ts_mmio_device_init_mmio(dev, &clint_ops, c, CLINT_SIZE, errp)) {
         return false;
     }
     c->harts = g_new0(ClintHart, c->num_harts);
@@ -149,23 +150,14 @@ static bool clint_realize(TsDevice *dev, GError **errp)
         c->harts[i].timer = ts_timer_new(TS_CLOCK_VIRTUAL, clint_timer_fired,
                                          &c->harts[i]);
     }
-    ts_device_init_irq_out(dev, "msi", c->msi_out, c->num_harts);
-    ts_device_init_irq_out(dev, "mti", c->mti_out, c->num_harts);
-    c->mmio = ts_memory_region_new_mmio("riscv.clint", CLINT_SIZE,
-                                        &clint_ops, c);
-    ts_memory_region_add_subregion(ts_machine_system_memory(), c->addr,
-                                   c->mmio, 0);
+    ts_device_init_irq_out(TS_DEVICE(dev), "msi", c->msi_out, c->num_harts);
+    ts_device_init_irq_out(TS_DEVICE(dev), "mti", c->mti_out, c->num_harts);
     return true;
 }
 
-static void clint_unrealize(TsDevice *dev)
+static void clint_unrealize(TsMmioDevice *dev)
 {
     Clint *c = (Clint *)dev;
-    if (c->mmio) {
-        ts_memory_region_remove_subregion(ts_machine_system_memory(), c->mmio);
-        ts_memory_region_unref(c->mmio);
-        c->mmio = NULL;
-    }
     for (unsigned i = 0; c->harts && i < c->num_harts; i++) {
         ts_timer_free(c->harts[i].timer);
     }
@@ -188,16 +180,18 @@ static void clint_reset(TsDevice *dev)
 }
 
 static const TsProperty clint_props[] = {
-    TS_PROP_UINT("addr", Clint, addr, 0, "guest physical address"),
     TS_PROP_UINT("num-harts", Clint, num_harts, 1, "harts served"),
     TS_PROP_END,
 };
 
+/* No node of its own (fdt_name NULL): the board writes it, with the
+ * harts' interrupt controllers in interrupts-extended (virt-fdt.c). */
 static void clint_class_init(TsObjectClass *klass, const void *data)
 {
+    TsMmioDeviceClass *mc = (TsMmioDeviceClass *)klass;
+    mc->realize = clint_realize;
+    mc->unrealize = clint_unrealize;
     TsDeviceClass *dc = (TsDeviceClass *)klass;
-    dc->realize = clint_realize;
-    dc->unrealize = clint_unrealize;
     dc->reset = clint_reset;
     dc->user_creatable = false;
     ts_class_add_properties(klass, clint_props);
@@ -205,7 +199,7 @@ static void clint_class_init(TsObjectClass *klass, const void *data)
 
 const TsTypeInfo virt_clint_type = {
     .name = VIRT_TYPE_CLINT,
-    .parent = TS_TYPE_DEVICE,
+    .parent = TS_TYPE_MMIO_DEVICE,
     .description = "SiFive CLINT: per-hart software and timer interrupts",
     .instance_size = sizeof(Clint),
     .class_init = clint_class_init,

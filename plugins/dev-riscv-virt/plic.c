@@ -28,8 +28,7 @@
 #define PLIC_PRIO_MASK    7         /* 3 priority bits, as on QEMU's virt */
 
 typedef struct Plic {
-    TsDevice parent;
-    uint64_t addr;
+    TsMmioDevice parent;        /* addr, window; its lines are named */
     uint64_t num_sources;       /* including the non-existent source 0 */
     uint64_t num_harts;
     unsigned num_contexts;
@@ -41,7 +40,6 @@ typedef struct Plic {
     uint32_t *enable;           /* num_contexts bitmaps */
     uint32_t *threshold;        /* per context */
     TsIrq **ctx_out;
-    TsMemoryRegion *mmio;
 } Plic;
 
 static bool test_bit(const uint32_t *map, unsigned n)
@@ -187,7 +185,7 @@ static const TsMemoryOps plic_ops = {
     .endian = TS_ENDIAN_LITTLE,
 };
 
-static bool plic_realize(TsDevice *dev, GError **errp)
+static bool plic_realize(TsMmioDevice *dev, GError **errp)
 {
     Plic *p = (Plic *)dev;
     if (p->num_sources < 2 || p->num_sources > PLIC_MAX_SOURCES ||
@@ -195,6 +193,11 @@ static bool plic_realize(TsDevice *dev, GError **errp)
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
                     "plic: num-sources must be 2 to %d and num-harts 1 to "
                     "4096", PLIC_MAX_SOURCES);
+        return false;
+    }
+    if (!ts_mmio_device_init_mmio(dev, &plic_ops, p,
+                                  virt_plic_size((unsigned)p->num_harts),
+                                  errp)) {
         return false;
     }
     p->num_contexts = (unsigned)p->num_harts * 2;
@@ -206,25 +209,16 @@ static bool plic_realize(TsDevice *dev, GError **errp)
     p->enable = g_new0(uint32_t, (size_t)p->words * p->num_contexts);
     p->threshold = g_new0(uint32_t, p->num_contexts);
     p->ctx_out = g_new0(TsIrq *, p->num_contexts);
-    ts_device_init_irq_in(dev, "irq", (unsigned)p->num_sources, plic_irq_in,
-                          p);
-    ts_device_init_irq_out(dev, "ctx", p->ctx_out, p->num_contexts);
-    uint64_t size = PLIC_CONTEXT + (uint64_t)p->num_contexts *
-                    PLIC_CONTEXT_STRIDE;
-    p->mmio = ts_memory_region_new_mmio("riscv.plic", size, &plic_ops, p);
-    ts_memory_region_add_subregion(ts_machine_system_memory(), p->addr,
-                                   p->mmio, 0);
+    ts_device_init_irq_in(TS_DEVICE(dev), "irq", (unsigned)p->num_sources,
+                          plic_irq_in, p);
+    ts_device_init_irq_out(TS_DEVICE(dev), "ctx", p->ctx_out,
+                           p->num_contexts);
     return true;
 }
 
-static void plic_unrealize(TsDevice *dev)
+static void plic_unrealize(TsMmioDevice *dev)
 {
     Plic *p = (Plic *)dev;
-    if (p->mmio) {
-        ts_memory_region_remove_subregion(ts_machine_system_memory(), p->mmio);
-        ts_memory_region_unref(p->mmio);
-        p->mmio = NULL;
-    }
     g_clear_pointer(&p->priority, g_free);
     g_clear_pointer(&p->level, g_free);
     g_clear_pointer(&p->pending, g_free);
@@ -252,7 +246,6 @@ uint64_t virt_plic_size(unsigned harts)
 }
 
 static const TsProperty plic_props[] = {
-    TS_PROP_UINT("addr", Plic, addr, 0, "guest physical address"),
     TS_PROP_UINT("num-sources", Plic, num_sources, 96,
                  "interrupt sources, counting the unused source 0"),
     TS_PROP_UINT("num-harts", Plic, num_harts, 1,
@@ -260,11 +253,14 @@ static const TsProperty plic_props[] = {
     TS_PROP_END,
 };
 
+/* No node of its own (fdt_name NULL): the board writes it first, since
+ * every device's interrupt-parent is its phandle (virt-fdt.c). */
 static void plic_class_init(TsObjectClass *klass, const void *data)
 {
+    TsMmioDeviceClass *mc = (TsMmioDeviceClass *)klass;
+    mc->realize = plic_realize;
+    mc->unrealize = plic_unrealize;
     TsDeviceClass *dc = (TsDeviceClass *)klass;
-    dc->realize = plic_realize;
-    dc->unrealize = plic_unrealize;
     dc->reset = plic_reset;
     dc->user_creatable = false;
     ts_class_add_properties(klass, plic_props);
@@ -272,7 +268,7 @@ static void plic_class_init(TsObjectClass *klass, const void *data)
 
 const TsTypeInfo virt_plic_type = {
     .name = VIRT_TYPE_PLIC,
-    .parent = TS_TYPE_DEVICE,
+    .parent = TS_TYPE_MMIO_DEVICE,
     .description = "RISC-V platform-level interrupt controller",
     .instance_size = sizeof(Plic),
     .class_init = plic_class_init,

@@ -8,23 +8,41 @@
 #include "virt.h"
 #include <libfdt.h>
 
-/* Create, configure, name and realize an on-board device. */
+/* Create an on-board device and name it under the machine. */
 static TsDevice *board_device(VirtMachine *vm, const char *type,
-                              const char *name, uint64_t addr,
-                              GError **errp)
+                              const char *name, GError **errp)
 {
     TsObject *obj = ts_object_new(type, errp);
     if (!obj) {
         g_prefix_error(errp, "virt: ");
         return NULL;
     }
-    if ((addr && !ts_object_set_uint(obj, "addr", addr, errp)) ||
-        !ts_object_add_child(TS_OBJECT(vm), name, obj, errp)) {
+    if (!ts_object_add_child(TS_OBJECT(vm), name, obj, errp)) {
         ts_object_unref(obj);
         return NULL;
     }
     ts_object_unref(obj);           /* the machine holds it now */
     return (TsDevice *)obj;
+}
+
+/*
+ * Put a memory-mapped device at `addr` with its "irq" output on PLIC
+ * source `source` (0: none).  Its device-tree node names the source it
+ * is wired to, so there is no number to keep in step.
+ */
+static bool place(VirtMachine *vm, TsDevice *dev, uint64_t addr,
+                  unsigned source, GError **errp)
+{
+    TsIrq *line = source ? ts_device_irq_in(vm->plic, "irq", source) : NULL;
+    TsMmioDevice *mmio = (TsMmioDevice *)ts_object_dynamic_cast(
+        TS_OBJECT(dev), TS_TYPE_MMIO_DEVICE);
+    if (!mmio) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "virt: %s is not a memory-mapped device",
+                    ts_object_type_name(TS_OBJECT(dev)));
+        return false;
+    }
+    return ts_mmio_device_place(mmio, addr, 0, line, errp);
 }
 
 static bool realize(TsDevice *dev, GError **errp)
@@ -72,7 +90,7 @@ static bool create_harts(VirtMachine *vm, GError **errp)
     for (unsigned h = 0; h < vm->harts; h++) {
         char name[24];
         g_snprintf(name, sizeof(name), "cpu[%u]", h);
-        TsDevice *cpu = board_device(vm, type, name, 0, errp);
+        TsDevice *cpu = board_device(vm, type, name, errp);
         if (!cpu || !ts_object_set_uint(TS_OBJECT(cpu), "hartid", h, errp) ||
             !ts_object_set_uint(TS_OBJECT(cpu), "resetvec", VIRT_MROM_BASE,
                                 errp) ||
@@ -88,11 +106,12 @@ static bool create_harts(VirtMachine *vm, GError **errp)
 
 static bool create_interrupt_controllers(VirtMachine *vm, GError **errp)
 {
-    vm->clint = board_device(vm, VIRT_TYPE_CLINT, "clint", VIRT_CLINT_BASE,
-                             errp);
-    vm->plic = vm->clint ? board_device(vm, VIRT_TYPE_PLIC, "plic",
-                                        VIRT_PLIC_BASE, errp) : NULL;
+    vm->clint = board_device(vm, VIRT_TYPE_CLINT, "clint", errp);
+    vm->plic = vm->clint ? board_device(vm, VIRT_TYPE_PLIC, "plic", errp)
+                         : NULL;
     if (!vm->plic ||
+        !place(vm, vm->clint, VIRT_CLINT_BASE, 0, errp) ||
+        !place(vm, vm->plic, VIRT_PLIC_BASE, 0, errp) ||
         !ts_object_set_uint(TS_OBJECT(vm->clint), "num-harts", vm->harts,
                             errp) ||
         !ts_object_set_uint(TS_OBJECT(vm->plic), "num-harts", vm->harts,
@@ -116,34 +135,20 @@ static bool create_interrupt_controllers(VirtMachine *vm, GError **errp)
     return true;
 }
 
-/* A device on a PLIC source: addr, irq-num and its "irq" output wired. */
-static bool wire_to_plic(VirtMachine *vm, TsDevice *dev, unsigned source,
-                         GError **errp)
-{
-    if (!ts_object_set_uint(TS_OBJECT(dev), "irq-num", source, errp)) {
-        return false;
-    }
-    ts_device_connect_irq_out(dev, "irq", 0,
-                              ts_device_irq_in(vm->plic, "irq", source));
-    return true;
-}
-
 static bool create_peripherals(VirtMachine *vm, GError **errp)
 {
-    TsDevice *test = board_device(vm, "sifive_test", "test", VIRT_TEST_BASE,
-                                  errp);
-    if (!test || !realize(test, errp)) {
+    TsDevice *test = board_device(vm, "sifive_test", "test", errp);
+    if (!test || !place(vm, test, VIRT_TEST_BASE, 0, errp) ||
+        !realize(test, errp)) {
         return false;
     }
-    TsDevice *rtc = board_device(vm, "goldfish_rtc", "rtc", VIRT_RTC_BASE,
-                                 errp);
-    if (!rtc || !wire_to_plic(vm, rtc, VIRT_IRQ_RTC, errp) ||
+    TsDevice *rtc = board_device(vm, "goldfish_rtc", "rtc", errp);
+    if (!rtc || !place(vm, rtc, VIRT_RTC_BASE, VIRT_IRQ_RTC, errp) ||
         !realize(rtc, errp)) {
         return false;
     }
-    TsDevice *uart = board_device(vm, "ns16550a", "uart0", VIRT_UART0_BASE,
-                                  errp);
-    if (!uart || !wire_to_plic(vm, uart, VIRT_IRQ_UART0, errp)) {
+    TsDevice *uart = board_device(vm, "ns16550a", "uart0", errp);
+    if (!uart || !place(vm, uart, VIRT_UART0_BASE, VIRT_IRQ_UART0, errp)) {
         return false;
     }
     TsChardev *serial = ts_machine_serial(0);
@@ -195,11 +200,8 @@ static bool virt_pre_plug(TsMachine *machine, TsDevice *dev, GError **errp)
             continue;
         }
         vm->virtio_used |= 1u << slot;
-        /* The device tree names the PLIC source this line is. */
-        return ts_mmio_device_place(
-            TS_MMIO_DEVICE(dev), VIRT_VIRTIO_BASE + slot * VIRT_VIRTIO_SIZE,
-            0, ts_device_irq_in(vm->plic, "irq", VIRT_IRQ_VIRTIO0 + slot),
-            errp);
+        return place(vm, dev, VIRT_VIRTIO_BASE + slot * VIRT_VIRTIO_SIZE,
+                     VIRT_IRQ_VIRTIO0 + slot, errp);
     }
     g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
                 "virt: all %d virtio-mmio slots are taken",

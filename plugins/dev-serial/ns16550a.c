@@ -31,9 +31,6 @@
  *    a PC board's wiring, not the chip's).
  */
 #include <tessera/tessera.h>
-#include <tessera/fdt.h>
-
-#include "common/fdt-mmio.h"
 
 #define UART_TYPE "ns16550a"
 #define UART_WINDOW 0x100          /* the reg size boards advertise */
@@ -97,18 +94,13 @@ typedef struct RxFifo {
 } RxFifo;
 
 typedef struct Ns16550a {
-    TsDevice parent;
+    TsMmioDevice parent;        /* addr, window, irq[0] */
 
     /* Properties */
-    uint64_t addr;
-    uint64_t irq_num;
     char *chardev_id;
     int64_t regshift;
     uint64_t clock_frequency;
 
-    /* Wiring, set up by instance_init and realize */
-    TsIrq *irq;
-    TsMemoryRegion *mmio;
     TsChardev *chr;
     TsTimer *timeout_timer;
 
@@ -158,7 +150,7 @@ static uint8_t pending_interrupt(const Ns16550a *s)
 
 static void update_irq(Ns16550a *s)
 {
-    ts_irq_set(s->irq, pending_interrupt(s) != IIR_NONE);
+    ts_irq_set(s->parent.irq[0], pending_interrupt(s) != IIR_NONE);
 }
 
 /* ------------------------------------------------------------------ */
@@ -530,13 +522,7 @@ static void uart_reset(TsDevice *dev)
     rx_room(s);
 }
 
-static void uart_instance_init(TsObject *obj)
-{
-    Ns16550a *s = (Ns16550a *)obj;
-    ts_device_init_irq_out(TS_DEVICE(obj), "irq", &s->irq, 1);
-}
-
-static bool uart_realize(TsDevice *dev, GError **errp)
+static bool uart_realize(TsMmioDevice *dev, GError **errp)
 {
     Ns16550a *s = (Ns16550a *)dev;
 
@@ -544,12 +530,6 @@ static bool uart_realize(TsDevice *dev, GError **errp)
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
                     "ns16550a: clock-frequency must be between 1 and "
                     "4294967295 Hz, not %" PRIu64, s->clock_frequency);
-        return false;
-    }
-    if (s->addr > UINT64_MAX - (UART_WINDOW - 1)) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "ns16550a: addr 0x%" PRIx64 " leaves no room for its "
-                    "0x%x-byte register window", s->addr, UART_WINDOW);
         return false;
     }
     TsChardev *chr = NULL;
@@ -562,8 +542,12 @@ static bool uart_realize(TsDevice *dev, GError **errp)
         }
     }
 
+    if (!ts_mmio_device_init_mmio(dev, &uart_mmio_ops, s, UART_WINDOW,
+                                  errp)) {
+        return false;
+    }
     s->timeout_timer = ts_timer_new(TS_CLOCK_VIRTUAL, timeout_expired, s);
-    uart_reset(dev);
+    uart_reset(TS_DEVICE(dev));
     /* Attaching may deliver OPENED (and so call us) at once: the device
      * state must be ready before. */
     if (chr) {
@@ -575,65 +559,39 @@ static bool uart_realize(TsDevice *dev, GError **errp)
             return false;
         }
     }
-    g_autofree char *name = g_strdup_printf("ns16550a@%" PRIx64, s->addr);
-    s->mmio = ts_memory_region_new_mmio(name, UART_WINDOW, &uart_mmio_ops, s);
-    ts_memory_region_add_subregion(ts_machine_system_memory(), s->addr,
-                                   s->mmio, 0);
     return true;
 }
 
-static void uart_unrealize(TsDevice *dev)
+static void uart_unrealize(TsMmioDevice *dev)
 {
     Ns16550a *s = (Ns16550a *)dev;
-    ts_memory_region_remove_subregion(ts_machine_system_memory(), s->mmio);
-    ts_memory_region_unref(s->mmio);
-    s->mmio = NULL;
     if (s->chr) {
         ts_chardev_detach(s->chr, s);
         s->chr = NULL;
     }
     ts_timer_free(s->timeout_timer);
     s->timeout_timer = NULL;
-    ts_irq_lower(s->irq);
 }
 
 /* ------------------------------------------------------------------ */
 /* Device tree                                                        */
 
-static bool uart_fdt_add(TsDevice *dev, const TsFdtContext *ctx,
-                         GError **errp)
+/* The base writes compatible, reg and interrupts around these. */
+static bool uart_fdt_extra(TsMmioDevice *dev, const TsFdtContext *ctx,
+                           int node, GError **errp)
 {
     Ns16550a *s = (Ns16550a *)dev;
-    static const char *const compatible[] = { "ns16550a", NULL };
-    int node = fdt_mmio_add_node(ctx->fdt, ctx->parent, "serial", s->addr,
-                                 errp);
-    if (node < 0 ||
-        !fdt_mmio_set_strings(ctx->fdt, node, "compatible", compatible,
-                              errp) ||
-        !fdt_mmio_set_reg(ctx, node, s->addr, UART_WINDOW, errp) ||
-        !fdt_mmio_set_u32(ctx->fdt, node, "clock-frequency",
-                          (uint32_t)s->clock_frequency, errp)) {
-        return false;
-    }
-    if (s->regshift &&
-        !fdt_mmio_set_u32(ctx->fdt, node, "reg-shift",
-                          (uint32_t)s->regshift, errp)) {
-        return false;
-    }
-    /* Without an interrupt number the UART is polled: no interrupts. */
-    return !s->irq_num ||
-           fdt_mmio_set_interrupts(ctx, node, s->irq_num, errp);
+    return ts_fdt_set_u32(ctx->fdt, node, "clock-frequency",
+                          (uint32_t)s->clock_frequency, errp) &&
+           (!s->regshift ||
+            ts_fdt_set_u32(ctx->fdt, node, "reg-shift",
+                           (uint32_t)s->regshift, errp));
 }
 
 /* ------------------------------------------------------------------ */
 /* Type                                                               */
 
 static const TsProperty uart_props[] = {
-    TS_PROP_UINT("addr", Ns16550a, addr, 0,
-                 "guest physical address of the registers"),
-    TS_PROP_UINT("irq-num", Ns16550a, irq_num, 0,
-                 "interrupt source number at the interrupt controller "
-                 "(device tree only; 0: none)"),
     TS_PROP_STRING("chardev", Ns16550a, chardev_id, NULL,
                    "id of the chardev for the serial line"),
     TS_PROP_INT("regshift", Ns16550a, regshift, 0, 0, 4,
@@ -643,27 +601,27 @@ static const TsProperty uart_props[] = {
     TS_PROP_END,
 };
 
+static const char *const uart_compatible[] = { "ns16550a", NULL };
+
 static void uart_class_init(TsObjectClass *klass, const void *data)
 {
-    TsDeviceClass *dc = (TsDeviceClass *)klass;
-    dc->realize = uart_realize;
-    dc->unrealize = uart_unrealize;
-    dc->reset = uart_reset;
+    TsMmioDeviceClass *mc = (TsMmioDeviceClass *)klass;
+    mc->realize = uart_realize;
+    mc->unrealize = uart_unrealize;
+    mc->n_irqs = 1;
+    mc->fdt_name = "serial";
+    mc->fdt_compatible = uart_compatible;
+    mc->fdt_extra = uart_fdt_extra;
+    ((TsDeviceClass *)klass)->reset = uart_reset;
     ts_class_add_properties(klass, uart_props);
-    TsFdtNodeInterface *fi = ts_class_interface(klass, TS_TYPE_FDT_NODE);
-    fi->add = uart_fdt_add;
 }
-
-static const char *const uart_interfaces[] = { TS_TYPE_FDT_NODE, NULL };
 
 static const TsTypeInfo uart_type = {
     .name = UART_TYPE,
-    .parent = TS_TYPE_DEVICE,
+    .parent = TS_TYPE_MMIO_DEVICE,
     .description = "16550A UART (memory mapped)",
     .instance_size = sizeof(Ns16550a),
     .class_init = uart_class_init,
-    .instance_init = uart_instance_init,
-    .interfaces = uart_interfaces,
 };
 
 static bool serial_plugin_init(GError **errp)

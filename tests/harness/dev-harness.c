@@ -49,11 +49,16 @@ static void test_irq_handler(void *opaque, unsigned n, int level)
     irq->level = level;
 }
 
-TestIrq *test_irq_new(void)
+TestIrq *test_irq_new_at(unsigned number)
 {
     TestIrq *irq = g_new0(TestIrq, 1);
-    irq->line = ts_irq_new(test_irq_handler, irq, 0);
+    irq->line = ts_irq_new(test_irq_handler, irq, number);
     return irq;
+}
+
+TestIrq *test_irq_new(void)
+{
+    return test_irq_new_at(0);
 }
 
 void test_irq_free(TestIrq *irq)
@@ -93,7 +98,12 @@ TsDevice *harness_device(const char *type, const char *name, TestIrq *irq,
     g_autoptr(GError) err = NULL;
     TsDevice *dev = harness_try_device(type, name, props, &err);
     g_assert_no_error(err);
-    if (irq) {
+    TsMmioDevice *mmio = (TsMmioDevice *)ts_object_dynamic_cast(
+        TS_OBJECT(dev), TS_TYPE_MMIO_DEVICE);
+    if (mmio && irq) {
+        g_assert_true(ts_mmio_device_place(mmio, mmio->addr, 0, irq->line,
+                                           &err));
+    } else if (irq) {
         g_assert_true(ts_device_connect_irq_out(dev, "irq", 0, irq->line));
     }
     g_assert_true(ts_device_realize(dev, &err));

@@ -25,12 +25,16 @@ typedef struct TestIrq {
     unsigned raised;
 } TestIrq;
 TestIrq *test_irq_new(void);
+/* The same, numbered like input `number` of an interrupt controller: what
+ * ts_irq_number() answers, so a device tree names it. */
+TestIrq *test_irq_new_at(unsigned number);
 void test_irq_free(TestIrq *irq);
 
 /*
  * Create a device of `type` under /machine as `name`, set the properties
  * given as "key=value" strings (NULL-terminated), wire its "irq" output 0
- * to `irq` (may be NULL) and realize it.  Aborts the test on failure.
+ * to `irq` (may be NULL: unwired) as a board does (ts_mmio_device_place
+ * for an mmio-device) and realize it.  Aborts the test on failure.
  */
 TsDevice *harness_device(const char *type, const char *name, TestIrq *irq,
                          const char *const *props);

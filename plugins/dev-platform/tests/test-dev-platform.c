@@ -162,7 +162,7 @@ static void rtc_set_alarm(uint64_t ns)
 
 static TsDevice *rtc_new(TestIrq *irq)
 {
-    const char *props[] = { "addr=0x101000", "irq-num=11", NULL };
+    const char *props[] = { "addr=0x101000", NULL };
     return harness_device("goldfish_rtc", "rtc", irq, props);
 }
 
@@ -309,8 +309,9 @@ static void test_fdt(void)
     fdt_setprop_u32(fdt, plic, "phandle", 1);
 
     /* The finisher last: its /poweroff and /reboot go in at the root,
-     * ahead of /soc, which moves /soc's offset. */
-    TestIrq *irq = test_irq_new();
+     * ahead of /soc, which moves /soc's offset.  The RTC's interrupts
+     * are the number of the input it is wired to. */
+    TestIrq *irq = test_irq_new_at(11);
     TsDevice *rtc = rtc_new(irq);
     TsDevice *finisher = finisher_new();
     TsFdtContext ctx = { .fdt = fdt, .parent = soc, .addr_cells = 2,

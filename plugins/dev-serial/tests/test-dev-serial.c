@@ -35,7 +35,7 @@ static TsDevice *uart_new(const char *chr_id, TestIrq *irq)
 {
     g_autofree char *chr_prop = chr_id ? g_strdup_printf("chardev=%s",
                                                          chr_id) : NULL;
-    const char *props[] = { "addr=0x10000000", "irq-num=10", chr_prop, NULL };
+    const char *props[] = { "addr=0x10000000", chr_prop, NULL };
     return harness_device("ns16550a", "uart", irq, props);
 }
 
@@ -472,7 +472,8 @@ static void test_realize_errors(void)
     const char *wrap[] = { "addr=0xffffffffffffff80", NULL };
     dev = harness_try_device("ns16550a", "bad", wrap, &err);
     g_assert_false(ts_device_realize(dev, &err));
-    g_assert_nonnull(strstr(err->message, "addr"));
+    g_assert_cmpstr(err->message, ==, "ns16550a: addr 0xffffffffffffff80 "
+                    "leaves no room for its 0x100-byte register window");
     harness_destroy(dev);
     g_clear_error(&err);
 
@@ -545,8 +546,14 @@ static void test_fdt(void)
 {
     int soc;
     g_autofree void *fdt = fdt_with_soc(2, 2, &soc);
-    TestIrq *irq = test_irq_new();
+    /* interrupts is the number of the input a UART is wired to, and
+     * nothing else: two sinks numbered like controller inputs 7 and 12. */
+    TestIrq *irq = test_irq_new_at(7);
     TsDevice *dev = uart_new(NULL, irq);
+    TestIrq *irq12 = test_irq_new_at(12);
+    const char *other_props[] = { "addr=0x10001000", NULL };
+    TsDevice *other = harness_device("ns16550a", "other", irq12,
+                                     other_props);
     const char *polled_props[] = { "addr=0x10002000", "regshift=2", NULL };
     TsDevice *polled = harness_device("ns16550a", "polled", NULL,
                                       polled_props);
@@ -572,7 +579,7 @@ static void test_fdt(void)
     g_assert_cmphex(fdt32_to_cpu(reg[3]), ==, 0x100);
     const fdt32_t *irqs = prop_cells(fdt, node, "interrupts", &n);
     g_assert_cmpint(n, ==, 1);
-    g_assert_cmpuint(fdt32_to_cpu(irqs[0]), ==, 10);
+    g_assert_cmpuint(fdt32_to_cpu(irqs[0]), ==, 7);
     const fdt32_t *ip = prop_cells(fdt, node, "interrupt-parent", &n);
     g_assert_cmpint(n, ==, 1);
     g_assert_cmpuint(fdt32_to_cpu(ip[0]), ==, 3);
@@ -581,10 +588,19 @@ static void test_fdt(void)
     g_assert_cmpuint(fdt32_to_cpu(clk[0]), ==, 3686400);
     g_assert_null(fdt_getprop(fdt, node, "reg-shift", NULL));
 
-    /* No irq-num: polled, no interrupts; a reg-shift other than 0. */
+    node = fdt_path_offset(fdt, "/soc/serial@10001000");
+    irqs = prop_cells(fdt, node, "interrupts", &n);
+    g_assert_cmpint(n, ==, 1);
+    g_assert_cmpuint(fdt32_to_cpu(irqs[0]), ==, 12);
+    ip = prop_cells(fdt, node, "interrupt-parent", &n);
+    g_assert_cmpuint(fdt32_to_cpu(ip[0]), ==, 3);
+
+    /* Unwired: polled, no interrupts (nor interrupt-parent); a reg-shift
+     * other than 0. */
     node = fdt_path_offset(fdt, "/soc/serial@10002000");
     g_assert_cmpint(node, >=, 0);
     g_assert_null(fdt_getprop(fdt, node, "interrupts", NULL));
+    g_assert_null(fdt_getprop(fdt, node, "interrupt-parent", NULL));
     const fdt32_t *shift = prop_cells(fdt, node, "reg-shift", &n);
     g_assert_cmpuint(fdt32_to_cpu(shift[0]), ==, 2);
 
@@ -600,7 +616,7 @@ static void test_fdt(void)
     g_assert_cmphex(fdt32_to_cpu(reg[1]), ==, 0x100);
     irqs = prop_cells(small, node, "interrupts", &n);
     g_assert_cmpint(n, ==, 2);
-    g_assert_cmpuint(fdt32_to_cpu(irqs[0]), ==, 10);
+    g_assert_cmpuint(fdt32_to_cpu(irqs[0]), ==, 7);
     g_assert_cmpuint(fdt32_to_cpu(irqs[1]), ==, 4);
 
     /* A blob too small is an error, not a crash. */
@@ -613,7 +629,9 @@ static void test_fdt(void)
     g_clear_error(&err);
 
     harness_destroy(polled);
+    harness_destroy(other);
     harness_destroy(dev);
+    test_irq_free(irq12);
     test_irq_free(irq);
 }
 

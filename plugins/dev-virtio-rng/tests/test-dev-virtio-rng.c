@@ -786,21 +786,11 @@ static void *fdt_with_soc(int cells, int *soc)
     return fdt;
 }
 
-static void no_irq_handler(void *opaque, unsigned n, int level)
-{
-}
-
 static void test_fdt(void)
 {
-    /* The node names the interrupt the output is wired to: line 7. */
-    TsIrq *line = ts_irq_new(no_irq_handler, NULL, 7);
-    g_autoptr(GError) werr = NULL;
-    const char *props[] = { "addr=0x10001000", NULL };
-    TsDevice *dev = harness_try_device("virtio-rng-device", "rng", props,
-                                       &werr);
-    g_assert_no_error(werr);
-    g_assert_true(ts_device_connect_irq_out(dev, "irq", 0, line));
-    g_assert_true(ts_device_realize(dev, &werr));
+    /* The node names the interrupt the output is wired to: input 7. */
+    TestIrq *irq = test_irq_new_at(7);
+    TsDevice *dev = rng_new(irq);
     int soc;
     g_autofree void *fdt = fdt_with_soc(2, &soc);
     TsFdtContext ctx = { .fdt = fdt, .parent = soc, .addr_cells = 2,
@@ -851,7 +841,7 @@ static void test_fdt(void)
     g_assert_false(ts_fdt_add_device_nodes(&ctx2, &err));
     g_assert_nonnull(strstr(err->message, "virtio_mmio@10001000"));
     harness_destroy(dev);
-    ts_irq_free(line);
+    test_irq_free(irq);
 }
 
 int main(int argc, char **argv)
