@@ -62,7 +62,7 @@ typedef struct PluginProvide {
 
 /* Everything the core knows about one plugin. */
 typedef struct PluginInfo {
-    char *name;           /* "dev-virtio" */
+    char *name;           /* "dev-virtio-rng" */
     char *description;
     char *package;        /* distribution package, or NULL */
     unsigned abi_major, abi_minor;

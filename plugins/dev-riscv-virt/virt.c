@@ -36,27 +36,13 @@ static bool place(VirtMachine *vm, TsDevice *dev, uint64_t addr,
     TsIrq *line = source ? ts_device_irq_in(vm->plic, "irq", source) : NULL;
     TsMmioDevice *mmio = (TsMmioDevice *)ts_object_dynamic_cast(
         TS_OBJECT(dev), TS_TYPE_MMIO_DEVICE);
-    if (mmio) {
-        return ts_mmio_device_place(mmio, addr, 0, line, errp);
-    }
-    /* until virtio-mmio derives from mmio-device */
-    /* Its node still takes the number from "irq-num": set only where the
-     * device has one. */
-    TsObjectClass *klass = TS_OBJECT(dev)->klass;
-    if (ts_class_find_property(klass, "irq-num") &&
-        !ts_object_set_uint(TS_OBJECT(dev), "irq-num", source, errp)) {
-        return false;
-    }
-    if (!ts_object_set_uint(TS_OBJECT(dev), "addr", addr, errp)) {
-        return false;
-    }
-    if (line && !ts_device_connect_irq_out(dev, "irq", 0, line)) {
+    if (!mmio) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "virt: %s has no interrupt output \"irq\"",
+                    "virt: %s is not a memory-mapped device",
                     ts_object_type_name(TS_OBJECT(dev)));
         return false;
     }
-    return true;
+    return ts_mmio_device_place(mmio, addr, 0, line, errp);
 }
 
 static bool realize(TsDevice *dev, GError **errp)

@@ -66,6 +66,16 @@ t.ok(maps == {"abi-good.so"}, "-device abi-good-dev maps only abi-good.so",
      "%s %s" % (maps, greeting))
 quit(p)
 
+# A virtio device is its own plugin on the core's transport: naming the
+# console maps dev-virtio-console and not its sibling dev-virtio-rng.
+p, greeting = start("-M", "virt", "-bios", "none", "-device",
+                    "virtio-console-device")
+maps = mapped_plugins(p.pid)
+t.ok("dev-virtio-console.so" in maps and "dev-virtio-rng.so" not in maps,
+     "-device virtio-console-device maps dev-virtio-console.so only of "
+     "the virtio plugins", "%s %s" % (maps, greeting))
+quit(p)
+
 # Help listings answer from sidecars: the dynamic linker loads no plugin.
 for args in (["-M", "help"], ["-device", "help"], ["-accel", "help"],
              ["-audiodev", "help"], ["-blockdev", "driver=help"],

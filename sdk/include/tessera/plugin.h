@@ -46,7 +46,7 @@ typedef struct TsPluginDescriptor {
     uint32_t magic;            /* TS_PLUGIN_MAGIC */
     uint16_t abi_major;        /* TS_ABI_MAJOR the plugin was built with */
     uint16_t abi_minor;        /* TS_ABI_MINOR the plugin was built with */
-    const char *name;          /* file stem, e.g. "dev-virtio" */
+    const char *name;          /* file stem, e.g. "dev-virtio-rng" */
     const char *description;   /* one line */
     TsPluginTier tier;
     const char *build_id;      /* internal tier: must equal the core's */

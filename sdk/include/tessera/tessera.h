@@ -14,5 +14,6 @@
 #include <tessera/chardev.h>
 #include <tessera/fdt.h>
 #include <tessera/mmio-device.h>
+#include <tessera/virtio.h>
 #include <tessera/loader.h>
 #endif

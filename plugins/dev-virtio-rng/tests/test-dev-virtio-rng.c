@@ -1,8 +1,8 @@
 /*
- * test-dev-virtio.c - the virtio-mmio transport and virtio-rng of
- * plugins/dev-virtio, loaded from the build tree and driven by the test's
- * own guest driver (virtio-driver.c): identity registers, feature
- * negotiation, queue setup, requests served into guest RAM with the used
+ * test-dev-virtio-rng.c - the virtio-mmio transport of core/virtio with
+ * the virtio-rng model of plugins/dev-virtio-rng, loaded from the build
+ * tree and driven by the test's own guest driver (virtio-driver.c):
+ * identity registers, feature negotiation, queue setup, requests served into guest RAM with the used
  * ring and the interrupt line, indirect descriptors, interrupt
  * suppression, bounded work, reset, the device-tree node; then a hostile
  * driver: loops, indexes out of range, buffers outside RAM, in other
@@ -60,7 +60,7 @@ static void canary_init(void)
 
 static TsDevice *rng_new(TestIrq *irq)
 {
-    const char *props[] = { "addr=0x10001000", "irq-num=7", NULL };
+    const char *props[] = { "addr=0x10001000", NULL };
     return harness_device("virtio-rng-device", "rng", irq, props);
 }
 
@@ -788,7 +788,9 @@ static void *fdt_with_soc(int cells, int *soc)
 
 static void test_fdt(void)
 {
-    TsDevice *dev = rng_new(NULL);
+    /* The node names the interrupt the output is wired to: input 7. */
+    TestIrq *irq = test_irq_new_at(7);
+    TsDevice *dev = rng_new(irq);
     int soc;
     g_autofree void *fdt = fdt_with_soc(2, &soc);
     TsFdtContext ctx = { .fdt = fdt, .parent = soc, .addr_cells = 2,
@@ -837,8 +839,9 @@ static void test_fdt(void)
     TsFdtContext ctx2 = { .fdt = tiny, .parent = 0, .addr_cells = 2,
                           .size_cells = 2, .irq_parent = 1, .irq_cells = 1 };
     g_assert_false(ts_fdt_add_device_nodes(&ctx2, &err));
-    g_assert_nonnull(strstr(err->message, "device tree"));
+    g_assert_nonnull(strstr(err->message, "virtio_mmio@10001000"));
     harness_destroy(dev);
+    test_irq_free(irq);
 }
 
 int main(int argc, char **argv)

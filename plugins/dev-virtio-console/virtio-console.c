@@ -14,8 +14,11 @@
  *
  * VIRTIO_CONSOLE_F_EMERG_WRITE is offered: a byte written to emerg_wr
  * goes straight out, usable before the queues are set up.
+ *
+ * The core does the rest (tessera/virtio.h); this plugin makes it
+ * "virtio-console-device" on the virtio-mmio transport.
  */
-#include "virtio.h"
+#include <tessera/tessera.h>
 
 #define CONSOLE_DEVICE_ID 3
 #define CONSOLE_F_EMERG_WRITE 2
@@ -31,18 +34,17 @@
 #define TX_WORK_BYTES (64 * 1024)
 
 typedef struct VirtioConsole {
-    VirtioMmio parent;
+    TsVirtioDevice parent;
     char *chardev_id;           /* property */
     TsChardev *chr;
     /* Receive: the buffer being filled (taken in can_receive). */
     bool rx_held;
-    VirtqChain rx_chain;
+    TsVirtqChain rx_chain;
     /* Transmit: the chain being sent and how far it got, so a huge chain
      * is sent over several calls. */
     bool tx_held;
-    unsigned tx_seg;
-    uint32_t tx_off;
-    VirtqChain tx_chain;
+    uint64_t tx_off;
+    TsVirtqChain tx_chain;
 } VirtioConsole;
 
 /* ---- Receive --------------------------------------------------------- */
@@ -50,60 +52,50 @@ typedef struct VirtioConsole {
 static size_t console_can_receive(void *opaque)
 {
     VirtioConsole *c = opaque;
-    VirtioMmio *v = &c->parent;
-    VirtQueue *vq = &v->vq[QUEUE_RX];
-    if (!virtio_mmio_queue_active(v, QUEUE_RX)) {
+    TsVirtioDevice *dev = &c->parent;
+    if (!ts_virtio_queue_active(dev, QUEUE_RX)) {
         return 0;
     }
     if (c->rx_held) {
         return c->rx_chain.in_len;
     }
-    if (!virtio_mmio_begin(v)) {
+    if (!ts_virtio_begin(dev)) {
         return 0;
     }
     /* Take the next buffer with room; give back empty ones (a queue's
      * worth at most: the driver may be adding them as we go). */
-    for (uint32_t tries = 0; tries < vq->num && !c->rx_held; tries++) {
-        GError *err = NULL;
-        int got = virtq_pop(vq, &c->rx_chain, &err);
-        if (got < 0) {
-            virtio_mmio_queue_error(v, QUEUE_RX, err);
-            break;
-        }
-        if (got == 0) {
+    unsigned num = ts_virtio_queue_size(dev, QUEUE_RX);
+    for (unsigned tries = 0; tries < num && !c->rx_held; tries++) {
+        if (ts_virtio_pop(dev, QUEUE_RX, &c->rx_chain) <= 0) {
             break;
         }
         if (c->rx_chain.in_len) {
             c->rx_held = true;
-        } else if (!virtq_push(vq, c->rx_chain.head, 0, &err)) {
-            virtio_mmio_queue_error(v, QUEUE_RX, err);
+        } else if (!ts_virtio_push(dev, &c->rx_chain, 0)) {
             break;
         }
     }
-    virtio_mmio_notify(v, QUEUE_RX);
-    virtio_mmio_end(v);
+    ts_virtio_notify(dev, QUEUE_RX);
+    ts_virtio_end(dev);
     return c->rx_held ? c->rx_chain.in_len : 0;
 }
 
 static void console_receive(void *opaque, const uint8_t *buf, size_t len)
 {
     VirtioConsole *c = opaque;
-    VirtioMmio *v = &c->parent;
-    VirtQueue *vq = &v->vq[QUEUE_RX];
+    TsVirtioDevice *dev = &c->parent;
     /* The chardev never hands more than can_receive() allowed; a reset in
      * between (rx_held cleared) drops the bytes, as a real reset would. */
     if (!c->rx_held || len > c->rx_chain.in_len ||
-        !virtio_mmio_queue_active(v, QUEUE_RX) || !virtio_mmio_begin(v)) {
+        !ts_virtio_queue_active(dev, QUEUE_RX) || !ts_virtio_begin(dev)) {
         return;
     }
-    GError *err = NULL;
     c->rx_held = false;
-    if (!virtq_chain_write(vq, &c->rx_chain, 0, buf, len, &err) ||
-        !virtq_push(vq, c->rx_chain.head, len, &err)) {
-        virtio_mmio_queue_error(v, QUEUE_RX, err);
+    if (ts_virtio_chain_write(dev, &c->rx_chain, 0, buf, len)) {
+        ts_virtio_push(dev, &c->rx_chain, len);
     }
-    virtio_mmio_notify(v, QUEUE_RX);
-    virtio_mmio_end(v);
+    ts_virtio_notify(dev, QUEUE_RX);
+    ts_virtio_end(dev);
 }
 
 static const TsChardevHandlers console_handlers = {
@@ -118,22 +110,15 @@ static const TsChardevHandlers console_handlers = {
  * queue broke. */
 static bool send_chain(VirtioConsole *c, size_t *budget)
 {
-    VirtioMmio *v = &c->parent;
-    VirtQueue *vq = &v->vq[QUEUE_TX];
+    TsVirtioDevice *dev = &c->parent;
     uint8_t block[4096];
-    GError *err = NULL;
-    while (c->tx_seg < c->tx_chain.n_out) {
-        const VirtqSeg *s = &c->tx_chain.seg[c->tx_seg];
+    while (c->tx_off < c->tx_chain.out_len) {
         if (*budget == 0) {
             return false;
         }
-        size_t n = MIN(MIN(sizeof(block), *budget), s->len - c->tx_off);
-        if (ts_dma_read(vq->as, s->addr + c->tx_off, block, n) !=
-            TS_MEM_OK) {
-            g_set_error(&err, TS_ERROR, TS_ERROR_FAILED,
-                        "cannot read the transmit buffer at 0x%" PRIx64,
-                        s->addr + c->tx_off);
-            virtio_mmio_queue_error(v, QUEUE_TX, err);
+        size_t n = MIN(MIN(sizeof(block), *budget),
+                       c->tx_chain.out_len - c->tx_off);
+        if (!ts_virtio_chain_read(dev, &c->tx_chain, c->tx_off, block, n)) {
             return false;
         }
         if (c->chr) {
@@ -141,58 +126,44 @@ static bool send_chain(VirtioConsole *c, size_t *budget)
         }
         *budget -= n;
         c->tx_off += n;
-        if (c->tx_off == s->len) {
-            c->tx_seg++;
-            c->tx_off = 0;
-        }
     }
     /* Writable buffers in a transmit chain carry nothing; used length 0. */
     c->tx_held = false;
-    if (!virtq_push(vq, c->tx_chain.head, 0, &err)) {
-        virtio_mmio_queue_error(v, QUEUE_TX, err);
-        return false;
-    }
-    return true;
+    return ts_virtio_push(dev, &c->tx_chain, 0);
 }
 
 static bool console_tx_work(VirtioConsole *c)
 {
-    VirtioMmio *v = &c->parent;
-    VirtQueue *vq = &v->vq[QUEUE_TX];
+    TsVirtioDevice *dev = &c->parent;
     size_t budget = TX_WORK_BYTES;
     bool more = false;
-    for (uint32_t chains = 0; ; chains++) {
-        if (chains == vq->num) {
+    unsigned num = ts_virtio_queue_size(dev, QUEUE_TX);
+    for (unsigned chains = 0; ; chains++) {
+        if (chains == num) {
             more = true;            /* a driver adding as fast as we go */
             break;
         }
         if (!c->tx_held) {
-            GError *err = NULL;
-            int got = virtq_pop(vq, &c->tx_chain, &err);
-            if (got < 0) {
-                virtio_mmio_queue_error(v, QUEUE_TX, err);
-            }
-            if (got <= 0) {
+            if (ts_virtio_pop(dev, QUEUE_TX, &c->tx_chain) <= 0) {
                 break;
             }
             c->tx_held = true;
-            c->tx_seg = 0;
             c->tx_off = 0;
         }
         if (!send_chain(c, &budget)) {
-            more = c->tx_held && virtio_mmio_queue_active(v, QUEUE_TX);
+            more = c->tx_held && ts_virtio_queue_active(dev, QUEUE_TX);
             break;
         }
     }
-    virtio_mmio_notify(v, QUEUE_TX);
+    ts_virtio_notify(dev, QUEUE_TX);
     return more;
 }
 
-/* ---- Transport hooks ------------------------------------------------- */
+/* ---- Device hooks ---------------------------------------------------- */
 
-static bool console_queue_work(VirtioMmio *v, unsigned q)
+static bool console_queue_notify(TsVirtioDevice *dev, unsigned q)
 {
-    VirtioConsole *c = (VirtioConsole *)v;
+    VirtioConsole *c = (VirtioConsole *)dev;
     if (q == QUEUE_TX) {
         return console_tx_work(c);
     }
@@ -205,40 +176,39 @@ static bool console_queue_work(VirtioMmio *v, unsigned q)
     return false;
 }
 
-static void console_read_config(VirtioMmio *v, uint8_t *config)
+static void console_read_config(TsVirtioDevice *dev, uint8_t *config)
 {
     /* No size, no ports beyond the first, emerg_wr reads as 0. */
     memset(config, 0, CONFIG_SIZE);
 }
 
-static void console_write_config(VirtioMmio *v, unsigned offset,
+static void console_write_config(TsVirtioDevice *dev, unsigned offset,
                                  uint32_t value, unsigned size)
 {
-    VirtioConsole *c = (VirtioConsole *)v;
+    VirtioConsole *c = (VirtioConsole *)dev;
     if (offset == CONFIG_EMERG_WR && c->chr) {
         uint8_t ch = value;
         ts_chardev_write(c->chr, &ch, 1);
     }
 }
 
-static void console_reset(VirtioMmio *v)
+static void console_reset(TsVirtioDevice *dev)
 {
-    VirtioConsole *c = (VirtioConsole *)v;
+    VirtioConsole *c = (VirtioConsole *)dev;
     c->rx_held = false;
     c->tx_held = false;
 }
 
-static bool console_realize(VirtioMmio *v, GError **errp)
+static bool console_realize(TsVirtioDevice *dev, GError **errp)
 {
-    VirtioConsole *c = (VirtioConsole *)v;
+    VirtioConsole *c = (VirtioConsole *)dev;
     if (!c->chardev_id || !*c->chardev_id) {
         return true;
     }
     c->chr = ts_chardev_find(c->chardev_id);
     if (!c->chr) {
         g_set_error(errp, TS_ERROR, TS_ERROR_NOT_FOUND,
-                    "virtio-console-device: chardev '%s' not found",
-                    c->chardev_id);
+                    "chardev '%s' not found", c->chardev_id);
         return false;
     }
     if (!ts_chardev_attach(c->chr, &console_handlers, c, errp)) {
@@ -248,9 +218,9 @@ static bool console_realize(VirtioMmio *v, GError **errp)
     return true;
 }
 
-static void console_unrealize(VirtioMmio *v)
+static void console_unrealize(TsVirtioDevice *dev)
 {
-    VirtioConsole *c = (VirtioConsole *)v;
+    VirtioConsole *c = (VirtioConsole *)dev;
     if (c->chr) {
         ts_chardev_detach(c->chr, c);
         c->chr = NULL;
@@ -263,32 +233,28 @@ static const TsProperty console_props[] = {
     TS_PROP_END,
 };
 
-static void console_class_init(TsObjectClass *klass, const void *data)
-{
-    VirtioMmioClass *vc = (VirtioMmioClass *)klass;
-    vc->device_id = CONSOLE_DEVICE_ID;
-    vc->num_queues = 2;
-    vc->features = UINT64_C(1) << CONSOLE_F_EMERG_WRITE;
-    vc->config_size = CONFIG_SIZE;
-    vc->driver_hint = "CONFIG_VIRTIO_CONSOLE";
-    vc->realize = console_realize;
-    vc->unrealize = console_unrealize;
-    vc->reset = console_reset;
-    vc->queue_work = console_queue_work;
-    vc->read_config = console_read_config;
-    vc->write_config = console_write_config;
-    ts_class_add_properties(klass, console_props);
-}
-
-static const TsTypeInfo console_type = {
-    .name = "virtio-console-device",
-    .parent = TYPE_VIRTIO_MMIO,
-    .description = "virtio console with one port (virtio-mmio)",
+static const TsVirtioDeviceClass console_class = {
+    .name = "virtio-console",
+    .device_id = CONSOLE_DEVICE_ID,
+    .features = UINT64_C(1) << CONSOLE_F_EMERG_WRITE,
+    .num_queues = 2,
+    .config_size = CONFIG_SIZE,
+    .driver_hint = "CONFIG_VIRTIO_CONSOLE",
     .instance_size = sizeof(VirtioConsole),
-    .class_init = console_class_init,
+    .properties = console_props,
+    .realize = console_realize,
+    .unrealize = console_unrealize,
+    .reset = console_reset,
+    .queue_notify = console_queue_notify,
+    .read_config = console_read_config,
+    .write_config = console_write_config,
 };
 
-bool virtio_console_register(GError **errp)
+static bool dev_virtio_console_init(GError **errp)
 {
-    return ts_type_register(&console_type, errp);
+    return ts_virtio_register_mmio(&console_class, "virtio-console-device",
+                                   "virtio console with one port "
+                                   "(virtio-mmio)", errp);
 }
+
+TS_PLUGIN("dev-virtio-console", "virtio console", dev_virtio_console_init);

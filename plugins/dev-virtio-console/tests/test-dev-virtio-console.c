@@ -1,6 +1,6 @@
 /*
- * test-dev-virtio-console.c - virtio-console of plugins/dev-virtio on
- * ringbuf chardevs, driven by the test's guest driver (virtio-driver.c):
+ * test-dev-virtio-console.c - virtio-console of plugins/dev-virtio-console
+ * on ringbuf chardevs, driven by the test's guest driver (virtio-driver.c):
  * transmit reaches the chardev (also a chain larger than one
  * notification's work), input lands in the receive buffers the driver
  * posted and waits in the chardev while there are none, emergency write,
@@ -18,7 +18,7 @@ static TsDevice *console_new(const char *chr_id, TestIrq *irq)
 {
     g_autofree char *chr_prop = chr_id ? g_strdup_printf("chardev=%s",
                                                          chr_id) : NULL;
-    const char *props[] = { "addr=0x10002000", "irq-num=8", chr_prop, NULL };
+    const char *props[] = { "addr=0x10002000", chr_prop, NULL };
     return harness_device("virtio-console-device", "console", irq, props);
 }
 

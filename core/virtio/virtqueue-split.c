@@ -1,13 +1,13 @@
 /*
- * virtqueue.c - walking split virtqueues (VIRTIO 1.2, 2.7) as a device.
+ * core/virtio/virtqueue-split.c - walking split virtqueues (VIRTIO 1.2,
+ * 2.7) as a device: the ring format's VirtqRingOps.
  *
  * Everything here reads what a possibly hostile driver wrote, so every
  * index is checked against the table it indexes, every chain walk is
  * bounded by the size of the table it walks (a loop ends there), every
  * buffer must lie in guest RAM before it is used, and every access goes
- * through ts_dma_read/ts_dma_write, which never touch host memory outside
- * the guest's regions.  A violation is reported as an error and the
- * caller gives the queue up; nothing here aborts.
+ * through ts_dma_read/ts_dma_write.  A violation is reported as an error
+ * and the caller gives the queue up; nothing here aborts.
  *
  * Ring layout (all little-endian):
  *   descriptor  { le64 addr; le32 len; le16 flags; le16 next; }  16 bytes
@@ -15,7 +15,7 @@
  *   used        { le16 flags; le16 idx; { le32 id; le32 len; } ring[num];
  *                 le16 avail_event; }
  */
-#include "virtio.h"
+#include "virtio-internal.h"
 
 #define VIRTQ_DESC_F_NEXT         1
 #define VIRTQ_DESC_F_WRITE        2
@@ -36,13 +36,6 @@ typedef struct Desc {
     uint16_t flags;
     uint16_t next;
 } Desc;
-
-void virtq_reset(VirtQueue *vq)
-{
-    TsAddressSpace *as = vq->as;
-    memset(vq, 0, sizeof(*vq));
-    vq->as = as;
-}
 
 /* ---- Guest memory, checked ------------------------------------------ */
 
@@ -86,44 +79,18 @@ static bool write_u16(VirtQueue *vq, uint64_t addr, uint16_t val,
     return dma_write(vq, addr, &le, sizeof(le), what, errp);
 }
 
-/*
- * [addr, addr+len) must be guest RAM (or ROM when only read): a buffer
- * in some device's registers, in a hole or wrapping past 2^64 is a
- * driver error, refused before anything is copied.  The DMA calls would
- * be memory-safe anyway; this keeps a wild descriptor from poking other
- * devices and makes the error visible.
- */
-static bool check_ram(TsAddressSpace *as, uint64_t addr, uint64_t len,
-                      bool for_write, const char *what, GError **errp)
-{
-    if (len && addr + (len - 1) < addr) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
-                    "%s at 0x%" PRIx64 " of %" PRIu64 " bytes wraps past "
-                    "the end of the address space", what, addr, len);
-        return false;
-    }
-    if (!ts_address_space_ram_ptr(as, addr, len, for_write)) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
-                    "%s at 0x%" PRIx64 " of %" PRIu64 " bytes is not in "
-                    "guest RAM%s", what, addr, len,
-                    for_write ? " (or is read-only)" : "");
-        return false;
-    }
-    return true;
-}
-
 /* ---- Layout ---------------------------------------------------------- */
 
 static uint64_t avail_size(uint32_t num) { return 6 + 2 * (uint64_t)num; }
 static uint64_t used_size(uint32_t num) { return 6 + 8 * (uint64_t)num; }
 
-bool virtq_check_layout(const VirtQueue *vq, GError **errp)
+static bool split_check_layout(const VirtQueue *vq, GError **errp)
 {
     uint32_t num = vq->num;
-    if (num == 0 || num > VIRTIO_QUEUE_MAX || (num & (num - 1))) {
+    if (num == 0 || num > vq->num_max || (num & (num - 1))) {
         g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
                     "queue size %u is not a power of two between 1 and %u",
-                    num, VIRTIO_QUEUE_MAX);
+                    num, vq->num_max);
         return false;
     }
     /* Alignment: 16 for the table, 2 for the driver area, 4 for the
@@ -136,12 +103,13 @@ bool virtq_check_layout(const VirtQueue *vq, GError **errp)
                     ")", vq->desc_addr, vq->avail_addr, vq->used_addr);
         return false;
     }
-    return check_ram(vq->as, vq->desc_addr, (uint64_t)num * DESC_SIZE, false,
-                     "descriptor table", errp) &&
-           check_ram(vq->as, vq->avail_addr, avail_size(num), false,
-                     "driver area", errp) &&
-           check_ram(vq->as, vq->used_addr, used_size(num), true,
-                     "device area", errp);
+    return virtq_check_ram(vq->as, vq->desc_addr,
+                           (uint64_t)num * DESC_SIZE, false,
+                           "descriptor table", errp) &&
+           virtq_check_ram(vq->as, vq->avail_addr, avail_size(num), false,
+                           "driver area", errp) &&
+           virtq_check_ram(vq->as, vq->used_addr, used_size(num), true,
+                           "device area", errp);
 }
 
 /* ---- Taking chains --------------------------------------------------- */
@@ -203,15 +171,15 @@ static int enter_indirect(VirtQueue *vq, const Desc *d, uint16_t head,
                            "be a multiple of 16, at most %u entries)",
                            d->len, VIRTQ_INDIRECT_MAX);
     }
-    if (!check_ram(vq->as, d->addr, d->len, false, "indirect table",
-                   errp)) {
+    if (!virtq_check_ram(vq->as, d->addr, d->len, false,
+                         "indirect table", errp)) {
         return -1;
     }
     return 0;
 }
 
 /* Follow the chain starting at descriptor `head` into `chain`. */
-static int walk_chain(VirtQueue *vq, uint16_t head, VirtqChain *chain,
+static int walk_chain(VirtQueue *vq, uint16_t head, TsVirtqChain *chain,
                       GError **errp)
 {
     uint64_t table = vq->desc_addr;
@@ -253,16 +221,16 @@ static int walk_chain(VirtQueue *vq, uint16_t head, VirtqChain *chain,
                                "after a device-writable one");
         }
         if (d.len) {        /* an empty buffer carries nothing: skip it */
-            if (!check_ram(vq->as, d.addr, d.len, writable, "buffer",
-                           errp)) {
+            if (!virtq_check_ram(vq->as, d.addr, d.len, writable,
+                                 "buffer", errp)) {
                 return -1;
             }
             unsigned n = chain->n_out + chain->n_in;
-            if (n >= VIRTQ_CHAIN_MAX) {     /* bounded above; belt */
+            if (n >= TS_VIRTQ_CHAIN_MAX) {     /* bounded above; belt */
                 return chain_error(errp, head, "more than %u buffers",
-                                   VIRTQ_CHAIN_MAX);
+                                   TS_VIRTQ_CHAIN_MAX);
             }
-            chain->seg[n] = (VirtqSeg){ .addr = d.addr, .len = d.len };
+            chain->seg[n] = (TsVirtqSeg){ .addr = d.addr, .len = d.len };
             if (writable) {
                 chain->n_in++;
                 chain->in_len += d.len;
@@ -302,7 +270,7 @@ static int avail_pending(VirtQueue *vq, GError **errp)
     return pending;
 }
 
-int virtq_pop(VirtQueue *vq, VirtqChain *chain, GError **errp)
+static int split_pop(VirtQueue *vq, TsVirtqChain *chain, GError **errp)
 {
     int pending = avail_pending(vq, errp);
     if (pending < 0) {
@@ -349,7 +317,8 @@ int virtq_pop(VirtQueue *vq, VirtqChain *chain, GError **errp)
 
 /* ---- Returning chains ------------------------------------------------ */
 
-bool virtq_push(VirtQueue *vq, uint16_t head, uint32_t len, GError **errp)
+static bool split_push(VirtQueue *vq, uint16_t head, uint32_t len,
+                       GError **errp)
 {
     uint32_t elem[2] = { GUINT32_TO_LE(head), GUINT32_TO_LE(len) };
     uint64_t slot = vq->used_addr + 4 + 8 * (uint64_t)(vq->used_idx %
@@ -363,7 +332,8 @@ bool virtq_push(VirtQueue *vq, uint16_t head, uint32_t len, GError **errp)
                      errp);
 }
 
-bool virtq_should_interrupt(VirtQueue *vq, bool *interrupt, GError **errp)
+static bool split_should_interrupt(VirtQueue *vq, bool *interrupt,
+                                   GError **errp)
 {
     uint16_t old = vq->signalled_used, now = vq->used_idx;
     *interrupt = false;
@@ -393,49 +363,9 @@ bool virtq_should_interrupt(VirtQueue *vq, bool *interrupt, GError **errp)
     return true;
 }
 
-/* ---- Copying to and from buffers ------------------------------------- */
-
-static bool chain_copy(VirtQueue *vq, const VirtqChain *chain, bool to_guest,
-                       uint64_t offset, uint8_t *buf, size_t len,
-                       GError **errp)
-{
-    unsigned first = to_guest ? chain->n_out : 0;
-    unsigned count = to_guest ? chain->n_in : chain->n_out;
-    for (unsigned k = first; k < first + count && len; k++) {
-        const VirtqSeg *s = &chain->seg[k];
-        if (offset >= s->len) {
-            offset -= s->len;
-            continue;
-        }
-        size_t n = MIN(len, (size_t)(s->len - offset));
-        bool ok = to_guest
-            ? dma_write(vq, s->addr + offset, buf, n, "buffer", errp)
-            : dma_read(vq, s->addr + offset, buf, n, "buffer", errp);
-        if (!ok) {
-            return false;
-        }
-        buf += n;
-        len -= n;
-        offset = 0;
-    }
-    if (len) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
-                    "descriptor chain at head %u is %zu bytes too short",
-                    chain->head, len);
-        return false;
-    }
-    return true;
-}
-
-bool virtq_chain_write(VirtQueue *vq, const VirtqChain *chain,
-                       uint64_t offset, const void *buf, size_t len,
-                       GError **errp)
-{
-    return chain_copy(vq, chain, true, offset, (uint8_t *)buf, len, errp);
-}
-
-bool virtq_chain_read(VirtQueue *vq, const VirtqChain *chain,
-                      uint64_t offset, void *buf, size_t len, GError **errp)
-{
-    return chain_copy(vq, chain, false, offset, buf, len, errp);
-}
+const VirtqRingOps virtq_split_ops = {
+    .check_layout = split_check_layout,
+    .pop = split_pop,
+    .push = split_push,
+    .should_interrupt = split_should_interrupt,
+};

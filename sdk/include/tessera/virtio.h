@@ -1,0 +1,172 @@
+/*
+ * tessera/virtio.h - what a virtio device plugin uses: the device model's
+ * class, and the calls that take buffers from the driver and give them
+ * back (OASIS VIRTIO 1.2).
+ *
+ * The core does everything that is the same for every virtio device:
+ * feature negotiation, device status and reset, the configuration space
+ * window, the virtqueues and their checks against a hostile driver, the
+ * interrupt decision, bounded work continued from a bottom half, and the
+ * transports.  A device says what it is in a const TsVirtioDeviceClass and
+ * handles its queues' notifications; nothing else.
+ *
+ * How a device binds to a transport: the device model is a plain struct
+ * (TsVirtioDevice first) described by its class; it is not an object of
+ * its own.  ts_virtio_register_mmio() registers a user-visible device type
+ * ("virtio-rng-device") that is the virtio-mmio transport with the model
+ * inside it: its instance holds the transport and, after it, the model
+ * struct; the model's properties become the type's properties, so
+ * `-device virtio-rng-device,help` lists them and `chardev=` lands in the
+ * model's field.  A PCI transport will register "virtio-rng-pci" from the
+ * same class the same way: one model, any transport.
+ *
+ * Buffers: a chain is what the driver made available in one go, the
+ * device-readable segments first, then the device-writable ones.  Every
+ * call that touches the guest's rings or buffers can find that the driver
+ * broke the rules (a looping chain, a buffer outside RAM, an index out of
+ * range...).  The core then gives the queue up, sets DEVICE_NEEDS_RESET,
+ * tells the driver (configuration-change interrupt), logs the reason with
+ * -d guest_errors and warns the user once per device; the call returns
+ * false (or -1) and the device just stops working on that queue.  Nothing
+ * a guest does makes the emulator exit.
+ */
+#ifndef TESSERA_VIRTIO_H
+#define TESSERA_VIRTIO_H
+
+#include <tessera/object.h>
+
+TS_BEGIN_DECLS
+
+/* The largest queue (QueueNumMax) a device can ask for. */
+#define TS_VIRTQ_SIZE_MAX 256
+/* Segments one chain can describe: a direct chain of a whole queue plus
+ * an indirect table of up to 1024 entries (Linux builds indirect tables
+ * longer than the queue). */
+#define TS_VIRTQ_CHAIN_MAX (TS_VIRTQ_SIZE_MAX + 1024)
+/* Queues one device can have. */
+#define TS_VIRTIO_QUEUES_MAX 8
+
+typedef struct TsVirtioDevice TsVirtioDevice;
+
+/* A guest buffer, checked to lie in guest RAM (ROM when only read). */
+typedef struct TsVirtqSeg {
+    uint64_t addr;
+    uint32_t len;
+} TsVirtqSeg;
+
+/* A descriptor chain taken from a queue.  Large: keep it in the device
+ * struct, not on the stack. */
+typedef struct TsVirtqChain {
+    unsigned queue;             /* the queue it came from */
+    uint16_t head;              /* what goes back in the used ring */
+    unsigned n_out;             /* device-readable segments: seg[0..] */
+    unsigned n_in;              /* device-writable: seg[n_out..] */
+    uint64_t out_len, in_len;   /* their total sizes in bytes */
+    TsVirtqSeg seg[TS_VIRTQ_CHAIN_MAX];
+} TsVirtqChain;
+
+/* What a device is.  Static const in the plugin; every hook optional. */
+typedef struct TsVirtioDeviceClass {
+    const char *name;           /* the model, "virtio-rng": for help text */
+    uint32_t device_id;         /* spec 5: 3 console, 4 entropy, ... */
+    uint64_t features;          /* device-type feature bits offered (the
+                                 * core adds VERSION_1, INDIRECT_DESC and
+                                 * EVENT_IDX) */
+    unsigned num_queues;        /* at most TS_VIRTIO_QUEUES_MAX */
+    unsigned queue_size;        /* QueueNumMax: a power of two up to
+                                 * TS_VIRTQ_SIZE_MAX; 0 means the max */
+    unsigned config_size;       /* bytes of device configuration */
+    /* Guest kernel option the driver needs, for a warning when the guest
+     * has not initialised the device after a minute ("CONFIG_..."). */
+    const char *driver_hint;
+    size_t instance_size;       /* the device's struct, TsVirtioDevice
+                                 * as its first member */
+    /* Properties of the device (offsets into its struct), TS_PROP_END
+     * terminated, or NULL.  They appear on every transport's type. */
+    const TsProperty *properties;
+
+    /* Check properties, claim resources.  false + errp: creation fails;
+     * the core prefixes the message with the device type's name. */
+    bool (*realize)(TsVirtioDevice *dev, GError **errp);
+    void (*unrealize)(TsVirtioDevice *dev);
+    /* The driver reset the device (or the machine reset): forget held
+     * chains.  The queues are already reset. */
+    void (*reset)(TsVirtioDevice *dev);
+    /*
+     * The driver notified queue q, or work on it was left over.  Runs
+     * with DMA allowed.  Do a bounded amount of work (a queue's worth of
+     * chains, some hundred KiB) and return true if some may be left: the
+     * core calls again from a bottom half.
+     */
+    bool (*queue_notify)(TsVirtioDevice *dev, unsigned q);
+    /* Fill config_size bytes of configuration (little-endian fields). */
+    void (*read_config)(TsVirtioDevice *dev, uint8_t *config);
+    /* A driver write of `size` bytes at `offset` into the configuration. */
+    void (*write_config)(TsVirtioDevice *dev, unsigned offset,
+                         uint32_t value, unsigned size);
+    void *reserved[8];
+} TsVirtioDeviceClass;
+
+/* The head of every device's struct.  Fields are the core's. */
+struct TsVirtioDevice {
+    const TsVirtioDeviceClass *klass;
+    void *core;                 /* private: the transport's state */
+    void *reserved[4];
+};
+
+/*
+ * Register `type_name`: the virtio-mmio transport (version 2) carrying
+ * the device `klass` describes, shown with `description` in -device help.
+ * From the plugin's init.  The board places it (address, interrupt).
+ */
+bool ts_virtio_register_mmio(const TsVirtioDeviceClass *klass,
+                             const char *type_name, const char *description,
+                             GError **errp);
+
+/* Whether queue q may be worked on: the driver set DRIVER_OK, made the
+ * queue ready and has not broken it. */
+bool ts_virtio_queue_active(TsVirtioDevice *dev, unsigned q);
+/* The size the driver chose for queue q (0 if it has none). */
+unsigned ts_virtio_queue_size(TsVirtioDevice *dev, unsigned q);
+
+/*
+ * Take the next chain the driver made available on queue q: 1 with
+ * *chain filled, 0 when there is none (or the queue is not active), -1
+ * when the driver broke the rules (the queue is given up, see above).
+ */
+int ts_virtio_pop(TsVirtioDevice *dev, unsigned q, TsVirtqChain *chain);
+
+/* Give a chain back with `len` bytes written into it.  false: the queue
+ * broke. */
+bool ts_virtio_push(TsVirtioDevice *dev, const TsVirtqChain *chain,
+                    uint32_t len);
+
+/* Copy into the chain's writable segments / out of its readable ones,
+ * starting `offset` bytes into them.  false: the chain is too short or
+ * the memory went away; the queue broke. */
+bool ts_virtio_chain_write(TsVirtioDevice *dev, const TsVirtqChain *chain,
+                           uint64_t offset, const void *buf, size_t len);
+bool ts_virtio_chain_read(TsVirtioDevice *dev, const TsVirtqChain *chain,
+                          uint64_t offset, void *buf, size_t len);
+
+/* After pushing chains on queue q: interrupt the driver if it asked for
+ * it (VIRTQ_AVAIL_F_NO_INTERRUPT, used_event). */
+void ts_virtio_notify(TsVirtioDevice *dev, unsigned q);
+
+/* The device found the driver broke its device-type rules on queue q:
+ * give the queue up and set DEVICE_NEEDS_RESET, as above. */
+void ts_virtio_set_needs_reset(TsVirtioDevice *dev, unsigned q,
+                               const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+/*
+ * Bracket work that touches the guest outside queue_notify (a chardev
+ * handler): while it runs, DMA aimed at the device's own registers is
+ * refused, so a guest cannot make the device re-enter itself.  Nests.
+ * false: the device is busy, try later (do not call end).
+ */
+bool ts_virtio_begin(TsVirtioDevice *dev);
+void ts_virtio_end(TsVirtioDevice *dev);
+
+TS_END_DECLS
+
+#endif
