@@ -263,7 +263,7 @@ def quiet_rss_kb():
     return quiet_kb[0]
 
 
-def check_rss(label, status, peak, seconds, allowance_kb=0):
+def check_rss(label, status, peak, allowance_kb=0):
     """Only a run that got to the end says anything about its memory."""
     quiet = quiet_rss_kb()
     limit = GROWTH_LIMIT_KB + allowance_kb
@@ -286,7 +286,7 @@ def flood(label, serial_args, expect_file=None):
     t.ok(status == 0, "flood, %s: the emulator exits 0 after the guest "
          "powers off (%d bytes, %.0f s)" % (label, FLOOD_BYTES, seconds),
          "status %r\n%s" % (status, stderr_of(err)))
-    check_rss(label, status, peak, seconds)
+    check_rss(label, status, peak)
     if expect_file:
         try:
             with open(expect_file, "rb") as f:
@@ -320,7 +320,7 @@ def flood_unread_pipe():
          "emulator exits 0 after the guest powers off",
          "status %r\n%s" % (status, stderr_of(err)))
     # The chardev keeps what the pipe does not take, up to its bound.
-    check_rss("stdout pipe never read", status, peak, seconds,
+    check_rss("stdout pipe never read", status, peak,
               OUTPUT_BUFFER_KB)
     t.ok(got.startswith(b"flood: start\r\n") or
          got.startswith(b"flood: start\n"),
