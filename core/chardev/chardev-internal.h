@@ -157,9 +157,6 @@ TsChardev *chardev_new_with_backend(const char *id, const char *backend,
 void chardev_term_make_raw(int fd, bool allow_signals);
 void chardev_term_restore(void);
 
-/* Pty: the master fd (tests open the slave through it), or -1. */
-int chardev_pty_master_fd(const TsChardev *chr);
-
 /* Mux: the mux owns its base (made by mux=on) and frees it with itself. */
 void chardev_mux_adopt_base(TsChardev *mux);
 

@@ -163,14 +163,6 @@ static bool pty_open(TsChardev *chr, ChardevOpts *opts, GError **errp)
     return true;
 }
 
-int chardev_pty_master_fd(const TsChardev *chr)
-{
-    if (chr->be != &chardev_pty_backend) {
-        return -1;
-    }
-    return ((TermState *)chr->be_state)->fd;
-}
-
 const ChardevBackend chardev_serial_backend = {
     .name = "serial",
     .description = "a host serial device, raw mode (path=)",

@@ -8,14 +8,18 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from tap import BUILD, Tap, run, tessera  # noqa: E402
+from tap import BUILD, Tap, core_abi, run, tessera  # noqa: E402
 
 ABI = os.path.join(BUILD, "tests", "abi")
 MODINFO = os.path.join(BUILD, "tessera-modinfo")
 t = Tap()
+MAJOR, MINOR = core_abi()
+CORE = "%d.%d" % (MAJOR, MINOR)
+OTHER_MAJOR = "%d.0" % (MAJOR + 1)
 
 
-def sidecar(name, abi="1.0", device=None, package=None):
+def sidecar(name, abi=None, device=None, package=None):
+    abi = abi or CORE
     device = device or name + "-dev"
     text = "[plugin]\nformat=1\nname=%s\nabi=%s\ntier=stable\n" % (name, abi)
     if package:
@@ -76,18 +80,21 @@ t.ok(rc == 1 and "size" in err and err.count("\n") == 1,
      "a bad property value is one clear line", err)
 
 # Refusals.
-rc, out, err = try_device(plugin_dir("abi-major", sidecar("abi-major", "2.0")),
+rc, out, err = try_device(plugin_dir("abi-major",
+                                     sidecar("abi-major", OTHER_MAJOR)),
                           "abi-major-dev")
-t.ok(rc == 1 and "ABI 2.0" in err and "1.0" in err and "abi-major.so" in err,
+t.ok(rc == 1 and "ABI " + OTHER_MAJOR in err and "ABI " + CORE in err and
+     "abi-major.so" in err,
      "other ABI major refused from the sidecar, naming file and versions", err)
 
 rc, out, err = try_device(plugin_dir("abi-major"), "abi-major-dev")
-t.ok(rc == 1 and "incompatible" in err and "ABI 2.0" in err,
+t.ok(rc == 1 and "incompatible" in err and "ABI %d." % (MAJOR + 1) in err,
      "other ABI major refused from the descriptor even if the sidecar lies",
      err)
 
 rc, out, err = try_device(plugin_dir("abi-minor"), "abi-minor-dev")
-t.ok(rc == 1 and "needs plugin ABI 1.1" in err and "upgrade" in err,
+t.ok(rc == 1 and "needs plugin ABI %d.%d" % (MAJOR, MINOR + 1) in err and
+     "upgrade" in err,
      "newer ABI minor refused", err)
 
 rc, out, err = try_device(plugin_dir("abi-internal"), "abi-internal-dev")

@@ -57,3 +57,13 @@ def run(args, timeout=60, env=None, input=None):
 
 def tessera(*args, **kw):
     return run([TESSERA] + list(args), **kw)
+
+
+def core_abi():
+    """The plugin ABI (major, minor) this source tree's SDK declares."""
+    import re
+    text = open(os.path.join(SOURCE, "sdk", "include", "tessera",
+                             "plugin.h")).read()
+    major = int(re.search(r"#define TS_ABI_MAJOR (\d+)", text).group(1))
+    minor = int(re.search(r"#define TS_ABI_MINOR (\d+)", text).group(1))
+    return major, minor
