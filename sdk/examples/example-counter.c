@@ -7,8 +7,10 @@
  *                      write: set the value
  *   offset 0x4  STEP   read/write: the step
  * It shows what an out-of-tree device needs: a state struct embedding
- * TsDevice, a property table, a realize that maps the registers into the
- * system address space, and the descriptor.  Build it with:
+ * TsMmioDevice (which brings the "addr" property, maps the window on
+ * realize and unmaps it on unrealize, and gives the device a device-tree
+ * node), a property table, a realize hook that creates the window, and the
+ * descriptor.  Build it with:
  *
  *   cc -shared -fPIC -o example-counter.so example-counter.c \
  *      $(pkg-config --cflags --libs tessera-plugin)
@@ -24,14 +26,11 @@ enum { DIRECTION_UP, DIRECTION_DOWN };
 static const char *const direction_names[] = { "up", "down", NULL };
 
 typedef struct ExampleCounter {
-    TsDevice parent;
-    uint64_t addr;          /* where the window goes in system memory */
+    TsMmioDevice parent;    /* addr, the window, interrupts, DMA */
     int64_t start;
     int64_t step;
     int direction;
-    char *label;
     uint32_t value;
-    TsMemoryRegion *mmio;
 } ExampleCounter;
 
 static uint64_t counter_read(void *opaque, uint64_t offset, unsigned size)
@@ -67,41 +66,29 @@ static const TsMemoryOps counter_ops = {
 };
 
 static const TsProperty counter_props[] = {
-    TS_PROP_UINT("addr", ExampleCounter, addr, 0,
-                 "guest physical address of the registers"),
     TS_PROP_INT("start", ExampleCounter, start, 0, 0, UINT32_MAX,
                 "value after reset"),
     TS_PROP_INT("step", ExampleCounter, step, 1, 1, 1000,
                 "how far each read moves the counter"),
     TS_PROP_ENUM("direction", ExampleCounter, direction, "up",
                  direction_names, "count up or down"),
-    TS_PROP_STRING("label", ExampleCounter, label, "counter",
-                   "name shown in the memory tree"),
     TS_PROP_END,
 };
 
-static bool counter_realize(TsDevice *dev, GError **errp)
+/* Check the properties and create the window; the base maps it at addr
+ * once this returns true, and unmaps and drops it on unrealize. */
+static bool counter_realize(TsMmioDevice *dev, GError **errp)
 {
     ExampleCounter *s = (ExampleCounter *)dev;
-    if (s->addr & (COUNTER_WINDOW - 1)) {
+    if (dev->addr & (COUNTER_WINDOW - 1)) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "addr 0x%" PRIx64 " is not aligned to 4 KiB", s->addr);
+                    "example-counter: addr 0x%" PRIx64 " is not aligned to "
+                    "4 KiB", dev->addr);
         return false;
     }
     s->value = s->start;
-    s->mmio = ts_memory_region_new_mmio(s->label, COUNTER_WINDOW,
-                                        &counter_ops, s);
-    ts_memory_region_add_subregion(ts_machine_system_memory(), s->addr,
-                                   s->mmio, 0);
-    return true;
-}
-
-static void counter_unrealize(TsDevice *dev)
-{
-    ExampleCounter *s = (ExampleCounter *)dev;
-    ts_memory_region_remove_subregion(ts_machine_system_memory(), s->mmio);
-    ts_memory_region_unref(s->mmio);
-    s->mmio = NULL;
+    return ts_mmio_device_init_mmio(dev, &counter_ops, s, COUNTER_WINDOW,
+                                    errp);
 }
 
 static void counter_reset(TsDevice *dev)
@@ -110,18 +97,21 @@ static void counter_reset(TsDevice *dev)
     s->value = s->start;
 }
 
+static const char *const counter_compatible[] = { "example,counter", NULL };
+
 static void counter_class_init(TsObjectClass *klass, const void *data)
 {
-    TsDeviceClass *dc = (TsDeviceClass *)klass;
-    dc->realize = counter_realize;
-    dc->unrealize = counter_unrealize;
-    dc->reset = counter_reset;
+    TsMmioDeviceClass *mc = (TsMmioDeviceClass *)klass;
+    mc->realize = counter_realize;
+    mc->fdt_name = "counter";       /* counter@<addr> in a device tree */
+    mc->fdt_compatible = counter_compatible;
+    ((TsDeviceClass *)klass)->reset = counter_reset;
     ts_class_add_properties(klass, counter_props);
 }
 
 static const TsTypeInfo counter_type = {
     .name = "example-counter",
-    .parent = TS_TYPE_DEVICE,
+    .parent = TS_TYPE_MMIO_DEVICE,
     .description = "example MMIO counter built out of tree",
     .instance_size = sizeof(ExampleCounter),
     .class_init = counter_class_init,
