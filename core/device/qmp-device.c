@@ -11,7 +11,6 @@
 #include "monitor/qmp.h"
 #include "object/object-introspect.h"
 #include "plugin/plugins.h"
-#include "util/parse.h"
 
 #include <tessera/device.h>
 
@@ -99,36 +98,6 @@ static char *property_type(const TsProperty *prop)
     }
 }
 
-/* A default's text as the JSON type of its kind. */
-static JsonNode *default_node(const TsProperty *prop, const char *text)
-{
-    JsonNode *node = json_node_alloc();
-    bool b;
-    int64_t i;
-    uint64_t u;
-    switch (prop->kind) {
-    case TS_PROP_BOOL:
-        if (ts_parse_bool(prop->name, text, &b, NULL)) {
-            return json_node_init_boolean(node, b);
-        }
-        break;
-    case TS_PROP_INT:
-        if (ts_parse_int(prop->name, text, &i, NULL)) {
-            return json_node_init_int(node, i);
-        }
-        break;
-    case TS_PROP_UINT:
-    case TS_PROP_SIZE:
-        if (ts_parse_size(prop->name, text, &u, NULL) && u <= G_MAXINT64) {
-            return json_node_init_int(node, (gint64)u);
-        }
-        break;
-    default:
-        break;
-    }
-    return json_node_init_string(node, text);
-}
-
 static void add_property(const TsProperty *prop, void *opaque)
 {
     JsonObject *info = json_object_new();
@@ -142,7 +111,7 @@ static void add_property(const TsProperty *prop, void *opaque)
     g_autofree char *def = ts_prop_default_text(prop);
     if (def) {
         json_object_set_member(info, "default-value",
-                               default_node(prop, def));
+                               qmp_property_node(prop, def));
     }
     json_array_add_object_element(opaque, info);
 }

@@ -337,8 +337,7 @@ static const TsProperty *find_property(TsObject *obj, const char *name,
     return prop;
 }
 
-/* A property's text value as the JSON type its kind implies. */
-static JsonNode *prop_value_node(const TsProperty *prop, const char *text)
+JsonNode *qmp_property_node(const TsProperty *prop, const char *text)
 {
     JsonNode *node = json_node_alloc();
     bool b;
@@ -398,7 +397,7 @@ static bool cmd_qom_get(JsonObject *args, JsonNode **ret, GError **errp)
     if (!text) {
         return false;
     }
-    *ret = prop_value_node(prop, text);
+    *ret = qmp_property_node(prop, text);
     return true;
 }
 

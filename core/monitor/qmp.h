@@ -172,6 +172,10 @@ void qmp_commands_init_add(void (*fn)(void));
         qmp_commands_init_add(fn);                                         \
     }
 
+/* A property's value given as text, as the JSON type its kind implies
+ * (qom-get, device-list-properties' defaults); a string otherwise. */
+JsonNode *qmp_property_node(const TsProperty *prop, const char *text);
+
 /* A reply value that takes the caller's reference on obj / arr. */
 JsonNode *qmp_object_node(JsonObject *obj);
 JsonNode *qmp_array_node(JsonArray *arr);
