@@ -180,3 +180,27 @@ TsChardev *harness_chardev(const char *opts)
     g_assert_nonnull(chr);
     return chr;
 }
+
+void *harness_fdt_with_soc(unsigned addr_cells, unsigned size_cells,
+                           int *soc)
+{
+    const int size = 64 * 1024;
+    void *fdt = g_malloc0(size);
+    g_assert_cmpint(fdt_create_empty_tree(fdt, size), ==, 0);
+    *soc = fdt_add_subnode(fdt, 0, "soc");
+    g_assert_cmpint(*soc, >=, 0);
+    fdt_setprop_u32(fdt, *soc, "#address-cells", addr_cells);
+    fdt_setprop_u32(fdt, *soc, "#size-cells", size_cells);
+    return fdt;
+}
+
+const fdt32_t *harness_fdt_cells(const void *fdt, int node, const char *name,
+                                 int *ncells)
+{
+    int len;
+    const fdt32_t *p = fdt_getprop(fdt, node, name, &len);
+    g_assert_nonnull(p);
+    g_assert_cmpint(len % 4, ==, 0);
+    *ncells = len / 4;
+    return p;
+}

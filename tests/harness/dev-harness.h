@@ -8,6 +8,7 @@
 #define TESTS_HARNESS_DEV_HARNESS_H
 
 #include <tessera/tessera.h>
+#include <libfdt.h>
 
 /*
  * Set up the core (loop, object model, the "none" machine as /machine)
@@ -57,5 +58,15 @@ void mmio_write(uint64_t addr, unsigned size, uint64_t value);
  * host time passed (false).  The timeout only keeps a broken device from
  * hanging the test; it is never what a test checks. */
 bool run_until(bool (*cond)(void *opaque), void *opaque, int timeout_ms);
+
+/* A 64 KiB device tree with an empty /soc whose #address-cells and
+ * #size-cells are given; *soc gets its offset.  g_free it. */
+void *harness_fdt_with_soc(unsigned addr_cells, unsigned size_cells,
+                           int *soc);
+
+/* Property `name` of `node` as cells: asserts it exists and is a whole
+ * number of cells, *ncells gets their count. */
+const fdt32_t *harness_fdt_cells(const void *fdt, int node, const char *name,
+                                 int *ncells);
 
 #endif

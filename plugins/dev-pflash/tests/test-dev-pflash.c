@@ -577,10 +577,9 @@ static void test_write_failure(void)
 
 static uint32_t cell(const void *fdt, int node, const char *name, int i)
 {
-    int len;
-    const fdt32_t *p = fdt_getprop(fdt, node, name, &len);
-    g_assert_nonnull(p);
-    g_assert_cmpint(len, >=, (i + 1) * 4);
+    int n;
+    const fdt32_t *p = harness_fdt_cells(fdt, node, name, &n);
+    g_assert_cmpint(n, >, i);
     return fdt32_to_cpu(p[i]);
 }
 
@@ -594,12 +593,8 @@ static void test_fdt(void)
                           NULL };
     TsDevice *c = harness_device("cfi.pflash01", "flash2", NULL, far);
 
-    size_t size = 16 * 1024;
-    g_autofree void *fdt = g_malloc0(size);
-    g_assert_cmpint(fdt_create_empty_tree(fdt, size), ==, 0);
-    int soc = fdt_add_subnode(fdt, 0, "soc");
-    fdt_setprop_u32(fdt, soc, "#address-cells", 2);
-    fdt_setprop_u32(fdt, soc, "#size-cells", 2);
+    int soc;
+    g_autofree void *fdt = harness_fdt_with_soc(2, 2, &soc);
     TsFdtContext ctx = { .fdt = fdt, .parent_path = "/soc", .parent = soc,
                          .addr_cells = 2, .size_cells = 2 };
     g_autoptr(GError) err = NULL;

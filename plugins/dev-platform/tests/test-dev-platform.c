@@ -283,10 +283,9 @@ static void test_rtc_alarm(void)
 
 static uint32_t cell(const void *fdt, int node, const char *name, int i)
 {
-    int len;
-    const fdt32_t *p = fdt_getprop(fdt, node, name, &len);
-    g_assert_nonnull(p);
-    g_assert_cmpint(len, >, i * 4);
+    int n;
+    const fdt32_t *p = harness_fdt_cells(fdt, node, name, &n);
+    g_assert_cmpint(n, >, i);
     return fdt32_to_cpu(p[i]);
 }
 
@@ -298,12 +297,8 @@ static int prop_len(const void *fdt, int node, const char *name)
 
 static void test_fdt(void)
 {
-    const int size = 64 * 1024;
-    g_autofree void *fdt = g_malloc0(size);
-    g_assert_cmpint(fdt_create_empty_tree(fdt, size), ==, 0);
-    int soc = fdt_add_subnode(fdt, 0, "soc");
-    fdt_setprop_u32(fdt, soc, "#address-cells", 2);
-    fdt_setprop_u32(fdt, soc, "#size-cells", 2);
+    int soc;
+    g_autofree void *fdt = harness_fdt_with_soc(2, 2, &soc);
     /* Something of the board's with a phandle already. */
     int plic = fdt_add_subnode(fdt, soc, "plic@c000000");
     fdt_setprop_u32(fdt, plic, "phandle", 1);
@@ -363,7 +358,7 @@ static void test_fdt(void)
     /* A second finisher cannot add another /poweroff: a clear error. */
     const char *props[] = { "addr=0x102000", NULL };
     TsDevice *second = harness_device("sifive_test", "test2", NULL, props);
-    g_assert_cmpint(fdt_create_empty_tree(fdt, size), ==, 0);
+    g_assert_cmpint(fdt_create_empty_tree(fdt, 64 * 1024), ==, 0);
     soc = fdt_add_subnode(fdt, 0, "soc");
     ctx.parent = soc;
     g_assert_false(ts_fdt_add_device_nodes(&ctx, &err));

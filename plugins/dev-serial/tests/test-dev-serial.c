@@ -519,34 +519,10 @@ static void test_unrealize(void)
 /* ------------------------------------------------------------------ */
 /* Device tree                                                        */
 
-static const fdt32_t *prop_cells(const void *fdt, int node, const char *name,
-                                 int *ncells)
-{
-    int len;
-    const fdt32_t *p = fdt_getprop(fdt, node, name, &len);
-    g_assert_nonnull(p);
-    g_assert_cmpint(len % 4, ==, 0);
-    *ncells = len / 4;
-    return p;
-}
-
-static void *fdt_with_soc(unsigned addr_cells, unsigned size_cells,
-                          int *soc)
-{
-    const int size = 64 * 1024;
-    void *fdt = g_malloc0(size);
-    g_assert_cmpint(fdt_create_empty_tree(fdt, size), ==, 0);
-    *soc = fdt_add_subnode(fdt, 0, "soc");
-    g_assert_cmpint(*soc, >=, 0);
-    fdt_setprop_u32(fdt, *soc, "#address-cells", addr_cells);
-    fdt_setprop_u32(fdt, *soc, "#size-cells", size_cells);
-    return fdt;
-}
-
 static void test_fdt(void)
 {
     int soc;
-    g_autofree void *fdt = fdt_with_soc(2, 2, &soc);
+    g_autofree void *fdt = harness_fdt_with_soc(2, 2, &soc);
     /* interrupts is the number of the input a UART is wired to, and
      * nothing else: two sinks numbered like controller inputs 7 and 12. */
     TestIrq *irq = test_irq_new_at(7);
@@ -572,28 +548,28 @@ static void test_fdt(void)
     g_assert_cmpstr(compat, ==, "ns16550a");
     g_assert_cmpint(len, ==, sizeof("ns16550a"));
     int n;
-    const fdt32_t *reg = prop_cells(fdt, node, "reg", &n);
+    const fdt32_t *reg = harness_fdt_cells(fdt, node, "reg", &n);
     g_assert_cmpint(n, ==, 4);
     g_assert_cmphex(fdt32_to_cpu(reg[0]), ==, 0);
     g_assert_cmphex(fdt32_to_cpu(reg[1]), ==, 0x10000000);
     g_assert_cmphex(fdt32_to_cpu(reg[2]), ==, 0);
     g_assert_cmphex(fdt32_to_cpu(reg[3]), ==, 0x100);
-    const fdt32_t *irqs = prop_cells(fdt, node, "interrupts", &n);
+    const fdt32_t *irqs = harness_fdt_cells(fdt, node, "interrupts", &n);
     g_assert_cmpint(n, ==, 1);
     g_assert_cmpuint(fdt32_to_cpu(irqs[0]), ==, 7);
-    const fdt32_t *ip = prop_cells(fdt, node, "interrupt-parent", &n);
+    const fdt32_t *ip = harness_fdt_cells(fdt, node, "interrupt-parent", &n);
     g_assert_cmpint(n, ==, 1);
     g_assert_cmpuint(fdt32_to_cpu(ip[0]), ==, 3);
-    const fdt32_t *clk = prop_cells(fdt, node, "clock-frequency", &n);
+    const fdt32_t *clk = harness_fdt_cells(fdt, node, "clock-frequency", &n);
     g_assert_cmpint(n, ==, 1);
     g_assert_cmpuint(fdt32_to_cpu(clk[0]), ==, 3686400);
     g_assert_null(fdt_getprop(fdt, node, "reg-shift", NULL));
 
     node = fdt_path_offset(fdt, "/soc/serial@10001000");
-    irqs = prop_cells(fdt, node, "interrupts", &n);
+    irqs = harness_fdt_cells(fdt, node, "interrupts", &n);
     g_assert_cmpint(n, ==, 1);
     g_assert_cmpuint(fdt32_to_cpu(irqs[0]), ==, 12);
-    ip = prop_cells(fdt, node, "interrupt-parent", &n);
+    ip = harness_fdt_cells(fdt, node, "interrupt-parent", &n);
     g_assert_cmpuint(fdt32_to_cpu(ip[0]), ==, 3);
 
     /* Unwired: polled, no interrupts (nor interrupt-parent); a reg-shift
@@ -602,20 +578,20 @@ static void test_fdt(void)
     g_assert_cmpint(node, >=, 0);
     g_assert_null(fdt_getprop(fdt, node, "interrupts", NULL));
     g_assert_null(fdt_getprop(fdt, node, "interrupt-parent", NULL));
-    const fdt32_t *shift = prop_cells(fdt, node, "reg-shift", &n);
+    const fdt32_t *shift = harness_fdt_cells(fdt, node, "reg-shift", &n);
     g_assert_cmpuint(fdt32_to_cpu(shift[0]), ==, 2);
 
     /* One-cell parents get one-cell reg; two-cell controllers a flag. */
-    g_autofree void *small = fdt_with_soc(1, 1, &soc);
+    g_autofree void *small = harness_fdt_with_soc(1, 1, &soc);
     TsFdtContext ctx1 = { .fdt = small, .parent = soc, .addr_cells = 1,
                           .size_cells = 1, .irq_parent = 5, .irq_cells = 2 };
     g_assert_true(ts_fdt_add_device_nodes(&ctx1, &err));
     node = fdt_path_offset(small, "/soc/serial@10000000");
-    reg = prop_cells(small, node, "reg", &n);
+    reg = harness_fdt_cells(small, node, "reg", &n);
     g_assert_cmpint(n, ==, 2);
     g_assert_cmphex(fdt32_to_cpu(reg[0]), ==, 0x10000000);
     g_assert_cmphex(fdt32_to_cpu(reg[1]), ==, 0x100);
-    irqs = prop_cells(small, node, "interrupts", &n);
+    irqs = harness_fdt_cells(small, node, "interrupts", &n);
     g_assert_cmpint(n, ==, 2);
     g_assert_cmpuint(fdt32_to_cpu(irqs[0]), ==, 7);
     g_assert_cmpuint(fdt32_to_cpu(irqs[1]), ==, 4);

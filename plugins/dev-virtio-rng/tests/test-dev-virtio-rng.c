@@ -765,34 +765,13 @@ static void test_realize_errors(void)
     g_assert_nonnull(err);
 }
 
-static const fdt32_t *prop_cells(void *fdt, int node, const char *name,
-                                 int *n)
-{
-    int len;
-    const fdt32_t *p = fdt_getprop(fdt, node, name, &len);
-    g_assert_nonnull(p);
-    *n = len / 4;
-    return p;
-}
-
-static void *fdt_with_soc(int cells, int *soc)
-{
-    void *fdt = g_malloc0(8192);
-    g_assert_cmpint(fdt_create_empty_tree(fdt, 8192), ==, 0);
-    *soc = fdt_add_subnode(fdt, 0, "soc");
-    g_assert_cmpint(*soc, >=, 0);
-    fdt_setprop_u32(fdt, *soc, "#address-cells", cells);
-    fdt_setprop_u32(fdt, *soc, "#size-cells", cells);
-    return fdt;
-}
-
 static void test_fdt(void)
 {
     /* The node names the interrupt the output is wired to: input 7. */
     TestIrq *irq = test_irq_new_at(7);
     TsDevice *dev = rng_new(irq);
     int soc;
-    g_autofree void *fdt = fdt_with_soc(2, &soc);
+    g_autofree void *fdt = harness_fdt_with_soc(2, 2, &soc);
     TsFdtContext ctx = { .fdt = fdt, .parent = soc, .addr_cells = 2,
                          .size_cells = 2, .irq_parent = 3, .irq_cells = 1 };
     g_autoptr(GError) err = NULL;
@@ -805,30 +784,30 @@ static void test_fdt(void)
     const char *compat = fdt_getprop(fdt, node, "compatible", &len);
     g_assert_cmpstr(compat, ==, "virtio,mmio");
     g_assert_cmpint(len, ==, sizeof("virtio,mmio"));
-    const fdt32_t *reg = prop_cells(fdt, node, "reg", &n);
+    const fdt32_t *reg = harness_fdt_cells(fdt, node, "reg", &n);
     g_assert_cmpint(n, ==, 4);
     g_assert_cmphex(fdt32_to_cpu(reg[0]), ==, 0);
     g_assert_cmphex(fdt32_to_cpu(reg[1]), ==, 0x10001000);
     g_assert_cmphex(fdt32_to_cpu(reg[2]), ==, 0);
     g_assert_cmphex(fdt32_to_cpu(reg[3]), ==, 0x200);
-    const fdt32_t *irqs = prop_cells(fdt, node, "interrupts", &n);
+    const fdt32_t *irqs = harness_fdt_cells(fdt, node, "interrupts", &n);
     g_assert_cmpint(n, ==, 1);
     g_assert_cmpuint(fdt32_to_cpu(irqs[0]), ==, 7);
-    const fdt32_t *ip = prop_cells(fdt, node, "interrupt-parent", &n);
+    const fdt32_t *ip = harness_fdt_cells(fdt, node, "interrupt-parent", &n);
     g_assert_cmpint(n, ==, 1);
     g_assert_cmpuint(fdt32_to_cpu(ip[0]), ==, 3);
 
     /* One-cell parent, two-cell interrupt controller. */
-    g_autofree void *small = fdt_with_soc(1, &soc);
+    g_autofree void *small = harness_fdt_with_soc(1, 1, &soc);
     TsFdtContext ctx1 = { .fdt = small, .parent = soc, .addr_cells = 1,
                           .size_cells = 1, .irq_parent = 5, .irq_cells = 2 };
     g_assert_true(ts_fdt_add_device_nodes(&ctx1, &err));
     node = fdt_path_offset(small, "/soc/virtio_mmio@10001000");
-    reg = prop_cells(small, node, "reg", &n);
+    reg = harness_fdt_cells(small, node, "reg", &n);
     g_assert_cmpint(n, ==, 2);
     g_assert_cmphex(fdt32_to_cpu(reg[0]), ==, 0x10001000);
     g_assert_cmphex(fdt32_to_cpu(reg[1]), ==, 0x200);
-    irqs = prop_cells(small, node, "interrupts", &n);
+    irqs = harness_fdt_cells(small, node, "interrupts", &n);
     g_assert_cmpint(n, ==, 2);
     g_assert_cmpuint(fdt32_to_cpu(irqs[0]), ==, 7);
     g_assert_cmpuint(fdt32_to_cpu(irqs[1]), ==, 4);
