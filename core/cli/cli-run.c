@@ -213,6 +213,13 @@ static char *machine_name(Cli *cli, TsOpts *mopts, GError **errp)
 static bool try_accel(const char *name, TsOpts *props, TsMachine *machine,
                       GError **errp)
 {
+    /* QEMU lists its accelerators here and exits 0; a one-line error that
+     * says what is missing serves a script better. */
+    if (!name || !*name) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "no accelerator named (-accel help lists them)");
+        return false;
+    }
     if (!plugin_require(PK_ACCEL, name, errp)) {
         return false;
     }
@@ -253,8 +260,16 @@ static bool start_accel(Cli *cli, TsMachine *machine, TsOpts *mopts,
     if (specs->len == 0) {
         g_auto(GStrv) parts = g_strsplit(list ? list : "tcg", ":", -1);
         for (char **p = parts; *p; p++) {
+            if (!**p) {
+                continue;       /* "accel=" or "tcg:": nothing there */
+            }
             g_autofree char *text = g_strconcat("accel=", *p, NULL);
             g_ptr_array_add(specs, opts_parse(text, NULL, NULL));
+        }
+        if (specs->len == 0) {
+            g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                        "-machine accel=%s: no accelerator found", list);
+            return false;
         }
     }
     GError *last = NULL;

@@ -248,6 +248,20 @@ def listing_tests(t, work):
          "-writeconfig - writes the options as a config file", out + err)
 
 
+def accel_tests(t):
+    """An accelerator option without a name is an error, not a crash
+    (issue 11: -accel '' and -accel thread=single segfaulted, -M
+    virt,accel= aborted on a GLib assertion)."""
+    base = ["-M", "virt", "-display", "none", "-S", "-monitor", "none"]
+    for arg in ("", "thread=single"):
+        one_line_error(t, base + ["-accel", arg], "no accelerator named",
+                       "-accel %r: one line naming what is missing" % arg,
+                       timeout=30)
+    one_line_error(t, base + ["-M", "virt,accel="], "no accelerator found",
+                   "-M virt,accel=: QEMU's 'no accelerator found'",
+                   timeout=30)
+
+
 def main():
     if not os.path.exists(TESSERA):
         skip_all("%s not built" % TESSERA)
@@ -257,6 +271,7 @@ def main():
         name_tests(t, work)
         add_fd_tests(t, work)
         listing_tests(t, work)
+    accel_tests(t)
     t.done()
 
 
