@@ -84,13 +84,37 @@ bool device_create(const TsOpts *opts, GError **errp)
     return ok;
 }
 
+/* Whether obj hangs where -device and device_add put devices. */
+static bool user_created(const TsObject *obj)
+{
+    const TsObject *parent = obj->parent;
+    return parent && parent->name && parent->parent &&
+           parent->parent == TS_OBJECT(ts_machine_current()) &&
+           (g_str_equal(parent->name, "peripheral") ||
+            g_str_equal(parent->name, "peripheral-anon"));
+}
+
 bool device_delete(const char *id, GError **errp)
 {
-    g_autofree char *path = g_strdup_printf("/machine/peripheral/%s", id);
-    TsObject *obj = ts_object_resolve_path(path);
-    if (!obj) {
+    /* An id names a child of /machine/peripheral, never a path below it
+     * (an empty one named the container itself and removed every
+     * -device); a QOM path, as QEMU also takes, starts with '/'. */
+    TsObject *obj = NULL;
+    if (id && id[0] == '/') {
+        obj = ts_object_resolve_path(id);
+    } else if (id && *id && !strchr(id, '/')) {
+        TsObject *peripheral = ts_object_resolve_path("/machine/peripheral");
+        obj = peripheral ? ts_object_child(peripheral, id) : NULL;
+    }
+    if (!obj || !ts_object_dynamic_cast(obj, TS_TYPE_DEVICE)) {
         g_set_error(errp, TS_ERROR, TS_ERROR_NOT_FOUND,
-                    "Device '%s' not found", id);
+                    "Device '%s' not found", id ? id : "");
+        return false;
+    }
+    if (!user_created(obj)) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "Device '%s' is part of the machine and cannot be "
+                    "unplugged", id);
         return false;
     }
     ts_object_remove_child(obj->parent, obj);

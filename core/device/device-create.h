@@ -21,7 +21,9 @@ bool object_apply_opts(TsObject *obj, const TsOpts *opts,
  */
 bool device_create(const TsOpts *opts, GError **errp);
 
-/* Unrealize and remove /machine/peripheral/<id>. */
+/* Unrealize and remove the device -device or device_add created with
+ * `id` (or at the QOM path `id` when it starts with '/').  Anything else
+ * (an empty id, a board's device, a container) is refused. */
 bool device_delete(const char *id, GError **errp);
 
 #endif

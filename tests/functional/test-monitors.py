@@ -345,6 +345,65 @@ def sockets_test(t, work):
             p.communicate()
 
 
+def device_del_test(t, work):
+    """device_del removes the one device it names, and nothing else (issue
+    11: an empty id named /machine/peripheral itself and removed every
+    -device, reporting success)."""
+    sock = os.path.join(work, "qmp-del.sock")
+    p = subprocess.Popen(
+        [TESSERA, "-M", "virt", "-S", "-display", "none", "-monitor", "none",
+         "-qmp", "unix:%s,server=on,wait=off" % sock,
+         "-device", "virtio-rng-device,id=rng0",
+         "-device", "virtio-rng-device,id=rng1"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    q = None
+    try:
+        if not t.ok(wait_for_path(sock, p), "device_del: the QMP socket "
+                    "appears", p.poll()):
+            return
+        q = Qmp(sock)
+        q.message()
+        q.cmd("qmp_capabilities")
+
+        def peripherals():
+            r = q.cmd("qom-list", {"path": "/machine/peripheral"})
+            return sorted(c["name"] for c in r.get("return", [])
+                          if c.get("type", "").startswith("child<"))
+
+        for bad in ("", "/machine/peripheral", "/machine", "rng0/x",
+                    "nosuch"):
+            r = q.cmd("device_del", {"id": bad})
+            t.ok(r.get("error", {}).get("class") == "DeviceNotFound" and
+                 peripherals() == ["rng0", "rng1"],
+                 "device_del id=%r is refused and removes nothing" % bad, r)
+        board = [c["name"] for c in
+                 q.cmd("qom-list", {"path": "/machine"}).get("return", [])
+                 if c.get("type", "") == "child<ns16550a>"]
+        if board:
+            r = q.cmd("device_del", {"id": "/machine/" + board[0]})
+            t.ok("error" in r and "uart0" in str(q.cmd(
+                     "qom-list", {"path": "/machine"})),
+                 "device_del of the board's %s is refused" % board[0], r)
+        r = q.cmd("device_del", {"id": "rng0"})
+        t.ok(r.get("return") == {} and peripherals() == ["rng1"],
+             "device_del id=rng0 removes rng0 only", r)
+        r = q.cmd("device_del", {"id": "/machine/peripheral/rng1"})
+        t.ok(r.get("return") == {} and peripherals() == [],
+             "device_del takes a QOM path too, as QEMU's does", r)
+        q.cmd("quit")
+        p.communicate(timeout=PATIENCE)
+    except (TimeoutError, EOFError, OSError, ValueError,
+            subprocess.TimeoutExpired) as e:
+        t.ok(False, "device_del conversation", e)
+    finally:
+        if q:
+            q.close()
+        if p.poll() is None:
+            p.kill()
+            p.communicate()
+
+
 def stdio_tests(t):
     base = ["-M", "none", "-S", "-display", "none"]
 
@@ -502,6 +561,7 @@ def main():
     work = tempfile.mkdtemp(prefix="tessera-monitors-")
     try:
         sockets_test(t, work)
+        device_del_test(t, work)
         stdio_tests(t)
     finally:
         shutil.rmtree(work, ignore_errors=True)
