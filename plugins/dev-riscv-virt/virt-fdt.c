@@ -6,6 +6,8 @@
  */
 #include "virt.h"
 #include <libfdt.h>
+#include <errno.h>
+#include <stdio.h>
 
 #define FDT_MAX_SIZE (1024 * 1024)
 
@@ -265,15 +267,45 @@ static void *fdt_error(Fdt *f, GError **errp)
     return NULL;
 }
 
-static void *load_dtb(const char *path, GError **errp)
+/*
+ * At most `max` bytes of `path` into a new buffer.  Bounded, because -dtb
+ * may name anything: /dev/zero or a huge file must not be read until
+ * memory runs out.  NULL + errp on an error or when the file is larger.
+ */
+static gchar *read_bounded(const char *path, gsize max, gsize *len,
+                           GError **errp)
 {
-    gchar *data = NULL;
-    gsize len = 0;
-    if (!g_file_get_contents(path, &data, &len, errp)) {
-        g_prefix_error(errp, "-dtb: ");
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_NOT_FOUND, "-dtb %s: %s", path,
+                    g_strerror(errno));
         return NULL;
     }
-    if (len > FDT_MAX_SIZE || fdt_check_header(data) != 0 ||
+    gchar *data = g_malloc(max + 1);
+    *len = fread(data, 1, max + 1, f);
+    bool failed = ferror(f);
+    fclose(f);
+    if (failed || *len > max) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    failed ? "-dtb %s: cannot read it"
+                           : "-dtb %s: larger than the board's limit of "
+                             "1 MiB", path);
+        g_free(data);
+        return NULL;
+    }
+    return data;
+}
+
+static void *load_dtb(const char *path, GError **errp)
+{
+    gsize len = 0;
+    gchar *data = read_bounded(path, FDT_MAX_SIZE, &len, errp);
+    if (!data) {
+        return NULL;
+    }
+    /* libfdt reads the header before it checks anything: a blob shorter
+     * than the header never reaches it. */
+    if (len < sizeof(struct fdt_header) || fdt_check_header(data) != 0 ||
         fdt_totalsize(data) > len) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
                     "-dtb %s: not a valid device tree blob", path);

@@ -79,7 +79,15 @@ t.ok(rc == 1 and "all 8 virtio-mmio slots are taken" in err and
      len(err.strip().splitlines()) == 1,
      "a ninth virtio device: one-line error, exit 1", err)
 
+# A -dtb shorter than the FDT header, starting with its magic (issue 11:
+# libfdt read past the end), and one that never ends (read until memory
+# ran out).
+short_dtb = os.path.join(tmp, "short.dtb")
+with open(short_dtb, "wb") as f:
+    f.write(b"\xd0\x0d\xfe\xed\x00\x00")
 cases = [
+    (["-bios", "none", "-dtb", short_dtb], "not a valid device tree"),
+    (["-bios", "none", "-dtb", "/dev/zero"], "larger than the board's limit"),
     (["-cpu", "nosuch"], "unable to find CPU model 'nosuch'"),
     (["-cpu", "rv64,d=on,f=off"], "extension 'd' requires 'f'"),
     (["-cpu", "rv64,bogus=on"], "bogus"),
