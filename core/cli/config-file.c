@@ -21,6 +21,7 @@
  * -kernel and the like have none and are not written.
  */
 #include "cli.h"
+#include "util/read-bounded.h"
 #include "device/global-props.h"
 #include "opts.h"
 
@@ -34,6 +35,9 @@ typedef struct ConfigGroup {
     const char *implied_key;    /* of that option's first element */
     bool has_id;
 } ConfigGroup;
+
+/* The most -readconfig reads (QEMU configs are a few kilobytes). */
+#define CONFIG_FILE_MAX (1024 * 1024)
 
 static const ConfigGroup config_groups[] = {
     { "machine", "machine", "type", false },
@@ -181,10 +185,11 @@ bool config_file_read(Cli *cli, const char *path, GError **errp)
                     "reading a config from standard input is not supported");
         return false;
     }
-    if (!g_file_get_contents(path, &contents, NULL, &err)) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_NOT_FOUND,
-                    "Cannot read config file: %s", err->message);
-        g_error_free(err);
+    /* A config file is a few kilobytes; -readconfig /dev/zero must not
+     * read until memory runs out. */
+    contents = read_bounded(path, CONFIG_FILE_MAX, NULL, &err);
+    if (!contents) {
+        g_propagate_prefixed_error(errp, err, "Cannot read config file: ");
         return false;
     }
     Section s = { .text = g_string_new(NULL) };

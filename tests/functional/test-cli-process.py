@@ -262,6 +262,14 @@ def accel_tests(t):
                    timeout=30)
 
 
+def bounded_read_tests(t):
+    """A file that never ends is refused, not read until memory runs out
+    (issue 11: -readconfig /dev/zero)."""
+    one_line_error(t, ["-readconfig", "/dev/zero", "-M", "none"],
+                   "larger than", "-readconfig /dev/zero is refused",
+                   timeout=30)
+
+
 def main():
     if not os.path.exists(TESSERA):
         skip_all("%s not built" % TESSERA)
@@ -272,6 +280,7 @@ def main():
         add_fd_tests(t, work)
         listing_tests(t, work)
     accel_tests(t)
+    bounded_read_tests(t)
     t.done()
 
 
