@@ -17,11 +17,15 @@
 #include <signal.h>
 #include <stdio.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static bool no_reboot, no_shutdown;
 static char *vm_name;
 static char *pidfile_path;
+static int pidfile_fd = -1;
 
 /* Reset every device (CPUs are devices) while the VM holds still; then
  * the board, then what must come after both (-device loader). */
@@ -142,23 +146,62 @@ void runstate_setup(const RunstatePolicy *policy)
     qmp_set_vm_hooks(&hooks);
 }
 
+/*
+ * The pid file is locked for as long as we run, as QEMU does: a second
+ * instance naming the same file is refused instead of taking it over (and
+ * having it deleted under it when the first exits).  The lock is checked
+ * before the file is truncated, so a refused instance leaves the running
+ * one's pid in place.
+ */
 bool runstate_write_pidfile(const char *path, GError **errp)
 {
-    FILE *f = fopen(path, "w");
-    if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f) != 0) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
         g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
                     "-pidfile %s: cannot write it: %s", path,
                     g_strerror(errno));
         return false;
     }
+    struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+    if (fcntl(fd, F_SETLK, &lock) != 0) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
+                    "-pidfile %s: Cannot lock pid file: %s", path,
+                    g_strerror(errno));
+        close(fd);
+        return false;
+    }
+    g_autofree char *text = g_strdup_printf("%d\n", (int)getpid());
+    if (ftruncate(fd, 0) != 0 ||
+        write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
+                    "-pidfile %s: cannot write it: %s", path,
+                    g_strerror(errno));
+        close(fd);
+        return false;
+    }
+    pidfile_fd = fd;            /* kept open: closing it drops the lock */
     pidfile_path = g_strdup(path);
     return true;
+}
+
+/* Whether path still names the file we locked (not one that replaced
+ * it since). */
+static bool pidfile_is_ours(void)
+{
+    struct stat at_path, ours;
+    return stat(pidfile_path, &at_path) == 0 &&
+           fstat(pidfile_fd, &ours) == 0 &&
+           at_path.st_dev == ours.st_dev && at_path.st_ino == ours.st_ino;
 }
 
 void runstate_cleanup(void)
 {
     if (pidfile_path) {
-        unlink(pidfile_path);
+        if (pidfile_is_ours()) {
+            unlink(pidfile_path);
+        }
+        close(pidfile_fd);
+        pidfile_fd = -1;
         g_clear_pointer(&pidfile_path, g_free);
     }
     g_clear_pointer(&vm_name, g_free);

@@ -270,6 +270,43 @@ def bounded_read_tests(t):
                    timeout=30)
 
 
+def pidfile_tests(t, work):
+    """-pidfile is locked while the emulator runs, and only the file it
+    wrote is removed at exit (issue 11: a second instance took the file
+    over, and the first deleted it when it exited)."""
+    pidfile = os.path.join(work, "locked.pid")
+    args = ["-M", "none", "-S", "-display", "none", "-monitor", "none",
+            "-pidfile", pidfile]
+    first = subprocess.Popen([TESSERA] + args, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: os.path.exists(pidfile) and
+                   open(pidfile).read().strip() == str(first.pid),
+                   "the first instance writes its pid file")
+        one_line_error(t, args, "Cannot lock pid file",
+                       "a second instance on the same -pidfile is refused",
+                       timeout=30)
+        t.ok(open(pidfile).read().strip() == str(first.pid),
+             "the pid file still names the first instance")
+        # Replaced behind the emulator's back: not its file any more.
+        other = pidfile + ".new"
+        with open(other, "w") as f:
+            f.write("12345\n")
+        os.rename(other, pidfile)
+        first.terminate()
+        first.communicate(timeout=30)
+        t.ok(os.path.exists(pidfile) and
+             open(pidfile).read() == "12345\n",
+             "at exit, a pid file that is no longer ours is left alone")
+    except (TimeoutError, OSError, subprocess.TimeoutExpired) as e:
+        t.ok(False, "-pidfile locking", e)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.communicate()
+
+
 def main():
     if not os.path.exists(TESSERA):
         skip_all("%s not built" % TESSERA)
@@ -281,6 +318,8 @@ def main():
         listing_tests(t, work)
     accel_tests(t)
     bounded_read_tests(t)
+    with tempfile.TemporaryDirectory(prefix="tessera-pidfile-") as work:
+        pidfile_tests(t, work)
     t.done()
 
 
