@@ -27,6 +27,7 @@
 
 #include <tessera/types.h>
 #include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 
 typedef struct ConfigGroup {
@@ -315,6 +316,21 @@ bool config_file_write(const Cli *cli, const char *path, GError **errp)
     if (g_str_equal(path, "-")) {
         fputs(out->str, stdout);
         fflush(stdout);
+        return true;
+    }
+    /* A regular file (or a new one) is replaced whole, so a crash never
+     * leaves half a config.  Anything else is written in place, following
+     * a symlink as QEMU does: replacing it would turn /dev/null, a FIFO
+     * or a link into a regular file. */
+    struct stat st;
+    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        FILE *f = fopen(path, "w");
+        bool ok_write = f && fwrite(out->str, 1, out->len, f) == out->len;
+        if (!f || fclose(f) != 0 || !ok_write) {
+            g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
+                        "Could not open '%s': %s", path, g_strerror(errno));
+            return false;
+        }
         return true;
     }
     GError *err = NULL;

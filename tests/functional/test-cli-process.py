@@ -11,6 +11,7 @@ and -h listing the options.
 import json
 import os
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -307,6 +308,37 @@ def pidfile_tests(t, work):
             first.communicate()
 
 
+def writeconfig_special_tests(t, work):
+    """-writeconfig writes through a symlink or into a FIFO instead of
+    replacing it with a regular file (issue 11: run as root, -writeconfig
+    /dev/null replaced /dev/null)."""
+    args = ["-M", "none", "-m", "64M", "-display", "none", "-S",
+            "-monitor", "none"]
+    target = os.path.join(work, "target.cfg")
+    link = os.path.join(work, "link.cfg")
+    open(target, "w").close()
+    os.symlink(target, link)
+    # -writeconfig writes before the VM is built; a bad -m ends the run
+    # right after, so nothing waits.
+    rc, out, err = tessera("-writeconfig", link, *args, "-numa", "node")
+    t.ok(os.path.islink(link) and "[memory]" in open(target).read(),
+         "-writeconfig through a symlink writes its target, the link stays",
+         err)
+    fifo = os.path.join(work, "config.fifo")
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", fifo], stdout=subprocess.PIPE,
+                              text=True)
+    rc, out, err = tessera("-writeconfig", fifo, *args, "-numa", "node")
+    try:
+        got, _ = reader.communicate(timeout=30)
+    except subprocess.TimeoutExpired:    # the FIFO was replaced: no writer
+        reader.kill()
+        got, _ = reader.communicate()
+    t.ok(stat.S_ISFIFO(os.lstat(fifo).st_mode) and "[memory]" in got,
+         "-writeconfig into a FIFO writes to its reader, the FIFO stays",
+         err)
+
+
 def main():
     if not os.path.exists(TESSERA):
         skip_all("%s not built" % TESSERA)
@@ -320,6 +352,7 @@ def main():
     bounded_read_tests(t)
     with tempfile.TemporaryDirectory(prefix="tessera-pidfile-") as work:
         pidfile_tests(t, work)
+        writeconfig_special_tests(t, work)
     t.done()
 
 
