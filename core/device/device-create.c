@@ -84,8 +84,7 @@ bool device_create(const TsOpts *opts, GError **errp)
     return ok;
 }
 
-/* Whether obj hangs where -device and device_add put devices. */
-static bool user_created(const TsObject *obj)
+bool device_is_user_created(const TsObject *obj)
 {
     const TsObject *parent = obj->parent;
     return parent && parent->name && parent->parent &&
@@ -111,7 +110,7 @@ bool device_delete(const char *id, GError **errp)
                     "Device '%s' not found", id ? id : "");
         return false;
     }
-    if (!user_created(obj)) {
+    if (!device_is_user_created(obj)) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
                     "Device '%s' is part of the machine and cannot be "
                     "unplugged", id);

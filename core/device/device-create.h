@@ -21,6 +21,10 @@ bool object_apply_opts(TsObject *obj, const TsOpts *opts,
  */
 bool device_create(const TsOpts *opts, GError **errp);
 
+/* Whether obj hangs where -device and device_add put devices
+ * (/machine/peripheral or /machine/peripheral-anon). */
+bool device_is_user_created(const TsObject *obj);
+
 /* Unrealize and remove the device -device or device_add created with
  * `id` (or at the QOM path `id` when it starts with '/').  Anything else
  * (an empty id, a board's device, a container) is refused. */

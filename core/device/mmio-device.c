@@ -8,6 +8,8 @@
 #include <tessera/mmio-device.h>
 #include <libfdt.h>
 #include "object/object-hooks.h"
+#include "device-create.h"
+#include "memory/memory-overlap.h"
 
 static TsMmioDeviceClass *mmio_class(TsMmioDevice *dev)
 {
@@ -140,6 +142,23 @@ static bool mmio_device_realize(TsDevice *d, GError **errp)
         if (mc->unrealize) {
             mc->unrealize(dev);
         }
+        return false;
+    }
+    /* A board knows its map; a user's addr= over RAM or over another
+     * device would silently shadow it (QEMU maps it anyway). */
+    const char *hit = device_is_user_created(TS_OBJECT(dev))
+        ? memory_container_overlap(ts_machine_system_memory(), dev->addr,
+                                   ts_memory_region_size(dev->mmio))
+        : NULL;
+    if (hit) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "%s: addr 0x%" PRIx64 ": its 0x%" PRIx64 "-byte window "
+                    "would overlap '%s'", type_name(dev), dev->addr,
+                    ts_memory_region_size(dev->mmio), hit);
+        if (mc->unrealize) {
+            mc->unrealize(dev);
+        }
+        drop_window(dev);
         return false;
     }
     ts_memory_region_add_subregion(ts_machine_system_memory(), dev->addr,

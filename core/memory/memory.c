@@ -5,6 +5,7 @@
 #include <sys/mman.h>
 
 #include "memory-internal.h"
+#include "memory-overlap.h"
 
 /* Guest RAM above this is a typo or an attack, not a machine: x86-64 and
  * arm64 user space cannot map more anyway. */
@@ -422,4 +423,31 @@ TS_EXPORT TsAddressSpace *ts_address_space_system(void)
                                                ts_machine_system_memory()));
     }
     return system_as;
+}
+
+const char *memory_container_overlap(TsMemoryRegion *container,
+                                     uint64_t addr, uint64_t size)
+{
+    if (!container || size == 0) {
+        return NULL;
+    }
+    uint64_t last = size == UINT64_MAX || addr > UINT64_MAX - (size - 1)
+                    ? UINT64_MAX : addr + (size - 1);
+    const char *hit = NULL;
+    memory_topology_lock();
+    for (guint i = 0; container->children && i < container->children->len;
+         i++) {
+        const TsMemoryRegion *c = g_ptr_array_index(container->children, i);
+        if (!c->enabled || c->size == 0) {
+            continue;
+        }
+        uint64_t c_last = c->addr > UINT64_MAX - region_last(c)
+                          ? UINT64_MAX : c->addr + region_last(c);
+        if (c->addr <= last && addr <= c_last) {
+            hit = c->name;
+            break;
+        }
+    }
+    memory_topology_unlock();
+    return hit;
 }

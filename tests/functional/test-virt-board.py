@@ -88,6 +88,12 @@ with open(short_dtb, "wb") as f:
 cases = [
     (["-bios", "none", "-dtb", short_dtb], "not a valid device tree"),
     (["-bios", "none", "-dtb", "/dev/zero"], "larger than the board's limit"),
+    # A user's device over RAM or over the board's UART (issue 11: both
+    # were mapped silently, shadowing what was there).
+    (["-device", "ns16550a,addr=0x80000000"],
+     "would overlap 'riscv_virt_board.ram'"),
+    (["-device", "ns16550a,addr=0x10000080"],
+     "would overlap 'ns16550a@10000000'"),
     (["-cpu", "nosuch"], "unable to find CPU model 'nosuch'"),
     (["-cpu", "rv64,d=on,f=off"], "extension 'd' requires 'f'"),
     (["-cpu", "rv64,bogus=on"], "bogus"),
