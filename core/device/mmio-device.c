@@ -119,11 +119,22 @@ TS_EXPORT bool ts_mmio_device_place(TsMmioDevice *dev, uint64_t addr,
     return true;
 }
 
-/* Drop a window that was never mapped (a failed realize). */
+/* Drop the window (unmapped, or never mapped). */
 static void drop_window(TsMmioDevice *dev)
 {
     ts_memory_region_unref(dev->mmio);
     dev->mmio = NULL;
+}
+
+/* Undo a realize hook that succeeded: the subclass's unrealize, then
+ * the window. */
+static void undo_hook(TsMmioDevice *dev)
+{
+    TsMmioDeviceClass *mc = mmio_class(dev);
+    if (mc->unrealize) {
+        mc->unrealize(dev);
+    }
+    drop_window(dev);
 }
 
 static bool mmio_device_realize(TsDevice *d, GError **errp)
@@ -139,9 +150,7 @@ static bool mmio_device_realize(TsDevice *d, GError **errp)
         g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
                     "%s: realize created no register window",
                     type_name(dev));
-        if (mc->unrealize) {
-            mc->unrealize(dev);
-        }
+        undo_hook(dev);
         return false;
     }
     /* A board knows its map; a user's addr= over RAM or over another
@@ -155,10 +164,7 @@ static bool mmio_device_realize(TsDevice *d, GError **errp)
                     "%s: addr 0x%" PRIx64 ": its 0x%" PRIx64 "-byte window "
                     "would overlap '%s'", type_name(dev), dev->addr,
                     ts_memory_region_size(dev->mmio), hit);
-        if (mc->unrealize) {
-            mc->unrealize(dev);
-        }
-        drop_window(dev);
+        undo_hook(dev);
         return false;
     }
     ts_memory_region_add_subregion(ts_machine_system_memory(), dev->addr,
@@ -169,12 +175,8 @@ static bool mmio_device_realize(TsDevice *d, GError **errp)
 static void mmio_device_unrealize(TsDevice *d)
 {
     TsMmioDevice *dev = (TsMmioDevice *)d;
-    TsMmioDeviceClass *mc = mmio_class(dev);
     ts_memory_region_remove_subregion(ts_machine_system_memory(), dev->mmio);
-    if (mc->unrealize) {
-        mc->unrealize(dev);
-    }
-    drop_window(dev);
+    undo_hook(dev);
     /* A device that is gone asserts nothing. */
     for (unsigned i = 0; i < irq_count(dev); i++) {
         ts_irq_lower(dev->irq[i]);

@@ -51,10 +51,6 @@ enum {
 #define VIRTIO_MMIO_VERSION 2
 #define VIRTIO_MMIO_VENDOR 0x53534554       /* "TESS" */
 
-#define VIRTIO_MMIO_MAGIC 0x74726976        /* "virt" */
-#define VIRTIO_MMIO_VERSION 2
-#define VIRTIO_MMIO_VENDOR 0x53534554       /* "TESS" */
-
 static VirtioMmio *of_state(VirtioState *s)
 {
     return s->transport;
