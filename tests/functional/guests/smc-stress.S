@@ -880,6 +880,14 @@ rr_next:
     lla t0, g_racy_gen
     ld s4, 0(t0)
     fence r, rw
+    /* The end is announced with a generation whose code was never
+     * written (phase 2 is stored first): having read the phase before
+     * the generation, look again, or that last generation would be
+     * checked against the code of the one before. */
+    lla t0, g_phase
+    ld t0, 0(t0)
+    li t1, 2
+    beq t0, t1, rd_finish
     fence.i
     lla t0, racy_fn
     jalr t0
