@@ -19,6 +19,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import TESSERA, Tap, skip_all, tessera  # noqa: E402
+from qmp import Qmp  # noqa: E402
 
 PROG = os.path.basename(TESSERA)
 # Only a guard against hanging the suite, never a pass/fail timing.
@@ -31,44 +32,6 @@ def wait_until(cond, what):
         if time.monotonic() > deadline:
             raise TimeoutError(what)
         time.sleep(0.05)
-
-
-class Qmp:
-    """A QMP client on a unix socket: greeting, capabilities, commands."""
-
-    def __init__(self, path, proc=None):
-        def ready():
-            if proc is not None and proc.poll() is not None:
-                raise EOFError("exited with status %d" % proc.returncode)
-            return os.path.exists(path)
-        wait_until(ready, "QMP socket " + path)
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(PATIENCE)
-        self.sock.connect(path)
-        self.file = self.sock.makefile("rwb")
-        self.greeting = self.read()
-        self.cmd("qmp_capabilities")
-
-    def read(self):
-        while True:
-            line = self.file.readline()
-            if not line:
-                raise EOFError("QMP closed")
-            msg = json.loads(line)
-            if "event" not in msg:
-                return msg
-
-    def cmd(self, name, **arguments):
-        req = {"execute": name}
-        if arguments:
-            req["arguments"] = arguments
-        self.file.write((json.dumps(req) + "\n").encode())
-        self.file.flush()
-        return self.read()
-
-    def close(self):
-        self.file.close()
-        self.sock.close()
 
 
 def one_line_error(t, args, fragment, desc, **kw):

@@ -21,6 +21,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import TESSERA, Tap, skip_all, tessera  # noqa: E402
+from qmp import wait_listening  # noqa: E402
 
 # How long to wait for an answer before calling the test failed.  Not a
 # timing check: only a guard against hanging the suite.
@@ -187,15 +188,6 @@ class Telnet(Peer):
         self.sock.close()
 
 
-def wait_for_path(path, proc):
-    deadline = time.monotonic() + PATIENCE
-    while not os.path.exists(path):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
 def one_line_error(rc, err, *words):
     lines = [x for x in err.splitlines() if x.strip()]
     return (rc == 1 and len(lines) == 1 and
@@ -318,7 +310,7 @@ def sockets_test(t, work):
         stderr=subprocess.PIPE, text=True)
     q = h = None
     try:
-        if not t.ok(wait_for_path(sock, p), "the QMP socket appears",
+        if not t.ok(wait_listening(sock, p), "the QMP socket appears",
                     p.poll()):
             return
         q = Qmp(sock)
@@ -359,7 +351,7 @@ def device_del_test(t, work):
         stderr=subprocess.PIPE, text=True)
     q = None
     try:
-        if not t.ok(wait_for_path(sock, p), "device_del: the QMP socket "
+        if not t.ok(wait_listening(sock, p), "device_del: the QMP socket "
                     "appears", p.poll()):
             return
         q = Qmp(sock)

@@ -18,6 +18,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, TESSERA  # noqa: E402
 from console import Console, Timeout  # noqa: E402
 import guest  # noqa: E402
+from qmp import connect_unix  # noqa: E402
 
 g = guest.find_or_skip()
 
@@ -29,21 +30,12 @@ shell = guest.shell
 
 
 def connect(c, path, timeout=30):
-    """Connect to the console's socket once the emulator made it."""
-    deadline = time.monotonic() + timeout
-    while True:
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            s.connect(path)
-            return s
-        except OSError:
-            s.close()
-            if c.proc.poll() is not None:
-                c.wait_exit(1)          # collect what it said
-                raise Timeout("the emulator exited before making %s" % path)
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.1)
+    """Connect to the console's socket once the emulator listens on it."""
+    try:
+        return connect_unix(path, c.proc, timeout)
+    except EOFError:
+        c.wait_exit(1)                  # collect what it said
+        raise Timeout("the emulator exited before making %s" % path)
 
 
 def receive_until(sock, pattern, timeout=30):
