@@ -253,8 +253,6 @@ JsonObject *block_device_info(TsBlockNode *n, TsBlockBackend *blk);
 bool block_blockdev_del(const char *name, GError **errp);
 bool block_resize(const char *device, const char *node_name, int64_t size,
                   GError **errp);
-/* At exit: every request completes and every node is flushed. */
-void block_backends_drain_all(void);
 
 /* ---- events ---------------------------------------------------------- */
 
