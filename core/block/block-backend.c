@@ -13,6 +13,7 @@
 #include "block-internal.h"
 #include "block-options.h"
 #include "loop/main-loop.h"
+#include "monitor/qmp.h"
 
 #include <errno.h>
 
@@ -413,6 +414,7 @@ static void req_done(BlockJob *job)
     if (a == ERROR_ACTION_STOP && !blk->draining) {
         blk->iostatus = ret == -ENOSPC ? "nospace" : "failed";
         g_queue_push_tail(&blk->held, r);
+        qmp_set_stop_reason("io-error");
         ts_vm_stop();
         return;
     }

@@ -41,6 +41,9 @@ flash = image("flash.img", 32 << 20)
 rc, out, err = tessera("-blockdev", "driver=help")
 t.ok(rc == 0 and all(d in out for d in ("file", "raw", "null-co")),
      "-blockdev driver=help lists file, raw and null-co", out + err)
+rc, out, err = tessera("-blockdev", "driver=file,help")
+t.ok(rc == 0 and "filename=<str>" in out and "locking=<enum>" in out,
+     "-blockdev driver=file,help lists the driver's options", out + err)
 
 
 def start(*args):
