@@ -8,6 +8,7 @@
  * from the main loop.
  */
 #include "chardev-internal.h"
+#include "util/signal-cleanup.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -43,6 +44,7 @@ typedef struct SocketState {
     TsFdWatch *listen_watch;
     int local_port;
     bool unlink_path;        /* we created the unix socket file */
+    int cleanup_slot;        /* ...and a signal at start-up removes it */
 
     int conn_fd;
     int connecting_fd;       /* client: non-blocking connect in progress */
@@ -207,6 +209,7 @@ static bool listen_open(TsChardev *chr, GError **errp)
             listen(fd, 1) == 0) {
             s->listen_fd = fd;
             s->unlink_path = true;
+            s->cleanup_slot = signal_cleanup_add_path(s->path);
         } else {
             err = errno;
             if (fd >= 0) {
@@ -528,6 +531,7 @@ static void socket_close(TsChardev *chr)
         close(s->listen_fd);
     }
     if (s->unlink_path) {
+        signal_cleanup_forget(s->cleanup_slot);
         unlink(s->path);
     }
     g_free(s->host);

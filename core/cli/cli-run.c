@@ -378,8 +378,7 @@ int cli_run(Cli *cli, GError **errp)
         return 1;
     }
     ts_loop_init();
-    runstate_setup(&(RunstatePolicy){ .progname = cli->progname,
-                                      .vm_name = cli->name,
+    runstate_setup(&(RunstatePolicy){ .vm_name = cli->name,
                                       .no_reboot = cli->no_reboot,
                                       .no_shutdown = cli->no_shutdown });
     if (cli->pidfile && !runstate_write_pidfile(cli->pidfile, errp)) {
@@ -411,6 +410,7 @@ int cli_run(Cli *cli, GError **errp)
         ts_vm_start();
     }
     daemonize_ready();          /* -daemonize: the parent may exit now */
+    runstate_loop_takes_signals();
     int status = ts_loop_run();
     cpu_stop_all();
     return status;
@@ -428,6 +428,9 @@ TS_EXPORT int tessera_main(int argc, char **argv)
 
     /* A monitor peer that goes away must end its session, not the VM. */
     signal(SIGPIPE, SIG_IGN);
+    /* From the start: -readconfig may already block on a FIFO. */
+    g_autofree char *progname = g_path_get_basename(argv[0]);
+    runstate_catch_signals(progname);
     plugin_loader_init();
     if (!cli_parse(&cli, argc, argv, &err)) {
         status = 1;
