@@ -27,6 +27,19 @@ struct MonitorChardev {
 
 static GPtrArray *monitors;
 
+/*
+ * A monitor never drops or cuts a reply (chardev_write_all), so a peer
+ * that sends commands and does not read the replies would make them pile
+ * up without bound.  Instead, once this much output waits for the peer,
+ * the monitor stops taking input: the commands stay unread in the host's
+ * socket buffer (the peer's writes block) until the peer has read every
+ * reply, and then reading resumes.  The connection is kept, as QEMU does.
+ * The bound on memory is this, plus the replies to one chunk of input
+ * already read (MONITOR_INPUT_CHUNK: commands in it run together).
+ */
+#define MONITOR_OUTPUT_BACKLOG (64 * 1024)
+#define MONITOR_INPUT_CHUNK 4096
+
 /* ---- output ---------------------------------------------------------------- */
 
 static void append_indent(GString *s, int level)
@@ -100,17 +113,17 @@ static void qmp_write(const char *data, size_t len, void *opaque)
     MonitorChardev *mon = opaque;
     if (mon->pretty) {
         GString *s = pretty_print(data, len);
-        ts_chardev_write(mon->chr, s->str, s->len);
+        chardev_write_all(mon->chr, s->str, s->len);
         g_string_free(s, TRUE);
     } else {
-        ts_chardev_write(mon->chr, data, len);
+        chardev_write_all(mon->chr, data, len);
     }
 }
 
 static void hmp_write(const char *data, size_t len, void *opaque)
 {
     MonitorChardev *mon = opaque;
-    ts_chardev_write(mon->chr, data, len);
+    chardev_write_all(mon->chr, data, len);
 }
 
 /* ---- sessions ---------------------------------------------------------------- */
@@ -177,10 +190,15 @@ static void start_session(MonitorChardev *mon)
 
 static size_t monitor_can_receive(void *opaque)
 {
-    /* Commands run synchronously, so any amount can be taken; input
-     * between sessions (none can arrive, really) is dropped.  Never 0:
-     * that would pause the backend until someone accepts input again. */
-    return 4096;
+    /* Commands run synchronously, so any amount can be taken, unless
+     * replies back up (see MONITOR_OUTPUT_BACKLOG); the chardev offers
+     * input again once its output has drained.  Input between sessions
+     * (none can arrive, really) is dropped. */
+    MonitorChardev *mon = opaque;
+    if (chardev_output_pending(mon->chr) > MONITOR_OUTPUT_BACKLOG) {
+        return 0;
+    }
+    return MONITOR_INPUT_CHUNK;
 }
 
 static void monitor_receive(void *opaque, const uint8_t *buf, size_t len)

@@ -478,8 +478,7 @@ static JsonNode *execute(QmpSession *s, JsonObject *req, GError **errp)
         return NULL;
     }
     g_clear_error(&err);
-    return ret ? ret : json_node_init_object(json_node_alloc(),
-                                             json_object_new());
+    return ret ? ret : qmp_object_node(json_object_new());
 }
 
 static void session_release(QmpSession *s);
