@@ -30,6 +30,7 @@
 #include "device/global-props.h"
 #include "keyboard-layout.h"
 #include "memory/memory-backend.h"
+#include "memory/host-ram.h"
 #include "loop/main-loop.h"
 
 bool cpu_start_all(GError **errp);
@@ -387,6 +388,7 @@ int cli_run(Cli *cli, GError **errp)
     if (!cli_setup_chardevs(cli, errp) || !cli_open_monitors(cli, errp)) {
         return 1;
     }
+    host_ram_set_prealloc(cli->mem_prealloc);
     if (!build_machine(cli, errp)) {
         return 1;
     }

@@ -384,6 +384,7 @@ static const CliOption options[] = {
     { "cpu", true, opt_cpu, CALL, "-cpu model         select CPU model (-cpu help)" },
     { "accel", true, opt_accel, CALL, "-accel name[,prop=value[,...]]  select accelerator (-accel help)" },
     { "m", true, NULL, STR(memory_opts), "-m [size=]megs     guest RAM size (default 128M)" },
+    { "mem-prealloc", false, NULL, FLAG(mem_prealloc), "-mem-prealloc      allocate all guest RAM before the guest starts" },
     { "smp", true, NULL, STR(smp_opts), "-smp [cpus=]n[,...] number of CPUs and topology" },
     { "device", true, opt_device, CALL, "-device driver[,prop=value][,...]  add a device (-device help, -device driver,help)" },
     { "audiodev", true, opt_audiodev, CALL, "-audiodev driver,id=id  audio backend (-audiodev help)" },
