@@ -35,10 +35,12 @@ static GPtrArray *monitors;
  * socket buffer (the peer's writes block) until the peer has read every
  * reply, and then reading resumes.  The connection is kept, as QEMU does.
  * The bound on memory is this, plus the replies to one chunk of input
- * already read (MONITOR_INPUT_CHUNK: commands in it run together).
+ * already read (MONITOR_INPUT_CHUNK: the commands in it run together; a
+ * small chunk keeps what a burst of big replies adds small, at the cost
+ * of more reads).
  */
 #define MONITOR_OUTPUT_BACKLOG (64 * 1024)
-#define MONITOR_INPUT_CHUNK 4096
+#define MONITOR_INPUT_CHUNK 512
 
 /* ---- output ---------------------------------------------------------------- */
 
