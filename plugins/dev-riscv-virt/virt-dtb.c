@@ -43,10 +43,15 @@ static gchar *read_bounded(const char *path, gsize max, gsize *len,
 void *virt_dtb_open(const void *data, size_t len, const char *path,
                     GError **errp)
 {
-    /* libfdt reads the header before it checks anything: a blob shorter
-     * than the header never reaches it. */
-    if (len < sizeof(struct fdt_header) || fdt_check_header(data) != 0 ||
-        fdt_totalsize(data) > len) {
+    /*
+     * libfdt trusts what it is given: it reads the header before checking
+     * anything (so a blob shorter than the header never reaches it), and
+     * fdt_open_into believes the memory reservation map ends where the
+     * next block begins (one running to the end moved a negative size).
+     * fdt_check_full walks every block against the length read; only a
+     * blob it accepts goes further.
+     */
+    if (len < sizeof(struct fdt_header) || fdt_check_full(data, len) != 0) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
                     "-dtb %s: not a valid device tree blob", path);
         return NULL;

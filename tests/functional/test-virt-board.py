@@ -47,6 +47,15 @@ for node in ("serial@10000000", "test@100000", "rtc@101000",
              "plic@c000000", "clint@2000000", "poweroff", "reboot"):
     t.ok(node + " {" in tree, "tree has " + node)
 
+# A -dtb the board built itself is taken as it is (the checks that keep
+# a broken blob from libfdt must let a real one through).
+own = os.path.join(tmp, "own.dtb")
+shutil.copy(os.path.join(tmp, "virt.dtb"), own)
+rc, given, err = dts("-dtb", own, "-m", "512M")
+t.ok(rc == 0 and given == tree and
+     "reg = <0x00 0x80000000 0x00 0x20000000>;" not in given,
+     "-dtb: the board hands over the given tree, not one of its own", err)
+
 rc, tree, err = dts("-smp", "2", "-cpu", "rv64,c=off,sstc=off")
 t.ok(rc == 0 and 'riscv,isa = "rv64imafd_zicsr' in tree and
      "sstc" not in tree, "-cpu rv64,c=off,sstc=off changes the ISA string",
@@ -85,8 +94,17 @@ t.ok(rc == 1 and "all 8 virtio-mmio slots are taken" in err and
 short_dtb = os.path.join(tmp, "short.dtb")
 with open(short_dtb, "wb") as f:
     f.write(b"\xd0\x0d\xfe\xed\x00\x00")
+# A header libfdt's own check passes, whose memory reservation map runs
+# to the end of the blob with no terminating entry: fdt_open_into moved
+# a negative size and the emulator died of SIGSEGV (found by fuzz-dtb).
+rsvmap_dtb = os.path.join(tmp, "rsvmap.dtb")
+with open(rsvmap_dtb, "wb") as f:
+    f.write(struct.pack(">10I", 0xd00dfeed, 72, 56, 72, 40, 17, 16, 0, 0,
+                        16) + struct.pack(">QQ", 0, 0x200) +
+            struct.pack(">4I", 1, 0, 2, 9))
 cases = [
     (["-bios", "none", "-dtb", short_dtb], "not a valid device tree"),
+    (["-bios", "none", "-dtb", rsvmap_dtb], "not a valid device tree"),
     (["-bios", "none", "-dtb", "/dev/zero"], "larger than the board's limit"),
     # A user's device over RAM or over the board's UART (issue 11: both
     # were mapped silently, shadowing what was there).
