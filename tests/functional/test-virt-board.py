@@ -4,6 +4,7 @@
 import os
 import shutil
 import signal
+import stat
 import struct
 import subprocess
 import sys
@@ -131,6 +132,33 @@ for args, want in cases:
     t.ok(rc == 1 and want in err and len(err.strip().splitlines()) == 1,
          "%s: one-line error mentioning %r, exit 1" % (" ".join(args), want),
          "status %d: %s" % (rc, err))
+
+# dumpdtb writes through a symlink and into a FIFO instead of replacing
+# them with a regular file (issue 11's -writeconfig mistake, here too: run
+# as root, dumpdtb=/dev/null replaced /dev/null).
+dtb_target = os.path.join(tmp, "target.dtb")
+dtb_link = os.path.join(tmp, "link.dtb")
+open(dtb_target, "w").close()
+os.symlink(dtb_target, dtb_link)
+rc, out, err = tessera("-M", "virt,dumpdtb=" + dtb_link, "-bios", "none",
+                       "-display", "none", timeout=20)
+with open(dtb_target, "rb") as f:
+    head = f.read(4)
+t.ok(rc == 0 and os.path.islink(dtb_link) and head == b"\xd0\x0d\xfe\xed",
+     "dumpdtb through a symlink writes its target, the link stays", err)
+dtb_fifo = os.path.join(tmp, "dtb.fifo")
+os.mkfifo(dtb_fifo)
+reader = subprocess.Popen(["cat", dtb_fifo], stdout=subprocess.PIPE)
+rc, out, err = tessera("-M", "virt,dumpdtb=" + dtb_fifo, "-bios", "none",
+                       "-display", "none", timeout=20)
+try:
+    got, _ = reader.communicate(timeout=20)
+except subprocess.TimeoutExpired:       # the FIFO was replaced: no writer
+    reader.kill()
+    got, _ = reader.communicate()
+t.ok(rc == 0 and stat.S_ISFIFO(os.lstat(dtb_fifo).st_mode) and
+     got[:4] == b"\xd0\x0d\xfe\xed",
+     "dumpdtb into a FIFO writes to its reader, the FIFO stays", err)
 
 # An image in the first flash bank is run in place at reset: this one
 # stores (7 << 16) | 0x3333 into sifive_test, "fail with status 7".
