@@ -42,6 +42,71 @@ def loader_seeds():
             uimage(1, gz), b"\x02" + ihex]
 
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def dtb_seeds():
+    """fuzz-dtb inputs: the virt board's own tree (seeds/virt.dtb, from
+    tessera-system-riscv64 -M virt,dumpdtb=F -m 128M) and the smallest
+    tree there is (a header, an empty root node, no strings)."""
+    with open(os.path.join(HERE, "seeds", "virt.dtb"), "rb") as f:
+        virt = f.read()
+    struct_block = struct.pack(">I4xII", 1, 2, 9)
+    header_len, rsvmap_len = 40, 16
+    off_struct = header_len + rsvmap_len
+    total = off_struct + len(struct_block)
+    empty = struct.pack(">10I", 0xd00dfeed, total, off_struct, total,
+                        header_len, 17, 16, 0, 0, len(struct_block))
+    empty += bytes(rsvmap_len) + struct_block
+    return [virt, empty, virt[:40]]
+
+
+CONFIG = b"""# qemu config file
+
+[machine]
+  type = "virt"
+  dumpdtb = "x.dtb"
+
+[memory]
+  size = "128M"
+
+[smp-opts]
+  cpus = "2"
+  sockets = "2"
+
+[name]
+  guest = "fuzz"
+
+[boot-opts]
+  order = "cd"
+  menu = "on"
+
+[object "mem0"]
+  qom-type = "memory-backend-ram"
+  size = "128M"
+
+[numa]
+  type = "node"
+  memdev = "mem0"
+
+[global]
+  driver = "virtio-rng-device"
+  property = "x"
+  value = "1"
+
+[chardev "c0"]
+  backend = "socket"
+  path = "a,b.sock"
+  server = "on"
+
+[device "rng0"]
+  driver = "virtio-rng-device"
+
+[mon "m0"]
+  chardev = "c0"
+  mode = "control"
+"""
+
 SEEDS = {
     "fuzz-opts": [b"virt,accel=tcg:kvm,dumpdtb=a,,b", b"size=1.5G,slots=2",
                   b"help", b"x,,,=y,", b"0x10k"],
@@ -49,7 +114,12 @@ SEEDS = {
                  b'{"execute":"qom-list","arguments":{"path":"/"},"id":[1]}',
                  b'[{"a":"\\u0041"}', b'{"execute":"query-version"'],
     "fuzz-loader": loader_seeds(),
+    "fuzz-dtb": dtb_seeds(),
+    "fuzz-readconfig": [CONFIG, b"[drive]\n", b'[device "a"]\n driver = "x\n',
+                        b"[accel]\n  accel = \"tcg\"\n  thread = \"single\"\n"],
 }
+# Inputs may grow this far (the virt board's tree is over 2 KiB).
+MAX_LEN = {"fuzz-dtb": 16384}
 
 if len(sys.argv) != 3 or sys.argv[1] not in SEEDS:
     sys.exit("usage: run-fuzzers.py {%s} EXECUTABLE" % ",".join(SEEDS))
@@ -63,7 +133,8 @@ for i, seed in enumerate(SEEDS[target]):
 # The corpus grows as libFuzzer finds new paths; it is thrown away, the
 # seeds above are what every run starts from.
 rc, out, err = run([exe, "-max_total_time=%d" % SECONDS, "-timeout=10",
-                    "-rss_limit_mb=2048", "-max_len=4096", corpus],
+                    "-rss_limit_mb=2048", "-max_len=%d" % MAX_LEN.get(target, 4096),
+                    corpus],
                    timeout=SECONDS + 120,
                    env={"ASAN_OPTIONS": "detect_leaks=1"})
 shutil.rmtree(corpus, ignore_errors=True)
