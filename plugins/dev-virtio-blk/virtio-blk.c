@@ -178,7 +178,7 @@ static bool check_properties(VirtioBlk *b, GError **errp)
                        b->max_discard_sectors > DWZ_SECTORS_DEFAULT)) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
                     "invalid max-discard-sectors property (%" PRIu64 "), "
-                    "must range between 1 and %u", b->max_discard_sectors,
+                    "must be between 1 and %u", b->max_discard_sectors,
                     DWZ_SECTORS_DEFAULT);
         return false;
     }
@@ -187,7 +187,7 @@ static bool check_properties(VirtioBlk *b, GError **errp)
                                 DWZ_SECTORS_DEFAULT)) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
                     "invalid max-write-zeroes-sectors property (%" PRIu64
-                    "), must range between 1 and %u",
+                    "), must be between 1 and %u",
                     b->max_write_zeroes_sectors, DWZ_SECTORS_DEFAULT);
         return false;
     }
