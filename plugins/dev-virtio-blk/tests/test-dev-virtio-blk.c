@@ -12,6 +12,10 @@
  */
 #include "virtio-driver.h"
 
+#include "block/block-internal.h"
+#include "block/block-options.h"
+#include "machine/machine-lifecycle.h"
+
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
@@ -61,6 +65,23 @@ static unsigned drive_count;
 /* ------------------------------------------------------------------ */
 /* Images and devices                                                  */
 
+/* A -drive, opened at once as the command line would. */
+static void drive_add(const char *opts)
+{
+    g_autoptr(GError) err = NULL;
+    g_assert_true(block_drive_add(opts, &err));
+    g_assert_true(block_drives_open(&err));
+    g_assert_no_error(err);
+}
+
+/* The monitor's block_resize of drive `id`. */
+static void drive_resize(const char *id, uint64_t size)
+{
+    g_autoptr(GError) err = NULL;
+    g_assert_true(block_resize(id, NULL, (int64_t)size, &err));
+    g_assert_no_error(err);
+}
+
 typedef struct Disk {
     char *path;
     char *id;
@@ -69,28 +90,23 @@ typedef struct Disk {
     unsigned next_desc[8];      /* the driver's next free descriptor */
 } Disk;
 
+static uint8_t pattern(uint64_t offset)
+{
+    return (uint8_t)(offset / 512 + offset % 512);
+}
+
 /* An image file of `size` bytes, byte i of sector s being (s + i) & 0xff
  * so every sector differs from its neighbours. */
 static char *make_image(uint64_t size)
 {
     char *path = g_strdup_printf("%s/disk%u.img", tmpdir, drive_count);
-    int fd = open(path, O_CREAT | O_TRUNC | O_RDWR, 0600);
-    g_assert_cmpint(fd, >=, 0);
-    uint8_t sector[512];
-    for (uint64_t s = 0; s < size / 512; s++) {
-        for (unsigned i = 0; i < 512; i++) {
-            sector[i] = (uint8_t)(s + i);
-        }
-        g_assert_cmpint(pwrite(fd, sector, 512, s * 512), ==, 512);
+    g_autofree uint8_t *data = g_malloc(size);
+    for (uint64_t i = 0; i < size; i++) {
+        data[i] = pattern(i);
     }
-    g_assert_cmpint(ftruncate(fd, size), ==, 0);
-    close(fd);
+    GError *err = NULL;
+    g_assert_true(g_file_set_contents(path, (const char *)data, size, &err));
     return path;
-}
-
-static uint8_t pattern(uint64_t offset)
-{
-    return (uint8_t)(offset / 512 + offset % 512);
 }
 
 static void file_read(const char *path, uint64_t off, void *buf, size_t len)
@@ -117,9 +133,11 @@ static bool file_is(const char *path, uint64_t off, size_t len,
 
 /* A -drive over a new image of `size` bytes with extra drive options,
  * and a virtio-blk-device on it with extra properties (NULL-terminated,
- * at most 8).  NULL + *errp when the device refuses. */
-static Disk *disk_try(uint64_t size, const char *drive_opts,
-                      const char *const *props, GError **errp)
+ * at most 8), its interrupt wired to irq (may be NULL), realized.  NULL +
+ * *errp when the device refuses. */
+static Disk *disk_try_irq(uint64_t size, const char *drive_opts,
+                          const char *const *props, TestIrq *irq,
+                          GError **errp)
 {
     Disk *k = g_new0(Disk, 1);
     k->path = make_image(size);
@@ -127,7 +145,7 @@ static Disk *disk_try(uint64_t size, const char *drive_opts,
     g_autofree char *opts = g_strdup_printf(
         "file=%s,format=raw,if=none,id=%s%s%s", k->path, k->id,
         drive_opts ? "," : "", drive_opts ? drive_opts : "");
-    harness_drive(opts);
+    drive_add(opts);
     g_autofree char *drive = g_strdup_printf("drive=%s", k->id);
     const char *all[12] = { "addr=0x10001000", drive };
     for (unsigned i = 0; props && props[i]; i++) {
@@ -136,6 +154,17 @@ static Disk *disk_try(uint64_t size, const char *drive_opts,
     }
     k->dev = harness_try_device("virtio-blk-device", k->id, all, errp);
     k->d.base = BLK_BASE;
+    TsMmioDevice *mmio = k->dev ? (TsMmioDevice *)ts_object_dynamic_cast(
+        TS_OBJECT(k->dev), TS_TYPE_MMIO_DEVICE) : NULL;
+    if (mmio && irq) {
+        g_assert_true(ts_mmio_device_place(mmio, mmio->addr, 0, irq->line,
+                                           errp));
+    }
+    if (k->dev && !ts_device_realize(k->dev, errp)) {
+        ts_object_remove_child(TS_OBJECT(ts_machine_current()),
+                               TS_OBJECT(k->dev));
+        k->dev = NULL;
+    }
     if (!k->dev) {
         g_unlink(k->path);
         g_free(k->path);
@@ -146,13 +175,25 @@ static Disk *disk_try(uint64_t size, const char *drive_opts,
     return k;
 }
 
-static Disk *disk_new(const char *drive_opts, const char *const *props)
+static Disk *disk_try(uint64_t size, const char *drive_opts,
+                      const char *const *props, GError **errp)
+{
+    return disk_try_irq(size, drive_opts, props, NULL, errp);
+}
+
+static Disk *disk_new_irq(const char *drive_opts, const char *const *props,
+                          TestIrq *irq)
 {
     g_autoptr(GError) err = NULL;
-    Disk *k = disk_try(DISK_SIZE, drive_opts, props, &err);
+    Disk *k = disk_try_irq(DISK_SIZE, drive_opts, props, irq, &err);
     g_assert_no_error(err);
     g_assert_nonnull(k);
     return k;
+}
+
+static Disk *disk_new(const char *drive_opts, const char *const *props)
+{
+    return disk_new_irq(drive_opts, props, NULL);
 }
 
 static void disk_free(Disk *k)
@@ -405,9 +446,12 @@ static void test_realize_errors(void)
     g_clear_error(&err);
     /* No drive at all. */
     const char *nodrive[] = { "addr=0x10001000", NULL };
-    g_assert_null(harness_try_device("virtio-blk-device", "nodrive",
-                                     nodrive, &err));
+    TsDevice *dev = harness_try_device("virtio-blk-device", "nodrive",
+                                       nodrive, &err);
+    g_assert_no_error(err);
+    g_assert_false(ts_device_realize(dev, &err));
     g_assert_nonnull(strstr(err->message, "drive property not set"));
+    ts_object_remove_child(TS_OBJECT(ts_machine_current()), TS_OBJECT(dev));
 }
 
 /* ------------------------------------------------------------------ */
@@ -790,16 +834,10 @@ static bool irq_high(void *opaque)
 static void test_resize(void)
 {
     TestIrq *irq = test_irq_new();
-    g_autoptr(GError) err = NULL;
-    Disk *k = disk_new(NULL, NULL);
-    harness_destroy(k->dev);
-    const char *props[] = { "addr=0x10001000", NULL };
-    g_autofree char *drive = g_strdup_printf("drive=%s", k->id);
-    const char *all[] = { props[0], drive, NULL };
-    k->dev = harness_device("virtio-blk-device", "resized", irq, all);
+    Disk *k = disk_new_irq(NULL, NULL, irq);
     disk_start(k, 0, 1);
     uint32_t gen = vd_rd(&k->d, VD_CONFIG_GENERATION);
-    harness_block_resize(k->id, 2 * DISK_SIZE);
+    drive_resize(k->id, 2 * DISK_SIZE);
     g_assert_true(run_until(irq_high, irq, 5000));
     g_assert_cmphex(vd_rd(&k->d, VD_INTERRUPT_STATUS) & 2, ==, 2);
     g_assert_cmpuint(vd_rd(&k->d, VD_CONFIG_GENERATION), !=, gen);
@@ -823,11 +861,7 @@ static void test_resize(void)
 static void test_reset_in_flight(void)
 {
     TestIrq *irq = test_irq_new();
-    Disk *k = disk_new(NULL, NULL);
-    harness_destroy(k->dev);
-    g_autofree char *drive = g_strdup_printf("drive=%s", k->id);
-    const char *all[] = { "addr=0x10001000", drive, NULL };
-    k->dev = harness_device("virtio-blk-device", "inflight", irq, all);
+    Disk *k = disk_new_irq(NULL, NULL, irq);
     disk_start(k, 0, 1);
     const uint32_t len = 3 * 1024 * 1024;
     ram_fill(DATA, 0xaa, len);
