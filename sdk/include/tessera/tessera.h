@@ -16,4 +16,5 @@
 #include <tessera/mmio-device.h>
 #include <tessera/virtio.h>
 #include <tessera/loader.h>
+#include <tessera/block.h>
 #endif
