@@ -69,6 +69,7 @@ struct Qcow2 {
     Qcow2Cache l2_cache, refblock_cache;
     uint64_t file_end;          /* known length of the file */
     uint64_t free_hint;         /* first cluster that may be free */
+    uint64_t alloc_end;         /* clusters allocated so far end here */
 
     bool read_only;
     bool corrupt;               /* found broken: no more writes */
@@ -80,7 +81,7 @@ struct Qcow2 {
     uint64_t zcache_entry;
     uint8_t *zcache;
 
-    void (*report)(void *opaque, const char *msg);
+    void (*report)(void *opaque, bool corrupt, const char *msg);
     void *report_opaque;
 };
 

@@ -21,7 +21,7 @@ void qcow2_report(Qcow2 *s, const char *fmt, ...)
     char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
     if (s->report)
-        s->report(s->report_opaque, msg);
+        s->report(s->report_opaque, false, msg);
     else
         fprintf(stderr, "%s\n", msg);
     g_free(msg);
@@ -36,8 +36,14 @@ int qcow2_signal_corruption(Qcow2 *s, const char *fmt, ...)
     char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
     bool mark = !s->read_only && s->h.version >= 3;
-    qcow2_report(s, "qcow2: %s image as corrupt: %s; further corruption events will be suppressed",
-                 mark ? "Marking" : "Image is corrupt: will not set", msg);
+    if (s->report)
+        s->report(s->report_opaque, true, msg);
+    else if (mark)
+        fprintf(stderr, "qcow2: Marking image as corrupt: %s; further corruption events "
+                "will be suppressed\n", msg);
+    else
+        fprintf(stderr, "qcow2: Image is corrupt: %s; further corruption events "
+                "will be suppressed\n", msg);
     g_free(msg);
     s->corrupt = true;
     if (mark) {

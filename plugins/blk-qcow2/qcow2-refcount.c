@@ -241,6 +241,106 @@ int qcow2_refcount_update(Qcow2 *s, uint64_t offset, uint64_t len, int64_t adden
     return 0;
 }
 
+static bool has_block(const Qcow2 *s, uint64_t ti)
+{
+    return ti < s->reftable_entries && (s->reftable[ti] & QCOW2_OFFSET_MASK);
+}
+
+/* A run longer than a refcount block's range cannot come from the scan
+ * below (each new block would sit in the middle of it): take it past
+ * everything in use, with the blocks it needs right after it. */
+static int64_t alloc_at_end(Qcow2 *s, uint64_t n)
+{
+    uint64_t cs = s->cluster_size, E = s->refblock_entries;
+    for (;;) {
+        uint64_t start = MAX((s->file_end + cs - 1) / cs, s->alloc_end);
+        uint64_t k = 0, missing;
+        for (;;) {
+            missing = 0;
+            for (uint64_t r = start / E; r <= (start + n + k - 1) / E; r++)
+                missing += !has_block(s, r);
+            if (missing <= k)
+                break;
+            k = missing;
+        }
+        uint64_t last = (start + n + k - 1) / E;
+        if ((start + n + k) * cs > QCOW2_OFFSET_MASK)
+            return -EFBIG;
+        /* Clusters counted but never written (a crash after an
+         * allocation) may lie past the end: step over them. */
+        uint64_t busy = 0;
+        for (uint64_t c = start; c < start + n + k; c++) {
+            uint64_t v = 0;
+            if (has_block(s, c / E)) {
+                int ret = qcow2_refcount_get(s, c, &v);
+                if (ret < 0)
+                    return ret;
+            }
+            if (v)
+                busy = c + 1;
+        }
+        if (busy) {
+            s->alloc_end = busy;
+            continue;
+        }
+        if (last >= s->reftable_entries) {
+            /* Grow the table first (it goes past everything), then plan again. */
+            int ret = grow_reftable(s, MAX(last, s->reftable_entries + (s->reftable_entries ? 0 : 1)));
+            if (ret < 0)
+                return ret;
+            s->alloc_end = MAX(s->alloc_end, s->file_end / cs);
+            continue;
+        }
+        /* Blocks at start+n.., each for one missing range in order. */
+        uint64_t *pos = g_new0(uint64_t, k + 1);
+        uint64_t *range = g_new0(uint64_t, k + 1);
+        uint64_t j = 0;
+        for (uint64_t r = start / E; r <= last; r++)
+            if (!has_block(s, r)) {
+                range[j] = r;
+                pos[j] = start + n + j;
+                j++;
+            }
+        uint8_t *blk = g_malloc(cs);
+        int ret = 0;
+        for (uint64_t b = 0; b < j && ret == 0; b++) {
+            memset(blk, 0, cs);
+            /* New blocks in new ranges are counted by their range's block. */
+            for (uint64_t x = 0; x < j; x++)
+                if (pos[x] / E == range[b])
+                    qcow2_refblock_set(s, blk, pos[x] % E, 1);
+            ret = qcow2_pwrite_checked(s, 0, pos[b] * cs, blk, cs);
+        }
+        if (ret == 0)
+            ret = s->io.flush(s->io.opaque);
+        for (uint64_t b = 0; b < j && ret == 0; b++) {
+            uint8_t e[8];
+            be64_put(e, pos[b] * cs);
+            ret = qcow2_pwrite_checked(s, QCOW2_OL_REFTABLE,
+                                       s->h.reftable_offset + range[b] * 8, e, 8);
+            if (ret == 0)
+                s->reftable[range[b]] = pos[b] * cs;
+        }
+        /* New blocks that landed in ranges that already had a block. */
+        for (uint64_t x = 0; x < j && ret == 0; x++) {
+            bool counted = false;
+            for (uint64_t b = 0; b < j; b++)
+                counted |= pos[x] / E == range[b];
+            if (!counted)
+                ret = qcow2_refcount_update(s, pos[x] * cs, cs, 1);
+        }
+        g_free(blk);
+        g_free(pos);
+        g_free(range);
+        if (ret == 0)
+            ret = qcow2_refcount_update(s, start * cs, n * cs, 1);
+        if (ret < 0)
+            return ret;
+        s->alloc_end = MAX(s->alloc_end, start + n + k);
+        return (int64_t)(start * cs);
+    }
+}
+
 int64_t qcow2_alloc_clusters(Qcow2 *s, uint64_t n)
 {
     uint64_t c = s->free_hint, start = 0, run = 0;
@@ -250,6 +350,8 @@ int64_t qcow2_alloc_clusters(Qcow2 *s, uint64_t n)
         return -EIO;
     if (s->read_only)
         return -EROFS;
+    if (n * 2 > E)
+        return alloc_at_end(s, n);
     while (run < n) {
         uint64_t ti = c / E;
         if (ti >= s->reftable_entries || !(s->reftable[ti] & QCOW2_OFFSET_MASK)) {
@@ -276,5 +378,6 @@ int64_t qcow2_alloc_clusters(Qcow2 *s, uint64_t n)
     if (ret < 0)
         return ret;
     s->free_hint = start + n;
+    s->alloc_end = MAX(s->alloc_end, start + n);
     return (int64_t)(start * s->cluster_size);
 }

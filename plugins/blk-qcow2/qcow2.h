@@ -56,8 +56,10 @@ typedef struct Qcow2Options {
     uint64_t refcount_cache_size;
     /* -1 = as the header says, 0/1 = override (lazy-refcounts=). */
     int lazy_refcounts;
-    /* Warnings and corruption reports; NULL prints to stderr. */
-    void (*report)(void *opaque, const char *msg);
+    /* Warnings (corrupt false) and corruption found (corrupt true: the
+     * image is now read-only; msg says what is broken, without QEMU's
+     * "Marking image as corrupt" wrapping).  NULL prints to stderr. */
+    void (*report)(void *opaque, bool corrupt, const char *msg);
     void *report_opaque;
 } Qcow2Options;
 
