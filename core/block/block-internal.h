@@ -1,10 +1,27 @@
 /*
- * core/block/block-internal.h - what the files of core/block share.
+ * core/block/block-internal.h - what the files of core/block share:
+ *
+ *   block-driver.c   drivers as types ("<name>-blockdriver")
+ *   block-opts.c     flat "a.b=c" option dictionaries (from -blockdev,
+ *                    -drive and QMP JSON)
+ *   block-node.c     opening and closing nodes, names, children, the
+ *                    permissions that become image locks
+ *   block-io.c       synchronous I/O on nodes and children
+ *   block-pool.c     the worker threads and the completions they hand
+ *                    back to the main loop
+ *   block-backend.c  what a device attaches to: async requests, write
+ *                    cache, detect-zeroes, rerror/werror, statistics
+ *   block-probe.c    guessing an image's format from its first bytes
+ *   block-legacy.c   -drive, -hda.., -snapshot and the boards' claims
+ *   block-cli.c      -blockdev
+ *   block-qmp.c      QMP commands and events; block-hmp.c the HMP ones
  */
 #ifndef TESSERA_CORE_BLOCK_INTERNAL_H
 #define TESSERA_CORE_BLOCK_INTERNAL_H
 
 #include <tessera/block.h>
+#include <tessera/loop.h>
+#include <json-glib/json-glib.h>
 
 /* The class of every "<name>-blockdriver" type. */
 typedef struct BlockDriverClass {
@@ -14,5 +31,238 @@ typedef struct BlockDriverClass {
 
 /* The driver behind a class (NULL if it is no block driver). */
 const TsBlockDriver *block_driver_of_class(TsObjectClass *klass);
+
+/* ---- options (block-opts.c) ---------------------------------------- */
+
+/* Flat string options: "driver" -> "qcow2", "file.filename" -> "x". */
+typedef GHashTable BlockOpts;
+
+BlockOpts *block_opts_new(void);
+/* Parse "key=value,key=value" (QEMU's grammar, ",," for a comma). */
+BlockOpts *block_opts_parse(const char *text, GError **errp);
+/* Flatten a QMP JSON object ({"file": {"filename": "x"}} -> file.filename). */
+BlockOpts *block_opts_from_json(JsonObject *obj, GError **errp);
+/* Take (remove and return, g_free) a key's value. */
+char *block_opts_take(BlockOpts *o, const char *key);
+/* Move every "prefix.x" to a new dict as "x" (NULL if there is none). */
+BlockOpts *block_opts_take_prefix(BlockOpts *o, const char *prefix);
+/* Typed takes: absent keys give the default; errors in QEMU's words. */
+bool block_opts_take_bool(BlockOpts *o, const char *key, bool def,
+                          bool *out, GError **errp);
+/* The first key left in o (sorted), or NULL. */
+const char *block_opts_first_key(BlockOpts *o);
+
+/* ---- nodes (block-node.c) ------------------------------------------ */
+
+/* Someone who uses a node: a parent's child edge or a backend. */
+typedef struct BlockUser {
+    uint64_t perm, shared;
+} BlockUser;
+
+typedef enum ChildRole { CHILD_FILE, CHILD_BACKING } ChildRole;
+
+struct TsBlockChild {
+    BlockUser user;
+    char *name;                 /* "file", "backing" */
+    ChildRole role;
+    TsBlockNode *parent;        /* NULL for ts_block_create_file's */
+    TsBlockNode *node;
+};
+
+typedef enum DetectZeroes {
+    DETECT_ZEROES_OFF, DETECT_ZEROES_ON, DETECT_ZEROES_UNMAP,
+} DetectZeroes;
+
+/* The core's part of a node (TsBlockNode.core). */
+typedef struct NodeCore {
+    char *name;
+    bool user_named;            /* node-name= given */
+    bool monitor_owned;         /* -blockdev/blockdev-add: only
+                                 * blockdev-del removes it */
+    unsigned open_flags;        /* TS_BLOCK_OPEN_* */
+    bool read_only;
+    gint corrupt;               /* writes refused (fatal corruption) */
+    bool discard_unmap;
+    DetectZeroes detect_zeroes;
+    int64_t length;             /* __atomic */
+    char *filename;
+    char *format_hint;          /* backing_fmt as opened */
+    uint32_t align, logical, physical;
+    GPtrArray *children;        /* TsBlockChild *, owned */
+    GPtrArray *users;           /* BlockUser * (edges, backends) */
+    uint64_t applied_perm, applied_shared;  /* protocol nodes */
+    BlockOpts *child_opts;      /* what open_child takes from */
+    BlockOpts *leftover;        /* during open only */
+    gint inflight;              /* driver calls running */
+    GMutex lock;
+    GCond idle;
+    uint64_t write_threshold;   /* 0: none */
+} NodeCore;
+
+static inline NodeCore *node_core(const TsBlockNode *n)
+{
+    return n->core;
+}
+
+/* All nodes, in creation order. */
+GPtrArray *block_nodes(void);
+/* A driver registered or provided by an installed plugin. */
+bool block_driver_known(const char *driver);
+TsBlockNode *block_node_find(const char *name);
+/* Open a node from options (consumed).  monitor_owned: -blockdev. */
+TsBlockNode *block_node_open(BlockOpts *opts, bool monitor_owned,
+                             GError **errp);
+/* Open an image file: format (NULL: probe) over a "file" node. */
+TsBlockNode *block_node_open_image(const char *filename, const char *format,
+                                   BlockOpts *extra, GError **errp);
+/* Drop one reference (closing the node and its children when unused). */
+void block_node_unref(TsBlockNode *node);
+TsBlockNode *block_node_ref(TsBlockNode *node);
+/* True if anything but the caller's reference holds the node. */
+bool block_node_in_use(TsBlockNode *node);
+/* Add/remove a user and recompute permissions (false + errp: refused,
+ * nothing changed). */
+bool block_node_add_user(TsBlockNode *node, BlockUser *u, GError **errp);
+void block_node_remove_user(TsBlockNode *node, BlockUser *u);
+bool block_node_update_perms(TsBlockNode *node, GError **errp);
+/* Wait until no driver call runs on the node or below it. */
+void block_node_drain(TsBlockNode *node);
+/* The node that holds the image data shown for it (through filters). */
+TsBlockNode *block_node_file_child(TsBlockNode *node);
+TsBlockNode *block_node_backing(TsBlockNode *node);
+const char *block_node_driver_name(const TsBlockNode *node);
+bool block_node_truncate(TsBlockNode *node, uint64_t length, GError **errp);
+
+/* ---- I/O (block-io.c) ---------------------------------------------- */
+
+int block_node_preadv(TsBlockNode *n, uint64_t offset, uint64_t bytes,
+                      const struct iovec *iov, int niov, unsigned flags);
+int block_node_pwritev(TsBlockNode *n, uint64_t offset, uint64_t bytes,
+                       const struct iovec *iov, int niov, unsigned flags);
+int block_node_flush(TsBlockNode *n);
+int block_node_discard(TsBlockNode *n, uint64_t offset, uint64_t bytes);
+int block_node_write_zeroes(TsBlockNode *n, uint64_t offset, uint64_t bytes,
+                            unsigned flags);
+int64_t block_node_get_length(TsBlockNode *n);
+size_t iov_size(const struct iovec *iov, int niov);
+bool iov_is_zero(const struct iovec *iov, int niov);
+
+/* ---- worker pool (block-pool.c) ------------------------------------ */
+
+typedef struct BlockJob BlockJob;
+struct BlockJob {
+    int (*work)(BlockJob *job);         /* worker thread */
+    void (*done)(BlockJob *job);        /* main thread, big lock */
+    int ret;
+};
+/* Run job->work on a worker, then job->done on the main loop. */
+void block_pool_submit(BlockJob *job);
+/* Run the completions that are ready (main thread); true if any ran. */
+bool block_pool_run_completions(void);
+/* Wait (main thread) until a completion is ready or a job finishes. */
+void block_pool_wait(void);
+
+/* ---- backends (block-backend.c) ------------------------------------ */
+
+typedef enum ErrorAction {
+    ERROR_ACTION_REPORT, ERROR_ACTION_IGNORE, ERROR_ACTION_STOP,
+    ERROR_ACTION_ENOSPC,
+} ErrorAction;
+
+typedef struct BlockStats {
+    uint64_t rd_bytes, wr_bytes, unmap_bytes;
+    uint64_t rd_ops, wr_ops, flush_ops, unmap_ops;
+    uint64_t failed_rd, failed_wr, failed_flush, failed_unmap;
+    uint64_t rd_ns, wr_ns, flush_ns, unmap_ns;
+    uint64_t wr_highest;
+    int64_t last_ns;
+} BlockStats;
+
+/* What a -drive (or drive_add) asks of its backend. */
+typedef struct BackendConf {
+    ErrorAction rerror, werror;
+    bool write_cache;           /* cache=writeback/none/unsafe */
+    bool read_only;
+} BackendConf;
+
+struct TsBlockBackend {
+    char *name;                 /* drive id; NULL for an anonymous one */
+    TsBlockNode *root;
+    BlockUser user;
+    BackendConf conf;
+    bool legacy;                /* made by -drive: lives until drive_del */
+    TsObject *dev;              /* attached device, or NULL */
+    const TsBlockDevOps *ops;
+    void *opaque;
+    unsigned inflight;
+    bool draining;              /* errors are reported, not held */
+    GQueue held;                /* requests waiting for `cont` */
+    const char *iostatus;       /* "ok", "failed", "nospace" */
+    BlockStats stats;
+    char *legacy_iface;         /* if= of a -drive */
+    char *legacy_option;        /* "-drive ARG", for messages */
+    unsigned legacy_index;
+    bool claimed;
+};
+
+/* Every backend with a name (-drive), in creation order. */
+GPtrArray *block_backends(void);
+TsBlockBackend *block_backend_find(const char *name);
+/* A named backend on root (legacy -drive). */
+TsBlockBackend *block_backend_new(const char *name, TsBlockNode *root,
+                                  const BackendConf *conf, GError **errp);
+void block_backend_delete(TsBlockBackend *blk);
+/* Every node's device name for events ("" if none). */
+const char *block_backend_device_name(TsBlockNode *root);
+TsBlockBackend *block_backend_of_node(TsBlockNode *root);
+bool block_error_action_parse(const char *text, bool for_read,
+                              ErrorAction *out, GError **errp);
+const char *block_error_action_name(ErrorAction a);
+/* Length changed (block_resize): tell the device. */
+void block_backend_resized(TsBlockBackend *blk);
+
+/* ---- probing (block-probe.c) ---------------------------------------- */
+
+/* "qcow2" or "raw" (with QEMU's warning for a guessed raw). */
+const char *block_probe_format(const char *filename, const char *what,
+                               GError **errp);
+
+/* ---- legacy drives (block-legacy.c) --------------------------------- */
+
+bool block_drives_open(GError **errp);
+/* -blockdev / blockdev-add: a root node the monitor owns (opts consumed). */
+TsBlockNode *block_blockdev_open(BlockOpts *o, GError **errp);
+
+/* ---- image creation (block-create.c) -------------------------------- */
+
+/* Create an image with driver `driver`; opts (consumed) are the create
+ * options by name ("size", "backing_file", ...). */
+bool block_create_image(const char *driver, const char *filename,
+                        BlockOpts *opts, GError **errp);
+/* -snapshot: replace *node by a temporary qcow2 overlay over it. */
+bool block_snapshot_overlay(TsBlockNode **node, GError **errp);
+
+/* ---- monitors (block-qmp.c, block-hmp.c) ----------------------------- */
+
+/* Every backend, named or attached anonymously. */
+GPtrArray *block_all_backends(void);
+/* What query-block shows, in order (g_ptr_array_unref the list). */
+GPtrArray *block_query_backends(void);
+JsonObject *block_image_info(TsBlockNode *n);
+JsonObject *block_device_info(TsBlockNode *n, TsBlockBackend *blk);
+bool block_blockdev_del(const char *name, GError **errp);
+bool block_resize(const char *device, const char *node_name, int64_t size,
+                  GError **errp);
+/* At exit: every request completes and every node is flushed. */
+void block_backends_drain_all(void);
+
+/* ---- events ---------------------------------------------------------- */
+
+void block_event_io_error(TsBlockBackend *blk, bool write,
+                          const char *action, int err);
+void block_event_write_threshold(TsBlockNode *node, uint64_t offset,
+                                 uint64_t bytes);
+void block_event_corrupt(TsBlockNode *node, const char *msg, bool fatal,
+                         uint64_t offset, uint64_t size);
 
 #endif

@@ -25,7 +25,7 @@
 #include "machine/runstate.h"
 #include "chardev/chardevs.h"
 #include "loader/reset-fixups.h"
-#include "drive.h"
+#include "block/block-options.h"
 #include "util/fdset.h"
 #include "device/global-props.h"
 #include "keyboard-layout.h"
@@ -388,7 +388,8 @@ int cli_run(Cli *cli, GError **errp)
     if (!cli_setup_chardevs(cli, errp) || !cli_open_monitors(cli, errp)) {
         return 1;
     }
-    if (!build_machine(cli, errp)) {
+    if (!block_options_open(errp) || !build_machine(cli, errp) ||
+        !block_drives_create_devices(errp)) {
         return 1;
     }
     for (guint i = 0; i < cli->devices->len; i++) {
@@ -399,7 +400,7 @@ int cli_run(Cli *cli, GError **errp)
             return 1;
         }
     }
-    if (!machine_done(errp) || !drive_check_claimed(errp)) {
+    if (!machine_done(errp) || !block_drives_check_claimed(errp)) {
         return 1;
     }
     global_props_warn_unused(stderr);
@@ -446,6 +447,7 @@ TS_EXPORT int tessera_main(int argc, char **argv)
                 err->message);
         status = status ? status : 1;
     }
+    block_close_all();          /* every write on disk, overlays gone */
     cli_close_monitors();       /* monitors leave their chardevs first */
     chardev_free_all();         /* puts the terminal back */
     runstate_cleanup();

@@ -16,10 +16,7 @@ typedef struct KnownOption {
 /* From the sections of QEMU's system emulation manual. */
 static const KnownOption known[] = {
     /* standard options */
-    { "fda", true }, { "fdb", true }, { "hda", true }, { "hdb", true },
-    { "hdc", true }, { "hdd", true }, { "cdrom", true },
-    { "mtdblock", true }, { "sd", true }, { "pflash", true },
-    { "snapshot", false }, { "fsdev", true }, { "virtfs", true },
+    { "pflash", true }, { "fsdev", true }, { "virtfs", true },
     { "iscsi", true },
     { "overcommit", true }, { "mem-path", true }, { "mem-prealloc", false },
     { "rtc", true }, { "icount", true }, { "watchdog-action", true },

@@ -12,7 +12,7 @@
 #include "util/log-setup.h"
 #include "opts.h"
 #include "machine/boot-opts.h"
-#include "drive.h"
+#include "block/block-options.h"
 #include "util/fdset.h"
 #include "device/global-props.h"
 #include "keyboard-layout.h"
@@ -127,24 +127,55 @@ static bool opt_audiodev(Cli *cli, const char *arg, GError **errp)
     return false;
 }
 
+/* The block options are checked now and acted on by core/block once the
+ * command line is known (block_options_open). */
 static bool opt_blockdev(Cli *cli, const char *arg, GError **errp)
 {
     if (asks_help(arg)) {
         want_help(cli, "-blockdev", arg);
         return true;
     }
-    g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
-                "-blockdev %s: 'blockdev' is not supported yet", arg);
-    return false;
+    return block_blockdev_queue(arg, errp);
 }
 
-/* if=pflash only, until there is a block layer (drive.c). */
 static bool opt_drive(Cli *cli, const char *arg, GError **errp)
 {
-    if (!drive_add_option(arg, errp)) {
+    if (!block_drive_add(arg, errp)) {
         g_prefix_error(errp, "-drive %s: ", arg);
         return false;
     }
+    return true;
+}
+
+/* -hda FILE, -cdrom FILE, ...: spellings of -drive. */
+static bool opt_legacy_drive(Cli *cli, const char *name, const char *arg,
+                             GError **errp)
+{
+    if (!block_legacy_option(name, arg, errp)) {
+        g_prefix_error(errp, "-%s %s: ", name, arg);
+        return false;
+    }
+    return true;
+}
+
+#define LEGACY_DRIVE(n)                                                    \
+    static bool opt_##n(Cli *cli, const char *arg, GError **errp)          \
+    {                                                                      \
+        return opt_legacy_drive(cli, #n, arg, errp);                       \
+    }
+LEGACY_DRIVE(hda)
+LEGACY_DRIVE(hdb)
+LEGACY_DRIVE(hdc)
+LEGACY_DRIVE(hdd)
+LEGACY_DRIVE(cdrom)
+LEGACY_DRIVE(fda)
+LEGACY_DRIVE(fdb)
+LEGACY_DRIVE(mtdblock)
+LEGACY_DRIVE(sd)
+
+static bool opt_snapshot(Cli *cli, const char *arg, GError **errp)
+{
+    block_set_snapshot_all();
     return true;
 }
 
@@ -388,7 +419,17 @@ static const CliOption options[] = {
     { "device", true, opt_device, CALL, "-device driver[,prop=value][,...]  add a device (-device help, -device driver,help)" },
     { "audiodev", true, opt_audiodev, CALL, "-audiodev driver,id=id  audio backend (-audiodev help)" },
     { "blockdev", true, opt_blockdev, CALL, "-blockdev driver=..  block node (-blockdev driver=help)" },
-    { "drive", true, opt_drive, CALL, "-drive if=pflash,file=file[,format=raw][,unit=n][,readonly=on]  a flash bank's raw image" },
+    { "drive", true, opt_drive, CALL, "-drive [file=file][,if=none|virtio|pflash][,format=f][,cache=c][,aio=a][,readonly=on][,id=name][,...]  a drive (-blockdev driver=help lists formats)" },
+    { "hda", true, opt_hda, CALL, "-hda/-hdb file    use 'file' as hard disk 0/1 image (if=none on virt)" },
+    { "hdb", true, opt_hdb, CALL, NULL },
+    { "hdc", true, opt_hdc, CALL, "-hdc/-hdd file    use 'file' as hard disk 2/3 image" },
+    { "hdd", true, opt_hdd, CALL, NULL },
+    { "cdrom", true, opt_cdrom, CALL, "-cdrom file       use 'file' as CD-ROM image (read-only)" },
+    { "fda", true, opt_fda, CALL, "-fda/-fdb file    floppy disk image (the boards have no floppy)" },
+    { "fdb", true, opt_fdb, CALL, NULL },
+    { "mtdblock", true, opt_mtdblock, CALL, "-mtdblock file   on-board flash memory image (the boards have none)" },
+    { "sd", true, opt_sd, CALL, "-sd file          SD card image (the boards have no SD controller)" },
+    { "snapshot", false, opt_snapshot, CALL, "-snapshot         write to temporary files instead of disk image files" },
     { "chardev", true, opt_chardev, CALL, "-chardev backend,id=id  character device (-chardev help)" },
     { "serial", true, NULL, LIST(serials), "-serial dev        redirect the next serial port to host device 'dev'" },
     { "parallel", true, opt_parallel, CALL, "-parallel none     no parallel port (the boards have none)" },
@@ -475,7 +516,8 @@ static const struct {
         "add-fd", "set", "global", "boot", "m", "k", "name", "uuid",
         NULL } },
     { "Block device options", (const char *const[]){
-        "blockdev", "drive", NULL } },
+        "blockdev", "drive", "hda", "hdc", "cdrom", "fda", "mtdblock",
+        "sd", "snapshot", NULL } },
     { "Display options", (const char *const[]){
         "display", "nographic", NULL } },
     { "Audio options", (const char *const[]){ "audiodev", NULL } },
@@ -538,6 +580,7 @@ bool cli_parse(Cli *cli, int argc, char **argv, GError **errp)
     g_free(progname);
     progname = g_path_get_basename(argv[0]);
     cli->progname = progname;
+    g_set_prgname(progname);    /* for warnings of the block layer */
     cli->target = target_from_progname(argv[0]);
     cli->devices = g_ptr_array_new_with_free_func(g_free);
     cli->accels = g_ptr_array_new_with_free_func(g_free);

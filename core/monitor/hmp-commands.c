@@ -43,6 +43,36 @@ const HmpCommand *hmp_find_command(const HmpCommand *table, const char *name)
     return NULL;
 }
 
+static GPtrArray *extra_tables;          /* of const HmpCommand * */
+
+void hmp_commands_add(const HmpCommand *table)
+{
+    if (!extra_tables) {
+        extra_tables = g_ptr_array_new();
+    }
+    g_ptr_array_add(extra_tables, (gpointer)table);
+}
+
+/* The monitor's own table first, then the subsystems'. */
+static const HmpCommand *find_any(const char *name)
+{
+    const HmpCommand *cmd = hmp_find_command(hmp_command_table, name);
+    for (guint i = 0; !cmd && extra_tables && i < extra_tables->len; i++) {
+        cmd = hmp_find_command(g_ptr_array_index(extra_tables, i), name);
+    }
+    return cmd;
+}
+
+static bool print_help_all(HmpCall *c, const char *only)
+{
+    bool found = hmp_print_help(c, hmp_command_table, "", only);
+    for (guint i = 0; extra_tables && i < extra_tables->len; i++) {
+        found |= hmp_print_help(c, g_ptr_array_index(extra_tables, i), "",
+                                only);
+    }
+    return found;
+}
+
 void hmp_execute(HmpCall *c, const char *line)
 {
     const char *p = line;
@@ -58,7 +88,7 @@ void hmp_execute(HmpCall *c, const char *line)
         return;                 /* an empty line */
     }
     g_autofree char *name = g_strndup(start, (gsize)(p - start));
-    const HmpCommand *cmd = hmp_find_command(hmp_command_table, name);
+    const HmpCommand *cmd = find_any(name);
     if (!cmd) {
         hmp_printf(c, "unknown command: '%s'\n", name);
         return;
@@ -123,7 +153,7 @@ static void cmd_help(HmpCall *c, const char *args)
     const char *rest;
     g_autofree char *topic = first_word(args, &rest);
     if (!topic) {
-        hmp_print_help(c, hmp_command_table, "", NULL);
+        print_help_all(c, NULL);
         return;
     }
     if (g_str_equal(topic, "info")) {
@@ -133,7 +163,7 @@ static void cmd_help(HmpCall *c, const char *args)
         }
         return;
     }
-    if (!hmp_print_help(c, hmp_command_table, "", topic)) {
+    if (!print_help_all(c, topic)) {
         hmp_printf(c, "unknown command: '%s'\n", topic);
     }
 }

@@ -117,6 +117,18 @@ void hmp_info_commands_add(const HmpCommand *table);
 /* All of them, ending with { NULL }. */
 const HmpCommand *hmp_info_commands(void);
 
+/*
+ * Top-level commands of a subsystem (block_resize, drive_add, ...) live
+ * with its code the same way: `HMP_COMMANDS(table)` queues the table,
+ * searched after the monitor's own and listed by `help` after them.
+ */
+void hmp_commands_add(const HmpCommand *table);
+#define HMP_COMMANDS(table)                                                \
+    __attribute__((constructor)) static void hmp_cmds_##table(void)        \
+    {                                                                      \
+        hmp_commands_add(table);                                           \
+    }
+
 /* Find a command by name or alias in a table, or NULL. */
 const HmpCommand *hmp_find_command(const HmpCommand *table, const char *name);
 

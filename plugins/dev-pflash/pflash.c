@@ -137,7 +137,6 @@ static void free_state(Pflash *s)
 static bool pflash_realize(TsMmioDevice *dev, GError **errp)
 {
     Pflash *s = (Pflash *)dev;
-    s->fd = -1;
     if (!check_geometry(s, errp) || !create_regions(s, errp)) {
         free_state(s);
         return false;
@@ -161,11 +160,6 @@ static void pflash_unrealize(TsMmioDevice *dev)
     Pflash *s = (Pflash *)dev;
     pflash_file_close(s);
     free_state(s);
-}
-
-static void pflash_init(TsObject *obj)
-{
-    ((Pflash *)obj)->fd = -1;   /* no file until realize opens one */
 }
 
 /* A bank dropped without unrealize still saves what the guest wrote. */
@@ -253,11 +247,10 @@ static const TsProperty pflash_props[] = {
     TS_PROP_UINT("device-width", Pflash, device_width, 0,
                  "width of one chip in bytes (0: one chip as wide as the "
                  "bus)"),
-    TS_PROP_STRING("file", Pflash, file, NULL,
-                   "raw image: loaded at start, written back on every "
-                   "program and erase (none: a blank bank)"),
-    TS_PROP_BOOL("readonly", Pflash, readonly, false,
-                 "never write the image: program and erase fail"),
+    TS_PROP_STRING("drive", Pflash, drive, NULL,
+                   "block backend (-drive id or node name): loaded at "
+                   "start, written back on every program and erase; a "
+                   "read-only drive fails them (none: a blank bank)"),
     TS_PROP_END,
 };
 
@@ -281,7 +274,6 @@ static const TsTypeInfo pflash_type = {
     .description = "CFI parallel flash, Intel/Sharp command set",
     .instance_size = sizeof(Pflash),
     .class_init = pflash_class_init,
-    .instance_init = pflash_init,
     .instance_finalize = pflash_finalize,
 };
 

@@ -8,7 +8,7 @@
  *   pflash-cmd.c    the command state machine behind the guest's reads
  *                   and writes
  *   pflash-query.c  the CFI query table and identifier codes
- *   pflash-file.c   the image file: load, write back, sync
+ *   pflash-drive.c  the image on a block backend: load, write back, flush
  *
  * A bank is `devices` identical chips side by side on a bus of
  * bank-width bytes, each device-width bytes wide: every chip gets the
@@ -65,8 +65,8 @@ typedef struct Pflash {
     uint64_t sector_len;        /* erase block of the bank, all chips */
     uint64_t bank_width;        /* bus bytes: 1, 2 or 4 */
     uint64_t device_width;      /* one chip's bytes; 0: the bank width */
-    char *file;                 /* image, or NULL for a blank bank */
-    bool readonly;
+    char *drive;                /* block backend, or NULL: a blank bank */
+    bool readonly;              /* the drive is read-only */
 
     /* geometry, from realize */
     unsigned devices;           /* chips side by side */
@@ -98,12 +98,13 @@ typedef struct Pflash {
     uint8_t *buf;               /* [buf_bytes] */
     uint8_t *buf_written;       /* [buf_bytes]: 1 where buf holds data */
 
-    /* the image file (pflash-file.c) */
-    int fd;                     /* -1: no file */
-    uint64_t file_len;          /* bytes in the file */
-    uint64_t dirty_start, dirty_end;    /* not yet written back */
-    bool unsynced;              /* written, not yet fdatasync'ed */
-    bool write_failing;         /* the last write to the file failed */
+    /* the image (pflash-drive.c) */
+    TsBlockBackend *blk;        /* NULL: no drive */
+    uint64_t image_len;         /* bytes of the drive */
+    unsigned writes_inflight;
+    bool unsynced;              /* written, not yet flushed */
+    bool warned_beyond;         /* told that writes past the end stay */
+    bool warned_failed;
     TsTimer *sync_timer;
 } Pflash;
 
@@ -128,13 +129,13 @@ void pflash_cmd_reset(Pflash *s);
 void pflash_query_build(Pflash *s);
 uint16_t pflash_id_word(const Pflash *s, uint64_t offset);
 
-/* pflash-file.c */
+/* pflash-drive.c */
 bool pflash_file_open(Pflash *s, GError **errp);
-/* The guest changed [start, start+len): write it to the file.  false
- * when the write failed (the data stays in memory and is tried again
- * with the next write and at the sync on exit). */
+/* The guest changed [start, start+len): write it to the drive (in the
+ * background: the bank's memory is what the guest reads meanwhile).
+ * false when it cannot be saved at all (beyond the image's end). */
 bool pflash_file_write(Pflash *s, uint64_t start, uint64_t len);
-/* Write back what failed before and fdatasync. */
+/* Flush what was written. */
 void pflash_file_sync(Pflash *s);
 void pflash_file_close(Pflash *s);
 

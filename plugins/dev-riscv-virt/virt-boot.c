@@ -169,7 +169,7 @@ bool virt_boot_load(VirtMachine *vm, GError **errp)
         return false;
     }
     uint64_t start = bios ? fw_entry : vm->kernel_entry;
-    if (ts_machine_pflash_file(0, NULL)) {
+    if (vm->flash0_image) {
         /* An image in the first flash bank is the firmware, run in place
          * (the -bios image, if any, is still loaded, as QEMU does). */
         start = VIRT_FLASH_BASE;

@@ -4,7 +4,8 @@
  * QEMU's virt maps two 32 MiB banks of Intel-command-set flash at
  * 0x20000000 and 0x22000000, always: without an image they are blank
  * (all 0xff) and forget what the guest writes.  `-drive if=pflash,unit=N`
- * backs bank N with a raw image file.  The banks are "cfi.pflash01"
+ * or `-machine pflashN=NODE` (a -blockdev node name) backs bank N with a
+ * block backend, as in QEMU.  The banks are "cfi.pflash01"
  * devices from plugins/dev-pflash, which also describe themselves in the
  * device tree (one flash@20000000 node with both banks in its reg).
  */
@@ -16,8 +17,18 @@
 
 static bool create_bank(VirtMachine *vm, unsigned unit, GError **errp)
 {
-    bool readonly = false;
-    const char *file = ts_machine_pflash_file(unit, &readonly);
+    const char *node = unit ? vm->pflash1 : vm->pflash0;
+    const char *drive = ts_block_legacy_drive("pflash", unit);
+    if (node && drive) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "pflash%u is given twice: -machine pflash%u=%s and "
+                    "-drive if=pflash,unit=%u", unit, unit, node, unit);
+        return false;
+    }
+    const char *file = node ? node : drive;
+    if (unit == 0) {
+        vm->flash0_image = file != NULL;
+    }
     char name[16];
     g_snprintf(name, sizeof(name), "flash%u", unit);
     TsObject *obj = ts_object_new("cfi.pflash01", errp);
@@ -34,8 +45,7 @@ static bool create_bank(VirtMachine *vm, unsigned unit, GError **errp)
         ts_object_set_uint(obj, "sector-length", VIRT_FLASH_SECTOR, errp) &&
         ts_object_set_uint(obj, "bank-width", 4, errp) &&
         ts_object_set_uint(obj, "device-width", 2, errp) &&
-        ts_object_set_bool(obj, "readonly", readonly, errp) &&
-        (!file || ts_object_set_prop(obj, "file", file, errp)) &&
+        (!file || ts_object_set_prop(obj, "drive", file, errp)) &&
         ts_object_add_child(TS_OBJECT(vm), name, obj, errp);
     ts_object_unref(obj);           /* the machine holds it if added */
     if (ok && !ts_device_realize((TsDevice *)obj, errp)) {
@@ -43,20 +53,13 @@ static bool create_bank(VirtMachine *vm, unsigned unit, GError **errp)
     }
     if (!ok) {
         g_prefix_error(errp, "virt: flash bank %u%s%s: ", unit,
-                       file ? " from -drive " : "", file ? file : "");
+                       file ? " with drive " : "", file ? file : "");
     }
     return ok;
 }
 
 bool virt_flash_create(VirtMachine *vm, GError **errp)
 {
-    if (vm->pflash0 || vm->pflash1) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
-                    "-machine pflash0/pflash1: block nodes are not "
-                    "supported yet (needs -blockdev); use -drive "
-                    "if=pflash,unit=N,file=FILE,format=raw");
-        return false;
-    }
     for (unsigned unit = 0; unit < VIRT_FLASH_BANKS; unit++) {
         if (!create_bank(vm, unit, errp)) {
             return false;

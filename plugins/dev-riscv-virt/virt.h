@@ -6,7 +6,6 @@
 #define VIRT_H
 
 #include <tessera/tessera.h>
-#include <tessera/unstable/pflash-drive.h>  /* until the block layer */
 
 #define VIRT_TYPE_CLINT "riscv-clint"
 #define VIRT_TYPE_PLIC  "riscv-plic"
@@ -40,6 +39,7 @@ typedef struct VirtMachine {
     /* properties */
     char *dumpdtb;
     char *pflash0, *pflash1;
+    bool flash0_image;          /* bank 0 has a drive: the firmware */
     /* built by init */
     unsigned harts;
     TsDevice **cpus;
