@@ -15,8 +15,8 @@
  *   qcow2-tool snapshot FILE -c|-a|-d|-l [NAME]
  *   qcow2-tool check FILE                leaks and errors by the engine's count
  *   qcow2-tool random FILE REF SEED N    N random writes/zeroes/discards, mirrored in REF
- *   qcow2-tool crash-writer FILE REF SEED  writes forever, flushes, prints each
- *                                        flushed state to REF then "flushed K"
+ *   qcow2-tool crash-writer FILE REF SEED  writes until killed; REF holds the
+ *                                        last flushed contents, REF.log the writes
  *   qcow2-tool map FILE                  block status runs
  */
 #include "../qcow2.h"
@@ -304,38 +304,58 @@ int main(int argc, char **argv)
         else
             close(ref);
     } else if (!strcmp(cmd, "crash-writer") && argc == 5) {
-        /* The reference holds exactly what was flushed: copied after each
-         * flush, then announced, so the killer knows what must survive. */
-        int ref = open(argv[3], O_RDWR);
+        /* Writes until killed.  REF always holds exactly the contents at
+         * the last completed flush (replaced by rename after the flush);
+         * REF.log gets "W off len" before each write and "F k" after each
+         * flush, unbuffered, so the killer knows which ranges were in
+         * flight (a SIGKILL keeps what reached the kernel). */
+        char *logname = g_strdup_printf("%s.log", argv[3]);
+        char *tmp = g_strdup_printf("%s.tmp", argv[3]);
+        int log = open(logname, O_WRONLY | O_CREAT | O_APPEND, 0644);
         GRand *r = g_rand_new_with_seed((guint32)num(argv[4]));
         uint8_t *img = g_malloc0(size);
-        int shadow = ref;
-        for (uint64_t k = 0; ref >= 0 && ret == 0; k++) {
-            uint64_t off = (uint64_t)g_rand_int_range(r, 0, (gint32)(size / 512)) * 512;
-            uint64_t len = MIN((uint64_t)g_rand_int_range(r, 1, 256) * 512, size - off);
-            for (uint64_t b = 0; b < len; b++)
-                img[off + b] = (uint8_t)g_rand_int(r);
-            if (g_rand_int_range(r, 0, 8) == 0) {
-                memset(img + off, 0, len);
-                ret = qcow2_write_zeroes(q, off, len, true);
-            } else {
-                ret = qcow2_write(q, off, img + off, len);
-            }
-            if (ret == 0 && k % 16 == 15) {
+        ret = log < 0 ? -errno : qcow2_read(q, 0, img, size);
+        for (uint64_t k = 0; ret == 0; k++) {
+            if (k % 16 == 0) {
                 ret = qcow2_flush(q);
-                char *tmp = g_strdup_printf("%s.tmp", argv[3]);
                 if (ret == 0 && !g_file_set_contents(tmp, (char *)img, (gssize)size, NULL))
                     ret = -EIO;
                 if (ret == 0 && rename(tmp, argv[3]) < 0)
                     ret = -errno;
-                g_free(tmp);
-                printf("flushed %llu\n", (unsigned long long)k);
-                fflush(stdout);
+                char line[64];
+                int n = snprintf(line, sizeof(line), "F %llu\n", (unsigned long long)k);
+                if (ret == 0 && write(log, line, (size_t)n) != n)
+                    ret = -errno;
+                if (ret < 0)
+                    break;
+            }
+            uint64_t off = (uint64_t)g_rand_int_range(r, 0, (gint32)(size / 512)) * 512;
+            uint64_t len = MIN((uint64_t)g_rand_int_range(r, 1, 256) * 512, size - off);
+            char line[64];
+            int n = snprintf(line, sizeof(line), "W %llu %llu\n", (unsigned long long)off,
+                             (unsigned long long)len);
+            if (write(log, line, (size_t)n) != n) {
+                ret = -errno;
+                break;
+            }
+            int kind = g_rand_int_range(r, 0, 10);
+            if (kind == 0) {
+                memset(img + off, 0, len);
+                ret = qcow2_write_zeroes(q, off, len, true);
+            } else if (kind == 1) {
+                ret = qcow2_discard(q, off, len);
+                if (ret == 0)
+                    ret = qcow2_read(q, off, img + off, len);
+            } else {
+                for (uint64_t b = 0; b < len; b++)
+                    img[off + b] = (uint8_t)g_rand_int(r);
+                ret = qcow2_write(q, off, img + off, len);
             }
         }
-        (void)shadow;
         g_rand_free(r);
         g_free(img);
+        g_free(logname);
+        g_free(tmp);
     } else {
         fprintf(stderr, "qcow2-tool: bad command line\n");
         status = 2;
