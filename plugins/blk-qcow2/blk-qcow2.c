@@ -63,6 +63,18 @@ static int file_pread(void *opaque, uint64_t off, void *buf, size_t len)
 static int file_pwrite(void *opaque, uint64_t off, const void *buf, size_t len)
 {
     Qcow2Node *n = opaque;
+    int64_t end = ts_block_child_length(n->file);
+    if (end >= 0 && off + len > (uint64_t)end) {
+        /* The core refuses child writes past the end (a request for it to
+         * allow them, as QEMU's file driver does, is in the block notes):
+         * grow the file first.  Under the node's lock, so one at a time. */
+        GError *err = NULL;
+        if (!ts_block_child_truncate(n->file, off + len, false, TS_BLOCK_PREALLOC_OFF, &err)) {
+            ts_block_node_warn(&n->parent, "Could not grow the image file: %s", err->message);
+            g_error_free(err);
+            return -EIO;
+        }
+    }
     return ts_block_child_pwrite(n->file, off, buf, len, 0);
 }
 
@@ -181,8 +193,20 @@ static bool qcow2_node_open(TsBlockNode *node, GError **errp)
     if (qcow2_is_read_only(n->q) && !o.read_only)
         ts_block_node_set_read_only(node);
     GError *err = NULL;
-    n->backing = ts_block_open_backing(node, qcow2_backing_file(n->q),
+    const char *bf = qcow2_backing_file(n->q);
+    char *resolved = NULL;
+    const char *image = ts_block_node_filename(ts_block_child_node(file));
+    if (bf && !g_path_is_absolute(bf) && image) {
+        /* block.h says the core resolves a relative backing name against
+         * the image's directory; it does not yet (block notes): do it
+         * here, which is the same for the core once it does. */
+        char *dir = g_path_get_dirname(image);
+        resolved = g_build_filename(dir, bf, NULL);
+        g_free(dir);
+    }
+    n->backing = ts_block_open_backing(node, resolved ? resolved : bf,
                                        qcow2_backing_fmt(n->q), &err);
+    g_free(resolved);
     if (err) {
         g_propagate_error(errp, err);
         qcow2_close(n->q);
