@@ -108,8 +108,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     qcow2_write_zeroes(q, 0, MIN(vsize, 65536), true);
     qcow2_discard(q, vsize / 2, MIN(vsize - vsize / 2, 65536));
-    if (qcow2_snapshot_create(q, NULL, "fuzz", 0, &err) == 0)
-        g_clear_pointer(&err, g_free), qcow2_snapshot_delete(q, "fuzz", &err);
+    if (qcow2_snapshot_create(q, NULL, "fuzz", 0, &err) == 0) {
+        g_clear_pointer(&err, g_free);
+        qcow2_snapshot_delete(q, "fuzz", &err);
+    }
     g_clear_pointer(&err, g_free);
     Qcow2CheckResult r;
     qcow2_check(q, &r);
