@@ -23,6 +23,8 @@ struct MonitorChardev {
     bool focused;
     bool greet_pending;
     TsBH *greet_bh;
+    /* QMP events left out this session (MONITOR_EVENT_BACKLOG). */
+    uint64_t events_dropped;
 };
 
 static GPtrArray *monitors;
@@ -41,6 +43,16 @@ static GPtrArray *monitors;
  */
 #define MONITOR_OUTPUT_BACKLOG (64 * 1024)
 #define MONITOR_INPUT_CHUNK 512
+
+/*
+ * Events are not answers to the peer's commands, so not reading commands
+ * does not hold them back: a guest that resets in a loop sends RESET after
+ * RESET to a QMP peer that may never read (about 100 kB a second).  Past
+ * this much unread output, an event is left out for that peer, whole; the
+ * count shows in the log at the end of the session.  Replies are never
+ * left out.
+ */
+#define MONITOR_EVENT_BACKLOG (1024 * 1024)
 
 /* ---- output ---------------------------------------------------------------- */
 
@@ -113,6 +125,11 @@ static GString *pretty_print(const char *text, size_t len)
 static void qmp_write(const char *data, size_t len, void *opaque)
 {
     MonitorChardev *mon = opaque;
+    if (qmp_sending_event() &&
+        chardev_output_pending(mon->chr) > MONITOR_EVENT_BACKLOG) {
+        mon->events_dropped++;
+        return;
+    }
     if (mon->pretty) {
         GString *s = pretty_print(data, len);
         chardev_write_all(mon->chr, s->str, s->len);
@@ -132,6 +149,13 @@ static void hmp_write(const char *data, size_t len, void *opaque)
 
 static void end_session(MonitorChardev *mon)
 {
+    if (mon->events_dropped) {
+        g_printerr("warning: QMP monitor on chardev '%s': %" G_GUINT64_FORMAT
+                   " events were left out for a peer that did not read "
+                   "its output\n", ts_chardev_id(mon->chr),
+                   (guint64)mon->events_dropped);
+        mon->events_dropped = 0;
+    }
     if (mon->qmp) {
         QmpSession *s = mon->qmp;
         mon->qmp = NULL;

@@ -275,6 +275,13 @@ static void send_reply(QmpSession *s, JsonNode *ret, const GError *err,
     json_object_unref(msg);
 }
 
+static unsigned sending_event;
+
+bool qmp_sending_event(void)
+{
+    return sending_event > 0;
+}
+
 void qmp_emit_event(const char *name, JsonObject *data)
 {
     if (!sessions) {
@@ -297,7 +304,9 @@ void qmp_emit_event(const char *name, JsonObject *data)
         QmpSession *s = g_ptr_array_index(snapshot, i);
         if (s->negotiated && !s->free_pending &&
             g_ptr_array_find(sessions, s, NULL)) {
+            sending_event++;
             send_node(s, node);
+            sending_event--;
         }
     }
     g_ptr_array_unref(snapshot);
