@@ -184,6 +184,11 @@ static bool opt_log_items(Cli *cli, const char *arg, GError **errp)
         want_help(cli, "-d", arg);
         return true;
     }
+    if (!*arg) {                /* QEMU: an error, not "log nothing" */
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "-d : no log item named (-d help lists them)");
+        return false;
+    }
     if (!log_set_items(arg, errp)) {
         g_prefix_error(errp, "-d %s: ", arg);
         return false;
