@@ -478,7 +478,8 @@ static const struct {
 } usage_sections[] = {
     { "Standard options", (const char *const[]){
         "h", "version", "machine", "cpu", "accel", "smp", "numa",
-        "add-fd", "set", "global", "boot", "m", "k", "name", "uuid",
+        "add-fd", "set", "global", "boot", "m", "mem-prealloc", "k", "name",
+        "uuid",
         NULL } },
     { "Block device options", (const char *const[]){
         "blockdev", "drive", NULL } },
