@@ -215,6 +215,11 @@ static bool opt_log_items(Cli *cli, const char *arg, GError **errp)
         want_help(cli, "-d", arg);
         return true;
     }
+    if (!*arg) {                /* QEMU: an error, not "log nothing" */
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "-d : no log item named (-d help lists them)");
+        return false;
+    }
     if (!log_set_items(arg, errp)) {
         g_prefix_error(errp, "-d %s: ", arg);
         return false;
@@ -514,7 +519,8 @@ static const struct {
 } usage_sections[] = {
     { "Standard options", (const char *const[]){
         "h", "version", "machine", "cpu", "accel", "smp", "numa",
-        "add-fd", "set", "global", "boot", "m", "k", "name", "uuid",
+        "add-fd", "set", "global", "boot", "m", "mem-prealloc", "k", "name",
+        "uuid",
         NULL } },
     { "Block device options", (const char *const[]){
         "blockdev", "drive", "hda", "hdc", "cdrom", "fda", "mtdblock",

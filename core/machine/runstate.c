@@ -265,15 +265,16 @@ void runstate_cleanup(void)
         pidfile_fd = -1;
         g_clear_pointer(&pidfile_path, g_free);
     }
-    g_clear_pointer(&vm_name, g_free);
-    g_clear_pointer(&progname, g_free);
-    g_clear_pointer(&signal_watch, ts_fd_watch_remove);
-    loop_takes_signals = 0;
+    /* The handlers go first: they read progname and the pipe. */
     if (signal_pipe[0] >= 0) {
         signal(SIGTERM, SIG_DFL);
         signal(SIGINT, SIG_DFL);
         signal(SIGHUP, SIG_DFL);
     }
+    loop_takes_signals = 0;
+    g_clear_pointer(&vm_name, g_free);
+    g_clear_pointer(&progname, g_free);
+    g_clear_pointer(&signal_watch, ts_fd_watch_remove);
     for (int i = 0; i < 2; i++) {
         if (signal_pipe[i] >= 0) {
             close(signal_pipe[i]);

@@ -12,7 +12,8 @@
 #ifndef TESSERA_CORE_SIGNAL_CLEANUP_H
 #define TESSERA_CORE_SIGNAL_CLEANUP_H
 
-/* Remove `path` (a file this process created) if a signal ends start-up.
+/* Remove `path` (a file this process created) if a signal ends start-up
+ * and it is still that file (not one another process put there since).
  * A relative path is taken from the current directory now.  Returns a
  * handle for signal_cleanup_forget, or -1 when the list is full or the
  * path too long (the file is then left behind, as before). */
@@ -26,8 +27,8 @@ void signal_cleanup_forget(int handle);
  * back; must be async-signal-safe.  NULL clears it. */
 void signal_cleanup_set_terminal(void (*restore)(void));
 
-/* Undo everything listed.  Async-signal-safe: unlink and the terminal
- * function only. */
+/* Undo everything listed.  Async-signal-safe: lstat, unlink and the
+ * terminal function only. */
 void signal_cleanup_run(void);
 
 #endif

@@ -49,9 +49,12 @@ void *virt_dtb_open(const void *data, size_t len, const char *path,
      * fdt_open_into believes the memory reservation map ends where the
      * next block begins (one running to the end moved a negative size).
      * fdt_check_full walks every block against the length read; only a
-     * blob it accepts goes further.
+     * blob it accepts goes further.  It needs the block sizes of version
+     * 17 (what dtc and every board have written since 2007): on an older
+     * tree it followed a NULL pointer.
      */
-    if (len < sizeof(struct fdt_header) || fdt_check_full(data, len) != 0) {
+    if (len < sizeof(struct fdt_header) || fdt_version(data) < 17 ||
+        fdt_check_full(data, len) != 0) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
                     "-dtb %s: not a valid device tree blob", path);
         return NULL;

@@ -37,6 +37,13 @@ def wait_until(cond, proc):
     return True
 
 
+def inode(path):
+    try:
+        return os.stat(path).st_ino
+    except FileNotFoundError:
+        return None
+
+
 def blocked_on_fifo(pid):
     """Whether the process sleeps in a FIFO's open, waiting for the other
     end (the kernel's wait_for_partner)."""
@@ -49,9 +56,11 @@ def blocked_on_fifo(pid):
 
 class Run:
     """The emulator started with stderr in a file (read while it runs)."""
+    count = 0
 
     def __init__(self, work, args, **kw):
-        self.err_path = os.path.join(work, "stderr")
+        Run.count += 1
+        self.err_path = os.path.join(work, "stderr-%d" % Run.count)
         with open(self.err_path, "w") as err:
             self.proc = subprocess.Popen([TESSERA] + args, stdout=err,
                                          stderr=err, **kw)
@@ -176,6 +185,72 @@ def running_tests(t, work):
          "running VM: pid file and QMP socket removed")
 
 
+def not_ours_tests(t, work):
+    """Only the files we created are removed: a second instance on the
+    same socket path replaces the socket with its own (as QEMU does), and
+    a pid file may be replaced behind our back; neither is removed when
+    the first instance ends, at start-up or running (QEMU removes the
+    second's socket)."""
+    shared = os.path.join(work, "shared.sock")
+    pidfile = os.path.join(work, "replaced.pid")
+    second = Run(work, BASE + ["-qmp", "unix:%s,server=on,wait=off"
+                               % shared])
+    try:
+        Qmp(shared, second.proc).close()
+        # The first blocks waiting for a client on the same path, so it
+        # has replaced the second's socket with its own.
+        first = Run(work, BASE + [
+            "-pidfile", pidfile,
+            "-chardev", "socket,id=c0,path=%s,server=on,wait=on" % shared,
+            "-serial", "chardev:c0"])
+        if not wait_until(lambda: "waiting for connection"
+                          in first.stderr(), first.proc):
+            t.ok(False, "the first instance waits for a client",
+                 first.stderr())
+            first.end(signal.SIGKILL)
+            return
+        # Now a third takes the path over while the first still waits,
+        # and the pid file is replaced.
+        firsts = os.stat(shared).st_ino
+        third = Run(work, BASE + ["-qmp", "unix:%s,server=on,wait=off"
+                                  % shared])
+        try:
+            # Until the third binds, a client would reach the first.
+            if not wait_until(lambda: inode(shared) not in (firsts, None),
+                              third.proc):
+                raise OSError("the third instance never took the path")
+            Qmp(shared, third.proc).close()
+            with open(pidfile + ".new", "w") as f:
+                f.write("12345\n")
+            os.rename(pidfile + ".new", pidfile)
+            rc = first.end(signal.SIGTERM)
+            t.ok(rc == -signal.SIGTERM and os.path.exists(shared) and
+                 open(pidfile).read() == "12345\n",
+                 "a signal at start-up leaves a socket and a pid file that "
+                 "are no longer ours", "status %r" % rc)
+            try:
+                Qmp(shared, third.proc).close()
+                t.ok(True, "the instance that took the path still answers")
+            except (OSError, EOFError) as e:
+                t.ok(False, "the instance that took the path still answers",
+                     e)
+            # The third ends in order; the second's socket was replaced
+            # by the first's long ago: it must not remove the third's.
+            rc = second.end(signal.SIGTERM)
+            t.ok(rc == 0 and os.path.exists(shared),
+                 "an orderly exit leaves a socket that is no longer ours",
+                 "status %r" % rc)
+        finally:
+            rc = third.end(signal.SIGTERM)
+        t.ok(rc == 0 and not os.path.exists(shared),
+             "the socket's owner removes it at exit", "status %r" % rc)
+    except (OSError, EOFError) as e:
+        t.ok(False, "second instance on a shared socket path", e)
+    finally:
+        if second.proc.poll() is None:
+            second.end(signal.SIGKILL)
+
+
 def main():
     if not os.path.exists(TESSERA):
         skip_all("%s not built" % TESSERA)
@@ -185,6 +260,7 @@ def main():
         fifo_tests(t, work)
         terminal_tests(t, work)
         running_tests(t, work)
+        not_ours_tests(t, work)
     t.done()
 
 

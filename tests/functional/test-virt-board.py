@@ -103,9 +103,16 @@ with open(rsvmap_dtb, "wb") as f:
     f.write(struct.pack(">10I", 0xd00dfeed, 72, 56, 72, 40, 17, 16, 0, 0,
                         16) + struct.pack(">QQ", 0, 0x200) +
             struct.pack(">4I", 1, 0, 2, 9))
+# A version 3 tree (no block sizes in its header): fdt_check_full itself
+# followed a NULL pointer (found by fuzz-dtb).
+v3_dtb = os.path.join(tmp, "v3.dtb")
+with open(v3_dtb, "wb") as f:
+    f.write(struct.pack(">10I", 0xd00dfeed, 72, 56, 72, 40, 3, 0, 0, 0,
+                        16) + bytes(16) + struct.pack(">4I", 1, 0, 2, 9))
 cases = [
     (["-bios", "none", "-dtb", short_dtb], "not a valid device tree"),
     (["-bios", "none", "-dtb", rsvmap_dtb], "not a valid device tree"),
+    (["-bios", "none", "-dtb", v3_dtb], "not a valid device tree"),
     (["-bios", "none", "-dtb", "/dev/zero"], "larger than the board's limit"),
     # A user's device over RAM or over the board's UART (issue 11: both
     # were mapped silently, shadowing what was there).
