@@ -408,6 +408,15 @@ static void test_properties(void)
     g_assert_cmpuint(cfg(k, C_MAX_DISCARD, 4), ==, 64);
     g_assert_cmpuint(cfg(k, C_MAX_WZ, 4), ==, 128);
     disk_free(k);
+
+    const char *p3[] = { "num-queues=32", NULL };
+    k = disk_new(NULL, p3);
+    g_assert_cmpuint(cfg(k, C_NUM_QUEUES, 2), ==, 32);
+    vd_wr(&k->d, VD_QUEUE_SEL, 31);
+    g_assert_cmpuint(vd_rd(&k->d, VD_QUEUE_NUM_MAX), ==, 256);
+    vd_wr(&k->d, VD_QUEUE_SEL, 32);
+    g_assert_cmpuint(vd_rd(&k->d, VD_QUEUE_NUM_MAX), ==, 0);
+    disk_free(k);
 }
 
 static void test_realize_errors(void)
@@ -417,7 +426,7 @@ static void test_realize_errors(void)
         const char *error;
     } cases[] = {
         { "num-queues=0", "num-queues property must be larger than 0" },
-        { "num-queues=9", "num-queues property must be <= 8" },
+        { "num-queues=33", "num-queues property must be <= 32" },
         { "logical_block_size=1000", "not a power of 2" },
         { "logical_block_size=256", "minimum: 512" },
         { "physical_block_size=65536", "maximum: 32768" },
