@@ -13,6 +13,7 @@
 #include "block-internal.h"
 #include "block-options.h"
 #include "loop/main-loop.h"
+#include "monitor/qmp.h"
 
 #include <errno.h>
 
@@ -319,6 +320,11 @@ static int req_work(BlockJob *job)
     BlockReq *r = (BlockReq *)job;
     TsBlockNode *n = r->blk->root;
     unsigned flags = r->flags;
+    uint64_t len = ts_block_length(r->blk);
+    if (r->op != REQ_FLUSH &&
+        (r->offset > len || r->bytes > len - r->offset)) {
+        return -EIO;            /* the guest's disk ends here */
+    }
     switch (r->op) {
     case REQ_READ:
         return block_node_preadv(n, r->offset, r->bytes, r->iov, r->niov, 0);
@@ -413,6 +419,7 @@ static void req_done(BlockJob *job)
     if (a == ERROR_ACTION_STOP && !blk->draining) {
         blk->iostatus = ret == -ENOSPC ? "nospace" : "failed";
         g_queue_push_tail(&blk->held, r);
+        qmp_set_stop_reason("io-error");
         ts_vm_stop();
         return;
     }
@@ -516,10 +523,19 @@ TS_EXPORT void ts_block_drain(TsBlockBackend *blk)
     blk->draining = false;
 }
 
+static bool in_range(TsBlockBackend *blk, uint64_t offset, uint64_t bytes)
+{
+    uint64_t len = ts_block_length(blk);
+    return offset <= len && bytes <= len - offset;
+}
+
 TS_EXPORT int ts_block_pread_sync(TsBlockBackend *blk, uint64_t offset,
                                   void *buf, uint64_t bytes)
 {
     struct iovec iov = { buf, bytes };
+    if (!in_range(blk, offset, bytes)) {
+        return -EIO;
+    }
     return block_node_preadv(blk->root, offset, bytes, &iov, 1, 0);
 }
 
@@ -527,6 +543,9 @@ TS_EXPORT int ts_block_pwrite_sync(TsBlockBackend *blk, uint64_t offset,
                                    const void *buf, uint64_t bytes)
 {
     struct iovec iov = { (void *)buf, bytes };
+    if (!in_range(blk, offset, bytes)) {
+        return -EIO;
+    }
     return block_node_pwritev(blk->root, offset, bytes, &iov, 1,
                               blk->conf.write_cache ? 0 : TS_BLOCK_REQ_FUA);
 }

@@ -93,7 +93,14 @@ static bool answer_one(Cli *cli, const char *option, const char *arg,
     } else if (g_str_equal(option, "-audiodev")) {
         help_print(stdout, PK_AUDIODEV, NULL);
     } else if (g_str_equal(option, "-blockdev")) {
-        help_print(stdout, PK_BLOCKDRIVER, NULL);
+        /* driver=help lists drivers; driver=file,help a driver's options */
+        g_autofree char *name = help_subject(arg, "driver");
+        if (!name || g_str_equal(name, "help") || g_str_equal(name, "?")) {
+            help_print(stdout, PK_BLOCKDRIVER, NULL);
+        } else if (!property_help(PK_BLOCKDRIVER, name, errp)) {
+            g_prefix_error(errp, "%s %s: ", option, arg);
+            return false;
+        }
     } else if (g_str_equal(option, "-chardev")) {
         printf("Available chardev backend types:\n");
         for (const char *const *n = chardev_backend_names(); *n; n++) {

@@ -193,6 +193,13 @@ const QmpVmHooks *qmp_vm_hooks(void)
     return &vm_hooks;
 }
 
+static const char *stop_reason;  /* until the VM runs again */
+
+void qmp_set_stop_reason(const char *run_state)
+{
+    stop_reason = run_state;
+}
+
 const char *qmp_run_state(void)
 {
     if (vm_hooks.run_state) {
@@ -205,6 +212,9 @@ const char *qmp_run_state(void)
         vm_ever_ran = true;
         return "running";
     }
+    if (stop_reason) {
+        return stop_reason;
+    }
     /* Like QEMU: stopped before it ever ran (-S) is "prelaunch". */
     return vm_ever_ran ? "paused" : "prelaunch";
 }
@@ -213,6 +223,7 @@ void qmp_vm_state_changed(bool running, void *opaque)
 {
     if (running) {
         vm_ever_ran = true;
+        stop_reason = NULL;
     }
     qmp_emit_event(running ? "RESUME" : "STOP", NULL);
 }

@@ -238,6 +238,11 @@ const QmpVmHooks *qmp_vm_hooks(void);
 /* The QEMU run state name, from the hooks; NULL if they cannot tell. */
 const char *qmp_run_state(void);
 
+/* A subsystem stops the VM for a reason of QEMU's RunState ("io-error"):
+ * query-status shows it instead of "paused" until the VM runs again.
+ * Call it just before ts_vm_stop(). */
+void qmp_set_stop_reason(const char *run_state);
+
 /* The session whose command is running, or NULL. */
 QmpSession *qmp_current_session(void);
 

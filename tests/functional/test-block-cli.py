@@ -26,6 +26,15 @@ BASE = ["-M", "virt", "-display", "none", "-S", "-bios", "none",
         "-monitor", "none", "-serial", "none"]
 
 
+def refused(*args):
+    """Run a Tessera that should exit with an error; one that starts
+    instead (it would wait forever with -S) counts as not refused."""
+    try:
+        return tessera(*(BASE + list(args)), timeout=60)
+    except subprocess.TimeoutExpired:
+        return None, "", "it started instead of refusing"
+
+
 def image(name, size):
     path = os.path.join(tmp, name)
     with open(path, "wb") as f:
@@ -41,6 +50,9 @@ flash = image("flash.img", 32 << 20)
 rc, out, err = tessera("-blockdev", "driver=help")
 t.ok(rc == 0 and all(d in out for d in ("file", "raw", "null-co")),
      "-blockdev driver=help lists file, raw and null-co", out + err)
+rc, out, err = tessera("-blockdev", "driver=file,help")
+t.ok(rc == 0 and "filename=<str>" in out and "locking=<enum>" in out,
+     "-blockdev driver=file,help lists the driver's options", out + err)
 
 
 def start(*args):
@@ -152,7 +164,7 @@ if qcow2_missing:
     bad.append((["-snapshot", "-drive", "file=%s,if=none,format=raw" % disk],
                 "needs the qcow2 driver for its temporary overlay"))
 for args, want in bad:
-    rc, out, err = tessera(*(BASE + args), timeout=30)
+    rc, out, err = refused(*args)
     # QEMU's warning for a guessed raw format may come first (-fda FILE).
     lines = [x for x in err.splitlines() if x.strip() and
              not x.startswith(" ") and ": warning: " not in x]
@@ -250,6 +262,18 @@ t.ok(out == "" and os.path.getsize(disk) == 4 << 20, "HMP block_resize",
      out)
 stop(p, q)
 
+# -hda and -cdrom on virt: if=none drives at index 0 and 2, as QEMU
+# names them; a CD-ROM is read-only.
+p, q = start("-hda", disk, "-cdrom", other)
+b = {x["device"]: x for x in q.cmd("query-block")["return"]}
+t.ok("none0" in b and "none2" in b and b["none0"]["inserted"]["ro"] is False
+     and b["none2"]["inserted"]["ro"] is True and
+     b["none0"]["inserted"]["file"] == disk,
+     "-hda and -cdrom become drives none0 and none2 (read-only)", b)
+err = stop(p, q)
+t.ok("probing guessed raw" in err, "a guessed raw format is warned about "
+     "as QEMU does", err)
+
 # ---- locking against QEMU ------------------------------------------------
 
 qemu = shutil.which("qemu-system-riscv64")
@@ -278,7 +302,7 @@ t.ok(rc != 0 and "Failed to get \"write\" lock" in err and
 rc, out, err = run([qemu_img, "info", "-U", flash])
 t.ok(rc == 0 and "file format: raw" in out,
      "qemu-img info --force-share reads it meanwhile", out + err)
-rc, out, err = tessera(*(BASE + ["-drive", PFLASH]), timeout=30)
+rc, out, err = refused("-drive", PFLASH)
 t.ok(rc == 1 and "Failed to get \"write\" lock" in err,
      "a second Tessera is refused the same way", err)
 stop(p, q)
@@ -290,15 +314,19 @@ qp = subprocess.Popen([qemu, "-M", "virt", "-display", "none", "-S",
 # QEMU takes its locks while it starts; wait until they are there.
 for _ in range(300):
     rc, out, err = run([qemu_io, "-f", "raw", "-c", "write 0 512", flash])
-    if "lock" in out + err:
+    if "lock" in out + err or qp.poll() is not None:
         break
     time.sleep(0.1)
-rc, out, err = tessera(*(BASE + ["-drive", PFLASH]), timeout=30)
+t.ok(qp.poll() is None and "lock" in out + err, "QEMU runs with a virtio "
+     "disk on the image and holds its lock", (out + err +
+                                              (qp.stderr.read().decode()
+                                               if qp.poll() is not None
+                                               else "")))
+rc, out, err = refused("-drive", PFLASH)
 t.ok(rc == 1 and "Failed to get \"write\" lock" in err and
      "Is another process using the image [%s]?" % flash in err,
      "Tessera is refused while QEMU writes the image", err)
-rc, out, err = tessera(*(BASE + ["-drive", PFLASH + ",readonly=on"]),
-                       timeout=30)
+rc, out, err = refused("-drive", PFLASH + ",readonly=on")
 t.ok(rc == 1 and "Failed to get shared \"write\" lock" in err,
      "a read-only Tessera that does not share writes is refused", err)
 p, q = start("-drive", PFLASH + ",readonly=on,force-share=on")
