@@ -11,6 +11,7 @@
  * sees an error a full host disk caused, and loses no data).
  */
 #include "block-internal.h"
+#include "block-options.h"
 #include "loop/main-loop.h"
 
 #include <errno.h>
@@ -206,10 +207,8 @@ TS_EXPORT TsBlockBackend *ts_block_attach(const char *drive, TsObject *dev,
                     type, drive);
         return NULL;
     }
-    if (writable && ts_block_is_read_only(blk)) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "Block node is read-only");
-        goto fail;
+    if (ts_block_is_read_only(blk)) {
+        writable = false;       /* a read-only attachment, as QEMU's */
     }
     BlockUser old = blk->user;
     if (!anonymous) {
@@ -532,7 +531,7 @@ TS_EXPORT int ts_block_pwrite_sync(TsBlockBackend *blk, uint64_t offset,
                               blk->conf.write_cache ? 0 : TS_BLOCK_REQ_FUA);
 }
 
-void block_backends_drain_all(void)
+void block_drain_all(void)
 {
     for (guint i = 0; attached && i < attached->len; i++) {
         ts_block_drain(g_ptr_array_index(attached, i));

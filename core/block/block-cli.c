@@ -59,6 +59,7 @@ bool block_options_open(GError **errp)
         BlockOpts *o = parse_blockdev(arg, errp);
         if (!o || !block_blockdev_open(o, errp)) {
             g_prefix_error(errp, "-blockdev %s: ", arg);
+            g_clear_pointer(&blockdevs, g_ptr_array_unref);
             return false;
         }
     }
@@ -68,7 +69,7 @@ bool block_options_open(GError **errp)
 
 void block_close_all(void)
 {
-    block_backends_drain_all();
+    block_drain_all();
     GPtrArray *b = block_backends();
     while (b->len) {
         block_backend_delete(g_ptr_array_index(b, b->len - 1));

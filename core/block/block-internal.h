@@ -83,6 +83,7 @@ typedef struct NodeCore {
     bool read_only;
     gint corrupt;               /* writes refused (fatal corruption) */
     bool discard_unmap;
+    bool probed_raw;            /* raw by guess: block 0 is guarded */
     DetectZeroes detect_zeroes;
     int64_t length;             /* __atomic */
     char *filename;
@@ -226,6 +227,9 @@ void block_backend_resized(TsBlockBackend *blk);
 /* "qcow2" or "raw" (with QEMU's warning for a guessed raw). */
 const char *block_probe_format(const char *filename, const char *what,
                                GError **errp);
+/* Whether data written at offset 0 would make the image probe as
+ * another format (what a guest must not do to a guessed raw image). */
+bool block_probe_looks_like_image(const struct iovec *iov, int niov);
 
 /* ---- legacy drives (block-legacy.c) --------------------------------- */
 
@@ -253,8 +257,6 @@ JsonObject *block_device_info(TsBlockNode *n, TsBlockBackend *blk);
 bool block_blockdev_del(const char *name, GError **errp);
 bool block_resize(const char *device, const char *node_name, int64_t size,
                   GError **errp);
-/* At exit: every request completes and every node is flushed. */
-void block_backends_drain_all(void);
 
 /* ---- events ---------------------------------------------------------- */
 

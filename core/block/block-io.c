@@ -136,6 +136,10 @@ int block_node_pwritev(TsBlockNode *n, uint64_t offset, uint64_t bytes,
     if (ret < 0 || !bytes) {
         return ret;
     }
+    if (node_core(n)->probed_raw && offset == 0 &&
+        block_probe_looks_like_image(iov, niov)) {
+        return -EPERM;          /* QEMU's guard for a guessed raw image */
+    }
     DetectZeroes dz = node_core(n)->detect_zeroes;
     if (dz != DETECT_ZEROES_OFF && iov_is_zero(iov, niov)) {
         /* detect-zeroes: a buffer of zeroes becomes a write-zeroes, which

@@ -412,17 +412,19 @@ static bool open_drive(LegacyDrive *d, GError **errp)
     return true;
 }
 
+/* The queue is emptied either way: drive_add runs it again later. */
 bool block_drives_open(GError **errp)
 {
-    for (guint i = 0; pending && i < pending->len; i++) {
+    bool ok = true;
+    for (guint i = 0; ok && pending && i < pending->len; i++) {
         LegacyDrive *d = g_ptr_array_index(pending, i);
         if (!open_drive(d, errp)) {
             g_prefix_error(errp, "%s: ", d->option);
-            return false;
+            ok = false;
         }
     }
     g_clear_pointer(&pending, g_ptr_array_unref);
-    return true;
+    return ok;
 }
 
 /* if=virtio: a virtio-blk device per drive, as QEMU's boards make. */

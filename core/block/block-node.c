@@ -618,6 +618,7 @@ TsBlockNode *block_node_open_image(const char *filename, const char *format,
                                    BlockOpts *extra, GError **errp)
 {
     BlockOpts *o = extra ? extra : block_opts_new();
+    bool probed = !format;
     if (!format) {
         format = block_probe_format(filename, filename, errp);
         if (!format) {
@@ -630,7 +631,11 @@ TsBlockNode *block_node_open_image(const char *filename, const char *format,
         g_hash_table_replace(o, g_strdup("file.driver"), g_strdup("file"));
     }
     g_hash_table_replace(o, g_strdup("file.filename"), g_strdup(filename));
-    return block_node_open(o, false, errp);
+    TsBlockNode *n = block_node_open(o, false, errp);
+    if (n && probed && g_str_equal(format, "raw")) {
+        node_core(n)->probed_raw = true;
+    }
+    return n;
 }
 
 bool block_node_truncate(TsBlockNode *node, uint64_t length, GError **errp)

@@ -26,6 +26,9 @@ bool block_options_open(GError **errp);
 bool block_drives_create_devices(GError **errp);
 /* After every device: a drive on an interface nobody took is an error. */
 bool block_drives_check_claimed(GError **errp);
+/* Every submitted request completes and every writable node is flushed
+ * (tests use it to look at files the background writes change). */
+void block_drain_all(void);
 /* At exit: drain, flush and close everything (temporary overlays go). */
 void block_close_all(void);
 /* Forget every queued option (tests parse several command lines). */

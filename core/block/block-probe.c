@@ -12,20 +12,39 @@
 #include <stdio.h>
 #include <unistd.h>
 
+static const struct {
+    const char *name;
+    const char *magic;
+    size_t len;
+} formats[] = {
+    { "qcow2", "QFI\xfb", 4 },
+    { "qed", "QED\0", 4 },
+    { "vmdk", "KDMV", 4 },
+    { "vhdx", "vhdxfile", 8 },
+    { "vdi", "<<< ", 4 },
+};
+
+bool block_probe_looks_like_image(const struct iovec *iov, int niov)
+{
+    uint8_t head[8] = { 0 };
+    size_t have = 0;
+    for (int i = 0; i < niov && have < sizeof(head); i++) {
+        size_t n = MIN(iov[i].iov_len, sizeof(head) - have);
+        memcpy(head + have, iov[i].iov_base, n);
+        have += n;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(formats); i++) {
+        if (have >= formats[i].len &&
+            memcmp(head, formats[i].magic, formats[i].len) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 const char *block_probe_format(const char *filename, const char *what,
                                GError **errp)
 {
-    static const struct {
-        const char *name;
-        const char *magic;
-        size_t len;
-    } formats[] = {
-        { "qcow2", "QFI\xfb", 4 },
-        { "qed", "QED\0", 4 },
-        { "vmdk", "KDMV", 4 },
-        { "vhdx", "vhdxfile", 8 },
-        { "vdi", "<<< ", 4 },
-    };
     int fd = open(filename, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         g_set_error(errp, TS_ERROR, TS_ERROR_NOT_FOUND,

@@ -40,19 +40,11 @@ bool pflash_file_open(Pflash *s, GError **errp)
         return true;
     }
     TsBlockBackend *blk = ts_block_attach(s->drive, TS_OBJECT(s), NULL, s,
-                                          false, errp);
+                                          true, errp);
     if (!blk) {
         return false;
     }
     s->readonly = ts_block_is_read_only(blk);
-    if (!s->readonly) {
-        /* Ask again, now for writing (and the locks that go with it). */
-        ts_block_detach(blk);
-        blk = ts_block_attach(s->drive, TS_OBJECT(s), NULL, s, true, errp);
-        if (!blk) {
-            return false;
-        }
-    }
     uint64_t len = ts_block_length(blk);
     if (len > s->size) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,

@@ -48,10 +48,11 @@ def fails(args, want, desc):
 
 
 # Refused without booting anything.
-fails(["-drive", "if=virtio,file=" + image], "if=virtio is not supported "
-      "yet", "-drive if=virtio: not supported yet, naming the interface")
-fails(["-drive", "if=pflash,file=%s,format=qcow2" % image],
-      "format 'qcow2' is not supported yet", "-drive format=qcow2 refused")
+fails(["-drive", "if=sd,format=raw,file=" + image],
+      "machine type does not support if=sd,bus=0,unit=0",
+      "-drive if=sd: virt has no SD card, as QEMU says")
+fails(["-drive", "if=pflash,file=%s,format=bogus" % image],
+      "Unknown driver 'bogus'", "-drive format=bogus refused")
 fails(["-drive", "if=pflash,unit=2,file=%s,format=raw" % image],
       "machine type does not support if=pflash,bus=0,unit=2",
       "a third flash unit is refused: virt has two banks")
@@ -61,8 +62,12 @@ with open(big, "wb") as f:
 fails(["-drive", "if=pflash,unit=0,file=%s,format=raw" % big],
       "is 33554433 bytes, larger than the flash bank (33554432 bytes)",
       "an image larger than the bank is refused with both sizes")
-fails(["-M", "virt,pflash0=flash0"], "not supported yet (needs -blockdev)",
-      "-machine pflash0= still needs -blockdev")
+fails(["-M", "virt,pflash0=flash0"], "can't find value 'flash0'",
+      "-machine pflash0= names a block node that must exist")
+fails(["-blockdev", "driver=file,filename=%s,node-name=f0" % image,
+       "-drive", "if=pflash,unit=0,format=raw,file=" + image,
+       "-M", "virt,pflash0=f0"], "pflash0 is given twice",
+      "-machine pflash0= and -drive if=pflash,unit=0 together are refused")
 
 why = uboot.missing()
 if why:

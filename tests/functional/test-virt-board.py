@@ -102,7 +102,7 @@ cases = [
     (["-bios", "none", "-kernel", "/nonexistent/Image"],
      "/nonexistent/Image"),
     (["-bios", "none", "-dtb", "/etc/hostname"], "not a valid device tree"),
-    (["-M", "virt,pflash0=x"], "not supported yet"),
+    (["-M", "virt,pflash0=x"], "can't find value 'x'"),
     (["-smp", "33"], "33"),
 ]
 for args, want in cases:

@@ -3,19 +3,19 @@
  * the build tree and driven through system memory the way firmware does:
  * the query table, identifier codes, word and buffered program, block
  * erase, lock bits, status and error bits, the read-array fast path, the
- * image file written back (and never written with readonly=on or lost
- * when a write fails), the device-tree node and bad configurations.
+ * image on a block backend written back (never with a read-only drive;
+ * what lies beyond the image's end reported to the guest and kept in
+ * memory), the device-tree node and bad configurations.
  *
  * Most banks here are the virt board's shape (two x16 chips on a 32-bit
  * bus, 256 KiB blocks) made 1 MiB so they are cheap to create.
  */
 #include "dev-harness.h"
 #include "memory/memory-dump.h"
+#include "block/block-options.h"
 
 #include <glib/gstdio.h>
 #include <libfdt.h>
-#include <signal.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #define BASE   0x20000000u
@@ -46,15 +46,32 @@ static void cmd(uint64_t off, uint8_t c)
     wr(off, SR(c));
 }
 
+/* A -drive if=none for the image: "drive=ID" (g_free), or NULL + err
+ * when the block layer refuses it. */
+static char *drive_prop(const char *file, bool readonly, GError **err)
+{
+    static unsigned n;
+    g_autofree char *id = g_strdup_printf("d%u", n++);
+    g_autofree char *arg = g_strdup_printf("if=none,id=%s,format=raw,"
+                                           "file=%s%s", id, file,
+                                           readonly ? ",readonly=on" : "");
+    if (!block_drive_add(arg, err) || !block_options_open(err)) {
+        return NULL;
+    }
+    return g_strdup_printf("drive=%s", id);
+}
+
 static TsDevice *bank(const char *name, uint64_t addr, const char *size,
                       const char *file, bool readonly)
 {
     g_autofree char *a = g_strdup_printf("addr=0x%" PRIx64, addr);
     g_autofree char *s = g_strdup_printf("size=%s", size);
-    g_autofree char *f = file ? g_strdup_printf("file=%s", file) : NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *d = file ? drive_prop(file, readonly, &err) : NULL;
+    g_assert_no_error(err);
     const char *props[] = {
-        a, s, "bank-width=4", "device-width=2", "sector-length=256K",
-        readonly ? "readonly=on" : "readonly=off", f, NULL,
+        a, s, "bank-width=4", "device-width=2", "sector-length=256K", d,
+        NULL,
     };
     return harness_device("cfi.pflash01", name, NULL, props);
 }
@@ -81,6 +98,7 @@ static char *temp_image(size_t len, uint8_t fill)
 
 static GBytes *file_bytes(const char *path)
 {
+    block_drain_all();          /* the bank writes in the background */
     gchar *data;
     gsize len;
     g_assert_true(g_file_get_contents(path, &data, &len, NULL));
@@ -435,20 +453,21 @@ static void test_file(void)
     g_assert_cmphex(file_byte(b, 0x10), ==, 0x04 & 0x3c);
     g_assert_cmphex(file_byte(b, 0x13), ==, 0x01 & 0x3c);
 
-    /* A program past the end grows the file, with 0xff in between. */
+    /* A program past the end of the image cannot be saved (a drive does
+     * not grow): the guest gets a program error, reads its data from the
+     * bank, and the file is unchanged. */
     cmd(2 * BLOCK, 0xe8);
     wr(2 * BLOCK, SR(1));
     wr(2 * BLOCK + 8, 0x11223344);
     wr(2 * BLOCK + 12, 0x55667788);
     cmd(2 * BLOCK, 0xd0);
-    g_assert_cmphex(rd(0), ==, SR(READY));
+    g_assert_cmphex(rd(0), ==, SR(READY | ERR_PROGRAM));
+    cmd(0, 0x50);
+    cmd(0, 0xff);
+    g_assert_cmphex(rd(2 * BLOCK + 8), ==, 0x11223344);
     g_bytes_unref(b);
     b = file_bytes(path);
-    g_assert_cmpuint(g_bytes_get_size(b), ==, 2 * BLOCK + 16);
-    g_assert_cmphex(file_byte(b, 4100), ==, 0xff);
-    g_assert_cmphex(file_byte(b, 2 * BLOCK + 7), ==, 0xff);
-    g_assert_cmphex(file_byte(b, 2 * BLOCK + 8), ==, 0x44);
-    g_assert_cmphex(file_byte(b, 2 * BLOCK + 15), ==, 0x55);
+    g_assert_cmpuint(g_bytes_get_size(b), ==, 4096 + 1);
 
     /* Erase writes the whole block back. */
     cmd(0, 0x20);
@@ -457,17 +476,21 @@ static void test_file(void)
     b = file_bytes(path);
     g_assert_cmphex(file_byte(b, 0), ==, 0xff);
     g_assert_cmphex(file_byte(b, 0x10), ==, 0xff);
-    g_assert_cmphex(file_byte(b, BLOCK - 1), ==, 0xff);
+    g_assert_cmphex(file_byte(b, 4096), ==, 0xff);
     cmd(0, 0xff);
 
-    /* The same image for a second bank is refused (it is locked). */
+    /* The same image for a second bank (its own drive) is refused: the
+     * first bank writes it and lets nobody else (QEMU's image locks). */
     g_autoptr(GError) err = NULL;
-    g_autofree char *f = g_strdup_printf("file=%s", path);
+    g_autofree char *f = drive_prop(path, false, &err);
+    g_assert_no_error(err);
     const char *again[] = { "addr=0x30000000", "size=1M", f, NULL };
     TsDevice *other = harness_try_device("cfi.pflash01", "other", again,
                                          &err);
     g_assert_false(ts_device_realize(other, &err));
-    g_assert_nonnull(strstr(err->message, "in use"));
+    if (!strstr(err->message, "Failed to get \"write\" lock")) {
+        g_error("second bank: %s", err->message);
+    }
     harness_destroy(other);
     g_clear_error(&err);
 
@@ -475,7 +498,7 @@ static void test_file(void)
     harness_destroy(dev);
     dev = bank("flash", BASE, "1M", path, false);
     g_assert_cmphex(rd(0), ==, 0xffffffff);
-    g_assert_cmphex(rd(2 * BLOCK + 8), ==, 0x11223344);
+    g_assert_cmphex(rd(0x10), ==, 0xffffffff);
     harness_destroy(dev);
     g_unlink(path);
 }
@@ -484,7 +507,8 @@ static void test_file_errors(void)
 {
     g_autoptr(GError) err = NULL;
     g_autofree char *big = temp_image(1024 * 1024 + 1, 0);
-    g_autofree char *f = g_strdup_printf("file=%s", big);
+    g_autofree char *f = drive_prop(big, false, &err);
+    g_assert_no_error(err);
     const char *too_big[] = { "addr=0x20000000", "size=1M", f, NULL };
     TsDevice *dev = harness_try_device("cfi.pflash01", "big", too_big, &err);
     g_assert_false(ts_device_realize(dev, &err));
@@ -494,19 +518,19 @@ static void test_file_errors(void)
     g_clear_error(&err);
     g_unlink(big);
 
-    const char *missing[] = { "addr=0x20000000", "size=1M",
-                              "file=/nonexistent/flash.img", NULL };
-    dev = harness_try_device("cfi.pflash01", "missing", missing, &err);
-    g_assert_false(ts_device_realize(dev, &err));
+    /* The block layer refuses what is no image before a bank sees it. */
+    g_assert_null(drive_prop("/nonexistent/flash.img", false, &err));
     g_assert_nonnull(strstr(err->message, "/nonexistent/flash.img"));
-    harness_destroy(dev);
+    g_clear_error(&err);
+    g_assert_null(drive_prop("/", true, &err));
+    g_assert_nonnull(strstr(err->message, "is not a file"));
     g_clear_error(&err);
 
-    const char *dir[] = { "addr=0x20000000", "size=1M", "file=/",
-                          "readonly=on", NULL };
-    dev = harness_try_device("cfi.pflash01", "dir", dir, &err);
+    const char *unknown[] = { "addr=0x20000000", "size=1M", "drive=nope",
+                              NULL };
+    dev = harness_try_device("cfi.pflash01", "unknown", unknown, &err);
     g_assert_false(ts_device_realize(dev, &err));
-    g_assert_nonnull(strstr(err->message, "not a regular file"));
+    g_assert_nonnull(strstr(err->message, "can't find value 'nope'"));
     harness_destroy(dev);
     g_clear_error(&err);
 }
@@ -537,41 +561,28 @@ static void test_readonly(void)
     g_unlink(path);
 }
 
-/* The host refuses the write (file size limit): the guest sees a program
- * error but reads its data, and the next write saves both. */
-static void test_write_failure(void)
+/* Writes inside the image are saved while one beyond its end is not:
+ * each program is written on its own, so the failed one loses nothing
+ * of the others. */
+static void test_write_beyond(void)
 {
     g_autofree char *path = temp_image(4096, 0xee);
     TsDevice *dev = bank("flash", BASE, "1M", path, false);
-    struct rlimit old;
-    g_assert_cmpint(getrlimit(RLIMIT_FSIZE, &old), ==, 0);
-    signal(SIGXFSZ, SIG_IGN);
-    struct rlimit small = { 4096, old.rlim_max };
-    g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &small), ==, 0);
-
     cmd(0x2000, 0x40);
     wr(0x2000, 0x0badf00d);
     g_assert_cmphex(rd(0), ==, SR(READY | ERR_PROGRAM));
     cmd(0, 0x50);
     cmd(0, 0xff);
     g_assert_cmphex(rd(0x2000), ==, 0x0badf00d);
-    g_autoptr(GBytes) b = file_bytes(path);
-    g_assert_cmpuint(g_bytes_get_size(b), ==, 4096);
-
-    g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &old), ==, 0);
     cmd(0x10, 0x40);
     wr(0x10, 0);
     g_assert_cmphex(rd(0), ==, SR(READY));
-    g_bytes_unref(b);
-    b = file_bytes(path);
-    g_assert_cmpuint(g_bytes_get_size(b), ==, 0x2004);
+    g_autoptr(GBytes) b = file_bytes(path);
+    g_assert_cmpuint(g_bytes_get_size(b), ==, 4096);
     g_assert_cmphex(file_byte(b, 0x10), ==, 0);
-    g_assert_cmphex(file_byte(b, 0x1000), ==, 0xff);
-    g_assert_cmphex(file_byte(b, 0x2000), ==, 0x0d);
-    g_assert_cmphex(file_byte(b, 0x2003), ==, 0x0b);
+    g_assert_cmphex(file_byte(b, 0x14), ==, 0xee);
     cmd(0, 0xff);
     harness_destroy(dev);
-    signal(SIGXFSZ, SIG_DFL);
     g_unlink(path);
 }
 
@@ -673,7 +684,7 @@ int main(int argc, char **argv)
     g_test_add_func("/pflash/file", test_file);
     g_test_add_func("/pflash/file-errors", test_file_errors);
     g_test_add_func("/pflash/readonly", test_readonly);
-    g_test_add_func("/pflash/write-failure", test_write_failure);
+    g_test_add_func("/pflash/write-beyond", test_write_beyond);
     g_test_add_func("/pflash/fdt", test_fdt);
     g_test_add_func("/pflash/bad-config", test_bad_config);
     return g_test_run();

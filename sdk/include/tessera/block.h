@@ -470,12 +470,15 @@ typedef struct TsBlockDevOps {
 /*
  * MAIN.  Attach the device `dev` to the backend named `drive` (its
  * drive= property: a -drive id, or a node name which gets an anonymous
- * backend).  `writable`: the device will write (false for a read-only
- * device such as a CD-ROM; a writable device on a read-only drive is
- * refused unless the device checks ts_block_is_read_only() and passes
- * false).  Errors as QEMU words them: "Property 'T.drive' can't find
- * value 'x'", "... can't take value 'x', it's in use".  Takes the
- * permissions (and, through blk-file, the image locks) the device needs.
+ * backend).  `writable`: the device writes when the drive lets it
+ * (false for a device that never writes, such as a CD-ROM).  On a
+ * read-only drive (readonly=on, a read-only node) the attachment is
+ * read-only, as QEMU's virtio-blk becomes: check ts_block_is_read_only()
+ * after attaching and tell the guest.  Errors as QEMU words them:
+ * "Property 'T.drive' can't find value 'x'", "... can't take value 'x',
+ * it's in use", and the image lock refusals ('Failed to get "write"
+ * lock').  Takes the permissions (and, through blk-file, the image locks)
+ * the device needs.
  */
 TsBlockBackend *ts_block_attach(const char *drive, TsObject *dev,
                                 const TsBlockDevOps *ops, void *opaque,
