@@ -21,6 +21,7 @@ typedef struct Qcow2Node {
     uint64_t cache_size, l2_cache_size, refcount_cache_size;
     uint64_t cache_clean_interval;
     char *overlap_check;
+    bool pass_discard_request;
 
     TsBlockChild *file, *backing;
     Qcow2IO io;
@@ -43,6 +44,8 @@ static const TsProperty qcow2_options[] = {
                  "seconds after which unused cache entries are dropped (0: never)"),
     TS_PROP_STRING("overlap-check", Qcow2Node, overlap_check, "cached",
                    "metadata overlap checks before writes: constant, cached or all"),
+    TS_PROP_BOOL("pass-discard-request", Qcow2Node, pass_discard_request, true,
+                 "clusters freed by a guest discard are discarded in the image file"),
     TS_PROP_END
 };
 
@@ -94,6 +97,11 @@ static int file_truncate(void *opaque, uint64_t size)
     return 0;
 }
 
+static int file_discard(void *opaque, uint64_t off, uint64_t len)
+{
+    return ts_block_child_discard(((Qcow2Node *)opaque)->file, off, len);
+}
+
 static int64_t file_length(void *opaque)
 {
     return ts_block_child_length(((Qcow2Node *)opaque)->file);
@@ -118,7 +126,7 @@ static void init_io(Qcow2Node *n, TsBlockChild *file)
     n->file = file;
     n->io = (Qcow2IO) {
         .opaque = n, .pread = file_pread, .pwrite = file_pwrite, .flush = file_flush,
-        .truncate = file_truncate, .length = file_length,
+        .truncate = file_truncate, .length = file_length, .discard = file_discard,
     };
 }
 
@@ -137,7 +145,8 @@ static void clean_caches(void *opaque)
 static bool qcow2_node_open(TsBlockNode *node, GError **errp)
 {
     Qcow2Node *n = (Qcow2Node *)node;
-    Qcow2Options o = { .report = report, .report_opaque = n, .lazy_refcounts = -1 };
+    Qcow2Options o = { .report = report, .report_opaque = n, .lazy_refcounts = -1,
+                       .pass_discard = n->pass_discard_request };
     if (n->lazy_refcounts) {
         if (!strcmp(n->lazy_refcounts, "on"))
             o.lazy_refcounts = 1;

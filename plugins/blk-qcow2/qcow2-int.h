@@ -76,6 +76,7 @@ struct Qcow2 {
     bool lazy_refcounts;
     bool dirty_written;         /* the dirty bit is set on disk by us */
     bool need_flush;
+    bool pass_discard;
 
     /* One decompressed cluster, kept for sequential reads. */
     uint64_t zcache_entry;

@@ -1,7 +1,9 @@
+#define _GNU_SOURCE /* fallocate */
 /* Qcow2IO over a plain file descriptor: for tests, tools and fuzzing. */
 #include "qcow2-io.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -64,6 +66,13 @@ static int64_t fd_length(void *opaque)
     return st.st_size;
 }
 
+static int fd_discard(void *opaque, uint64_t offset, uint64_t len)
+{
+    int r = fallocate(*(int *)opaque, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                      (off_t)offset, (off_t)len);
+    return r < 0 ? -errno : 0;
+}
+
 void qcow2_io_init_fd(Qcow2IO *io, int *fd)
 {
     io->opaque = fd;
@@ -72,4 +81,5 @@ void qcow2_io_init_fd(Qcow2IO *io, int *fd)
     io->flush = fd_flush;
     io->truncate = fd_truncate;
     io->length = fd_length;
+    io->discard = fd_discard;
 }

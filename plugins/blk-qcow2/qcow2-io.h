@@ -20,6 +20,9 @@ typedef struct Qcow2IO {
     int (*truncate)(void *opaque, uint64_t size);
     /* Current length in bytes, or a negative errno. */
     int64_t (*length)(void *opaque);
+    /* Optional (NULL: never called): the range's contents are no longer
+     * needed (host space may be freed; it then reads as zeroes). */
+    int (*discard)(void *opaque, uint64_t offset, uint64_t len);
 } Qcow2IO;
 
 /* Where unallocated clusters read from; reads past `size` are zeroes. */

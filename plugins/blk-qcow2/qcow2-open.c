@@ -169,6 +169,7 @@ int qcow2_open(Qcow2 **out, const Qcow2IO *io, const Qcow2Options *opts,
     s->report = opts->report;
     s->report_opaque = opts->report_opaque;
     s->read_only = opts->read_only;
+    s->pass_discard = opts->pass_discard;
     int64_t len = io->length(io->opaque);
     if (len < 0) {
         ret = (int)len;

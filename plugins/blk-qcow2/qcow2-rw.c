@@ -132,14 +132,23 @@ static int read_cluster(Qcow2 *s, uint64_t guest, uint64_t e, uint8_t *out)
     }
 }
 
-/* Release what an L2 entry that was just replaced pointed to. */
-static int release_entry(Qcow2 *s, uint64_t e)
+/* Release what an L2 entry that was just replaced pointed to; a cluster
+ * this frees is discarded in the file when `discard` (a guest discard). */
+static int release_entry(Qcow2 *s, uint64_t e, bool discard)
 {
     uint64_t cs = s->cluster_size;
     switch (qcow2_entry_type(s, e)) {
     case QCOW2_C_NORMAL:
-    case QCOW2_C_ZERO_ALLOC:
-        return qcow2_refcount_update(s, e & QCOW2_OFFSET_MASK, cs, -1);
+    case QCOW2_C_ZERO_ALLOC: {
+        uint64_t host = e & QCOW2_OFFSET_MASK, rc;
+        int ret = qcow2_refcount_update(s, host, cs, -1);
+        /* Nothing points at it any more (and that is on disk before the
+         * refcount went down): its bytes may go. */
+        if (ret == 0 && discard && s->pass_discard && s->io.discard &&
+            qcow2_refcount_get(s, host / cs, &rc) == 0 && rc == 0)
+            s->io.discard(s->io.opaque, host, cs);
+        return ret;
+    }
     case QCOW2_C_COMPRESSED: {
         uint64_t off, len;
         qcow2_compressed_range(s, e, &off, &len);
@@ -234,7 +243,7 @@ static int write_run(Qcow2 *s, uint64_t offset, const uint8_t *buf, uint64_t len
         ret = qcow2_order_barrier(s);
         for (uint64_t i = 0; i < n && ret == 0; i++)
             if (new[i] != old[i] && !owned(s, old[i]))
-                ret = release_entry(s, old[i]);
+                ret = release_entry(s, old[i], false);
     }
     g_free(tmp);
     g_free(old);
@@ -304,7 +313,7 @@ static int rewrite_entries(Qcow2 *s, uint64_t c0, uint64_t n,
         ret = qcow2_order_barrier(s);
         for (uint64_t i = 0; i < n && ret == 0; i++)
             if (drops_cluster(s, old[i], new[i]))
-                ret = release_entry(s, old[i]);
+                ret = release_entry(s, old[i], true);
     }
     g_free(old);
     g_free(new);

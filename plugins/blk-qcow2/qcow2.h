@@ -56,6 +56,9 @@ typedef struct Qcow2Options {
     uint64_t refcount_cache_size;
     /* -1 = as the header says, 0/1 = override (lazy-refcounts=). */
     int lazy_refcounts;
+    /* Clusters a guest discard or unmapping zero write frees are
+     * discarded in the file too (QEMU's pass-discard-request). */
+    bool pass_discard;
     /* Warnings (corrupt false) and corruption found (corrupt true: the
      * image is now read-only; msg says what is broken, without QEMU's
      * "Marking image as corrupt" wrapping).  NULL prints to stderr. */

@@ -78,7 +78,7 @@ static Img *open_img(const char *path, const char *fmt, bool rw, char **err)
         i->raw_size = (uint64_t)i->io.length(i->io.opaque);
         return i;
     }
-    Qcow2Options o = { .read_only = !rw, .lazy_refcounts = -1 };
+    Qcow2Options o = { .read_only = !rw, .lazy_refcounts = -1, .pass_discard = true };
     int ret = qcow2_open(&i->q, &i->io, &o, err);
     if (ret < 0) {
         close(i->fd);

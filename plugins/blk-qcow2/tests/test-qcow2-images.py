@@ -188,5 +188,17 @@ t.ok(p.returncode == 0 and clean and
      "0x5b" in q.qio(img, "qcow2", "read -P 0x5b 2G 64k").stdout + "0x5b",
      "writes past the old end after growing, check clean", p.stderr + out)
 
+# A guest discard frees the host file's space too (pass-discard-request).
+img = P("trim.qcow2")
+q.tool("create", img, "32M")
+q.tool("write", img, "0", "16M", "0x77")
+used = os.stat(img).st_blocks * 512
+p = q.tool("discard", img, "0", "16M")
+after = os.stat(img).st_blocks * 512
+clean, out = q.check_clean(img)
+t.ok(p.returncode == 0 and clean and after < used - (12 << 20),
+     "discarding 16 MiB frees the host file's blocks, check clean",
+     "%d -> %d bytes\n%s%s" % (used, after, p.stderr, out))
+
 shutil.rmtree(d)
 t.done()
