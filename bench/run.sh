@@ -13,3 +13,4 @@ echo "date: $(date -u +%Y-%m-%d)"
 python3 bench/startup.py
 python3 bench/guest.py
 python3 bench/loop.py
+python3 bench/disk.py

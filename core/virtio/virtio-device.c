@@ -17,6 +17,9 @@
                        (UINT64_C(1) << VIRTIO_F_INDIRECT_DESC) | \
                        (UINT64_C(1) << VIRTIO_F_EVENT_IDX))
 
+/* `pending` has a bit per queue. */
+G_STATIC_ASSERT(TS_VIRTIO_QUEUES_MAX <= 32);
+
 /* How long the guest may run before we suspect it has no driver. */
 #define READY_WARN_NS (INT64_C(60) * 1000 * 1000 * 1000)
 
@@ -39,7 +42,7 @@ void virtio_guest_error(VirtioState *s, const char *fmt, ...)
 
 uint64_t virtio_offered_features(VirtioState *s)
 {
-    return CORE_FEATURES | s->dc->features;
+    return s->features;
 }
 
 static bool has_feature(VirtioState *s, unsigned bit)
@@ -92,7 +95,7 @@ void virtio_queue_error(VirtioState *s, unsigned q, GError *err)
 static bool queue_active(VirtioState *s, unsigned q)
 {
     const uint32_t up = VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_FEATURES_OK;
-    return q < s->dc->num_queues && (s->status & up) == up &&
+    return q < s->num_queues && (s->status & up) == up &&
            s->vq[q].ready && !s->vq[q].broken;
 }
 
@@ -137,7 +140,7 @@ static void work_bh(void *opaque)
     }
     uint32_t todo = s->pending;
     s->pending = 0;
-    for (unsigned q = 0; q < s->dc->num_queues; q++) {
+    for (unsigned q = 0; q < s->num_queues; q++) {
         if (todo & (1u << q)) {
             run_queue(s, q);
         }
@@ -147,7 +150,7 @@ static void work_bh(void *opaque)
 
 void virtio_queue_notified(VirtioState *s, unsigned q)
 {
-    if (q >= s->dc->num_queues) {
+    if (q >= s->num_queues) {
         virtio_guest_error(s, "notification for queue %u, which does not "
                            "exist", q);
         return;
@@ -239,7 +242,9 @@ void virtio_set_status(VirtioState *s, uint32_t val)
     s->ever_ready = true;
     ts_timer_del(s->ready_timer);
     /* Buffers made available before DRIVER_OK wait for it. */
-    s->pending |= (1u << s->dc->num_queues) - 1;
+    if (s->num_queues) {
+        s->pending |= UINT32_MAX >> (32 - s->num_queues);
+    }
     ts_bh_schedule(s->work_bh);
 }
 
@@ -321,6 +326,9 @@ void virtio_state_init(VirtioState *s, const VirtioTransportOps *ops,
         s->vq[q].as = as;
         s->vq[q].num_max = size;
     }
+    s->features = CORE_FEATURES | s->dc->features;
+    s->num_queues = s->dc->num_queues;
+    s->config_generation = 0;
     s->work_bh = ts_bh_new(label, work_bh, s);
     s->ready_timer = ts_timer_new(TS_CLOCK_VIRTUAL, ready_timeout, s);
     ts_timer_mod(s->ready_timer,
@@ -347,7 +355,75 @@ TS_EXPORT bool ts_virtio_queue_active(TsVirtioDevice *dev, unsigned q)
 TS_EXPORT unsigned ts_virtio_queue_size(TsVirtioDevice *dev, unsigned q)
 {
     VirtioState *s = state_of(dev);
-    return q < s->dc->num_queues && s->vq[q].ready ? s->vq[q].num : 0;
+    return q < s->num_queues && s->vq[q].ready ? s->vq[q].num : 0;
+}
+
+/* ts_virtio_set_* are for the model's realize; later, the guest may have
+ * read the old values and a change would pull the rug from under it. */
+static bool settings_open(VirtioState *s, const char *what)
+{
+    if (!s->settings_open) {
+        g_warning("%s: %s outside realize; ignored", s->label, what);
+    }
+    return s->settings_open;
+}
+
+TS_EXPORT void ts_virtio_set_features(TsVirtioDevice *dev, uint64_t features)
+{
+    VirtioState *s = state_of(dev);
+    if (!settings_open(s, "ts_virtio_set_features")) {
+        return;
+    }
+    const uint64_t optional = (UINT64_C(1) << VIRTIO_F_INDIRECT_DESC) |
+                              (UINT64_C(1) << VIRTIO_F_EVENT_IDX);
+    /* Device-type bits are 0-23 and 50-127 (spec 6); 24-49 are the
+     * transport's, of which a device may only keep the optional ones. */
+    const uint64_t transport = ((UINT64_C(1) << 50) - 1) &
+                               ~((UINT64_C(1) << 24) - 1);
+    s->features = (features & ~transport) | (features & optional) |
+                  (UINT64_C(1) << VIRTIO_F_VERSION_1);
+}
+
+TS_EXPORT bool ts_virtio_set_num_queues(TsVirtioDevice *dev, unsigned n,
+                                        GError **errp)
+{
+    VirtioState *s = state_of(dev);
+    if (n < 1 || n > s->dc->num_queues) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "num-queues must be between 1 and %u, not %u",
+                    s->dc->num_queues, n);
+        return false;
+    }
+    if (!settings_open(s, "ts_virtio_set_num_queues")) {
+        return true;
+    }
+    s->num_queues = n;
+    return true;
+}
+
+TS_EXPORT unsigned ts_virtio_num_queues(TsVirtioDevice *dev)
+{
+    return state_of(dev)->num_queues;
+}
+
+TS_EXPORT uint64_t ts_virtio_driver_features(TsVirtioDevice *dev)
+{
+    VirtioState *s = state_of(dev);
+    return (s->status & VIRTIO_STATUS_FEATURES_OK) ? s->driver_features : 0;
+}
+
+TS_EXPORT void ts_virtio_config_changed(TsVirtioDevice *dev)
+{
+    VirtioState *s = state_of(dev);
+    s->config_generation++;
+    if (s->status & VIRTIO_STATUS_DRIVER_OK) {
+        raise_isr(s, VIRTIO_ISR_CONFIG_CHANGE);
+    }
+}
+
+TS_EXPORT TsObject *ts_virtio_object(TsVirtioDevice *dev)
+{
+    return TS_OBJECT(state_of(dev)->transport);
 }
 
 TS_EXPORT int ts_virtio_pop(TsVirtioDevice *dev, unsigned q,
@@ -421,7 +497,7 @@ TS_EXPORT bool ts_virtio_chain_read(TsVirtioDevice *dev,
 TS_EXPORT void ts_virtio_notify(TsVirtioDevice *dev, unsigned q)
 {
     VirtioState *s = state_of(dev);
-    if (q >= s->dc->num_queues) {
+    if (q >= s->num_queues) {
         return;
     }
     VirtQueue *vq = &s->vq[q];

@@ -88,7 +88,7 @@ static const VirtioTransportOps mmio_transport_ops = {
 
 static VirtQueue *selected_queue(VirtioMmio *v, bool for_setup)
 {
-    if (v->queue_sel >= model(v)->num_queues) {
+    if (v->queue_sel >= v->state.num_queues) {
         virtio_guest_error(&v->state, "queue %u does not exist",
                            v->queue_sel);
         return NULL;
@@ -138,10 +138,10 @@ static uint64_t mmio_read_reg(VirtioMmio *v, uint64_t off)
                          (32 * v->dev_features_sel))
             : 0;
     case REG_QUEUE_NUM_MAX:
-        return v->queue_sel < model(v)->num_queues
+        return v->queue_sel < v->state.num_queues
             ? s->vq[v->queue_sel].num_max : 0;
     case REG_QUEUE_READY:
-        return v->queue_sel < model(v)->num_queues &&
+        return v->queue_sel < v->state.num_queues &&
                s->vq[v->queue_sel].ready;
     case REG_INTERRUPT_STATUS:
         return s->isr;
@@ -155,7 +155,7 @@ static uint64_t mmio_read_reg(VirtioMmio *v, uint64_t off)
     case REG_QUEUE_RESET:
         return 0;
     case REG_CONFIG_GENERATION:
-        return 0;                   /* our configurations never change */
+        return s->config_generation;
     /* Write-only in version 2, but reading back what was written hurts
      * nobody and helps whoever debugs a driver. */
     case REG_QUEUE_NUM:
@@ -309,7 +309,10 @@ static bool virtio_mmio_realize(TsMmioDevice *mdev, GError **errp)
                       ts_mmio_device_dma(mdev));
     /* The model may start at once (a chardev with input waiting): the
      * state is ready, the registers are not mapped yet. */
-    if (model(v)->realize && !model(v)->realize(v->state.dev, errp)) {
+    v->state.settings_open = true;
+    bool ok = !model(v)->realize || model(v)->realize(v->state.dev, errp);
+    v->state.settings_open = false;
+    if (!ok) {
         g_prefix_error(errp, "%s: ", name);
         virtio_state_destroy(&v->state);
         return false;                   /* the base drops the window */

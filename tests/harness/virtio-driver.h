@@ -56,7 +56,7 @@ typedef struct VdQueue {
 
 typedef struct Vdrv {
     uint64_t base;              /* register window */
-    VdQueue q[2];
+    VdQueue q[8];               /* queue q: rings at a fixed place */
 } Vdrv;
 
 /* Guest RAM, created once per test program. */

@@ -20,11 +20,16 @@ class Tap:
         self.count = 0
         self.failed = 0
 
-    def ok(self, cond, desc, diag=None):
+    def ok(self, cond, desc, diag=None, todo=None):
+        """todo: the reason a failure is known and tracked elsewhere; the
+        line then says so (TAP's TODO) and does not fail the test."""
         self.count += 1
+        if todo:
+            desc += " # TODO " + todo
         print(("ok" if cond else "not ok") + " %d - %s" % (self.count, desc))
         if not cond:
-            self.failed += 1
+            if not todo:
+                self.failed += 1
             if diag:
                 for line in str(diag).splitlines():
                     print("# " + line)

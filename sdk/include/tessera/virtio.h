@@ -43,8 +43,8 @@ TS_BEGIN_DECLS
  * an indirect table of up to 1024 entries (Linux builds indirect tables
  * longer than the queue). */
 #define TS_VIRTQ_CHAIN_MAX (TS_VIRTQ_SIZE_MAX + 1024)
-/* Queues one device can have. */
-#define TS_VIRTIO_QUEUES_MAX 8
+/* Queues one device can have (a virtio-blk with one per vCPU). */
+#define TS_VIRTIO_QUEUES_MAX 32
 
 typedef struct TsVirtioDevice TsVirtioDevice;
 
@@ -114,6 +114,12 @@ struct TsVirtioDevice {
     void *reserved[4];
 };
 
+/* Transport feature bits (VIRTIO 1.2, 6) a device may withhold from one
+ * instance with ts_virtio_set_features() (QEMU's indirect_desc= and
+ * event_idx= properties).  VIRTIO_F_VERSION_1 is always offered. */
+#define TS_VIRTIO_F_INDIRECT_DESC 28
+#define TS_VIRTIO_F_EVENT_IDX     29
+
 /*
  * Register `type_name`: the virtio-mmio transport (version 2) carrying
  * the device `klass` describes, shown with `description` in -device help.
@@ -122,6 +128,44 @@ struct TsVirtioDevice {
 bool ts_virtio_register_mmio(const TsVirtioDeviceClass *klass,
                              const char *type_name, const char *description,
                              GError **errp);
+
+/*
+ * Per-instance settings, made from the class's realize hook (before the
+ * guest can see the device; later calls are refused):
+ *
+ * ts_virtio_set_features: what this instance offers, replacing the
+ * class's `features`: device-type bits plus any of
+ * TS_VIRTIO_F_INDIRECT_DESC and TS_VIRTIO_F_EVENT_IDX (other transport
+ * bits are ignored; VERSION_1 is added).  Without the call an instance
+ * offers the class's features and both transport bits.
+ *
+ * ts_virtio_set_num_queues: how many queues this instance has, 1 up to
+ * the class's num_queues (which is then the most any instance may have).
+ * false + errp (a message naming the limit) when out of range.
+ */
+void ts_virtio_set_features(TsVirtioDevice *dev, uint64_t features);
+bool ts_virtio_set_num_queues(TsVirtioDevice *dev, unsigned n,
+                              GError **errp);
+/* The queues this instance has (the class's num_queues unless set). */
+unsigned ts_virtio_num_queues(TsVirtioDevice *dev);
+
+/* The features the driver accepted, once FEATURES_OK is set (0 before,
+ * and again after a reset).  Bit numbers as in the spec. */
+uint64_t ts_virtio_driver_features(TsVirtioDevice *dev);
+
+/*
+ * The device's configuration changed on the host side (a disk resized):
+ * the configuration generation moves on, so a driver reading it in
+ * pieces reads again, and after DRIVER_OK the driver gets a
+ * configuration-change interrupt.  read_config must already answer with
+ * the new contents.
+ */
+void ts_virtio_config_changed(TsVirtioDevice *dev);
+
+/* The device object the model lives in (the transport's instance, e.g.
+ * a "virtio-blk-device"): for its id/path in messages and for backends
+ * that record which device uses them.  Valid from realize to unrealize. */
+TsObject *ts_virtio_object(TsVirtioDevice *dev);
 
 /* Whether queue q may be worked on: the driver set DRIVER_OK, made the
  * queue ready and has not broken it. */

@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Disk benchmarks (issue 12): dd in the test Linux guest on a
+virtio-blk-device, Tessera and Debian's qemu-system-riscv64 with the same
+image and the same options, alternating runs in one invocation.
+
+    bench/disk.py [--runs N] [--mib N] [--formats raw,qcow2]
+                  [--caches none,writeback] [--tessera PATH] [--qemu PATH]
+
+For each format and cache mode, one guest boot per emulator and run does,
+on /dev/vda (direct I/O, so the guest's page cache plays no part):
+
+seq-write   dd if=/dev/zero of=/dev/vda bs=1M count=MIB oflag=direct
+seq-read    dd if=/dev/vda of=/dev/null bs=1M count=MIB iflag=direct
+4k-write    dd ... bs=4k count=MIB*64 oflag=direct   (MIB/4 MiB)
+4k-read     dd ... bs=4k count=MIB*64 iflag=direct
+
+Each dd is timed on the host, from typing it on the guest's console to
+the shell's next prompt (the guest's clock is the emulator's).  The
+image is made fresh for every boot (raw: a sparse file; qcow2: qemu-img
+create), in a temporary directory (set TMPDIR to put it on the disk you
+want to measure).  MiB/s medians and the Tessera/QEMU ratio are printed;
+above 1 means Tessera is faster here.
+"""
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "lib"))
+import guest  # noqa: E402
+from console import Console  # noqa: E402
+
+FW = guest.DEFAULT_BIOS
+
+
+def make_image(fmt, path, mib):
+    size = (mib + 64) << 20
+    if fmt == "raw":
+        with open(path, "wb") as f:
+            f.truncate(size)
+    else:
+        subprocess.run(["qemu-img", "create", "-q", "-f", fmt, path,
+                        str(size)], check=True)
+
+
+def timed(c, line, timeout=1800):
+    t0 = time.perf_counter()
+    out = guest.shell(c, line, timeout=timeout)
+    dt = time.perf_counter() - t0
+    if "records out" not in out:
+        sys.exit("dd failed: %s\n%s" % (line, out))
+    return dt
+
+
+def one_boot(binary, extra, g, fmt, cache, mib):
+    with tempfile.TemporaryDirectory() as d:
+        img = os.path.join(d, "disk." + fmt)
+        make_image(fmt, img, mib)
+        argv = [binary] + extra + [
+            "-M", "virt", "-smp", "1", "-m", "512M", "-nographic",
+            "-bios", FW, "-kernel", g.image, "-initrd", g.initrd,
+            "-append", "console=ttyS0",
+            "-drive", "file=%s,format=%s,if=none,id=d0,cache=%s"
+            % (img, fmt, cache),
+            "-device", "virtio-blk-device,drive=d0"]
+        c = Console(argv)
+        try:
+            c.expect(r"TESSERA-GUEST: init reached", timeout=600)
+            c.expect(guest.PROMPT, timeout=120)
+            guest.shell(c, "stty cols 250")
+            small = mib * 64
+            res = {
+                "seq-write": mib / timed(c, "dd if=/dev/zero of=/dev/vda "
+                                         "bs=1M count=%d oflag=direct" % mib),
+                "seq-read": mib / timed(c, "dd if=/dev/vda of=/dev/null "
+                                        "bs=1M count=%d iflag=direct" % mib),
+                "4k-write": (small / 256) / timed(
+                    c, "dd if=/dev/zero of=/dev/vda bs=4k count=%d "
+                    "oflag=direct" % small),
+                "4k-read": (small / 256) / timed(
+                    c, "dd if=/dev/vda of=/dev/null bs=4k count=%d "
+                    "iflag=direct" % small),
+            }
+            c.send("poweroff -f\n")
+            c.wait_exit(60)
+            return res
+        finally:
+            c.close()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--mib", type=int, default=512)
+    ap.add_argument("--formats", default="raw,qcow2")
+    ap.add_argument("--caches", default="none,writeback")
+    ap.add_argument("--tessera", default=os.path.join(
+        HERE, "..", "build-bench", "tessera-system-riscv64"))
+    ap.add_argument("--qemu", default=shutil.which("qemu-system-riscv64"))
+    ap.add_argument("--tessera-accel", default="tcg,jit=on",
+                    help="Tessera's -accel ('' for none)")
+    args = ap.parse_args()
+    g = guest.find()
+    if not g:
+        sys.exit(guest.MISSING)
+    accel = ["-accel", args.tessera_accel] if args.tessera_accel else []
+    bins = [("tessera", args.tessera, accel)]
+    if args.qemu:
+        bins.append(("qemu", args.qemu, []))
+    else:
+        print("qemu-system-riscv64 not found: Tessera figures only")
+    print("disk: %s, %d MiB sequential (1 MiB blocks), %d MiB in 4 KiB "
+          "blocks, direct I/O, %d runs each, median MiB/s"
+          % (tempfile.gettempdir(), args.mib, args.mib // 4, args.runs))
+    for fmt in args.formats.split(","):
+        for cache in args.caches.split(","):
+            got = {b: [] for b, _, _ in bins}
+            for _ in range(args.runs):
+                for b, path, extra in bins:
+                    got[b].append(one_boot(path, extra, g, fmt, cache,
+                                           args.mib))
+            for what in ("seq-write", "seq-read", "4k-write", "4k-read"):
+                med = {b: statistics.median(r[what] for r in got[b])
+                       for b in got}
+                line = "%-5s cache=%-9s %-9s" % (fmt, cache, what)
+                for b, _, _ in bins:
+                    line += "   %s %8.1f MiB/s" % (b, med[b])
+                if "qemu" in med:
+                    line += "   tessera/qemu %.2f" % (med["tessera"] /
+                                                      med["qemu"])
+                print(line)
+                sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
