@@ -58,3 +58,26 @@ int qcow2_decompress(int type, const uint8_t *in, size_t in_len,
         return zstd_decode(in, in_len, out, out_len);
     return inflate_raw(in, in_len, out, out_len);
 }
+
+/* Compress one cluster; the output's length, or 0 when it would not be
+ * smaller than the cluster (then it is stored plain). */
+size_t qcow2_compress(int type, const uint8_t *in, size_t len, uint8_t *out, size_t out_max)
+{
+    if (type == QCOW2_COMPRESSION_ZSTD) {
+        size_t r = ZSTD_compress(out, out_max, in, len, ZSTD_CLEVEL_DEFAULT);
+        return ZSTD_isError(r) || r >= len ? 0 : r;
+    }
+    /* Raw deflate with a 4 KiB window: what QEMU writes, and all that
+     * its reader (and older ones) accept. */
+    z_stream z = {0};
+    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -12, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+        return 0;
+    z.next_in = (Bytef *)in;
+    z.avail_in = (uInt)len;
+    z.next_out = out;
+    z.avail_out = (uInt)out_max;
+    int r = deflate(&z, Z_FINISH);
+    size_t n = out_max - z.avail_out;
+    deflateEnd(&z);
+    return r == Z_STREAM_END && n < len ? n : 0;
+}

@@ -78,6 +78,10 @@ struct Qcow2 {
     bool need_flush;
     bool pass_discard;
 
+    /* The cluster compressed writes are being packed into (0: none) and
+     * how much of it is used. */
+    uint64_t comp_cluster, comp_used;
+
     /* One decompressed cluster, kept for sequential reads. */
     uint64_t zcache_entry;
     uint8_t *zcache;
@@ -158,6 +162,7 @@ int qcow2_fix_copied(Qcow2 *s);
 /* qcow2-compress.c */
 int qcow2_decompress(int type, const uint8_t *in, size_t in_len,
                      uint8_t *out, size_t out_len);
+size_t qcow2_compress(int type, const uint8_t *in, size_t len, uint8_t *out, size_t out_max);
 
 /* qcow2-snapshot.c */
 int qcow2_read_snapshots(Qcow2 *s, char **errmsg);

@@ -83,6 +83,10 @@ void qcow2_set_backing(Qcow2 *s, const Qcow2Backing *backing);
 
 int qcow2_read(Qcow2 *s, uint64_t offset, void *buf, size_t len);
 int qcow2_write(Qcow2 *s, uint64_t offset, const void *buf, size_t len);
+/* One whole cluster (offset cluster-aligned; the last one may be short
+ * of the disk's end), stored compressed with the image's compression
+ * type, or plain when it does not shrink: for the image tool. */
+int qcow2_write_compressed(Qcow2 *s, uint64_t offset, const void *buf, size_t len);
 /* Zeroes: with `unmap`, clusters wholly covered are freed (v3). */
 int qcow2_write_zeroes(Qcow2 *s, uint64_t offset, uint64_t len, bool unmap);
 /* Clusters wholly inside the range are released (read as zero on v3,

@@ -2,7 +2,8 @@
  * libFuzzer target: the qcow2 engine (plugins/blk-qcow2) on an image held
  * in memory: header and extensions, L1/L2 tables, refcount table and
  * blocks, the snapshot table, compressed descriptors.  Whatever the bytes,
- * open refuses with a message or the image reads, writes, discards, takes
+ * open refuses with a message or the image reads, writes (compressed too),
+ * discards, takes
  * and drops a snapshot and counts its refcounts without a crash, a leak,
  * a hang or a write outside the file.
  */
@@ -105,6 +106,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < G_N_ELEMENTS(spots); i++) {
         size_t n = (size_t)MIN((uint64_t)sizeof(buf), vsize - spots[i]);
         qcow2_write(q, spots[i], buf, n);
+    }
+    uint32_t cs = qcow2_cluster_size(q);
+    if (cs <= sizeof(buf) && vsize >= 2ull * cs) {
+        qcow2_write_compressed(q, 0, buf, cs);
+        qcow2_write_compressed(q, cs, buf, cs);
+        qcow2_read(q, 0, buf, cs);
     }
     qcow2_write_zeroes(q, 0, MIN(vsize, 65536), true);
     qcow2_discard(q, vsize / 2, MIN(vsize - vsize / 2, 65536));

@@ -11,6 +11,8 @@
  *   qcow2-tool zero FILE OFF LEN [unmap]
  *   qcow2-tool discard FILE OFF LEN
  *   qcow2-tool copy-in FILE RAW          write a raw file's contents at 0
+ *   qcow2-tool compress-in FILE RAW      the same, compressed cluster by cluster
+ *                                        (all-zero clusters left unallocated)
  *   qcow2-tool resize FILE SIZE
  *   qcow2-tool snapshot FILE -c|-a|-d|-l [NAME]
  *   qcow2-tool check FILE                leaks and errors by the engine's count
@@ -258,6 +260,25 @@ int main(int argc, char **argv)
             ret = -ENOENT;
         else
             ret = qcow2_write(q, 0, data, MIN(len, size));
+        g_free(data);
+    } else if (!strcmp(cmd, "compress-in") && argc == 4) {
+        gchar *data;
+        gsize len;
+        if (!g_file_get_contents(argv[3], &data, &len, NULL)) {
+            ret = -ENOENT;
+        } else {
+            uint8_t *zero = g_malloc0(cs);
+            for (uint64_t o = 0; ret == 0 && o < MIN(len, size); o += cs) {
+                size_t n = (size_t)MIN(cs, MIN(len, size) - o);
+                if (n == cs && !memcmp(data + o, zero, cs))
+                    continue;
+                if (n < cs && o + n != size)
+                    ret = qcow2_write(q, o, data + o, n);
+                else
+                    ret = qcow2_write_compressed(q, o, data + o, n);
+            }
+            g_free(zero);
+        }
         g_free(data);
     } else if (!strcmp(cmd, "resize") && argc == 4) {
         ret = qcow2_truncate(q, num(argv[3]), &err);

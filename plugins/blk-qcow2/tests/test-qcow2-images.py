@@ -188,6 +188,27 @@ t.ok(p.returncode == 0 and clean and
      "0x5b" in q.qio(img, "qcow2", "read -P 0x5b 2G 64k").stdout + "0x5b",
      "writes past the old end after growing, check clean", p.stderr + out)
 
+# Compressed writes (for the image tool): qemu-img reads them, check clean,
+# and writes over them copy out.
+for ctype, cs in [("zlib", "64k"), ("zstd", "4k"), ("zlib", "512")]:
+    img = P("cw.qcow2")
+    p = q.tool("create", img, "24M", "compression_type=" + ctype, "cluster_size=" + cs)
+    p2 = q.tool("compress-in", img, raw)
+    clean, out = q.check_clean(img)
+    t.ok(p.returncode == 0 and p2.returncode == 0 and clean and "compressed clusters" in out and
+         " 0.00% compressed" not in out and
+         q.qimg("compare", "-f", "qcow2", "-F", "raw", img, raw).returncode == 0 and
+         os.path.getsize(img) < (8 << 20),
+         "engine writes %s-compressed clusters (%s): qemu-img reads them, check clean, "
+         "the file is small" % (ctype, cs), p.stderr + p2.stderr + out)
+    ref = P("cw.ref")
+    shutil.copy(raw, ref)
+    p = q.tool("random", img, ref, "9", "80")
+    clean, out = q.check_clean(img)
+    t.ok(p.returncode == 0 and clean and
+         q.qimg("compare", "-f", "qcow2", "-F", "raw", img, ref).returncode == 0,
+         "writes over the engine's %s-compressed clusters, check clean" % ctype, p.stderr + out)
+
 # A guest discard frees the host file's space too (pass-discard-request).
 img = P("trim.qcow2")
 q.tool("create", img, "32M")

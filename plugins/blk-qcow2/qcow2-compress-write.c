@@ -1,0 +1,83 @@
+/*
+ * Compressed writes (the image tool's `convert -c`): each cluster's
+ * compressed bytes are packed, byte by byte, into a host cluster shared
+ * with its neighbours; every L2 entry that points into a host cluster
+ * holds one reference to it, as qemu-img check counts them.
+ */
+#include "qcow2-int.h"
+
+#include <errno.h>
+
+int qcow2_write_compressed(Qcow2 *s, uint64_t offset, const void *buf, size_t len)
+{
+    uint64_t cs = s->cluster_size;
+    if (s->corrupt)
+        return -EIO;
+    if (s->read_only)
+        return -EROFS;
+    if (offset % cs || len > cs || offset > s->h.size || len > s->h.size - offset ||
+        (len < cs && offset + len != s->h.size))
+        return -EINVAL;
+    uint8_t *cluster = g_malloc0(cs), *out = g_malloc(cs);
+    memcpy(cluster, buf, len);
+    size_t clen = qcow2_compress(s->h.compression_type, cluster, cs, out, cs);
+    int ret;
+    if (!clen) {
+        ret = qcow2_write(s, offset, buf, len);
+        goto done;
+    }
+    ret = qcow2_mark_dirty(s);
+    uint64_t l2, old = 0;
+    if (ret == 0)
+        ret = qcow2_l2_for_write(s, offset, &l2);
+    if (ret == 0)
+        ret = qcow2_get_entry(s, offset, &old);
+    if (ret < 0)
+        goto done;
+    /* Room in the current packing cluster, or a fresh one. */
+    uint64_t host;
+    if (s->comp_cluster && s->comp_used + clen <= cs) {
+        host = s->comp_cluster + s->comp_used;
+        ret = qcow2_refcount_update(s, s->comp_cluster, cs, 1);
+    } else {
+        int64_t c = qcow2_alloc_clusters(s, 1);
+        if (c < 0) {
+            ret = (int)c;
+            goto done;
+        }
+        s->comp_cluster = (uint64_t)c;
+        s->comp_used = 0;
+        host = (uint64_t)c;
+    }
+    if (ret == 0)
+        ret = qcow2_pwrite_checked(s, 0, host, out, clen);
+    if (ret < 0)
+        goto done;
+    /* Packed to the byte, as QEMU packs them: the descriptor counts the
+     * sectors the bytes touch, which never leave this host cluster. */
+    s->comp_used = host - s->comp_cluster + clen;
+    unsigned x = 62 - (s->h.cluster_bits - 8);
+    uint64_t sectors = ((host & 511) + clen + 511) / 512;
+    uint64_t entry = QCOW2_OFLAG_COMPRESSED | ((sectors - 1) << x) | host;
+    ret = qcow2_order_barrier(s);
+    if (ret == 0)
+        ret = qcow2_set_entry(s, l2, (uint32_t)((offset / cs) % s->l2_entries), entry);
+    int t = qcow2_entry_type(s, old);
+    if (ret == 0 && t >= QCOW2_C_ZERO_ALLOC) {
+        ret = qcow2_order_barrier(s);
+        uint64_t off, n;
+        if (t == QCOW2_C_COMPRESSED)
+            qcow2_compressed_range(s, old, &off, &n);
+        else
+            off = old & QCOW2_OFFSET_MASK, n = cs;
+        uint64_t first = off / cs * cs, end = (off + n + cs - 1) / cs * cs;
+        if (ret == 0)
+            ret = qcow2_refcount_update(s, first, end - first, -1);
+    }
+    if (s->zcache_entry == old)
+        s->zcache_entry = 0;
+done:
+    g_free(cluster);
+    g_free(out);
+    return ret;
+}
