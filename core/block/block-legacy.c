@@ -322,10 +322,10 @@ static bool open_drive(LegacyDrive *d, GError **errp)
                 "read-only drive\n", g_get_prgname(), d->option);
         copy_on_read = false;
     }
-    if (copy_on_read) {
+    if (copy_on_read && !block_driver_known("copy-on-read")) {
         g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
-                    "copy-on-read=on is not supported yet (there is no "
-                    "copy-on-read filter driver)");
+                    "copy-on-read=on needs the copy-on-read filter, and no "
+                    "plugin provides block driver 'copy-on-read'");
         return false;
     }
     /* Throttling limits are the backend's (made once the node is). */
@@ -381,6 +381,19 @@ static bool open_drive(LegacyDrive *d, GError **errp)
     if (snapshot && !ro && !legacy_snapshot(&node, errp)) {
         block_node_unref(node);
         return false;
+    }
+    if (copy_on_read) {
+        /* The filter on top; its "file" edge holds the image now. */
+        BlockOpts *f = block_opts_new();
+        g_hash_table_insert(f, g_strdup("driver"), g_strdup("copy-on-read"));
+        g_hash_table_insert(f, g_strdup("file"),
+                            g_strdup(ts_block_node_name(node)));
+        TsBlockNode *filter = block_node_open(f, false, errp);
+        block_node_unref(node);
+        if (!filter) {
+            return false;
+        }
+        node = filter;
     }
     conf.read_only = ro;
     ThrottleGroup *tg = NULL;

@@ -153,8 +153,6 @@ bad = [
     (["-blockdev", "driver=raw,node-name=r,offset=8M,file.driver=file,"
       "file.filename=%s" % disk], "has to be smaller or equal to the "
      "actual size of the containing file (4194304)"),
-    (["-drive", "file=%s,if=none,format=raw,copy-on-read=on" % disk],
-     "copy-on-read=on is not supported yet"),
     (["-drive", "file=%s,if=none,format=raw,throttling.iops-total=100,"
       "throttling.iops-read=5" % disk], "bps/iops/max total values and "
      "read/write values cannot be used at the same time"),
