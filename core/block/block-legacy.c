@@ -354,9 +354,7 @@ static bool open_drive(LegacyDrive *d, GError **errp)
                              "media");
         return false;
     }
-    if (format && !g_str_equal(format, "raw") && !g_str_equal(format, "file")
-        && !ts_type_exists(g_strconcat(format, TS_BLOCK_DRIVER_SUFFIX, NULL))
-        && !plugin_index_find(PK_BLOCKDRIVER, format, NULL)) {
+    if (format && !block_driver_known(format)) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID, "Unknown driver '%s'",
                     format);
         return false;

@@ -30,6 +30,7 @@
 #include "device/global-props.h"
 #include "keyboard-layout.h"
 #include "memory/memory-backend.h"
+#include "memory/host-ram.h"
 #include "loop/main-loop.h"
 
 bool cpu_start_all(GError **errp);
@@ -385,8 +386,7 @@ int cli_run(Cli *cli, GError **errp)
         return 1;
     }
     ts_loop_init();
-    runstate_setup(&(RunstatePolicy){ .progname = cli->progname,
-                                      .vm_name = cli->name,
+    runstate_setup(&(RunstatePolicy){ .vm_name = cli->name,
                                       .no_reboot = cli->no_reboot,
                                       .no_shutdown = cli->no_shutdown });
     if (cli->pidfile && !runstate_write_pidfile(cli->pidfile, errp)) {
@@ -395,6 +395,7 @@ int cli_run(Cli *cli, GError **errp)
     if (!cli_setup_chardevs(cli, errp) || !cli_open_monitors(cli, errp)) {
         return 1;
     }
+    host_ram_set_prealloc(cli->mem_prealloc);
     if (!block_options_open(errp) || !build_machine(cli, errp) ||
         !block_drives_create_devices(errp)) {
         return 1;
@@ -419,6 +420,7 @@ int cli_run(Cli *cli, GError **errp)
         ts_vm_start();
     }
     daemonize_ready();          /* -daemonize: the parent may exit now */
+    runstate_loop_takes_signals();
     int status = ts_loop_run();
     cpu_stop_all();
     return status;
@@ -436,6 +438,9 @@ TS_EXPORT int tessera_main(int argc, char **argv)
 
     /* A monitor peer that goes away must end its session, not the VM. */
     signal(SIGPIPE, SIG_IGN);
+    /* From the start: -readconfig may already block on a FIFO. */
+    g_autofree char *progname = g_path_get_basename(argv[0]);
+    runstate_catch_signals(progname);
     plugin_loader_init();
     if (!cli_parse(&cli, argc, argv, &err)) {
         status = 1;

@@ -286,6 +286,13 @@ static void send_reply(QmpSession *s, JsonNode *ret, const GError *err,
     json_object_unref(msg);
 }
 
+static unsigned sending_event;
+
+bool qmp_sending_event(void)
+{
+    return sending_event > 0;
+}
+
 void qmp_emit_event(const char *name, JsonObject *data)
 {
     if (!sessions) {
@@ -308,7 +315,9 @@ void qmp_emit_event(const char *name, JsonObject *data)
         QmpSession *s = g_ptr_array_index(snapshot, i);
         if (s->negotiated && !s->free_pending &&
             g_ptr_array_find(sessions, s, NULL)) {
+            sending_event++;
             send_node(s, node);
+            sending_event--;
         }
     }
     g_ptr_array_unref(snapshot);
@@ -489,8 +498,7 @@ static JsonNode *execute(QmpSession *s, JsonObject *req, GError **errp)
         return NULL;
     }
     g_clear_error(&err);
-    return ret ? ret : json_node_init_object(json_node_alloc(),
-                                             json_object_new());
+    return ret ? ret : qmp_object_node(json_object_new());
 }
 
 static void session_release(QmpSession *s);

@@ -263,6 +263,12 @@ JsonNode *qmp_version_node(void);
  */
 void qmp_emit_event(const char *name, JsonObject *data);
 
+/* Whether the message a session's write function is given now is an event
+ * (qmp_emit_event()) rather than a reply or the greeting: a transport that
+ * bounds what a peer leaves unread may leave out an event whole, never a
+ * reply. */
+bool qmp_sending_event(void);
+
 /* QEMU's ShutdownCause name for a cause ("guest-shutdown", ...). */
 const char *qmp_shutdown_cause_name(TsShutdownCause cause);
 

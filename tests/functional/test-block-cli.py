@@ -55,12 +55,12 @@ t.ok(rc == 0 and "filename=<str>" in out and "locking=<enum>" in out,
      "-blockdev driver=file,help lists the driver's options", out + err)
 
 
-def start(*args):
+def start(*args, env=None):
     sock = os.path.join(tmp, "qmp-%d.sock" % time.monotonic_ns())
     p = subprocess.Popen([TESSERA] + BASE + list(args) +
                          ["-qmp", "unix:%s,server=on,wait=off" % sock],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True)
+                         text=True, env=dict(os.environ, **(env or {})))
     return p, Qmp(sock, p)
 
 
@@ -273,6 +273,28 @@ t.ok("none0" in b and "none2" in b and b["none0"]["inserted"]["ro"] is False
 err = stop(p, q)
 t.ok("probing guessed raw" in err, "a guessed raw format is warned about "
      "as QEMU does", err)
+
+# -snapshot: a temporary qcow2 overlay over the image, made with the
+# qcow2 driver's create; its file is gone from the directory at once.
+if qcow2_missing:
+    t.skip("-snapshot puts a temporary qcow2 overlay on the drive",
+           "no blk-qcow2 in this build")
+else:
+    snapdir = os.path.join(tmp, "snap")
+    os.mkdir(snapdir)
+    before = open(disk, "rb").read()
+    p, q = start("-snapshot", "-drive", "file=%s,format=raw,if=none,id=s0" %
+                 disk, env={"TMPDIR": snapdir})
+    b = [x for x in q.cmd("query-block")["return"] if x["device"] == "s0"]
+    ins = b[0]["inserted"] if b else {}
+    t.ok(ins.get("drv") == "qcow2" and ins.get("backing_file") == disk and
+         ins["image"]["backing-image"]["format"] == "raw" and
+         ins["file"].startswith(snapdir) and
+         os.listdir(snapdir) == [], "-snapshot: a qcow2 overlay backed by "
+         "the image, its temporary file already unlinked", b)
+    stop(p, q)
+    t.ok(open(disk, "rb").read() == before and os.listdir(snapdir) == [],
+         "-snapshot leaves the image as it was and no file behind")
 
 # ---- locking against QEMU ------------------------------------------------
 

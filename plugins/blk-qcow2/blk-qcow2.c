@@ -1,0 +1,517 @@
+/*
+ * blk-qcow2: the qcow2 format driver.  The format itself is the engine
+ * (qcow2-*.c, qcow2.h); this file is the block.h glue: options, the
+ * "file" and backing children as the engine's I/O, one mutex around the
+ * engine (the core runs I/O hooks on several worker threads at once), the
+ * cache-clean timer, and the create hook -snapshot uses for its overlay.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <tessera/block.h>
+#include <tessera/loop.h>
+#include <tessera/plugin.h>
+
+#include "qcow2.h"
+
+typedef struct Qcow2Node {
+    TsBlockNode parent;
+    /* options */
+    char *lazy_refcounts;       /* "on", "off" or NULL (as the image says) */
+    uint64_t cache_size, l2_cache_size, refcount_cache_size;
+    uint64_t cache_clean_interval;
+    char *overlap_check;
+    bool pass_discard_request;
+
+    TsBlockChild *file, *backing;
+    Qcow2IO io;
+    Qcow2Backing backing_io;
+    Qcow2 *q;
+    GMutex lock;
+    TsTimer *clean_timer;
+} Qcow2Node;
+
+static const TsProperty qcow2_options[] = {
+    TS_PROP_STRING("lazy-refcounts", Qcow2Node, lazy_refcounts, NULL,
+                   "on/off: refcounts updated lazily (default: as the image says)"),
+    TS_PROP_SIZE("cache-size", Qcow2Node, cache_size, 0,
+                 "L2 and refcount caches together, in bytes"),
+    TS_PROP_SIZE("l2-cache-size", Qcow2Node, l2_cache_size, 0,
+                 "L2 table cache size in bytes (default 1M)"),
+    TS_PROP_SIZE("refcount-cache-size", Qcow2Node, refcount_cache_size, 0,
+                 "refcount block cache size in bytes (default 256K)"),
+    TS_PROP_UINT("cache-clean-interval", Qcow2Node, cache_clean_interval, 600,
+                 "seconds after which unused cache entries are dropped (0: never)"),
+    TS_PROP_STRING("overlap-check", Qcow2Node, overlap_check, "cached",
+                   "metadata overlap checks before writes: constant, cached or all"),
+    TS_PROP_BOOL("pass-discard-request", Qcow2Node, pass_discard_request, true,
+                 "clusters freed by a guest discard are discarded in the image file"),
+    TS_PROP_END
+};
+
+/* ---- the "file" child as the engine's I/O ---------------------------- */
+
+static int file_pread(void *opaque, uint64_t off, void *buf, size_t len)
+{
+    Qcow2Node *n = opaque;
+    int64_t end = ts_block_child_length(n->file);
+    if (end < 0)
+        return (int)end;
+    /* The engine reads past the end as zeroes; the child refuses. */
+    size_t have = off >= (uint64_t)end ? 0 : (size_t)MIN((uint64_t)len, (uint64_t)end - off);
+    memset((uint8_t *)buf + have, 0, len - have);
+    return have ? ts_block_child_pread(n->file, off, buf, have) : 0;
+}
+
+static int file_pwrite(void *opaque, uint64_t off, const void *buf, size_t len)
+{
+    Qcow2Node *n = opaque;
+    int64_t end = ts_block_child_length(n->file);
+    if (end >= 0 && off + len > (uint64_t)end) {
+        /* The core refuses child writes past the end (a request for it to
+         * allow them, as QEMU's file driver does, is in the block notes):
+         * grow the file first.  Under the node's lock, so one at a time. */
+        GError *err = NULL;
+        if (!ts_block_child_truncate(n->file, off + len, false, TS_BLOCK_PREALLOC_OFF, &err)) {
+            ts_block_node_warn(&n->parent, "Could not grow the image file: %s", err->message);
+            g_error_free(err);
+            return -EIO;
+        }
+    }
+    return ts_block_child_pwrite(n->file, off, buf, len, 0);
+}
+
+static int file_flush(void *opaque)
+{
+    return ts_block_child_flush(((Qcow2Node *)opaque)->file);
+}
+
+static int file_truncate(void *opaque, uint64_t size)
+{
+    GError *err = NULL;
+    if (!ts_block_child_truncate(((Qcow2Node *)opaque)->file, size, false,
+                                 TS_BLOCK_PREALLOC_OFF, &err)) {
+        g_error_free(err);
+        return -EIO;
+    }
+    return 0;
+}
+
+static int file_discard(void *opaque, uint64_t off, uint64_t len)
+{
+    return ts_block_child_discard(((Qcow2Node *)opaque)->file, off, len);
+}
+
+static int64_t file_length(void *opaque)
+{
+    return ts_block_child_length(((Qcow2Node *)opaque)->file);
+}
+
+static int backing_pread(void *opaque, uint64_t off, void *buf, size_t len)
+{
+    return ts_block_child_pread(((Qcow2Node *)opaque)->backing, off, buf, len);
+}
+
+static void report(void *opaque, bool corrupt, const char *msg)
+{
+    Qcow2Node *n = opaque;
+    if (corrupt)
+        ts_block_node_report_corrupt(&n->parent, true, 0, 0, "%s", msg);
+    else
+        ts_block_node_warn(&n->parent, "%s", msg);
+}
+
+static void init_io(Qcow2Node *n, TsBlockChild *file)
+{
+    n->file = file;
+    n->io = (Qcow2IO) {
+        .opaque = n, .pread = file_pread, .pwrite = file_pwrite, .flush = file_flush,
+        .truncate = file_truncate, .length = file_length, .discard = file_discard,
+    };
+}
+
+/* ---- open and close ---------------------------------------------------- */
+
+static void clean_caches(void *opaque)
+{
+    Qcow2Node *n = opaque;
+    g_mutex_lock(&n->lock);
+    qcow2_drop_caches(n->q);
+    g_mutex_unlock(&n->lock);
+    ts_timer_mod(n->clean_timer, ts_clock_get_ns(TS_CLOCK_HOST) +
+                 (int64_t)n->cache_clean_interval * 1000000000);
+}
+
+static bool qcow2_node_open(TsBlockNode *node, GError **errp)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    Qcow2Options o = { .report = report, .report_opaque = n, .lazy_refcounts = -1,
+                       .pass_discard = n->pass_discard_request };
+    if (n->lazy_refcounts) {
+        if (!strcmp(n->lazy_refcounts, "on"))
+            o.lazy_refcounts = 1;
+        else if (!strcmp(n->lazy_refcounts, "off"))
+            o.lazy_refcounts = 0;
+        else {
+            g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                        "Parameter 'lazy-refcounts' expects 'on' or 'off'");
+            return false;
+        }
+    }
+    if (n->overlap_check && strcmp(n->overlap_check, "constant") &&
+        strcmp(n->overlap_check, "cached") && strcmp(n->overlap_check, "all") &&
+        strcmp(n->overlap_check, "none")) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "Parameter 'overlap-check' does not accept value '%s'", n->overlap_check);
+        return false;
+    }
+    if (n->cache_size && n->l2_cache_size && n->refcount_cache_size) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "l2-cache-size, refcount-cache-size and cache-size may not be set at "
+                    "the same time");
+        return false;
+    }
+    o.l2_cache_size = n->l2_cache_size;
+    o.refcount_cache_size = n->refcount_cache_size;
+    if (n->cache_size) {
+        /* Split the total as QEMU does by default: most of it for L2. */
+        if (!o.l2_cache_size && !o.refcount_cache_size) {
+            o.refcount_cache_size = n->cache_size / 4;
+            o.l2_cache_size = n->cache_size - o.refcount_cache_size;
+        } else if (!o.l2_cache_size) {
+            o.l2_cache_size = n->cache_size > o.refcount_cache_size
+                              ? n->cache_size - o.refcount_cache_size : 0;
+        } else {
+            o.refcount_cache_size = n->cache_size > o.l2_cache_size
+                                    ? n->cache_size - o.l2_cache_size : 0;
+        }
+    }
+    o.read_only = ts_block_node_is_read_only(node) ||
+                  !(ts_block_node_open_flags(node) & TS_BLOCK_OPEN_RDWR);
+
+    TsBlockChild *file = ts_block_open_child(node, "file", false, errp);
+    if (!file)
+        return false;
+    init_io(n, file);
+    char *msg = NULL;
+    if (qcow2_open(&n->q, &n->io, &o, &msg) < 0) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED, "%s", msg);
+        g_free(msg);
+        return false;
+    }
+    if (qcow2_is_read_only(n->q) && !o.read_only)
+        ts_block_node_set_read_only(node);
+    GError *err = NULL;
+    const char *bf = qcow2_backing_file(n->q);
+    char *resolved = NULL;
+    const char *image = ts_block_node_filename(ts_block_child_node(file));
+    if (bf && !g_path_is_absolute(bf) && image) {
+        /* block.h says the core resolves a relative backing name against
+         * the image's directory; it does not yet (block notes): do it
+         * here, which is the same for the core once it does. */
+        char *dir = g_path_get_dirname(image);
+        resolved = g_build_filename(dir, bf, NULL);
+        g_free(dir);
+    }
+    n->backing = ts_block_open_backing(node, resolved ? resolved : bf,
+                                       qcow2_backing_fmt(n->q), &err);
+    g_free(resolved);
+    if (err) {
+        g_propagate_error(errp, err);
+        qcow2_close(n->q);
+        n->q = NULL;
+        return false;
+    }
+    if (n->backing) {
+        int64_t len = ts_block_child_length(n->backing);
+        n->backing_io = (Qcow2Backing) {
+            .opaque = n, .pread = backing_pread, .size = len < 0 ? 0 : (uint64_t)len,
+        };
+        qcow2_set_backing(n->q, &n->backing_io);
+    }
+    g_mutex_init(&n->lock);
+    ts_block_node_set_length(node, qcow2_size(n->q));
+    if (n->cache_clean_interval) {
+        n->clean_timer = ts_timer_new(TS_CLOCK_HOST, clean_caches, n);
+        ts_timer_mod(n->clean_timer, ts_clock_get_ns(TS_CLOCK_HOST) +
+                     (int64_t)n->cache_clean_interval * 1000000000);
+    }
+    return true;
+}
+
+static void qcow2_node_close(TsBlockNode *node)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    if (n->clean_timer) {
+        ts_timer_del(n->clean_timer);
+        ts_timer_free(n->clean_timer);
+    }
+    if (n->q) {
+        int ret = qcow2_close(n->q);
+        if (ret < 0)
+            ts_block_node_warn(node, "Failed to flush the image: %s", g_strerror(-ret));
+    }
+    g_mutex_clear(&n->lock);
+}
+
+/* ---- I/O (worker threads) --------------------------------------------- */
+
+/* The engine works on flat buffers: gather or scatter around it. */
+static int qcow2_node_preadv(TsBlockNode *node, uint64_t offset, uint64_t bytes,
+                             const struct iovec *iov, int niov, unsigned flags)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    uint8_t *buf = niov == 1 ? iov[0].iov_base : g_malloc(bytes);
+    g_mutex_lock(&n->lock);
+    int ret = qcow2_read(n->q, offset, buf, bytes);
+    g_mutex_unlock(&n->lock);
+    if (niov != 1) {
+        uint64_t done = 0;
+        for (int i = 0; i < niov && ret == 0; i++) {
+            memcpy(iov[i].iov_base, buf + done, iov[i].iov_len);
+            done += iov[i].iov_len;
+        }
+        g_free(buf);
+    }
+    return ret;
+}
+
+static int qcow2_node_pwritev(TsBlockNode *node, uint64_t offset, uint64_t bytes,
+                              const struct iovec *iov, int niov, unsigned flags)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    uint8_t *buf = niov == 1 ? iov[0].iov_base : g_malloc(bytes);
+    if (niov != 1) {
+        uint64_t done = 0;
+        for (int i = 0; i < niov; i++) {
+            memcpy(buf + done, iov[i].iov_base, iov[i].iov_len);
+            done += iov[i].iov_len;
+        }
+    }
+    g_mutex_lock(&n->lock);
+    int ret = qcow2_write(n->q, offset, buf, bytes);
+    g_mutex_unlock(&n->lock);
+    if (niov != 1)
+        g_free(buf);
+    return ret;
+}
+
+static int qcow2_node_flush(TsBlockNode *node)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    g_mutex_lock(&n->lock);
+    int ret = qcow2_flush(n->q);
+    g_mutex_unlock(&n->lock);
+    return ret;
+}
+
+static int qcow2_node_discard(TsBlockNode *node, uint64_t offset, uint64_t bytes)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    g_mutex_lock(&n->lock);
+    int ret = qcow2_discard(n->q, offset, bytes);
+    g_mutex_unlock(&n->lock);
+    return ret;
+}
+
+static int qcow2_node_write_zeroes(TsBlockNode *node, uint64_t offset, uint64_t bytes,
+                                   unsigned flags)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    g_mutex_lock(&n->lock);
+    int ret = qcow2_write_zeroes(n->q, offset, bytes, flags & TS_BLOCK_REQ_MAY_UNMAP);
+    g_mutex_unlock(&n->lock);
+    return ret;
+}
+
+static int qcow2_node_block_status(TsBlockNode *node, uint64_t offset, uint64_t bytes,
+                                   uint64_t *pnum, uint64_t *map, TsBlockChild **file)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    uint64_t host;
+    g_mutex_lock(&n->lock);
+    int f = qcow2_block_status(n->q, offset, bytes, pnum, &host);
+    g_mutex_unlock(&n->lock);
+    if (f < 0)
+        return f;
+    int out = 0;
+    if (f & QCOW2_STATUS_ZERO)
+        out |= TS_BLOCK_STATUS_ZERO;
+    if (f & QCOW2_STATUS_DATA) {
+        out |= TS_BLOCK_STATUS_ALLOCATED;
+        if (!(f & QCOW2_STATUS_ZERO))
+            out |= TS_BLOCK_STATUS_DATA;
+        if (host) {
+            out |= TS_BLOCK_STATUS_OFFSET_VALID;
+            *map = host;
+            *file = n->file;
+        }
+    }
+    return out;
+}
+
+/* ---- main-thread hooks ------------------------------------------------- */
+
+static bool qcow2_node_truncate(TsBlockNode *node, uint64_t length, bool exact,
+                                TsBlockPrealloc prealloc, GError **errp)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    if (prealloc != TS_BLOCK_PREALLOC_OFF) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
+                    "Unsupported preallocation mode for resizing a qcow2 image");
+        return false;
+    }
+    if (length % TS_BLOCK_SECTOR_SIZE) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "The new size must be a multiple of 512");
+        return false;
+    }
+    char *msg = NULL;
+    g_mutex_lock(&n->lock);
+    int ret = qcow2_truncate(n->q, length, &msg);
+    g_mutex_unlock(&n->lock);
+    if (ret < 0) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED, "%s", msg);
+        g_free(msg);
+        return false;
+    }
+    ts_block_node_set_length(node, length);
+    return true;
+}
+
+static bool qcow2_node_get_info(TsBlockNode *node, TsBlockInfo *info, GError **errp)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    const Qcow2Header *h = qcow2_header(n->q);
+    info->cluster_size = qcow2_cluster_size(n->q);
+    info->dirty = h->incompat & QCOW2_INCOMPAT_DIRTY;
+    info->corrupt = qcow2_is_corrupt(n->q);
+    info->backing_filename = g_strdup(qcow2_backing_file(n->q));
+    info->backing_format = g_strdup(qcow2_backing_fmt(n->q));
+    const char *ctype = h->compression_type == QCOW2_COMPRESSION_ZSTD ? "zstd" : "zlib";
+    if (h->version == 2)
+        info->format_specific_json = g_strdup_printf(
+            "{\"compat\": \"0.10\", \"compression-type\": \"%s\", \"refcount-bits\": %u}",
+            ctype, 1u << h->refcount_order);
+    else
+        info->format_specific_json = g_strdup_printf(
+            "{\"compat\": \"1.1\", \"compression-type\": \"%s\", \"lazy-refcounts\": %s, "
+            "\"refcount-bits\": %u, \"corrupt\": %s, \"extended-l2\": false}",
+            ctype, (h->compat & QCOW2_COMPAT_LAZY_REFCOUNTS) ? "true" : "false",
+            1u << h->refcount_order, info->corrupt ? "true" : "false");
+    return true;
+}
+
+/* ---- create -------------------------------------------------------------- */
+
+typedef struct Qcow2CreateOpts {
+    uint64_t size;
+    char *compat;
+    char *backing_file;
+    char *backing_fmt;
+    uint64_t cluster_size;
+    int preallocation;
+    bool lazy_refcounts;
+    uint64_t refcount_bits;
+    int compression_type;
+} Qcow2CreateOpts;
+
+static const char *const prealloc_names[] = { "off", "metadata", "falloc", "full", NULL };
+static const char *const compression_names[] = { "zlib", "zstd", NULL };
+
+static const TsProperty qcow2_create_options[] = {
+    TS_PROP_SIZE("size", Qcow2CreateOpts, size, 0, "Virtual disk size"),
+    TS_PROP_STRING("compat", Qcow2CreateOpts, compat, "1.1",
+                   "Compatibility level (v2 = 0.10, v3 = 1.1)"),
+    TS_PROP_STRING("backing_file", Qcow2CreateOpts, backing_file, NULL,
+                   "File name of a base image"),
+    TS_PROP_STRING("backing_fmt", Qcow2CreateOpts, backing_fmt, NULL,
+                   "Image format of the base image"),
+    TS_PROP_SIZE("cluster_size", Qcow2CreateOpts, cluster_size, 65536, "qcow2 cluster size"),
+    TS_PROP_ENUM("preallocation", Qcow2CreateOpts, preallocation, "off", prealloc_names,
+                 "Preallocation mode (allowed values: off, metadata)"),
+    TS_PROP_BOOL("lazy_refcounts", Qcow2CreateOpts, lazy_refcounts, false,
+                 "Postpone refcount updates"),
+    TS_PROP_UINT("refcount_bits", Qcow2CreateOpts, refcount_bits, 16,
+                 "Width of a reference count entry in bits"),
+    TS_PROP_ENUM("compression_type", Qcow2CreateOpts, compression_type, "zlib",
+                 compression_names, "Compression method used for image cluster compression"),
+    TS_PROP_END
+};
+
+static bool qcow2_node_create(const char *filename, const void *opaque, GError **errp)
+{
+    const Qcow2CreateOpts *c = opaque;
+    Qcow2CreateOptions o = {
+        .size = c->size, .cluster_size = (uint32_t)c->cluster_size,
+        .backing_file = c->backing_file, .backing_fmt = c->backing_fmt,
+        .lazy_refcounts = c->lazy_refcounts, .refcount_bits = (uint32_t)c->refcount_bits,
+        .preallocate_metadata = c->preallocation == TS_BLOCK_PREALLOC_METADATA,
+        .compression_type = c->compression_type,
+    };
+    if (c->preallocation > TS_BLOCK_PREALLOC_METADATA) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
+                    "Unsupported preallocation mode '%s' (off and metadata are)",
+                    prealloc_names[c->preallocation]);
+        return false;
+    }
+    if (!c->compat || !strcmp(c->compat, "1.1") || !strcmp(c->compat, "v3"))
+        o.version = 3;
+    else if (!strcmp(c->compat, "0.10") || !strcmp(c->compat, "v2"))
+        o.version = 2;
+    else {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "Invalid compatibility level: '%s'", c->compat);
+        return false;
+    }
+    if (c->cluster_size > UINT32_MAX || c->refcount_bits > 64) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID, c->refcount_bits > 64 ?
+                    "Refcount width must be a power of two and may not exceed 64 bits" :
+                    "Cluster size must be a power of two between 512 and 2048k");
+        return false;
+    }
+    TsBlockChild *file = ts_block_create_file(filename, errp);
+    if (!file)
+        return false;
+    Qcow2Node tmp = {0};
+    init_io(&tmp, file);
+    char *msg = NULL;
+    int ret = qcow2_create(&tmp.io, &o, &msg);
+    ts_block_child_release(file);
+    if (ret < 0) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED, "%s", msg);
+        g_free(msg);
+        return false;
+    }
+    return true;
+}
+
+static const TsBlockDriver qcow2_driver = {
+    .name = "qcow2",
+    .description = "QEMU copy-on-write image format, versions 2 and 3",
+    .kind = TS_BLOCK_FORMAT,
+    .instance_size = sizeof(Qcow2Node),
+    .options = qcow2_options,
+    .open = qcow2_node_open,
+    .close = qcow2_node_close,
+    .preadv = qcow2_node_preadv,
+    .pwritev = qcow2_node_pwritev,
+    .flush = qcow2_node_flush,
+    .discard = qcow2_node_discard,
+    .write_zeroes = qcow2_node_write_zeroes,
+    .block_status = qcow2_node_block_status,
+    .truncate = qcow2_node_truncate,
+    .get_info = qcow2_node_get_info,
+    .create = qcow2_node_create,
+    .create_opts_size = sizeof(Qcow2CreateOpts),
+    .create_options = qcow2_create_options,
+    .supports_backing = true,
+    .has_zero_init = true,
+};
+
+static bool blk_qcow2_init(GError **errp)
+{
+    return ts_block_driver_register(&qcow2_driver, errp);
+}
+
+TS_PLUGIN("blk-qcow2", "qcow2 disk image format", blk_qcow2_init);

@@ -1,0 +1,155 @@
+/*
+ * The qcow2 format engine: an open image over a Qcow2IO, with guest reads
+ * and writes, discard, zeroes, block status, internal snapshots and image
+ * creation.  It knows nothing of the block layer; blk-qcow2.c wraps it in
+ * a block.h driver.  Not thread-safe: the caller serialises calls.
+ *
+ * Errors are negative errnos; open and create also give a one-line message
+ * (QEMU's wording where QEMU has one) that the caller frees with g_free.
+ */
+#ifndef QCOW2_H
+#define QCOW2_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#include "qcow2-format.h"
+#include "qcow2-io.h"
+
+typedef struct Qcow2 Qcow2;
+
+/* The parsed and validated header (host byte order). */
+typedef struct Qcow2Header {
+    uint32_t version;
+    uint64_t backing_offset;
+    uint32_t backing_size;
+    uint32_t cluster_bits;
+    uint64_t size;
+    uint32_t crypt_method;
+    uint32_t l1_size;
+    uint64_t l1_offset;
+    uint64_t reftable_offset;
+    uint32_t reftable_clusters;
+    uint32_t nb_snapshots;
+    uint64_t snapshots_offset;
+    uint64_t incompat, compat, autoclear;
+    uint32_t refcount_order;
+    uint32_t header_length;
+    uint8_t compression_type;
+    char backing_file[QCOW2_MAX_BACKING_NAME + 1];
+    char backing_fmt[64];
+    bool has_crypto_ext;
+} Qcow2Header;
+
+/* Parse the first cluster of an image (at least 512 bytes of it). */
+int qcow2_header_parse(const uint8_t *buf, size_t len, Qcow2Header *h,
+                       char **errmsg);
+/* The names of the incompatible bits in `bits`, for QEMU's message. */
+char *qcow2_header_feature_names(const uint8_t *buf, size_t len,
+                                 const Qcow2Header *h, uint64_t bits);
+
+typedef struct Qcow2Options {
+    bool read_only;
+    /* 0 = default (1 MiB of L2 tables, 256 KiB of refcount blocks). */
+    uint64_t l2_cache_size;
+    uint64_t refcount_cache_size;
+    /* -1 = as the header says, 0/1 = override (lazy-refcounts=). */
+    int lazy_refcounts;
+    /* Clusters a guest discard or unmapping zero write frees are
+     * discarded in the file too (QEMU's pass-discard-request). */
+    bool pass_discard;
+    /* Warnings (corrupt false) and corruption found (corrupt true: the
+     * image is now read-only; msg says what is broken, without QEMU's
+     * "Marking image as corrupt" wrapping).  NULL prints to stderr. */
+    void (*report)(void *opaque, bool corrupt, const char *msg);
+    void *report_opaque;
+} Qcow2Options;
+
+int qcow2_open(Qcow2 **out, const Qcow2IO *io, const Qcow2Options *opts,
+               char **errmsg);
+/* Writes back the clean state (dirty bit cleared) when writable. */
+int qcow2_close(Qcow2 *s);
+
+const Qcow2Header *qcow2_header(const Qcow2 *s);
+uint64_t qcow2_size(const Qcow2 *s);
+uint32_t qcow2_cluster_size(const Qcow2 *s);
+bool qcow2_is_read_only(const Qcow2 *s);
+bool qcow2_is_corrupt(const Qcow2 *s);
+/* The backing file name and format the header names, or NULL. */
+const char *qcow2_backing_file(const Qcow2 *s);
+const char *qcow2_backing_fmt(const Qcow2 *s);
+void qcow2_set_backing(Qcow2 *s, const Qcow2Backing *backing);
+
+int qcow2_read(Qcow2 *s, uint64_t offset, void *buf, size_t len);
+int qcow2_write(Qcow2 *s, uint64_t offset, const void *buf, size_t len);
+/* Zeroes: with `unmap`, clusters wholly covered are freed (v3). */
+int qcow2_write_zeroes(Qcow2 *s, uint64_t offset, uint64_t len, bool unmap);
+/* Clusters wholly inside the range are released (read as zero on v3,
+ * from the backing file on v2 as QEMU does). */
+int qcow2_discard(Qcow2 *s, uint64_t offset, uint64_t len);
+int qcow2_flush(Qcow2 *s);
+/* Forget cached tables (cache-clean-interval): nothing is lost, the
+ * caches are write-through. */
+void qcow2_drop_caches(Qcow2 *s);
+
+/* Count every cluster's references from the tables and compare with the
+ * stored refcounts: clusters with too high a count (leaks) and too low
+ * (errors: a write could reuse them). */
+typedef struct Qcow2CheckResult {
+    uint64_t leaks;
+    uint64_t errors;
+} Qcow2CheckResult;
+int qcow2_check(Qcow2 *s, Qcow2CheckResult *res);
+
+/* Grow (or shrink if nothing is allocated past the new end). */
+int qcow2_truncate(Qcow2 *s, uint64_t size, char **errmsg);
+
+enum {
+    QCOW2_STATUS_DATA = 1,        /* allocated in this image */
+    QCOW2_STATUS_ZERO = 2,        /* reads as zeroes */
+    QCOW2_STATUS_BACKING = 4,     /* comes from the backing file */
+    QCOW2_STATUS_COMPRESSED = 8,
+};
+/* Status of [offset, offset+len): flags of the first cluster and how many
+ * bytes from offset share them (*pnum); *host is the file offset for
+ * plain data (0 otherwise). */
+int qcow2_block_status(Qcow2 *s, uint64_t offset, uint64_t len,
+                       uint64_t *pnum, uint64_t *host);
+
+/* Internal snapshots (for qemu-img snapshot and savevm). */
+typedef struct Qcow2SnapshotInfo {
+    char *id;
+    char *name;
+    uint64_t vm_state_size;
+    uint32_t date_sec, date_nsec;
+    uint64_t vm_clock_nsec;
+    uint64_t disk_size;
+    uint64_t icount;
+} Qcow2SnapshotInfo;
+/* A copy of the table; free with qcow2_snapshot_list_free. */
+int qcow2_snapshot_list(Qcow2 *s, Qcow2SnapshotInfo **list, int *count);
+void qcow2_snapshot_list_free(Qcow2SnapshotInfo *list, int count);
+/* `id` NULL or empty picks the next free number, as QEMU does. */
+int qcow2_snapshot_create(Qcow2 *s, const char *id, const char *name,
+                          uint64_t vm_clock_nsec, char **errmsg);
+/* By id or name (id first, as QEMU looks them up). */
+int qcow2_snapshot_apply(Qcow2 *s, const char *id_or_name, char **errmsg);
+int qcow2_snapshot_delete(Qcow2 *s, const char *id_or_name, char **errmsg);
+
+typedef struct Qcow2CreateOptions {
+    uint64_t size;
+    uint32_t cluster_size;      /* 0 = 64 KiB */
+    int version;                /* 0 = 3 (compat=1.1); 2 (compat=0.10) */
+    const char *backing_file;
+    const char *backing_fmt;
+    bool lazy_refcounts;
+    uint32_t refcount_bits;     /* 0 = 16 */
+    bool preallocate_metadata;
+    int compression_type;       /* QCOW2_COMPRESSION_* */
+} Qcow2CreateOptions;
+/* Writes a new empty image onto an empty (truncated) file. */
+int qcow2_create(const Qcow2IO *io, const Qcow2CreateOptions *opts,
+                 char **errmsg);
+
+#endif
