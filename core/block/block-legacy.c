@@ -278,6 +278,7 @@ static void apply_cache(BlockOpts *o, BlockOpts *node, BackendConf *conf)
 }
 
 static bool legacy_snapshot(TsBlockNode **node, GError **errp);
+static bool legacy_copy_on_read(TsBlockNode **node, GError **errp);
 
 static bool open_drive(LegacyDrive *d, GError **errp)
 {
@@ -321,10 +322,10 @@ static bool open_drive(LegacyDrive *d, GError **errp)
                 "read-only drive\n", g_get_prgname(), d->option);
         copy_on_read = false;
     }
-    if (copy_on_read) {
+    if (copy_on_read && !block_driver_known("copy-on-read")) {
         g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
-                    "copy-on-read=on is not supported yet (there is no "
-                    "copy-on-read filter driver)");
+                    "copy-on-read=on needs block driver 'copy-on-read', "
+                    "which no installed plugin provides");
         return false;
     }
     /* Throttling limits of 0 mean none; others need the filter. */
@@ -394,6 +395,10 @@ static bool open_drive(LegacyDrive *d, GError **errp)
         return false;
     }
     if (snapshot && !ro && !legacy_snapshot(&node, errp)) {
+        block_node_unref(node);
+        return false;
+    }
+    if (copy_on_read && !legacy_copy_on_read(&node, errp)) {
         block_node_unref(node);
         return false;
     }
@@ -501,4 +506,24 @@ static bool legacy_snapshot(TsBlockNode **node, GError **errp)
         return false;
     }
     return block_snapshot_overlay(node, errp);
+}
+
+/* ---- copy-on-read=on -------------------------------------------------- */
+
+/* Put a copy-on-read filter on top of *node (the format node, or the
+ * -snapshot overlay), as QEMU does for copy-on-read=on: data the guest
+ * reads from the backing chain is copied into the top image. */
+static bool legacy_copy_on_read(TsBlockNode **node, GError **errp)
+{
+    BlockOpts *o = block_opts_new();
+    g_hash_table_insert(o, g_strdup("driver"), g_strdup("copy-on-read"));
+    g_hash_table_insert(o, g_strdup("file"),
+                        g_strdup(ts_block_node_name(*node)));
+    TsBlockNode *filter = block_node_open(o, false, errp);
+    if (!filter) {
+        return false;
+    }
+    block_node_unref(*node);    /* the filter's file edge holds it */
+    *node = filter;
+    return true;
 }

@@ -153,8 +153,8 @@ bad = [
     (["-blockdev", "driver=raw,node-name=r,offset=8M,file.driver=file,"
       "file.filename=%s" % disk], "has to be smaller or equal to the "
      "actual size of the containing file (4194304)"),
-    (["-drive", "file=%s,if=none,format=raw,copy-on-read=on" % disk],
-     "copy-on-read=on is not supported yet"),
+    (["-blockdev", "driver=copy-on-read,node-name=c"],
+     "A block device must be specified for \"file\""),
     (["-drive", "file=%s,if=none,format=raw,throttling.iops-total=100" %
       disk], "I/O throttling is not supported yet"),
 ]
