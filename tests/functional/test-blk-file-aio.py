@@ -104,8 +104,9 @@ for cache, p in sorted(disks.items()):
 
 BASE = [TESSERA, "-M", "virt", "-display", "none", "-S", "-bios", "none",
         "-monitor", "none", "-serial", "none"]
-st, out, err = run(BASE + ["-drive", "file=%s,format=raw,if=none,aio=native"
-                           % disks["none"]], timeout=60)
+st, out, err = run(BASE + ["-drive", "file=%s,format=raw,if=none,"
+                           "aio=native,cache=none" % disks["none"]],
+                   timeout=60)
 lines = [x for x in err.splitlines() if x.strip()]
 t.ok(st == 1 and len(lines) == 1 and "aio=native is not supported" in err
      and lines[0].startswith("tessera-system-riscv64: "),
