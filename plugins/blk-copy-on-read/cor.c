@@ -28,6 +28,14 @@ static bool cor_open(TsBlockNode *node, GError **errp)
     if (!c->file) {
         return false;
     }
+    /* Copying writes into the child: over a read-only node the filter
+     * could never do its job, and QEMU refuses it the same way. */
+    if (ts_block_node_is_read_only(node) ||
+        ts_block_node_is_read_only(ts_block_child_node(c->file))) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "Block node is read-only");
+        return false;
+    }
     ts_block_node_set_length(node,
                              (uint64_t)ts_block_child_length(c->file));
     return true;

@@ -1,6 +1,7 @@
 /*
  * file-io.c - I/O on the file, run by the core's worker threads
- * (preadv/pwritev in the calling thread: the pool is the asynchrony).
+ * (preadv/pwritev in the calling thread: the pool is the asynchrony;
+ * with aio=io_uring the same calls go through file-uring.c's ring).
  *
  * With cache.direct=on the file is opened O_DIRECT, which wants offsets,
  * lengths and buffers aligned to the storage's block; a request that is
@@ -44,15 +45,23 @@ static int rw_all(FileNode *f, bool write, uint64_t offset,
                                              sizeof(*iov) * MAX(niov, 1));
     int first = 0;
     while (first < niov) {
-        ssize_t n = write ? pwritev(f->fd, iov + first, niov - first,
-                                    (off_t)offset)
-                          : preadv(f->fd, iov + first, niov - first,
-                                   (off_t)offset);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
+        ssize_t n;
+        if (f->aio == AIO_IO_URING) {
+            n = file_uring_rw(f, write, offset, iov + first, niov - first);
+            if (n < 0) {
+                return (int)n;
             }
-            return -errno;
+        } else {
+            n = write ? pwritev(f->fd, iov + first, niov - first,
+                                (off_t)offset)
+                      : preadv(f->fd, iov + first, niov - first,
+                               (off_t)offset);
+            if (n < 0) {
+                if (errno == EINTR) {
+                    continue;
+                }
+                return -errno;
+            }
         }
         if (n == 0) {
             if (write) {
@@ -156,6 +165,9 @@ int file_pwritev(TsBlockNode *node, uint64_t offset, uint64_t bytes,
 int file_flush(TsBlockNode *node)
 {
     FileNode *f = (FileNode *)node;
+    if (f->aio == AIO_IO_URING) {
+        return file_uring_fdatasync(f);
+    }
     return fdatasync(f->fd) == 0 ? 0 : -errno;
 }
 

@@ -4,8 +4,8 @@
  * core's worker threads make the blocking calls, so nothing waits for
  * them but the request.
  *
- * Options as in QEMU: filename, aio (threads; native and io_uring are
- * refused until they exist), locking (auto, on, off).  Creation makes an
+ * Options as in QEMU: filename, aio (threads, io_uring; native is
+ * refused: there is no libaio backend), locking (auto, on, off).  Creation makes an
  * empty file of `size` bytes (for qcow2 and the image tool).
  */
 #define _GNU_SOURCE             /* O_DIRECT */
@@ -28,7 +28,7 @@ static const TsProperty file_options[] = {
     TS_PROP_STRING("filename", FileNode, filename, NULL,
                    "path of the file or host block device"),
     TS_PROP_ENUM("aio", FileNode, aio, "threads", file_aio_values,
-                 "how requests are made: threads"),
+                 "how requests are made: threads, io_uring"),
     TS_PROP_ENUM("locking", FileNode, locking, "auto", locking_values,
                  "take QEMU-compatible image locks"),
     TS_PROP_END,
@@ -73,10 +73,13 @@ static bool file_open(TsBlockNode *node, GError **errp)
                     "Parameter 'filename' is missing");
         return false;
     }
-    if (f->aio != 0) {
+    if (f->aio == AIO_NATIVE) {
         g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
-                    "aio=%s is not supported yet (aio=threads is)",
-                    file_aio_values[f->aio]);
+                    "aio=native is not supported (no libaio backend): use "
+                    "aio=io_uring or aio=threads");
+        return false;
+    }
+    if (f->aio == AIO_IO_URING && !file_uring_available(errp)) {
         return false;
     }
     f->fd = open_fd(f, rdwr, direct);

@@ -6,6 +6,11 @@
  * event (nospace, action stop) and the request waits; once space is
  * freed, `cont` writes it and every byte the guest wrote reads back.
  * Without the right to mount (no root, no namespaces) the test skips.
+ *
+ * The whole run is made twice: with aio=threads and with aio=io_uring
+ * (skipped, with the reason, where the kernel refuses io_uring).  With
+ * io_uring the process's rings must have taken submissions (their
+ * fdinfo's SqHead), and with threads there must be no ring at all.
  */
 #define _GNU_SOURCE             /* unshare */
 #include "dev-harness.h"
@@ -20,13 +25,19 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <dirent.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <linux/io_uring.h>
 #include <unistd.h>
 
 #define CHUNK (32 * 1024)
 #define TOTAL (192 * 1024)      /* fits in the tmpfs once the filler goes */
 #define FILLER (128 * 1024)
+#define CHECKS 14               /* CHECK lines in one run() */
+
+static const char *aio = "threads";
 
 static GString *events;
 
@@ -61,11 +72,57 @@ static void settle(Done *d, int n)
 #define CHECK(cond, what)                                                 \
     do {                                                                  \
         if (!(cond)) {                                                    \
-            printf("not ok - %s\n", what);                                \
+            printf("not ok - aio=%s: %s\n", aio, what);                   \
             return 1;                                                     \
         }                                                                 \
-        printf("ok - %s\n", what);                                        \
+        printf("ok - aio=%s: %s\n", aio, what);                           \
     } while (0)
+
+/* io_uring rings this process has open (-1: /proc unreadable), and
+ * the submissions they took, from their fdinfo. */
+static int uring_rings(uint64_t *submitted)
+{
+    DIR *d = opendir("/proc/self/fd");
+    int rings = 0;
+    *submitted = 0;
+    if (!d) {
+        return -1;
+    }
+    for (struct dirent *e; (e = readdir(d));) {
+        char link[64], target[64] = { 0 };
+        snprintf(link, sizeof(link), "/proc/self/fd/%s", e->d_name);
+        if (readlink(link, target, sizeof(target) - 1) <= 0 ||
+            !strstr(target, "io_uring")) {
+            continue;
+        }
+        rings++;
+        g_autofree char *info_path = g_strdup_printf("/proc/self/fdinfo/%s",
+                                                     e->d_name);
+        g_autofree char *info = NULL;
+        if (g_file_get_contents(info_path, &info, NULL, NULL)) {
+            const char *h = strstr(info, "SqHead:");
+            if (h) {
+                *submitted += g_ascii_strtoull(h + 7, NULL, 10);
+            }
+        }
+    }
+    closedir(d);
+    return rings;
+}
+
+/* Whether the kernel lets this process make an io_uring (a kernel
+ * without it says ENOSYS, a seccomp filter EPERM); why not in `why`. */
+static bool uring_allowed(char *why, size_t len)
+{
+    struct io_uring_params p = { 0 };
+    long fd = syscall(__NR_io_uring_setup, 1, &p);
+    if (fd < 0) {
+        snprintf(why, len, "io_uring_setup: %s", g_strerror(errno));
+        return false;
+    }
+    close((int)fd);
+    return true;
+}
 
 static int run(const char *dir)
 {
@@ -97,7 +154,8 @@ static int run(const char *dir)
 
     g_autoptr(GError) err = NULL;
     g_autofree char *arg = g_strdup_printf("if=none,id=d0,format=raw,"
-                                           "werror=stop,file=%s", image);
+                                           "werror=stop,aio=%s,file=%s", aio,
+                                           image);
     CHECK(block_drive_add(arg, &err) && block_options_open(&err),
           "-drive ...,werror=stop opens the image with blk-file");
     TsBlockBackend *blk = ts_block_attach("d0", NULL, NULL, NULL, true, &err);
@@ -159,24 +217,33 @@ static int run(const char *dir)
     CHECK(ts_block_pread_sync(blk, 0, back, TOTAL) == 0 &&
           memcmp(back, data, TOTAL) == 0,
           "every byte written reads back: nothing lost");
+    uint64_t sqes = 0;
+    int rings = uring_rings(&sqes);
+    if (g_str_equal(aio, "io_uring")) {
+        if (!(rings > 0 && sqes > 0)) {
+            printf("# %d rings, %" PRIu64 " submissions\n", rings, sqes);
+        }
+        CHECK(rings > 0 && sqes > 0, "the requests went through io_uring "
+              "rings (fdinfo SqHead)");
+    } else {
+        CHECK(rings == 0, "no io_uring ring is made");
+    }
     ts_block_detach(blk);
     block_close_all();
     qmp_session_free(qmp);
     return 0;
 }
 
-int main(int argc, char **argv)
+/* One run in a child with its own tmpfs: its exit status, or 77 with
+ * `why` filled when the tmpfs cannot be mounted. */
+static int run_child(const char *dir, char *why, size_t len)
 {
-    if (!g_getenv("TESSERA_BUILD_ROOT")) {
-        printf("1..0 # SKIP TESSERA_BUILD_ROOT is not set\n");
-        return 0;
-    }
-    g_autofree char *dir = g_dir_make_tmp("blk-file-XXXXXX", NULL);
     int pipefd[2];
-    if (!dir || pipe(pipefd) != 0) {
-        printf("1..0 # SKIP no temporary directory\n");
-        return 0;
+    if (pipe(pipefd) != 0) {
+        snprintf(why, len, "pipe: %s", g_strerror(errno));
+        return 77;
     }
+    fflush(stdout);
     pid_t pid = fork();
     if (pid == 0) {
         close(pipefd[0]);
@@ -188,24 +255,52 @@ int main(int argc, char **argv)
             _exit(77);
         }
         close(pipefd[1]);
-        fflush(stdout);
         int rc = run(dir);
         fflush(stdout);
         umount(dir);
         _exit(rc);
     }
     close(pipefd[1]);
-    char why[256] = { 0 };
-    ssize_t n = read(pipefd[0], why, sizeof(why) - 1);
-    (void)n;
+    ssize_t n = read(pipefd[0], why, len - 1);
+    why[n > 0 ? n : 0] = 0;
+    close(pipefd[0]);
     int status;
     waitpid(pid, &status, 0);
-    rmdir(dir);
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 77) {
-        printf("1..0 # SKIP cannot mount a small tmpfs in a private mount "
-               "namespace: %s\n", why);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+int main(int argc, char **argv)
+{
+    if (!g_getenv("TESSERA_BUILD_ROOT")) {
+        printf("1..0 # SKIP TESSERA_BUILD_ROOT is not set\n");
         return 0;
     }
-    printf("1..13\n");
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+    g_autofree char *dir = g_dir_make_tmp("blk-file-XXXXXX", NULL);
+    if (!dir) {
+        printf("1..0 # SKIP no temporary directory\n");
+        return 0;
+    }
+    static const char *const modes[] = { "threads", "io_uring" };
+    int failed = 0;
+    for (size_t m = 0; m < G_N_ELEMENTS(modes); m++) {
+        char why[256] = { 0 };
+        aio = modes[m];
+        if (g_str_equal(aio, "io_uring") && !uring_allowed(why, sizeof(why))) {
+            for (int i = 0; i < CHECKS; i++) {
+                printf("ok - aio=io_uring # SKIP %s\n", why);
+            }
+            continue;
+        }
+        int rc = run_child(dir, why, sizeof(why));
+        if (rc == 77) {
+            rmdir(dir);
+            printf("1..0 # SKIP cannot mount a small tmpfs in a private "
+                   "mount namespace: %s\n", why);
+            return 0;
+        }
+        failed |= rc != 0;
+    }
+    rmdir(dir);
+    printf("1..%d\n", CHECKS * (int)G_N_ELEMENTS(modes));
+    return failed;
 }
