@@ -13,7 +13,7 @@ set -e
 cd "$(dirname "$0")/.."
 start=$(date +%s)
 budget=${TESSERA_TEST_BUDGET:-4800}
-fuzz_needs=900     # clang build of the core, three 20 s runs, margin
+fuzz_needs=900     # clang build of the core, five 20 s runs, margin
 slow_needs=1500    # the slow suite's longest test, with some margin
 
 left() {

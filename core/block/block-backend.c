@@ -13,6 +13,7 @@
 #include "block-internal.h"
 #include "block-options.h"
 #include "loop/main-loop.h"
+#include "monitor/qmp.h"
 
 #include <errno.h>
 
@@ -170,6 +171,7 @@ void block_backend_delete(TsBlockBackend *blk)
         block_node_remove_user(blk->root, &blk->user);
         block_node_unref(blk->root);
     }
+    block_throttle_unref(blk->throttle);
     g_free(blk->name);
     g_free(blk->legacy_iface);
     g_free(blk->legacy_option);
@@ -319,6 +321,11 @@ static int req_work(BlockJob *job)
     BlockReq *r = (BlockReq *)job;
     TsBlockNode *n = r->blk->root;
     unsigned flags = r->flags;
+    uint64_t len = ts_block_length(r->blk);
+    if (r->op != REQ_FLUSH &&
+        (r->offset > len || r->bytes > len - r->offset)) {
+        return -EIO;            /* the guest's disk ends here */
+    }
     switch (r->op) {
     case REQ_READ:
         return block_node_preadv(n, r->offset, r->bytes, r->iov, r->niov, 0);
@@ -413,6 +420,7 @@ static void req_done(BlockJob *job)
     if (a == ERROR_ACTION_STOP && !blk->draining) {
         blk->iostatus = ret == -ENOSPC ? "nospace" : "failed";
         g_queue_push_tail(&blk->held, r);
+        qmp_set_stop_reason("io-error");
         ts_vm_stop();
         return;
     }
@@ -441,7 +449,12 @@ static void submit(TsBlockBackend *blk, ReqOp op, uint64_t offset,
     r->cb = cb;
     r->opaque = opaque;
     r->start_ns = g_get_monotonic_time() * 1000;
+    r->job.bytes = bytes;
     blk->inflight++;
+    if (blk->throttle && (op == REQ_READ || op == REQ_WRITE)) {
+        block_throttle_submit(blk->throttle, &r->job, op == REQ_WRITE);
+        return;
+    }
     block_pool_submit(&r->job);
 }
 
@@ -508,6 +521,9 @@ TS_EXPORT void ts_block_drain(TsBlockBackend *blk)
     while ((r = g_queue_pop_head(&blk->held))) {
         req_finish(r, -EIO);
     }
+    if (blk->throttle) {
+        block_throttle_flush(blk->throttle);
+    }
     while (blk->inflight) {
         if (!block_pool_run_completions()) {
             block_pool_wait();
@@ -516,10 +532,19 @@ TS_EXPORT void ts_block_drain(TsBlockBackend *blk)
     blk->draining = false;
 }
 
+static bool in_range(TsBlockBackend *blk, uint64_t offset, uint64_t bytes)
+{
+    uint64_t len = ts_block_length(blk);
+    return offset <= len && bytes <= len - offset;
+}
+
 TS_EXPORT int ts_block_pread_sync(TsBlockBackend *blk, uint64_t offset,
                                   void *buf, uint64_t bytes)
 {
     struct iovec iov = { buf, bytes };
+    if (!in_range(blk, offset, bytes)) {
+        return -EIO;
+    }
     return block_node_preadv(blk->root, offset, bytes, &iov, 1, 0);
 }
 
@@ -527,6 +552,9 @@ TS_EXPORT int ts_block_pwrite_sync(TsBlockBackend *blk, uint64_t offset,
                                    const void *buf, uint64_t bytes)
 {
     struct iovec iov = { (void *)buf, bytes };
+    if (!in_range(blk, offset, bytes)) {
+        return -EIO;
+    }
     return block_node_pwritev(blk->root, offset, bytes, &iov, 1,
                               blk->conf.write_cache ? 0 : TS_BLOCK_REQ_FUA);
 }

@@ -67,23 +67,31 @@ bool block_options_open(GError **errp)
     return block_drives_open(errp);
 }
 
+/* Devices are not torn down at exit: a backend a device still holds is
+ * only drained and flushed (block_drain_all), never freed under it. */
 void block_close_all(void)
 {
     block_drain_all();
     GPtrArray *b = block_backends();
-    while (b->len) {
-        block_backend_delete(g_ptr_array_index(b, b->len - 1));
+    for (guint i = b->len; i-- > 0;) {
+        TsBlockBackend *blk = g_ptr_array_index(b, i);
+        if (!blk->dev) {
+            block_backend_delete(blk);
+        }
     }
     /* What is left is the monitor's (-blockdev, blockdev-add), top down:
      * a node still used as a child goes with its parent. */
     GPtrArray *n = block_nodes();
-    for (guint i = n->len; i-- > 0;) {
-        if (i < n->len) {
+    bool again = true;
+    while (again) {
+        again = false;
+        for (guint i = n->len; i-- > 0;) {
             TsBlockNode *node = g_ptr_array_index(n, i);
             if (node_core(node)->monitor_owned &&
                 !node_core(node)->users->len) {
                 block_node_unref(node);
-                i = n->len;
+                again = true;
+                break;
             }
         }
     }

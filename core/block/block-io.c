@@ -71,8 +71,15 @@ int64_t block_node_get_length(TsBlockNode *n)
     return __atomic_load_n(&node_core(n)->length, __ATOMIC_ACQUIRE);
 }
 
+/* Formats and filters serve their own length.  A protocol node is the
+ * host's storage, which a format grows by writing past its end (qcow2
+ * allocating a cluster) and which reads as zeroes there, as in QEMU; the
+ * guest's bound is its backend's length (block-backend.c). */
 static int check_range(TsBlockNode *n, uint64_t offset, uint64_t bytes)
 {
+    if (n->driver->kind == TS_BLOCK_PROTOCOL) {
+        return offset + bytes < offset ? -EIO : 0;
+    }
     uint64_t len = (uint64_t)block_node_get_length(n);
     if (offset > len || bytes > len - offset) {
         return -EIO;
@@ -123,6 +130,16 @@ static int do_pwritev(TsBlockNode *n, uint64_t offset, uint64_t bytes,
     enter(n);
     int ret = n->driver->pwritev(n, offset, bytes, iov, niov, pass);
     leave(n);
+    if (ret == 0 && n->driver->kind == TS_BLOCK_PROTOCOL) {
+        /* The file grew if the write went past its end. */
+        int64_t end = (int64_t)(offset + bytes);
+        int64_t cur = block_node_get_length(n);
+        while (cur < end &&
+               !__atomic_compare_exchange_n(&node_core(n)->length, &cur, end,
+                                            false, __ATOMIC_ACQ_REL,
+                                            __ATOMIC_ACQUIRE)) {
+        }
+    }
     if (ret == 0 && fua && !(pass & TS_BLOCK_REQ_FUA)) {
         ret = block_node_flush(n);
     }

@@ -70,7 +70,14 @@ typedef struct ChardevBackend {
 } ChardevBackend;
 
 #define CHARDEV_MAX_FRONTENDS 8
+/* Output buffered for a peer that does not read, per backend; beyond it
+ * ordinary output (a guest's serial port) is dropped and counted.  Output
+ * written with chardev_write_all() is never dropped: its writer bounds it
+ * by watching chardev_output_pending(). */
 #define CHARDEV_OUTBUF_LIMIT (1024 * 1024)
+/* How long closing a chardev waits for a peer to take buffered output that
+ * must not be dropped (a monitor's last replies, e.g. to "quit"). */
+#define CHARDEV_CLOSE_FLUSH_MS 1000
 
 typedef struct ChardevFrontend {
     const TsChardevHandlers *h;
@@ -102,6 +109,16 @@ struct TsChardev {
     TsFdWatch *out_watch;
     GByteArray *out_buf;
     uint64_t dropped;
+    /* out_buf holds bytes written with chardev_write_all() (a monitor's
+     * replies): they are never dropped for lack of room, and closing the
+     * chardev tries to deliver them first (chardev_free). */
+    bool out_keep;
+    /* Runs when out_buf has drained: a frontend that stopped taking input
+     * because output backed up (a monitor) gets another chance. */
+    TsBH *drained_bh;
+
+    /* The mux this chardev is the base of, if any (set by the mux). */
+    TsChardev *mux;
 };
 
 /* Backends available: defined in their own files. */
@@ -159,6 +176,8 @@ void chardev_term_restore(void);
 
 /* Mux: the mux owns its base (made by mux=on) and frees it with itself. */
 void chardev_mux_adopt_base(TsChardev *mux);
+/* Mux: the chardev under it (NULL once it is being closed). */
+TsChardev *chardev_mux_base(const TsChardev *mux);
 
 /* Mux: Ctrl-a x. Calls the handler of chardev_set_quit_handler(). */
 void chardev_request_quit(void);

@@ -178,6 +178,7 @@ static bool mux_open(TsChardev *chr, ChardevOpts *opts, GError **errp)
         s->base = NULL;
         return false;
     }
+    base->mux = chr;
     chr->open = base->open;
     return true;
 }
@@ -189,6 +190,7 @@ static void mux_close(TsChardev *chr)
         return;
     }
     if (s->base) {
+        s->base->mux = NULL;
         ts_chardev_detach(s->base, chr);
         if (s->owns_base) {
             chardev_free(s->base);
@@ -202,6 +204,12 @@ void chardev_mux_adopt_base(TsChardev *mux)
 {
     MuxState *s = mux->be_state;
     s->owns_base = true;
+}
+
+TsChardev *chardev_mux_base(const TsChardev *mux)
+{
+    MuxState *s = mux->be_state;
+    return s ? s->base : NULL;
 }
 
 static size_t mux_write(TsChardev *chr, const uint8_t *buf, size_t len)

@@ -8,6 +8,7 @@
  * from the main loop.
  */
 #include "chardev-internal.h"
+#include "util/signal-cleanup.h"
 
 #include <errno.h>
 #include <netdb.h>
@@ -43,6 +44,8 @@ typedef struct SocketState {
     TsFdWatch *listen_watch;
     int local_port;
     bool unlink_path;        /* we created the unix socket file */
+    int cleanup_slot;        /* ...and a signal at start-up removes it */
+    struct stat path_st;     /* it, to leave one another process made */
 
     int conn_fd;
     int connecting_fd;       /* client: non-blocking connect in progress */
@@ -206,7 +209,9 @@ static bool listen_open(TsChardev *chr, GError **errp)
         if (fd >= 0 && bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 &&
             listen(fd, 1) == 0) {
             s->listen_fd = fd;
-            s->unlink_path = true;
+            s->unlink_path = lstat(s->path, &s->path_st) == 0;
+            s->cleanup_slot = s->unlink_path
+                              ? signal_cleanup_add_path(s->path) : -1;
         } else {
             err = errno;
             if (fd >= 0) {
@@ -528,7 +533,14 @@ static void socket_close(TsChardev *chr)
         close(s->listen_fd);
     }
     if (s->unlink_path) {
-        unlink(s->path);
+        signal_cleanup_forget(s->cleanup_slot);
+        /* A second instance on the same path replaced our socket with
+         * its own (as QEMU does): that one is not ours to remove. */
+        struct stat st;
+        if (lstat(s->path, &st) == 0 && st.st_dev == s->path_st.st_dev &&
+            st.st_ino == s->path_st.st_ino) {
+            unlink(s->path);
+        }
     }
     g_free(s->host);
     g_free(s->port);

@@ -5,6 +5,7 @@
  * fatal signal, and while the process is stopped with Ctrl-z.
  */
 #include "chardev-internal.h"
+#include "util/signal-cleanup.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -101,6 +102,7 @@ void chardev_term_make_raw(int fd, bool allow_signals)
     if (!handlers_installed) {
         handlers_installed = true;
         atexit(chardev_term_restore);
+        signal_cleanup_set_terminal(chardev_term_restore);
         static const int fatal[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT,
                                      SIGABRT, SIGSEGV, SIGBUS, SIGFPE,
                                      SIGILL };

@@ -40,6 +40,8 @@ static const ChardevBackend *const backends[] = {
 static GHashTable *chardev_by_id;   /* id -> TsChardev* */
 static GPtrArray *chardev_order;    /* creation order, for info chardev */
 
+static void flush_kept_output(TsChardev *chr);
+
 static void (*quit_handler)(void *opaque);
 static void *quit_opaque;
 
@@ -200,6 +202,7 @@ TsChardev *chardev_new_with_backend(const char *id, const char *backend,
     if (!be->open(chr, opts, errp)) {
         be->close(chr);
         chardev_io_stop(chr);
+        ts_bh_free(chr->drained_bh);
         g_byte_array_unref(chr->pending_in);
         g_byte_array_unref(chr->out_buf);
         g_free(chr->filename);
@@ -310,8 +313,10 @@ void chardev_free(TsChardev *chr)
         g_ptr_array_remove(chardev_order, chr);
     }
     chr->fe_count = 0;
+    flush_kept_output(chr);
     chr->be->close(chr);
     chardev_io_stop(chr);
+    ts_bh_free(chr->drained_bh);
     g_byte_array_unref(chr->pending_in);
     g_byte_array_unref(chr->out_buf);
     g_free(chr->filename);
@@ -619,6 +624,26 @@ static ssize_t write_some(TsChardev *chr, const uint8_t *buf, size_t len)
     return done;
 }
 
+/* Input may wait for output to drain (a monitor stops reading commands
+ * while its replies back up): offer it again, to the mux above too, whose
+ * frontends' input it holds.  From a bottom half, so that the commands this
+ * runs do not run inside the output watch. */
+static void output_drained(void *opaque)
+{
+    TsChardev *chr = opaque;
+    ts_chardev_accept_input(chr->mux ? chr->mux : chr);
+}
+
+static void output_buffer_emptied(TsChardev *chr)
+{
+    chr->out_keep = false;
+    if (!chr->drained_bh) {
+        chr->drained_bh = ts_bh_new("chardev-output-drained", output_drained,
+                                    chr);
+    }
+    ts_bh_schedule(chr->drained_bh);
+}
+
 static bool output_ready(int fd, GIOCondition cond, void *opaque)
 {
     TsChardev *chr = opaque;
@@ -631,10 +656,16 @@ static bool output_ready(int fd, GIOCondition cond, void *opaque)
     }
     if (chr->out_buf->len == 0) {
         chr->out_watch = NULL;
+        output_buffer_emptied(chr);
         return false;
     }
     return true;
 }
+
+/* Nesting depth of chardev_write_all(): its bytes pass through the
+ * backend's write hook (a mux, telnet) down to chardev_write_fd(), which
+ * must not drop them.  Chardev calls are made with the big lock held. */
+static unsigned write_all_depth;
 
 TS_EXPORT size_t ts_chardev_write(TsChardev *chr, const void *data, size_t len)
 {
@@ -663,9 +694,14 @@ size_t chardev_write_fd(TsChardev *chr, const uint8_t *buf, size_t len)
         done = n;
     }
     size_t rest = len - done;
-    size_t room = CHARDEV_OUTBUF_LIMIT - MIN(chr->out_buf->len,
-                                            (guint)CHARDEV_OUTBUF_LIMIT);
-    size_t take = MIN(rest, room);
+    size_t take = rest;
+    if (write_all_depth) {
+        chr->out_keep |= rest > 0;
+    } else {
+        size_t room = CHARDEV_OUTBUF_LIMIT - MIN(chr->out_buf->len,
+                                                (guint)CHARDEV_OUTBUF_LIMIT);
+        take = MIN(rest, room);
+    }
     g_byte_array_append(chr->out_buf, buf + done, take);
     chr->dropped += rest - take;
     if (chr->out_buf->len && !chr->out_watch) {
@@ -673,6 +709,54 @@ size_t chardev_write_fd(TsChardev *chr, const uint8_t *buf, size_t len)
                                          output_ready, chr);
     }
     return done + take;
+}
+
+size_t chardev_write_all(TsChardev *chr, const void *buf, size_t len)
+{
+    write_all_depth++;
+    ts_chardev_write(chr, buf, len);
+    write_all_depth--;
+    return len;
+}
+
+size_t chardev_output_pending(const TsChardev *chr)
+{
+    if (chr->is_mux) {
+        const TsChardev *base = chardev_mux_base(chr);
+        return base ? chardev_output_pending(base) : 0;
+    }
+    return chr->out_buf->len;
+}
+
+/*
+ * Before a chardev closes: give its peer a moment to take buffered output
+ * that must not be lost (a monitor's replies; the reply to "quit" is
+ * written just before the process ends).  A guest's serial output to a
+ * peer that does not read is not waited for.
+ */
+static void flush_kept_output(TsChardev *chr)
+{
+    gint64 deadline = g_get_monotonic_time() +
+                      CHARDEV_CLOSE_FLUSH_MS * (gint64)1000;
+    while (chr->out_keep && chr->out_buf->len && chr->out_fd >= 0) {
+        gint64 left_ms = (deadline - g_get_monotonic_time()) / 1000;
+        if (left_ms <= 0) {
+            break;
+        }
+        struct pollfd p = { .fd = chr->out_fd, .events = POLLOUT };
+        int r = poll(&p, 1, (int)left_ms);
+        if (r < 0 && errno == EINTR) {
+            continue;
+        }
+        if (r <= 0 || (p.revents & (POLLERR | POLLNVAL))) {
+            break;
+        }
+        ssize_t n = write_some(chr, chr->out_buf->data, chr->out_buf->len);
+        if (n < 0) {
+            break;
+        }
+        g_byte_array_remove_range(chr->out_buf, 0, n);
+    }
 }
 
 /* ---- fd plumbing for backends */
@@ -706,6 +790,7 @@ void chardev_io_stop(TsChardev *chr)
     if (chr->out_buf) {
         g_byte_array_set_size(chr->out_buf, 0);
     }
+    chr->out_keep = false;
 }
 
 bool chardev_is_mux(const TsChardev *chr)

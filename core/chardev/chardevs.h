@@ -66,6 +66,24 @@ const char *chardev_backend_description(const char *name);
  * NULL restores the default. */
 void chardev_set_quit_handler(void (*fn)(void *opaque), void *opaque);
 
+/* ---- Output that must not be lost (the monitors) */
+
+/*
+ * Write all of buf to chr: what the host cannot take now is buffered with
+ * no bound, where ts_chardev_write() drops output beyond 1 MiB.  Closing
+ * the chardev waits a moment (CHARDEV_CLOSE_FLUSH_MS) for the peer to take
+ * such output.  The caller bounds memory itself: it stops producing (stops
+ * reading commands) while chardev_output_pending() is high, and resumes
+ * when the chardev offers input again, which it does each time its
+ * buffered output has drained (ts_chardev_accept_input() from a bottom
+ * half).  Returns len.
+ */
+size_t chardev_write_all(TsChardev *chr, const void *buf, size_t len);
+
+/* Bytes written to chr (for a mux: to its base) that the host has not
+ * taken yet. */
+size_t chardev_output_pending(const TsChardev *chr);
+
 /* ---- Backend-specific accessors */
 
 /* Ringbuf: take up to max bytes of the buffered output (oldest first),

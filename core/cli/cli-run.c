@@ -30,6 +30,7 @@
 #include "device/global-props.h"
 #include "keyboard-layout.h"
 #include "memory/memory-backend.h"
+#include "memory/host-ram.h"
 #include "loop/main-loop.h"
 
 bool cpu_start_all(GError **errp);
@@ -93,7 +94,14 @@ static bool answer_one(Cli *cli, const char *option, const char *arg,
     } else if (g_str_equal(option, "-audiodev")) {
         help_print(stdout, PK_AUDIODEV, NULL);
     } else if (g_str_equal(option, "-blockdev")) {
-        help_print(stdout, PK_BLOCKDRIVER, NULL);
+        /* driver=help lists drivers; driver=file,help a driver's options */
+        g_autofree char *name = help_subject(arg, "driver");
+        if (!name || g_str_equal(name, "help") || g_str_equal(name, "?")) {
+            help_print(stdout, PK_BLOCKDRIVER, NULL);
+        } else if (!property_help(PK_BLOCKDRIVER, name, errp)) {
+            g_prefix_error(errp, "%s %s: ", option, arg);
+            return false;
+        }
     } else if (g_str_equal(option, "-chardev")) {
         printf("Available chardev backend types:\n");
         for (const char *const *n = chardev_backend_names(); *n; n++) {
@@ -378,8 +386,7 @@ int cli_run(Cli *cli, GError **errp)
         return 1;
     }
     ts_loop_init();
-    runstate_setup(&(RunstatePolicy){ .progname = cli->progname,
-                                      .vm_name = cli->name,
+    runstate_setup(&(RunstatePolicy){ .vm_name = cli->name,
                                       .no_reboot = cli->no_reboot,
                                       .no_shutdown = cli->no_shutdown });
     if (cli->pidfile && !runstate_write_pidfile(cli->pidfile, errp)) {
@@ -388,6 +395,7 @@ int cli_run(Cli *cli, GError **errp)
     if (!cli_setup_chardevs(cli, errp) || !cli_open_monitors(cli, errp)) {
         return 1;
     }
+    host_ram_set_prealloc(cli->mem_prealloc);
     if (!block_options_open(errp) || !build_machine(cli, errp) ||
         !block_drives_create_devices(errp)) {
         return 1;
@@ -412,6 +420,7 @@ int cli_run(Cli *cli, GError **errp)
         ts_vm_start();
     }
     daemonize_ready();          /* -daemonize: the parent may exit now */
+    runstate_loop_takes_signals();
     int status = ts_loop_run();
     cpu_stop_all();
     return status;
@@ -429,6 +438,9 @@ TS_EXPORT int tessera_main(int argc, char **argv)
 
     /* A monitor peer that goes away must end its session, not the VM. */
     signal(SIGPIPE, SIG_IGN);
+    /* From the start: -readconfig may already block on a FIFO. */
+    g_autofree char *progname = g_path_get_basename(argv[0]);
+    runstate_catch_signals(progname);
     plugin_loader_init();
     if (!cli_parse(&cli, argc, argv, &err)) {
         status = 1;

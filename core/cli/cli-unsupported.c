@@ -18,7 +18,7 @@ static const KnownOption known[] = {
     /* standard options */
     { "pflash", true }, { "fsdev", true }, { "virtfs", true },
     { "iscsi", true },
-    { "overcommit", true }, { "mem-path", true }, { "mem-prealloc", false },
+    { "overcommit", true }, { "mem-path", true },
     { "rtc", true }, { "icount", true }, { "watchdog-action", true },
     { "echr", true }, { "incoming", true }, { "only-migratable", false },
     { "nodefaults", false }, { "sandbox", true }, { "msg", true },

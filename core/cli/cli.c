@@ -215,6 +215,11 @@ static bool opt_log_items(Cli *cli, const char *arg, GError **errp)
         want_help(cli, "-d", arg);
         return true;
     }
+    if (!*arg) {                /* QEMU: an error, not "log nothing" */
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "-d : no log item named (-d help lists them)");
+        return false;
+    }
     if (!log_set_items(arg, errp)) {
         g_prefix_error(errp, "-d %s: ", arg);
         return false;
@@ -415,6 +420,7 @@ static const CliOption options[] = {
     { "cpu", true, opt_cpu, CALL, "-cpu model         select CPU model (-cpu help)" },
     { "accel", true, opt_accel, CALL, "-accel name[,prop=value[,...]]  select accelerator (-accel help)" },
     { "m", true, NULL, STR(memory_opts), "-m [size=]megs     guest RAM size (default 128M)" },
+    { "mem-prealloc", false, NULL, FLAG(mem_prealloc), "-mem-prealloc      allocate all guest RAM before the guest starts" },
     { "smp", true, NULL, STR(smp_opts), "-smp [cpus=]n[,...] number of CPUs and topology" },
     { "device", true, opt_device, CALL, "-device driver[,prop=value][,...]  add a device (-device help, -device driver,help)" },
     { "audiodev", true, opt_audiodev, CALL, "-audiodev driver,id=id  audio backend (-audiodev help)" },
@@ -513,7 +519,8 @@ static const struct {
 } usage_sections[] = {
     { "Standard options", (const char *const[]){
         "h", "version", "machine", "cpu", "accel", "smp", "numa",
-        "add-fd", "set", "global", "boot", "m", "k", "name", "uuid",
+        "add-fd", "set", "global", "boot", "m", "mem-prealloc", "k", "name",
+        "uuid",
         NULL } },
     { "Block device options", (const char *const[]){
         "blockdev", "drive", "hda", "hdc", "cdrom", "fda", "mtdblock",

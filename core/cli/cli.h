@@ -51,6 +51,7 @@ typedef struct Cli {
     bool no_reboot, no_shutdown;
     bool daemonize;
     bool start_stopped;         /* -S */
+    bool mem_prealloc;
     bool nographic;
     bool show_version;
     bool show_help;

@@ -9,6 +9,7 @@
 #include "loader/reset-fixups.h"
 #include "device/devices.h"
 #include "loop/main-loop.h"
+#include "util/signal-cleanup.h"
 
 #include <tessera/cpu.h>
 #include <tessera/device.h>
@@ -18,6 +19,7 @@
 #include <stdio.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -26,6 +28,7 @@ static bool no_reboot, no_shutdown;
 static char *vm_name;
 static char *pidfile_path;
 static int pidfile_fd = -1;
+static int pidfile_cleanup = -1;    /* its signal_cleanup handle */
 
 /* Reset every device (CPUs are devices) while the VM holds still; then
  * the board, then what must come after both (-device loader). */
@@ -84,13 +87,62 @@ static void monitor_powerdown(void)
  * signal number into a pipe that the main loop watches (GLib's own unix
  * signal sources would start a helper thread named "gmain", which
  * -name process= must not see).
+ *
+ * Before the main loop runs nobody reads that pipe, and start-up may be
+ * blocked for good (a socket chardev waiting for its client, a -pidfile
+ * or -dtb naming a FIFO): there the handler ends the process itself, as
+ * the signal's default action would in QEMU, after removing the files we
+ * created and restoring the terminal (util/signal-cleanup.h).
  */
 static char *progname;
 static int signal_pipe[2] = { -1, -1 };
 static TsFdWatch *signal_watch;
+static volatile sig_atomic_t loop_takes_signals;
+
+/* Async-signal-safe "<progname>: terminating on signal N". */
+static void say_terminating(int sig)
+{
+    char msg[256];
+    size_t n = 0;
+    const char *parts[] = { progname ? progname : "tessera",
+                            ": terminating on signal " };
+    for (size_t i = 0; i < G_N_ELEMENTS(parts); i++) {
+        for (const char *c = parts[i]; *c && n < sizeof(msg) - 8; c++) {
+            msg[n++] = *c;
+        }
+    }
+    char digits[4];
+    int nd = 0;
+    for (unsigned v = (unsigned)sig % 1000; nd == 0 || v; v /= 10) {
+        digits[nd++] = (char)('0' + v % 10);
+    }
+    while (nd) {
+        msg[n++] = digits[--nd];
+    }
+    msg[n++] = '\n';
+    if (write(STDERR_FILENO, msg, n) < 0) {
+        /* nowhere left to say it */
+    }
+}
+
+static void end_startup(int sig)
+{
+    say_terminating(sig);
+    signal_cleanup_run();
+    signal(sig, SIG_DFL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    raise(sig);
+    _exit(128 + sig);           /* not reached: the default action ends us */
+}
 
 static void on_signal(int sig)
 {
+    if (!loop_takes_signals) {
+        end_startup(sig);
+    }
     int saved = errno;
     unsigned char b = (unsigned char)sig;
     if (write(signal_pipe[1], &b, 1) < 0) {
@@ -110,16 +162,15 @@ static bool on_signal_byte(int fd, GIOCondition cond, void *opaque)
     return true;
 }
 
-static void catch_termination_signals(void)
+void runstate_catch_signals(const char *prog)
 {
     if (signal_pipe[0] >= 0 || !g_unix_open_pipe(signal_pipe,
                                                  FD_CLOEXEC, NULL)) {
         return;
     }
+    progname = g_strdup(prog);
     g_unix_set_fd_nonblocking(signal_pipe[0], TRUE, NULL);
     g_unix_set_fd_nonblocking(signal_pipe[1], TRUE, NULL);
-    signal_watch = ts_fd_watch_add(signal_pipe[0], G_IO_IN, on_signal_byte,
-                                   NULL);
     static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
     for (size_t i = 0; i < G_N_ELEMENTS(sigs); i++) {
         struct sigaction sa = { .sa_handler = on_signal,
@@ -129,10 +180,17 @@ static void catch_termination_signals(void)
     }
 }
 
+void runstate_loop_takes_signals(void)
+{
+    loop_takes_signals = 1;
+}
+
 void runstate_setup(const RunstatePolicy *policy)
 {
-    progname = g_strdup(policy->progname);
-    catch_termination_signals();
+    if (signal_pipe[0] >= 0 && !signal_watch) {
+        signal_watch = ts_fd_watch_add(signal_pipe[0], G_IO_IN,
+                                       on_signal_byte, NULL);
+    }
     no_reboot = policy->no_reboot;
     no_shutdown = policy->no_shutdown;
     vm_name = g_strdup(policy->vm_name);
@@ -181,6 +239,7 @@ bool runstate_write_pidfile(const char *path, GError **errp)
     }
     pidfile_fd = fd;            /* kept open: closing it drops the lock */
     pidfile_path = g_strdup(path);
+    pidfile_cleanup = signal_cleanup_add_path(path);
     return true;
 }
 
@@ -197,6 +256,8 @@ static bool pidfile_is_ours(void)
 void runstate_cleanup(void)
 {
     if (pidfile_path) {
+        signal_cleanup_forget(pidfile_cleanup);
+        pidfile_cleanup = -1;
         if (pidfile_is_ours()) {
             unlink(pidfile_path);
         }
@@ -204,14 +265,16 @@ void runstate_cleanup(void)
         pidfile_fd = -1;
         g_clear_pointer(&pidfile_path, g_free);
     }
-    g_clear_pointer(&vm_name, g_free);
-    g_clear_pointer(&progname, g_free);
-    g_clear_pointer(&signal_watch, ts_fd_watch_remove);
+    /* The handlers go first: they read progname and the pipe. */
     if (signal_pipe[0] >= 0) {
         signal(SIGTERM, SIG_DFL);
         signal(SIGINT, SIG_DFL);
         signal(SIGHUP, SIG_DFL);
     }
+    loop_takes_signals = 0;
+    g_clear_pointer(&vm_name, g_free);
+    g_clear_pointer(&progname, g_free);
+    g_clear_pointer(&signal_watch, ts_fd_watch_remove);
     for (int i = 0; i < 2; i++) {
         if (signal_pipe[i] >= 0) {
             close(signal_pipe[i]);

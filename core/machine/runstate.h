@@ -10,14 +10,21 @@
 
 /* The command line's say in it. */
 typedef struct RunstatePolicy {
-    const char *progname;       /* prefix of messages */
     const char *vm_name;        /* -name guest=, or NULL */
     bool no_reboot;             /* -no-reboot: a guest reset exits */
     bool no_shutdown;           /* -no-shutdown: a poweroff stops the VM */
 } RunstatePolicy;
 
-/* Install the shutdown/reset policy, the monitors' VM hooks and the
- * handlers of SIGTERM/SIGINT/SIGHUP.  The strings are copied. */
+/* Take SIGTERM/SIGINT/SIGHUP from the start: until
+ * runstate_loop_takes_signals, one ends the process at once (files of
+ * util/signal-cleanup.h removed, "<progname>: terminating on signal N",
+ * killed by that signal as QEMU is during start-up).  progname is
+ * copied. */
+void runstate_catch_signals(const char *progname);
+/* From now on the main loop runs: a signal is an orderly shutdown. */
+void runstate_loop_takes_signals(void);
+/* Install the shutdown/reset policy, the monitors' VM hooks, and the
+ * main loop's watch of the signals.  The strings are copied. */
 void runstate_setup(const RunstatePolicy *policy);
 bool runstate_write_pidfile(const char *path, GError **errp);
 /* Remove the pid file, restore the signals. */

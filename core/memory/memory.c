@@ -6,13 +6,11 @@
 
 #include "memory-internal.h"
 #include "memory-overlap.h"
+#include "host-ram.h"
 
 /* Guest RAM above this is a typo or an attack, not a machine: x86-64 and
  * arm64 user space cannot map more anyway. */
 #define RAM_SIZE_MAX (UINT64_C(1) << 47)
-/* From this size on, RAM is mmap'ed: pages cost memory only once the
- * guest touches them, and the kernel can back them with huge pages. */
-#define RAM_MMAP_THRESHOLD (UINT64_C(2) << 20)
 
 static GRecMutex topology_lock;
 static int transaction_depth;
@@ -83,26 +81,10 @@ static TsMemoryRegion *region_new_host(TsMemoryRegionKind kind,
                     size == 0 ? "zero" : "larger than 128 TiB");
         return NULL;
     }
-    void *host;
-    size_t mapped = 0;
-    if (size >= RAM_MMAP_THRESHOLD) {
-        host = mmap(NULL, size, PROT_READ | PROT_WRITE,
-                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        if (host == MAP_FAILED) {
-            host = NULL;
-        } else {
-            mapped = size;
-#ifdef MADV_HUGEPAGE
-            madvise(host, size, MADV_HUGEPAGE);     /* fewer TLB misses */
-#endif
-        }
-    } else {
-        host = g_try_malloc0(size);
-    }
+    size_t mapped;
+    void *host = host_ram_alloc(name ? name : "", size,
+                                kind == TS_MEMORY_ROM, &mapped, errp);
     if (!host) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
-                    "%s '%s': cannot allocate %" G_GUINT64_FORMAT
-                    " bytes of host memory", what, name ? name : "", size);
         return NULL;
     }
     TsMemoryRegion *mr = region_new(kind, name, size);

@@ -23,9 +23,36 @@ struct MonitorChardev {
     bool focused;
     bool greet_pending;
     TsBH *greet_bh;
+    /* QMP events left out this session (MONITOR_EVENT_BACKLOG). */
+    uint64_t events_dropped;
 };
 
 static GPtrArray *monitors;
+
+/*
+ * A monitor never drops or cuts a reply (chardev_write_all), so a peer
+ * that sends commands and does not read the replies would make them pile
+ * up without bound.  Instead, once this much output waits for the peer,
+ * the monitor stops taking input: the commands stay unread in the host's
+ * socket buffer (the peer's writes block) until the peer has read every
+ * reply, and then reading resumes.  The connection is kept, as QEMU does.
+ * The bound on memory is this, plus the replies to one chunk of input
+ * already read (MONITOR_INPUT_CHUNK: the commands in it run together; a
+ * small chunk keeps what a burst of big replies adds small, at the cost
+ * of more reads).
+ */
+#define MONITOR_OUTPUT_BACKLOG (64 * 1024)
+#define MONITOR_INPUT_CHUNK 512
+
+/*
+ * Events are not answers to the peer's commands, so not reading commands
+ * does not hold them back: a guest that resets in a loop sends RESET after
+ * RESET to a QMP peer that may never read (about 100 kB a second).  Past
+ * this much unread output, an event is left out for that peer, whole; the
+ * count shows in the log at the end of the session.  Replies are never
+ * left out.
+ */
+#define MONITOR_EVENT_BACKLOG (1024 * 1024)
 
 /* ---- output ---------------------------------------------------------------- */
 
@@ -98,25 +125,37 @@ static GString *pretty_print(const char *text, size_t len)
 static void qmp_write(const char *data, size_t len, void *opaque)
 {
     MonitorChardev *mon = opaque;
+    if (qmp_sending_event() &&
+        chardev_output_pending(mon->chr) > MONITOR_EVENT_BACKLOG) {
+        mon->events_dropped++;
+        return;
+    }
     if (mon->pretty) {
         GString *s = pretty_print(data, len);
-        ts_chardev_write(mon->chr, s->str, s->len);
+        chardev_write_all(mon->chr, s->str, s->len);
         g_string_free(s, TRUE);
     } else {
-        ts_chardev_write(mon->chr, data, len);
+        chardev_write_all(mon->chr, data, len);
     }
 }
 
 static void hmp_write(const char *data, size_t len, void *opaque)
 {
     MonitorChardev *mon = opaque;
-    ts_chardev_write(mon->chr, data, len);
+    chardev_write_all(mon->chr, data, len);
 }
 
 /* ---- sessions ---------------------------------------------------------------- */
 
 static void end_session(MonitorChardev *mon)
 {
+    if (mon->events_dropped) {
+        g_printerr("warning: QMP monitor on chardev '%s': %" G_GUINT64_FORMAT
+                   " events were left out for a peer that did not read "
+                   "its output\n", ts_chardev_id(mon->chr),
+                   (guint64)mon->events_dropped);
+        mon->events_dropped = 0;
+    }
     if (mon->qmp) {
         QmpSession *s = mon->qmp;
         mon->qmp = NULL;
@@ -177,10 +216,15 @@ static void start_session(MonitorChardev *mon)
 
 static size_t monitor_can_receive(void *opaque)
 {
-    /* Commands run synchronously, so any amount can be taken; input
-     * between sessions (none can arrive, really) is dropped.  Never 0:
-     * that would pause the backend until someone accepts input again. */
-    return 4096;
+    /* Commands run synchronously, so any amount can be taken, unless
+     * replies back up (see MONITOR_OUTPUT_BACKLOG); the chardev offers
+     * input again once its output has drained.  Input between sessions
+     * (none can arrive, really) is dropped. */
+    MonitorChardev *mon = opaque;
+    if (chardev_output_pending(mon->chr) > MONITOR_OUTPUT_BACKLOG) {
+        return 0;
+    }
+    return MONITOR_INPUT_CHUNK;
 }
 
 static void monitor_receive(void *opaque, const uint8_t *buf, size_t len)

@@ -29,7 +29,7 @@ JsonNode *qmp_version_node(void)
     JsonObject *version = json_object_new();
     json_object_set_object_member(version, "qemu", qemu);
     json_object_set_string_member(version, "package", "tessera-" TS_VERSION);
-    return json_node_init_object(json_node_alloc(), version);
+    return qmp_object_node(version);
 }
 
 static const QmpArg capabilities_args[] = {

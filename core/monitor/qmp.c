@@ -193,6 +193,13 @@ const QmpVmHooks *qmp_vm_hooks(void)
     return &vm_hooks;
 }
 
+static const char *stop_reason;  /* until the VM runs again */
+
+void qmp_set_stop_reason(const char *run_state)
+{
+    stop_reason = run_state;
+}
+
 const char *qmp_run_state(void)
 {
     if (vm_hooks.run_state) {
@@ -205,6 +212,9 @@ const char *qmp_run_state(void)
         vm_ever_ran = true;
         return "running";
     }
+    if (stop_reason) {
+        return stop_reason;
+    }
     /* Like QEMU: stopped before it ever ran (-S) is "prelaunch". */
     return vm_ever_ran ? "paused" : "prelaunch";
 }
@@ -213,6 +223,7 @@ void qmp_vm_state_changed(bool running, void *opaque)
 {
     if (running) {
         vm_ever_ran = true;
+        stop_reason = NULL;
     }
     qmp_emit_event(running ? "RESUME" : "STOP", NULL);
 }
@@ -275,6 +286,13 @@ static void send_reply(QmpSession *s, JsonNode *ret, const GError *err,
     json_object_unref(msg);
 }
 
+static unsigned sending_event;
+
+bool qmp_sending_event(void)
+{
+    return sending_event > 0;
+}
+
 void qmp_emit_event(const char *name, JsonObject *data)
 {
     if (!sessions) {
@@ -297,7 +315,9 @@ void qmp_emit_event(const char *name, JsonObject *data)
         QmpSession *s = g_ptr_array_index(snapshot, i);
         if (s->negotiated && !s->free_pending &&
             g_ptr_array_find(sessions, s, NULL)) {
+            sending_event++;
             send_node(s, node);
+            sending_event--;
         }
     }
     g_ptr_array_unref(snapshot);
@@ -478,8 +498,7 @@ static JsonNode *execute(QmpSession *s, JsonObject *req, GError **errp)
         return NULL;
     }
     g_clear_error(&err);
-    return ret ? ret : json_node_init_object(json_node_alloc(),
-                                             json_object_new());
+    return ret ? ret : qmp_object_node(json_object_new());
 }
 
 static void session_release(QmpSession *s);

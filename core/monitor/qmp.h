@@ -238,6 +238,11 @@ const QmpVmHooks *qmp_vm_hooks(void);
 /* The QEMU run state name, from the hooks; NULL if they cannot tell. */
 const char *qmp_run_state(void);
 
+/* A subsystem stops the VM for a reason of QEMU's RunState ("io-error"):
+ * query-status shows it instead of "paused" until the VM runs again.
+ * Call it just before ts_vm_stop(). */
+void qmp_set_stop_reason(const char *run_state);
+
 /* The session whose command is running, or NULL. */
 QmpSession *qmp_current_session(void);
 
@@ -257,6 +262,12 @@ JsonNode *qmp_version_node(void);
  * NULL (no "data" member); it is not consumed.
  */
 void qmp_emit_event(const char *name, JsonObject *data);
+
+/* Whether the message a session's write function is given now is an event
+ * (qmp_emit_event()) rather than a reply or the greeting: a transport that
+ * bounds what a peer leaves unread may leave out an event whole, never a
+ * reply. */
+bool qmp_sending_event(void);
 
 /* QEMU's ShutdownCause name for a cause ("guest-shutdown", ...). */
 const char *qmp_shutdown_cause_name(TsShutdownCause cause);

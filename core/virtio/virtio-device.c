@@ -17,6 +17,9 @@
                        (UINT64_C(1) << VIRTIO_F_INDIRECT_DESC) | \
                        (UINT64_C(1) << VIRTIO_F_EVENT_IDX))
 
+/* `pending` has a bit per queue. */
+G_STATIC_ASSERT(TS_VIRTIO_QUEUES_MAX <= 32);
+
 /* How long the guest may run before we suspect it has no driver. */
 #define READY_WARN_NS (INT64_C(60) * 1000 * 1000 * 1000)
 
@@ -239,7 +242,9 @@ void virtio_set_status(VirtioState *s, uint32_t val)
     s->ever_ready = true;
     ts_timer_del(s->ready_timer);
     /* Buffers made available before DRIVER_OK wait for it. */
-    s->pending |= (1u << s->num_queues) - 1;
+    if (s->num_queues) {
+        s->pending |= UINT32_MAX >> (32 - s->num_queues);
+    }
     ts_bh_schedule(s->work_bh);
 }
 

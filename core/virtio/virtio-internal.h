@@ -127,7 +127,8 @@ struct VirtioState {
     unsigned num_queues;
     bool settings_open;         /* in realize: ts_virtio_set_* allowed */
     uint32_t config_generation; /* moved on by ts_virtio_config_changed */
-    uint32_t pending;           /* queues with work left: bit per queue */
+    uint32_t pending;           /* queues with work left: bit per queue
+                                 * (TS_VIRTIO_QUEUES_MAX <= 32) */
     unsigned work_depth;        /* >0 while DMA may run (see begin) */
     bool ever_ready;            /* DRIVER_OK seen since realize */
     bool told_broken;           /* the user was told once */

@@ -11,6 +11,7 @@
  * fw_jump and fw_payload firmware just ignore a2.
  */
 #include "virt.h"
+#include "virt-dtb.h"
 #include <libfdt.h>
 
 #define DEFAULT_BIOS "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"

@@ -5,11 +5,10 @@
  * (the "fdt-node" interface), so this file names no other plugin's device.
  */
 #include "virt.h"
+#include "virt-dtb.h"
 #include <libfdt.h>
-#include <errno.h>
-#include <stdio.h>
 
-#define FDT_MAX_SIZE (1024 * 1024)
+#define FDT_MAX_SIZE VIRT_DTB_MAX_SIZE
 
 /* Collects the first libfdt error, so the building code reads straight. */
 typedef struct Fdt {
@@ -267,68 +266,11 @@ static void *fdt_error(Fdt *f, GError **errp)
     return NULL;
 }
 
-/*
- * At most `max` bytes of `path` into a new buffer.  Bounded, because -dtb
- * may name anything: /dev/zero or a huge file must not be read until
- * memory runs out.  NULL + errp on an error or when the file is larger.
- */
-static gchar *read_bounded(const char *path, gsize max, gsize *len,
-                           GError **errp)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_NOT_FOUND, "-dtb %s: %s", path,
-                    g_strerror(errno));
-        return NULL;
-    }
-    gchar *data = g_malloc(max + 1);
-    *len = fread(data, 1, max + 1, f);
-    bool failed = ferror(f);
-    fclose(f);
-    if (failed || *len > max) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    failed ? "-dtb %s: cannot read it"
-                           : "-dtb %s: larger than the board's limit of "
-                             "1 MiB", path);
-        g_free(data);
-        return NULL;
-    }
-    return data;
-}
-
-static void *load_dtb(const char *path, GError **errp)
-{
-    gsize len = 0;
-    gchar *data = read_bounded(path, FDT_MAX_SIZE, &len, errp);
-    if (!data) {
-        return NULL;
-    }
-    /* libfdt reads the header before it checks anything: a blob shorter
-     * than the header never reaches it. */
-    if (len < sizeof(struct fdt_header) || fdt_check_header(data) != 0 ||
-        fdt_totalsize(data) > len) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "-dtb %s: not a valid device tree blob", path);
-        g_free(data);
-        return NULL;
-    }
-    /* Room for /chosen edits. */
-    void *blob = g_malloc0(fdt_totalsize(data) + 64 * 1024);
-    if (fdt_open_into(data, blob, (int)fdt_totalsize(data) + 64 * 1024)) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "-dtb %s: not a valid device tree blob", path);
-        g_free(blob);
-        blob = NULL;
-    }
-    g_free(data);
-    return blob;
-}
-
 void *virt_fdt_build(VirtMachine *vm, GError **errp)
 {
     const TsMachineConfig *cfg = vm->parent.config;
     if (cfg && cfg->dtb) {
-        return load_dtb(cfg->dtb, errp);
+        return virt_dtb_load(cfg->dtb, errp);
     }
     Fdt f = { .blob = g_malloc0(FDT_MAX_SIZE) };
     f.err = fdt_create_empty_tree(f.blob, FDT_MAX_SIZE);
@@ -370,25 +312,4 @@ void *virt_fdt_build(VirtMachine *vm, GError **errp)
         return NULL;
     }
     return f.blob;
-}
-
-bool virt_fdt_set_initrd(void *fdt, uint64_t start, uint64_t end,
-                         GError **errp)
-{
-    int chosen = fdt_path_offset(fdt, "/chosen");
-    if (chosen < 0) {
-        chosen = fdt_add_subnode(fdt, 0, "chosen");
-    }
-    int r = chosen < 0 ? chosen
-            : fdt_setprop_u64(fdt, chosen, "linux,initrd-start", start);
-    if (r >= 0) {
-        r = fdt_setprop_u64(fdt, chosen, "linux,initrd-end", end);
-    }
-    if (r < 0) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
-                    "virt: cannot record the initrd in the device tree: %s",
-                    fdt_strerror(r));
-        return false;
-    }
-    return true;
 }

@@ -7,6 +7,9 @@
  */
 #include "virt.h"
 #include <libfdt.h>
+#include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
 
 /* Create an on-board device and name it under the machine. */
 static TsDevice *board_device(VirtMachine *vm, const char *type,
@@ -179,10 +182,30 @@ static bool virt_pre_plug(TsMachine *machine, TsDevice *dev, GError **errp)
     return false;
 }
 
+/* A regular file (or a new one) is replaced whole, so a crash never
+ * leaves half a tree.  Anything else is written in place, following a
+ * symlink: replacing it would turn /dev/null, a FIFO or a link into a
+ * regular file (as -writeconfig does, core/cli/config-file.c). */
+static bool write_dtb(const char *path, const void *fdt, size_t size,
+                      GError **errp)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0 || S_ISREG(st.st_mode)) {
+        return g_file_set_contents(path, fdt, size, errp);
+    }
+    FILE *f = fopen(path, "wb");
+    bool ok = f && fwrite(fdt, 1, size, f) == size;
+    if (!f || fclose(f) != 0 || !ok) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED, "%s: %s", path,
+                    g_strerror(errno));
+        return false;
+    }
+    return true;
+}
+
 static bool dump_dtb(VirtMachine *vm, GError **errp)
 {
-    if (!g_file_set_contents(vm->dumpdtb, vm->fdt, fdt_totalsize(vm->fdt),
-                             errp)) {
+    if (!write_dtb(vm->dumpdtb, vm->fdt, fdt_totalsize(vm->fdt), errp)) {
         g_prefix_error(errp, "dumpdtb: ");
         return false;
     }

@@ -61,9 +61,6 @@ uint64_t virt_plic_size(unsigned harts);
 /* virt-fdt.c: the device tree for the current machine (g_free it), or a
  * -dtb file's contents; NULL + errp on failure. */
 void *virt_fdt_build(VirtMachine *vm, GError **errp);
-/* Set /chosen's initrd range in an existing tree. */
-bool virt_fdt_set_initrd(void *fdt, uint64_t start, uint64_t end,
-                         GError **errp);
 
 /* virt-flash.c: the two CFI flash banks (-drive if=pflash,unit=0|1). */
 bool virt_flash_create(VirtMachine *vm, GError **errp);

@@ -256,23 +256,12 @@ static bool blk_realize(TsVirtioDevice *dev, GError **errp)
         !ts_virtio_set_num_queues(dev, (unsigned)b->num_queues, errp)) {
         return false;
     }
-    /* A read-only drive makes a read-only disk (VIRTIO_BLK_F_RO), as
-     * QEMU does, rather than a refusal. */
+    /* On a read-only drive the attachment is read-only: the disk is then
+     * read-only for the guest (VIRTIO_BLK_F_RO), as in QEMU. */
     b->blk = ts_block_attach(b->drive, ts_virtio_object(dev), &blk_dev_ops,
                              dev, true, errp);
     if (!b->blk) {
-        GError *ro_err = NULL;
-        b->blk = ts_block_attach(b->drive, ts_virtio_object(dev),
-                                 &blk_dev_ops, dev, false, &ro_err);
-        if (!b->blk || !ts_block_is_read_only(b->blk)) {
-            if (b->blk) {
-                ts_block_detach(b->blk);
-                b->blk = NULL;
-            }
-            g_clear_error(&ro_err);
-            return false;               /* the writable attach's error */
-        }
-        g_clear_error(errp);
+        return false;
     }
     b->read_only = ts_block_is_read_only(b->blk);
     if (!settle_block_sizes(b, errp)) {

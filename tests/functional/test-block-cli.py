@@ -26,6 +26,15 @@ BASE = ["-M", "virt", "-display", "none", "-S", "-bios", "none",
         "-monitor", "none", "-serial", "none"]
 
 
+def refused(*args):
+    """Run a Tessera that should exit with an error; one that starts
+    instead (it would wait forever with -S) counts as not refused."""
+    try:
+        return tessera(*(BASE + list(args)), timeout=60)
+    except subprocess.TimeoutExpired:
+        return None, "", "it started instead of refusing"
+
+
 def image(name, size):
     path = os.path.join(tmp, name)
     with open(path, "wb") as f:
@@ -41,14 +50,17 @@ flash = image("flash.img", 32 << 20)
 rc, out, err = tessera("-blockdev", "driver=help")
 t.ok(rc == 0 and all(d in out for d in ("file", "raw", "null-co")),
      "-blockdev driver=help lists file, raw and null-co", out + err)
+rc, out, err = tessera("-blockdev", "driver=file,help")
+t.ok(rc == 0 and "filename=<str>" in out and "locking=<enum>" in out,
+     "-blockdev driver=file,help lists the driver's options", out + err)
 
 
-def start(*args):
+def start(*args, env=None):
     sock = os.path.join(tmp, "qmp-%d.sock" % time.monotonic_ns())
     p = subprocess.Popen([TESSERA] + BASE + list(args) +
                          ["-qmp", "unix:%s,server=on,wait=off" % sock],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         text=True)
+                         text=True, env=dict(os.environ, **(env or {})))
     return p, Qmp(sock, p)
 
 
@@ -141,10 +153,16 @@ bad = [
     (["-blockdev", "driver=raw,node-name=r,offset=8M,file.driver=file,"
       "file.filename=%s" % disk], "has to be smaller or equal to the "
      "actual size of the containing file (4194304)"),
-    (["-drive", "file=%s,if=none,format=raw,copy-on-read=on" % disk],
-     "copy-on-read=on is not supported yet"),
-    (["-drive", "file=%s,if=none,format=raw,throttling.iops-total=100" %
-      disk], "I/O throttling is not supported yet"),
+    (["-drive", "file=%s,if=none,format=raw,throttling.iops-total=100,"
+      "throttling.iops-read=5" % disk], "bps/iops/max total values and "
+     "read/write values cannot be used at the same time"),
+    (["-drive", "file=%s,if=none,format=raw,throttling.bps-total-max=9" %
+      disk], "bps_max/iops_max require corresponding bps/iops values"),
+    (["-drive", "file=%s,if=none,format=raw,throttling.iops-total=100,"
+      "throttling.iops-total-max=50" % disk],
+     "bps_max/iops_max cannot be lower than bps/iops"),
+    (["-drive", "file=%s,if=none,format=raw,throttling.bogus=1" % disk],
+     "Block format 'raw' does not support the option 'throttling.bogus'"),
 ]
 qcow2_missing = not os.path.exists(os.path.join(
     os.path.dirname(TESSERA), "plugins", "blk-qcow2.modinfo"))
@@ -152,7 +170,7 @@ if qcow2_missing:
     bad.append((["-snapshot", "-drive", "file=%s,if=none,format=raw" % disk],
                 "needs the qcow2 driver for its temporary overlay"))
 for args, want in bad:
-    rc, out, err = tessera(*(BASE + args), timeout=30)
+    rc, out, err = refused(*args)
     # QEMU's warning for a guessed raw format may come first (-fda FILE).
     lines = [x for x in err.splitlines() if x.strip() and
              not x.startswith(" ") and ": warning: " not in x]
@@ -250,6 +268,54 @@ t.ok(out == "" and os.path.getsize(disk) == 4 << 20, "HMP block_resize",
      out)
 stop(p, q)
 
+# throttling.*: the limits and the group show in query-block.
+p, q = start("-drive", "file=%s,if=none,format=raw,id=t1,"
+             "throttling.iops-total=100,throttling.bps-write=1048576,"
+             "throttling.group=g1" % disk,
+             "-drive", "file=%s,if=none,format=raw,id=t2,"
+             "throttling.iops-total=100,throttling.bps-write=1048576,"
+             "throttling.group=g1" % other)
+b = {x["device"]: x["inserted"] for x in q.cmd("query-block")["return"]}
+t.ok(b["t1"]["iops"] == 100 and b["t1"]["bps_wr"] == 1048576 and
+     b["t1"]["bps"] == 0 and b["t1"]["group"] == "g1" and
+     b["t2"]["group"] == "g1", "throttling limits and group in "
+     "query-block", b)
+stop(p, q)
+
+# -hda and -cdrom on virt: if=none drives at index 0 and 2, as QEMU
+# names them; a CD-ROM is read-only.
+p, q = start("-hda", disk, "-cdrom", other)
+b = {x["device"]: x for x in q.cmd("query-block")["return"]}
+t.ok("none0" in b and "none2" in b and b["none0"]["inserted"]["ro"] is False
+     and b["none2"]["inserted"]["ro"] is True and
+     b["none0"]["inserted"]["file"] == disk,
+     "-hda and -cdrom become drives none0 and none2 (read-only)", b)
+err = stop(p, q)
+t.ok("probing guessed raw" in err, "a guessed raw format is warned about "
+     "as QEMU does", err)
+
+# -snapshot: a temporary qcow2 overlay over the image, made with the
+# qcow2 driver's create; its file is gone from the directory at once.
+if qcow2_missing:
+    t.skip("-snapshot puts a temporary qcow2 overlay on the drive",
+           "no blk-qcow2 in this build")
+else:
+    snapdir = os.path.join(tmp, "snap")
+    os.mkdir(snapdir)
+    before = open(disk, "rb").read()
+    p, q = start("-snapshot", "-drive", "file=%s,format=raw,if=none,id=s0" %
+                 disk, env={"TMPDIR": snapdir})
+    b = [x for x in q.cmd("query-block")["return"] if x["device"] == "s0"]
+    ins = b[0]["inserted"] if b else {}
+    t.ok(ins.get("drv") == "qcow2" and ins.get("backing_file") == disk and
+         ins["image"]["backing-image"]["format"] == "raw" and
+         ins["file"].startswith(snapdir) and
+         os.listdir(snapdir) == [], "-snapshot: a qcow2 overlay backed by "
+         "the image, its temporary file already unlinked", b)
+    stop(p, q)
+    t.ok(open(disk, "rb").read() == before and os.listdir(snapdir) == [],
+         "-snapshot leaves the image as it was and no file behind")
+
 # ---- locking against QEMU ------------------------------------------------
 
 qemu = shutil.which("qemu-system-riscv64")
@@ -278,7 +344,7 @@ t.ok(rc != 0 and "Failed to get \"write\" lock" in err and
 rc, out, err = run([qemu_img, "info", "-U", flash])
 t.ok(rc == 0 and "file format: raw" in out,
      "qemu-img info --force-share reads it meanwhile", out + err)
-rc, out, err = tessera(*(BASE + ["-drive", PFLASH]), timeout=30)
+rc, out, err = refused("-drive", PFLASH)
 t.ok(rc == 1 and "Failed to get \"write\" lock" in err,
      "a second Tessera is refused the same way", err)
 stop(p, q)
@@ -290,15 +356,19 @@ qp = subprocess.Popen([qemu, "-M", "virt", "-display", "none", "-S",
 # QEMU takes its locks while it starts; wait until they are there.
 for _ in range(300):
     rc, out, err = run([qemu_io, "-f", "raw", "-c", "write 0 512", flash])
-    if "lock" in out + err:
+    if "lock" in out + err or qp.poll() is not None:
         break
     time.sleep(0.1)
-rc, out, err = tessera(*(BASE + ["-drive", PFLASH]), timeout=30)
+t.ok(qp.poll() is None and "lock" in out + err, "QEMU runs with a virtio "
+     "disk on the image and holds its lock", (out + err +
+                                              (qp.stderr.read().decode()
+                                               if qp.poll() is not None
+                                               else "")))
+rc, out, err = refused("-drive", PFLASH)
 t.ok(rc == 1 and "Failed to get \"write\" lock" in err and
      "Is another process using the image [%s]?" % flash in err,
      "Tessera is refused while QEMU writes the image", err)
-rc, out, err = tessera(*(BASE + ["-drive", PFLASH + ",readonly=on"]),
-                       timeout=30)
+rc, out, err = refused("-drive", PFLASH + ",readonly=on")
 t.ok(rc == 1 and "Failed to get shared \"write\" lock" in err,
      "a read-only Tessera that does not share writes is refused", err)
 p, q = start("-drive", PFLASH + ",readonly=on,force-share=on")

@@ -226,6 +226,26 @@ def accel_tests(t):
                    timeout=30)
 
 
+def empty_name_tests(t):
+    """An option whose name or type is empty is a one-line error, never a
+    crash or a silent default (issue 11's -accel '', for every option
+    that names something; -d '' was accepted as 'log nothing').  A VM
+    that starts anyway quits at once on the monitor's 'quit'."""
+    base = ["-M", "virt", "-display", "none", "-S", "-serial", "none",
+            "-monitor", "stdio"]
+    cases = [("-d", "no log item named"), ("-cpu", "no CPU model given"),
+             ("-device", "Parameter 'driver' is missing"),
+             ("-object", "Parameter 'qom-type' is missing"),
+             ("-chardev", "is missing"), ("-numa", "Parameter 'type'"),
+             ("-mon", "Parameter 'chardev' is missing"),
+             ("-global", "are required"), ("-serial", "not a valid char"),
+             ("-display", "not supported"), ("-netdev", "not supported")]
+    for option, fragment in cases:
+        one_line_error(t, base + [option, ""], fragment,
+                       "%s '': one line naming what is missing" % option,
+                       timeout=30, input="quit\n")
+
+
 def bounded_read_tests(t):
     """A file that never ends is refused, not read until memory runs out
     (issue 11: -readconfig /dev/zero)."""
@@ -312,6 +332,7 @@ def main():
         add_fd_tests(t, work)
         listing_tests(t, work)
     accel_tests(t)
+    empty_name_tests(t)
     bounded_read_tests(t)
     with tempfile.TemporaryDirectory(prefix="tessera-pidfile-") as work:
         pidfile_tests(t, work)

@@ -4,6 +4,7 @@
 import os
 import shutil
 import signal
+import stat
 import struct
 import subprocess
 import sys
@@ -47,6 +48,15 @@ for node in ("serial@10000000", "test@100000", "rtc@101000",
              "plic@c000000", "clint@2000000", "poweroff", "reboot"):
     t.ok(node + " {" in tree, "tree has " + node)
 
+# A -dtb the board built itself is taken as it is (the checks that keep
+# a broken blob from libfdt must let a real one through).
+own = os.path.join(tmp, "own.dtb")
+shutil.copy(os.path.join(tmp, "virt.dtb"), own)
+rc, given, err = dts("-dtb", own, "-m", "512M")
+t.ok(rc == 0 and given == tree and
+     "reg = <0x00 0x80000000 0x00 0x20000000>;" not in given,
+     "-dtb: the board hands over the given tree, not one of its own", err)
+
 rc, tree, err = dts("-smp", "2", "-cpu", "rv64,c=off,sstc=off")
 t.ok(rc == 0 and 'riscv,isa = "rv64imafd_zicsr' in tree and
      "sstc" not in tree, "-cpu rv64,c=off,sstc=off changes the ISA string",
@@ -85,8 +95,24 @@ t.ok(rc == 1 and "all 8 virtio-mmio slots are taken" in err and
 short_dtb = os.path.join(tmp, "short.dtb")
 with open(short_dtb, "wb") as f:
     f.write(b"\xd0\x0d\xfe\xed\x00\x00")
+# A header libfdt's own check passes, whose memory reservation map runs
+# to the end of the blob with no terminating entry: fdt_open_into moved
+# a negative size and the emulator died of SIGSEGV (found by fuzz-dtb).
+rsvmap_dtb = os.path.join(tmp, "rsvmap.dtb")
+with open(rsvmap_dtb, "wb") as f:
+    f.write(struct.pack(">10I", 0xd00dfeed, 72, 56, 72, 40, 17, 16, 0, 0,
+                        16) + struct.pack(">QQ", 0, 0x200) +
+            struct.pack(">4I", 1, 0, 2, 9))
+# A version 3 tree (no block sizes in its header): fdt_check_full itself
+# followed a NULL pointer (found by fuzz-dtb).
+v3_dtb = os.path.join(tmp, "v3.dtb")
+with open(v3_dtb, "wb") as f:
+    f.write(struct.pack(">10I", 0xd00dfeed, 72, 56, 72, 40, 3, 0, 0, 0,
+                        16) + bytes(16) + struct.pack(">4I", 1, 0, 2, 9))
 cases = [
     (["-bios", "none", "-dtb", short_dtb], "not a valid device tree"),
+    (["-bios", "none", "-dtb", rsvmap_dtb], "not a valid device tree"),
+    (["-bios", "none", "-dtb", v3_dtb], "not a valid device tree"),
     (["-bios", "none", "-dtb", "/dev/zero"], "larger than the board's limit"),
     # A user's device over RAM or over the board's UART (issue 11: both
     # were mapped silently, shadowing what was there).
@@ -113,6 +139,33 @@ for args, want in cases:
     t.ok(rc == 1 and want in err and len(err.strip().splitlines()) == 1,
          "%s: one-line error mentioning %r, exit 1" % (" ".join(args), want),
          "status %d: %s" % (rc, err))
+
+# dumpdtb writes through a symlink and into a FIFO instead of replacing
+# them with a regular file (issue 11's -writeconfig mistake, here too: run
+# as root, dumpdtb=/dev/null replaced /dev/null).
+dtb_target = os.path.join(tmp, "target.dtb")
+dtb_link = os.path.join(tmp, "link.dtb")
+open(dtb_target, "w").close()
+os.symlink(dtb_target, dtb_link)
+rc, out, err = tessera("-M", "virt,dumpdtb=" + dtb_link, "-bios", "none",
+                       "-display", "none", timeout=20)
+with open(dtb_target, "rb") as f:
+    head = f.read(4)
+t.ok(rc == 0 and os.path.islink(dtb_link) and head == b"\xd0\x0d\xfe\xed",
+     "dumpdtb through a symlink writes its target, the link stays", err)
+dtb_fifo = os.path.join(tmp, "dtb.fifo")
+os.mkfifo(dtb_fifo)
+reader = subprocess.Popen(["cat", dtb_fifo], stdout=subprocess.PIPE)
+rc, out, err = tessera("-M", "virt,dumpdtb=" + dtb_fifo, "-bios", "none",
+                       "-display", "none", timeout=20)
+try:
+    got, _ = reader.communicate(timeout=20)
+except subprocess.TimeoutExpired:       # the FIFO was replaced: no writer
+    reader.kill()
+    got, _ = reader.communicate()
+t.ok(rc == 0 and stat.S_ISFIFO(os.lstat(dtb_fifo).st_mode) and
+     got[:4] == b"\xd0\x0d\xfe\xed",
+     "dumpdtb into a FIFO writes to its reader, the FIFO stays", err)
 
 # An image in the first flash bank is run in place at reset: this one
 # stores (7 << 16) | 0x3333 into sifive_test, "fail with status 7".

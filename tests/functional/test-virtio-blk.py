@@ -11,6 +11,7 @@
 3. The same image again, now through -blockdev file+raw nodes with
    discard=unmap: the checksums match; deleting a file and fstrim frees
    blocks in the host file; blkdiscard on a second disk frees its blocks;
+   -drive if=virtio makes a virtio-blk disk too;
    a read-only third disk shows ro=1 and refuses writes, its image
    unchanged; a read at the end of the disk reads nothing; the guest
    switches the write cache; block_resize over QMP grows the disk and the
@@ -182,6 +183,7 @@ try:
     scratch = make_disk("scratch.img", 16, fill=0x5a)
     ro = make_disk("ro.img", 8, fill=0xc3)
     ro_sum = sha256_file(ro)
+    legacy = make_disk("legacy.img", 4, fill=0x77)
     qmp_path = path("qmp.sock")
     c = boot(TESSERA, [
         "-blockdev", "driver=file,filename=%s,node-name=f0,discard=unmap"
@@ -194,16 +196,19 @@ try:
         "indirect_desc=off",
         "-drive", "file=%s,format=raw,if=none,id=rod,readonly=on" % ro,
         "-device", "virtio-blk-device,drive=rod",
+        "-drive", "file=%s,format=raw,if=virtio" % legacy,
         "-qmp", "unix:%s,server=on,wait=off" % qmp_path], smp=2)
     # Devices are probed from the highest virtio-mmio slot down: find
     # each disk by its size.
     sizes = {}
-    for dev in ("vda", "vdb", "vdc"):
+    for dev in ("vda", "vdb", "vdc", "vdd"):
         sizes[shell(c, "cat /sys/block/%s/size" % dev).strip()] = dev
     d_main = sizes.get(str(DISK_MB * 2048))
     d_scr = sizes.get(str(16 * 2048))
     d_ro = sizes.get(str(8 * 2048))
-    t.ok(d_main and d_scr and d_ro, "three disks, found by size", sizes)
+    d_legacy = sizes.get(str(4 * 2048))
+    t.ok(d_main and d_scr and d_ro and d_legacy, "four disks, found by size "
+         "(one of them -drive if=virtio)", sizes)
     d_main, d_scr, d_ro = d_main or "vda", d_scr or "vdb", d_ro or "vdc"
 
     out = shell(c, "mkdir -p /mnt && mount -t ext2 /dev/%s /mnt && "
@@ -255,6 +260,11 @@ try:
     out = shell(c, "dd if=/dev/%s bs=4k count=1 2>/dev/null | od -An -tx1 "
                 "| head -1" % d_ro)
     t.ok(out.split()[:4] == ["c3"] * 4, "and reads its contents", out)
+
+    out = shell(c, "dd if=/dev/%s bs=4k count=1 2>/dev/null | od -An -tx1 "
+                "| head -1" % (d_legacy or "vdd"))
+    t.ok(out.split()[:4] == ["77"] * 4, "-drive if=virtio: a virtio-blk "
+         "disk with the image's contents", out)
 
     # Reading at the end of the disk gives nothing, and no harm.
     out = shell(c, "dd if=/dev/%s of=/dev/null bs=512 skip=%d count=4; "

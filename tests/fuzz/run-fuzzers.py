@@ -42,6 +42,72 @@ def loader_seeds():
             uimage(1, gz), b"\x02" + ihex]
 
 
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def dtb_seeds():
+    """fuzz-dtb inputs: the virt board's own tree (seeds/virt.dtb, from
+    tessera-system-riscv64 -M virt,dumpdtb=F -m 128M) and the smallest
+    tree there is (a header, an empty root node, no strings)."""
+    with open(os.path.join(HERE, "seeds", "virt.dtb"), "rb") as f:
+        virt = f.read()
+    struct_block = struct.pack(">I4xII", 1, 2, 9)
+    header_len, rsvmap_len = 40, 16
+    off_struct = header_len + rsvmap_len
+    total = off_struct + len(struct_block)
+    empty = struct.pack(">10I", 0xd00dfeed, total, off_struct, total,
+                        header_len, 17, 16, 0, 0, len(struct_block))
+    empty += bytes(rsvmap_len) + struct_block
+    return [virt, empty, virt[:40]]
+
+
+CONFIG = b"""# qemu config file
+
+[machine]
+  type = "virt"
+  dumpdtb = "x.dtb"
+
+[memory]
+  size = "128M"
+
+[smp-opts]
+  cpus = "2"
+  sockets = "2"
+
+[name]
+  guest = "fuzz"
+
+[boot-opts]
+  order = "cd"
+  menu = "on"
+
+[object "mem0"]
+  qom-type = "memory-backend-ram"
+  size = "128M"
+
+[numa]
+  type = "node"
+  memdev = "mem0"
+
+[global]
+  driver = "virtio-rng-device"
+  property = "x"
+  value = "1"
+
+[chardev "c0"]
+  backend = "socket"
+  path = "a,b.sock"
+  server = "on"
+
+[device "rng0"]
+  driver = "virtio-rng-device"
+
+[mon "m0"]
+  chardev = "c0"
+  mode = "control"
+"""
+
+
 def qcow2_seeds():
     """fuzz-qcow2 inputs: small images made by Debian's qemu-img (512-byte
     clusters keep them a few KiB): v2 and v3, data, zero clusters, a
@@ -98,10 +164,14 @@ SEEDS = {
                  b'{"execute":"qom-list","arguments":{"path":"/"},"id":[1]}',
                  b'[{"a":"\\u0041"}', b'{"execute":"query-version"'],
     "fuzz-loader": loader_seeds(),
+    "fuzz-dtb": dtb_seeds(),
+    "fuzz-readconfig": [CONFIG, b"[drive]\n", b'[device "a"]\n driver = "x\n',
+                        b"[accel]\n  accel = \"tcg\"\n  thread = \"single\"\n"],
     "fuzz-qcow2": None,
 }
-# Inputs longer than the default, per target (a qcow2 image is a few KiB).
-MAX_LEN = {"fuzz-qcow2": 16384}
+# Inputs may grow this far (the virt board's tree is over 2 KiB, a qcow2
+# image a few KiB).
+MAX_LEN = {"fuzz-dtb": 16384, "fuzz-qcow2": 16384}
 
 if len(sys.argv) != 3 or sys.argv[1] not in SEEDS:
     sys.exit("usage: run-fuzzers.py {%s} EXECUTABLE" % ",".join(SEEDS))

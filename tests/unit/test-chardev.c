@@ -28,11 +28,18 @@ typedef struct TestFe {
     GByteArray *rx;
     size_t limit;       /* can_receive answers limit - rx->len */
     int opened, closed, breaks, mux_in, mux_out;
+    /* Like a monitor: take no input while more than `backlog` bytes of
+     * output_of's output wait for the peer. */
+    TsChardev *output_of;
+    size_t backlog;
 } TestFe;
 
 static size_t fe_can_receive(void *opaque)
 {
     TestFe *fe = opaque;
+    if (fe->output_of && chardev_output_pending(fe->output_of) > fe->backlog) {
+        return 0;
+    }
     return fe->limit > fe->rx->len ? fe->limit - fe->rx->len : 0;
 }
 
@@ -765,6 +772,142 @@ static void test_write_buffering(void)
     fe_free(fe);
 }
 
+static uint8_t *pattern(size_t len)
+{
+    uint8_t *data = g_malloc(len);
+    for (size_t i = 0; i < len; i++) {
+        data[i] = (uint8_t)(i * 13 + i / 509);
+    }
+    return data;
+}
+
+/*
+ * A monitor's path: output written with chardev_write_all() is never
+ * dropped, however much the peer leaves unread; a frontend that takes no
+ * input while that output backs up gets the input once the peer has read
+ * it all (the drained bottom half), also through a mux, which holds the
+ * input for its frontend.
+ */
+static void check_write_all_backpressure(bool mux)
+{
+    g_autofree char *path = tmp_path(mux ? "kept-mux" : "kept");
+    g_autofree char *opts =
+        g_strdup_printf("socket,id=kp,path=%s,server=on,wait=off%s", path,
+                        mux ? ",mux=on" : "");
+    TsChardev *chr = must_create(opts);
+    TestFe *fe = fe_new();
+    fe->output_of = chr;
+    fe->backlog = 64 * 1024;
+    g_assert_true(ts_chardev_attach(chr, &fe_handlers, fe, NULL));
+    int c = unix_connect(path);
+    g_assert_true(wait_count(&fe->opened, 1));
+
+    const size_t total = 4 * CHARDEV_OUTBUF_LIMIT;
+    g_autofree uint8_t *data = pattern(total);
+    for (size_t off = 0; off < total; off += 65536) {
+        g_assert_cmpuint(chardev_write_all(chr, data + off, 65536), ==,
+                         65536);
+    }
+    g_assert_cmpuint(ts_chardev_dropped_bytes(mux ? ts_chardev_find("kp-base")
+                                                  : chr), ==, 0);
+    g_assert_cmpuint(chardev_output_pending(chr), >, fe->backlog);
+
+    /* Input while the output backs up waits in the host's buffers. */
+    write_all_fd(c, "ping", 4);
+    run_until(NULL, NULL, 100);
+    g_assert_cmpuint(fe->rx->len, ==, 0);
+
+    /* The peer reads: all of it, in order; then the input comes. */
+    g_autoptr(GByteArray) got = read_for(c, total, 20000);
+    g_assert_cmpuint(got->len, ==, total);
+    g_assert_cmpmem(got->data, got->len, data, total);
+    g_assert_true(wait_rx(fe, "ping"));
+    g_assert_cmpuint(chardev_output_pending(chr), ==, 0);
+
+    close(c);
+    ts_chardev_detach(chr, fe);
+    chardev_free(chr);
+    fe_free(fe);
+}
+
+static void test_write_all_backpressure(void)
+{
+    check_write_all_backpressure(false);
+}
+
+static void test_write_all_backpressure_mux(void)
+{
+    check_write_all_backpressure(true);
+}
+
+typedef struct SlowReader {
+    int fd;
+    GByteArray *got;
+} SlowReader;
+
+/* A peer that starts reading a moment late and reads to the end. */
+static void *slow_reader(void *opaque)
+{
+    SlowReader *r = opaque;
+    g_usleep(200 * 1000);
+    uint8_t buf[65536];
+    ssize_t n;
+    while ((n = read(r->fd, buf, sizeof(buf))) > 0) {
+        g_byte_array_append(r->got, buf, n);
+    }
+    return NULL;
+}
+
+/* Closing a chardev delivers output that must not be lost (a monitor's
+ * reply to "quit") to a peer that reads it, and waits a bounded time for
+ * one that does not; ordinary output is not waited for. */
+static void test_close_flushes_kept_output(void)
+{
+    g_autofree char *path = tmp_path("flush");
+    g_autofree char *opts =
+        g_strdup_printf("socket,id=fl2,path=%s,server=on,wait=off", path);
+    const size_t total = 2 * CHARDEV_OUTBUF_LIMIT;
+    g_autofree uint8_t *data = pattern(total);
+
+    TsChardev *chr = must_create(opts);
+    int c = unix_connect(path);
+    g_assert_true(run_until((bool (*)(void *))ts_chardev_is_open, chr, 5000));
+    chardev_write_all(chr, data, total);
+    g_assert_cmpuint(chardev_output_pending(chr), >, 0);
+    SlowReader r = { .fd = c, .got = g_byte_array_new() };
+    GThread *th = g_thread_new("slow-reader", slow_reader, &r);
+    chardev_free(chr);
+    g_thread_join(th);
+    g_assert_cmpuint(r.got->len, ==, total);
+    g_assert_cmpmem(r.got->data, r.got->len, data, total);
+    g_byte_array_unref(r.got);
+    close(c);
+
+    /* A peer that never reads: closing gives up after the bound. */
+    chr = must_create(opts);
+    c = unix_connect(path);
+    g_assert_true(run_until((bool (*)(void *))ts_chardev_is_open, chr, 5000));
+    chardev_write_all(chr, data, total);
+    int64_t t0 = g_get_monotonic_time();
+    chardev_free(chr);
+    int64_t took_ms = (g_get_monotonic_time() - t0) / 1000;
+    g_assert_cmpint(took_ms, >=, CHARDEV_CLOSE_FLUSH_MS - 10);
+    g_assert_cmpint(took_ms, <, 10 * CHARDEV_CLOSE_FLUSH_MS);
+    close(c);
+
+    /* Ordinary output (a guest's serial port) is not waited for. */
+    chr = must_create(opts);
+    c = unix_connect(path);
+    g_assert_true(run_until((bool (*)(void *))ts_chardev_is_open, chr, 5000));
+    ts_chardev_write(chr, data, total);
+    g_assert_cmpuint(chardev_output_pending(chr), >, 0);
+    t0 = g_get_monotonic_time();
+    chardev_free(chr);
+    took_ms = (g_get_monotonic_time() - t0) / 1000;
+    g_assert_cmpint(took_ms, <, CHARDEV_CLOSE_FLUSH_MS / 2);
+    close(c);
+}
+
 static int quit_requests;
 
 static void count_quit(void *opaque)
@@ -1048,6 +1191,12 @@ int main(int argc, char **argv)
     g_test_add_func("/chardev/pty", test_pty);
     g_test_add_func("/chardev/flow-control", test_flow_control);
     g_test_add_func("/chardev/write-buffering", test_write_buffering);
+    g_test_add_func("/chardev/write-all-backpressure",
+                    test_write_all_backpressure);
+    g_test_add_func("/chardev/write-all-backpressure-mux",
+                    test_write_all_backpressure_mux);
+    g_test_add_func("/chardev/close-flushes-kept-output",
+                    test_close_flushes_kept_output);
     g_test_add_func("/chardev/mux", test_mux);
     g_test_add_func("/chardev/mux-early-input", test_mux_early_input);
     g_test_add_func("/chardev/legacy", test_legacy);

@@ -131,6 +131,18 @@ def main():
     problems = check(root)
     t.ok(not problems, "the source tree follows core/README.md's rules",
          "\n".join(problems))
+    # Every folder is one of the subsystems core/README.md describes
+    # (block/ joined with the block layer), and every one it describes is
+    # there.
+    core = os.path.join(root, "core")
+    folders = sorted(d for d in os.listdir(core)
+                     if os.path.isdir(os.path.join(core, d)) and
+                     not d.startswith("build"))
+    readme = open(os.path.join(core, "README.md")).read()
+    described = sorted(re.findall(r"^- \*\*(\w+)/\*\*", readme, re.M))
+    t.ok(folders == described, "core/README.md describes exactly the core's "
+         "folders", "folders: %s\ndescribed: %s" % (folders, described))
+    t.ok("block" in folders, "core/block/ exists (the block layer)")
     t.done()
 
 

@@ -886,6 +886,99 @@ static void test_socket_reconnect(void)
     rmdir(dir);
 }
 
+/* Read from fd, running the main loop, until `until` arrived or the peer
+ * went silent for a second; everything read.  For big amounts. */
+static GString *read_all_until(int fd, const char *until)
+{
+    GString *got = g_string_new(NULL);
+    int64_t quiet_since = g_get_monotonic_time();
+    size_t searched = 0, ulen = strlen(until);
+    while (g_get_monotonic_time() - quiet_since < G_USEC_PER_SEC) {
+        g_main_context_iteration(NULL, FALSE);
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (poll(&p, 1, 1) != 1) {
+            continue;
+        }
+        char buf[65536];
+        ssize_t n = read(fd, buf, sizeof(buf));
+        if (n <= 0) {
+            break;
+        }
+        g_string_append_len(got, buf, n);
+        quiet_since = g_get_monotonic_time();
+        if (strstr(got->str + searched, until)) {
+            break;
+        }
+        searched = got->len > ulen ? got->len - ulen : 0;
+    }
+    return got;
+}
+
+/*
+ * Events reach a QMP peer whether or not it reads (not reading commands
+ * holds back replies only).  Past 1 MiB of unread output an event is left
+ * out for that peer, whole, so that a guest resetting in a loop cannot
+ * fill memory through an idle client; a reply still always gets through.
+ */
+static void test_qmp_event_backlog(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("test-hmp-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "qmp.sock", NULL);
+    g_autofree char *opts =
+        g_strdup_printf("socket,id=qe,path=%s,server=on,wait=off", path);
+    GError *err = NULL;
+    TsChardev *chr = chardev_new_from_opts(opts, &err);
+    g_assert_no_error(err);
+    MonitorChardev *mon = monitor_attach_qmp(chr, false, &err);
+    g_assert_no_error(err);
+    int fd = unix_connect(path);
+    g_autofree char *greeting = read_until(fd, "\r\n");
+    g_assert_nonnull(strstr(greeting, "\"QMP\""));
+    const char *neg = "{\"execute\": \"qmp_capabilities\"}";
+    g_assert_cmpint(write(fd, neg, strlen(neg)), ==, (ssize_t)strlen(neg));
+    g_autofree char *ok = read_until(fd, "\r\n");
+    g_assert_cmpstr(ok, ==, "{\"return\": {}}\r\n");
+
+    /* About 4 MiB of events, none read. */
+    const int events = 40000;
+    JsonObject *data = json_object_new();
+    json_object_set_boolean_member(data, "guest", true);
+    json_object_set_string_member(data, "reason", "guest-reset");
+    for (int i = 0; i < events; i++) {
+        qmp_emit_event("RESET", data);
+    }
+    json_object_unref(data);
+    size_t pending = chardev_output_pending(chr);
+    g_assert_cmpuint(pending, >, 512 * 1024);
+    g_assert_cmpuint(pending, <=, 1024 * 1024 + 1024);
+
+    /* A command: its reply comes after the events that were kept. */
+    const char *cmd = "{\"execute\": \"query-uuid\", \"id\": \"last\"}";
+    g_assert_cmpint(write(fd, cmd, strlen(cmd)), ==, (ssize_t)strlen(cmd));
+    GString *got = read_all_until(fd, "\"id\": \"last\"}\r\n");
+    g_auto(GStrv) lines = g_strsplit(got->str, "\r\n", -1);
+    guint n = g_strv_length(lines);
+    g_assert_cmpuint(n, >=, 2);
+    g_assert_cmpstr(lines[n - 1], ==, "");
+    g_assert_true(g_str_has_prefix(lines[n - 2], "{\"return\": {\"UUID\""));
+    g_assert_true(g_str_has_suffix(lines[n - 2], "\"id\": \"last\"}"));
+    /* Every event before it whole. */
+    for (guint i = 0; i + 2 < n; i++) {
+        g_assert_true(g_str_has_prefix(lines[i], "{\"timestamp\": {"));
+        g_assert_true(g_str_has_suffix(lines[i], "\"event\": \"RESET\", "
+                      "\"data\": {\"guest\": true, \"reason\": "
+                      "\"guest-reset\"}}"));
+    }
+    g_assert_cmpuint(n - 2, <, (guint)events);
+    g_assert_cmpuint(n - 2, >, 1000);
+    g_string_free(got, TRUE);
+
+    close(fd);
+    monitor_detach(mon);
+    chardev_free(chr);
+    rmdir(dir);
+}
+
 /* ---- QMP on a chardev and the commands of qmp-commands-more.c ----------------------------------- */
 
 static void test_qmp_chardev(void)
@@ -1224,6 +1317,7 @@ int main(int argc, char **argv)
     g_test_add_func("/hmp/mux-serial-first", test_mux_serial_first);
     g_test_add_func("/hmp/socket-reconnect", test_socket_reconnect);
     g_test_add_func("/hmp/qmp-chardev", test_qmp_chardev);
+    g_test_add_func("/hmp/qmp-event-backlog", test_qmp_event_backlog);
     g_test_add_func("/hmp/human-monitor-command",
                     test_human_monitor_command);
     g_test_add_func("/hmp/qmp-queries", test_qmp_queries);

@@ -75,6 +75,9 @@ static int run(const char *dir)
                                                 "plugins", NULL);
     plugin_path_prepend(plugins);
     object_core_init();
+    QmpVmHooks hooks;
+    qmp_core_vm_hooks(&hooks);
+    qmp_set_vm_hooks(&hooks);
     events = g_string_new(NULL);
     QmpSession *qmp = qmp_session_new(qmp_out, NULL);
     const char *caps = "{\"execute\": \"qmp_capabilities\"}\n";
@@ -117,6 +120,10 @@ static int run(const char *dir)
     CHECK(d.count == submitted - 1, "the failed write is held, not "
           "failed to the guest");
     CHECK(g_str_equal(blk->iostatus, "nospace"), "io-status is nospace");
+    const char *status = "{\"execute\": \"query-status\"}\n";
+    qmp_session_feed(qmp, status, strlen(status));
+    CHECK(strstr(events->str, "\"io-error\""), "query-status says "
+          "io-error, as QEMU's");
     g_autofree char *ev = g_strdup(events->str);
     char *w = ev;
     for (const char *r = events->str; *r; r++) {
@@ -199,6 +206,6 @@ int main(int argc, char **argv)
                "namespace: %s\n", why);
         return 0;
     }
-    printf("1..12\n");
+    printf("1..13\n");
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }

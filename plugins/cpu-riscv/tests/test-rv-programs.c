@@ -92,9 +92,10 @@ int main(int argc, char **argv)
     g_auto(GStrv) names = g_strsplit(RV_TEST_NAMES, ",", -1);
     for (unsigned i = 0; names[i]; i++) {
         g_autofree char *tp = g_strdup_printf("/riscv/program/%s", names[i]);
-        g_test_add_data_func(tp, g_strdup(names[i]), run_program);
+        g_test_add_data_func_full(tp, g_strdup(names[i]), run_program, g_free);
         g_autofree char *tj = g_strdup_printf("/riscv/program-jit/%s", names[i]);
-        g_test_add_data_func(tj, g_strdup(names[i]), run_program_jit);
+        g_test_add_data_func_full(tj, g_strdup(names[i]), run_program_jit,
+                                  g_free);
     }
     return g_test_run();
 }

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #define BLK_BASE   UINT64_C(0x10001000)
-#define QSIZE      64
+#define QSIZE      128
 
 /* Guest memory: headers and status bytes per descriptor slot, data from
  * DATA on (up to the end of the test's RAM). */
@@ -408,6 +408,15 @@ static void test_properties(void)
     g_assert_cmpuint(cfg(k, C_MAX_DISCARD, 4), ==, 64);
     g_assert_cmpuint(cfg(k, C_MAX_WZ, 4), ==, 128);
     disk_free(k);
+
+    const char *p3[] = { "num-queues=32", NULL };
+    k = disk_new(NULL, p3);
+    g_assert_cmpuint(cfg(k, C_NUM_QUEUES, 2), ==, 32);
+    vd_wr(&k->d, VD_QUEUE_SEL, 31);
+    g_assert_cmpuint(vd_rd(&k->d, VD_QUEUE_NUM_MAX), ==, 256);
+    vd_wr(&k->d, VD_QUEUE_SEL, 32);
+    g_assert_cmpuint(vd_rd(&k->d, VD_QUEUE_NUM_MAX), ==, 0);
+    disk_free(k);
 }
 
 static void test_realize_errors(void)
@@ -417,7 +426,7 @@ static void test_realize_errors(void)
         const char *error;
     } cases[] = {
         { "num-queues=0", "num-queues property must be larger than 0" },
-        { "num-queues=9", "num-queues property must be <= 8" },
+        { "num-queues=33", "num-queues property must be <= 32" },
         { "logical_block_size=1000", "not a power of 2" },
         { "logical_block_size=256", "minimum: 512" },
         { "physical_block_size=65536", "maximum: 32768" },
@@ -920,21 +929,28 @@ static void test_unplug_in_flight(void)
     disk_free(k);
 }
 
-/* The guest reuses a read's buffer for a queue's worth of writes while
- * requests are in flight; the budget for host buffers never lets the
- * device fall over (and every request completes). */
+/* A queue full of 1 MiB writes (all from the same guest buffer, through
+ * indirect tables): more than the device's 64 MiB of host buffers at
+ * once, so some requests wait for others to free theirs, and every one
+ * completes. */
 static void test_queue_full_of_large_requests(void)
 {
     Disk *k = disk_new(NULL, NULL);
-    disk_start(k, 0, 1);
+    disk_start(k, VD_F_INDIRECT_DESC, 1);
     const uint32_t len = 1024 * 1024;
     ram_fill(DATA, 0x33, len);
-    for (unsigned i = 0; i < QSIZE / 3; i++) {
-        Seg w = { DATA, len, false };
-        post_req(k, 0, i, T_OUT, (uint64_t)(i % 8) * (len / 512), &w, 1);
+    for (unsigned i = 0; i < QSIZE; i++) {
+        uint64_t table = TABLE + 64 * (uint64_t)i;
+        write_header(HDRS + 32 * i, T_OUT, (uint64_t)(i % 8) * (len / 512));
+        ram_fill(STATUS + i, S_UNTOUCHED, 1);
+        vd_desc_at(table, 0, HDRS + 32 * i, 16, VD_DESC_NEXT, 1);
+        vd_desc_at(table, 1, DATA, len, VD_DESC_NEXT, 2);
+        vd_desc_at(table, 2, STATUS + i, 1, VD_DESC_WRITE, 0);
+        vd_desc(&k->d, 0, i, table, 48, VD_DESC_INDIRECT, 0);
+        vd_avail(&k->d, 0, i);
     }
-    kick_and_wait(k, 0, QSIZE / 3);
-    for (unsigned i = 0; i < QSIZE / 3; i++) {
+    kick_and_wait(k, 0, QSIZE);
+    for (unsigned i = 0; i < QSIZE; i++) {
         g_assert_cmpuint(status_of(i), ==, S_OK);
     }
     g_assert_true(file_is(k->path, 0, 8 * len, 0x33));

@@ -299,7 +299,10 @@ typedef struct TsBlockDriver {
      * struct of create_opts_size bytes filled from create_options
      * (defaults first, then what the user gave), e.g. qcow2's size,
      * backing_file, backing_fmt, cluster_size, compat, lazy_refcounts.
-     * Used by -snapshot's temporary overlay and the image tool.  NULL:
+     * Option names are QEMU's (qemu-img create -o): -snapshot's temporary
+ * overlay asks the qcow2 driver for size, backing_file and backing_fmt
+ * (the core's block-create.c), so a format that can be an overlay
+ * declares at least those.  Used by -snapshot and the image tool.  NULL:
      * the format cannot be created ("Driver 'x' does not support image
      * creation").  Strings in *opts are freed by the core.
      */

@@ -43,8 +43,8 @@ TS_BEGIN_DECLS
  * an indirect table of up to 1024 entries (Linux builds indirect tables
  * longer than the queue). */
 #define TS_VIRTQ_CHAIN_MAX (TS_VIRTQ_SIZE_MAX + 1024)
-/* Queues one device can have. */
-#define TS_VIRTIO_QUEUES_MAX 8
+/* Queues one device can have (a virtio-blk with one per vCPU). */
+#define TS_VIRTIO_QUEUES_MAX 32
 
 typedef struct TsVirtioDevice TsVirtioDevice;
 
