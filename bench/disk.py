@@ -3,7 +3,7 @@
 virtio-blk-device, Tessera and Debian's qemu-system-riscv64 with the same
 image and the same options, alternating runs in one invocation.
 
-    bench/disk.py [--runs N] [--mib N] [--formats raw,qcow2]
+    bench/disk.py [--runs N] [--mib N] [--small-mib N] [--formats raw,qcow2]
                   [--caches none,writeback] [--tessera PATH] [--qemu PATH]
 
 For each format and cache mode, one guest boot per emulator and run does,
@@ -11,8 +11,8 @@ on /dev/vda (direct I/O, so the guest's page cache plays no part):
 
 seq-write   dd if=/dev/zero of=/dev/vda bs=1M count=MIB oflag=direct
 seq-read    dd if=/dev/vda of=/dev/null bs=1M count=MIB iflag=direct
-4k-write    dd ... bs=4k count=MIB*64 oflag=direct   (MIB/4 MiB)
-4k-read     dd ... bs=4k count=MIB*64 iflag=direct
+4k-write    dd ... bs=4k oflag=direct, SMALL_MIB MiB (32)
+4k-read     dd ... bs=4k iflag=direct, the same
 
 Each dd is timed on the host, from typing it on the guest's console to
 the shell's next prompt (the guest's clock is the emulator's).  The
@@ -58,10 +58,10 @@ def timed(c, line, timeout=1800):
     return dt
 
 
-def one_boot(binary, extra, g, fmt, cache, mib):
+def one_boot(binary, extra, g, fmt, cache, mib, small_mib):
     with tempfile.TemporaryDirectory() as d:
         img = os.path.join(d, "disk." + fmt)
-        make_image(fmt, img, mib)
+        make_image(fmt, img, max(mib, small_mib))
         argv = [binary] + extra + [
             "-M", "virt", "-smp", "1", "-m", "512M", "-nographic",
             "-bios", FW, "-kernel", g.image, "-initrd", g.initrd,
@@ -74,7 +74,7 @@ def one_boot(binary, extra, g, fmt, cache, mib):
             c.expect(r"TESSERA-GUEST: init reached", timeout=600)
             c.expect(guest.PROMPT, timeout=120)
             guest.shell(c, "stty cols 250")
-            small = mib * 64
+            small = small_mib * 256
             res = {
                 "seq-write": mib / timed(c, "dd if=/dev/zero of=/dev/vda "
                                          "bs=1M count=%d oflag=direct" % mib),
@@ -98,6 +98,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--mib", type=int, default=512)
+    ap.add_argument("--small-mib", type=int, default=32)
     ap.add_argument("--formats", default="raw,qcow2")
     ap.add_argument("--caches", default="none,writeback")
     ap.add_argument("--tessera", default=os.path.join(
@@ -117,14 +118,14 @@ def main():
         print("qemu-system-riscv64 not found: Tessera figures only")
     print("disk: %s, %d MiB sequential (1 MiB blocks), %d MiB in 4 KiB "
           "blocks, direct I/O, %d runs each, median MiB/s"
-          % (tempfile.gettempdir(), args.mib, args.mib // 4, args.runs))
+          % (tempfile.gettempdir(), args.mib, args.small_mib, args.runs))
     for fmt in args.formats.split(","):
         for cache in args.caches.split(","):
             got = {b: [] for b, _, _ in bins}
             for _ in range(args.runs):
                 for b, path, extra in bins:
                     got[b].append(one_boot(path, extra, g, fmt, cache,
-                                           args.mib))
+                                           args.mib, args.small_mib))
             for what in ("seq-write", "seq-read", "4k-write", "4k-read"):
                 med = {b: statistics.median(r[what] for r in got[b])
                        for b in got}
