@@ -65,20 +65,9 @@ static int file_pread(void *opaque, uint64_t off, void *buf, size_t len)
 
 static int file_pwrite(void *opaque, uint64_t off, const void *buf, size_t len)
 {
-    Qcow2Node *n = opaque;
-    int64_t end = ts_block_child_length(n->file);
-    if (end >= 0 && off + len > (uint64_t)end) {
-        /* The core refuses child writes past the end (a request for it to
-         * allow them, as QEMU's file driver does, is in the block notes):
-         * grow the file first.  Under the node's lock, so one at a time. */
-        GError *err = NULL;
-        if (!ts_block_child_truncate(n->file, off + len, false, TS_BLOCK_PREALLOC_OFF, &err)) {
-            ts_block_node_warn(&n->parent, "Could not grow the image file: %s", err->message);
-            g_error_free(err);
-            return -EIO;
-        }
-    }
-    return ts_block_child_pwrite(n->file, off, buf, len, 0);
+    /* Past the end grows the file (block.h: a protocol node may be
+     * written past its end). */
+    return ts_block_child_pwrite(((Qcow2Node *)opaque)->file, off, buf, len, 0);
 }
 
 static int file_flush(void *opaque)
