@@ -171,6 +171,7 @@ void block_backend_delete(TsBlockBackend *blk)
         block_node_remove_user(blk->root, &blk->user);
         block_node_unref(blk->root);
     }
+    block_throttle_unref(blk->throttle);
     g_free(blk->name);
     g_free(blk->legacy_iface);
     g_free(blk->legacy_option);
@@ -448,7 +449,12 @@ static void submit(TsBlockBackend *blk, ReqOp op, uint64_t offset,
     r->cb = cb;
     r->opaque = opaque;
     r->start_ns = g_get_monotonic_time() * 1000;
+    r->job.bytes = bytes;
     blk->inflight++;
+    if (blk->throttle && (op == REQ_READ || op == REQ_WRITE)) {
+        block_throttle_submit(blk->throttle, &r->job, op == REQ_WRITE);
+        return;
+    }
     block_pool_submit(&r->job);
 }
 
@@ -514,6 +520,9 @@ TS_EXPORT void ts_block_drain(TsBlockBackend *blk)
     BlockReq *r;
     while ((r = g_queue_pop_head(&blk->held))) {
         req_finish(r, -EIO);
+    }
+    if (blk->throttle) {
+        block_throttle_flush(blk->throttle);
     }
     while (blk->inflight) {
         if (!block_pool_run_completions()) {

@@ -155,6 +155,7 @@ struct BlockJob {
     int (*work)(BlockJob *job);         /* worker thread */
     void (*done)(BlockJob *job);        /* main thread, big lock */
     int ret;
+    uint64_t bytes;                     /* what throttling counts */
 };
 /* Run job->work on a worker, then job->done on the main loop. */
 void block_pool_submit(BlockJob *job);
@@ -162,6 +163,21 @@ void block_pool_submit(BlockJob *job);
 bool block_pool_run_completions(void);
 /* Wait (main thread) until a completion is ready or a job finishes. */
 void block_pool_wait(void);
+
+/* ---- throttling (block-throttle.c) --------------------------------- */
+
+typedef struct ThrottleGroup ThrottleGroup;
+/* From the "throttling." options (prefix removed); NULL and no error
+ * when no limit is set.  Drives naming the same group= share it. */
+ThrottleGroup *block_throttle_new(GHashTable *opts, const char *drive_id,
+                                  const char *format, GError **errp);
+void block_throttle_unref(ThrottleGroup *g);
+/* Start the job when the limits allow (main thread). */
+void block_throttle_submit(ThrottleGroup *g, BlockJob *job, bool write);
+/* Start every waiting job now (draining cannot wait for the timer). */
+void block_throttle_flush(ThrottleGroup *g);
+/* query-block's bps, iops, ..._max, group of a backend (g may be NULL). */
+void block_throttle_info(ThrottleGroup *g, JsonObject *o);
 
 /* ---- backends (block-backend.c) ------------------------------------ */
 
@@ -200,6 +216,7 @@ struct TsBlockBackend {
     GQueue held;                /* requests waiting for `cont` */
     const char *iostatus;       /* "ok", "failed", "nospace" */
     BlockStats stats;
+    ThrottleGroup *throttle;    /* throttling.*, or NULL */
     char *legacy_iface;         /* if= of a -drive */
     char *legacy_option;        /* "-drive ARG", for messages */
     unsigned legacy_index;

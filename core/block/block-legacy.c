@@ -126,6 +126,7 @@ static bool check_drive(BlockOpts *o, GError **errp)
     g_hash_table_iter_init(&it, o);
     while (g_hash_table_iter_next(&it, &k, &v)) {
         if (g_str_has_prefix(k, "throttling.") &&
+            !g_str_equal(k, "throttling.group") &&
             !check_number(o, k, errp)) {
             return false;
         }
@@ -278,7 +279,6 @@ static void apply_cache(BlockOpts *o, BlockOpts *node, BackendConf *conf)
 }
 
 static bool legacy_snapshot(TsBlockNode **node, GError **errp);
-static bool legacy_copy_on_read(TsBlockNode **node, GError **errp);
 
 static bool open_drive(LegacyDrive *d, GError **errp)
 {
@@ -324,29 +324,13 @@ static bool open_drive(LegacyDrive *d, GError **errp)
     }
     if (copy_on_read && !block_driver_known("copy-on-read")) {
         g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
-                    "copy-on-read=on needs block driver 'copy-on-read', "
-                    "which no installed plugin provides");
+                    "copy-on-read=on needs the copy-on-read filter, and no "
+                    "plugin provides block driver 'copy-on-read'");
         return false;
     }
-    /* Throttling limits of 0 mean none; others need the filter. */
+    /* Throttling limits are the backend's (made once the node is). */
     g_autoptr(GHashTable) throttling = block_opts_take_prefix(o,
                                                               "throttling");
-    if (throttling) {
-        GHashTableIter it;
-        gpointer k, v;
-        g_hash_table_iter_init(&it, throttling);
-        while (g_hash_table_iter_next(&it, &k, &v)) {
-            uint64_t n = 0;
-            if (!g_str_equal(k, "group") &&
-                ts_parse_uint(k, v, &n, NULL) && n) {
-                g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
-                            "throttling.%s: I/O throttling is not "
-                            "supported yet (there is no throttle filter "
-                            "driver)", (char *)k);
-                return false;
-            }
-        }
-    }
     if (!file || !*file) {
         g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
                     format ? "A block device must be specified for \"file\""
@@ -398,16 +382,36 @@ static bool open_drive(LegacyDrive *d, GError **errp)
         block_node_unref(node);
         return false;
     }
-    if (copy_on_read && !legacy_copy_on_read(&node, errp)) {
+    if (copy_on_read) {
+        /* The filter on top; its "file" edge holds the image now. */
+        BlockOpts *f = block_opts_new();
+        g_hash_table_insert(f, g_strdup("driver"), g_strdup("copy-on-read"));
+        g_hash_table_insert(f, g_strdup("file"),
+                            g_strdup(ts_block_node_name(node)));
+        TsBlockNode *filter = block_node_open(f, false, errp);
         block_node_unref(node);
-        return false;
+        if (!filter) {
+            return false;
+        }
+        node = filter;
     }
     conf.read_only = ro;
-    TsBlockBackend *blk = block_backend_new(id, node, &conf, errp);
-    if (!blk) {
+    ThrottleGroup *tg = NULL;
+    GError *terr = NULL;
+    if (throttling && !(tg = block_throttle_new(throttling, id,
+                                 block_node_driver_name(node), &terr)) &&
+        terr) {
+        g_propagate_error(errp, terr);
         block_node_unref(node);
         return false;
     }
+    TsBlockBackend *blk = block_backend_new(id, node, &conf, errp);
+    if (!blk) {
+        block_throttle_unref(tg);
+        block_node_unref(node);
+        return false;
+    }
+    blk->throttle = tg;
     blk->legacy_iface = g_strdup(iface);
     blk->legacy_option = g_strdup(d->option);
     blk->legacy_index = unit;
@@ -506,24 +510,4 @@ static bool legacy_snapshot(TsBlockNode **node, GError **errp)
         return false;
     }
     return block_snapshot_overlay(node, errp);
-}
-
-/* ---- copy-on-read=on -------------------------------------------------- */
-
-/* Put a copy-on-read filter on top of *node (the format node, or the
- * -snapshot overlay), as QEMU does for copy-on-read=on: data the guest
- * reads from the backing chain is copied into the top image. */
-static bool legacy_copy_on_read(TsBlockNode **node, GError **errp)
-{
-    BlockOpts *o = block_opts_new();
-    g_hash_table_insert(o, g_strdup("driver"), g_strdup("copy-on-read"));
-    g_hash_table_insert(o, g_strdup("file"),
-                        g_strdup(ts_block_node_name(*node)));
-    TsBlockNode *filter = block_node_open(o, false, errp);
-    if (!filter) {
-        return false;
-    }
-    block_node_unref(*node);    /* the filter's file edge holds it */
-    *node = filter;
-    return true;
 }

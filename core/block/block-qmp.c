@@ -120,11 +120,7 @@ JsonObject *block_device_info(TsBlockNode *n, TsBlockBackend *blk)
     json_object_set_boolean_member(o, "encrypted", false);
     json_object_set_string_member(o, "detect_zeroes",
                                   detect_zeroes_name(nc->detect_zeroes));
-    static const char *const limits[] = { "bps", "bps_rd", "bps_wr", "iops",
-                                          "iops_rd", "iops_wr" };
-    for (size_t i = 0; i < G_N_ELEMENTS(limits); i++) {
-        json_object_set_int_member(o, limits[i], 0);
-    }
+    block_throttle_info(blk ? blk->throttle : NULL, o);
     JsonObject *cache = json_object_new();
     json_object_set_boolean_member(cache, "writeback",
                                    blk ? blk->conf.write_cache : true);

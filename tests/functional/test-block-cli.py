@@ -153,10 +153,16 @@ bad = [
     (["-blockdev", "driver=raw,node-name=r,offset=8M,file.driver=file,"
       "file.filename=%s" % disk], "has to be smaller or equal to the "
      "actual size of the containing file (4194304)"),
-    (["-blockdev", "driver=copy-on-read,node-name=c"],
-     "A block device must be specified for \"file\""),
-    (["-drive", "file=%s,if=none,format=raw,throttling.iops-total=100" %
-      disk], "I/O throttling is not supported yet"),
+    (["-drive", "file=%s,if=none,format=raw,throttling.iops-total=100,"
+      "throttling.iops-read=5" % disk], "bps/iops/max total values and "
+     "read/write values cannot be used at the same time"),
+    (["-drive", "file=%s,if=none,format=raw,throttling.bps-total-max=9" %
+      disk], "bps_max/iops_max require corresponding bps/iops values"),
+    (["-drive", "file=%s,if=none,format=raw,throttling.iops-total=100,"
+      "throttling.iops-total-max=50" % disk],
+     "bps_max/iops_max cannot be lower than bps/iops"),
+    (["-drive", "file=%s,if=none,format=raw,throttling.bogus=1" % disk],
+     "Block format 'raw' does not support the option 'throttling.bogus'"),
 ]
 qcow2_missing = not os.path.exists(os.path.join(
     os.path.dirname(TESSERA), "plugins", "blk-qcow2.modinfo"))
@@ -260,6 +266,20 @@ t.ok("Device 'd0' is not removable" in out, "HMP eject: not removable",
 out = hmp("block_resize d0 4M")
 t.ok(out == "" and os.path.getsize(disk) == 4 << 20, "HMP block_resize",
      out)
+stop(p, q)
+
+# throttling.*: the limits and the group show in query-block.
+p, q = start("-drive", "file=%s,if=none,format=raw,id=t1,"
+             "throttling.iops-total=100,throttling.bps-write=1048576,"
+             "throttling.group=g1" % disk,
+             "-drive", "file=%s,if=none,format=raw,id=t2,"
+             "throttling.iops-total=100,throttling.bps-write=1048576,"
+             "throttling.group=g1" % other)
+b = {x["device"]: x["inserted"] for x in q.cmd("query-block")["return"]}
+t.ok(b["t1"]["iops"] == 100 and b["t1"]["bps_wr"] == 1048576 and
+     b["t1"]["bps"] == 0 and b["t1"]["group"] == "g1" and
+     b["t2"]["group"] == "g1", "throttling limits and group in "
+     "query-block", b)
 stop(p, q)
 
 # -hda and -cdrom on virt: if=none drives at index 0 and 2, as QEMU

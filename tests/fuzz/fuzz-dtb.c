@@ -8,7 +8,9 @@
  *
  * libfdt comes from the system, uninstrumented, so ASan does not see its
  * reads: the input is placed so that it ends where an inaccessible page
- * begins, and a read past its end faults.
+ * begins (less up to 7 bytes: it starts 8-byte aligned, as the board's
+ * g_malloc'ed copy does and as libfdt expects), and a read past its end
+ * faults.
  */
 #include "virt-dtb.h"
 
@@ -17,7 +19,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-/* A buffer whose last byte is the last before a PROT_NONE page. */
+/* A buffer that ends at most 7 bytes before a PROT_NONE page. */
 typedef struct Guarded {
     uint8_t *map;
     size_t map_len;
@@ -35,7 +37,7 @@ static Guarded guarded_copy(const uint8_t *data, size_t size)
         abort();
     }
     mprotect(g.map + room, page, PROT_NONE);
-    g.data = g.map + room - size;
+    g.data = g.map + ((room - size) & ~(size_t)7);
     memcpy(g.data, data, size);
     return g;
 }

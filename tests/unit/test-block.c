@@ -6,7 +6,7 @@
  * permissions), that requests run off the main thread and complete on
  * it, the write cache (FUA becomes a flush), detect-zeroes, discard,
  * rerror/werror (report, ignore, stop: the VM stops, `cont` retries with
- * no data lost), draining and write thresholds.
+ * no data lost), draining, write thresholds and throttling.
  */
 #include "block/block-internal.h"
 #include "block/block-options.h"
@@ -466,6 +466,60 @@ static void test_write_threshold(void)
     g_assert_true(block_blockdev_del("t", &err));
 }
 
+/* throttling.iops-total=100: 30 reads take at least the time the limit
+ * allows past its burst (a tenth of a second's worth), and the group is
+ * shared by name. */
+static void test_throttle(void)
+{
+    TsBlockNode *n = must_open("driver=testmem,node-name=th");
+    g_autoptr(GHashTable) opts = block_opts_parse("iops-total=100,"
+                                                  "group=g", NULL);
+    g_autoptr(GError) err = NULL;
+    ThrottleGroup *g = block_throttle_new(opts, "d", "raw", &err);
+    g_assert_no_error(err);
+    g_assert_nonnull(g);
+    ThrottleGroup *again = block_throttle_new(opts, "e", "raw", &err);
+    g_assert_true(again == g);          /* same group name, same group */
+    block_throttle_unref(again);
+    TsBlockBackend *blk = ts_block_attach("th", NULL, NULL, NULL, true,
+                                          &err);
+    blk->throttle = g;
+    static uint8_t buf[30][512];
+    Done d = { 0 };
+    int64_t start = g_get_monotonic_time();
+    for (int i = 0; i < 30; i++) {
+        struct iovec v = { buf[i], 512 };
+        ts_block_preadv(blk, (uint64_t)i * 512, &v, 1, 0, done_cb, &d);
+    }
+    for (int i = 0; i < 20000 && d.count < 30; i++) {
+        g_main_context_iteration(NULL, FALSE);
+        if (!block_pool_run_completions()) {
+            g_usleep(200);
+        }
+    }
+    int64_t took = g_get_monotonic_time() - start;
+    g_assert_cmpint(d.count, ==, 30);
+    g_assert_cmpint(took, >=, 180 * 1000);  /* 20 past the burst at 100/s */
+
+    /* Draining does not wait for the limits. */
+    for (int i = 0; i < 30; i++) {
+        struct iovec v = { buf[i], 512 };
+        ts_block_preadv(blk, (uint64_t)i * 512, &v, 1, 0, done_cb, &d);
+    }
+    ts_block_drain(blk);
+    g_assert_cmpint(d.count, ==, 60);
+    JsonObject *o = json_object_new();
+    block_throttle_info(g, o);
+    g_assert_cmpint(json_object_get_int_member(o, "iops"), ==, 100);
+    g_assert_cmpstr(json_object_get_string_member(o, "group"), ==, "g");
+    json_object_unref(o);
+    blk->throttle = NULL;
+    block_throttle_unref(g);
+    ts_block_detach(blk);
+    g_assert_true(block_blockdev_del("th", &err));
+    (void)n;
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -482,5 +536,6 @@ int main(int argc, char **argv)
     g_test_add_func("/block/detect-zeroes", test_detect_zeroes);
     g_test_add_func("/block/error-actions", test_error_actions);
     g_test_add_func("/block/write-threshold", test_write_threshold);
+    g_test_add_func("/block/throttle", test_throttle);
     return g_test_run();
 }

@@ -216,6 +216,7 @@ int main(int argc, char **argv)
     }
     if (i->raw) {
         fprintf(stderr, "qcow2-tool: not a qcow2 image\n");
+        close_img(i);
         return 1;
     }
     Qcow2 *q = i->q;
