@@ -7,7 +7,8 @@ driver's alignment rules apply to what it submits) and one with
 cache=writeback.  The guest writes 3 MiB of random data at an odd sector
 offset of each with fsync, drops its page cache, reads them back and
 prints the checksums; the host then reads the image files itself: all
-checksums agree.  aio=native is refused with one line; where the kernel
+checksums agree, and the emulator's io_uring rings (their fdinfo) took
+the requests.  aio=native is refused with one line; where the kernel
 refuses io_uring the test skips with the reason.
 """
 import ctypes
@@ -38,6 +39,24 @@ def uring_refused():
         return "io_uring_setup: " + os.strerror(ctypes.get_errno())
     os.close(fd)
     return None
+
+
+def uring_use(pid):
+    """io_uring rings process pid has open, and the submissions they
+    took (SqHead in their fdinfo)."""
+    rings = sqes = 0
+    fds = "/proc/%d/fd" % pid
+    for fd in os.listdir(fds):
+        try:
+            if "io_uring" not in os.readlink(os.path.join(fds, fd)):
+                continue
+            info = open("/proc/%d/fdinfo/%s" % (pid, fd)).read()
+        except OSError:
+            continue
+        rings += 1
+        m = re.search(r"^SqHead:\s*(\d+)", info, re.M)
+        sqes += int(m.group(1)) if m else 0
+    return rings, sqes
 
 
 why = uring_refused()
@@ -88,6 +107,10 @@ try:
          all(s == want for s in guest_sums.values()),
          "the guest reads back what it wrote on both aio=io_uring disks",
          "%s %r" % (want, guest_sums))
+    rings, sqes = uring_use(c.proc.pid)
+    t.ok(rings > 0 and sqes >= 2 * LEN // (1 << 20),
+         "the emulator's requests went through io_uring rings (fdinfo "
+         "SqHead)", "%d rings, %d submissions" % (rings, sqes))
     c.send("poweroff -f\n")
     status = c.wait_exit(60)
     t.ok(status == 0, "poweroff -f ends the emulator with status 0",

@@ -89,7 +89,7 @@ static int uring_rings(uint64_t *submitted)
         return -1;
     }
     for (struct dirent *e; (e = readdir(d));) {
-        char link[64], target[64] = { 0 };
+        char link[300], target[64] = { 0 };
         snprintf(link, sizeof(link), "/proc/self/fd/%s", e->d_name);
         if (readlink(link, target, sizeof(target) - 1) <= 0 ||
             !strstr(target, "io_uring")) {
