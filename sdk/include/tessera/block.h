@@ -318,7 +318,16 @@ typedef struct TsBlockDriver {
     /* A new image of this format reads as zeroes (qemu-img convert
      * may then skip zero ranges). */
     bool has_zero_init;
-    void *reserved[16];
+    /*
+     * MAIN, optional, formats with supports_backing: forget everything
+     * this image holds so that every range reads from the backing file
+     * again (what HMP `commit` does to the top image once its data is in
+     * the backing file: qcow2 unallocates its clusters).  Called with the
+     * node drained and writable.  0 or -errno.  NULL: the image keeps its
+     * data (still correct: it equals what the backing file now holds).
+     */
+    int (*make_empty)(TsBlockNode *node);
+    void *reserved[15];
 } TsBlockDriver;
 
 /* The head of every node struct.  Fields are the core's. */
