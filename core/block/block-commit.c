@@ -118,12 +118,71 @@ static void print_failure(HmpCall *c, const char *device, int ret,
     }
 }
 
+/* ---- a read-only backing node, read-write for the commit ------------ */
+
+/* The node and the nodes below it that hold its data (its file children,
+ * not its own backing chain, which the commit does not write). */
+static void data_nodes(TsBlockNode *n, GPtrArray *out)
+{
+    g_ptr_array_add(out, n);
+    NodeCore *nc = node_core(n);
+    for (guint i = 0; i < nc->children->len; i++) {
+        TsBlockChild *c = g_ptr_array_index(nc->children, i);
+        if (c->role == CHILD_FILE) {
+            data_nodes(c->node, out);
+        }
+    }
+}
+
+/* Whether every node can change mode: protocol drivers need the reopen
+ * hook, formats that depend on the mode (supports_backing) too; a node
+ * the driver made read-only (auto-read-only, corruption) stays so. */
+static bool reopenable(GPtrArray *nodes, const char **driver)
+{
+    for (guint i = 0; i < nodes->len; i++) {
+        TsBlockNode *n = g_ptr_array_index(nodes, i);
+        NodeCore *nc = node_core(n);
+        bool needs_hook = n->driver->kind == TS_BLOCK_PROTOCOL ||
+                          n->driver->supports_backing;
+        if ((needs_hook && !n->driver->reopen) || nc->read_only ||
+            g_atomic_int_get(&nc->corrupt)) {
+            *driver = n->driver->name;
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Switch the nodes' mode, bottom up; on a failure the ones switched go
+ * back.  The locks are applied again by the next permission update. */
+static bool set_mode(GPtrArray *nodes, bool rw, GError **errp)
+{
+    for (guint i = nodes->len; i-- > 0;) {
+        TsBlockNode *n = g_ptr_array_index(nodes, i);
+        NodeCore *nc = node_core(n);
+        if (n->driver->reopen && !n->driver->reopen(n, rw, errp)) {
+            for (guint j = i + 1; j < nodes->len; j++) {
+                TsBlockNode *m = g_ptr_array_index(nodes, j);
+                if (m->driver->reopen) {
+                    m->driver->reopen(m, !rw, NULL);
+                }
+                node_core(m)->open_flags ^= TS_BLOCK_OPEN_RDWR;
+                node_core(m)->applied_perm = node_core(m)->applied_shared = 0;
+            }
+            return false;
+        }
+        nc->open_flags = rw ? nc->open_flags | TS_BLOCK_OPEN_RDWR
+                            : nc->open_flags & ~TS_BLOCK_OPEN_RDWR;
+        nc->applied_perm = nc->applied_shared = 0;
+    }
+    return true;
+}
+
 /*
  * One drive.  Returns 0, or -errno with *errp possibly set.  A backing
  * node opened read-only (the default for a backing file named in the
- * image) is refused: QEMU reopens it read-write for the commit, which
- * needs a reopen the drivers do not have; the user opens the backing
- * file read-write instead (a -blockdev node given as backing=).
+ * image, and the image under -snapshot's overlay) is reopened read-write
+ * for the time of the commit, as QEMU does.
  */
 static int commit_backend(TsBlockBackend *blk, GError **errp)
 {
@@ -132,15 +191,35 @@ static int commit_backend(TsBlockBackend *blk, GError **errp)
     if (!base) {
         return -ENOTSUP;
     }
-    if (ts_block_node_is_read_only(base)) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
-                    "backing file '%s' is open read-only; open it "
-                    "read-write to commit (-blockdev ...,node-name=NAME "
-                    "and backing=NAME)", ts_block_node_filename(base));
-        return -EACCES;
-    }
     ts_block_drain(blk);
-    return commit_node(top, base, errp);
+    g_autoptr(GPtrArray) nodes = g_ptr_array_new();
+    bool reopened = false;
+    if (ts_block_node_is_read_only(base)) {
+        const char *driver = NULL;
+        data_nodes(base, nodes);
+        if (!reopenable(nodes, &driver)) {
+            g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
+                        "backing file '%s' is open read-only and cannot "
+                        "be reopened read-write (driver %s); open it "
+                        "read-write to commit (-blockdev ...,"
+                        "node-name=NAME and backing=NAME)",
+                        ts_block_node_filename(base), driver);
+            return -EACCES;
+        }
+        block_node_drain(base);
+        if (!set_mode(nodes, true, errp)) {
+            block_node_update_perms(base, NULL);
+            return -EACCES;
+        }
+        reopened = true;
+    }
+    int ret = commit_node(top, base, errp);
+    if (reopened) {
+        block_node_drain(base);
+        set_mode(nodes, false, NULL);
+        block_node_update_perms(base, NULL);
+    }
+    return ret;
 }
 
 static void cmd_commit(HmpCall *c, const char *args)

@@ -2,15 +2,17 @@
 """HMP `commit` (core/block/block-commit.c) with the test Linux guest.
 
 1. base.raw (every byte 0xAB) under ov.qcow2 made by Debian's qemu-img
-   (-b base.raw -F raw) on a virtio-blk disk, the backing file opened
-   read-write (a -blockdev node named by backing=).  The guest writes known patterns
+   (-b base.raw -F raw) on a virtio-blk disk (plain -drive: the backing
+   file is opened read-only and commit reopens it read-write, as QEMU
+   does).  The guest writes known patterns
    with dd at known offsets; before `commit` base.raw still holds 0xAB
    there (the test can fail); after `commit d0` over a unix-socket human
    monitor base.raw holds the patterns, the guest reads them back through
    the emptied overlay, and after quit `qemu-img map` shows nothing
    allocated in the overlay and `qemu-img check` finds it clean.
    The errors, in QEMU 7.2's words: an unknown device, a drive without a
-   backing file; a read-only backing file is refused with a message.
+   backing file; a qcow2 backing file (no reopen in its driver) is refused
+   with a message, the file unchanged.
 2. -snapshot: the guest's writes reach the real image only through
    `commit all` (the image is unchanged before it).
 """
@@ -152,14 +154,16 @@ try:
                         "-F", "raw", ov])
     t.ok(st == 0, "qemu-img create -f qcow2 -b base.raw -F raw", out + err)
     plain = make_raw("plain.raw", 1)
-    base2 = make_raw("base2.raw", 1)
+    # A qcow2 backing file: its driver has no reopen, so it stays
+    # read-only and commit refuses.
+    base2 = path("base2.qcow2")
     ov2 = path("ov2.qcow2")
-    run([QEMU_IMG, "create", "-q", "-f", "qcow2", "-b", base2, "-F", "raw",
-         ov2])
+    run([QEMU_IMG, "create", "-q", "-f", "qcow2", base2, "1M"])
+    run([QEMU_IMG, "create", "-q", "-f", "qcow2", "-b", base2, "-F",
+         "qcow2", ov2])
+    base2_before = pread(base2, 0, 1 << 30)
     mon_path = path("mon.sock")
-    c = boot(["-blockdev", "driver=raw,node-name=base,file.driver=file,"
-              "file.filename=%s" % base,
-              "-drive", "file=%s,if=none,id=d0,backing=base" % ov,
+    c = boot(["-drive", "file=%s,if=none,id=d0" % ov,
               "-device", "virtio-blk-device,drive=d0",
               "-drive", "file=%s,format=raw,if=none,id=d1" % plain,
               "-drive", "file=%s,if=none,id=d2" % ov2,
@@ -179,7 +183,7 @@ try:
          repr(out))
     out = mon.cmd("commit d2")
     t.ok(out.startswith("'commit' error for 'd2': ") and
-         "read-only" in out and untouched(base2, [(0, 0, MB)]),
+         "read-only" in out and pread(base2, 0, 1 << 30) == base2_before,
          "commit into a read-only backing file is refused with a message",
          repr(out))
 

@@ -327,7 +327,20 @@ typedef struct TsBlockDriver {
      * data (still correct: it equals what the backing file now holds).
      */
     int (*make_empty)(TsBlockNode *node);
-    void *reserved[15];
+    /*
+     * MAIN, optional: switch the node between read-only and read-write
+     * (commit writes into a backing file opened read-only, as QEMU
+     * reopens it for the time of the commit).  Called with the node
+     * drained; the core changes TS_BLOCK_OPEN_RDWR itself and calls
+     * set_perm again afterwards (a protocol driver that reopens its
+     * storage forgets the locks it held on the old handle).  Protocol
+     * drivers need it for their node to be reopened; a format or filter
+     * that keeps no state of its own about the mode may leave it NULL,
+     * except a format with supports_backing (its metadata handling
+     * depends on the mode): without the hook its node stays read-only.
+     */
+    bool (*reopen)(TsBlockNode *node, bool read_write, GError **errp);
+    void *reserved[14];
 } TsBlockDriver;
 
 /* The head of every node struct.  Fields are the core's. */
