@@ -15,6 +15,7 @@
  *   block-legacy.c   -drive, -hda.., -snapshot and the boards' claims
  *   block-cli.c      -blockdev
  *   block-qmp.c      QMP commands and events; block-hmp.c the HMP ones
+ *   block-commit.c   HMP commit: a top image's data into its backing file
  */
 #ifndef TESSERA_CORE_BLOCK_INTERNAL_H
 #define TESSERA_CORE_BLOCK_INTERNAL_H
@@ -145,6 +146,11 @@ int block_node_discard(TsBlockNode *n, uint64_t offset, uint64_t bytes);
 int block_node_write_zeroes(TsBlockNode *n, uint64_t offset, uint64_t bytes,
                             unsigned flags);
 int64_t block_node_get_length(TsBlockNode *n);
+/* block_status on a node (what ts_block_child_block_status does on an
+ * edge): for the core's own walks over an image (commit). */
+int block_node_block_status(TsBlockNode *n, uint64_t offset, uint64_t bytes,
+                            uint64_t *pnum, uint64_t *map,
+                            TsBlockChild **file);
 size_t iov_size(const struct iovec *iov, int niov);
 bool iov_is_zero(const struct iovec *iov, int niov);
 

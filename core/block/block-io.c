@@ -269,6 +269,12 @@ static int node_block_status(TsBlockNode *n, uint64_t offset, uint64_t bytes,
     return ret;
 }
 
+int block_node_block_status(TsBlockNode *n, uint64_t offset, uint64_t bytes,
+                            uint64_t *pnum, uint64_t *map, TsBlockChild **file)
+{
+    return node_block_status(n, offset, bytes, pnum, map, file);
+}
+
 /* ---- write thresholds ------------------------------------------------ */
 
 typedef struct ThresholdHit {

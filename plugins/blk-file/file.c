@@ -147,6 +147,27 @@ static void file_close(TsBlockNode *node)
     g_mutex_clear(&f->rmw_lock);
 }
 
+/* A new descriptor in the other mode; the image locks lived on the old
+ * one's description, so they are forgotten here and the core applies
+ * them again (set_perm) on the new one. */
+static bool file_reopen(TsBlockNode *node, bool read_write, GError **errp)
+{
+    FileNode *f = (FileNode *)node;
+    int fd = open_fd(f, read_write,
+                     ts_block_node_open_flags(node) & TS_BLOCK_OPEN_DIRECT);
+    if (fd < 0) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
+                    "Could not reopen '%s': %s", f->filename,
+                    g_strerror(errno));
+        return false;
+    }
+    close(f->fd);
+    f->fd = fd;
+    f->perm = 0;
+    f->shared = TS_BLOCK_PERM_ALL;
+    return true;
+}
+
 static bool file_truncate(TsBlockNode *node, uint64_t length, bool exact,
                           TsBlockPrealloc prealloc, GError **errp)
 {
@@ -237,6 +258,7 @@ static const TsBlockDriver file_driver = {
     .get_length = file_get_length,
     .truncate = file_truncate,
     .set_perm = file_set_perm,
+    .reopen = file_reopen,
     .create = file_create,
     .create_opts_size = sizeof(FileCreateOpts),
     .create_options = file_create_options,

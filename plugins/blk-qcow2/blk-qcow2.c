@@ -303,6 +303,15 @@ static int qcow2_node_discard(TsBlockNode *node, uint64_t offset, uint64_t bytes
     return ret;
 }
 
+static int qcow2_node_make_empty(TsBlockNode *node)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    g_mutex_lock(&n->lock);
+    int ret = qcow2_make_empty(n->q);
+    g_mutex_unlock(&n->lock);
+    return ret;
+}
+
 static int qcow2_node_write_zeroes(TsBlockNode *node, uint64_t offset, uint64_t bytes,
                                    unsigned flags)
 {
@@ -487,6 +496,7 @@ static const TsBlockDriver qcow2_driver = {
     .pwritev = qcow2_node_pwritev,
     .flush = qcow2_node_flush,
     .discard = qcow2_node_discard,
+    .make_empty = qcow2_node_make_empty,
     .write_zeroes = qcow2_node_write_zeroes,
     .block_status = qcow2_node_block_status,
     .truncate = qcow2_node_truncate,

@@ -407,6 +407,27 @@ int qcow2_discard(Qcow2 *s, uint64_t offset, uint64_t len)
     return for_whole_clusters(s, a, b - a, make_discarded, true);
 }
 
+static uint64_t make_unallocated(Qcow2 *s, uint64_t old, bool unmap)
+{
+    return 0;
+}
+
+int qcow2_make_empty(Qcow2 *s)
+{
+    int ret = check_writable(s, 0, 0);
+    uint64_t cs = s->cluster_size;
+    uint64_t clusters = (s->h.size + cs - 1) / cs;
+    for (uint64_t c = 0; ret == 0 && c < clusters; ) {
+        uint64_t n = MIN(clusters - c, s->l2_entries - c % s->l2_entries);
+        /* Under an absent L2 table everything is unallocated already:
+         * do not allocate one just to write zero entries into it. */
+        if (s->l1[(c * cs) / l2_span(s)] & QCOW2_OFFSET_MASK)
+            ret = rewrite_entries(s, c, n, make_unallocated, true);
+        c += n;
+    }
+    return ret;
+}
+
 int qcow2_block_status(Qcow2 *s, uint64_t offset, uint64_t len,
                        uint64_t *pnum, uint64_t *host)
 {

@@ -92,6 +92,9 @@ int qcow2_write_zeroes(Qcow2 *s, uint64_t offset, uint64_t len, bool unmap);
 /* Clusters wholly inside the range are released (read as zero on v3,
  * from the backing file on v2 as QEMU does). */
 int qcow2_discard(Qcow2 *s, uint64_t offset, uint64_t len);
+/* Every cluster unallocated (read from the backing file again), whatever
+ * the version: HMP commit empties the top image with it. */
+int qcow2_make_empty(Qcow2 *s);
 int qcow2_flush(Qcow2 *s);
 /* Forget cached tables (cache-clean-interval): nothing is lost, the
  * caches are write-through. */

@@ -318,7 +318,29 @@ typedef struct TsBlockDriver {
     /* A new image of this format reads as zeroes (qemu-img convert
      * may then skip zero ranges). */
     bool has_zero_init;
-    void *reserved[16];
+    /*
+     * MAIN, optional, formats with supports_backing: forget everything
+     * this image holds so that every range reads from the backing file
+     * again (what HMP `commit` does to the top image once its data is in
+     * the backing file: qcow2 unallocates its clusters).  Called with the
+     * node drained and writable.  0 or -errno.  NULL: the image keeps its
+     * data (still correct: it equals what the backing file now holds).
+     */
+    int (*make_empty)(TsBlockNode *node);
+    /*
+     * MAIN, optional: switch the node between read-only and read-write
+     * (commit writes into a backing file opened read-only, as QEMU
+     * reopens it for the time of the commit).  Called with the node
+     * drained; the core changes TS_BLOCK_OPEN_RDWR itself and calls
+     * set_perm again afterwards (a protocol driver that reopens its
+     * storage forgets the locks it held on the old handle).  Protocol
+     * drivers need it for their node to be reopened; a format or filter
+     * that keeps no state of its own about the mode may leave it NULL,
+     * except a format with supports_backing (its metadata handling
+     * depends on the mode): without the hook its node stays read-only.
+     */
+    bool (*reopen)(TsBlockNode *node, bool read_write, GError **errp);
+    void *reserved[14];
 } TsBlockDriver;
 
 /* The head of every node struct.  Fields are the core's. */
