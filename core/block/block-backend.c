@@ -205,8 +205,7 @@ TS_EXPORT TsBlockBackend *ts_block_attach(const char *drive, TsObject *dev,
         anonymous = true;
     } else if (blk->dev) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "Property '%s.drive' can't take value '%s', it's in use",
-                    type, drive);
+                    "Drive '%s' is already in use by another device", drive);
         return NULL;
     }
     if (ts_block_is_read_only(blk)) {

@@ -334,12 +334,8 @@ for args, want in cases:
                        timeout=30)
     lines = [l for l in err.splitlines() if l.strip()]
     good = st != 0 and len(lines) == 1 and want in lines[0]
-    # The wording of a drive attached twice is core/block's
-    # (ts_block_attach), not yet QEMU's.
-    todo = None if good or "already in use" not in want else \
-        "core/block words it otherwise"
     t.ok(good, "refused with one line: %s" % " ".join(args[-1:]),
-         "status %d\n%s" % (st, err), todo=todo)
+         "status %d\n%s" % (st, err))
     if QEMU:
         st, out, qerr = run([QEMU, "-M", "virt", "-nographic", "-S"] + args,
                             timeout=30)
