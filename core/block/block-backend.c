@@ -298,7 +298,7 @@ TS_EXPORT void ts_block_block_sizes(TsBlockBackend *blk, uint32_t *logical,
         n = block_node_file_child(n);
     }
     *logical = n ? node_core(n)->logical : 512;
-    *physical = n ? node_core(n)->physical : 4096;
+    *physical = n ? node_core(n)->physical : 512;
 }
 
 TS_EXPORT bool ts_block_discard_enabled(TsBlockBackend *blk)

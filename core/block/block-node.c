@@ -538,7 +538,7 @@ TsBlockNode *block_node_open(BlockOpts *opts, bool monitor_owned,
     nc->users = g_ptr_array_new();
     nc->align = 1;
     nc->logical = 512;
-    nc->physical = 4096;
+    nc->physical = 512;         /* QEMU's default where the host says nothing */
     nc->monitor_owned = monitor_owned;
     nc->name = name ? g_strdup(name)
                     : g_strdup_printf("#block%03u", anon_counter++);

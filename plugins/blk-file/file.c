@@ -106,7 +106,9 @@ static bool file_open(TsBlockNode *node, GError **errp)
         goto fail;
     }
     f->is_device = S_ISBLK(st.st_mode);
-    uint32_t logical = 512, physical = 4096;
+    /* A regular file says nothing of its storage's blocks: 512 both,
+     * as QEMU gives a guest; a block device tells its own. */
+    uint32_t logical = 512, physical = 512;
     if (f->is_device) {
         int ls = 0;
         unsigned int ps = 0;

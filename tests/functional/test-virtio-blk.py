@@ -136,19 +136,10 @@ try:
         q = boot(QEMU, drive_args(qdisk))
         qseen = sysfs(q)
         q.close()
-        # QEMU shows a regular file as 512-byte physical blocks; the
-        # block layer's default for the device is its own business (issue
-        # 12, core/block), so that one is reported apart.
         diff = dict((k, (seen[k], qseen[k])) for k in seen
-                    if seen[k] != qseen[k] and
-                    k != "queue/physical_block_size")
+                    if seen[k] != qseen[k])
         t.ok(not diff, "the guest's view of the disk (sysfs) is the same "
              "as under qemu-system-riscv64", diff)
-        k = "queue/physical_block_size"
-        t.ok(seen[k] == qseen[k], "physical block size of a regular file "
-             "as QEMU's", "tessera %s, qemu %s" % (seen[k], qseen[k]),
-             todo=None if seen[k] == qseen[k] else
-             "core/block reports 4096 for a file")
     else:
         t.skip("sysfs compared with QEMU", "qemu-system-riscv64 not "
                "installed (Debian package qemu-system-misc)")
