@@ -49,6 +49,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, TESSERA, skip_all  # noqa: E402
 from console import Console, Timeout  # noqa: E402
 from qmp import Qmp  # noqa: E402
+from proc import status_kb  # noqa: E402
 
 PATIENCE = 60               # hang guard for one step, not a timing check
 RSS_LIMIT_KB = 300 * 1024
@@ -83,18 +84,6 @@ t = Tap()
 
 def guest(name):
     return os.path.join(GUEST_DIR, "guest-%s.elf" % name)
-
-
-def peak_rss_kb(pid):
-    """VmHWM of a live process, or None once it is gone."""
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None
 
 
 def read_text(path):
@@ -237,7 +226,7 @@ def watch(proc, timeout):
     deadline = start + timeout
     peak = 0
     while proc.poll() is None and time.monotonic() < deadline:
-        rss = peak_rss_kb(proc.pid)
+        rss = status_kb(proc.pid, "VmHWM")
         peak = max(peak, rss or 0)
         time.sleep(0.1)
     if proc.poll() is None:

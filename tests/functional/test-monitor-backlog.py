@@ -27,6 +27,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import TESSERA, Tap, skip_all  # noqa: E402
 from qmp import connect_unix  # noqa: E402
+from proc import status_kb  # noqa: E402
 
 # Only a guard against hanging the suite, never a timing check.
 PATIENCE = 120
@@ -49,17 +50,6 @@ EMU_ENV.setdefault("G_SLICE", "always-malloc")
 # (+2.3 MiB seen for HMP) and its quarantine.  A leak of one reply per
 # command (1.45 kB each, issue 11) is 70 MiB over 50 000.
 GROWTH_LIMIT_KB = 4096 + QUARANTINE_MB * 1024
-
-
-def status_kb(pid, field):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None
 
 
 class Emulator:

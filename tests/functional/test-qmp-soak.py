@@ -25,6 +25,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import TESSERA, Tap, skip_all  # noqa: E402
 from qmp import connect_unix  # noqa: E402
+from proc import status_kb  # noqa: E402
 
 # Only a guard against hanging the suite, never a timing check.
 PATIENCE = 300
@@ -58,17 +59,6 @@ KINDS = [
     ('{"execute": "query-commands", "id": %d}',
      lambda m: any(c["name"] == "quit" for c in m["return"])),
 ]
-
-
-def status_kb(pid, field):
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return None
 
 
 class Client:

@@ -14,6 +14,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import TESSERA, Tap, skip_all, tessera  # noqa: E402
+from proc import status_kb  # noqa: E402
 
 PROG = os.path.basename(TESSERA)
 GiB = 1 << 30
@@ -54,11 +55,8 @@ def rss_with(args):
             if not line:
                 break
             banner += line
-        rss = None
-        with open("/proc/%d/status" % p.pid) as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    rss = int(line.split()[1]) * 1024
+        rss = status_kb(p.pid, "VmRSS")
+        rss = rss * 1024 if rss is not None else None
         out, err = p.communicate("quit\n", timeout=60)
         return p.returncode, rss, banner + out + err
     finally:
