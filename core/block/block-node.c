@@ -381,18 +381,46 @@ TS_EXPORT TsBlockChild *ts_block_open_backing(TsBlockNode *parent,
         g_free(block_opts_take(pc->child_opts, "backing"));
         return NULL;
     }
+    /* backing.OPT=... naming no node of its own (no driver, filename or
+     * file) tunes the backing file the image records, as in QEMU:
+     * -drive file=ov.qcow2,backing.read-only=off. */
+    BlockOpts *tuning = NULL;
+    if (!given && pc->child_opts) {
+        tuning = block_opts_take_prefix(pc->child_opts, "backing");
+        if (tuning && (g_hash_table_contains(tuning, "driver") ||
+                       g_hash_table_contains(tuning, "filename") ||
+                       g_hash_table_contains(tuning, "file"))) {
+            GHashTableIter it;             /* a node of its own: put back */
+            gpointer k, v;
+            g_hash_table_iter_init(&it, tuning);
+            while (g_hash_table_iter_next(&it, &k, &v)) {
+                g_hash_table_insert(pc->child_opts,
+                                    g_strconcat("backing.", k, NULL),
+                                    g_strdup(v));
+            }
+            g_clear_pointer(&tuning, g_hash_table_unref);
+        }
+    }
     bool absent;
     TsBlockNode *n = child_from_opts(parent, "backing", &absent, errp);
     if (!n && !absent) {
+        if (tuning) {
+            g_hash_table_unref(tuning);
+        }
         return NULL;
     }
     if (!n) {
         if (!filename || !*filename) {
+            if (tuning) {
+                g_hash_table_unref(tuning);
+            }
             return NULL;
         }
         g_autofree char *path = backing_path(parent, filename);
-        BlockOpts *extra = block_opts_new();
-        g_hash_table_insert(extra, g_strdup("read-only"), g_strdup("on"));
+        BlockOpts *extra = tuning ? tuning : block_opts_new();
+        if (!g_hash_table_contains(extra, "read-only")) {
+            g_hash_table_insert(extra, g_strdup("read-only"), g_strdup("on"));
+        }
         inherit(extra, parent);
         g_autoptr(GError) err = NULL;
         n = block_node_open_image(path, format, extra, &err);

@@ -316,6 +316,38 @@ else:
     t.ok(open(disk, "rb").read() == before and os.listdir(snapdir) == [],
          "-snapshot leaves the image as it was and no file behind")
 
+# backing.OPT without a driver or filename tunes the backing file the
+# overlay records (QEMU's -drive file=ov.qcow2,backing.read-only=off).
+if qcow2_missing or not shutil.which("qemu-img"):
+    t.skip("backing.read-only=off opens the recorded backing file "
+           "read-write", "no blk-qcow2 in this build or no qemu-img "
+           "(Debian package qemu-utils)")
+else:
+    ov = os.path.join(tmp, "ov.qcow2")
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", disk,
+                    "-F", "raw", ov], check=True)
+    seen = {}
+    for extra in ("", ",backing.read-only=off"):
+        sock = os.path.join(tmp, "ov%d.sock" % len(seen))
+        p = subprocess.Popen([TESSERA] + BASE + [
+            "-drive", "file=%s,if=none,id=ov0%s" % (ov, extra),
+            "-qmp", "unix:%s,server=on,wait=off" % sock],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            q = Qmp(sock, p)
+        except EOFError:            # refused: keep what it said
+            seen[extra] = [p.communicate()[1].strip()]
+            continue
+        seen[extra] = [(n["drv"], n["ro"]) for n in
+                       q.cmd("query-named-block-nodes")["return"]
+                       if n["file"] == disk]
+        stop(p, q)
+    t.ok(("raw", True) in seen[""] and
+         ("raw", False) in seen[",backing.read-only=off"] and
+         ("raw", True) not in seen[",backing.read-only=off"],
+         "backing.read-only=off opens the recorded backing file read-write "
+         "(read-only without it)", seen)
+
 # ---- locking against QEMU ------------------------------------------------
 
 qemu = shutil.which("qemu-system-riscv64")
