@@ -385,12 +385,18 @@ qp = subprocess.Popen([qemu, "-M", "virt", "-display", "none", "-S",
                        "-monitor", "none", "-serial", "none", "-drive",
                        "file=%s,if=virtio,format=raw" % flash],
                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-# QEMU takes its locks while it starts; wait until they are there.
+# QEMU takes its locks while it starts; wait until /proc/locks shows them
+# (a probe that takes locks itself, such as qemu-io, could make QEMU's
+# start fail when both try at once), then check they refuse a writer.
+inode = ":%d " % os.stat(flash).st_ino
 for _ in range(300):
-    rc, out, err = run([qemu_io, "-f", "raw", "-c", "write 0 512", flash])
-    if "lock" in out + err or qp.poll() is not None:
+    with open("/proc/locks") as f:
+        if any("OFDLCK" in line and inode in line for line in f):
+            break
+    if qp.poll() is not None:
         break
     time.sleep(0.1)
+rc, out, err = run([qemu_io, "-f", "raw", "-c", "write 0 512", flash])
 t.ok(qp.poll() is None and "lock" in out + err, "QEMU runs with a virtio "
      "disk on the image and holds its lock", (out + err +
                                               (qp.stderr.read().decode()
