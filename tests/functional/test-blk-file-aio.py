@@ -84,13 +84,7 @@ for i, (cache, p) in enumerate(sorted(disks.items())):
 c = Console(args)
 guest_sums = {}
 try:
-    try:
-        c.expect(r"TESSERA-GUEST: init reached", timeout=240)
-        c.expect(guest.PROMPT, timeout=60)
-    except Exception:
-        print("# " + c.tail().replace("\n", "\n# "))
-        raise
-    shell(c, "stty cols 250")
+    guest.wait_for_shell(c)
     shell(c, "dd if=/dev/urandom of=/tmp/data bs=1M count=3 2>/dev/null")
     want = re.search(r"([0-9a-f]{64})", shell(c, "sha256sum /tmp/data"))
     want = want.group(1) if want else None

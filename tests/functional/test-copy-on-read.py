@@ -94,13 +94,7 @@ args = [TESSERA, "-M", "virt", "-m", "256M", "-nographic",
         "-device", "virtio-blk-device,drive=d2"]
 c = Console(args)
 try:
-    try:
-        c.expect(r"TESSERA-GUEST: init reached", timeout=240)
-        c.expect(guest.PROMPT, timeout=60)
-    except Exception:
-        print("# " + c.tail().replace("\n", "\n# "))
-        raise
-    shell(c, "stty cols 250")
+    guest.wait_for_shell(c)
     # Which vdX is which overlay does not matter here: every disk must
     # read the base's data; the host tells the overlays apart afterwards.
     disks = shell(c, "ls /sys/block | grep vd").split()

@@ -65,13 +65,7 @@ def boot(extra):
     c = Console([TESSERA, "-M", "virt", "-m", "256M", "-nographic",
                  "-kernel", g.image, "-initrd", g.initrd,
                  "-append", "console=ttyS0"] + extra)
-    try:
-        c.expect(r"TESSERA-GUEST: init reached", timeout=240)
-    except Exception:
-        print("# " + c.tail().replace("\n", "\n# "))
-        raise
-    c.expect(guest.PROMPT, timeout=60)
-    shell(c, "stty cols 250")
+    guest.wait_for_shell(c)
     return c
 
 

@@ -78,9 +78,7 @@ def boot(emulator, extra, smp=1):
                  "-smp", str(smp),
                  "-kernel", g.image, "-initrd", g.initrd,
                  "-append", "console=ttyS0"] + extra)
-    c.expect(r"TESSERA-GUEST: init reached", timeout=240)
-    c.expect(guest.PROMPT, timeout=60)
-    shell(c, "stty cols 250")
+    guest.wait_for_shell(c)
     return c
 
 

@@ -59,3 +59,16 @@ def shell(console, line, timeout=60):
     m = console.expect(r"(?s)" + re.escape(line) + r"\r?\n(.*?)" + PROMPT,
                        timeout=timeout)
     return m.group(1).decode(errors="replace")
+
+
+def wait_for_shell(console):
+    """Wait for the guest's init and its shell prompt, printing the
+    console's tail as TAP comments if they do not come, then widen the
+    terminal so that long command lines come back on one line."""
+    try:
+        console.expect(r"TESSERA-GUEST: init reached", timeout=240)
+        console.expect(PROMPT, timeout=60)
+    except Exception:
+        print("# " + console.tail().replace("\n", "\n# "))
+        raise
+    shell(console, "stty cols 250")
