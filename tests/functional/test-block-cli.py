@@ -381,21 +381,20 @@ t.ok(rc == 1 and "Failed to get \"write\" lock" in err,
      "a second Tessera is refused the same way", err)
 stop(p, q)
 
+qemu_qmp = os.path.join(tmp, "qemu.qmp")
 qp = subprocess.Popen([qemu, "-M", "virt", "-display", "none", "-S",
-                       "-monitor", "none", "-serial", "none", "-drive",
-                       "file=%s,if=virtio,format=raw" % flash],
+                       "-monitor", "none", "-serial", "none",
+                       "-qmp", "unix:%s,server=on,wait=off" % qemu_qmp,
+                       "-drive", "file=%s,if=virtio,format=raw" % flash],
                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-# QEMU takes its locks while it starts; wait until /proc/locks shows them
-# (a probe that takes locks itself, such as qemu-io, could make QEMU's
-# start fail when both try at once), then check they refuse a writer.
-inode = ":%d " % os.stat(flash).st_ino
-for _ in range(300):
-    with open("/proc/locks") as f:
-        if any("OFDLCK" in line and inode in line for line in f):
-            break
-    if qp.poll() is not None:
-        break
-    time.sleep(0.1)
+# QEMU takes its locks while it opens the image and narrows or widens them
+# when the disk is attached; its monitor answers only once the machine is
+# built, so a reply to query-status means the locks are the final ones.
+# (Watching /proc/locks for the first lock raced with the second step.)
+try:
+    Qmp(qemu_qmp, qp).cmd("query-status")
+except (OSError, EOFError):
+    pass
 rc, out, err = run([qemu_io, "-f", "raw", "-c", "write 0 512", flash])
 t.ok(qp.poll() is None and "lock" in out + err, "QEMU runs with a virtio "
      "disk on the image and holds its lock", (out + err +
