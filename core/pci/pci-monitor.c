@@ -159,7 +159,8 @@ static void hmp_device(HmpCall *c, TsPciDevice *dev)
         }
     }
     hmp_printf(c, "      id \"%s\"\n", qdev_id(dev));
-    if (s->secondary) {
+    /* What is behind a bridge shows once the guest numbered its bus. */
+    if (s->secondary && cf[TS_PCI_SECONDARY_BUS]) {
         hmp_bus(c, s->secondary);
     }
 }
@@ -240,7 +241,7 @@ static JsonObject *qmp_bridge(TsPciDevice *dev)
                                   qmp_range(bridge_pref(c)));
     JsonObject *br = json_object_new();
     json_object_set_object_member(br, "bus", bus);
-    if (s->secondary) {
+    if (s->secondary && c[TS_PCI_SECONDARY_BUS]) {
         json_object_set_array_member(br, "devices",
                                      qmp_devices(s->secondary));
     }
