@@ -691,6 +691,107 @@ static void test_bridges(void)
     ts_object_remove_child(TS_OBJECT(ts_machine_current()), obj);
 }
 
+/*
+ * A hostile guest in bulk: random config writes biased towards the
+ * registers that change the topology (command, BARs, bridge bus numbers
+ * and windows, MSI/MSI-X control), random accesses to the window and
+ * ECAM, messages fired meanwhile.  Nothing may crash or trip the
+ * sanitizers; afterwards a reset leaves nothing decoding.
+ */
+static void test_hostile_config(void)
+{
+    TsPciDevice *rp = bridge_new("pcie-root-port", "hrp", NULL);
+    TsPciDevice *pb = bridge_new("pci-bridge", "hpb", "chassis_nr=3");
+    TsPciDevice *d[4] = {
+        probe_new("h0", "msix=on,msi=on"),
+        probe_new("h1", "bus=hrp,msix=on"),
+        probe_new("h2", "bus=hpb,addr=1,msi=on"),
+        probe_new("h3", "addr=10.0,multifunction=on"),
+    };
+    static const uint16_t hot[] = {
+        0x04, 0x10, 0x14, 0x18, 0x1c, 0x20, 0x24, 0x19, 0x1a, 0x1c,
+        0x20, 0x22, 0x24, 0x26, 0x28, 0x2c, 0x30, 0x3e, 0x40, 0x42,
+        0x44, 0x48, 0x4c, 0x50, 0x52, 0x60, 0x62, 0x70, 0x72, 0x100,
+    };
+    static const uint32_t values[] = {
+        0, 0xffffffff, 0x7, 0x407, 0x40000000, 0x40001000, 0x80000000,
+        0x01, 0x02, 0xff, 0x8000, 0xc000, 0x0101, 0xfff0, 0x4000,
+        0x4000, 0x4000, 0x0007, 0x0007, 0x40001000, 0x40000000,
+    };
+    GRand *rand = g_rand_new_with_seed(1313);
+    TsAddressSpace *sys = ts_address_space_system();
+    for (unsigned i = 0; i < 100000; i++) {
+        /* mostly the functions that exist, at times anything */
+        uint8_t busnr = 0, devfn;
+        if (g_rand_int_range(rand, 0, 4) == 0) {
+            busnr = g_rand_int_range(rand, 0, 4);
+            devfn = (uint8_t)g_rand_int_range(rand, 0, 256);
+        } else {
+            TsPciDevice *t = g_rand_boolean(rand) ? d[0] : (
+                g_rand_boolean(rand) ? rp : pb);
+            devfn = t->devfn;
+        }
+        unsigned len = 1u << g_rand_int_range(rand, 0, 3);
+        uint16_t reg = g_rand_boolean(rand)
+                       ? hot[g_rand_int_range(rand, 0, G_N_ELEMENTS(hot))]
+                       : (uint16_t)g_rand_int_range(rand, 0, 0x1000);
+        reg &= ~(len - 1);
+        uint32_t val = g_rand_boolean(rand)
+                       ? values[g_rand_int_range(rand, 0,
+                                                 G_N_ELEMENTS(values))]
+                       : g_rand_int(rand);
+        switch (g_rand_int_range(rand, 0, 8)) {
+        case 0:
+            ts_pci_host_config_read(bus, busnr, devfn, reg, len);
+            break;
+        case 1: {
+            uint64_t v;
+            /* near where the values above put BARs, or anywhere */
+            uint64_t a = WIN_BASE + (g_rand_boolean(rand)
+                                     ? (g_rand_int(rand) & 0x1ffc)
+                                     : (g_rand_int(rand) & 0x3ffffc));
+            if (g_rand_boolean(rand)) {
+                ts_address_space_load(sys, a, 4, &v);
+            } else {
+                ts_address_space_store(sys, a, 4, val);
+            }
+            break;
+        }
+        case 2:
+            ts_pci_msi_notify(d[g_rand_int_range(rand, 0, 4)],
+                              g_rand_int_range(rand, 0, 40));
+            break;
+        case 3:
+            ts_pci_set_irq(d[g_rand_int_range(rand, 0, 4)],
+                           g_rand_boolean(rand));
+            break;
+        default:
+            ts_pci_host_config_write(bus, busnr, devfn, reg, val, len);
+            break;
+        }
+    }
+    g_rand_free(rand);
+    /* the guest resets: nothing decodes, config space still answers */
+    TsPciDevice *all[] = { rp, pb, d[0], d[1], d[2], d[3] };
+    for (size_t i = 0; i < G_N_ELEMENTS(all); i++) {
+        ts_device_reset(TS_DEVICE(all[i]));
+        for (unsigned b = 0; b < 6; b++) {
+            g_assert_cmphex(ts_pci_bar_address(all[i], b), ==,
+                            TS_PCI_BAR_UNMAPPED);
+        }
+        g_assert_cmphex(ts_pci_get_word(ts_pci_config(all[i])), ==, 0x1b36);
+    }
+    for (size_t i = 0; i < 4; i++) {
+        TsObject *o = TS_OBJECT(d[i]);
+        if (d[i]->priv) {
+            ts_object_remove_child(o->parent, o);
+        }
+    }
+    bridge_destroy(rp);
+    bridge_destroy(pb);
+    memset(intx_level, 0, sizeof(intx_level));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -710,5 +811,6 @@ int main(int argc, char **argv)
     g_test_add_func("/pci/dma-master", test_dma_master);
     g_test_add_func("/pci/placement", test_placement);
     g_test_add_func("/pci/bridges", test_bridges);
+    g_test_add_func("/pci/hostile-config", test_hostile_config);
     return g_test_run();
 }
