@@ -113,6 +113,8 @@ static bool answer_one(Cli *cli, const char *option, const char *arg,
         printf("Available display backend types:\nnone\n");
     } else if (g_str_equal(option, "-object")) {
         memory_backend_print_types(stdout);
+    } else if (g_str_equal(option, "-smp")) {
+        smp_print_options(stdout);
     } else if (g_str_equal(option, "-k")) {
         keyboard_layout_print(stdout);
     }
