@@ -275,6 +275,10 @@ static bool opt_name(Cli *cli, const char *arg, GError **errp)
 
 static bool opt_global(Cli *cli, const char *arg, GError **errp)
 {
+    if (is_help(arg)) {
+        want_help(cli, "-global", arg);
+        return true;
+    }
     if (!global_props_add(arg, errp)) {
         g_prefix_error(errp, "-global %s: ", arg);
         return false;
@@ -319,6 +323,10 @@ static bool opt_keyboard(Cli *cli, const char *arg, GError **errp)
  * get the parsed form when the machine is built. */
 static bool opt_boot(Cli *cli, const char *arg, GError **errp)
 {
+    if (asks_help(arg)) {
+        want_help(cli, "-boot", arg);
+        return true;
+    }
     TsBootConfig boot;
     if (!boot_opts_parse(arg, &boot, errp)) {
         g_prefix_error(errp, "-boot %s: ", arg);

@@ -55,6 +55,14 @@ def main():
         "  %s=<num>" % k for k in ("clusters", "cores", "cpus", "dies",
                                    "maxcpus", "sockets", "threads")],
          "-smp help lists its keys as QEMU does", out + err)
+    rc, out, err = tessera("-boot", "help")
+    t.ok(rc == 0 and out.startswith("boot-opts options:\n  menu=<bool "
+                                    "(on/off)>\n  once=<str>\n"),
+         "-boot help lists its keys as QEMU does", out + err)
+    rc, out, err = tessera("-global", "help")
+    t.ok(rc == 0 and out == "global options:\n  driver=<str>\n"
+         "  property=<str>\n  value=<str>\n",
+         "-global help lists its keys as QEMU does", out + err)
     listing(t, "-chardev", "Available chardev backend types:",
             r"^  (\S+)$",
             must=["null", "stdio", "file", "pipe", "pty", "socket", "udp",
