@@ -227,6 +227,9 @@ static void add_clint_plic(Fdt *f, VirtMachine *vm, int soc,
         cells[h * 4 + 1] = 11;          /* context 2h: MEI */
         cells[h * 4 + 3] = 9;           /* context 2h+1: SEI */
     }
+    if (vm->aia_mode != VIRT_AIA_NONE) {
+        return;                         /* APLIC nodes instead: virt-aia.c */
+    }
     g_snprintf(name, sizeof(name), "plic@%x", VIRT_PLIC_BASE);
     int plic = node(f, soc, name);
     prop_u32(f, plic, "phandle", plic_phandle);
@@ -296,16 +299,20 @@ void *virt_fdt_build(VirtMachine *vm, GError **errp)
 
     add_cpus(&f, vm, intc, &next_phandle);
     add_chosen(&f, vm);
-    uint32_t plic_phandle = next_phandle++;
+    uint32_t irq_parent = next_phandle++;
     /* The PLIC's phandle must exist before devices pick their own. */
     add_clint_plic(&f, vm, fdt_path_offset(f.blob, "/soc"), intc,
-                   plic_phandle);
+                   irq_parent);
+    if (!f.err && vm->aia_mode != VIRT_AIA_NONE) {
+        f.err = virt_aia_fdt(f.blob, vm, intc, &next_phandle, &irq_parent);
+    }
     if (f.err) {
         return fdt_error(&f, errp);
     }
     TsFdtContext ctx = {
         .fdt = f.blob, .parent_path = "/soc", .addr_cells = 2, .size_cells = 2,
-        .irq_parent = plic_phandle, .irq_cells = 1,
+        .irq_parent = irq_parent,
+        .irq_cells = vm->aia_mode != VIRT_AIA_NONE ? 2 : 1,
     };
     if (!ts_fdt_add_device_nodes(&ctx, errp)) {
         g_free(f.blob);

@@ -24,7 +24,17 @@ enum {
     VIRT_FLASH_BASE  = 0x20000000,  /* two banks, see virt-flash.c */
     VIRT_VIRTIO_BASE = 0x10001000, VIRT_VIRTIO_SIZE = 0x1000,
     VIRT_DRAM_BASE   = 0x80000000,
+    /* aia=aplic / aplic-imsic (virt-aia.c) */
+    VIRT_APLIC_M_BASE = 0x0c000000,
+    VIRT_APLIC_S_BASE = 0x0d000000,
+    VIRT_IMSIC_M_BASE = 0x24000000,
+    VIRT_IMSIC_S_BASE = 0x28000000, VIRT_IMSIC_PAGE = 0x1000,
 };
+#define VIRT_AIA_SOURCES 96     /* APLIC sources 1..96 */
+#define VIRT_IMSIC_IDS 255      /* identities of each interrupt file */
+typedef enum VirtAia {
+    VIRT_AIA_NONE, VIRT_AIA_APLIC, VIRT_AIA_APLIC_IMSIC,
+} VirtAia;
 #define VIRT_VIRTIO_SLOTS 8
 /* PLIC sources */
 enum {
@@ -40,10 +50,13 @@ typedef struct VirtMachine {
     char *dumpdtb;
     char *pflash0, *pflash1;
     bool flash0_image;          /* bank 0 has a drive: the firmware */
+    char *aia;                  /* none | aplic | aplic-imsic */
+    VirtAia aia_mode;
     /* built by init */
     unsigned harts;
     TsDevice **cpus;
-    TsDevice *clint, *plic;
+    TsDevice *clint, *plic;     /* plic: aia=none only */
+    TsDevice *aplic_m, *aplic_s, *imsic_m, *imsic_s;
     char *uart_node;            /* "/soc/serial@10000000" for stdout-path */
     uint32_t virtio_used;       /* bitmap of taken slots */
     /* built by machine_done */
@@ -61,6 +74,20 @@ uint64_t virt_plic_size(unsigned harts);
 /* virt-fdt.c: the device tree for the current machine (g_free it), or a
  * -dtb file's contents; NULL + errp on failure. */
 void *virt_fdt_build(VirtMachine *vm, GError **errp);
+
+/* virt-aia.c: the APLIC/IMSIC interrupt controllers of aia=... */
+bool virt_aia_parse(VirtMachine *vm, GError **errp);
+/* Hart properties the AIA needs, before the hart is realized. */
+bool virt_aia_cpu_props(VirtMachine *vm, TsDevice *cpu, GError **errp);
+bool virt_aia_create(VirtMachine *vm, GError **errp);
+/* The APLIC input of wired source `source`. */
+TsIrq *virt_aia_source(VirtMachine *vm, unsigned source);
+/* Add the APLIC and IMSIC nodes under /soc, taking phandles from
+ * *next_phandle; *irq_parent is the devices' interrupt parent.  0 or a
+ * libfdt error. */
+int virt_aia_fdt(void *fdt, VirtMachine *vm, const uint32_t *intc,
+                 uint32_t *next_phandle, uint32_t *irq_parent);
+uint64_t virt_aplic_size(unsigned harts);
 
 /* virt-flash.c: the two CFI flash banks (-drive if=pflash,unit=0|1). */
 bool virt_flash_create(VirtMachine *vm, GError **errp);
