@@ -79,6 +79,7 @@ struct Aplic {
     uint32_t *sourcecfg, *target;   /* [num_sources + 1] */
     uint32_t *pending, *enabled, *level;    /* bitmaps; level: the wire */
     uint32_t mmsiaddrcfg, mmsiaddrcfgh, smsiaddrcfg, smsiaddrcfgh;
+    uint32_t genmsi;            /* hart index and EIID of the last one */
     AplicIdc *idc;
     TsIrq **idc_out;
     Aplic *child;               /* the domain delegated sources go to */
@@ -402,7 +403,7 @@ static uint64_t aplic_read(void *opaque, uint64_t addr, unsigned size)
         return active_word(a, a->enabled, (unsigned)(addr - SETIE) / 4);
     }
     if (addr == GENMSI) {
-        return 0;                   /* messages go at once: never busy */
+        return a->genmsi;           /* messages go at once: never busy */
     }
     if (addr >= TARGET && addr < TARGET + 4 * AIA_APLIC_MAX_SOURCES) {
         unsigned i = (unsigned)(addr - TARGET) / 4 + 1;
@@ -499,6 +500,7 @@ static void aplic_write(void *opaque, uint64_t addr, uint64_t val64,
         }
     } else if (addr == GENMSI) {
         if (a->msimode) {
+            a->genmsi = val & (~0u << TARGET_HART_SHIFT | TARGET_EIID);
             send_msi(a, val >> TARGET_HART_SHIFT, val & TARGET_EIID);
         }
         return;
@@ -612,6 +614,7 @@ static void aplic_reset(TsDevice *dev)
     memset(a->idc, 0, a->num_harts * sizeof(AplicIdc));
     a->mmsiaddrcfg = a->mmsiaddrcfgh = 0;
     a->smsiaddrcfg = a->smsiaddrcfgh = 0;
+    a->genmsi = 0;
     /* wires keep their levels */
     for (unsigned h = 0; !a->msimode && h < a->num_harts; h++) {
         ts_irq_lower(a->idc_out[h]);
