@@ -233,6 +233,7 @@ void block_node_remove_user(TsBlockNode *node, BlockUser *u)
 void block_node_drain(TsBlockNode *node)
 {
     NodeCore *nc = node_core(node);
+    block_throttle_flush_all();
     g_mutex_lock(&nc->lock);
     while (nc->inflight) {
         g_cond_wait(&nc->idle, &nc->lock);
