@@ -99,6 +99,13 @@ typedef struct NodeCore {
     GMutex lock;
     GCond idle;
     uint64_t write_threshold;   /* 0: none */
+    /* Made by the core for a -drive option (copy-on-read=on), not by
+     * the user: query-block and query-blockstats look through it to
+     * the node below, as QEMU skips its implicit filters. */
+    bool implicit;
+    /* Node-level statistics (query-blockstats "parent"), __atomic. */
+    uint64_t wr_highest;        /* end of the highest write */
+    uint64_t discard_ok, discard_failed, discard_bytes_ok;
 } NodeCore;
 
 static inline NodeCore *node_core(const TsBlockNode *n)
@@ -132,6 +139,8 @@ void block_node_drain(TsBlockNode *node);
 /* The node that holds the image data shown for it (through filters). */
 TsBlockNode *block_node_file_child(TsBlockNode *node);
 TsBlockNode *block_node_backing(TsBlockNode *node);
+/* The node below implicit filters (the node itself if it is none). */
+TsBlockNode *block_node_skip_implicit(TsBlockNode *node);
 const char *block_node_driver_name(const TsBlockNode *node);
 bool block_node_truncate(TsBlockNode *node, uint64_t length, GError **errp);
 

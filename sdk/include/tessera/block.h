@@ -418,8 +418,12 @@ TsBlockChild *ts_block_open_child(TsBlockNode *parent, const char *name,
 /*
  * MAIN, from open of a driver with supports_backing.  Open the backing
  * child: the user's backing= (a node name, nested options, or null for
- * none) wins; otherwise `filename` as recorded in the image (relative to
- * the image's own directory), of `format` (NULL: probe).  Returns NULL
+ * none) wins; otherwise `filename`, of `format` (NULL: probe), opened as
+ * given.  A name the image records relative to its own directory is the
+ * driver's to resolve first, as QEMU's drivers do: join it with the
+ * directory part of the file child's ts_block_node_filename() ("base" in
+ * "dir/ov.qcow2" is "dir/base", in "ov.qcow2" stays "base"; the format
+ * node's own filename is not known yet during open).  Returns NULL
  * without an error when there is no backing file (filename NULL or
  * backing=null).  Backing nodes are opened read-only.
  */
