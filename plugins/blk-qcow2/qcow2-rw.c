@@ -174,10 +174,10 @@ static int write_entries(Qcow2 *s, uint64_t l2, uint32_t first, uint32_t n,
         return ret;
     for (uint32_t i = 0; i < n; i++)
         be64_put(t + (first + i) * 8, entries[i]);
-    ret = qcow2_pwrite_checked(s, QCOW2_OL_L2, l2 + first * 8, t + first * 8, n * 8);
-    if (ret < 0)
-        qcow2_cache_drop(&s->l2_cache, l2);
-    return ret;
+    /* Written back later, after the refcounts and the data it points at
+     * (qcow2-cache.c). */
+    qcow2_cache_set_dirty(&s->l2_cache, l2, first * 8, (first + n) * 8);
+    return 0;
 }
 
 /* A write inside one L2 table's span. */
@@ -234,9 +234,8 @@ static int write_run(Qcow2 *s, uint64_t offset, const uint8_t *buf, uint64_t len
         if (!owned(s, old[i]) && type != QCOW2_C_UNALLOCATED && type != QCOW2_C_ZERO_PLAIN)
             releases = true;
     }
-    /* New refcounts (and the data) on disk before the entries point there. */
-    if (ret == 0 && entries_change && need)
-        ret = qcow2_order_barrier(s);
+    /* The new refcounts and the data reach the disk before the entries:
+     * the cache writes L2 tables back in that order. */
     if (ret == 0 && entries_change)
         ret = write_entries(s, l2, idx0, (uint32_t)n, new);
     if (ret == 0 && releases) {
