@@ -227,6 +227,9 @@ static void add_clint_plic(Fdt *f, VirtMachine *vm, int soc,
         cells[h * 4 + 1] = 11;          /* context 2h: MEI */
         cells[h * 4 + 3] = 9;           /* context 2h+1: SEI */
     }
+    if (vm->aia_mode != VIRT_AIA_NONE) {
+        return;                         /* APLIC nodes instead: virt-aia.c */
+    }
     g_snprintf(name, sizeof(name), "plic@%x", VIRT_PLIC_BASE);
     int plic = node(f, soc, name);
     prop_u32(f, plic, "phandle", plic_phandle);
@@ -245,7 +248,10 @@ static void add_clint_plic(Fdt *f, VirtMachine *vm, int soc,
  * INTx routing with the swizzle, slot by slot for the four slots the
  * mask distinguishes.
  */
-static void add_pcie(Fdt *f, VirtMachine *vm, int soc, uint32_t plic)
+/* INTx goes to `irq_parent` (the PLIC, or the S-mode APLIC whose
+ * sources take a second cell, the trigger: 4, level high); with the
+ * IMSIC, messages go to its S-mode interrupt files (msi-parent). */
+static void add_pcie(Fdt *f, VirtMachine *vm, int soc, uint32_t irq_parent)
 {
     char name[32];
     g_snprintf(name, sizeof(name), "pci@%x", VIRT_PCIE_ECAM_BASE);
@@ -272,7 +278,11 @@ static void add_pcie(Fdt *f, VirtMachine *vm, int soc, uint32_t plic)
         (uint32_t)VIRT_PCIE_HIGH_MMIO_SIZE,
     };
     prop_cells(f, pci, "ranges", ranges, G_N_ELEMENTS(ranges));
-    uint32_t map[4 * 4 * 6];
+    if (vm->imsic_s_phandle) {
+        prop_u32(f, pci, "msi-parent", vm->imsic_s_phandle);
+    }
+    bool aplic = vm->aia_mode != VIRT_AIA_NONE;
+    uint32_t map[4 * 4 * 7];
     unsigned n = 0;
     for (uint32_t slot = 0; slot < 4; slot++) {
         for (uint32_t pin = 1; pin <= 4; pin++) {
@@ -280,8 +290,11 @@ static void add_pcie(Fdt *f, VirtMachine *vm, int soc, uint32_t plic)
             map[n++] = 0;
             map[n++] = 0;
             map[n++] = pin;
-            map[n++] = plic;
+            map[n++] = irq_parent;
             map[n++] = VIRT_IRQ_PCIE0 + (pin - 1 + slot) % 4;
+            if (aplic) {
+                map[n++] = 4;
+            }
         }
     }
     prop_cells(f, pci, "interrupt-map", map, n);
@@ -346,19 +359,23 @@ void *virt_fdt_build(VirtMachine *vm, GError **errp)
 
     add_cpus(&f, vm, intc, &next_phandle);
     add_chosen(&f, vm);
-    uint32_t plic_phandle = next_phandle++;
+    uint32_t irq_parent = next_phandle++;
     /* The PLIC's phandle must exist before devices pick their own. */
     add_clint_plic(&f, vm, fdt_path_offset(f.blob, "/soc"), intc,
-                   plic_phandle);
-    if (vm->pcie) {
-        add_pcie(&f, vm, fdt_path_offset(f.blob, "/soc"), plic_phandle);
+                   irq_parent);
+    if (!f.err && vm->aia_mode != VIRT_AIA_NONE) {
+        f.err = virt_aia_fdt(f.blob, vm, intc, &next_phandle, &irq_parent);
+    }
+    if (!f.err && vm->pcie) {
+        add_pcie(&f, vm, fdt_path_offset(f.blob, "/soc"), irq_parent);
     }
     if (f.err) {
         return fdt_error(&f, errp);
     }
     TsFdtContext ctx = {
         .fdt = f.blob, .parent_path = "/soc", .addr_cells = 2, .size_cells = 2,
-        .irq_parent = plic_phandle, .irq_cells = 1,
+        .irq_parent = irq_parent,
+        .irq_cells = vm->aia_mode != VIRT_AIA_NONE ? 2 : 1,
     };
     if (!ts_fdt_add_device_nodes(&ctx, errp)) {
         g_free(f.blob);
