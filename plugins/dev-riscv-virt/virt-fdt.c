@@ -242,6 +242,61 @@ static void add_clint_plic(Fdt *f, VirtMachine *vm, int soc,
     prop_cells(f, plic, "interrupts-extended", cells, vm->harts * 4);
 }
 
+/*
+ * The PCIe host bridge as QEMU describes it (the properties in the order
+ * its tree has them): ECAM, the I/O, 32-bit and 64-bit windows, and the
+ * INTx routing with the swizzle, slot by slot for the four slots the
+ * mask distinguishes.
+ */
+static void add_pcie(Fdt *f, VirtMachine *vm, int soc, uint32_t plic)
+{
+    char name[32];
+    g_snprintf(name, sizeof(name), "pci@%x", VIRT_PCIE_ECAM_BASE);
+    int pci = node(f, soc, name);
+    /* (a property set later is listed earlier, as with nodes) */
+    prop_u32(f, pci, "#address-cells", 3);
+    prop_u32(f, pci, "#interrupt-cells", 1);
+    prop_u32(f, pci, "#size-cells", 2);
+    prop_str(f, pci, "compatible", "pci-host-ecam-generic");
+    prop_str(f, pci, "device_type", "pci");
+    prop_u32(f, pci, "linux,pci-domain", 0);
+    uint32_t bus_range[2] = { 0, (VIRT_PCIE_ECAM_SIZE >> 20) - 1 };
+    prop_cells(f, pci, "bus-range", bus_range, 2);
+    prop(f, pci, "dma-coherent", NULL, 0);
+    prop_reg(f, pci, VIRT_PCIE_ECAM_BASE, VIRT_PCIE_ECAM_SIZE);
+    uint64_t hi = vm->pcie_high_base;
+    uint32_t ranges[] = {
+        0x1000000, 0, 0, 0, VIRT_PCIE_PIO_BASE, 0, VIRT_PCIE_PIO_SIZE,
+        0x2000000, 0, VIRT_PCIE_MMIO_BASE, 0, VIRT_PCIE_MMIO_BASE,
+        0, VIRT_PCIE_MMIO_SIZE,
+        0x3000000, (uint32_t)(hi >> 32), (uint32_t)hi,
+        (uint32_t)(hi >> 32), (uint32_t)hi,
+        (uint32_t)(VIRT_PCIE_HIGH_MMIO_SIZE >> 32),
+        (uint32_t)VIRT_PCIE_HIGH_MMIO_SIZE,
+    };
+    prop_cells(f, pci, "ranges", ranges, G_N_ELEMENTS(ranges));
+    /* with aia=..., the APLIC's interrupts have a level-high flag cell */
+    bool aia = vm->aia_mode != VIRT_AIA_NONE;
+    uint32_t map[4 * 4 * 7];
+    unsigned n = 0;
+    for (uint32_t slot = 0; slot < 4; slot++) {
+        for (uint32_t pin = 1; pin <= 4; pin++) {
+            map[n++] = slot << 11;
+            map[n++] = 0;
+            map[n++] = 0;
+            map[n++] = pin;
+            map[n++] = plic;
+            map[n++] = VIRT_IRQ_PCIE0 + (pin - 1 + slot) % 4;
+            if (aia) {
+                map[n++] = 4;
+            }
+        }
+    }
+    prop_cells(f, pci, "interrupt-map", map, n);
+    uint32_t mask[4] = { 0x1800, 0, 0, 7 };
+    prop_cells(f, pci, "interrupt-map-mask", mask, 4);
+}
+
 static void add_chosen(Fdt *f, VirtMachine *vm)
 {
     const TsMachineConfig *cfg = vm->parent.config;
@@ -305,6 +360,9 @@ void *virt_fdt_build(VirtMachine *vm, GError **errp)
                    irq_parent);
     if (!f.err && vm->aia_mode != VIRT_AIA_NONE) {
         f.err = virt_aia_fdt(f.blob, vm, intc, &next_phandle, &irq_parent);
+    }
+    if (vm->pcie) {
+        add_pcie(&f, vm, fdt_path_offset(f.blob, "/soc"), irq_parent);
     }
     if (f.err) {
         return fdt_error(&f, errp);

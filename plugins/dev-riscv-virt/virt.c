@@ -183,7 +183,8 @@ static bool virt_init(TsMachine *machine, GError **errp)
     ts_memory_region_unref(rom);
     return create_harts(vm, errp) &&
            create_interrupt_controllers(vm, errp) &&
-           create_peripherals(vm, errp);
+           create_peripherals(vm, errp) &&
+           virt_pci_create(vm, errp);
 }
 
 /* -device virtio-*-device: the next free virtio-mmio slot. */
@@ -309,7 +310,8 @@ static bool virt_plugin_init(GError **errp)
 {
     return ts_type_register(&virt_machine_type, errp) &&
            ts_type_register(&virt_clint_type, errp) &&
-           ts_type_register(&virt_plic_type, errp);
+           ts_type_register(&virt_plic_type, errp) &&
+           ts_type_register(&virt_gpex_root_type, errp);
 }
 
 TS_PLUGIN("dev-riscv-virt", "RISC-V virt board with CLINT and PLIC",

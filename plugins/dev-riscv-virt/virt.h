@@ -9,6 +9,7 @@
 
 #define VIRT_TYPE_CLINT "riscv-clint"
 #define VIRT_TYPE_PLIC  "riscv-plic"
+#define VIRT_TYPE_GPEX_ROOT "gpex-root"
 #define VIRT_TIMEBASE_HZ 10000000ull    /* mtime: 10 MHz */
 #define VIRT_MAX_CPUS 32
 
@@ -29,18 +30,24 @@ enum {
     VIRT_APLIC_S_BASE = 0x0d000000,
     VIRT_IMSIC_M_BASE = 0x24000000,
     VIRT_IMSIC_S_BASE = 0x28000000, VIRT_IMSIC_PAGE = 0x1000,
+    VIRT_PCIE_PIO_BASE  = 0x03000000, VIRT_PCIE_PIO_SIZE  = 0x10000,
+    VIRT_PCIE_ECAM_BASE = 0x30000000, VIRT_PCIE_ECAM_SIZE = 0x10000000,
+    VIRT_PCIE_MMIO_BASE = 0x40000000, VIRT_PCIE_MMIO_SIZE = 0x40000000,
 };
 #define VIRT_AIA_SOURCES 96     /* APLIC sources 1..96 */
 #define VIRT_IMSIC_IDS 255      /* identities of each interrupt file */
 typedef enum VirtAia {
     VIRT_AIA_NONE, VIRT_AIA_APLIC, VIRT_AIA_APLIC_IMSIC,
 } VirtAia;
+/* The 64-bit window: 16 GiB above RAM, aligned to its size (virt-pci.c) */
+#define VIRT_PCIE_HIGH_MMIO_SIZE (16ull << 30)
 #define VIRT_VIRTIO_SLOTS 8
 /* PLIC sources */
 enum {
     VIRT_IRQ_VIRTIO0 = 1,       /* .. VIRT_IRQ_VIRTIO0 + 7 */
     VIRT_IRQ_UART0 = 10,
     VIRT_IRQ_RTC = 11,
+    VIRT_IRQ_PCIE0 = 32,        /* INTA..INTD: 32..35 */
     VIRT_PLIC_SOURCES = 96,     /* 1..95, plus the unused 0 */
 };
 
@@ -59,6 +66,9 @@ typedef struct VirtMachine {
     TsDevice *aplic_m, *aplic_s, *imsic_m, *imsic_s;
     char *uart_node;            /* "/soc/serial@10000000" for stdout-path */
     uint32_t virtio_used;       /* bitmap of taken slots */
+    TsPciBus *pcie;             /* the host bridge's root bus "pcie.0" */
+    uint64_t pcie_high_base;    /* where the 64-bit window starts */
+    bool pcie_msi;              /* an MSI controller receives messages */
     /* built by machine_done */
     void *fdt;                  /* the device tree handed to the guest */
     uint64_t fdt_addr;
@@ -68,6 +78,7 @@ typedef struct VirtMachine {
 
 extern const TsTypeInfo virt_clint_type;
 extern const TsTypeInfo virt_plic_type;
+extern const TsTypeInfo virt_gpex_root_type;
 
 uint64_t virt_plic_size(unsigned harts);
 
@@ -91,6 +102,9 @@ uint64_t virt_aplic_size(unsigned harts);
 
 /* virt-flash.c: the two CFI flash banks (-drive if=pflash,unit=0|1). */
 bool virt_flash_create(VirtMachine *vm, GError **errp);
+
+/* virt-pci.c: the PCIe host bridge, its windows and its 00.0 function. */
+bool virt_pci_create(VirtMachine *vm, GError **errp);
 
 /* virt-boot.c: load firmware, kernel, initrd and the tree; write the
  * reset ROM.  Run at machine_done and again at every reset. */
