@@ -248,7 +248,8 @@ static void add_clint_plic(Fdt *f, VirtMachine *vm, int soc,
  * INTx routing with the swizzle, slot by slot for the four slots the
  * mask distinguishes.
  */
-static void add_pcie(Fdt *f, VirtMachine *vm, int soc, uint32_t plic)
+static void add_pcie(Fdt *f, VirtMachine *vm, int soc, uint32_t plic,
+                     uint32_t msi_parent)
 {
     char name[32];
     g_snprintf(name, sizeof(name), "pci@%x", VIRT_PCIE_ECAM_BASE);
@@ -295,6 +296,9 @@ static void add_pcie(Fdt *f, VirtMachine *vm, int soc, uint32_t plic)
     prop_cells(f, pci, "interrupt-map", map, n);
     uint32_t mask[4] = { 0x1800, 0, 0, 7 };
     prop_cells(f, pci, "interrupt-map-mask", mask, 4);
+    if (msi_parent) {
+        prop_u32(f, pci, "msi-parent", msi_parent);     /* aia=aplic-imsic */
+    }
 }
 
 static void add_chosen(Fdt *f, VirtMachine *vm)
@@ -354,15 +358,17 @@ void *virt_fdt_build(VirtMachine *vm, GError **errp)
 
     add_cpus(&f, vm, intc, &next_phandle);
     add_chosen(&f, vm);
-    uint32_t irq_parent = next_phandle++;
+    uint32_t irq_parent = next_phandle++, msi_parent = 0;
     /* The PLIC's phandle must exist before devices pick their own. */
     add_clint_plic(&f, vm, fdt_path_offset(f.blob, "/soc"), intc,
                    irq_parent);
     if (!f.err && vm->aia_mode != VIRT_AIA_NONE) {
-        f.err = virt_aia_fdt(f.blob, vm, intc, &next_phandle, &irq_parent);
+        f.err = virt_aia_fdt(f.blob, vm, intc, &next_phandle, &irq_parent,
+                             &msi_parent);
     }
     if (vm->pcie) {
-        add_pcie(&f, vm, fdt_path_offset(f.blob, "/soc"), irq_parent);
+        add_pcie(&f, vm, fdt_path_offset(f.blob, "/soc"), irq_parent,
+                 msi_parent);
     }
     if (f.err) {
         return fdt_error(&f, errp);

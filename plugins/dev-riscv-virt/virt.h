@@ -94,10 +94,12 @@ bool virt_aia_create(VirtMachine *vm, GError **errp);
 /* The APLIC input of wired source `source`. */
 TsIrq *virt_aia_source(VirtMachine *vm, unsigned source);
 /* Add the APLIC and IMSIC nodes under /soc, taking phandles from
- * *next_phandle; *irq_parent is the devices' interrupt parent.  0 or a
- * libfdt error. */
+ * *next_phandle; *irq_parent is the devices' interrupt parent, and
+ * *msi_parent the S-level IMSIC's phandle (0 without one), for the PCIe
+ * host bridge.  0 or a libfdt error. */
 int virt_aia_fdt(void *fdt, VirtMachine *vm, const uint32_t *intc,
-                 uint32_t *next_phandle, uint32_t *irq_parent);
+                 uint32_t *next_phandle, uint32_t *irq_parent,
+                 uint32_t *msi_parent);
 uint64_t virt_aplic_size(unsigned harts);
 
 /* virt-flash.c: the two CFI flash banks (-drive if=pflash,unit=0|1). */

@@ -13,8 +13,9 @@
   Without QEMU the comparison is skipped; the lines Tessera must print
   whatever QEMU does are checked anyway.
 - The device tree: the APLIC and IMSIC nodes (and the devices'
-  interrupt-parent/interrupts) as QEMU writes them, with phandles
-  resolved to node paths (dtc; skipped without it).
+  interrupt-parent/interrupts, the PCIe host bridge's interrupt-map and
+  msi-parent) as QEMU writes them, with phandles resolved to node paths
+  (dtc; skipped without it).
 - aia=foo is refused with QEMU's message.
 
 Linux 6.1, the fixture's kernel, has no AIA drivers, hence bare metal.
@@ -129,6 +130,9 @@ def cells(value):
 
 # props holding phandles: (name, cells per entry, positions of phandles)
 PHANDLE_PROPS = {"interrupts-extended": (2, (0,)), "msi-parent": (1, (0,)),
+                 # PCI address (3), pin, then the APLIC's phandle, source
+                 # and flags
+                 "interrupt-map": (7, (4,)),
                  "riscv,children": (1, (0,)), "riscv,delegate": (3, (0,)),
                  "interrupt-parent": (1, (0,))}
 
@@ -140,7 +144,7 @@ def resolved(nodes):
                   for path, p in nodes.items() if "phandle" in p}
     keep = {}
     for path, props in nodes.items():
-        if not re.search(r"/soc/(aplic|imsics|serial|rtc|virtio_mmio|plic)",
+        if not re.search(r"/soc/(aplic|imsics|serial|rtc|virtio_mmio|plic|pci)",
                          path):
             continue
         out = {}
@@ -156,7 +160,8 @@ def resolved(nodes):
         if not re.search("aplic|imsics", path):
             # devices: only their interrupts are this option's business
             out = {k: v for k, v in out.items()
-                   if k in ("interrupts", "interrupt-parent")}
+                   if k in ("interrupts", "interrupt-parent", "msi-parent",
+                            "interrupt-map", "interrupt-map-mask")}
         keep[path] = out
     return keep
 
@@ -211,8 +216,6 @@ def device_tree():
         qemu = resolved(theirs)
         diffs = []
         for path in sorted(set(qemu) | set(mine)):
-            if "/soc/pci" in path:
-                continue        # the PCIe host bridge is another piece
             if "virtio_mmio" in path and path not in mine:
                 continue        # Tessera describes the plugged ones only
             a, b = qemu.get(path), mine.get(path)
