@@ -5,7 +5,8 @@
   interrupt files through the AIA CSRs, sends them messages, takes the
   interrupts, routes the UART's wired interrupt through the APLIC's M and
   S domains (MSI delivery with aia=aplic-imsic, direct delivery with
-  aia=aplic), and writes what a hostile guest would (identities out of
+  aia=aplic), reaches the second hart (-smp 2) through its IMSIC page and
+  the APLIC, and writes what a hostile guest would (identities out of
   range, messages for harts that do not exist, wild registers).  It
   prints architectural state only.  Tessera (interpreter and JIT) must
   print what Debian's qemu-system-riscv64 prints for the same binary on
@@ -41,7 +42,7 @@ tmp = tempfile.mkdtemp()
 
 
 def machine_args(aia, elf):
-    return ["-M", "virt,aia=" + aia, "-m", "128M", "-smp", "1",
+    return ["-M", "virt,aia=" + aia, "-m", "128M", "-smp", "2",
             "-bios", "none", "-kernel", elf, "-nographic",
             "-monitor", "none", "-serial", "stdio"]
 
@@ -53,10 +54,13 @@ MUST = {
                     "threshold.enabled3=0x30003", "stopei=0xc000c",
                     "uart.claim=0x210021", "uart.taken=0x210021",
                     "s.uart.stopei=0x300030", "eip1 traps",
-                    "miselect 0x20 traps", "eip0.wild=0x0", "done"],
+                    "miselect 0x20 traps", "eip0.wild=0x0",
+                    "hart1.imsic=0x400040", "hart1.aplic=0x410041",
+                    "hart1.genmsi=0x420042", "done"],
     "aplic": ["miselect without an IMSIC traps", "uart.topi=0xa0005",
               "uart.claimi=0xa0005", "uart.taken=0xa0005",
-              "edge.claimi=0x140001", "s.uart.topi=0xa0003", "done"],
+              "edge.claimi=0x140001", "s.uart.topi=0xa0003",
+              "hart1.idc=0x150007", "done"],
 }
 
 
@@ -65,7 +69,8 @@ def guest_runs():
                           ("aplic", "guest-aia-direct.elf")):
         elf = os.path.join(GUEST_DIR, elf_name)
         outs = {}
-        for accel in ("tcg,jit=off", "tcg,jit=on"):
+        # (thread=multi: the second hart's messages cross threads)
+        for accel in ("tcg,jit=off", "tcg,jit=on", "tcg,jit=on,thread=multi"):
             rc, out, err = run([TESSERA, "-accel", accel] +
                                machine_args(aia, elf), timeout=PATIENCE)
             outs[accel] = out
@@ -75,9 +80,11 @@ def guest_runs():
                  "aia=%s guest (%s) ends well and prints what it must"
                  % (aia, accel),
                  "status %d, missing %s\n%s%s" % (rc, missing, out, err))
-        t.ok(outs["tcg,jit=off"] == outs["tcg,jit=on"],
-             "aia=%s: the JIT prints what the interpreter prints" % aia,
-             "\n".join(diff_lines(outs["tcg,jit=off"], outs["tcg,jit=on"])))
+        for accel in ("tcg,jit=on", "tcg,jit=on,thread=multi"):
+            t.ok(outs["tcg,jit=off"] == outs[accel],
+                 "aia=%s: %s prints what the interpreter prints"
+                 % (aia, accel),
+                 "\n".join(diff_lines(outs["tcg,jit=off"], outs[accel])))
         if not QEMU:
             t.skip("aia=%s guest prints what QEMU 7.2 prints" % aia,
                    "qemu-system-riscv64 not installed (Debian package "

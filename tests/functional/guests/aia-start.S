@@ -1,7 +1,8 @@
 /*
  * aia-start.S - start-up and trap entry for the C test guests (aia.c):
  * a stack, mtvec, every register saved around the C handler, which
- * returns the pc to go on at.  M-mode, from -bios none -kernel.
+ * returns the pc to go on at.  M-mode, from -bios none -kernel.  Hart 0
+ * runs main(), the others secondary(hartid).
  */
     .section .text.init
     .globl _start
@@ -9,8 +10,15 @@ _start:
     la sp, stack_top
     la t0, trap_entry
     csrw mtvec, t0
+    csrr a0, mhartid
+    bnez a0, 2f
     call main
 1:  j 1b
+    /* other harts: a stack 8 KiB further down each, then secondary() */
+2:  slli t0, a0, 13
+    sub sp, sp, t0
+    call secondary
+    j 1b
 
     .text
     .align 2

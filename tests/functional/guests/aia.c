@@ -157,17 +157,33 @@ static void uart_irq(int on)
 }
 
 /* The C side of the trap entry: returns where to go on. */
+/* What the second hart saw: set by its trap handler. */
+static volatile uint64_t hart1_ready, hart1_got;
+
+static uint64_t claim_external(uint64_t hart)
+{
+#ifdef AIA_DIRECT
+    return r32(APLIC_M + IDC(hart) + CLAIMI);
+#else
+    (void)hart;
+    return csr_swap(0x35c, 0);
+#endif
+}
+
 uint64_t trap(uint64_t cause, uint64_t epc)
 {
+    uint64_t hart = csr_read(mhartid);
+    if (hart != 0) {
+        if (cause == (1ul << 63 | 11)) {
+            hart1_got = claim_external(hart);
+        }
+        return epc;
+    }
     traps++;
     last_cause = cause;
     if ((int64_t)cause < 0) {
         if ((cause & 0xff) == 11) {
-#ifdef AIA_DIRECT
-            irq_value = r32(APLIC_M + IDC(0) + CLAIMI);
-#else
-            irq_value = csr_swap(0x35c, 0);
-#endif
+            irq_value = claim_external(0);
             uart_irq(0);
             csr_clear(mie, 1ul << 11);
         }
@@ -504,6 +520,74 @@ static void aplic_direct(void)
 #endif
 
 /*
+ * The second hart (the tests run with -smp 2): its M-level interrupt
+ * file takes identities 64..79 (aia=aplic-imsic), or its IDC takes what
+ * the APLIC targets at it (aia=aplic); it waits in wfi, and its trap
+ * handler records each claim in hart1_got.
+ */
+void secondary(uint64_t hart)
+{
+    if (hart != 1) {
+        for (;;) {
+            __asm__ volatile("wfi");
+        }
+    }
+#ifndef AIA_DIRECT
+    mireg_write(0x70, 1);
+    mireg_write(0x72, 0);
+    mireg_write(0x80, 0);
+    mireg_write(0xc0, 0);
+    mireg_write(0xc2, 0xfffful);            /* identities 64..79 */
+#endif
+    csr_set(mie, 1ul << 11);
+    hart1_ready = 1;
+    csr_set(mstatus, 8);
+    for (;;) {
+        __asm__ volatile("wfi");
+    }
+}
+
+/* Wait (boundedly) for hart 1 to claim something; its claim, or 0. */
+static uint64_t hart1_claim(void)
+{
+    for (long i = 0; i < 20000000 && !hart1_got; i++) {
+    }
+    uint64_t v = hart1_got;
+    hart1_got = 0;
+    return v;
+}
+
+static void second_hart(void)
+{
+    puts_("== second hart\n");
+    for (long i = 0; i < 20000000 && !hart1_ready; i++) {
+    }
+    show("hart1.ready", hart1_ready);
+#ifndef AIA_DIRECT
+    w32(IMSIC_M + 0x1000, 0x40);            /* hart 1's page */
+    show("hart1.imsic", hart1_claim());
+    /* the APLIC with a hart-index field one bit wide: hart 1 is a page up */
+    w32(APLIC_M + MMSIADDRCFGH, 1 << 12);
+    w32(APLIC_M + SOURCECFG(21), 1);
+    w32(APLIC_M + TARGET(21), 1u << 18 | 0x41);
+    w32(APLIC_M + SETIENUM, 21);
+    w32(APLIC_M + SETIPNUM, 21);
+    show("hart1.aplic", hart1_claim());
+    w32(APLIC_M + GENMSI, 1u << 18 | 0x42);
+    show("hart1.genmsi", hart1_claim());
+    w32(APLIC_M + MMSIADDRCFGH, 0);
+#else
+    w32(APLIC_M + SOURCECFG(21), 4);        /* Edge1 */
+    w32(APLIC_M + TARGET(21), 1u << 18 | 7);
+    w32(APLIC_M + SETIENUM, 21);
+    w32(APLIC_M + IDC(1) + IDELIVERY, 1);
+    w32(APLIC_M + SETIPNUM, 21);
+    show("hart1.idc", hart1_claim());
+    w32(APLIC_M + IDC(1) + IDELIVERY, 0);
+#endif
+}
+
+/*
  * What a careful driver does first: every source of both domains made
  * active (detached) for a moment, disabled and not pending, then
  * inactive again; no forced interrupt.  QEMU 7.2 does not clear the
@@ -538,11 +622,13 @@ int main(void)
 #ifdef AIA_DIRECT
     puts_("aia=aplic\n");
     aplic_direct();
+    second_hart();
 #else
     puts_("aia=aplic-imsic\n");
     imsic_m_file();
     imsic_s_file();
     aplic_msi();
+    second_hart();
     hostile();
 #endif
     show("traps", traps);
