@@ -130,14 +130,13 @@ static void file_rmw(RvImsicFile *f, bool pending, unsigned word,
     }
 }
 
-/* The major interrupts whose priority byte is read-only zero: the ones
- * this hart does not have, and the external interrupt of the level that
- * owns the array (its priority comes from the interrupt file). */
+/* Every priority byte is writable but the one of the level's own
+ * external interrupt (MEI in the M array, SEI in the S one), whose
+ * priority comes from the interrupt file: read-only zero.  Bytes of
+ * interrupts this hart does not have are kept too, as QEMU 7.2 does. */
 static bool iprio_writable(unsigned irq, bool supervisor)
 {
-    uint32_t have = supervisor ? RV_S_INTS & ~(1u << RV_IRQ_SEI)
-                               : RV_ALL_INTS & ~(1u << RV_IRQ_MEI);
-    return irq < 32 && (have >> irq & 1);
+    return irq != (supervisor ? RV_IRQ_SEI : RV_IRQ_MEI);
 }
 
 /*
@@ -250,6 +249,12 @@ static uint64_t topi(RvCpu *cpu, uint32_t irqs, bool supervisor)
                       : (unsigned)best == external || best == RV_IRQ_MEI ? 0
                       : 255;
     return ((uint64_t)best << TOPI_IID_SHIFT) | reported;
+}
+
+int rv_aia_select(RvCpu *cpu, uint32_t irqs, bool supervisor)
+{
+    uint64_t top = topi(cpu, irqs, supervisor);
+    return top ? (int)(top >> TOPI_IID_SHIFT) : -1;
 }
 
 int rv_aia_exec_csr(RvCpu *cpu, unsigned csr, uint64_t *old, bool write,

@@ -75,6 +75,7 @@
 #define MIP_MEIP (1ul << 11)
 
 static volatile uint64_t traps, last_cause, irq_value;
+static volatile uint64_t irq_log;       /* interrupt codes, oldest first */
 
 static void w8(uint64_t a, uint8_t v) { *(volatile uint8_t *)a = v; }
 static uint8_t r8(uint64_t a) { return *(volatile uint8_t *)a; }
@@ -182,6 +183,10 @@ uint64_t trap(uint64_t cause, uint64_t epc)
     traps++;
     last_cause = cause;
     if ((int64_t)cause < 0) {
+        irq_log = irq_log << 8 | (cause & 0xff);
+        if ((cause & 0xff) == 7) {
+            csr_clear(mie, 1ul << 7);      /* the timer stays pending */
+        }
         if ((cause & 0xff) == 11) {
             irq_value = claim_external(0);
             uart_irq(0);
@@ -353,6 +358,68 @@ static void aplic_msi(void)
     show("s.uart.eip0", eip);
     show("s.uart.stopei", csr_swap(0x15c, 0));
     show("s.uart.after", sireg_read(0x80));
+}
+
+/* mtopi's priorities: the iprio array through miselect 0x30.., and what
+ * mtopi/stopi report with the timer and external interrupts pending. */
+static void priorities(void)
+{
+    puts_("== priorities\n");
+    csr_write(mideleg, 0);
+    csr_write(mie, 0);
+    mireg_write(0x30, ~0ul);
+    show("iprio0", mireg_read(0x30));
+    mireg_write(0x32, ~0ul);
+    show("iprio2", mireg_read(0x32));
+    sireg_write(0x30, ~0ul);
+    show("s.iprio0", sireg_read(0x30));
+    sireg_write(0x32, ~0ul);
+    show("s.iprio2", sireg_read(0x32));
+    mireg_write(0x30, 0);
+    mireg_write(0x32, 0);
+    sireg_write(0x30, 0);
+    sireg_write(0x32, 0);
+    uint64_t t = traps;
+    csr_write(0x350, 0x31);
+    (void)csr_read(0x351);
+    expect_trap("iprio1", t);
+
+    /* the timer: mtimecmp 0 makes MTI pending at once */
+    *(volatile uint64_t *)(0x2004000ul) = 0;
+    csr_set(mie, 1ul << 7);
+    show("mtopi.mti", csr_read(0xfb0));
+    mireg_write(0xc0, 1ul << 6);
+    mireg_write(0x80, 0);
+    w32(IMSIC_M, 6);
+    csr_set(mie, 1ul << 11);
+    show("mtopi.mei+mti", csr_read(0xfb0));
+    mireg_write(0x30, 9ul << 56);           /* MTI: priority 9 */
+    show("mtopi.mti9", csr_read(0xfb0));
+    /* and the timer's trap is taken before the external one */
+    irq_log = 0;
+    irq_value = 0;
+    csr_set(mstatus, 8);
+    settle();
+    csr_clear(mstatus, 8);
+    show("taken.order", irq_log);
+    show("taken.claim", irq_value);
+    mireg_write(0x30, 0);
+    csr_write(mie, 0);
+    show("mtopi.masked", csr_read(0xfb0));
+    *(volatile uint64_t *)(0x2004000ul) = ~0ul;
+    /* supervisor timer, delegated: stopi */
+    csr_write(mideleg, 1ul << 5 | 1ul << 1);
+    csr_set(mip, 1ul << 5 | 1ul << 1);
+    csr_set(mie, 1ul << 5 | 1ul << 1);
+    /* (with both at priority zero the spec's default order puts SSI
+     * first; QEMU 7.2 reports STI: not compared) */
+    sireg_write(0x30, 3ul << 40);           /* STI: priority 3 */
+    show("stopi.sti3", csr_read(0xdb0));
+    sireg_write(0x30, 0);
+    show("mtopi.deleg", csr_read(0xfb0));
+    csr_clear(mip, 1ul << 5 | 1ul << 1);
+    csr_write(mie, 0);
+    csr_write(mideleg, 0);
 }
 
 static void hostile(void)
@@ -629,6 +696,7 @@ int main(void)
     imsic_s_file();
     aplic_msi();
     second_hart();
+    priorities();
     hostile();
 #endif
     show("traps", traps);
