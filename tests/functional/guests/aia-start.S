@@ -36,3 +36,21 @@ trap_entry:
     .endr
     addi sp, sp, 256
     mret
+
+/* S-mode trap entry: the same, through s_trap(scause, sepc) and sret. */
+    .align 2
+    .globl s_trap_entry
+s_trap_entry:
+    addi sp, sp, -256
+    .irp r, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    sd x\r, \r*8(sp)
+    .endr
+    csrr a0, scause
+    csrr a1, sepc
+    call s_trap
+    csrw sepc, a0
+    .irp r, 1,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    ld x\r, \r*8(sp)
+    .endr
+    addi sp, sp, 256
+    sret

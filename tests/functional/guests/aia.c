@@ -182,6 +182,11 @@ uint64_t trap(uint64_t cause, uint64_t epc)
     }
     traps++;
     last_cause = cause;
+    if (cause == 9) {
+        /* ecall from S: back to M-mode after it */
+        csr_set(mstatus, 0x1800);
+        return epc + 4;
+    }
     if ((int64_t)cause < 0) {
         irq_log = irq_log << 8 | (cause & 0xff);
         if ((cause & 0xff) == 7) {
@@ -418,6 +423,63 @@ static void priorities(void)
     sireg_write(0x30, 0);
     show("mtopi.deleg", csr_read(0xfb0));
     csr_clear(mip, 1ul << 5 | 1ul << 1);
+    csr_write(mie, 0);
+    csr_write(mideleg, 0);
+}
+
+/* ---- S-mode: the supervisor file from the kernel's side ---- */
+static volatile uint64_t s_claim, s_cause;
+extern char s_trap_entry[];
+
+/* The C side of the S-mode trap entry. */
+uint64_t s_trap(uint64_t cause, uint64_t epc)
+{
+    s_cause = cause;
+    if (cause == (1ul << 63 | 9)) {
+        s_claim = csr_swap(0x15c, 0);           /* stopei, from S */
+    }
+    return epc;
+}
+
+static void enter_s_mode(void)
+{
+    csr_clear(mstatus, 0x1800);
+    csr_set(mstatus, 0x800);                    /* MPP = S */
+    __asm__ volatile("la t0, 1f; csrw mepc, t0; mret; 1:" ::: "t0", "memory");
+}
+
+static void back_to_m_mode(void)
+{
+    __asm__ volatile("ecall" ::: "memory");
+}
+
+static void supervisor(void)
+{
+    puts_("== S-mode\n");
+    /* everything accessible from S (NAPOT over all of it) */
+    csr_write(pmpaddr0, ~0ul);
+    csr_write(pmpcfg0, 0x1f);
+    csr_write(stvec, (uint64_t)s_trap_entry);
+    csr_write(mideleg, MIP_SEIP);
+    csr_write(mie, MIP_SEIP);
+    sireg_write(0x70, 1);
+    sireg_write(0x72, 0);
+    sireg_write(0x80, 0);
+    sireg_write(0xc2, 1ul << (0x50 - 64));
+    uint64_t t = traps;
+    enter_s_mode();
+    uint64_t eie = sireg_read(0xc2);
+    csr_set(sstatus, 2);                        /* SIE */
+    w32(IMSIC_S, 0x50);
+    settle();
+    csr_clear(sstatus, 2);
+    (void)csr_read(0x35c);                      /* mtopei: M only */
+    (void)csr_read(0x350);
+    back_to_m_mode();
+    show("s.eie2", eie);
+    show("s.cause", s_cause);
+    show("s.claim", s_claim);
+    show("s.traps.to.m", traps - t);
     csr_write(mie, 0);
     csr_write(mideleg, 0);
 }
@@ -697,6 +759,7 @@ int main(void)
     aplic_msi();
     second_hart();
     priorities();
+    supervisor();
     hostile();
 #endif
     show("traps", traps);
