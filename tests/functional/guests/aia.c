@@ -209,6 +209,20 @@ static void expect_trap(const char *what, uint64_t before)
                                                  : " does not trap\n");
 }
 
+/* ---- S-mode: the supervisor file from the kernel's side ---- */
+static volatile uint64_t s_claim, s_cause;
+extern char s_trap_entry[];
+
+/* The C side of the S-mode trap entry. */
+uint64_t s_trap(uint64_t cause, uint64_t epc)
+{
+    s_cause = cause;
+    if (cause == (1ul << 63 | 9)) {
+        s_claim = csr_swap(0x15c, 0);           /* stopei, from S */
+    }
+    return epc;
+}
+
 #ifndef AIA_DIRECT
 static void imsic_m_file(void)
 {
@@ -425,20 +439,6 @@ static void priorities(void)
     csr_clear(mip, 1ul << 5 | 1ul << 1);
     csr_write(mie, 0);
     csr_write(mideleg, 0);
-}
-
-/* ---- S-mode: the supervisor file from the kernel's side ---- */
-static volatile uint64_t s_claim, s_cause;
-extern char s_trap_entry[];
-
-/* The C side of the S-mode trap entry. */
-uint64_t s_trap(uint64_t cause, uint64_t epc)
-{
-    s_cause = cause;
-    if (cause == (1ul << 63 | 9)) {
-        s_claim = csr_swap(0x15c, 0);           /* stopei, from S */
-    }
-    return epc;
 }
 
 static void enter_s_mode(void)
