@@ -199,7 +199,9 @@ uint64_t trap(uint64_t cause, uint64_t epc)
         }
         return epc;
     }
-    return epc + 4;     /* an illegal CSR access: skip it */
+    /* an illegal CSR access or a refused load/store: skip it (16 or
+     * 32 bits, as its low bits say) */
+    return epc + ((*(volatile uint16_t *)epc & 3) == 3 ? 4 : 2);
 }
 
 static void expect_trap(const char *what, uint64_t before)
@@ -524,6 +526,15 @@ static void hostile(void)
     show("eip0.wild2", mireg_read(0x80));
     w32(APLIC_M + 0x7ffc, 0xffffffff);
     show("aplic.7ffc", r32(APLIC_M + 0x7ffc));
+    /* accesses of other sizes: the registers are 32 bits */
+    t = traps;
+    w8(IMSIC_M, 5);
+    (void)r8(APLIC_M + 1);
+    *(volatile uint64_t *)(IMSIC_M + 8) = 5;
+    *(volatile uint16_t *)(APLIC_M + DOMAINCFG) = 0x100;
+    show("subword.traps", traps - t);
+    show("subword.cause", last_cause);
+    show("subword.eip0", mireg_read(0x80));
 }
 #else
 static void aplic_direct(void)
