@@ -35,6 +35,21 @@ bool virt_aia_parse(VirtMachine *vm, GError **errp)
                     "Valid values are none, aplic, and aplic-imsic.");
         return false;
     }
+    /* QEMU reads the count with atoi: "x" is 0 */
+    long guests = vm->aia_guests ? strtol(vm->aia_guests, NULL, 10) : 0;
+    if (guests < 0 || guests > 7) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "Invalid number of AIA IMSIC guests\n"
+                    "Valid values be between 0 and 7.");
+        return false;
+    }
+    if (guests) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "aia-guests=%ld: guest interrupt files need the "
+                    "hypervisor extension, which Tessera's harts do not have",
+                    guests);
+        return false;
+    }
     return true;
 }
 

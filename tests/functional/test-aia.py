@@ -239,6 +239,16 @@ def bad_option():
          "Valid values are none, aplic, and aplic-imsic." in err and
          "Traceback" not in err,
          "aia=foo is refused with QEMU's message", err)
+    rc, out, err = run([TESSERA, "-M", "virt,aia=aplic-imsic,aia-guests=9",
+                        "-nographic"], timeout=PATIENCE)
+    t.ok(rc != 0 and "Invalid number of AIA IMSIC guests" in err,
+         "aia-guests=9 is refused with QEMU's message", err)
+    rc, out, err = run([TESSERA, "-M", "virt,aia=aplic-imsic,aia-guests=2",
+                        "-nographic"], timeout=PATIENCE)
+    t.ok(rc != 0 and "hypervisor extension" in err and
+         len(err.strip().splitlines()) == 1,
+         "aia-guests=2 (guest files, not modelled) is refused in one line",
+         err)
 
 
 if GUEST_DIR:
