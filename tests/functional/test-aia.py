@@ -17,7 +17,10 @@
   interrupt-parent/interrupts, the PCIe host bridge's interrupt-map and
   msi-parent) as QEMU writes them, with phandles resolved to node paths
   (dtc; skipped without it).
-- aia=foo is refused with QEMU's message.
+- Debian's OpenSBI finds the controllers: with aia=aplic-imsic it takes
+  the IMSIC as its IPI device, and its banner's platform lines are
+  QEMU's (2 harts).
+- aia=foo and unsupported aia-guests are refused.
 
 Linux 6.1, the fixture's kernel, has no AIA drivers, hence bare metal.
 
@@ -32,6 +35,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, TESSERA, run, skip_all  # noqa: E402
+from console import Console, Timeout  # noqa: E402
 
 GUEST_DIR = sys.argv[1] if len(sys.argv) > 1 else ""
 QEMU = shutil.which("qemu-system-riscv64")
@@ -232,6 +236,41 @@ def device_tree():
              "are QEMU's" % aia, "\n".join(diffs))
 
 
+def opensbi_banner(binary, aia):
+    """OpenSBI's "Platform ..." lines on this machine, or the error."""
+    con = Console([binary, "-M", "virt,aia=" + aia, "-smp", "2",
+                   "-m", "256M", "-nographic", "-monitor", "none",
+                   "-serial", "stdio"])
+    try:
+        con.expect(r"Boot HART MEDELEG", timeout=PATIENCE)
+        text = con.seen.decode(errors="replace")
+        return [ln.strip() for ln in text.splitlines()
+                if ln.startswith("Platform ")], None
+    except (Timeout, EOFError) as e:
+        return None, "%s: %s" % (e, con.tail())
+    finally:
+        con.close()
+
+
+def opensbi():
+    for aia in ("aplic", "aplic-imsic"):
+        ours, err = opensbi_banner(TESSERA, aia)
+        if not t.ok(ours is not None, "aia=%s: OpenSBI boots" % aia, err):
+            continue
+        want = "aia-imsic" if aia == "aplic-imsic" else "aclint-mswi"
+        t.ok(any(ln.startswith("Platform IPI Device") and want in ln
+                 for ln in ours),
+             "aia=%s: OpenSBI's IPI device is %s" % (aia, want), ours)
+        if not QEMU:
+            t.skip("aia=%s: OpenSBI's platform lines are QEMU's" % aia,
+                   "qemu-system-riscv64 not installed")
+            continue
+        theirs, qerr = opensbi_banner(QEMU, aia)
+        t.ok(theirs == ours,
+             "aia=%s: OpenSBI's platform lines are QEMU's" % aia,
+             "QEMU %s%s\nTessera %s" % (theirs, qerr or "", ours))
+
+
 def bad_option():
     rc, out, err = run([TESSERA, "-M", "virt,aia=foo", "-nographic"],
                        timeout=PATIENCE)
@@ -257,5 +296,6 @@ else:
     t.skip("the AIA guest", "no riscv64 cross compiler (Debian package "
            "gcc-riscv64-linux-gnu)")
 device_tree()
+opensbi()
 bad_option()
 t.done()
