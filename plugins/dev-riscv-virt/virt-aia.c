@@ -257,8 +257,7 @@ static void add_aplic(AiaFdt *f, int soc, VirtMachine *vm,
 }
 
 int virt_aia_fdt(void *fdt, VirtMachine *vm, const uint32_t *intc,
-                 uint32_t *next_phandle, uint32_t *irq_parent,
-                 uint32_t *msi_parent)
+                 uint32_t *next_phandle, uint32_t *irq_parent)
 {
     AiaFdt fb = { .blob = fdt }, *f = &fb;
     int soc = fdt_path_offset(fdt, "/soc");
@@ -278,7 +277,7 @@ int virt_aia_fdt(void *fdt, VirtMachine *vm, const uint32_t *intc,
         add_imsic(f, soc, vm, intc, false, imsic_s);
     }
     *irq_parent = aplic_s;
-    *msi_parent = imsic_s;
+    vm->imsic_s_phandle = imsic_s;
     return f->err;
 }
 

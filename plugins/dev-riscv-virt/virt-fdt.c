@@ -248,8 +248,10 @@ static void add_clint_plic(Fdt *f, VirtMachine *vm, int soc,
  * INTx routing with the swizzle, slot by slot for the four slots the
  * mask distinguishes.
  */
-static void add_pcie(Fdt *f, VirtMachine *vm, int soc, uint32_t plic,
-                     uint32_t msi_parent)
+/* INTx goes to `irq_parent` (the PLIC, or the S-mode APLIC whose
+ * sources take a second cell, the trigger: 4, level high); with the
+ * IMSIC, messages go to its S-mode interrupt files (msi-parent). */
+static void add_pcie(Fdt *f, VirtMachine *vm, int soc, uint32_t irq_parent)
 {
     char name[32];
     g_snprintf(name, sizeof(name), "pci@%x", VIRT_PCIE_ECAM_BASE);
@@ -276,8 +278,10 @@ static void add_pcie(Fdt *f, VirtMachine *vm, int soc, uint32_t plic,
         (uint32_t)VIRT_PCIE_HIGH_MMIO_SIZE,
     };
     prop_cells(f, pci, "ranges", ranges, G_N_ELEMENTS(ranges));
-    /* with aia=..., the APLIC's interrupts have a level-high flag cell */
-    bool aia = vm->aia_mode != VIRT_AIA_NONE;
+    if (vm->imsic_s_phandle) {
+        prop_u32(f, pci, "msi-parent", vm->imsic_s_phandle);
+    }
+    bool aplic = vm->aia_mode != VIRT_AIA_NONE;
     uint32_t map[4 * 4 * 7];
     unsigned n = 0;
     for (uint32_t slot = 0; slot < 4; slot++) {
@@ -286,9 +290,9 @@ static void add_pcie(Fdt *f, VirtMachine *vm, int soc, uint32_t plic,
             map[n++] = 0;
             map[n++] = 0;
             map[n++] = pin;
-            map[n++] = plic;
+            map[n++] = irq_parent;
             map[n++] = VIRT_IRQ_PCIE0 + (pin - 1 + slot) % 4;
-            if (aia) {
+            if (aplic) {
                 map[n++] = 4;
             }
         }
@@ -296,9 +300,6 @@ static void add_pcie(Fdt *f, VirtMachine *vm, int soc, uint32_t plic,
     prop_cells(f, pci, "interrupt-map", map, n);
     uint32_t mask[4] = { 0x1800, 0, 0, 7 };
     prop_cells(f, pci, "interrupt-map-mask", mask, 4);
-    if (msi_parent) {
-        prop_u32(f, pci, "msi-parent", msi_parent);     /* aia=aplic-imsic */
-    }
 }
 
 static void add_chosen(Fdt *f, VirtMachine *vm)
@@ -358,17 +359,15 @@ void *virt_fdt_build(VirtMachine *vm, GError **errp)
 
     add_cpus(&f, vm, intc, &next_phandle);
     add_chosen(&f, vm);
-    uint32_t irq_parent = next_phandle++, msi_parent = 0;
+    uint32_t irq_parent = next_phandle++;
     /* The PLIC's phandle must exist before devices pick their own. */
     add_clint_plic(&f, vm, fdt_path_offset(f.blob, "/soc"), intc,
                    irq_parent);
     if (!f.err && vm->aia_mode != VIRT_AIA_NONE) {
-        f.err = virt_aia_fdt(f.blob, vm, intc, &next_phandle, &irq_parent,
-                             &msi_parent);
+        f.err = virt_aia_fdt(f.blob, vm, intc, &next_phandle, &irq_parent);
     }
-    if (vm->pcie) {
-        add_pcie(&f, vm, fdt_path_offset(f.blob, "/soc"), irq_parent,
-                 msi_parent);
+    if (!f.err && vm->pcie) {
+        add_pcie(&f, vm, fdt_path_offset(f.blob, "/soc"), irq_parent);
     }
     if (f.err) {
         return fdt_error(&f, errp);

@@ -2,7 +2,7 @@
  * virt-pci.c - the virt board's PCI Express host bridge, a generic ECAM
  * one ("pci-host-ecam-generic") at QEMU's addresses: config space in
  * the ECAM window, BARs in a 32-bit and a 64-bit memory window and an
- * I/O window, INTA..INTD on PLIC sources 32..35, and the host bridge
+ * I/O window, INTA..INTD on PLIC (or APLIC) sources 32..35, and the host bridge
  * function at 00.0 that QEMU calls gpex-root.
  */
 #include "virt.h"
@@ -74,14 +74,16 @@ bool virt_pci_create(VirtMachine *vm, GError **errp)
     ts_memory_region_add_subregion(sys, VIRT_PCIE_ECAM_BASE, ecam, 0);
     ts_memory_region_unref(ecam);
     for (unsigned n = 0; n < 4; n++) {
+        unsigned source = VIRT_IRQ_PCIE0 + n;
         ts_pci_root_bus_set_intx(vm->pcie, n,
-            vm->aia_mode != VIRT_AIA_NONE
-            ? virt_aia_source(vm, VIRT_IRQ_PCIE0 + n)
-            : ts_device_irq_in(vm->plic, "irq", VIRT_IRQ_PCIE0 + n));
+                                 vm->aia_mode != VIRT_AIA_NONE
+                                     ? virt_aia_source(vm, source)
+                                     : ts_device_irq_in(vm->plic, "irq",
+                                                        source));
     }
+    vm->pcie_msi = vm->aia_mode == VIRT_AIA_APLIC_IMSIC;
     /* Messages need an MSI controller (the IMSIC, with aia=aplic-imsic);
      * without one devices use INTx. */
-    vm->pcie_msi = vm->aia_mode == VIRT_AIA_APLIC_IMSIC;
     ts_pci_root_bus_set_msi(vm->pcie, vm->pcie_msi);
 
     TsObject *obj = ts_object_new(VIRT_TYPE_GPEX_ROOT, errp);

@@ -25,22 +25,22 @@ enum {
     VIRT_FLASH_BASE  = 0x20000000,  /* two banks, see virt-flash.c */
     VIRT_VIRTIO_BASE = 0x10001000, VIRT_VIRTIO_SIZE = 0x1000,
     VIRT_DRAM_BASE   = 0x80000000,
+    VIRT_PCIE_PIO_BASE  = 0x03000000, VIRT_PCIE_PIO_SIZE  = 0x10000,
+    VIRT_PCIE_ECAM_BASE = 0x30000000, VIRT_PCIE_ECAM_SIZE = 0x10000000,
+    VIRT_PCIE_MMIO_BASE = 0x40000000, VIRT_PCIE_MMIO_SIZE = 0x40000000,
     /* aia=aplic / aplic-imsic (virt-aia.c) */
     VIRT_APLIC_M_BASE = 0x0c000000,
     VIRT_APLIC_S_BASE = 0x0d000000,
     VIRT_IMSIC_M_BASE = 0x24000000,
     VIRT_IMSIC_S_BASE = 0x28000000, VIRT_IMSIC_PAGE = 0x1000,
-    VIRT_PCIE_PIO_BASE  = 0x03000000, VIRT_PCIE_PIO_SIZE  = 0x10000,
-    VIRT_PCIE_ECAM_BASE = 0x30000000, VIRT_PCIE_ECAM_SIZE = 0x10000000,
-    VIRT_PCIE_MMIO_BASE = 0x40000000, VIRT_PCIE_MMIO_SIZE = 0x40000000,
 };
+/* The 64-bit window: 16 GiB above RAM, aligned to its size (virt-pci.c) */
+#define VIRT_PCIE_HIGH_MMIO_SIZE (16ull << 30)
 #define VIRT_AIA_SOURCES 96     /* APLIC sources 1..96 */
 #define VIRT_IMSIC_IDS 255      /* identities of each interrupt file */
 typedef enum VirtAia {
     VIRT_AIA_NONE, VIRT_AIA_APLIC, VIRT_AIA_APLIC_IMSIC,
 } VirtAia;
-/* The 64-bit window: 16 GiB above RAM, aligned to its size (virt-pci.c) */
-#define VIRT_PCIE_HIGH_MMIO_SIZE (16ull << 30)
 #define VIRT_VIRTIO_SLOTS 8
 /* PLIC sources */
 enum {
@@ -70,6 +70,7 @@ typedef struct VirtMachine {
     TsPciBus *pcie;             /* the host bridge's root bus "pcie.0" */
     uint64_t pcie_high_base;    /* where the 64-bit window starts */
     bool pcie_msi;              /* an MSI controller receives messages */
+    uint32_t imsic_s_phandle;   /* the PCIe node's msi-parent (0: none) */
     /* built by machine_done */
     void *fdt;                  /* the device tree handed to the guest */
     uint64_t fdt_addr;
@@ -95,12 +96,10 @@ bool virt_aia_create(VirtMachine *vm, GError **errp);
 /* The APLIC input of wired source `source`. */
 TsIrq *virt_aia_source(VirtMachine *vm, unsigned source);
 /* Add the APLIC and IMSIC nodes under /soc, taking phandles from
- * *next_phandle; *irq_parent is the devices' interrupt parent, and
- * *msi_parent the S-level IMSIC's phandle (0 without one), for the PCIe
- * host bridge.  0 or a libfdt error. */
+ * *next_phandle; *irq_parent is the devices' interrupt parent.  0 or a
+ * libfdt error. */
 int virt_aia_fdt(void *fdt, VirtMachine *vm, const uint32_t *intc,
-                 uint32_t *next_phandle, uint32_t *irq_parent,
-                 uint32_t *msi_parent);
+                 uint32_t *next_phandle, uint32_t *irq_parent);
 uint64_t virt_aplic_size(unsigned harts);
 
 /* virt-flash.c: the two CFI flash banks (-drive if=pflash,unit=0|1). */
