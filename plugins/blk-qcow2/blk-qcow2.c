@@ -27,6 +27,7 @@ typedef struct Qcow2Node {
     Qcow2IO io;
     Qcow2Backing backing_io;
     Qcow2 *q;
+    Qcow2Options opts;          /* as opened: reopen changes read_only */
     GMutex lock;
     TsTimer *clean_timer;
 } Qcow2Node;
@@ -211,6 +212,7 @@ static bool qcow2_node_open(TsBlockNode *node, GError **errp)
     }
     if (qcow2_is_read_only(n->q) && !o.read_only)
         ts_block_node_set_read_only(node);
+    n->opts = o;
     GError *err = NULL;
     const char *bf = qcow2_backing_file(n->q);
     char *resolved = backing_relative_to_image(
@@ -254,6 +256,47 @@ static void qcow2_node_close(TsBlockNode *node)
             ts_block_node_warn(node, "Failed to flush the image: %s", g_strerror(-ret));
     }
     g_mutex_clear(&n->lock);
+}
+
+/*
+ * Switch between read-only and read-write (HMP commit into a backing file
+ * opened read-only, as QEMU reopens it).  The node is drained.  The
+ * engine is opened anew in the other mode before the old one is closed,
+ * so a failure leaves the node as it was: to read-write the file below
+ * is writable already (the core switches it first), back to read-only it
+ * still is (the core switches it after), so closing the read-write
+ * engine can still write the clean state of the header.
+ */
+static bool qcow2_node_reopen(TsBlockNode *node, bool read_write, GError **errp)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    Qcow2Options o = n->opts;
+    o.read_only = !read_write;
+    Qcow2 *fresh = NULL;
+    char *msg = NULL;
+    g_mutex_lock(&n->lock);
+    int ret = qcow2_flush(n->q);
+    if (ret == 0 && qcow2_open(&fresh, &n->io, &o, &msg) < 0) {
+        ret = -EIO;
+    }
+    if (ret < 0) {
+        g_mutex_unlock(&n->lock);
+        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED, "Could not reopen "
+                    "qcow2 image %s: %s", read_write ? "read-write" : "read-only",
+                    msg ? msg : g_strerror(-ret));
+        g_free(msg);
+        return false;
+    }
+    if (n->backing)
+        qcow2_set_backing(fresh, &n->backing_io);
+    Qcow2 *old = n->q;
+    n->q = fresh;
+    n->opts = o;
+    ret = qcow2_close(old);
+    g_mutex_unlock(&n->lock);
+    if (ret < 0)
+        ts_block_node_warn(node, "Failed to flush the image: %s", g_strerror(-ret));
+    return true;
 }
 
 /* ---- I/O (worker threads) --------------------------------------------- */
@@ -510,6 +553,7 @@ static const TsBlockDriver qcow2_driver = {
     .flush = qcow2_node_flush,
     .discard = qcow2_node_discard,
     .make_empty = qcow2_node_make_empty,
+    .reopen = qcow2_node_reopen,
     .write_zeroes = qcow2_node_write_zeroes,
     .block_status = qcow2_node_block_status,
     .truncate = qcow2_node_truncate,
