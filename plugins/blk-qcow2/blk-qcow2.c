@@ -433,6 +433,85 @@ static bool qcow2_node_truncate(TsBlockNode *node, uint64_t length, bool exact,
     return true;
 }
 
+/* ---- internal snapshots (main thread, node drained for changes) ------- */
+
+static bool qcow2_node_snapshot_list(TsBlockNode *node, TsBlockSnapshotInfo **list,
+                                     int *count, GError **errp)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    Qcow2SnapshotInfo *l = NULL;
+    int nb = 0;
+    g_mutex_lock(&n->lock);
+    int ret = qcow2_snapshot_list(n->q, &l, &nb);
+    g_mutex_unlock(&n->lock);
+    if (ret < 0) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
+                    "Error while listing snapshots: %s", g_strerror(-ret));
+        return false;
+    }
+    *list = nb ? g_new0(TsBlockSnapshotInfo, nb) : NULL;
+    for (int i = 0; i < nb; i++) {
+        (*list)[i] = (TsBlockSnapshotInfo) {
+            .id = g_strdup(l[i].id), .name = g_strdup(l[i].name ? l[i].name : ""),
+            .vm_state_size = l[i].vm_state_size, .date_sec = l[i].date_sec,
+            .date_nsec = l[i].date_nsec, .vm_clock_nsec = l[i].vm_clock_nsec,
+            .icount = l[i].icount,
+        };
+    }
+    *count = nb;
+    qcow2_snapshot_list_free(l, nb);
+    return true;
+}
+
+/* An engine call that changes the snapshot table, with QEMU's message
+ * around the engine's when it has one. */
+static bool snapshot_result(int ret, char *msg, const char *what, GError **errp)
+{
+    if (ret < 0) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED, "%s: %s", what,
+                    msg ? msg : g_strerror(-ret));
+        g_free(msg);
+        return false;
+    }
+    return true;
+}
+
+static bool qcow2_node_snapshot_create(TsBlockNode *node, const char *id, const char *name,
+                                       uint64_t vm_clock_nsec, GError **errp)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    char *msg = NULL;
+    g_mutex_lock(&n->lock);
+    int ret = qcow2_snapshot_create(n->q, id, name, vm_clock_nsec, &msg);
+    g_mutex_unlock(&n->lock);
+    return snapshot_result(ret, msg, "Could not create snapshot", errp);
+}
+
+static bool qcow2_node_snapshot_goto(TsBlockNode *node, const char *id_or_name,
+                                     GError **errp)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    char *msg = NULL;
+    g_mutex_lock(&n->lock);
+    int ret = qcow2_snapshot_apply(n->q, id_or_name, &msg);
+    uint64_t size = qcow2_size(n->q);
+    g_mutex_unlock(&n->lock);
+    if (ret == 0)
+        ts_block_node_set_length(node, size);   /* a snapshot keeps its size */
+    return snapshot_result(ret, msg, "Could not apply snapshot", errp);
+}
+
+static bool qcow2_node_snapshot_delete(TsBlockNode *node, const char *id_or_name,
+                                       GError **errp)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    char *msg = NULL;
+    g_mutex_lock(&n->lock);
+    int ret = qcow2_snapshot_delete(n->q, id_or_name, &msg);
+    g_mutex_unlock(&n->lock);
+    return snapshot_result(ret, msg, "Could not delete snapshot", errp);
+}
+
 static bool qcow2_node_get_info(TsBlockNode *node, TsBlockInfo *info, GError **errp)
 {
     Qcow2Node *n = (Qcow2Node *)node;
@@ -554,6 +633,10 @@ static const TsBlockDriver qcow2_driver = {
     .discard = qcow2_node_discard,
     .make_empty = qcow2_node_make_empty,
     .reopen = qcow2_node_reopen,
+    .snapshot_list = qcow2_node_snapshot_list,
+    .snapshot_create = qcow2_node_snapshot_create,
+    .snapshot_goto = qcow2_node_snapshot_goto,
+    .snapshot_delete = qcow2_node_snapshot_delete,
     .write_zeroes = qcow2_node_write_zeroes,
     .block_status = qcow2_node_block_status,
     .truncate = qcow2_node_truncate,
