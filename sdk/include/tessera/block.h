@@ -49,9 +49,10 @@
  *  thread: call it from your I/O hooks, or from open/close/create/truncate.
  *  Results come back as 0 or a negative errno, never an exception.
  *
- *  Completions of device requests run on the main thread with the big
- *  lock held, from a bottom half: a request's callback never runs inside
- *  the call that submitted it.
+ *  Completions of device requests run with the big lock held, never
+ *  inside the call that submitted it: on the main thread from a bottom
+ *  half, or (a request that succeeded, when the lock was free) on the
+ *  worker thread that served it, which saves waking the main loop.
  *
  * ERRORS
  *
@@ -608,7 +609,8 @@ bool ts_block_discard_enabled(TsBlockBackend *blk);
 
 /*
  * Asynchronous requests, MAIN (or a vCPU thread holding the big lock).
- * They return at once; cb(opaque, ret) runs later on the main thread.
+ * They return at once; cb(opaque, ret) runs later with the big lock held
+ * (on the main thread, or on a worker for a success: see THREADS).
  * The iovec array is copied, the buffers it points at are not: keep them
  * valid and untouched until cb runs.  Requests are not ordered among
  * themselves (a device that needs order waits for completions, as a
