@@ -34,6 +34,10 @@
 /* Largest data transfer: 2^MDTS minimum pages (4 KiB) = 512 KiB. */
 #define NVME_MDTS               7
 #define NVME_MAX_TRANSFER       ((size_t)4096 << NVME_MDTS)
+/* Largest range one Dataset Management range may deallocate, in bytes
+ * (DMRSL, reported in blocks): the block layer's largest request, as
+ * QEMU reports it. */
+#define NVME_DMRSL_BYTES        UINT32_C(0x7ffffe00)
 /* Async Event Requests held at most (Identify AERL + 1). */
 #define NVME_AER_MAX            4
 /* Bounds on work in flight on the disks: beyond them no command is

@@ -78,7 +78,9 @@ enum {
     NVME_CNS_CTRL = 0x01,
     NVME_CNS_ACTIVE_NS_LIST = 0x02,
     NVME_CNS_NS_DESC_LIST = 0x03,
+    NVME_CNS_CS_CTRL = 0x06,            /* I/O command set specific */
 };
+#define NVME_CSI_NVM            0x00
 
 /* Feature identifiers */
 enum {

@@ -498,6 +498,16 @@ static void test_identify(void)
     c.dw[10] = NVME_CNS_NS_DESC_LIST;
     c.nsid = 1;
     g_assert_cmphex(admin(&c, NULL), ==, 0);
+    /* The NVM command set's limits: DMRSL in blocks */
+    c.dw[10] = NVME_CNS_CS_CTRL;
+    c.nsid = 0;
+    g_assert_cmphex(admin(&c, NULL), ==, 0);
+    uint32_t dmrsl;
+    memcpy(&dmrsl, gptr(DATA + 4), 4);
+    g_assert_cmpuint(dmrsl, ==, NVME_DMRSL_BYTES / LBS);
+    c.dw[11] = 2u << 24;                /* zoned: not offered */
+    g_assert_cmphex(admin(&c, NULL), ==, NVME_INVALID_FIELD | NVME_DNR);
+    c.dw[11] = 0;
     c.dw[10] = 0x15;
     g_assert_cmphex(admin(&c, NULL), ==, NVME_INVALID_FIELD | NVME_DNR);
     /* Identify data to nowhere, or at an offset inside a page that
