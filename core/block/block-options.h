@@ -18,6 +18,11 @@ bool block_legacy_option(const char *name, const char *file, GError **errp);
 /* -snapshot: every -drive gets snapshot=on. */
 void block_set_snapshot_all(void);
 
+/* -object of a block type (throttle-group): *handled says whether it
+ * was one (else another subsystem's); false + errp when it was and is
+ * wrong.  Before block_options_open. */
+bool block_object_add(const char *arg, bool *handled, GError **errp);
+
 /* Before the board is built: open -blockdev nodes, then -drive images
  * (errors are prefixed with the option). */
 bool block_options_open(GError **errp);

@@ -20,6 +20,7 @@
 #include "util/log-setup.h"
 #include "device/device-create.h"
 #include "machine/smp.h"
+#include "machine/boot-opts.h"
 #include "machine/cpu-opts.h"
 #include "machine/ram-size.h"
 #include "machine/runstate.h"
@@ -113,6 +114,12 @@ static bool answer_one(Cli *cli, const char *option, const char *arg,
         printf("Available display backend types:\nnone\n");
     } else if (g_str_equal(option, "-object")) {
         memory_backend_print_types(stdout);
+    } else if (g_str_equal(option, "-boot")) {
+        boot_opts_print_help(stdout);
+    } else if (g_str_equal(option, "-global")) {
+        global_props_print_help(stdout);
+    } else if (g_str_equal(option, "-smp")) {
+        smp_print_options(stdout);
     } else if (g_str_equal(option, "-k")) {
         keyboard_layout_print(stdout);
     }

@@ -5,9 +5,11 @@
  *
  * With cache.direct=on the file is opened O_DIRECT, which wants offsets,
  * lengths and buffers aligned to the storage's block; a request that is
- * not goes through an aligned bounce buffer, and an unaligned write
- * reads the edge blocks first (under a lock, so two such writes sharing
- * a block cannot undo each other).
+ * not goes through an aligned bounce buffer.  A write whose offset and
+ * length are aligned (only its memory is not, as with most callers'
+ * buffers) is just copied; one that starts or ends inside a block reads
+ * those edge blocks first (under a lock, so two such writes sharing a
+ * block cannot undo each other).
  */
 #define _GNU_SOURCE             /* fallocate, SEEK_DATA, preadv2 */
 #include "file.h"
@@ -141,6 +143,36 @@ int file_preadv(TsBlockNode *node, uint64_t offset, uint64_t bytes,
     return ret;
 }
 
+/* Only the memory is misaligned: copy into an aligned buffer and write
+ * it, without reading anything or taking the read-modify-write lock. */
+static int write_copied(FileNode *f, uint64_t offset, uint64_t bytes,
+                        const struct iovec *iov, int niov)
+{
+    void *buf = NULL;
+    if (posix_memalign(&buf, MAX(f->align, 4096), MAX(bytes, 1)) != 0) {
+        return -ENOMEM;
+    }
+    copy_from_iov(buf, iov, niov);
+    struct iovec v = { buf, bytes };
+    int ret = rw_all(f, true, offset, &v, 1);
+    free(buf);
+    return ret;
+}
+
+/* The edge blocks of an unaligned range into buf (covering [start,
+ * start+len)): the first and last block, which the write fills only in
+ * part; the blocks between are overwritten whole. */
+static int read_edges(FileNode *f, uint8_t *buf, uint64_t start, uint64_t len)
+{
+    struct iovec v = { buf, f->align };
+    int ret = rw_all(f, false, start, &v, 1);
+    if (ret == 0 && len > f->align) {
+        v.iov_base = buf + len - f->align;
+        ret = rw_all(f, false, start + len - f->align, &v, 1);
+    }
+    return ret;
+}
+
 int file_pwritev(TsBlockNode *node, uint64_t offset, uint64_t bytes,
                  const struct iovec *iov, int niov, unsigned flags)
 {
@@ -148,17 +180,24 @@ int file_pwritev(TsBlockNode *node, uint64_t offset, uint64_t bytes,
     if (aligned(f, offset, bytes, iov, niov)) {
         return rw_all(f, true, offset, iov, niov);
     }
-    uint64_t start, len;
-    int ret;
+    if ((offset | bytes) % f->align == 0) {
+        return write_copied(f, offset, bytes, iov, niov);
+    }
+    uint64_t start = offset / f->align * f->align;
+    uint64_t len = (offset + bytes + f->align - 1) / f->align * f->align - start;
+    void *buf = NULL;
+    if (posix_memalign(&buf, MAX(f->align, 4096), len) != 0) {
+        return -ENOMEM;
+    }
     g_mutex_lock(&f->rmw_lock);
-    uint8_t *buf = bounce_read(f, offset, bytes, &start, &len, &ret);
-    if (buf) {
-        copy_from_iov(buf + (offset - start), iov, niov);
+    int ret = read_edges(f, buf, start, len);
+    if (ret == 0) {
+        copy_from_iov((uint8_t *)buf + (offset - start), iov, niov);
         struct iovec v = { buf, len };
         ret = rw_all(f, true, start, &v, 1);
-        free(buf);
     }
     g_mutex_unlock(&f->rmw_lock);
+    free(buf);
     return ret;
 }
 

@@ -131,6 +131,27 @@ static void clean_caches(void *opaque)
                  (int64_t)n->cache_clean_interval * 1000000000);
 }
 
+/*
+ * The backing file name recorded in the image, relative to the image's
+ * directory as QEMU reads it: "base.qcow2" in "dir/ov.qcow2" is
+ * "dir/base.qcow2", in "ov.qcow2" stays "base.qcow2" (no "./" prefix,
+ * so query-block and info block show what QEMU shows); absolute names,
+ * protocol URLs ("nbd://...") and an image without a file name (then the
+ * working directory is all there is, as in QEMU) leave it as it is.
+ * g_free the result (NULL for no backing file).
+ */
+static char *backing_relative_to_image(const char *bf, const char *image)
+{
+    if (!bf || !*bf) {
+        return NULL;
+    }
+    const char *slash = image ? strrchr(image, '/') : NULL;
+    if (g_path_is_absolute(bf) || strstr(bf, "://") || !slash) {
+        return g_strdup(bf);
+    }
+    return g_strdup_printf("%.*s%s", (int)(slash - image + 1), image, bf);
+}
+
 static bool qcow2_node_open(TsBlockNode *node, GError **errp)
 {
     Qcow2Node *n = (Qcow2Node *)node;
@@ -192,17 +213,9 @@ static bool qcow2_node_open(TsBlockNode *node, GError **errp)
         ts_block_node_set_read_only(node);
     GError *err = NULL;
     const char *bf = qcow2_backing_file(n->q);
-    char *resolved = NULL;
-    const char *image = ts_block_node_filename(ts_block_child_node(file));
-    if (bf && !g_path_is_absolute(bf) && image) {
-        /* block.h says the core resolves a relative backing name against
-         * the image's directory; it does not yet (block notes): do it
-         * here, which is the same for the core once it does. */
-        char *dir = g_path_get_dirname(image);
-        resolved = g_build_filename(dir, bf, NULL);
-        g_free(dir);
-    }
-    n->backing = ts_block_open_backing(node, resolved ? resolved : bf,
+    char *resolved = backing_relative_to_image(
+        bf, ts_block_node_filename(ts_block_child_node(file)));
+    n->backing = ts_block_open_backing(node, resolved,
                                        qcow2_backing_fmt(n->q), &err);
     g_free(resolved);
     if (err) {

@@ -122,15 +122,16 @@ int qcow2_l2_for_write(Qcow2 *s, uint64_t guest, uint64_t *l2_offset)
     /* The table must be on disk before the L1 points at it: a reused
      * cluster could hold anything. */
     if (ret == 0)
-        ret = s->io.flush(s->io.opaque);
+        ret = qcow2_sync(s);
     if (ret == 0) {
         s->l1[i] = (uint64_t)new_off | QCOW2_OFLAG_COPIED;
         ret = write_l1_entry(s, i);
         if (ret < 0)
             s->l1[i] = l1e;
     }
+    if (ret == 0)
+        ret = qcow2_cache_put(s, &s->l2_cache, (uint64_t)new_off, table);
     if (ret == 0) {
-        qcow2_cache_put(s, &s->l2_cache, (uint64_t)new_off, table);
         if (old) {
             ret = qcow2_order_barrier(s);
             if (ret == 0)
@@ -150,10 +151,8 @@ int qcow2_set_entry(Qcow2 *s, uint64_t l2_offset, uint32_t index, uint64_t entry
     if (!t)
         return ret;
     be64_put(t + index * 8, entry);
-    ret = qcow2_pwrite_checked(s, QCOW2_OL_L2, l2_offset + index * 8, t + index * 8, 8);
-    if (ret < 0)
-        qcow2_cache_drop(&s->l2_cache, l2_offset);
-    return ret;
+    qcow2_cache_set_dirty(&s->l2_cache, l2_offset, index * 8, index * 8 + 8);
+    return 0;
 }
 
 int qcow2_grow_l1(Qcow2 *s, uint32_t min_size)
@@ -172,7 +171,7 @@ int qcow2_grow_l1(Qcow2 *s, uint32_t min_size)
     if (ret == 0)
         ret = qcow2_pwrite_checked(s, QCOW2_OL_L1, (uint64_t)off, buf, clusters * cs);
     if (ret == 0)
-        ret = s->io.flush(s->io.opaque);
+        ret = qcow2_sync(s);
     if (ret == 0) {
         uint8_t hdr[12];
         be32_put(hdr, min_size);
@@ -180,7 +179,7 @@ int qcow2_grow_l1(Qcow2 *s, uint32_t min_size)
         ret = qcow2_pwrite_checked(s, QCOW2_OL_HEADER, QH_L1_SIZE, hdr, 12);
     }
     if (ret == 0)
-        ret = s->io.flush(s->io.opaque);
+        ret = qcow2_sync(s);
     if (ret == 0) {
         uint64_t old_off = s->h.l1_offset, old_bytes = (uint64_t)s->h.l1_size * 8;
         uint64_t *l1 = g_new0(uint64_t, min_size);
@@ -301,11 +300,10 @@ int qcow2_fix_copied(Qcow2 *s)
                 changed = true;
             }
         }
-        if (ret == 0 && changed) {
-            ret = qcow2_pwrite_checked(s, QCOW2_OL_L2, l2, t, cs);
-            if (ret < 0)
-                qcow2_cache_drop(&s->l2_cache, l2);
-        }
+        if (ret == 0 && changed)
+            qcow2_cache_set_dirty(&s->l2_cache, l2, 0, (uint32_t)cs);
     }
-    return ret;
+    /* The flags match the refcounts on disk at once (snapshot changes
+     * are rare), as qemu-img check wants them after a crash. */
+    return ret < 0 ? ret : qcow2_sync(s);
 }

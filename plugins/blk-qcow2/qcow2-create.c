@@ -36,7 +36,7 @@ static int preallocate(Qcow2 *s)
         int64_t base = qcow2_alloc_clusters(s, n);
         if (base < 0)
             return (int)base;
-        int ret2 = s->io.flush(s->io.opaque);
+        int ret2 = qcow2_sync(s);
         if (ret2 < 0)
             return ret2;
         for (uint64_t i = 0; i < n; i++) {

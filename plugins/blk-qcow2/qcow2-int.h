@@ -10,17 +10,20 @@
 #include "qcow2.h"
 
 /* A small LRU of cluster-sized tables (L2 tables or refcount blocks).
- * Write-through: callers change an entry here and write it to the file
- * at once, so dropping the cache (cache-clean-interval) never loses data
- * and a crash never leaves the cache ahead of a dependency. */
+ * Write-back: callers change an entry here and mark the bytes dirty
+ * (qcow2_cache_set_dirty); qcow2-cache.c writes them in an order that a
+ * crash cannot break (see there).  Writing metadata through
+ * qcow2_pwrite_checked first writes what it depends on. */
 typedef struct Qcow2CacheEntry {
     uint64_t offset;            /* 0 = empty slot */
     uint64_t used;              /* LRU tick */
+    uint32_t dirty_start, dirty_end; /* bytes not in the file yet (end 0: clean) */
     uint8_t *data;
 } Qcow2CacheEntry;
 
 typedef struct Qcow2Cache {
     int count;
+    int ndirty;                 /* entries with dirty bytes */
     uint64_t tick;
     Qcow2CacheEntry *e;
 } Qcow2Cache;
@@ -97,19 +100,36 @@ void qcow2_report(Qcow2 *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 int qcow2_signal_corruption(Qcow2 *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 int qcow2_write_header(Qcow2 *s);
 int qcow2_mark_dirty(Qcow2 *s);
-/* Orders metadata: a no-op with lazy refcounts, where the dirty bit and
- * a repair on the next open stand in for it. */
+/* Orders metadata before a refcount goes down: every cached change on
+ * disk and flushed.  A no-op with lazy refcounts, where the dirty bit
+ * and a repair on the next open stand in for it. */
 int qcow2_order_barrier(Qcow2 *s);
+/* The file's flush (need_flush cleared). */
+int qcow2_io_flush(Qcow2 *s);
+/* Every cached change written (in order) and the file flushed. */
+int qcow2_sync(Qcow2 *s);
 
 /* qcow2-cache.c */
 void qcow2_cache_init(Qcow2Cache *c, uint64_t bytes, uint32_t cluster_size);
 void qcow2_cache_free(Qcow2Cache *c);
+/* Forget a table (freed, or its write failed), dirty bytes included. */
 void qcow2_cache_drop(Qcow2Cache *c, uint64_t offset);
+/* Forget every table, dirty bytes included (the refcount rebuild). */
 void qcow2_cache_clear(Qcow2Cache *c);
+/* Free the memory of the tables that have nothing left to write. */
+void qcow2_cache_clear_clean(Qcow2Cache *c);
 /* The table at `offset`, read through the cache, or NULL with *ret set. */
 uint8_t *qcow2_cache_get(Qcow2 *s, Qcow2Cache *c, uint64_t offset, int *ret);
 /* Put freshly written contents in the cache (new tables). */
-void qcow2_cache_put(Qcow2 *s, Qcow2Cache *c, uint64_t offset, const uint8_t *data);
+int qcow2_cache_put(Qcow2 *s, Qcow2Cache *c, uint64_t offset, const uint8_t *data);
+/* Bytes [start, end) of the cached table at `offset` were changed. */
+void qcow2_cache_set_dirty(Qcow2Cache *c, uint64_t offset, uint32_t start, uint32_t end);
+/* Write every dirty table: refcount blocks first, then L2 tables. */
+int qcow2_cache_write_back(Qcow2 *s);
+bool qcow2_cache_any_dirty(const Qcow2 *s);
+/* What must be in the file before metadata of `kind` is written there
+ * (called by qcow2_pwrite_checked). */
+int qcow2_cache_order_write(Qcow2 *s, int kind);
 
 /* qcow2-overlap.c */
 /* The kinds of metadata (not in `ignore`) that [offset, offset+len)

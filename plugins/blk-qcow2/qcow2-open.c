@@ -63,7 +63,7 @@ static int write_incompat(Qcow2 *s)
     be64_put(b, s->h.incompat);
     int ret = qcow2_pwrite_checked(s, QCOW2_OL_HEADER, QH_INCOMPAT, b, 8);
     if (ret == 0)
-        ret = s->io.flush(s->io.opaque);
+        ret = qcow2_sync(s);
     return ret;
 }
 
@@ -78,11 +78,25 @@ int qcow2_mark_dirty(Qcow2 *s)
     return ret;
 }
 
+int qcow2_io_flush(Qcow2 *s)
+{
+    int ret = s->io.flush(s->io.opaque);
+    if (ret == 0)
+        s->need_flush = false;
+    return ret;
+}
+
+int qcow2_sync(Qcow2 *s)
+{
+    int ret = qcow2_cache_write_back(s);
+    return ret < 0 ? ret : qcow2_io_flush(s);
+}
+
 int qcow2_order_barrier(Qcow2 *s)
 {
     if (s->lazy_refcounts)
         return 0;
-    return s->io.flush(s->io.opaque);
+    return qcow2_sync(s);
 }
 
 static int check_tables(Qcow2 *s, char **errmsg)
@@ -296,7 +310,7 @@ int qcow2_open(Qcow2 **out, const Qcow2IO *io, const Qcow2Options *opts,
             s->h.autoclear = 0;
             ret = qcow2_pwrite_checked(s, QCOW2_OL_HEADER, QH_AUTOCLEAR, b, 8);
             if (ret == 0)
-                ret = s->io.flush(s->io.opaque);
+                ret = qcow2_sync(s);
             if (ret < 0) {
                 *errmsg = g_strdup_printf("Could not update qcow2 header: %s", g_strerror(-ret));
                 goto fail;
@@ -319,14 +333,16 @@ int qcow2_flush(Qcow2 *s)
 {
     if (s->read_only)
         return 0;
-    return s->io.flush(s->io.opaque);
+    if (s->corrupt)
+        return -EIO;
+    return qcow2_sync(s);
 }
 
 int qcow2_close(Qcow2 *s)
 {
     int ret = 0;
     if (!s->read_only && !s->corrupt) {
-        ret = s->io.flush(s->io.opaque);
+        ret = qcow2_sync(s);
         if (ret == 0 && s->dirty_written) {
             s->h.incompat &= ~QCOW2_INCOMPAT_DIRTY;
             ret = write_incompat(s);
@@ -367,8 +383,9 @@ void qcow2_set_backing(Qcow2 *s, const Qcow2Backing *backing)
 
 void qcow2_drop_caches(Qcow2 *s)
 {
-    qcow2_cache_clear(&s->l2_cache);
-    qcow2_cache_clear(&s->refblock_cache);
+    /* Only memory: tables with changes not written yet stay. */
+    qcow2_cache_clear_clean(&s->l2_cache);
+    qcow2_cache_clear_clean(&s->refblock_cache);
     g_clear_pointer(&s->zcache, g_free);
     s->zcache_entry = 0;
 }
@@ -425,7 +442,7 @@ int qcow2_truncate(Qcow2 *s, uint64_t size, char **errmsg)
     be64_put(b, size);
     ret = qcow2_pwrite_checked(s, QCOW2_OL_HEADER, QH_SIZE, b, 8);
     if (ret == 0)
-        ret = s->io.flush(s->io.opaque);
+        ret = qcow2_sync(s);
     if (ret < 0) {
         *errmsg = g_strdup_printf("Could not update the image size: %s", g_strerror(-ret));
         return ret;

@@ -82,7 +82,11 @@ int qcow2_pwrite_checked(Qcow2 *s, int kind, uint64_t offset,
         return qcow2_signal_corruption(s,
             "Preventing invalid write on metadata (overlaps with %s)",
             qcow2_overlap_name(o));
-    int ret = s->io.pwrite(s->io.opaque, offset, buf, len);
+    /* Metadata goes after what it points at (qcow2-cache.c). */
+    int ret = qcow2_cache_order_write(s, kind);
+    if (ret < 0)
+        return ret;
+    ret = s->io.pwrite(s->io.opaque, offset, buf, len);
     if (ret < 0)
         return ret;
     s->need_flush = true;

@@ -102,7 +102,7 @@ static int ensure_block(Qcow2 *s, uint64_t ti)
     qcow2_refblock_set(s, blk, 0, 1);
     int ret = qcow2_pwrite_checked(s, 0, off, blk, cs);
     if (ret == 0)
-        ret = s->io.flush(s->io.opaque);
+        ret = qcow2_sync(s);
     if (ret == 0) {
         uint8_t e[8];
         be64_put(e, off);
@@ -111,7 +111,7 @@ static int ensure_block(Qcow2 *s, uint64_t ti)
     }
     if (ret == 0) {
         s->reftable[ti] = off;
-        qcow2_cache_put(s, &s->refblock_cache, off, blk);
+        ret = qcow2_cache_put(s, &s->refblock_cache, off, blk);
     }
     g_free(blk);
     return ret;
@@ -152,7 +152,7 @@ static int grow_reftable(Qcow2 *s, uint64_t ti)
     if (ret == 0)
         ret = qcow2_pwrite_checked(s, 0, (region + k) * cs, table, t * cs);
     if (ret == 0)
-        ret = s->io.flush(s->io.opaque);
+        ret = qcow2_sync(s);
     uint64_t old_off = s->h.reftable_offset;
     uint32_t old_clusters = s->h.reftable_clusters;
     if (ret == 0) {
@@ -162,7 +162,7 @@ static int grow_reftable(Qcow2 *s, uint64_t ti)
         ret = qcow2_pwrite_checked(s, QCOW2_OL_HEADER, QH_REFTABLE_OFFSET, hdr, 12);
     }
     if (ret == 0)
-        ret = s->io.flush(s->io.opaque);
+        ret = qcow2_sync(s);
     if (ret == 0) {
         uint64_t *nt = g_new0(uint64_t, entries);
         memcpy(nt, s->reftable, s->reftable_entries * 8);
@@ -228,15 +228,10 @@ int qcow2_refcount_update(Qcow2 *s, uint64_t offset, uint64_t len, int64_t adden
             lo = MIN(lo, f);
             hi = MAX(hi, e);
         }
-        /* Write whole 512-byte sectors, as the file would anyway. */
-        lo &= ~511ull;
-        hi = MIN((hi + 511) & ~511ull, cs);
-        uint64_t boff = s->reftable[ti] & QCOW2_OFFSET_MASK;
-        ret = qcow2_pwrite_checked(s, QCOW2_OL_REFBLOCK, boff + lo, b + lo, hi - lo);
-        if (ret < 0) {
-            qcow2_cache_drop(&s->refblock_cache, boff);
-            return ret;
-        }
+        /* Written back later, before any table that counts on it
+         * (qcow2-cache.c). */
+        qcow2_cache_set_dirty(&s->refblock_cache, s->reftable[ti] & QCOW2_OFFSET_MASK,
+                              (uint32_t)lo, (uint32_t)hi);
     }
     return 0;
 }
@@ -312,7 +307,7 @@ static int64_t alloc_at_end(Qcow2 *s, uint64_t n)
             ret = qcow2_pwrite_checked(s, 0, pos[b] * cs, blk, cs);
         }
         if (ret == 0)
-            ret = s->io.flush(s->io.opaque);
+            ret = qcow2_sync(s);
         for (uint64_t b = 0; b < j && ret == 0; b++) {
             uint8_t e[8];
             be64_put(e, pos[b] * cs);

@@ -126,7 +126,12 @@ int qcow2_rebuild_refcounts(Qcow2 *s)
 {
     Counts k;
     uint64_t cs = s->cluster_size, E = s->refblock_entries;
-    int ret = count_all(s, &k, false);
+    /* Tables on disk as counted: nothing left for the cache to write
+     * over the blocks this replaces. */
+    int ret = qcow2_sync(s);
+    if (ret < 0)
+        return ret;
+    ret = count_all(s, &k, false);
     if (ret < 0)
         return ret;
     if (k.beyond) {
@@ -173,7 +178,7 @@ int qcow2_rebuild_refcounts(Qcow2 *s)
         ret = qcow2_pwrite_checked(s, QCOW2_OL_REFBLOCK | QCOW2_OL_REFTABLE,
                                    (start + blocks) * cs, table, tclusters * cs);
     if (ret == 0)
-        ret = s->io.flush(s->io.opaque);
+        ret = qcow2_sync(s);
     if (ret == 0) {
         uint8_t h[12];
         be64_put(h, (start + blocks) * cs);
@@ -181,7 +186,7 @@ int qcow2_rebuild_refcounts(Qcow2 *s)
         ret = qcow2_pwrite_checked(s, QCOW2_OL_HEADER, QH_REFTABLE_OFFSET, h, 12);
     }
     if (ret == 0)
-        ret = s->io.flush(s->io.opaque);
+        ret = qcow2_sync(s);
     if (ret == 0) {
         g_free(s->reftable);
         s->reftable_entries = tclusters * cs / 8;

@@ -174,9 +174,39 @@ static int write_entries(Qcow2 *s, uint64_t l2, uint32_t first, uint32_t n,
         return ret;
     for (uint32_t i = 0; i < n; i++)
         be64_put(t + (first + i) * 8, entries[i]);
-    ret = qcow2_pwrite_checked(s, QCOW2_OL_L2, l2 + first * 8, t + first * 8, n * 8);
-    if (ret < 0)
-        qcow2_cache_drop(&s->l2_cache, l2);
+    /* Written back later, after the refcounts and the data it points at
+     * (qcow2-cache.c). */
+    qcow2_cache_set_dirty(&s->l2_cache, l2, first * 8, (first + n) * 8);
+    return 0;
+}
+
+/* Guest data going to consecutive host bytes from consecutive bytes of
+ * the caller's buffer, gathered into one write: a sequential write into
+ * freshly allocated (or already owned, adjacent) clusters becomes one
+ * host write instead of one per cluster. */
+typedef struct DataRun {
+    uint64_t host;
+    const uint8_t *data;
+    uint64_t len;
+} DataRun;
+
+static int run_write(Qcow2 *s, DataRun *r)
+{
+    int ret = r->len ? qcow2_pwrite_checked(s, 0, r->host, r->data, r->len) : 0;
+    r->len = 0;
+    return ret;
+}
+
+static int run_add(Qcow2 *s, DataRun *r, uint64_t host, const uint8_t *data, uint64_t len)
+{
+    if (r->len && r->host + r->len == host && r->data + r->len == data) {
+        r->len += len;
+        return 0;
+    }
+    int ret = run_write(s, r);
+    r->host = host;
+    r->data = data;
+    r->len = len;
     return ret;
 }
 
@@ -205,6 +235,7 @@ static int write_run(Qcow2 *s, uint64_t offset, const uint8_t *buf, uint64_t len
     uint8_t *tmp = NULL;
     bool entries_change = false, releases = false;
     uint64_t j = 0;
+    DataRun run = { 0 };
     for (uint64_t i = 0; i < n && ret == 0; i++) {
         uint64_t gs = (c0 + i) * cs;
         uint64_t p0 = MAX(offset, gs), p1 = MIN(offset + len, gs + cs);
@@ -212,18 +243,20 @@ static int write_run(Qcow2 *s, uint64_t offset, const uint8_t *buf, uint64_t len
         int type = qcow2_entry_type(s, old[i]);
         new[i] = old[i];
         if (owned(s, old[i]) && type == QCOW2_C_NORMAL) {
-            ret = qcow2_pwrite_checked(s, 0, (old[i] & QCOW2_OFFSET_MASK) + (p0 - gs),
-                                       data, p1 - p0);
+            ret = run_add(s, &run, (old[i] & QCOW2_OFFSET_MASK) + (p0 - gs),
+                          data, p1 - p0);
             continue;
         }
         uint64_t host = owned(s, old[i]) ? (old[i] & QCOW2_OFFSET_MASK)
                                          : (uint64_t)base + (j++) * cs;
         if (p1 - p0 == cs) {
-            ret = qcow2_pwrite_checked(s, 0, host, data, cs);
+            ret = run_add(s, &run, host, data, cs);
         } else {
             if (!tmp)
                 tmp = g_malloc(cs);
-            ret = read_cluster(s, gs, old[i], tmp);
+            ret = run_write(s, &run);
+            if (ret == 0)
+                ret = read_cluster(s, gs, old[i], tmp);
             if (ret == 0) {
                 memcpy(tmp + (p0 - gs), data, p1 - p0);
                 ret = qcow2_pwrite_checked(s, 0, host, tmp, cs);
@@ -234,9 +267,10 @@ static int write_run(Qcow2 *s, uint64_t offset, const uint8_t *buf, uint64_t len
         if (!owned(s, old[i]) && type != QCOW2_C_UNALLOCATED && type != QCOW2_C_ZERO_PLAIN)
             releases = true;
     }
-    /* New refcounts (and the data) on disk before the entries point there. */
-    if (ret == 0 && entries_change && need)
-        ret = qcow2_order_barrier(s);
+    if (ret == 0)
+        ret = run_write(s, &run);
+    /* The new refcounts and the data reach the disk before the entries:
+     * the cache writes L2 tables back in that order. */
     if (ret == 0 && entries_change)
         ret = write_entries(s, l2, idx0, (uint32_t)n, new);
     if (ret == 0 && releases) {

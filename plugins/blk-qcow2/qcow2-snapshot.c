@@ -171,7 +171,7 @@ static int write_table(Qcow2 *s, Qcow2Snapshot *list, uint32_t n)
             ret = qcow2_pwrite_checked(s, QCOW2_OL_SNAPTABLE, (uint64_t)off, t->data, t->len);
     }
     if (ret == 0)
-        ret = s->io.flush(s->io.opaque);
+        ret = qcow2_sync(s);
     if (ret == 0) {
         uint8_t h[12];
         be32_put(h, n);
@@ -179,7 +179,7 @@ static int write_table(Qcow2 *s, Qcow2Snapshot *list, uint32_t n)
         ret = qcow2_pwrite_checked(s, QCOW2_OL_HEADER, QH_NB_SNAPSHOTS, h, 12);
     }
     if (ret == 0)
-        ret = s->io.flush(s->io.opaque);
+        ret = qcow2_sync(s);
     if (ret == 0) {
         uint64_t old = s->h.snapshots_offset, old_bytes = s->snapshot_table_bytes;
         bool had = s->h.nb_snapshots != 0;
@@ -321,7 +321,7 @@ int qcow2_snapshot_apply(Qcow2 *s, const char *key, char **errmsg)
         ret = qcow2_pwrite_checked(s, QCOW2_OL_L1, s->h.l1_offset, buf, bytes);
         g_free(buf);
         if (ret == 0)
-            ret = s->io.flush(s->io.opaque);
+            ret = qcow2_sync(s);
         if (ret == 0) {
             old = s->l1;
             s->l1 = g_new0(uint64_t, s->h.l1_size);

@@ -84,6 +84,9 @@ void rv_take_exception(RvCpu *cpu)
 uint32_t rv_pending_irqs(RvCpu *cpu)
 {
     uint32_t mip = cpu->mip_sw | __atomic_load_n(&cpu->irq_lines, __ATOMIC_ACQUIRE);
+    if (cpu->aia) {
+        mip |= rv_aia_pending(cpu);
+    }
     if ((cpu->ext & RV_EXT_SSTC) && (cpu->menvcfg & MENVCFG_STCE)) {
         mip &= ~(1u << RV_IRQ_STI);
         if (rv_time(cpu) >= cpu->stimecmp) {

@@ -29,8 +29,18 @@
  */
 #include "virtio-blk.h"
 
+#include <stdlib.h>
+
 /* Spare requests kept for reuse (each holds a TsVirtqChain, ~20 KiB). */
 #define FREE_REQS_MAX 32
+/* Host buffers the spare requests keep, at most, in all: the next
+ * request of the same size then needs no allocation (a megabyte is
+ * otherwise an mmap, page faults and an munmap each time). */
+#define SPARE_BUF_BYTES_MAX (8 * 1024 * 1024)
+/* Host buffers are aligned for O_DIRECT, so that with cache.direct=on
+ * the file driver writes and reads them as they are, without a bounce
+ * buffer and its copy. */
+#define BUF_ALIGN 4096
 
 struct VblkRequest {
     VirtioBlk *b;
@@ -76,13 +86,14 @@ static VblkRequest *req_new(VirtioBlk *b)
         r = b->free_reqs->data;
         b->free_reqs = g_slist_delete_link(b->free_reqs, b->free_reqs);
         b->n_free--;
+        b->spare_buf_bytes -= r->buf_len;       /* r keeps its buffer */
     } else {
         r = g_new(VblkRequest, 1);
+        r->buf = NULL;
+        r->buf_len = 0;
     }
     r->b = b;
     r->epoch = b->epoch;
-    r->buf = NULL;
-    r->buf_len = 0;
     r->piece = 0;
     r->piece_done = 0;
     r->done = 0;
@@ -92,15 +103,25 @@ static VblkRequest *req_new(VirtioBlk *b)
     return r;
 }
 
+static void buf_release(VblkRequest *r)
+{
+    free(r->buf);
+    r->buf = NULL;
+    r->buf_len = 0;
+}
+
 static void req_free(VblkRequest *r)
 {
     VirtioBlk *b = r->b;
-    g_free(r->buf);
-    r->buf = NULL;
     if (b->n_free < FREE_REQS_MAX) {
+        if (b->spare_buf_bytes + r->buf_len > SPARE_BUF_BYTES_MAX) {
+            buf_release(r);
+        }
+        b->spare_buf_bytes += r->buf_len;
         b->free_reqs = g_slist_prepend(b->free_reqs, r);
         b->n_free++;
     } else {
+        buf_release(r);
         g_free(r);
     }
 }
@@ -123,12 +144,13 @@ static bool buf_get(VblkRequest *r, size_t len, bool running)
         return false;
     }
     if (r->buf_len < len) {
-        g_free(r->buf);
-        r->buf = g_try_malloc(len);
-        r->buf_len = r->buf ? len : 0;
-        if (!r->buf) {
+        buf_release(r);
+        void *p = NULL;
+        if (posix_memalign(&p, BUF_ALIGN, len) != 0) {
             return false;
         }
+        r->buf = p;
+        r->buf_len = len;
     }
     b->inflight_bytes += len;
     return true;
@@ -539,7 +561,13 @@ void vblk_requests_reset(VirtioBlk *b)
 void vblk_requests_free(VirtioBlk *b)
 {
     vblk_requests_reset(b);
-    g_slist_free_full(b->free_reqs, g_free);
+    for (GSList *l = b->free_reqs; l; l = l->next) {
+        VblkRequest *r = l->data;
+        buf_release(r);
+        g_free(r);
+    }
+    g_slist_free(b->free_reqs);
     b->free_reqs = NULL;
+    b->spare_buf_bytes = 0;
     b->n_free = 0;
 }

@@ -95,6 +95,7 @@ typedef struct VirtioBlk {
     TsBH *deferred_bh;
     GSList *free_reqs;              /* spare requests (a chain is large) */
     unsigned n_free;
+    uint64_t spare_buf_bytes;       /* host buffers the spares keep */
 } VirtioBlk;
 
 /* virtio-blk-request.c */

@@ -82,6 +82,7 @@ TS_BEGIN_DECLS
 
 typedef struct TsBlockNode TsBlockNode;
 typedef struct TsBlockChild TsBlockChild;
+typedef struct TsBlockThrottleGroup TsBlockThrottleGroup;
 typedef struct TsBlockBackend TsBlockBackend;
 
 /* ================================================================== */
@@ -417,8 +418,12 @@ TsBlockChild *ts_block_open_child(TsBlockNode *parent, const char *name,
 /*
  * MAIN, from open of a driver with supports_backing.  Open the backing
  * child: the user's backing= (a node name, nested options, or null for
- * none) wins; otherwise `filename` as recorded in the image (relative to
- * the image's own directory), of `format` (NULL: probe).  Returns NULL
+ * none) wins; otherwise `filename`, of `format` (NULL: probe), opened as
+ * given.  A name the image records relative to its own directory is the
+ * driver's to resolve first, as QEMU's drivers do: join it with the
+ * directory part of the file child's ts_block_node_filename() ("base" in
+ * "dir/ov.qcow2" is "dir/base", in "ov.qcow2" stays "base"; the format
+ * node's own filename is not known yet during open).  Returns NULL
  * without an error when there is no backing file (filename NULL or
  * backing=null).  Backing nodes are opened read-only.
  */
@@ -467,6 +472,35 @@ bool ts_block_child_truncate(TsBlockChild *child, uint64_t length,
  */
 TsBlockChild *ts_block_create_file(const char *filename, GError **errp);
 void ts_block_child_release(TsBlockChild *child);
+
+/* ---- throttle groups (for the "throttle" filter) ----------------- */
+
+/*
+ * A throttle group is a set of I/O limits shared by its members: the
+ * drives that name it (-drive throttling.group=) and the filter nodes
+ * over it (-blockdev driver=throttle,throttle-group=NAME), so that they
+ * together stay within the limits.  Groups are made by `-object
+ * throttle-group,id=NAME,...` (or by a -drive's throttling.* options).
+ *
+ * MAIN, from a filter's open: take a reference on the group `name`;
+ * NULL + errp ("Throttle group 'x' does not exist") if there is none.
+ */
+TsBlockThrottleGroup *ts_block_throttle_group_ref(const char *name,
+                                                  GError **errp);
+/* MAIN, from close: drop the reference. */
+void ts_block_throttle_group_unref(TsBlockThrottleGroup *group);
+/* The group's name (its -object id).  Any thread. */
+const char *ts_block_throttle_group_name(const TsBlockThrottleGroup *group);
+/*
+ * WORKER (any thread): return once the group's limits let a request of
+ * `bytes` bytes in direction `write` start, and count it against them.
+ * Blocks the calling thread meanwhile (the core lets the worker pool
+ * grow so that other nodes' requests are not held up); requests of one
+ * direction start in the order they called.  Draining a backend over
+ * the group lets waiting requests go at once.
+ */
+void ts_block_throttle_group_wait(TsBlockThrottleGroup *group, bool write,
+                                  uint64_t bytes);
 
 /* ================================================================== */
 /* Part 2: device front ends                                          */
