@@ -236,12 +236,6 @@ void nvme_namespace_setup(NvmeNamespace *ns, TsBlockBackend *blk,
 
 static bool attach_namespace(NvmePci *s, GError **errp)
 {
-    if (!nvme_check_block_size(NVME_TYPE, "logical_block_size",
-                               s->logical_block_size, errp) ||
-        !nvme_check_block_size(NVME_TYPE, "physical_block_size",
-                               s->physical_block_size, errp)) {
-        return false;
-    }
     s->blk = ts_block_attach(s->drive, obj_of(s), &nvme_blk_ops, s, true,
                              errp);
     if (!s->blk) {
@@ -259,6 +253,12 @@ static bool nvme_realize(TsPciDevice *dev, GError **errp)
     if (!s->serial || !*s->serial) {
         g_set_error_literal(errp, TS_ERROR, TS_ERROR_INVALID,
                             "serial property not set");
+        return false;
+    }
+    if (!nvme_check_block_size(NVME_TYPE, "logical_block_size",
+                               s->logical_block_size, errp) ||
+        !nvme_check_block_size(NVME_TYPE, "physical_block_size",
+                               s->physical_block_size, errp)) {
         return false;
     }
     memset(&s->ctrl, 0, sizeof(s->ctrl));
