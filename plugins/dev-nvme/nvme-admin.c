@@ -409,8 +409,8 @@ static uint16_t get_log_page(NvmeRequest *req)
     bool rae = dw10 & (1u << 15);
     uint64_t dwords = ((dw10 >> 16) | (uint64_t)(dw11 & 0xffff) << 16) + 1;
     uint64_t offset = nvme_cmd_qw(req, 12);
-    uint8_t log[512] = { 0 };
-    size_t log_size = sizeof(log);
+    uint8_t log[4096] = { 0 };
+    size_t log_size = 512;
     unsigned event_type;
     switch (lid) {
     case NVME_LOG_ERROR:
@@ -429,6 +429,13 @@ static uint16_t get_log_page(NvmeRequest *req)
         log[0] = 1;                         /* AFI: slot 1 active */
         put_string(log + 8, 8, n->firmware);
         event_type = 0xff;
+        break;
+    case NVME_LOG_CHANGED_NS:
+        /* "More than 1024 changed": the host rescans every namespace,
+         * which is what a resize needs. */
+        log_size = 4096;
+        put32(log, NVME_NSID_BROADCAST);
+        event_type = NVME_AER_TYPE_NOTICE;
         break;
     default:
         return NVME_INVALID_LOG_PAGE | NVME_DNR;

@@ -509,7 +509,7 @@ void nvme_ctrl_ns_resized(NvmeCtrl *n, uint32_t nsid, uint64_t size)
         n->ns[nsid]->size = size;
         /* Namespace Attribute Changed notice (Changed Namespace List log
          * 0x04) */
-        nvme_raise_event(n, NVME_AER_TYPE_NOTICE, 0, 0x04);
+        nvme_raise_event(n, NVME_AER_TYPE_NOTICE, 0, NVME_LOG_CHANGED_NS);
     }
 }
 

@@ -101,6 +101,7 @@ enum {
     NVME_LOG_ERROR = 0x01,
     NVME_LOG_SMART = 0x02,
     NVME_LOG_FW_SLOT = 0x03,
+    NVME_LOG_CHANGED_NS = 0x04,
 };
 
 /* Asynchronous event types and the error-type informations we raise */
