@@ -575,7 +575,9 @@ static uint16_t pci_class_of(uint32_t device_id)
     case 8: return TS_PCI_CLASS_STORAGE_SCSI;
     case 16: return TS_PCI_CLASS_DISPLAY_OTHER;
     case 18: return TS_PCI_CLASS_INPUT_OTHER;
-    default: return TS_PCI_CLASS_OTHERS;
+    /* QEMU's "others" for the rest (virtio-rng-pci...): base class 0x00
+     * (before class codes existed), subclass 0xff, not base class 0xff. */
+    default: return 0x00ff;
     }
 }
 

@@ -103,6 +103,20 @@ static void identify_ns(NvmeNamespace *ns, uint8_t *id)
     put32(id + 128, (uint32_t)ns->lbs_log2 << 16);   /* LBAF0: LBADS */
 }
 
+/* The NVM command set's controller limits (NVM Command Set 1.0,
+ * 4.1.5.1): only DMRSL, the largest deallocation range, for the smallest
+ * block size in use. */
+static void identify_nvm_ctrl(NvmeCtrl *n, uint8_t *id)
+{
+    uint32_t lbs_min = 0;
+    for (unsigned i = 1; i <= NVME_NS_MAX; i++) {
+        if (n->ns[i] && (!lbs_min || n->ns[i]->lbs < lbs_min)) {
+            lbs_min = n->ns[i]->lbs;
+        }
+    }
+    put32(id + 4, NVME_DMRSL_BYTES / (lbs_min ? lbs_min : 512));
+}
+
 static uint16_t identify(NvmeRequest *req)
 {
     NvmeCtrl *n = req->n;
@@ -140,6 +154,12 @@ static uint16_t identify(NvmeRequest *req)
             return NVME_INVALID_NSID | NVME_DNR;
         }
         /* No identifiers: an empty list. */
+        break;
+    case NVME_CNS_CS_CTRL:
+        if ((nvme_cmd_dw(req, 11) >> 24) != NVME_CSI_NVM) {
+            return NVME_INVALID_FIELD | NVME_DNR;
+        }
+        identify_nvm_ctrl(n, id);
         break;
     default:
         return NVME_INVALID_FIELD | NVME_DNR;
@@ -389,8 +409,8 @@ static uint16_t get_log_page(NvmeRequest *req)
     bool rae = dw10 & (1u << 15);
     uint64_t dwords = ((dw10 >> 16) | (uint64_t)(dw11 & 0xffff) << 16) + 1;
     uint64_t offset = nvme_cmd_qw(req, 12);
-    uint8_t log[512] = { 0 };
-    size_t log_size = sizeof(log);
+    uint8_t log[4096] = { 0 };
+    size_t log_size = 512;
     unsigned event_type;
     switch (lid) {
     case NVME_LOG_ERROR:
@@ -409,6 +429,13 @@ static uint16_t get_log_page(NvmeRequest *req)
         log[0] = 1;                         /* AFI: slot 1 active */
         put_string(log + 8, 8, n->firmware);
         event_type = 0xff;
+        break;
+    case NVME_LOG_CHANGED_NS:
+        /* "More than 1024 changed": the host rescans every namespace,
+         * which is what a resize needs. */
+        log_size = 4096;
+        put32(log, NVME_NSID_BROADCAST);
+        event_type = NVME_AER_TYPE_NOTICE;
         break;
     default:
         return NVME_INVALID_LOG_PAGE | NVME_DNR;

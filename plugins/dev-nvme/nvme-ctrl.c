@@ -364,6 +364,12 @@ void nvme_ctrl_reset(NvmeCtrl *n)
 void nvme_ctrl_cleanup(NvmeCtrl *n)
 {
     nvme_ctrl_reset(n);
+    for (unsigned i = 1; i <= NVME_NS_MAX; i++) {
+        if (n->ns[i]) {
+            n->ns[i]->ctrl = NULL;
+            n->ns[i] = NULL;
+        }
+    }
 }
 
 static void enable(NvmeCtrl *n)
@@ -492,6 +498,7 @@ bool nvme_ctrl_attach_ns(NvmeCtrl *n, uint32_t nsid, NvmeNamespace *ns)
         return false;
     }
     ns->lbs_log2 = (unsigned)g_bit_storage(ns->lbs) - 1;
+    ns->ctrl = n;
     n->ns[nsid] = ns;
     return true;
 }
@@ -502,7 +509,7 @@ void nvme_ctrl_ns_resized(NvmeCtrl *n, uint32_t nsid, uint64_t size)
         n->ns[nsid]->size = size;
         /* Namespace Attribute Changed notice (Changed Namespace List log
          * 0x04) */
-        nvme_raise_event(n, NVME_AER_TYPE_NOTICE, 0, 0x04);
+        nvme_raise_event(n, NVME_AER_TYPE_NOTICE, 0, NVME_LOG_CHANGED_NS);
     }
 }
 

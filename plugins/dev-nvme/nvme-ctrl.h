@@ -34,6 +34,10 @@
 /* Largest data transfer: 2^MDTS minimum pages (4 KiB) = 512 KiB. */
 #define NVME_MDTS               7
 #define NVME_MAX_TRANSFER       ((size_t)4096 << NVME_MDTS)
+/* Largest range one Dataset Management range may deallocate, in bytes
+ * (DMRSL, reported in blocks): the block layer's largest request, as
+ * QEMU reports it. */
+#define NVME_DMRSL_BYTES        UINT32_C(0x7ffffe00)
 /* Async Event Requests held at most (Identify AERL + 1). */
 #define NVME_AER_MAX            4
 /* Bounds on work in flight on the disks: beyond them no command is
@@ -93,6 +97,9 @@ typedef struct NvmeNamespace {
     unsigned lbs_log2;
     bool read_only;
     bool write_cache;           /* for Get Features: Volatile Write Cache */
+    NvmeCtrl *ctrl;             /* the controller it is attached to, or
+                                 * NULL (set by nvme_ctrl_attach_ns and
+                                 * cleared by nvme_ctrl_cleanup) */
     /* Bookkeeping for the SMART log */
     uint64_t units_read, units_written, reads, writes;
 } NvmeNamespace;
@@ -182,8 +189,9 @@ bool nvme_ctrl_attach_ns(NvmeCtrl *n, uint32_t nsid, NvmeNamespace *ns);
  * 0, the machine's reset).  Requests the disks still hold are orphaned:
  * their completions free them without touching the guest. */
 void nvme_ctrl_reset(NvmeCtrl *n);
-/* Before freeing: reset, then the host drains its disks (orphans free
- * themselves), then this frees what is left. */
+/* Before freeing: reset (requests in flight become orphans) and detach
+ * every namespace; then the host drains its disks (orphans free
+ * themselves). */
 void nvme_ctrl_cleanup(NvmeCtrl *n);
 
 /* Register space: size 4 or 8 (8 only for CAP, ASQ, ACQ; otherwise

@@ -11,36 +11,12 @@
  * reaches memory while the guest has bus mastering off), its interrupts,
  * and the block layer's asynchronous requests.
  */
-#include <tessera/tessera.h>
-#include <tessera/block.h>
-#include <tessera/pci.h>
+#include "nvme-pci.h"
 
-#include "nvme-ctrl.h"
-
-#define NVME_TYPE           "nvme"
 #define NVME_DEVICE_ID      0x0010
 #define NVME_BAR_SIZE       0x4000
 #define NVME_MSIX_TABLE     0x2000
 #define NVME_MSIX_PBA       0x3000
-
-typedef struct NvmePci {
-    TsPciDevice parent;
-
-    /* Properties, as QEMU 7.2 names them */
-    char *serial;
-    char *drive;
-    uint64_t logical_block_size;    /* 0: the backend's */
-    uint64_t physical_block_size;
-
-    NvmeCtrl ctrl;
-    NvmeNamespace ns;
-    TsBlockBackend *blk;
-    TsMemoryRegion *bar;            /* container: registers, MSI-X */
-    TsMemoryRegion *regs;
-    bool has_msix;
-    GQueue deferred;                /* completions that found us busy */
-    TsBH *deferred_bh;
-} NvmePci;
 
 /* One block request on its way back to the controller. */
 typedef struct IoCall {
@@ -230,41 +206,42 @@ static const TsBlockDevOps nvme_blk_ops = {
     .resize = resized,
 };
 
-static bool check_block_size(const char *name, uint64_t v, GError **errp)
+bool nvme_check_block_size(const char *type, const char *name, uint64_t v,
+                           GError **errp)
 {
     if (v == 0) {
         return true;
     }
     if (v < 512 || v > 32768 || (v & (v - 1))) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "Property nvme.%s doesn't take value %" PRIu64
-                    " (a power of two from 512 to 32768)", name, v);
+                    "Property %s.%s doesn't take value %" PRIu64
+                    " (a power of two from 512 to 32768)", type, name, v);
         return false;
     }
     return true;
 }
 
+void nvme_namespace_setup(NvmeNamespace *ns, TsBlockBackend *blk,
+                          uint64_t logical_block_size)
+{
+    uint32_t logical = 512, physical = 4096;
+    ts_block_block_sizes(blk, &logical, &physical);
+    ns->disk = blk;
+    ns->lbs = logical_block_size ? (uint32_t)logical_block_size
+                                 : MAX(logical, 512u);
+    ns->size = ts_block_length(blk) & ~(uint64_t)(ns->lbs - 1);
+    ns->read_only = ts_block_is_read_only(blk);
+    ns->write_cache = ts_block_write_cache_enabled(blk);
+}
+
 static bool attach_namespace(NvmePci *s, GError **errp)
 {
-    if (!check_block_size("logical_block_size", s->logical_block_size,
-                          errp) ||
-        !check_block_size("physical_block_size", s->physical_block_size,
-                          errp)) {
-        return false;
-    }
     s->blk = ts_block_attach(s->drive, obj_of(s), &nvme_blk_ops, s, true,
                              errp);
     if (!s->blk) {
         return false;
     }
-    uint32_t logical = 512, physical = 4096;
-    ts_block_block_sizes(s->blk, &logical, &physical);
-    s->ns.disk = s->blk;
-    s->ns.lbs = s->logical_block_size ? (uint32_t)s->logical_block_size
-                                      : MAX(logical, 512u);
-    s->ns.size = ts_block_length(s->blk) & ~(uint64_t)(s->ns.lbs - 1);
-    s->ns.read_only = ts_block_is_read_only(s->blk);
-    s->ns.write_cache = ts_block_write_cache_enabled(s->blk);
+    nvme_namespace_setup(&s->ns, s->blk, s->logical_block_size);
     nvme_ctrl_attach_ns(&s->ctrl, 1, &s->ns);
     return true;
 }
@@ -276,6 +253,12 @@ static bool nvme_realize(TsPciDevice *dev, GError **errp)
     if (!s->serial || !*s->serial) {
         g_set_error_literal(errp, TS_ERROR, TS_ERROR_INVALID,
                             "serial property not set");
+        return false;
+    }
+    if (!nvme_check_block_size(NVME_TYPE, "logical_block_size",
+                               s->logical_block_size, errp) ||
+        !nvme_check_block_size(NVME_TYPE, "physical_block_size",
+                               s->physical_block_size, errp)) {
         return false;
     }
     memset(&s->ctrl, 0, sizeof(s->ctrl));
@@ -331,9 +314,20 @@ fail:
 static void nvme_unrealize(TsPciDevice *dev)
 {
     NvmePci *s = (NvmePci *)dev;
-    /* Requests in flight become orphans; detaching drains them, and
-     * their completions only free memory. */
+    /* Requests in flight become orphans; draining every namespace's
+     * disk (nvme-ns ones too) runs their completions, which only free
+     * memory, while this device still exists. */
+    TsBlockBackend *disks[NVME_NS_MAX + 1];
+    unsigned n_disks = 0;
+    for (unsigned i = 1; i <= NVME_NS_MAX; i++) {
+        if (s->ctrl.ns[i]) {
+            disks[n_disks++] = s->ctrl.ns[i]->disk;
+        }
+    }
     nvme_ctrl_cleanup(&s->ctrl);
+    for (unsigned i = 0; i < n_disks; i++) {
+        ts_block_drain(disks[i]);
+    }
     if (s->blk) {
         ts_block_detach(s->blk);
         s->blk = NULL;
@@ -406,7 +400,8 @@ static const TsTypeInfo nvme_type = {
 
 static bool dev_nvme_init(GError **errp)
 {
-    return ts_type_register(&nvme_type, errp);
+    return ts_type_register(&nvme_type, errp) &&
+           ts_type_register(&nvme_ns_type, errp);
 }
 
 TS_PLUGIN("dev-nvme", "NVMe controller (nvme)", dev_nvme_init);

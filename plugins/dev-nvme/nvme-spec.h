@@ -78,7 +78,9 @@ enum {
     NVME_CNS_CTRL = 0x01,
     NVME_CNS_ACTIVE_NS_LIST = 0x02,
     NVME_CNS_NS_DESC_LIST = 0x03,
+    NVME_CNS_CS_CTRL = 0x06,            /* I/O command set specific */
 };
+#define NVME_CSI_NVM            0x00
 
 /* Feature identifiers */
 enum {
@@ -99,6 +101,7 @@ enum {
     NVME_LOG_ERROR = 0x01,
     NVME_LOG_SMART = 0x02,
     NVME_LOG_FW_SLOT = 0x03,
+    NVME_LOG_CHANGED_NS = 0x04,
 };
 
 /* Asynchronous event types and the error-type informations we raise */

@@ -9,8 +9,7 @@
    on both, writes files whose checksums it prints, syncs and powers off.
 2. The host checks the images with real peers: `qemu-img check` finds
    the qcow2 image clean, e2fsck -fn the raw one.
-3. Both boot again (-smp 2, so the NVMe driver makes two I/O queues,
-   and discard=unmap): the checksums match; fstrim on the virtio-blk-pci
+3. Both boot again (-smp 2, discard=unmap): the checksums match; fstrim on the virtio-blk-pci
    disk gives the deleted file's blocks back to the host; blkdiscard and
    a write past the end of the NVMe disk behave; the qcow2 image is
    still clean afterwards.
@@ -101,7 +100,7 @@ QUEUE = ["size", "ro", "queue/logical_block_size",
          "queue/physical_block_size", "queue/write_cache",
          "queue/discard_max_bytes", "queue/discard_granularity",
          "queue/write_zeroes_max_bytes", "queue/max_segments",
-         "queue/max_hw_sectors_kb"]
+         "queue/max_hw_sectors_kb", "queue/max_discard_segments"]
 
 
 def view(c):
@@ -206,8 +205,11 @@ try:
     # ---- 3: read back, discard ---------------------------------------
     c = boot(TESSERA, disk_args(nvme_img, nvme_fmt, vblk_img,
                                 extra_drive=",discard=unmap"), smp=2)
+    # Without an MSI controller (aia=none, the default) the function has
+    # INTA only: one vector, so Linux makes one I/O queue whatever the
+    # CPU count, as under QEMU.
     queues = shell(c, "ls /sys/block/nvme0n1/mq | wc -l").strip()
-    t.ok(queues == "2", "-smp 2: the NVMe driver uses two I/O queues",
+    t.ok(queues == "1", "-smp 2 with INTx: one I/O queue, as under QEMU",
          queues)
     out = shell(c, "mkdir -p /mnt/n /mnt/v && mount -t ext2 /dev/nvme0n1 "
                 "/mnt/n && mount -t ext2 /dev/vda /mnt/v && echo MOUNTED")

@@ -498,6 +498,16 @@ static void test_identify(void)
     c.dw[10] = NVME_CNS_NS_DESC_LIST;
     c.nsid = 1;
     g_assert_cmphex(admin(&c, NULL), ==, 0);
+    /* The NVM command set's limits: DMRSL in blocks */
+    c.dw[10] = NVME_CNS_CS_CTRL;
+    c.nsid = 0;
+    g_assert_cmphex(admin(&c, NULL), ==, 0);
+    uint32_t dmrsl;
+    memcpy(&dmrsl, gptr(DATA + 4), 4);
+    g_assert_cmpuint(dmrsl, ==, NVME_DMRSL_BYTES / LBS);
+    c.dw[11] = 2u << 24;                /* zoned: not offered */
+    g_assert_cmphex(admin(&c, NULL), ==, NVME_INVALID_FIELD | NVME_DNR);
+    c.dw[11] = 0;
     c.dw[10] = 0x15;
     g_assert_cmphex(admin(&c, NULL), ==, NVME_INVALID_FIELD | NVME_DNR);
     /* Identify data to nowhere, or at an offset inside a page that
@@ -886,6 +896,26 @@ static void test_features_logs(void)
     l.dw[10] = NVME_LOG_ERROR | 0xffffu << 16;
     l.dw[11] = 0xffff;
     g_assert_cmphex(admin(&l, NULL), ==, NVME_INVALID_FIELD | NVME_DNR);
+    /* A resize: a namespace attribute notice, whose log page says
+     * "rescan everything" */
+    Cmd aer = { .opcode = NVME_ADM_ASYNC_EVENT };
+    uint16_t aer_cid = queue_cmd(&adminq, &aer);
+    sq_doorbell(0, adminq.sq_tail);
+    nvme_ctrl_ns_resized(&ctrl, 1, DISK_SIZE / 2);
+    Cqe ev;
+    g_assert_true(pop_cqe(&adminq, &ev));
+    g_assert_cmpuint(ev.cid, ==, aer_cid);
+    g_assert_cmphex(ev.result, ==, NVME_AER_TYPE_NOTICE |
+                    NVME_LOG_CHANGED_NS << 16);
+    l.dw[10] = NVME_LOG_CHANGED_NS | 1023u << 16;
+    l.dw[11] = 0;
+    g_assert_cmphex(admin(&l, NULL), ==, 0);
+    g_assert_cmphex(gptr(DATA)[0] & gptr(DATA)[3], ==, 0xff);
+    Cmd idn = { .opcode = NVME_ADM_IDENTIFY, .prp1 = DATA, .nsid = 1 };
+    g_assert_cmphex(admin(&idn, NULL), ==, 0);
+    uint64_t nsze;
+    memcpy(&nsze, gptr(DATA), 8);
+    g_assert_cmpuint(nsze, ==, DISK_SIZE / 2 / LBS);
     Cmd ab = { .opcode = NVME_ADM_ABORT };
     g_assert_cmphex(admin(&ab, &res), ==, 0);
     g_assert_cmpuint(res & 1, ==, 1);
