@@ -436,6 +436,9 @@ static void submit(TsBlockBackend *blk, ReqOp op, uint64_t offset,
     BlockReq *r = g_new0(BlockReq, 1);
     r->job.work = req_work;
     r->job.done = req_done;
+    /* Successes only: an error may stop the VM (werror=stop), which is
+     * the main thread's to do. */
+    r->job.done_on_worker = true;
     r->blk = blk;
     r->op = op;
     r->offset = offset;

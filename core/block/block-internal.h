@@ -171,8 +171,12 @@ struct BlockJob {
     void (*done)(BlockJob *job);        /* main thread, big lock */
     int ret;
     uint64_t bytes;                     /* what throttling counts */
+    /* done may run on the worker itself, with the big lock, when work
+     * succeeded and the lock is free (block-pool.c). */
+    bool done_on_worker;
 };
-/* Run job->work on a worker, then job->done on the main loop. */
+/* Run job->work on a worker, then job->done on the main loop (or, for
+ * done_on_worker jobs, possibly on the worker). */
 void block_pool_submit(BlockJob *job);
 /* Run the completions that are ready (main thread); true if any ran. */
 bool block_pool_run_completions(void);

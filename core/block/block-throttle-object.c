@@ -14,9 +14,15 @@
 #include "block-options.h"
 #include "cli/opts.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define TYPE_THROTTLE_GROUP "throttle-group"
+
+static int sort_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static bool id_well_formed(const char *id)
 {
@@ -175,4 +181,42 @@ bool block_object_add(const char *arg, bool *handled, GError **errp)
         return false;
     }
     return add(opts_get(o, "id"), limits, "x-", errp);
+}
+
+/* -object help's entry and `-object throttle-group,help`, as QEMU lists
+ * them (the properties sorted by name). */
+const char *block_object_type_name(void)
+{
+    return TYPE_THROTTLE_GROUP;
+}
+
+bool block_object_print_help(FILE *out, const char *arg)
+{
+    g_autoptr(TsOpts) o = opts_parse(arg, "qom-type", NULL);
+    const char *type = o ? opts_get(o, "qom-type") : NULL;
+    if (!type || !g_str_equal(type, TYPE_THROTTLE_GROUP)) {
+        return false;
+    }
+    static const char *const limits[] = {
+        "bps-read", "bps-total", "bps-write", "iops-read", "iops-size",
+        "iops-total", "iops-write",
+    };
+    fprintf(out, "%s options:\n  limits=<ThrottleLimits>\n",
+            TYPE_THROTTLE_GROUP);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    for (size_t i = 0; i < G_N_ELEMENTS(limits); i++) {
+        g_ptr_array_add(names, g_strdup_printf("x-%s=<int>", limits[i]));
+        if (!g_str_equal(limits[i], "iops-size")) {
+            g_ptr_array_add(names, g_strdup_printf("x-%s-max=<int>",
+                                                   limits[i]));
+            g_ptr_array_add(names, g_strdup_printf("x-%s-max-length=<int>",
+                                                   limits[i]));
+        }
+    }
+    /* QEMU sorts the whole "name=<type>" lines. */
+    g_ptr_array_sort(names, (GCompareFunc)sort_names);
+    for (guint i = 0; i < names->len; i++) {
+        fprintf(out, "  %s\n", (char *)g_ptr_array_index(names, i));
+    }
+    return true;
 }

@@ -113,7 +113,11 @@ static bool answer_one(Cli *cli, const char *option, const char *arg,
     } else if (g_str_equal(option, "-display")) {
         printf("Available display backend types:\nnone\n");
     } else if (g_str_equal(option, "-object")) {
-        memory_backend_print_types(stdout);
+        /* Types sorted by name, as QEMU lists them. */
+        const char *const others[] = { block_object_type_name(), NULL };
+        if (!arg || !block_object_print_help(stdout, arg)) {
+            memory_backend_print_types(stdout, others);
+        }
     } else if (g_str_equal(option, "-boot")) {
         boot_opts_print_help(stdout);
     } else if (g_str_equal(option, "-global")) {

@@ -27,6 +27,15 @@ TS_EXPORT void ts_bql_lock(void)
     bql_held = true;
 }
 
+bool loop_bql_trylock(void)
+{
+    if (bql_held || !g_mutex_trylock(&bql)) {
+        return false;
+    }
+    bql_held = true;
+    return true;
+}
+
 TS_EXPORT void ts_bql_unlock(void)
 {
     if (!bql_held) {

@@ -12,6 +12,12 @@
  * names (ts_thread_start's name); off, they keep the process name. */
 void loop_set_thread_naming(bool on);
 
+/* Take the big lock if it is free, without waiting: true if the calling
+ * thread now holds it (release with ts_bql_unlock).  For a worker that
+ * can hand its result over itself when nobody holds the lock, and must
+ * not wait for it (the lock's holder may be waiting for the worker). */
+bool loop_bql_trylock(void);
+
 /* The loop and the VM run state are driven by the core alone (the command
  * line, the monitors, runstate); plugins only observe them through
  * <tessera/loop.h>. */

@@ -14,13 +14,26 @@ static const char *const window_names[] = {
 bool pci_bridge_init(TsPciDevice *dev, bool express, GError **errp)
 {
     PciState *s = pci_state(dev);
+    /* The bus is named after the bridge's id, so that bus=ID finds it;
+     * an anonymous bridge's bus gets the first free "pci.N". */
+    TsObject *obj = TS_OBJECT(dev);
+    g_autofree char *bus_name = NULL;
+    if (obj->parent && g_strcmp0(obj->parent->name, "peripheral") == 0) {
+        bus_name = g_strdup(obj->name);
+    }
+    for (unsigned n = 1; !bus_name; n++) {
+        bus_name = g_strdup_printf("pci.%u", n);
+        if (pci_bus_by_name(bus_name)) {
+            g_clear_pointer(&bus_name, g_free);
+        }
+    }
     g_autofree char *mem_name = g_strdup_printf("%s mem", s->name);
     g_autofree char *io_name = g_strdup_printf("%s io", s->name);
     TsMemoryRegion *mem = ts_memory_region_new_container(mem_name,
                                                          UINT64_MAX);
     TsMemoryRegion *io = ts_memory_region_new_container(io_name,
                                                         1ull << 32);
-    TsPciBus *bus = pci_bus_new(TS_DEVICE(dev), s->name, mem, io, express,
+    TsPciBus *bus = pci_bus_new(TS_DEVICE(dev), bus_name, mem, io, express,
                                 errp);
     ts_memory_region_unref(mem);
     ts_memory_region_unref(io);

@@ -83,8 +83,7 @@ void pci_config_init_header(TsPciDevice *dev)
         set_mask(s, TS_PCI_IO_BASE_UPPER16, 2, 0xffff, 0);
         set_mask(s, TS_PCI_IO_LIMIT_UPPER16, 2, 0xffff, 0);
         set_mask(s, TS_PCI_BRIDGE_CONTROL, 2, 0x0fff, 0);
-        /* 32-bit I/O and 64-bit prefetchable windows */
-        c[TS_PCI_IO_BASE] = c[TS_PCI_IO_LIMIT] = 0x01;
+        /* 16-bit I/O and 64-bit prefetchable windows, as QEMU's */
         c[TS_PCI_PREF_MEMORY_BASE] = c[TS_PCI_PREF_MEMORY_LIMIT] = 0x01;
     } else {
         uint16_t svid = pc->subsystem_vendor_id, sid = pc->subsystem_id;

@@ -196,8 +196,11 @@ static bool pci_device_realize(TsDevice *d, GError **errp)
     /* Header first: the multi-function checks read function 0's. */
     PciState *s = g_new0(PciState, 1);
     dev->priv = s;
-    s->size = pc->express && bus->express ? TS_PCIE_CONFIG_SPACE_SIZE
-                                          : TS_PCI_CONFIG_SPACE_SIZE;
+    /* An express function keeps its 4 KiB below a conventional bus too
+     * (its capabilities are there); the guest just cannot reach the
+     * extended part through it (pci-host.c). */
+    s->size = pc->express ? TS_PCIE_CONFIG_SPACE_SIZE
+                          : TS_PCI_CONFIG_SPACE_SIZE;
     TsObject *obj = TS_OBJECT(dev);
     s->name = g_strdup(obj->parent && g_strcmp0(obj->parent->name,
                                                 "peripheral") == 0

@@ -27,6 +27,7 @@ typedef struct Qcow2Node {
     Qcow2IO io;
     Qcow2Backing backing_io;
     Qcow2 *q;
+    Qcow2Options opts;          /* as opened: reopen changes read_only */
     GMutex lock;
     TsTimer *clean_timer;
 } Qcow2Node;
@@ -211,6 +212,7 @@ static bool qcow2_node_open(TsBlockNode *node, GError **errp)
     }
     if (qcow2_is_read_only(n->q) && !o.read_only)
         ts_block_node_set_read_only(node);
+    n->opts = o;
     GError *err = NULL;
     const char *bf = qcow2_backing_file(n->q);
     char *resolved = backing_relative_to_image(
@@ -254,6 +256,47 @@ static void qcow2_node_close(TsBlockNode *node)
             ts_block_node_warn(node, "Failed to flush the image: %s", g_strerror(-ret));
     }
     g_mutex_clear(&n->lock);
+}
+
+/*
+ * Switch between read-only and read-write (HMP commit into a backing file
+ * opened read-only, as QEMU reopens it).  The node is drained.  The
+ * engine is opened anew in the other mode before the old one is closed,
+ * so a failure leaves the node as it was: to read-write the file below
+ * is writable already (the core switches it first), back to read-only it
+ * still is (the core switches it after), so closing the read-write
+ * engine can still write the clean state of the header.
+ */
+static bool qcow2_node_reopen(TsBlockNode *node, bool read_write, GError **errp)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    Qcow2Options o = n->opts;
+    o.read_only = !read_write;
+    Qcow2 *fresh = NULL;
+    char *msg = NULL;
+    g_mutex_lock(&n->lock);
+    int ret = qcow2_flush(n->q);
+    if (ret == 0 && qcow2_open(&fresh, &n->io, &o, &msg) < 0) {
+        ret = -EIO;
+    }
+    if (ret < 0) {
+        g_mutex_unlock(&n->lock);
+        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED, "Could not reopen "
+                    "qcow2 image %s: %s", read_write ? "read-write" : "read-only",
+                    msg ? msg : g_strerror(-ret));
+        g_free(msg);
+        return false;
+    }
+    if (n->backing)
+        qcow2_set_backing(fresh, &n->backing_io);
+    Qcow2 *old = n->q;
+    n->q = fresh;
+    n->opts = o;
+    ret = qcow2_close(old);
+    g_mutex_unlock(&n->lock);
+    if (ret < 0)
+        ts_block_node_warn(node, "Failed to flush the image: %s", g_strerror(-ret));
+    return true;
 }
 
 /* ---- I/O (worker threads) --------------------------------------------- */
@@ -390,6 +433,85 @@ static bool qcow2_node_truncate(TsBlockNode *node, uint64_t length, bool exact,
     return true;
 }
 
+/* ---- internal snapshots (main thread, node drained for changes) ------- */
+
+static bool qcow2_node_snapshot_list(TsBlockNode *node, TsBlockSnapshotInfo **list,
+                                     int *count, GError **errp)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    Qcow2SnapshotInfo *l = NULL;
+    int nb = 0;
+    g_mutex_lock(&n->lock);
+    int ret = qcow2_snapshot_list(n->q, &l, &nb);
+    g_mutex_unlock(&n->lock);
+    if (ret < 0) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
+                    "Error while listing snapshots: %s", g_strerror(-ret));
+        return false;
+    }
+    *list = nb ? g_new0(TsBlockSnapshotInfo, nb) : NULL;
+    for (int i = 0; i < nb; i++) {
+        (*list)[i] = (TsBlockSnapshotInfo) {
+            .id = g_strdup(l[i].id), .name = g_strdup(l[i].name ? l[i].name : ""),
+            .vm_state_size = l[i].vm_state_size, .date_sec = l[i].date_sec,
+            .date_nsec = l[i].date_nsec, .vm_clock_nsec = l[i].vm_clock_nsec,
+            .icount = l[i].icount,
+        };
+    }
+    *count = nb;
+    qcow2_snapshot_list_free(l, nb);
+    return true;
+}
+
+/* An engine call that changes the snapshot table, with QEMU's message
+ * around the engine's when it has one. */
+static bool snapshot_result(int ret, char *msg, const char *what, GError **errp)
+{
+    if (ret < 0) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED, "%s: %s", what,
+                    msg ? msg : g_strerror(-ret));
+        g_free(msg);
+        return false;
+    }
+    return true;
+}
+
+static bool qcow2_node_snapshot_create(TsBlockNode *node, const char *id, const char *name,
+                                       uint64_t vm_clock_nsec, GError **errp)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    char *msg = NULL;
+    g_mutex_lock(&n->lock);
+    int ret = qcow2_snapshot_create(n->q, id, name, vm_clock_nsec, &msg);
+    g_mutex_unlock(&n->lock);
+    return snapshot_result(ret, msg, "Could not create snapshot", errp);
+}
+
+static bool qcow2_node_snapshot_goto(TsBlockNode *node, const char *id_or_name,
+                                     GError **errp)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    char *msg = NULL;
+    g_mutex_lock(&n->lock);
+    int ret = qcow2_snapshot_apply(n->q, id_or_name, &msg);
+    uint64_t size = qcow2_size(n->q);
+    g_mutex_unlock(&n->lock);
+    if (ret == 0)
+        ts_block_node_set_length(node, size);   /* a snapshot keeps its size */
+    return snapshot_result(ret, msg, "Could not apply snapshot", errp);
+}
+
+static bool qcow2_node_snapshot_delete(TsBlockNode *node, const char *id_or_name,
+                                       GError **errp)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    char *msg = NULL;
+    g_mutex_lock(&n->lock);
+    int ret = qcow2_snapshot_delete(n->q, id_or_name, &msg);
+    g_mutex_unlock(&n->lock);
+    return snapshot_result(ret, msg, "Could not delete snapshot", errp);
+}
+
 static bool qcow2_node_get_info(TsBlockNode *node, TsBlockInfo *info, GError **errp)
 {
     Qcow2Node *n = (Qcow2Node *)node;
@@ -510,6 +632,11 @@ static const TsBlockDriver qcow2_driver = {
     .flush = qcow2_node_flush,
     .discard = qcow2_node_discard,
     .make_empty = qcow2_node_make_empty,
+    .reopen = qcow2_node_reopen,
+    .snapshot_list = qcow2_node_snapshot_list,
+    .snapshot_create = qcow2_node_snapshot_create,
+    .snapshot_goto = qcow2_node_snapshot_goto,
+    .snapshot_delete = qcow2_node_snapshot_delete,
     .write_zeroes = qcow2_node_write_zeroes,
     .block_status = qcow2_node_block_status,
     .truncate = qcow2_node_truncate,

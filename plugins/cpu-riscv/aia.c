@@ -50,12 +50,14 @@ bool rv_aia_csr(unsigned csr)
  * in an IMSIC a smaller identity is a higher priority. */
 static unsigned file_top(RvImsicFile *f)
 {
+    /* (relaxed loads: rv_cpu_has_work may look from another thread) */
+    uint32_t threshold = __atomic_load_n(&f->eithreshold, __ATOMIC_RELAXED);
     for (unsigned w = 0; w < RV_IMSIC_WORDS; w++) {
         uint64_t bits = __atomic_load_n(&f->eip[w], __ATOMIC_ACQUIRE) &
-                        f->eie[w];
+                        __atomic_load_n(&f->eie[w], __ATOMIC_RELAXED);
         if (bits) {
             unsigned id = w * 64 + (unsigned)__builtin_ctzll(bits);
-            if (f->eithreshold && id >= f->eithreshold) {
+            if (threshold && id >= threshold) {
                 return 0;
             }
             return id;
@@ -67,11 +69,12 @@ static unsigned file_top(RvImsicFile *f)
 uint32_t rv_aia_pending(RvCpu *cpu)
 {
     uint32_t mip = 0;
-    if (cpu->imsic[0].eidelivery == 1 && file_top(&cpu->imsic[0])) {
-        mip |= 1u << RV_IRQ_MEI;
-    }
-    if (cpu->imsic[1].eidelivery == 1 && file_top(&cpu->imsic[1])) {
-        mip |= 1u << RV_IRQ_SEI;
+    for (unsigned i = 0; i < 2; i++) {
+        RvImsicFile *f = &cpu->imsic[i];
+        if (__atomic_load_n(&f->eidelivery, __ATOMIC_RELAXED) == 1 &&
+            file_top(f)) {
+            mip |= 1u << (i ? RV_IRQ_SEI : RV_IRQ_MEI);
+        }
     }
     return mip;
 }
@@ -117,7 +120,9 @@ static void file_rmw(RvImsicFile *f, bool pending, unsigned word,
     }
     if (!pending) {
         *old = f->eie[word];
-        f->eie[word] = (f->eie[word] & ~(mask & keep)) | (val & mask & keep);
+        __atomic_store_n(&f->eie[word],
+                         (*old & ~(mask & keep)) | (val & mask & keep),
+                         __ATOMIC_RELAXED);
         return;
     }
     *old = __atomic_load_n(&f->eip[word], __ATOMIC_ACQUIRE);
@@ -130,14 +135,13 @@ static void file_rmw(RvImsicFile *f, bool pending, unsigned word,
     }
 }
 
-/* The major interrupts whose priority byte is read-only zero: the ones
- * this hart does not have, and the external interrupt of the level that
- * owns the array (its priority comes from the interrupt file). */
+/* Every priority byte is writable but the one of the level's own
+ * external interrupt (MEI in the M array, SEI in the S one), whose
+ * priority comes from the interrupt file: read-only zero.  Bytes of
+ * interrupts this hart does not have are kept too, as QEMU 7.2 does. */
 static bool iprio_writable(unsigned irq, bool supervisor)
 {
-    uint32_t have = supervisor ? RV_S_INTS & ~(1u << RV_IRQ_SEI)
-                               : RV_ALL_INTS & ~(1u << RV_IRQ_MEI);
-    return irq < 32 && (have >> irq & 1);
+    return irq != (supervisor ? RV_IRQ_SEI : RV_IRQ_MEI);
 }
 
 /*
@@ -172,13 +176,17 @@ static bool ireg_rmw(RvCpu *cpu, bool supervisor, uint64_t *old,
     }
     if (sel == ISEL_EIDELIVERY) {
         *old = f->eidelivery;
-        f->eidelivery = (uint32_t)(((f->eidelivery & ~mask) | (val & mask)) & 1);
+        __atomic_store_n(&f->eidelivery,
+                         (uint32_t)(((*old & ~mask) | (val & mask)) & 1),
+                         __ATOMIC_RELAXED);
         return true;
     }
     if (sel == ISEL_EITHRESHOLD) {
         *old = f->eithreshold;
-        f->eithreshold = (uint32_t)(((f->eithreshold & ~mask) | (val & mask)) &
-                                    EITHRESHOLD_MASK);
+        __atomic_store_n(&f->eithreshold,
+                         (uint32_t)(((*old & ~mask) | (val & mask)) &
+                                    EITHRESHOLD_MASK),
+                         __ATOMIC_RELAXED);
         return true;
     }
     if (sel >= ISEL_EIP0 && sel <= ISEL_EIE63) {
@@ -250,6 +258,12 @@ static uint64_t topi(RvCpu *cpu, uint32_t irqs, bool supervisor)
                       : (unsigned)best == external || best == RV_IRQ_MEI ? 0
                       : 255;
     return ((uint64_t)best << TOPI_IID_SHIFT) | reported;
+}
+
+int rv_aia_select(RvCpu *cpu, uint32_t irqs, bool supervisor)
+{
+    uint64_t top = topi(cpu, irqs, supervisor);
+    return top ? (int)(top >> TOPI_IID_SHIFT) : -1;
 }
 
 int rv_aia_exec_csr(RvCpu *cpu, unsigned csr, uint64_t *old, bool write,

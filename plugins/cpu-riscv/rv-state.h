@@ -244,6 +244,9 @@ bool rv_aia_csr(unsigned csr);
  * in `mask` become those of `val`.  1 done, 0 illegal instruction. */
 int rv_aia_exec_csr(RvCpu *cpu, unsigned csr, uint64_t *old, bool write,
                     uint64_t mask, uint64_t val);
+/* The interrupt among `irqs` (M-level ones, else S-level) the priority
+ * array puts first, as mtopi/stopi report it; -1 for none. */
+int rv_aia_select(RvCpu *cpu, uint32_t irqs, bool supervisor);
 /* MEIP/SEIP as the interrupt files signal them. */
 uint32_t rv_aia_pending(RvCpu *cpu);
 void rv_aia_reset(RvCpu *cpu);

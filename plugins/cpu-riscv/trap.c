@@ -132,7 +132,10 @@ bool rv_check_interrupts(RvCpu *cpu)
     if (!take) {
         return false;
     }
-    trap_enter(cpu, CAUSE_INTERRUPT | (uint64_t)highest_irq(take), 0);
+    /* with Smaia the priority array may reorder them (aia.c) */
+    int irq = cpu->aia ? rv_aia_select(cpu, take, take == s_pend)
+                       : highest_irq(take);
+    trap_enter(cpu, CAUSE_INTERRUPT | (uint64_t)irq, 0);
     return true;
 }
 

@@ -35,6 +35,21 @@ bool virt_aia_parse(VirtMachine *vm, GError **errp)
                     "Valid values are none, aplic, and aplic-imsic.");
         return false;
     }
+    /* QEMU reads the count with atoi: "x" is 0 */
+    long guests = vm->aia_guests ? strtol(vm->aia_guests, NULL, 10) : 0;
+    if (guests < 0 || guests > 7) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "Invalid number of AIA IMSIC guests\n"
+                    "Valid values be between 0 and 7.");
+        return false;
+    }
+    if (guests) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "aia-guests=%ld: guest interrupt files need the "
+                    "hypervisor extension, which Tessera's harts do not have",
+                    guests);
+        return false;
+    }
     return true;
 }
 
@@ -133,59 +148,64 @@ TsIrq *virt_aia_source(VirtMachine *vm, unsigned source)
 
 /* ---- device tree ------------------------------------------------------ */
 
-static int fdt_err;
+/* The blob and the first libfdt error, so the building code reads
+ * straight (as virt-fdt.c does). */
+typedef struct AiaFdt {
+    void *blob;
+    int err;
+} AiaFdt;
 
-static void set(void *fdt, int node, const char *name, const void *v, int len)
+static void set(AiaFdt *f, int node, const char *name, const void *v, int len)
 {
-    if (!fdt_err && node >= 0) {
-        int r = fdt_setprop(fdt, node, name, v, len);
-        fdt_err = r < 0 ? r : 0;
+    if (!f->err && node >= 0) {
+        int r = fdt_setprop(f->blob, node, name, v, len);
+        f->err = r < 0 ? r : 0;
     }
 }
 
-static void set_cells(void *fdt, int node, const char *name,
+static void set_cells(AiaFdt *f, int node, const char *name,
                       const uint32_t *cells, unsigned n)
 {
     g_autofree fdt32_t *be = g_new(fdt32_t, n ? n : 1);
     for (unsigned i = 0; i < n; i++) {
         be[i] = cpu_to_fdt32(cells[i]);
     }
-    set(fdt, node, name, be, (int)(n * sizeof(fdt32_t)));
+    set(f, node, name, be, (int)(n * sizeof(fdt32_t)));
 }
 
-static void set_u32(void *fdt, int node, const char *name, uint32_t v)
+static void set_u32(AiaFdt *f, int node, const char *name, uint32_t v)
 {
-    set_cells(fdt, node, name, &v, 1);
+    set_cells(f, node, name, &v, 1);
 }
 
-static void set_str(void *fdt, int node, const char *name, const char *s)
+static void set_str(AiaFdt *f, int node, const char *name, const char *s)
 {
-    set(fdt, node, name, s, (int)strlen(s) + 1);
+    set(f, node, name, s, (int)strlen(s) + 1);
 }
 
-static void set_reg(void *fdt, int node, uint64_t addr, uint64_t size)
+static void set_reg(AiaFdt *f, int node, uint64_t addr, uint64_t size)
 {
     uint32_t cells[4] = { (uint32_t)(addr >> 32), (uint32_t)addr,
                           (uint32_t)(size >> 32), (uint32_t)size };
-    set_cells(fdt, node, "reg", cells, 4);
+    set_cells(f, node, "reg", cells, 4);
 }
 
-static int add_node(void *fdt, int parent, const char *fmt, uint64_t addr)
+static int add_node(AiaFdt *f, int parent, const char *fmt, uint64_t addr)
 {
     char name[40];
-    if (fdt_err) {
+    if (f->err) {
         return -1;
     }
     g_snprintf(name, sizeof(name), fmt, addr);
-    int off = fdt_add_subnode(fdt, parent, name);
+    int off = fdt_add_subnode(f->blob, parent, name);
     if (off < 0) {
-        fdt_err = off;
+        f->err = off;
     }
     return off;
 }
 
 /* interrupts-extended: every hart's controller with `irq`. */
-static void set_harts_irq(void *fdt, int node, VirtMachine *vm,
+static void set_harts_irq(AiaFdt *f, int node, VirtMachine *vm,
                           const uint32_t *intc, uint32_t irq)
 {
     g_autofree uint32_t *cells = g_new(uint32_t, vm->harts * 2);
@@ -193,52 +213,53 @@ static void set_harts_irq(void *fdt, int node, VirtMachine *vm,
         cells[2 * h] = intc[h];
         cells[2 * h + 1] = irq;
     }
-    set_cells(fdt, node, "interrupts-extended", cells, vm->harts * 2);
+    set_cells(f, node, "interrupts-extended", cells, vm->harts * 2);
 }
 
-static void add_imsic(void *fdt, int soc, VirtMachine *vm,
+static void add_imsic(AiaFdt *f, int soc, VirtMachine *vm,
                       const uint32_t *intc, bool mmode, uint32_t phandle)
 {
     uint64_t base = mmode ? VIRT_IMSIC_M_BASE : VIRT_IMSIC_S_BASE;
-    int n = add_node(fdt, soc, "imsics@%" PRIx64, base);
-    set_str(fdt, n, "compatible", "riscv,imsics");
-    set_u32(fdt, n, "#interrupt-cells", 0);
-    set(fdt, n, "interrupt-controller", NULL, 0);
-    set(fdt, n, "msi-controller", NULL, 0);
-    set_harts_irq(fdt, n, vm, intc, mmode ? 11 : 9);
-    set_reg(fdt, n, base, (uint64_t)vm->harts * VIRT_IMSIC_PAGE);
-    set_u32(fdt, n, "riscv,num-ids", VIRT_IMSIC_IDS);
-    set_u32(fdt, n, "riscv,ipi-id", 1);
-    set_u32(fdt, n, "phandle", phandle);
+    int n = add_node(f, soc, "imsics@%" PRIx64, base);
+    set_str(f, n, "compatible", "riscv,imsics");
+    set_u32(f, n, "#interrupt-cells", 0);
+    set(f, n, "interrupt-controller", NULL, 0);
+    set(f, n, "msi-controller", NULL, 0);
+    set_harts_irq(f, n, vm, intc, mmode ? 11 : 9);
+    set_reg(f, n, base, (uint64_t)vm->harts * VIRT_IMSIC_PAGE);
+    set_u32(f, n, "riscv,num-ids", VIRT_IMSIC_IDS);
+    set_u32(f, n, "riscv,ipi-id", 1);
+    set_u32(f, n, "phandle", phandle);
 }
 
-static void add_aplic(void *fdt, int soc, VirtMachine *vm,
+static void add_aplic(AiaFdt *f, int soc, VirtMachine *vm,
                       const uint32_t *intc, bool mmode, uint32_t phandle,
                       uint32_t msi_parent, uint32_t child)
 {
     uint64_t base = mmode ? VIRT_APLIC_M_BASE : VIRT_APLIC_S_BASE;
-    int n = add_node(fdt, soc, "aplic@%" PRIx64, base);
-    set_str(fdt, n, "compatible", "riscv,aplic");
-    set_u32(fdt, n, "#interrupt-cells", 2);
-    set(fdt, n, "interrupt-controller", NULL, 0);
+    int n = add_node(f, soc, "aplic@%" PRIx64, base);
+    set_str(f, n, "compatible", "riscv,aplic");
+    set_u32(f, n, "#interrupt-cells", 2);
+    set(f, n, "interrupt-controller", NULL, 0);
     if (msi_parent) {
-        set_u32(fdt, n, "msi-parent", msi_parent);
+        set_u32(f, n, "msi-parent", msi_parent);
     } else {
-        set_harts_irq(fdt, n, vm, intc, mmode ? 11 : 9);
+        set_harts_irq(f, n, vm, intc, mmode ? 11 : 9);
     }
-    set_reg(fdt, n, base, virt_aplic_size(vm->harts));
-    set_u32(fdt, n, "riscv,num-sources", VIRT_AIA_SOURCES);
+    set_reg(f, n, base, virt_aplic_size(vm->harts));
+    set_u32(f, n, "riscv,num-sources", VIRT_AIA_SOURCES);
     if (child) {
         uint32_t deleg[3] = { child, 1, VIRT_AIA_SOURCES };
-        set_u32(fdt, n, "riscv,children", child);
-        set_cells(fdt, n, "riscv,delegate", deleg, 3);
+        set_u32(f, n, "riscv,children", child);
+        set_cells(f, n, "riscv,delegate", deleg, 3);
     }
-    set_u32(fdt, n, "phandle", phandle);
+    set_u32(f, n, "phandle", phandle);
 }
 
 int virt_aia_fdt(void *fdt, VirtMachine *vm, const uint32_t *intc,
                  uint32_t *next_phandle, uint32_t *irq_parent)
 {
+    AiaFdt fb = { .blob = fdt }, *f = &fb;
     int soc = fdt_path_offset(fdt, "/soc");
     bool msi = vm->aia_mode == VIRT_AIA_APLIC_IMSIC;
     uint32_t imsic_m = msi ? (*next_phandle)++ : 0;
@@ -248,17 +269,16 @@ int virt_aia_fdt(void *fdt, VirtMachine *vm, const uint32_t *intc,
     if (soc < 0) {
         return soc;
     }
-    fdt_err = 0;
     /* libfdt puts each new node first: add in reverse of QEMU's order */
-    add_aplic(fdt, soc, vm, intc, true, aplic_m, imsic_m, aplic_s);
-    add_aplic(fdt, soc, vm, intc, false, aplic_s, imsic_s, 0);
+    add_aplic(f, soc, vm, intc, true, aplic_m, imsic_m, aplic_s);
+    add_aplic(f, soc, vm, intc, false, aplic_s, imsic_s, 0);
     if (msi) {
-        add_imsic(fdt, soc, vm, intc, true, imsic_m);
-        add_imsic(fdt, soc, vm, intc, false, imsic_s);
+        add_imsic(f, soc, vm, intc, true, imsic_m);
+        add_imsic(f, soc, vm, intc, false, imsic_s);
     }
     *irq_parent = aplic_s;
     vm->imsic_s_phandle = imsic_s;
-    return fdt_err;
+    return f->err;
 }
 
 uint64_t virt_aplic_size(unsigned harts)

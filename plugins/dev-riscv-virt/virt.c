@@ -266,6 +266,7 @@ static void virt_finalize(TsObject *obj)
     g_free(vm->cpus);
     g_free(vm->uart_node);
     g_free(vm->aia);
+    g_free(vm->aia_guests);
     g_free(vm->fdt);
 }
 
@@ -275,6 +276,9 @@ static const TsProperty virt_props[] = {
     TS_PROP_STRING("aia", VirtMachine, aia, "none",
                    "Set type of AIA interrupt controller. Valid values are "
                    "none, aplic, and aplic-imsic."),
+    TS_PROP_STRING("aia-guests", VirtMachine, aia_guests, "0",
+                   "Set number of guest MMIO pages for AIA IMSIC. Valid "
+                   "value should be between 0 and 7."),
     TS_PROP_STRING("pflash0", VirtMachine, pflash0, NULL,
                    "block node of the first flash bank"),
     TS_PROP_STRING("pflash1", VirtMachine, pflash1, NULL,

@@ -58,6 +58,7 @@ typedef struct VirtMachine {
     char *pflash0, *pflash1;
     bool flash0_image;          /* bank 0 has a drive: the firmware */
     char *aia;                  /* none | aplic | aplic-imsic */
+    char *aia_guests;           /* "0" (guest files are not modelled) */
     VirtAia aia_mode;
     /* built by init */
     unsigned harts;

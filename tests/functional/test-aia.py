@@ -5,7 +5,8 @@
   interrupt files through the AIA CSRs, sends them messages, takes the
   interrupts, routes the UART's wired interrupt through the APLIC's M and
   S domains (MSI delivery with aia=aplic-imsic, direct delivery with
-  aia=aplic), and writes what a hostile guest would (identities out of
+  aia=aplic), reaches the second hart (-smp 2) through its IMSIC page and
+  the APLIC, and writes what a hostile guest would (identities out of
   range, messages for harts that do not exist, wild registers).  It
   prints architectural state only.  Tessera (interpreter and JIT) must
   print what Debian's qemu-system-riscv64 prints for the same binary on
@@ -13,9 +14,13 @@
   Without QEMU the comparison is skipped; the lines Tessera must print
   whatever QEMU does are checked anyway.
 - The device tree: the APLIC and IMSIC nodes (and the devices'
-  interrupt-parent/interrupts) as QEMU writes them, with phandles
-  resolved to node paths (dtc; skipped without it).
-- aia=foo is refused with QEMU's message.
+  interrupt-parent/interrupts, the PCIe host bridge's interrupt-map and
+  msi-parent) as QEMU writes them, with phandles resolved to node paths
+  (dtc; skipped without it).
+- Debian's OpenSBI finds the controllers: with aia=aplic-imsic it takes
+  the IMSIC as its IPI device, and its banner's platform lines are
+  QEMU's (2 harts).
+- aia=foo and unsupported aia-guests are refused.
 
 Linux 6.1, the fixture's kernel, has no AIA drivers, hence bare metal.
 
@@ -30,6 +35,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, TESSERA, run, skip_all  # noqa: E402
+from console import Console, Timeout  # noqa: E402
 
 GUEST_DIR = sys.argv[1] if len(sys.argv) > 1 else ""
 QEMU = shutil.which("qemu-system-riscv64")
@@ -40,7 +46,7 @@ tmp = tempfile.mkdtemp()
 
 
 def machine_args(aia, elf):
-    return ["-M", "virt,aia=" + aia, "-m", "128M", "-smp", "1",
+    return ["-M", "virt,aia=" + aia, "-m", "128M", "-smp", "2",
             "-bios", "none", "-kernel", elf, "-nographic",
             "-monitor", "none", "-serial", "stdio"]
 
@@ -52,10 +58,13 @@ MUST = {
                     "threshold.enabled3=0x30003", "stopei=0xc000c",
                     "uart.claim=0x210021", "uart.taken=0x210021",
                     "s.uart.stopei=0x300030", "eip1 traps",
-                    "miselect 0x20 traps", "eip0.wild=0x0", "done"],
+                    "miselect 0x20 traps", "eip0.wild=0x0",
+                    "hart1.imsic=0x400040", "hart1.aplic=0x410041",
+                    "hart1.genmsi=0x420042", "done"],
     "aplic": ["miselect without an IMSIC traps", "uart.topi=0xa0005",
               "uart.claimi=0xa0005", "uart.taken=0xa0005",
-              "edge.claimi=0x140001", "s.uart.topi=0xa0003", "done"],
+              "edge.claimi=0x140001", "s.uart.topi=0xa0003",
+              "hart1.idc=0x150007", "done"],
 }
 
 
@@ -64,7 +73,8 @@ def guest_runs():
                           ("aplic", "guest-aia-direct.elf")):
         elf = os.path.join(GUEST_DIR, elf_name)
         outs = {}
-        for accel in ("tcg,jit=off", "tcg,jit=on"):
+        # (thread=multi: the second hart's messages cross threads)
+        for accel in ("tcg,jit=off", "tcg,jit=on", "tcg,jit=on,thread=multi"):
             rc, out, err = run([TESSERA, "-accel", accel] +
                                machine_args(aia, elf), timeout=PATIENCE)
             outs[accel] = out
@@ -74,9 +84,11 @@ def guest_runs():
                  "aia=%s guest (%s) ends well and prints what it must"
                  % (aia, accel),
                  "status %d, missing %s\n%s%s" % (rc, missing, out, err))
-        t.ok(outs["tcg,jit=off"] == outs["tcg,jit=on"],
-             "aia=%s: the JIT prints what the interpreter prints" % aia,
-             "\n".join(diff_lines(outs["tcg,jit=off"], outs["tcg,jit=on"])))
+        for accel in ("tcg,jit=on", "tcg,jit=on,thread=multi"):
+            t.ok(outs["tcg,jit=off"] == outs[accel],
+                 "aia=%s: %s prints what the interpreter prints"
+                 % (aia, accel),
+                 "\n".join(diff_lines(outs["tcg,jit=off"], outs[accel])))
         if not QEMU:
             t.skip("aia=%s guest prints what QEMU 7.2 prints" % aia,
                    "qemu-system-riscv64 not installed (Debian package "
@@ -129,6 +141,9 @@ def cells(value):
 
 # props holding phandles: (name, cells per entry, positions of phandles)
 PHANDLE_PROPS = {"interrupts-extended": (2, (0,)), "msi-parent": (1, (0,)),
+                 # PCI address (3), pin, then the APLIC's phandle, source
+                 # and flags
+                 "interrupt-map": (7, (4,)),
                  "riscv,children": (1, (0,)), "riscv,delegate": (3, (0,)),
                  "interrupt-parent": (1, (0,))}
 
@@ -140,7 +155,7 @@ def resolved(nodes):
                   for path, p in nodes.items() if "phandle" in p}
     keep = {}
     for path, props in nodes.items():
-        if not re.search(r"/soc/(aplic|imsics|serial|rtc|virtio_mmio|plic)",
+        if not re.search(r"/soc/(aplic|imsics|serial|rtc|virtio_mmio|plic|pci)",
                          path):
             continue
         out = {}
@@ -156,7 +171,8 @@ def resolved(nodes):
         if not re.search("aplic|imsics", path):
             # devices: only their interrupts are this option's business
             out = {k: v for k, v in out.items()
-                   if k in ("interrupts", "interrupt-parent")}
+                   if k in ("interrupts", "interrupt-parent", "msi-parent",
+                            "interrupt-map", "interrupt-map-mask")}
         keep[path] = out
     return keep
 
@@ -211,8 +227,6 @@ def device_tree():
         qemu = resolved(theirs)
         diffs = []
         for path in sorted(set(qemu) | set(mine)):
-            if "/soc/pci" in path:
-                continue        # the PCIe host bridge is another piece
             if "virtio_mmio" in path and path not in mine:
                 continue        # Tessera describes the plugged ones only
             a, b = qemu.get(path), mine.get(path)
@@ -222,6 +236,41 @@ def device_tree():
              "are QEMU's" % aia, "\n".join(diffs))
 
 
+def opensbi_banner(binary, aia):
+    """OpenSBI's "Platform ..." lines on this machine, or the error."""
+    con = Console([binary, "-M", "virt,aia=" + aia, "-smp", "2",
+                   "-m", "256M", "-nographic", "-monitor", "none",
+                   "-serial", "stdio"])
+    try:
+        con.expect(r"Boot HART MEDELEG", timeout=PATIENCE)
+        text = con.seen.decode(errors="replace")
+        return [ln.strip() for ln in text.splitlines()
+                if ln.startswith("Platform ")], None
+    except (Timeout, EOFError) as e:
+        return None, "%s: %s" % (e, con.tail())
+    finally:
+        con.close()
+
+
+def opensbi():
+    for aia in ("aplic", "aplic-imsic"):
+        ours, err = opensbi_banner(TESSERA, aia)
+        if not t.ok(ours is not None, "aia=%s: OpenSBI boots" % aia, err):
+            continue
+        want = "aia-imsic" if aia == "aplic-imsic" else "aclint-mswi"
+        t.ok(any(ln.startswith("Platform IPI Device") and want in ln
+                 for ln in ours),
+             "aia=%s: OpenSBI's IPI device is %s" % (aia, want), ours)
+        if not QEMU:
+            t.skip("aia=%s: OpenSBI's platform lines are QEMU's" % aia,
+                   "qemu-system-riscv64 not installed")
+            continue
+        theirs, qerr = opensbi_banner(QEMU, aia)
+        t.ok(theirs == ours,
+             "aia=%s: OpenSBI's platform lines are QEMU's" % aia,
+             "QEMU %s%s\nTessera %s" % (theirs, qerr or "", ours))
+
+
 def bad_option():
     rc, out, err = run([TESSERA, "-M", "virt,aia=foo", "-nographic"],
                        timeout=PATIENCE)
@@ -229,6 +278,16 @@ def bad_option():
          "Valid values are none, aplic, and aplic-imsic." in err and
          "Traceback" not in err,
          "aia=foo is refused with QEMU's message", err)
+    rc, out, err = run([TESSERA, "-M", "virt,aia=aplic-imsic,aia-guests=9",
+                        "-nographic"], timeout=PATIENCE)
+    t.ok(rc != 0 and "Invalid number of AIA IMSIC guests" in err,
+         "aia-guests=9 is refused with QEMU's message", err)
+    rc, out, err = run([TESSERA, "-M", "virt,aia=aplic-imsic,aia-guests=2",
+                        "-nographic"], timeout=PATIENCE)
+    t.ok(rc != 0 and "hypervisor extension" in err and
+         len(err.strip().splitlines()) == 1,
+         "aia-guests=2 (guest files, not modelled) is refused in one line",
+         err)
 
 
 if GUEST_DIR:
@@ -237,5 +296,6 @@ else:
     t.skip("the AIA guest", "no riscv64 cross compiler (Debian package "
            "gcc-riscv64-linux-gnu)")
 device_tree()
+opensbi()
 bad_option()
 t.done()

@@ -3,8 +3,10 @@
 HMP `info block -n` and `info block -v`, QMP query-blockstats with the
 protocol node's statistics under the format node's ("parent") and the
 backing node's ("backing"), query-block looking through the implicit
-copy-on-read filter of -drive copy-on-read=on, and qcow2 backing files
-named relatively, resolved against the overlay's directory.
+copy-on-read filter of -drive copy-on-read=on, qcow2 backing files
+named relatively, resolved against the overlay's directory, and HMP
+`info snapshots` over images whose internal snapshots `qemu-img snapshot
+-c` made (common to all disks, partial, none, no disk for VM state).
 
 Both emulators get the same command line, run from the same working
 directory, on the same images made by qemu-img: an overlay made by
@@ -163,5 +165,39 @@ t.ok(d2.get("full-backing-filename") == "sub/base.qcow2" and
      d2.get("backing-image", {}).get("virtual-size") == 2 << 20,
      "sub/ov.qcow2's relative backing name is sub/base.qcow2 (the 2 MiB "
      "one, not the working directory's)", d2)
+
+# ---- info snapshots: internal snapshots made by qemu-img snapshot -c ----
+qimg("create", "-q", "-f", "qcow2", "snap.qcow2", "1M")
+qimg("snapshot", "-c", "first", "snap.qcow2")
+qimg("snapshot", "-c", "second", "snap.qcow2")
+shutil.copy(os.path.join(tmp, "snap.qcow2"), os.path.join(tmp, "snap2.qcow2"))
+qimg("snapshot", "-c", "only-here", "snap2.qcow2")
+qimg("create", "-q", "-f", "qcow2", "nosnap.qcow2", "1M")
+QUERIES = ["info snapshots"]
+for what, drives in (
+        ("two disks: common and partial snapshots",
+         ["-drive", "if=none,id=d0,file=snap.qcow2,format=qcow2",
+          "-drive", "if=none,id=d1,file=snap2.qcow2,format=qcow2"]),
+        ("a writable raw disk makes every snapshot partial",
+         ["-drive", "if=none,id=d1,file=a.raw,format=raw",
+          "-drive", "if=none,id=d0,file=snap.qcow2,format=qcow2"]),
+        ("a -blockdev node nothing uses counts as a disk",
+         ["-blockdev", "driver=qcow2,node-name=q,file.driver=file,"
+          "file.filename=snap.qcow2"]),
+        ("an image without snapshots",
+         ["-drive", "if=none,id=d0,file=nosnap.qcow2,format=qcow2"]),
+        ("a read-only disk cannot hold VM state",
+         ["-drive", "if=none,id=d0,file=snap.qcow2,format=qcow2,"
+          "readonly=on"])):
+    DRIVES = drives
+    qemu = norm(ask([QEMU, "-M", "virt", "-nodefaults", "-S", "-display",
+                     "none"]))
+    ours = norm(ask([TESSERA, "-M", "virt", "-S", "-display", "none",
+                     "-bios", "none", "-monitor", "none", "-serial",
+                     "none"]))
+    t.ok(ours["info snapshots"] == qemu["info snapshots"],
+         "info snapshots as QEMU's: %s" % what,
+         "ours:\n%s\nQEMU:\n%s" % (ours["info snapshots"],
+                                     qemu["info snapshots"]))
 shutil.rmtree(tmp, ignore_errors=True)
 t.done()

@@ -161,6 +161,18 @@ try:
 finally:
     c.close()
 
+st, out, err = run([TESSERA, "-object", "help"])
+t.ok(st == 0 and re.search(r"^  throttle-group$", out, re.M),
+     "-object help lists throttle-group", out + err)
+QEMU = shutil.which("qemu-system-riscv64")
+if QEMU:
+    st, out, err = run([TESSERA, "-object", "throttle-group,help"])
+    qst, qout, qerr = run([QEMU, "-object", "throttle-group,help"])
+    t.ok(st == 0 and out == qout, "-object throttle-group,help prints what "
+         "QEMU 7.2 prints", "ours:\n%s%s\nQEMU:\n%s" % (out, err, qout))
+else:
+    t.skip("-object throttle-group,help as QEMU's", "qemu-system-riscv64 "
+           "not installed (Debian package qemu-system-misc)")
 st, out, err = run([TESSERA, "-blockdev", "driver=help"])
 t.ok(st == 0 and re.search(r"^\s*throttle\b", out, re.M),
      "-blockdev driver=help lists throttle", out + err)

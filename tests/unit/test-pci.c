@@ -575,6 +575,223 @@ static void test_placement(void)
     probe_destroy(f0);
 }
 
+static TsPciDevice *bridge_new(const char *type, const char *name,
+                               const char *props)
+{
+    TsObject *obj = ts_object_new(type, NULL);
+    g_assert_nonnull(obj);
+    g_auto(GStrv) kv = g_strsplit(props ? props : "", ",", -1);
+    for (char **p = kv; *p && **p; p++) {
+        g_auto(GStrv) pair = g_strsplit(*p, "=", 2);
+        g_assert_true(ts_object_set_prop(obj, pair[0], pair[1], NULL));
+    }
+    /* under peripheral/, as -device id= puts it: the bus takes the id */
+    TsObject *machine = TS_OBJECT(ts_machine_current());
+    TsObject *per = ts_object_child(machine, "peripheral");
+    if (!per) {
+        per = ts_object_new("container", NULL);
+        ts_object_add_child(machine, "peripheral", per, NULL);
+        ts_object_unref(per);
+    }
+    g_assert_true(ts_object_add_child(per, name, obj, NULL));
+    ts_object_unref(obj);
+    g_autoptr(GError) err = NULL;
+    g_assert_true(ts_device_realize(TS_DEVICE(obj), &err));
+    g_assert_no_error(err);
+    return TS_PCI_DEVICE(obj);
+}
+
+static void bridge_destroy(TsPciDevice *dev)
+{
+    TsObject *obj = TS_OBJECT(dev);
+    ts_object_remove_child(obj->parent, obj);
+}
+
+static void test_bridges(void)
+{
+    TsPciDevice *rp = bridge_new("pcie-root-port", "rp", "slot=5");
+    TsPciDevice *pb = bridge_new("pci-bridge", "pb", "chassis_nr=2");
+    g_assert_cmphex(cfg_read(rp, TS_PCI_VENDOR_ID, 4), ==, 0x000c1b36);
+    g_assert_cmphex(cfg_read(rp, TS_PCI_HEADER_TYPE, 1), ==, 1);
+    g_assert_cmphex(cfg_read(pb, TS_PCI_CLASS_DEVICE, 2), ==, 0x0604);
+    /* below a root port only slot 0; below a PCI bridge any slot */
+    expect_error("bus=rp,addr=1", "PCI: slot 1 is not valid for pci-probe, "
+                 "parent device only allows plugging into slot 0.");
+    TsPciDevice *a = probe_new("a", "bus=rp");
+    TsPciDevice *b = probe_new("b", "bus=pb,addr=3");
+    g_assert_true(a->bus != bus && b->bus != bus);
+    /* not reachable until the guest numbers the buses */
+    g_assert_cmphex(ts_pci_host_config_read(bus, 1, 0, 0, 4), ==,
+                    0xffffffff);
+    cfg_write(rp, TS_PCI_SECONDARY_BUS, 1, 1);
+    cfg_write(rp, TS_PCI_SUBORDINATE_BUS, 1, 1);
+    cfg_write(pb, TS_PCI_SECONDARY_BUS, 2, 1);
+    cfg_write(pb, TS_PCI_SUBORDINATE_BUS, 2, 1);
+    g_assert_cmphex(ts_pci_host_config_read(bus, 1, 0, 0, 4), ==,
+                    0x00f01b36);
+    g_assert_cmphex(ts_pci_host_config_read(bus, 2, 3 << 3, 0, 2), ==,
+                    0x1b36);
+    g_assert_cmphex(ts_pci_host_config_read(bus, 2, 0, 0, 4), ==,
+                    0xffffffff);
+    g_assert_cmpuint(ts_pci_device_bus_number(b), ==, 2);
+    /* express below the root port, conventional below the PCI bridge */
+    g_assert_cmphex(ts_pci_host_config_read(bus, 1, 0, 0x100, 2), ==,
+                    TS_PCI_EXT_CAP_ID_DSN);
+    g_assert_cmphex(ts_pci_host_config_read(bus, 2, 3 << 3, 0x100, 4), ==,
+                    0xffffffff);
+    /* slot status: presence detect follows the slot */
+    uint8_t exp = ts_pci_find_capability(rp, TS_PCI_CAP_ID_EXP);
+    g_assert_cmphex(cfg_read(rp, exp + 0x1a, 2) & 0x40, ==, 0x40);
+    g_assert_cmphex(cfg_read(rp, exp + 0x14, 4) >> 19, ==, 5);
+    /* a BAR behind the root port shows through its window only */
+    TsMemResult r;
+    ts_pci_host_config_write(bus, 1, 0, 0x10, WIN_BASE + 0x200000, 4);
+    ts_pci_host_config_write(bus, 1, 0, TS_PCI_COMMAND,
+                             TS_PCI_COMMAND_MEMORY, 2);
+    sys_load(WIN_BASE + 0x200000, 4, &r);
+    g_assert_cmpint(r, ==, TS_MEM_UNASSIGNED);
+    cfg_write(rp, TS_PCI_MEMORY_BASE, (WIN_BASE + 0x200000) >> 16, 2);
+    cfg_write(rp, TS_PCI_MEMORY_LIMIT, (WIN_BASE + 0x2fffff) >> 16, 2);
+    sys_load(WIN_BASE + 0x200000, 4, &r);
+    g_assert_cmpint(r, ==, TS_MEM_UNASSIGNED);    /* bridge not enabled */
+    cfg_write(rp, TS_PCI_COMMAND, TS_PCI_COMMAND_MEMORY, 2);
+    g_assert_cmphex(sys_load(WIN_BASE + 0x200000, 4, &r), ==, 0xb0);
+    /* the window shrinks away from the BAR: gone again */
+    cfg_write(rp, TS_PCI_MEMORY_BASE, (WIN_BASE + 0x300000) >> 16, 2);
+    sys_load(WIN_BASE + 0x200000, 4, &r);
+    g_assert_cmpint(r, ==, TS_MEM_UNASSIGNED);
+    /* INTx through the bridge: b at slot 3 INTA -> pb's pin D (3), on
+     * root slot of pb (2): line (3 + 2) % 4 = 1 */
+    memset(intx_level, 0, sizeof(intx_level));
+    unsigned pb_slot = ts_pci_slot(pb);
+    ts_pci_set_irq(b, 1);
+    g_assert_cmpint(intx_level[(3 + pb_slot) % 4], ==, 1);
+    ts_pci_set_irq(b, 0);
+    g_assert_cmpint(intx_level[(3 + pb_slot) % 4], ==, 0);
+    /* a bridge that goes takes what is behind it along */
+    ts_pci_set_irq(a, 1);
+    bridge_destroy(rp);
+    g_assert_null(a->priv);
+    g_assert_cmpint(intx_level[0], ==, 0);
+    g_assert_cmphex(ts_pci_host_config_read(bus, 1, 0, 0, 4), ==,
+                    0xffffffff);
+    probe_destroy(a);
+    probe_destroy(b);
+    bridge_destroy(pb);
+    /* QEMU's refusal of a bridge without a chassis number */
+    TsObject *obj = ts_object_new("pci-bridge", NULL);
+    ts_object_add_child(TS_OBJECT(ts_machine_current()), "nochassis", obj,
+                        NULL);
+    ts_object_unref(obj);
+    g_autoptr(GError) err = NULL;
+    g_assert_false(ts_device_realize(TS_DEVICE(obj), &err));
+    g_assert_cmpstr(err->message, ==, "Bridge chassis not specified. Each "
+                    "bridge is required to be assigned a unique chassis id "
+                    "> 0.");
+    ts_object_remove_child(TS_OBJECT(ts_machine_current()), obj);
+}
+
+/*
+ * A hostile guest in bulk: random config writes biased towards the
+ * registers that change the topology (command, BARs, bridge bus numbers
+ * and windows, MSI/MSI-X control), random accesses to the window and
+ * ECAM, messages fired meanwhile.  Nothing may crash or trip the
+ * sanitizers; afterwards a reset leaves nothing decoding.
+ */
+static void test_hostile_config(void)
+{
+    TsPciDevice *rp = bridge_new("pcie-root-port", "hrp", NULL);
+    TsPciDevice *pb = bridge_new("pci-bridge", "hpb", "chassis_nr=3");
+    TsPciDevice *d[4] = {
+        probe_new("h0", "msix=on,msi=on"),
+        probe_new("h1", "bus=hrp,msix=on"),
+        probe_new("h2", "bus=hpb,addr=1,msi=on"),
+        probe_new("h3", "addr=10.0,multifunction=on"),
+    };
+    static const uint16_t hot[] = {
+        0x04, 0x10, 0x14, 0x18, 0x1c, 0x20, 0x24, 0x19, 0x1a, 0x1c,
+        0x20, 0x22, 0x24, 0x26, 0x28, 0x2c, 0x30, 0x3e, 0x40, 0x42,
+        0x44, 0x48, 0x4c, 0x50, 0x52, 0x60, 0x62, 0x70, 0x72, 0x100,
+    };
+    static const uint32_t values[] = {
+        0, 0xffffffff, 0x7, 0x407, 0x40000000, 0x40001000, 0x80000000,
+        0x01, 0x02, 0xff, 0x8000, 0xc000, 0x0101, 0xfff0, 0x4000,
+        0x4000, 0x4000, 0x0007, 0x0007, 0x40001000, 0x40000000,
+    };
+    GRand *rand = g_rand_new_with_seed(1313);
+    TsAddressSpace *sys = ts_address_space_system();
+    for (unsigned i = 0; i < 100000; i++) {
+        /* mostly the functions that exist, at times anything */
+        uint8_t busnr = 0, devfn;
+        if (g_rand_int_range(rand, 0, 4) == 0) {
+            busnr = g_rand_int_range(rand, 0, 4);
+            devfn = (uint8_t)g_rand_int_range(rand, 0, 256);
+        } else {
+            TsPciDevice *t = g_rand_boolean(rand) ? d[0] : (
+                g_rand_boolean(rand) ? rp : pb);
+            devfn = t->devfn;
+        }
+        unsigned len = 1u << g_rand_int_range(rand, 0, 3);
+        uint16_t reg = g_rand_boolean(rand)
+                       ? hot[g_rand_int_range(rand, 0, G_N_ELEMENTS(hot))]
+                       : (uint16_t)g_rand_int_range(rand, 0, 0x1000);
+        reg &= ~(len - 1);
+        uint32_t val = g_rand_boolean(rand)
+                       ? values[g_rand_int_range(rand, 0,
+                                                 G_N_ELEMENTS(values))]
+                       : g_rand_int(rand);
+        switch (g_rand_int_range(rand, 0, 8)) {
+        case 0:
+            ts_pci_host_config_read(bus, busnr, devfn, reg, len);
+            break;
+        case 1: {
+            uint64_t v;
+            /* near where the values above put BARs, or anywhere */
+            uint64_t a = WIN_BASE + (g_rand_boolean(rand)
+                                     ? (g_rand_int(rand) & 0x1ffc)
+                                     : (g_rand_int(rand) & 0x3ffffc));
+            if (g_rand_boolean(rand)) {
+                ts_address_space_load(sys, a, 4, &v);
+            } else {
+                ts_address_space_store(sys, a, 4, val);
+            }
+            break;
+        }
+        case 2:
+            ts_pci_msi_notify(d[g_rand_int_range(rand, 0, 4)],
+                              g_rand_int_range(rand, 0, 40));
+            break;
+        case 3:
+            ts_pci_set_irq(d[g_rand_int_range(rand, 0, 4)],
+                           g_rand_boolean(rand));
+            break;
+        default:
+            ts_pci_host_config_write(bus, busnr, devfn, reg, val, len);
+            break;
+        }
+    }
+    g_rand_free(rand);
+    /* the guest resets: nothing decodes, config space still answers */
+    TsPciDevice *all[] = { rp, pb, d[0], d[1], d[2], d[3] };
+    for (size_t i = 0; i < G_N_ELEMENTS(all); i++) {
+        ts_device_reset(TS_DEVICE(all[i]));
+        for (unsigned b = 0; b < 6; b++) {
+            g_assert_cmphex(ts_pci_bar_address(all[i], b), ==,
+                            TS_PCI_BAR_UNMAPPED);
+        }
+        g_assert_cmphex(ts_pci_get_word(ts_pci_config(all[i])), ==, 0x1b36);
+    }
+    for (size_t i = 0; i < 4; i++) {
+        TsObject *o = TS_OBJECT(d[i]);
+        if (d[i]->priv) {
+            ts_object_remove_child(o->parent, o);
+        }
+    }
+    bridge_destroy(rp);
+    bridge_destroy(pb);
+    memset(intx_level, 0, sizeof(intx_level));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -593,5 +810,7 @@ int main(int argc, char **argv)
     g_test_add_func("/pci/no-msi-controller", test_no_msi_controller);
     g_test_add_func("/pci/dma-master", test_dma_master);
     g_test_add_func("/pci/placement", test_placement);
+    g_test_add_func("/pci/bridges", test_bridges);
+    g_test_add_func("/pci/hostile-config", test_hostile_config);
     return g_test_run();
 }

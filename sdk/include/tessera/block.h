@@ -49,9 +49,10 @@
  *  thread: call it from your I/O hooks, or from open/close/create/truncate.
  *  Results come back as 0 or a negative errno, never an exception.
  *
- *  Completions of device requests run on the main thread with the big
- *  lock held, from a bottom half: a request's callback never runs inside
- *  the call that submitted it.
+ *  Completions of device requests run with the big lock held, never
+ *  inside the call that submitted it: on the main thread from a bottom
+ *  half, or (a request that succeeded, when the lock was free) on the
+ *  worker thread that served it, which saves waking the main loop.
  *
  * ERRORS
  *
@@ -199,6 +200,18 @@ typedef struct TsBlockInfo {
     void *reserved[8];
 } TsBlockInfo;
 
+/* One internal snapshot of an image, as QEMU's SnapshotInfo. */
+typedef struct TsBlockSnapshotInfo {
+    char *id;                   /* "1", "2", ...  (g_strdup'd) */
+    char *name;                 /* the tag (g_strdup'd, may be "") */
+    uint64_t vm_state_size;     /* bytes of VM state saved with it */
+    uint32_t date_sec;          /* when it was taken (Unix time) */
+    uint32_t date_nsec;
+    uint64_t vm_clock_nsec;     /* the guest's clock at that time */
+    uint64_t icount;            /* instructions; UINT64_MAX: not known */
+    void *reserved[4];
+} TsBlockSnapshotInfo;
+
 /*
  * The driver's model, static const in the plugin and registered from its
  * init with ts_block_driver_register().  Hooks marked optional may be
@@ -341,7 +354,34 @@ typedef struct TsBlockDriver {
      * depends on the mode): without the hook its node stays read-only.
      */
     bool (*reopen)(TsBlockNode *node, bool read_write, GError **errp);
-    void *reserved[14];
+
+    /*
+     * Internal snapshots (qcow2's): what `info snapshots`, savevm/loadvm/
+     * delvm and `qemu-img snapshot` reach.  All MAIN and optional (NULL:
+     * the format has none; the core then says so as QEMU does).
+     *
+     * snapshot_list: a g_new'd array of *count entries in the image's
+     * order (the core g_frees each entry's id and name, then the array;
+     * NULL when there are none); false + errp if the table cannot be
+     * read.
+     */
+    bool (*snapshot_list)(TsBlockNode *node, TsBlockSnapshotInfo **list,
+                          int *count, GError **errp);
+    /* Take a snapshot of the disk as it is now: `id` NULL picks the next
+     * free number (as QEMU), `name` is the tag; vm_clock_nsec is the
+     * guest's clock to record.  The node is drained and writable. */
+    bool (*snapshot_create)(TsBlockNode *node, const char *id,
+                            const char *name, uint64_t vm_clock_nsec,
+                            GError **errp);
+    /* Make the disk what snapshot `id_or_name` holds (id matched first,
+     * then name, as QEMU).  Drained and writable. */
+    bool (*snapshot_goto)(TsBlockNode *node, const char *id_or_name,
+                          GError **errp);
+    /* Delete snapshot `id_or_name` (id first, then name).  Drained and
+     * writable. */
+    bool (*snapshot_delete)(TsBlockNode *node, const char *id_or_name,
+                            GError **errp);
+    void *reserved[10];
 } TsBlockDriver;
 
 /* The head of every node struct.  Fields are the core's. */
@@ -569,7 +609,8 @@ bool ts_block_discard_enabled(TsBlockBackend *blk);
 
 /*
  * Asynchronous requests, MAIN (or a vCPU thread holding the big lock).
- * They return at once; cb(opaque, ret) runs later on the main thread.
+ * They return at once; cb(opaque, ret) runs later with the big lock held
+ * (on the main thread, or on a worker for a success: see THREADS).
  * The iovec array is copied, the buffers it points at are not: keep them
  * valid and untouched until cb runs.  Requests are not ordered among
  * themselves (a device that needs order waits for completions, as a
