@@ -7,6 +7,7 @@ runs in one invocation.
     bench/disk.py [--runs N] [--mib N] [--small-mib N] [--formats raw,qcow2]
                   [--caches none,writeback] [--devices virtio-blk-device,
                   virtio-blk-pci,nvme] [--tessera PATH] [--qemu PATH]
+                  [--tessera-before PATH]
 
 For each format and cache mode, one guest boot per emulator and run does,
 on the disk (/dev/vda, or /dev/nvme0n1 for nvme; direct I/O, so the
@@ -22,7 +23,9 @@ the shell's next prompt (the guest's clock is the emulator's).  The
 image is made fresh for every boot (raw: a sparse file; qcow2: qemu-img
 create), in a temporary directory (set TMPDIR to put it on the disk you
 want to measure).  MiB/s medians and the Tessera/QEMU ratio are printed;
-above 1 means Tessera is faster here.
+above 1 means Tessera is faster here.  --tessera-before adds a second
+Tessera build (say, one made from the commit before a change) to the
+same alternation, so that a before/after comparison sees the same load.
 """
 import argparse
 import os
@@ -122,12 +125,16 @@ def main():
     ap.add_argument("--qemu", default=shutil.which("qemu-system-riscv64"))
     ap.add_argument("--tessera-accel", default="tcg,jit=on",
                     help="Tessera's -accel ('' for none)")
+    ap.add_argument("--tessera-before", default=None,
+                    help="another Tessera binary, run alternately as 'before'")
     args = ap.parse_args()
     g = guest.find()
     if not g:
         sys.exit(guest.MISSING)
     accel = ["-accel", args.tessera_accel] if args.tessera_accel else []
     bins = [("tessera", args.tessera, accel)]
+    if args.tessera_before:
+        bins.append(("before", args.tessera_before, accel))
     if args.qemu:
         bins.append(("qemu", args.qemu, []))
     else:
@@ -158,6 +165,9 @@ def main():
             if "qemu" in med:
                 line += "   tessera/qemu %.2f" % (med["tessera"] /
                                                   med["qemu"])
+                if "before" in med:
+                    line += "   before/qemu %.2f" % (med["before"] /
+                                                     med["qemu"])
             print(line)
             sys.stdout.flush()
 
