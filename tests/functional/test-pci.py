@@ -171,6 +171,23 @@ try:
                     {"command-line": "info pci"}).get("return", "")
         t.ok(hmp.count("BAR0: 32 bit memory at 0x40100000") == 2,
              "info pci shows both BARs at the shared address", hmp)
+
+    # device_add while the guest runs: no hot-plug event yet, but a rescan
+    # finds it; device_del takes it away at once, and the guest's next
+    # config read of it is all-ones, with the emulator and guest running.
+    r = q.cmd("device_add", {"driver": "pci-testdev", "id": "late",
+                             "addr": "06"})
+    shell(c, "echo 1 > /sys/bus/pci/rescan")
+    late = shell(c, "cat /sys/bus/pci/devices/0000:00:06.0/device")
+    t.ok("return" in r and late.strip() == "0x0005",
+         "device_add pci-testdev: the guest finds it on a rescan",
+         "%r %r" % (r, late))
+    r = q.cmd("device_del", {"id": "late"})
+    gone = (devmem(c, ECAM + (0x06 << 15)) if have_devmem else None)
+    t.ok("return" in r and (gone is None or gone == 0xffffffff) and
+         "alive" in shell(c, "echo alive"),
+         "device_del: the function is gone, the guest runs on",
+         "%r %r" % (r, gone))
     q.close()
 finally:
     c.send("poweroff -f\n")
