@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
-"""Disk benchmarks (issue 12): dd in the test Linux guest on a
-virtio-blk-device, Tessera and Debian's qemu-system-riscv64 with the same
-image and the same options, alternating runs in one invocation.
+"""Disk benchmarks (issues 12 and 13): dd in the test Linux guest on a
+virtio-blk-device, a virtio-blk-pci or an nvme disk, Tessera and Debian's
+qemu-system-riscv64 with the same image and the same options, alternating
+runs in one invocation.
 
     bench/disk.py [--runs N] [--mib N] [--small-mib N] [--formats raw,qcow2]
-                  [--caches none,writeback] [--tessera PATH] [--qemu PATH]
+                  [--caches none,writeback] [--devices virtio-blk-device,
+                  virtio-blk-pci,nvme] [--tessera PATH] [--qemu PATH]
                   [--tessera-before PATH]
 
 For each format and cache mode, one guest boot per emulator and run does,
-on /dev/vda (direct I/O, so the guest's page cache plays no part):
+on the disk (/dev/vda, or /dev/nvme0n1 for nvme; direct I/O, so the
+guest's page cache plays no part):
 
 seq-write   dd if=/dev/zero of=/dev/vda bs=1M count=MIB oflag=direct
 seq-read    dd if=/dev/vda of=/dev/null bs=1M count=MIB iflag=direct
@@ -61,7 +64,15 @@ def timed(c, line, timeout=1800):
     return dt
 
 
-def one_boot(binary, extra, g, fmt, cache, mib, small_mib):
+# -device arguments and the guest's name of the disk, per device type.
+DEVICES = {
+    "virtio-blk-device": ("virtio-blk-device,drive=d0", "/dev/vda"),
+    "virtio-blk-pci": ("virtio-blk-pci,drive=d0", "/dev/vda"),
+    "nvme": ("nvme,drive=d0,serial=BENCH0", "/dev/nvme0n1"),
+}
+
+
+def one_boot(binary, extra, g, fmt, cache, mib, small_mib, device):
     with tempfile.TemporaryDirectory() as d:
         img = os.path.join(d, "disk." + fmt)
         make_image(fmt, img, max(mib, small_mib))
@@ -71,7 +82,8 @@ def one_boot(binary, extra, g, fmt, cache, mib, small_mib):
             "-append", "console=ttyS0",
             "-drive", "file=%s,format=%s,if=none,id=d0,cache=%s"
             % (img, fmt, cache),
-            "-device", "virtio-blk-device,drive=d0"]
+            "-device", DEVICES[device][0]]
+        dev = DEVICES[device][1]
         c = Console(argv)
         try:
             c.expect(r"TESSERA-GUEST: init reached", timeout=600)
@@ -79,16 +91,18 @@ def one_boot(binary, extra, g, fmt, cache, mib, small_mib):
             guest.shell(c, "stty cols 250")
             small = small_mib * 256
             res = {
-                "seq-write": mib / timed(c, "dd if=/dev/zero of=/dev/vda "
-                                         "bs=1M count=%d oflag=direct" % mib),
-                "seq-read": mib / timed(c, "dd if=/dev/vda of=/dev/null "
-                                        "bs=1M count=%d iflag=direct" % mib),
+                "seq-write": mib / timed(c, "dd if=/dev/zero of=%s "
+                                         "bs=1M count=%d oflag=direct"
+                                         % (dev, mib)),
+                "seq-read": mib / timed(c, "dd if=%s of=/dev/null "
+                                        "bs=1M count=%d iflag=direct"
+                                        % (dev, mib)),
                 "4k-write": (small / 256) / timed(
-                    c, "dd if=/dev/zero of=/dev/vda bs=4k count=%d "
-                    "oflag=direct" % small),
+                    c, "dd if=/dev/zero of=%s bs=4k count=%d "
+                    "oflag=direct" % (dev, small)),
                 "4k-read": (small / 256) / timed(
-                    c, "dd if=/dev/vda of=/dev/null bs=4k count=%d "
-                    "iflag=direct" % small),
+                    c, "dd if=%s of=/dev/null bs=4k count=%d "
+                    "iflag=direct" % (dev, small)),
             }
             c.send("poweroff -f\n")
             c.wait_exit(60)
@@ -104,6 +118,8 @@ def main():
     ap.add_argument("--small-mib", type=int, default=32)
     ap.add_argument("--formats", default="raw,qcow2")
     ap.add_argument("--caches", default="none,writeback")
+    ap.add_argument("--devices", default="virtio-blk-device",
+                    help="comma-separated: " + ",".join(DEVICES))
     ap.add_argument("--tessera", default=os.path.join(
         HERE, "..", "build-bench", "tessera-system-riscv64"))
     ap.add_argument("--qemu", default=shutil.which("qemu-system-riscv64"))
@@ -126,27 +142,34 @@ def main():
     print("disk: %s, %d MiB sequential (1 MiB blocks), %d MiB in 4 KiB "
           "blocks, direct I/O, %d runs each, median MiB/s"
           % (tempfile.gettempdir(), args.mib, args.small_mib, args.runs))
-    for fmt in args.formats.split(","):
-        for cache in args.caches.split(","):
-            got = {b: [] for b, _, _ in bins}
-            for _ in range(args.runs):
-                for b, path, extra in bins:
-                    got[b].append(one_boot(path, extra, g, fmt, cache,
-                                           args.mib, args.small_mib))
-            for what in ("seq-write", "seq-read", "4k-write", "4k-read"):
-                med = {b: statistics.median(r[what] for r in got[b])
-                       for b in got}
-                line = "%-5s cache=%-9s %-9s" % (fmt, cache, what)
-                for b, _, _ in bins:
-                    line += "   %s %8.1f MiB/s" % (b, med[b])
-                if "qemu" in med:
-                    line += "   tessera/qemu %.2f" % (med["tessera"] /
-                                                      med["qemu"])
-                    if "before" in med:
-                        line += "   before/qemu %.2f" % (med["before"] /
-                                                         med["qemu"])
-                print(line)
-                sys.stdout.flush()
+    for device in args.devices.split(","):
+        if device not in DEVICES:
+            sys.exit("unknown device %s (one of %s)"
+                     % (device, ", ".join(DEVICES)))
+    for device, fmt, cache in [(d, f, c) for d in args.devices.split(",")
+                               for f in args.formats.split(",")
+                               for c in args.caches.split(",")]:
+        got = {b: [] for b, _, _ in bins}
+        for _ in range(args.runs):
+            for b, path, extra in bins:
+                got[b].append(one_boot(path, extra, g, fmt, cache,
+                                       args.mib, args.small_mib,
+                                       device))
+        for what in ("seq-write", "seq-read", "4k-write", "4k-read"):
+            med = {b: statistics.median(r[what] for r in got[b])
+                   for b in got}
+            line = "%-17s %-5s cache=%-9s %-9s" % (device, fmt, cache,
+                                                   what)
+            for b, _, _ in bins:
+                line += "   %s %8.1f MiB/s" % (b, med[b])
+            if "qemu" in med:
+                line += "   tessera/qemu %.2f" % (med["tessera"] /
+                                                  med["qemu"])
+                if "before" in med:
+                    line += "   before/qemu %.2f" % (med["before"] /
+                                                     med["qemu"])
+            print(line)
+            sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -523,9 +523,7 @@ TS_EXPORT void ts_block_drain(TsBlockBackend *blk)
     while ((r = g_queue_pop_head(&blk->held))) {
         req_finish(r, -EIO);
     }
-    if (blk->throttle) {
-        block_throttle_flush(blk->throttle);
-    }
+    block_throttle_flush_all();
     while (blk->inflight) {
         if (!block_pool_run_completions()) {
             block_pool_wait();

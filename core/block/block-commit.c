@@ -153,15 +153,22 @@ static bool reopenable(GPtrArray *nodes, const char **driver)
     return true;
 }
 
-/* Switch the nodes' mode, bottom up; on a failure the ones switched go
- * back.  The locks are applied again by the next permission update. */
+/* Switch the nodes' mode: to read-write bottom up (a format writes its
+ * header through a file that is writable already), back to read-only
+ * top down (a format flushes its metadata while its file still takes
+ * writes).  On a failure the ones switched go back.  The locks are
+ * applied again by the next permission update. */
 static bool set_mode(GPtrArray *nodes, bool rw, GError **errp)
 {
-    for (guint i = nodes->len; i-- > 0;) {
+    guint len = nodes->len;
+    for (guint k = 0; k < len; k++) {
+        guint i = rw ? len - 1 - k : k;
         TsBlockNode *n = g_ptr_array_index(nodes, i);
         NodeCore *nc = node_core(n);
         if (n->driver->reopen && !n->driver->reopen(n, rw, errp)) {
-            for (guint j = i + 1; j < nodes->len; j++) {
+            /* Undo the switched ones, in the reverse order. */
+            for (guint u = k; u-- > 0;) {
+                guint j = rw ? len - 1 - u : u;
                 TsBlockNode *m = g_ptr_array_index(nodes, j);
                 if (m->driver->reopen) {
                     m->driver->reopen(m, !rw, NULL);

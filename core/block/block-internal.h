@@ -99,6 +99,13 @@ typedef struct NodeCore {
     GMutex lock;
     GCond idle;
     uint64_t write_threshold;   /* 0: none */
+    /* Made by the core for a -drive option (copy-on-read=on), not by
+     * the user: query-block and query-blockstats look through it to
+     * the node below, as QEMU skips its implicit filters. */
+    bool implicit;
+    /* Node-level statistics (query-blockstats "parent"), __atomic. */
+    uint64_t wr_highest;        /* end of the highest write */
+    uint64_t discard_ok, discard_failed, discard_bytes_ok;
 } NodeCore;
 
 static inline NodeCore *node_core(const TsBlockNode *n)
@@ -132,6 +139,8 @@ void block_node_drain(TsBlockNode *node);
 /* The node that holds the image data shown for it (through filters). */
 TsBlockNode *block_node_file_child(TsBlockNode *node);
 TsBlockNode *block_node_backing(TsBlockNode *node);
+/* The node below implicit filters (the node itself if it is none). */
+TsBlockNode *block_node_skip_implicit(TsBlockNode *node);
 const char *block_node_driver_name(const TsBlockNode *node);
 bool block_node_truncate(TsBlockNode *node, uint64_t length, GError **errp);
 
@@ -173,19 +182,36 @@ void block_pool_submit(BlockJob *job);
 bool block_pool_run_completions(void);
 /* Wait (main thread) until a completion is ready or a job finishes. */
 void block_pool_wait(void);
+/* A worker starts (true) or ends (false) a long wait of its own (for a
+ * throttle group): the pool may run another worker meanwhile. */
+void block_pool_worker_blocks(bool begin);
 
 /* ---- throttling (block-throttle.c) --------------------------------- */
 
-typedef struct ThrottleGroup ThrottleGroup;
+/* The SDK's TsBlockThrottleGroup (blk-throttle holds one). */
+typedef struct TsBlockThrottleGroup ThrottleGroup;
 /* From the "throttling." options (prefix removed); NULL and no error
- * when no limit is set.  Drives naming the same group= share it. */
+ * when no limit is set.  Drives naming the same group= share it, with
+ * an -object throttle-group too; the last limits given are the group's. */
 ThrottleGroup *block_throttle_new(GHashTable *opts, const char *drive_id,
                                   const char *format, GError **errp);
+/* -object throttle-group,id=ID: a group from its limits (flat keys as
+ * "iops-total"; `prefix` is how the user spelled them, for messages). */
+bool block_throttle_object_add(const char *id, GHashTable *limits,
+                               const char *prefix, GError **errp);
+ThrottleGroup *block_throttle_find(const char *name);
+ThrottleGroup *block_throttle_ref(ThrottleGroup *g);
 void block_throttle_unref(ThrottleGroup *g);
+const char *block_throttle_name(ThrottleGroup *g);
 /* Start the job when the limits allow (main thread). */
 void block_throttle_submit(ThrottleGroup *g, BlockJob *job, bool write);
+/* Any thread: return when the limits allow a request of `bytes`. */
+void block_throttle_wait(ThrottleGroup *g, bool write, uint64_t bytes);
 /* Start every waiting job now (draining cannot wait for the timer). */
 void block_throttle_flush(ThrottleGroup *g);
+/* The same for every group: a drain also releases the workers waiting in
+ * "throttle" filters below the drained backend or node. */
+void block_throttle_flush_all(void);
 /* query-block's bps, iops, ..._max, group of a backend (g may be NULL). */
 void block_throttle_info(ThrottleGroup *g, JsonObject *o);
 

@@ -117,6 +117,18 @@ int block_node_preadv(TsBlockNode *n, uint64_t offset, uint64_t bytes,
 
 static void threshold_check(TsBlockNode *n, uint64_t offset, uint64_t bytes);
 
+/* query-blockstats' wr_highest_offset of the node. */
+static void note_write_end(TsBlockNode *n, uint64_t end)
+{
+    uint64_t *slot = &node_core(n)->wr_highest;
+    uint64_t cur = __atomic_load_n(slot, __ATOMIC_RELAXED);
+    while (cur < end &&
+           !__atomic_compare_exchange_n(slot, &cur, end, false,
+                                        __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED)) {
+    }
+}
+
 /* A write as the driver gets it (no zero detection). */
 static int do_pwritev(TsBlockNode *n, uint64_t offset, uint64_t bytes,
                       const struct iovec *iov, int niov, unsigned flags)
@@ -130,6 +142,9 @@ static int do_pwritev(TsBlockNode *n, uint64_t offset, uint64_t bytes,
     enter(n);
     int ret = n->driver->pwritev(n, offset, bytes, iov, niov, pass);
     leave(n);
+    if (ret == 0) {
+        note_write_end(n, offset + bytes);
+    }
     if (ret == 0 && n->driver->kind == TS_BLOCK_PROTOCOL) {
         /* The file grew if the write went past its end. */
         int64_t end = (int64_t)(offset + bytes);
@@ -203,6 +218,14 @@ int block_node_discard(TsBlockNode *n, uint64_t offset, uint64_t bytes)
     enter(n);
     ret = n->driver->discard(n, offset, bytes);
     leave(n);
+    /* What QEMU's file driver counts (query-blockstats driver-specific). */
+    NodeCore *nc = node_core(n);
+    if (ret == 0) {
+        __atomic_add_fetch(&nc->discard_ok, 1, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&nc->discard_bytes_ok, bytes, __ATOMIC_RELAXED);
+    } else if (ret != -ENOTSUP) {
+        __atomic_add_fetch(&nc->discard_failed, 1, __ATOMIC_RELAXED);
+    }
     return ret == -ENOTSUP ? 0 : ret;
 }
 
@@ -242,6 +265,9 @@ int block_node_write_zeroes(TsBlockNode *n, uint64_t offset, uint64_t bytes,
         enter(n);
         ret = n->driver->write_zeroes(n, offset, bytes, flags);
         leave(n);
+        if (ret == 0) {
+            note_write_end(n, offset + bytes);
+        }
     }
     if (ret == -ENOTSUP && !(flags & TS_BLOCK_REQ_NO_FALLBACK)) {
         ret = write_zero_buffers(n, offset, bytes, flags);

@@ -393,6 +393,7 @@ static bool open_drive(LegacyDrive *d, GError **errp)
         if (!filter) {
             return false;
         }
+        node_core(filter)->implicit = true;
         node = filter;
     }
     conf.read_only = ro;

@@ -233,6 +233,7 @@ void block_node_remove_user(TsBlockNode *node, BlockUser *u)
 void block_node_drain(TsBlockNode *node)
 {
     NodeCore *nc = node_core(node);
+    block_throttle_flush_all();
     g_mutex_lock(&nc->lock);
     while (nc->inflight) {
         g_cond_wait(&nc->idle, &nc->lock);
@@ -245,6 +246,15 @@ void block_node_drain(TsBlockNode *node)
 }
 
 /* ---- children -------------------------------------------------------- */
+
+TsBlockNode *block_node_skip_implicit(TsBlockNode *node)
+{
+    while (node && node_core(node)->implicit &&
+           block_node_file_child(node)) {
+        node = block_node_file_child(node);
+    }
+    return node;
+}
 
 TsBlockNode *block_node_file_child(TsBlockNode *node)
 {
@@ -359,16 +369,6 @@ TS_EXPORT TsBlockChild *ts_block_open_child(TsBlockNode *parent,
 }
 
 /* `name` relative to the directory of the image that records it. */
-static char *backing_path(TsBlockNode *parent, const char *name)
-{
-    const char *image = ts_block_node_filename(parent);
-    if (g_path_is_absolute(name) || !image || strstr(name, "://")) {
-        return g_strdup(name);
-    }
-    g_autofree char *dir = g_path_get_dirname(image);
-    return g_build_filename(dir, name, NULL);
-}
-
 TS_EXPORT TsBlockChild *ts_block_open_backing(TsBlockNode *parent,
                                               const char *filename,
                                               const char *format,
@@ -416,7 +416,8 @@ TS_EXPORT TsBlockChild *ts_block_open_backing(TsBlockNode *parent,
             }
             return NULL;
         }
-        g_autofree char *path = backing_path(parent, filename);
+        /* As the driver resolved it (relative to the image: block.h). */
+        const char *path = filename;
         BlockOpts *extra = tuning ? tuning : block_opts_new();
         if (!g_hash_table_contains(extra, "read-only")) {
             g_hash_table_insert(extra, g_strdup("read-only"), g_strdup("on"));

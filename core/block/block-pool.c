@@ -74,6 +74,18 @@ void block_pool_submit(BlockJob *job)
     g_thread_pool_push(pool, job, NULL);
 }
 
+void block_pool_worker_blocks(bool begin)
+{
+    static GMutex blocked_lock;
+    static int blocked;
+    g_mutex_lock(&blocked_lock);
+    blocked += begin ? 1 : -1;
+    if (pool) {
+        g_thread_pool_set_max_threads(pool, BLOCK_WORKERS + blocked, NULL);
+    }
+    g_mutex_unlock(&blocked_lock);
+}
+
 void block_pool_wait(void)
 {
     g_mutex_lock(&lock);

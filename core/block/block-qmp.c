@@ -168,8 +168,10 @@ static JsonObject *block_info(TsBlockBackend *blk)
     json_object_set_boolean_member(o, "removable", false);
     json_object_set_string_member(o, "type", "unknown");
     if (blk->root) {
-        json_object_set_object_member(o, "inserted",
-                                      block_device_info(blk->root, blk));
+        /* QEMU shows the node below its implicit filters. */
+        json_object_set_object_member(
+            o, "inserted",
+            block_device_info(block_node_skip_implicit(blk->root), blk));
     }
     return o;
 }
@@ -239,14 +241,85 @@ static bool cmd_query_named(JsonObject *args, JsonNode **ret, GError **errp)
     return true;
 }
 
+/* The statistics of a node as QEMU keeps them per node: only the highest
+ * write is counted there (requests are counted per backend). */
+static JsonObject *node_stats_object(TsBlockNode *n)
+{
+    BlockStats zero = { 0 };
+    JsonObject *o = stats_object(&zero);
+    json_object_set_int_member(o, "wr_highest_offset", (int64_t)
+                               __atomic_load_n(&node_core(n)->wr_highest,
+                                               __ATOMIC_RELAXED));
+    json_object_set_boolean_member(o, "account_invalid", false);
+    json_object_set_boolean_member(o, "account_failed", false);
+    return o;
+}
+
+/* A node's BlockStats: its own, its data child's as "parent" (a format
+ * node's protocol node) and, at the backend level, its backing node's
+ * as "backing".  `stats` is the node's (a backend's for its root). */
+static JsonObject *node_block_stats(TsBlockNode *n, JsonObject *stats,
+                                    bool blk_level)
+{
+    NodeCore *nc = node_core(n);
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "node-name", nc->name);
+    json_object_set_object_member(o, "stats",
+                                  stats ? stats : node_stats_object(n));
+    if (g_str_equal(block_node_driver_name(n), "file")) {
+        JsonObject *d = json_object_new();
+        json_object_set_string_member(d, "driver", "file");
+        json_object_set_int_member(d, "discard-nb-ok", (int64_t)
+            __atomic_load_n(&nc->discard_ok, __ATOMIC_RELAXED));
+        json_object_set_int_member(d, "discard-nb-failed", (int64_t)
+            __atomic_load_n(&nc->discard_failed, __ATOMIC_RELAXED));
+        json_object_set_int_member(d, "discard-bytes-ok", (int64_t)
+            __atomic_load_n(&nc->discard_bytes_ok, __ATOMIC_RELAXED));
+        json_object_set_object_member(o, "driver-specific", d);
+    }
+    TsBlockNode *file = block_node_file_child(n);
+    if (file) {
+        json_object_set_object_member(o, "parent",
+                                      node_block_stats(file, NULL,
+                                                       blk_level));
+    }
+    TsBlockNode *backing = block_node_backing(n);
+    if (blk_level && backing) {
+        json_object_set_object_member(o, "backing",
+                                      node_block_stats(backing, NULL,
+                                                       blk_level));
+    }
+    return o;
+}
+
 static bool cmd_query_blockstats(JsonObject *args, JsonNode **ret,
                                  GError **errp)
 {
     JsonArray *a = json_array_new();
+    if (json_object_has_member(args, "query-nodes") &&
+        json_object_get_boolean_member(args, "query-nodes")) {
+        /* Every node on its own, as QEMU's query-nodes=true. */
+        GPtrArray *nodes = block_nodes();
+        for (guint i = 0; i < nodes->len; i++) {
+            json_array_add_object_element(
+                a, node_block_stats(g_ptr_array_index(nodes, i), NULL,
+                                    false));
+        }
+        *ret = qmp_array_node(a);
+        return true;
+    }
     g_autoptr(GPtrArray) list = block_query_backends();
     for (guint i = 0; i < list->len; i++) {
         TsBlockBackend *b = g_ptr_array_index(list, i);
-        JsonObject *o = json_object_new();
+        JsonObject *o;
+        if (b->root) {
+            o = node_block_stats(block_node_skip_implicit(b->root),
+                                 stats_object(&b->stats), true);
+        } else {
+            o = json_object_new();
+            json_object_set_object_member(o, "stats",
+                                          stats_object(&b->stats));
+        }
         json_object_set_string_member(o, "device", b->name ? b->name : "");
         if (b->dev && b->dev != (TsObject *)b) {
             g_autofree char *path = ts_object_path(b->dev);
@@ -254,11 +327,6 @@ static bool cmd_query_blockstats(JsonObject *args, JsonNode **ret,
                 json_object_set_string_member(o, "qdev", path);
             }
         }
-        if (b->root) {
-            json_object_set_string_member(o, "node-name",
-                                          node_core(b->root)->name);
-        }
-        json_object_set_object_member(o, "stats", stats_object(&b->stats));
         json_array_add_object_element(a, o);
     }
     *ret = qmp_array_node(a);

@@ -20,6 +20,7 @@
 #include "util/log-setup.h"
 #include "device/device-create.h"
 #include "machine/smp.h"
+#include "machine/boot-opts.h"
 #include "machine/cpu-opts.h"
 #include "machine/ram-size.h"
 #include "machine/runstate.h"
@@ -112,7 +113,17 @@ static bool answer_one(Cli *cli, const char *option, const char *arg,
     } else if (g_str_equal(option, "-display")) {
         printf("Available display backend types:\nnone\n");
     } else if (g_str_equal(option, "-object")) {
-        memory_backend_print_types(stdout);
+        /* Types sorted by name, as QEMU lists them. */
+        const char *const others[] = { block_object_type_name(), NULL };
+        if (!arg || !block_object_print_help(stdout, arg)) {
+            memory_backend_print_types(stdout, others);
+        }
+    } else if (g_str_equal(option, "-boot")) {
+        boot_opts_print_help(stdout);
+    } else if (g_str_equal(option, "-global")) {
+        global_props_print_help(stdout);
+    } else if (g_str_equal(option, "-smp")) {
+        smp_print_options(stdout);
     } else if (g_str_equal(option, "-k")) {
         keyboard_layout_print(stdout);
     }

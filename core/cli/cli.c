@@ -76,6 +76,17 @@ static void replace(char **slot, const char *arg)
     *slot = g_strdup(arg);
 }
 
+static bool opt_smp(Cli *cli, const char *arg, GError **errp)
+{
+    (void)errp;
+    if (asks_help(arg)) {
+        want_help(cli, "-smp", arg);
+    } else {
+        replace(&cli->smp_opts, arg);
+    }
+    return true;
+}
+
 static bool opt_machine(Cli *cli, const char *arg, GError **errp)
 {
     if (asks_help(arg)) {
@@ -264,6 +275,10 @@ static bool opt_name(Cli *cli, const char *arg, GError **errp)
 
 static bool opt_global(Cli *cli, const char *arg, GError **errp)
 {
+    if (is_help(arg)) {
+        want_help(cli, "-global", arg);
+        return true;
+    }
     if (!global_props_add(arg, errp)) {
         g_prefix_error(errp, "-global %s: ", arg);
         return false;
@@ -308,6 +323,10 @@ static bool opt_keyboard(Cli *cli, const char *arg, GError **errp)
  * get the parsed form when the machine is built. */
 static bool opt_boot(Cli *cli, const char *arg, GError **errp)
 {
+    if (asks_help(arg)) {
+        want_help(cli, "-boot", arg);
+        return true;
+    }
     TsBootConfig boot;
     if (!boot_opts_parse(arg, &boot, errp)) {
         g_prefix_error(errp, "-boot %s: ", arg);
@@ -421,7 +440,7 @@ static const CliOption options[] = {
     { "accel", true, opt_accel, CALL, "-accel name[,prop=value[,...]]  select accelerator (-accel help)" },
     { "m", true, NULL, STR(memory_opts), "-m [size=]megs     guest RAM size (default 128M)" },
     { "mem-prealloc", false, NULL, FLAG(mem_prealloc), "-mem-prealloc      allocate all guest RAM before the guest starts" },
-    { "smp", true, NULL, STR(smp_opts), "-smp [cpus=]n[,...] number of CPUs and topology" },
+    { "smp", true, opt_smp, CALL, "-smp [cpus=]n[,...] number of CPUs and topology" },
     { "device", true, opt_device, CALL, "-device driver[,prop=value][,...]  add a device (-device help, -device driver,help)" },
     { "audiodev", true, opt_audiodev, CALL, "-audiodev driver,id=id  audio backend (-audiodev help)" },
     { "blockdev", true, opt_blockdev, CALL, "-blockdev driver=..  block node (-blockdev driver=help)" },

@@ -117,6 +117,14 @@ bool global_props_split(const char *arg, char **driver, char **property,
     return true;
 }
 
+void global_props_print_help(FILE *out)
+{
+    fputs("global options:\n"
+          "  driver=<str>\n"
+          "  property=<str>\n"
+          "  value=<str>\n", out);
+}
+
 bool global_props_add(const char *arg, GError **errp)
 {
     g_autofree char *driver = NULL, *property = NULL, *value = NULL;

@@ -24,6 +24,9 @@
 
 /* Record one -global argument; false + errp if it is malformed.  The
  * first call hooks globals into object creation. */
+/* -global help: the long form's keys. */
+void global_props_print_help(FILE *out);
+
 bool global_props_add(const char *arg, GError **errp);
 
 /* The three parts of a -global argument (g_free them); false + errp if

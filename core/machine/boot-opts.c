@@ -76,6 +76,19 @@ static bool get_ms(const TsOpts *o, const char *key, int64_t min,
     return true;
 }
 
+void boot_opts_print_help(FILE *out)
+{
+    /* Sorted, with the value types, as QEMU lists them. */
+    fputs("boot-opts options:\n"
+          "  menu=<bool (on/off)>\n"
+          "  once=<str>\n"
+          "  order=<str>\n"
+          "  reboot-timeout=<num>\n"
+          "  splash-time=<num>\n"
+          "  splash=<str>\n"
+          "  strict=<bool (on/off)>\n", out);
+}
+
 bool boot_opts_parse(const char *text, TsBootConfig *out, GError **errp)
 {
     static const char *const keys[] = { "order", "once", "menu", "splash",

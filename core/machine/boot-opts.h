@@ -12,6 +12,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include <tessera/machine.h>
 
@@ -38,6 +39,9 @@ typedef struct TsBootConfig {
 
 /* Fill out from text (NULL: the defaults).  The strings out points to are
  * its own until boot_opts_clear(). */
+/* -boot help: the keys and the kind of value each takes. */
+void boot_opts_print_help(FILE *out);
+
 bool boot_opts_parse(const char *text, TsBootConfig *out, GError **errp);
 void boot_opts_clear(TsBootConfig *cfg);
 

@@ -32,13 +32,15 @@ bool ram_size_parse(const char *text, uint64_t default_size, RamSize *out,
     }
     RamSize r = { .size = default_size };
     const char *size = opts_get(o, "size");
+    if (opts_wants_help(o)) {
+        /* -m has no help of its own; QEMU reads "help" as a bad size. */
+        size = "help";
+    }
     if (size && !parse_megs("size", size, &r.size, errp)) {
         return false;
     }
     if (r.size == 0) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "memory size must be greater than 0");
-        return false;
+        r.size = default_size;      /* -m 0: the machine's default (QEMU) */
     }
     const char *maxmem = opts_get(o, "maxmem");
     if (!opts_get_uint(o, "slots", 0, &r.slots, errp) ||

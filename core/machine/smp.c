@@ -117,12 +117,24 @@ static char *hierarchy_text(const SmpConfig *c, const SmpLimits *lim)
     return g_string_free(s, false);
 }
 
+/* Sorted: -smp help lists them in this order, as QEMU does. */
+static const char *const smp_keys[] = { "clusters", "cores", "cpus", "dies",
+                                        "maxcpus", "sockets", "threads",
+                                        NULL };
+
+void smp_print_options(FILE *out)
+{
+    fputs("smp-opts options:\n", out);
+    for (const char *const *k = smp_keys; *k; k++) {
+        fprintf(out, "  %s=<num>\n", *k);
+    }
+}
+
 bool smp_parse(const char *text, const SmpLimits *lim, SmpConfig *out,
                GError **errp)
 {
     g_autoptr(TsOpts) o = opts_parse(text, "cpus", errp);
-    static const char *const keys[] = { "cpus", "maxcpus", "sockets", "dies",
-                                        "clusters", "cores", "threads", NULL };
+    const char *const *keys = smp_keys;
     SmpConfig c = { 0 };
     if (!o || !opts_check_keys(o, keys, errp) || !read_fields(o, lim, &c, errp) ||
         !check_level("dies", c.dies, lim->has_dies, lim, errp) ||

@@ -6,6 +6,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 /* What a machine supports: dies/clusters only if it models them. */
 typedef struct SmpLimits {
@@ -26,6 +27,9 @@ typedef struct SmpConfig {
  * does: omitted values are computed preferring cores over sockets over
  * threads, then the product must equal maxcpus and maxcpus >= cpus.
  */
+/* -smp help: the option's keys. */
+void smp_print_options(FILE *out);
+
 bool smp_parse(const char *text, const SmpLimits *limits, SmpConfig *out,
                GError **errp);
 

@@ -153,9 +153,12 @@ bool memory_backend_size(const char *id, uint64_t *size)
     return b != NULL;
 }
 
-void memory_backend_print_types(FILE *out)
+void memory_backend_print_types(FILE *out, const char *const *others)
 {
     fprintf(out, "List of user creatable objects:\n  %s\n", TYPE_RAM_BACKEND);
+    for (; others && *others; others++) {
+        fprintf(out, "  %s\n", *others);
+    }
 }
 
 void memory_backend_reset(void)

@@ -23,7 +23,7 @@ bool memory_backend_add(const char *arg, GError **errp);
 bool memory_backend_size(const char *id, uint64_t *size);
 
 /* `-object help`: the object types that can be created. */
-void memory_backend_print_types(FILE *out);
+void memory_backend_print_types(FILE *out, const char *const *others);
 
 /* Forget every backend (tests). */
 void memory_backend_reset(void);

@@ -53,8 +53,14 @@ static bool has_feature(VirtioState *s, unsigned bit)
 
 /* ---- Interrupts and errors ------------------------------------------ */
 
-static void raise_isr(VirtioState *s, uint32_t bits)
+/* Interrupt the driver for queue q (-1: the configuration).  A
+ * transport with message interrupts (virtio-pci's MSI-X) sends the
+ * queue's own vector instead of raising the shared ISR. */
+static void raise_isr(VirtioState *s, uint32_t bits, int q)
 {
+    if (s->ops->message && s->ops->message(s, q)) {
+        return;
+    }
     s->isr |= bits;
     s->ops->update_irq(s);
 }
@@ -85,7 +91,7 @@ void virtio_queue_error(VirtioState *s, unsigned q, GError *err)
         /* The spec wants a configuration change notification when this
          * happens after DRIVER_OK; before it, the driver reads Status. */
         if (s->status & VIRTIO_STATUS_DRIVER_OK) {
-            raise_isr(s, VIRTIO_ISR_CONFIG_CHANGE);
+            raise_isr(s, VIRTIO_ISR_CONFIG_CHANGE, -1);
         }
     }
 }
@@ -417,7 +423,7 @@ TS_EXPORT void ts_virtio_config_changed(TsVirtioDevice *dev)
     VirtioState *s = state_of(dev);
     s->config_generation++;
     if (s->status & VIRTIO_STATUS_DRIVER_OK) {
-        raise_isr(s, VIRTIO_ISR_CONFIG_CHANGE);
+        raise_isr(s, VIRTIO_ISR_CONFIG_CHANGE, -1);
     }
 }
 
@@ -513,7 +519,7 @@ TS_EXPORT void ts_virtio_notify(TsVirtioDevice *dev, unsigned q)
         return;
     }
     if (interrupt) {
-        raise_isr(s, VIRTIO_ISR_USED_BUFFER);
+        raise_isr(s, VIRTIO_ISR_USED_BUFFER, (int)q);
     }
 }
 

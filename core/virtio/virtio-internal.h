@@ -103,6 +103,10 @@ typedef struct VirtioState VirtioState;
 typedef struct VirtioTransportOps {
     /* The ISR changed: drive the interrupt line(s). */
     void (*update_irq)(VirtioState *s);
+    /* Optional: signal queue q (-1: a configuration change) by a message
+     * of its own (MSI-X) and return true, or return false to have the
+     * ISR raised instead (messages not enabled). */
+    bool (*message)(VirtioState *s, int q);
     /* Mark the transport's registers busy around DMA, so DMA aimed at
      * them is refused; false if they already are. */
     bool (*enter)(VirtioState *s);

@@ -27,6 +27,7 @@ typedef struct Qcow2Node {
     Qcow2IO io;
     Qcow2Backing backing_io;
     Qcow2 *q;
+    Qcow2Options opts;          /* as opened: reopen changes read_only */
     GMutex lock;
     TsTimer *clean_timer;
 } Qcow2Node;
@@ -131,6 +132,27 @@ static void clean_caches(void *opaque)
                  (int64_t)n->cache_clean_interval * 1000000000);
 }
 
+/*
+ * The backing file name recorded in the image, relative to the image's
+ * directory as QEMU reads it: "base.qcow2" in "dir/ov.qcow2" is
+ * "dir/base.qcow2", in "ov.qcow2" stays "base.qcow2" (no "./" prefix,
+ * so query-block and info block show what QEMU shows); absolute names,
+ * protocol URLs ("nbd://...") and an image without a file name (then the
+ * working directory is all there is, as in QEMU) leave it as it is.
+ * g_free the result (NULL for no backing file).
+ */
+static char *backing_relative_to_image(const char *bf, const char *image)
+{
+    if (!bf || !*bf) {
+        return NULL;
+    }
+    const char *slash = image ? strrchr(image, '/') : NULL;
+    if (g_path_is_absolute(bf) || strstr(bf, "://") || !slash) {
+        return g_strdup(bf);
+    }
+    return g_strdup_printf("%.*s%s", (int)(slash - image + 1), image, bf);
+}
+
 static bool qcow2_node_open(TsBlockNode *node, GError **errp)
 {
     Qcow2Node *n = (Qcow2Node *)node;
@@ -190,19 +212,12 @@ static bool qcow2_node_open(TsBlockNode *node, GError **errp)
     }
     if (qcow2_is_read_only(n->q) && !o.read_only)
         ts_block_node_set_read_only(node);
+    n->opts = o;
     GError *err = NULL;
     const char *bf = qcow2_backing_file(n->q);
-    char *resolved = NULL;
-    const char *image = ts_block_node_filename(ts_block_child_node(file));
-    if (bf && !g_path_is_absolute(bf) && image) {
-        /* block.h says the core resolves a relative backing name against
-         * the image's directory; it does not yet (block notes): do it
-         * here, which is the same for the core once it does. */
-        char *dir = g_path_get_dirname(image);
-        resolved = g_build_filename(dir, bf, NULL);
-        g_free(dir);
-    }
-    n->backing = ts_block_open_backing(node, resolved ? resolved : bf,
+    char *resolved = backing_relative_to_image(
+        bf, ts_block_node_filename(ts_block_child_node(file)));
+    n->backing = ts_block_open_backing(node, resolved,
                                        qcow2_backing_fmt(n->q), &err);
     g_free(resolved);
     if (err) {
@@ -241,6 +256,47 @@ static void qcow2_node_close(TsBlockNode *node)
             ts_block_node_warn(node, "Failed to flush the image: %s", g_strerror(-ret));
     }
     g_mutex_clear(&n->lock);
+}
+
+/*
+ * Switch between read-only and read-write (HMP commit into a backing file
+ * opened read-only, as QEMU reopens it).  The node is drained.  The
+ * engine is opened anew in the other mode before the old one is closed,
+ * so a failure leaves the node as it was: to read-write the file below
+ * is writable already (the core switches it first), back to read-only it
+ * still is (the core switches it after), so closing the read-write
+ * engine can still write the clean state of the header.
+ */
+static bool qcow2_node_reopen(TsBlockNode *node, bool read_write, GError **errp)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    Qcow2Options o = n->opts;
+    o.read_only = !read_write;
+    Qcow2 *fresh = NULL;
+    char *msg = NULL;
+    g_mutex_lock(&n->lock);
+    int ret = qcow2_flush(n->q);
+    if (ret == 0 && qcow2_open(&fresh, &n->io, &o, &msg) < 0) {
+        ret = -EIO;
+    }
+    if (ret < 0) {
+        g_mutex_unlock(&n->lock);
+        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED, "Could not reopen "
+                    "qcow2 image %s: %s", read_write ? "read-write" : "read-only",
+                    msg ? msg : g_strerror(-ret));
+        g_free(msg);
+        return false;
+    }
+    if (n->backing)
+        qcow2_set_backing(fresh, &n->backing_io);
+    Qcow2 *old = n->q;
+    n->q = fresh;
+    n->opts = o;
+    ret = qcow2_close(old);
+    g_mutex_unlock(&n->lock);
+    if (ret < 0)
+        ts_block_node_warn(node, "Failed to flush the image: %s", g_strerror(-ret));
+    return true;
 }
 
 /* ---- I/O (worker threads) --------------------------------------------- */
@@ -377,6 +433,85 @@ static bool qcow2_node_truncate(TsBlockNode *node, uint64_t length, bool exact,
     return true;
 }
 
+/* ---- internal snapshots (main thread, node drained for changes) ------- */
+
+static bool qcow2_node_snapshot_list(TsBlockNode *node, TsBlockSnapshotInfo **list,
+                                     int *count, GError **errp)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    Qcow2SnapshotInfo *l = NULL;
+    int nb = 0;
+    g_mutex_lock(&n->lock);
+    int ret = qcow2_snapshot_list(n->q, &l, &nb);
+    g_mutex_unlock(&n->lock);
+    if (ret < 0) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
+                    "Error while listing snapshots: %s", g_strerror(-ret));
+        return false;
+    }
+    *list = nb ? g_new0(TsBlockSnapshotInfo, nb) : NULL;
+    for (int i = 0; i < nb; i++) {
+        (*list)[i] = (TsBlockSnapshotInfo) {
+            .id = g_strdup(l[i].id), .name = g_strdup(l[i].name ? l[i].name : ""),
+            .vm_state_size = l[i].vm_state_size, .date_sec = l[i].date_sec,
+            .date_nsec = l[i].date_nsec, .vm_clock_nsec = l[i].vm_clock_nsec,
+            .icount = l[i].icount,
+        };
+    }
+    *count = nb;
+    qcow2_snapshot_list_free(l, nb);
+    return true;
+}
+
+/* An engine call that changes the snapshot table, with QEMU's message
+ * around the engine's when it has one. */
+static bool snapshot_result(int ret, char *msg, const char *what, GError **errp)
+{
+    if (ret < 0) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED, "%s: %s", what,
+                    msg ? msg : g_strerror(-ret));
+        g_free(msg);
+        return false;
+    }
+    return true;
+}
+
+static bool qcow2_node_snapshot_create(TsBlockNode *node, const char *id, const char *name,
+                                       uint64_t vm_clock_nsec, GError **errp)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    char *msg = NULL;
+    g_mutex_lock(&n->lock);
+    int ret = qcow2_snapshot_create(n->q, id, name, vm_clock_nsec, &msg);
+    g_mutex_unlock(&n->lock);
+    return snapshot_result(ret, msg, "Could not create snapshot", errp);
+}
+
+static bool qcow2_node_snapshot_goto(TsBlockNode *node, const char *id_or_name,
+                                     GError **errp)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    char *msg = NULL;
+    g_mutex_lock(&n->lock);
+    int ret = qcow2_snapshot_apply(n->q, id_or_name, &msg);
+    uint64_t size = qcow2_size(n->q);
+    g_mutex_unlock(&n->lock);
+    if (ret == 0)
+        ts_block_node_set_length(node, size);   /* a snapshot keeps its size */
+    return snapshot_result(ret, msg, "Could not apply snapshot", errp);
+}
+
+static bool qcow2_node_snapshot_delete(TsBlockNode *node, const char *id_or_name,
+                                       GError **errp)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    char *msg = NULL;
+    g_mutex_lock(&n->lock);
+    int ret = qcow2_snapshot_delete(n->q, id_or_name, &msg);
+    g_mutex_unlock(&n->lock);
+    return snapshot_result(ret, msg, "Could not delete snapshot", errp);
+}
+
 static bool qcow2_node_get_info(TsBlockNode *node, TsBlockInfo *info, GError **errp)
 {
     Qcow2Node *n = (Qcow2Node *)node;
@@ -497,6 +632,11 @@ static const TsBlockDriver qcow2_driver = {
     .flush = qcow2_node_flush,
     .discard = qcow2_node_discard,
     .make_empty = qcow2_node_make_empty,
+    .reopen = qcow2_node_reopen,
+    .snapshot_list = qcow2_node_snapshot_list,
+    .snapshot_create = qcow2_node_snapshot_create,
+    .snapshot_goto = qcow2_node_snapshot_goto,
+    .snapshot_delete = qcow2_node_snapshot_delete,
     .write_zeroes = qcow2_node_write_zeroes,
     .block_status = qcow2_node_block_status,
     .truncate = qcow2_node_truncate,

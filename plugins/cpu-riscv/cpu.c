@@ -13,6 +13,7 @@ static const struct {
     { "c", RV_EXT_C }, { "s", RV_EXT_S }, { "u", RV_EXT_U },
     { "zicsr", RV_EXT_ZICSR }, { "zifencei", RV_EXT_ZIFENCEI },
     { "zicntr", RV_EXT_ZICNTR }, { "zihpm", RV_EXT_ZIHPM },
+    { "smaia", RV_EXT_SMAIA }, { "ssaia", RV_EXT_SMAIA },
     { "sstc", RV_EXT_SSTC }, { "svpbmt", RV_EXT_SVPBMT },
 };
 
@@ -65,6 +66,7 @@ RvCpu *rv_cpu_new(const RvCpuConfig *cfg, GError **errp)
     cpu = g_malloc0(sizeof(*cpu));
     cpu->cfg = *cfg;
     cpu->ext = ext | RV_EXT_ZICSR;
+    cpu->aia = (ext & RV_EXT_SMAIA) != 0;
     cpu->max_mmu = max_mmu;
     cpu->pmp_entries = cfg->pmp_entries ? cfg->pmp_entries : RV_PMP_MAX;
     cpu->dcache = g_malloc(sizeof(RvDecoded) * RV_DCACHE_SIZE);
@@ -100,6 +102,7 @@ void rv_cpu_reset(RvCpu *cpu, uint64_t pc)
     memset(cpu->pmpaddr, 0, sizeof(cpu->pmpaddr));
     memset(cpu->pmpcfg, 0, sizeof(cpu->pmpcfg));
     cpu->pmp_active = false;
+    rv_aia_reset(cpu);
     cpu->reservation = RV_TLB_EMPTY;
     cpu->in_wfi = false;
     memset(cpu->dcache, 0xff, sizeof(RvDecoded) * RV_DCACHE_SIZE);

@@ -345,6 +345,17 @@ bool rv_exec_csr(RvCpu *cpu, const RvInsn *in)
     if (((csr >> 8) & 3) > cpu->priv || (writes && (csr >> 10) == 3)) {
         return rv_raise(cpu, RV_EXC_ILLEGAL, in->raw);
     }
+    if (rv_aia_csr(csr)) {
+        /* the indirect registers and claims need the read and the write
+         * as one step (aia.c) */
+        uint64_t mask = kind == 2 ? src : kind == 1 ? src : ~0ull;
+        uint64_t val = kind == 2 ? 0 : src;
+        if (rv_aia_exec_csr(cpu, csr, &old, writes, mask, val) != 1) {
+            return rv_raise(cpu, RV_EXC_ILLEGAL, in->raw);
+        }
+        cpu->x[in->rd] = old;
+        return true;
+    }
     if (!rv_csr_read(cpu, csr, &old, true)) {
         return rv_raise(cpu, RV_EXC_ILLEGAL, in->raw);
     }

@@ -15,6 +15,7 @@
 
 #define RV_TIMEBASE_HZ 10000000ull     /* mtime ticks per second */
 #define NS_PER_TICK (1000000000ull / RV_TIMEBASE_HZ)
+#define RV_IMSIC_LINES 256             /* identities per interrupt file */
 
 /* Extensions a user may toggle, as property names (ISA-string spelling). */
 static const char *const toggles[] = {
@@ -32,6 +33,7 @@ typedef struct RiscvCpu {
     char *mmu;                  /* "sv39" | "sv48" | "sv57" */
     char *isa;                  /* read-only: the ISA string, once realized */
     uint64_t pmp_entries;
+    bool aia;                   /* x-aia: Smaia/Ssaia, set by the board */
     bool jit;                   /* set by accel-tcg (jit=on) */
     uint64_t jit_cache_size;    /* bytes; 0 = default */
     bool jit_split_wx;          /* map the code cache twice (split-wx=on) */
@@ -110,6 +112,24 @@ static void irq_in(void *opaque, unsigned n, int level)
     RiscvCpu *s = opaque;
     if (s->hart) {
         rv_cpu_set_irq(s->hart, n, level != 0);
+    }
+}
+
+/* "imsic-m" and "imsic-s" line n: a message for identity n arrived at
+ * the hart's IMSIC page (the board's IMSIC device drives them). */
+static void imsic_m_in(void *opaque, unsigned n, int level)
+{
+    RiscvCpu *s = opaque;
+    if (s->hart && level) {
+        rv_cpu_imsic_send(s->hart, false, n);
+    }
+}
+
+static void imsic_s_in(void *opaque, unsigned n, int level)
+{
+    RiscvCpu *s = opaque;
+    if (s->hart && level) {
+        rv_cpu_imsic_send(s->hart, true, n);
     }
 }
 
@@ -286,6 +306,9 @@ static bool riscv_realize(TsDevice *dev, GError **errp)
             cfg.ext |= bit;
         }
     }
+    if (s->aia) {
+        cfg.ext |= RV_EXT_SMAIA;
+    }
     if ((cfg.ext & RV_EXT_D) && !(cfg.ext & RV_EXT_F)) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
                     "extension 'd' requires 'f'");
@@ -316,6 +339,10 @@ static bool riscv_realize(TsDevice *dev, GError **errp)
     s->isa = rv_cpu_isa_string(s->hart);
     s->sstc_timer = ts_timer_new(TS_CLOCK_VIRTUAL, sstc_fire, cpu);
     ts_device_init_irq_in(dev, "irq", 16, irq_in, s);
+    if (s->aia) {
+        ts_device_init_irq_in(dev, "imsic-m", RV_IMSIC_LINES, imsic_m_in, s);
+        ts_device_init_irq_in(dev, "imsic-s", RV_IMSIC_LINES, imsic_s_in, s);
+    }
     hart_reset(s);
     return true;
 }
@@ -370,6 +397,9 @@ static const TsProperty riscv_props[] = {
                    "ISA string for the device tree (read-only)"),
     TS_PROP_UINT("pmp-entries", RiscvCpu, pmp_entries, 16,
                  "number of PMP entries (0-16)"),
+    TS_PROP_BOOL("x-aia", RiscvCpu, aia, false,
+                 "Smaia and Ssaia: IMSIC interrupt files and their CSRs "
+                 "(set by the board for aia=aplic-imsic)"),
     EXT_PROP(0, "integer multiply and divide"),
     EXT_PROP(1, "atomic instructions"),
     EXT_PROP(2, "single-precision floating point"),

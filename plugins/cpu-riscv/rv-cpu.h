@@ -47,6 +47,7 @@ typedef enum RvExt {
     RV_EXT_ZIHPM    = 1u << 10,
     RV_EXT_SSTC     = 1u << 11,
     RV_EXT_SVPBMT   = 1u << 12,
+    RV_EXT_SMAIA    = 1u << 13,  /* Smaia+Ssaia: IMSIC files, not default */
 } RvExt;
 
 #define RV_EXT_DEFAULT (RV_EXT_M | RV_EXT_A | RV_EXT_F | RV_EXT_D | RV_EXT_C | \
@@ -143,6 +144,11 @@ RvStop rv_cpu_run(RvCpu *cpu, uint64_t max_insns, uint64_t *executed);
 
 /* Drive an interrupt line (RV_IRQ_MSI/MTI/MEI/SEI).  Any thread. */
 void rv_cpu_set_irq(RvCpu *cpu, unsigned irq, bool level);
+/* An MSI for the hart's IMSIC: identity `id` becomes pending in its
+ * supervisor-level interrupt file (else the machine-level one).  Ignored
+ * without RV_EXT_SMAIA or for an identity the file does not have.  Any
+ * thread. */
+void rv_cpu_imsic_send(RvCpu *cpu, bool supervisor, unsigned id);
 /* Make rv_cpu_run() return RV_STOP_EXIT soon.  Any thread. */
 void rv_cpu_request_exit(RvCpu *cpu);
 /* True if an interrupt is pending and enabled in mie (ends WFI), counting

@@ -108,6 +108,16 @@ typedef struct RvDecoded {
 
 #define RV_PMP_MAX 16
 
+/* One IMSIC interrupt file (aia.c): identities 1..RV_IMSIC_IDS-1, the
+ * 255 that QEMU's virt board gives each file (riscv,num-ids). */
+#define RV_IMSIC_IDS 256
+#define RV_IMSIC_WORDS (RV_IMSIC_IDS / 64)
+typedef struct RvImsicFile {
+    uint64_t eip[RV_IMSIC_WORDS];   /* atomic: messages come from anywhere */
+    uint64_t eie[RV_IMSIC_WORDS];
+    uint32_t eidelivery, eithreshold;
+} RvImsicFile;
+
 /*
  * The JIT's jump cache (jit.c): virtual pc + mode -> translated code,
  * direct-mapped, probed inline by translated code at indirect jumps and
@@ -155,6 +165,12 @@ struct RvCpu {
     uint8_t pmpcfg[RV_PMP_MAX];
     unsigned pmp_entries;
     bool pmp_active;            /* any entry not OFF */
+
+    /* Smaia/Ssaia (aia.c), when cfg.aia: interrupt files [0] M, [1] S */
+    bool aia;
+    RvImsicFile imsic[2];
+    uint64_t miselect, siselect;
+    uint8_t iprio[2][64];       /* major interrupt priorities, M and S */
 
     /* LR/SC reservation: physical address (~0 when none) and the value
      * LR read, which SC compares-and-swaps against (host-atomic ready) */
@@ -220,6 +236,20 @@ bool rv_exec_csr(RvCpu *cpu, const RvInsn *in);
 bool rv_csr_read(RvCpu *cpu, unsigned csr, uint64_t *val, bool checked);
 bool rv_csr_write(RvCpu *cpu, unsigned csr, uint64_t val, bool checked);
 void rv_set_fs_dirty(RvCpu *cpu);
+
+/* ---- aia.c ---- */
+/* Is `csr` one of the AIA CSRs (whether or not the hart has them)? */
+bool rv_aia_csr(unsigned csr);
+/* Access AIA CSR `csr`: *old gets the value read; with `write`, the bits
+ * in `mask` become those of `val`.  1 done, 0 illegal instruction. */
+int rv_aia_exec_csr(RvCpu *cpu, unsigned csr, uint64_t *old, bool write,
+                    uint64_t mask, uint64_t val);
+/* The interrupt among `irqs` (M-level ones, else S-level) the priority
+ * array puts first, as mtopi/stopi report it; -1 for none. */
+int rv_aia_select(RvCpu *cpu, uint32_t irqs, bool supervisor);
+/* MEIP/SEIP as the interrupt files signal them. */
+uint32_t rv_aia_pending(RvCpu *cpu);
+void rv_aia_reset(RvCpu *cpu);
 
 /* ---- mmu.c ---- */
 /*

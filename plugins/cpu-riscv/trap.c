@@ -84,6 +84,9 @@ void rv_take_exception(RvCpu *cpu)
 uint32_t rv_pending_irqs(RvCpu *cpu)
 {
     uint32_t mip = cpu->mip_sw | __atomic_load_n(&cpu->irq_lines, __ATOMIC_ACQUIRE);
+    if (cpu->aia) {
+        mip |= rv_aia_pending(cpu);
+    }
     if ((cpu->ext & RV_EXT_SSTC) && (cpu->menvcfg & MENVCFG_STCE)) {
         mip &= ~(1u << RV_IRQ_STI);
         if (rv_time(cpu) >= cpu->stimecmp) {
@@ -129,7 +132,10 @@ bool rv_check_interrupts(RvCpu *cpu)
     if (!take) {
         return false;
     }
-    trap_enter(cpu, CAUSE_INTERRUPT | (uint64_t)highest_irq(take), 0);
+    /* with Smaia the priority array may reorder them (aia.c) */
+    int irq = cpu->aia ? rv_aia_select(cpu, take, take == s_pend)
+                       : highest_irq(take);
+    trap_enter(cpu, CAUSE_INTERRUPT | (uint64_t)irq, 0);
     return true;
 }
 

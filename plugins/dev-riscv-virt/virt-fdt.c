@@ -227,6 +227,9 @@ static void add_clint_plic(Fdt *f, VirtMachine *vm, int soc,
         cells[h * 4 + 1] = 11;          /* context 2h: MEI */
         cells[h * 4 + 3] = 9;           /* context 2h+1: SEI */
     }
+    if (vm->aia_mode != VIRT_AIA_NONE) {
+        return;                         /* APLIC nodes instead: virt-aia.c */
+    }
     g_snprintf(name, sizeof(name), "plic@%x", VIRT_PLIC_BASE);
     int plic = node(f, soc, name);
     prop_u32(f, plic, "phandle", plic_phandle);
@@ -237,6 +240,66 @@ static void add_clint_plic(Fdt *f, VirtMachine *vm, int soc,
     prop_u32(f, plic, "riscv,ndev", VIRT_PLIC_SOURCES - 1);
     prop_reg(f, plic, VIRT_PLIC_BASE, virt_plic_size(vm->harts));
     prop_cells(f, plic, "interrupts-extended", cells, vm->harts * 4);
+}
+
+/*
+ * The PCIe host bridge as QEMU describes it (the properties in the order
+ * its tree has them): ECAM, the I/O, 32-bit and 64-bit windows, and the
+ * INTx routing with the swizzle, slot by slot for the four slots the
+ * mask distinguishes.
+ */
+/* INTx goes to `irq_parent` (the PLIC, or the S-mode APLIC whose
+ * sources take a second cell, the trigger: 4, level high); with the
+ * IMSIC, messages go to its S-mode interrupt files (msi-parent). */
+static void add_pcie(Fdt *f, VirtMachine *vm, int soc, uint32_t irq_parent)
+{
+    char name[32];
+    g_snprintf(name, sizeof(name), "pci@%x", VIRT_PCIE_ECAM_BASE);
+    int pci = node(f, soc, name);
+    /* (a property set later is listed earlier, as with nodes) */
+    prop_u32(f, pci, "#address-cells", 3);
+    prop_u32(f, pci, "#interrupt-cells", 1);
+    prop_u32(f, pci, "#size-cells", 2);
+    prop_str(f, pci, "compatible", "pci-host-ecam-generic");
+    prop_str(f, pci, "device_type", "pci");
+    prop_u32(f, pci, "linux,pci-domain", 0);
+    uint32_t bus_range[2] = { 0, (VIRT_PCIE_ECAM_SIZE >> 20) - 1 };
+    prop_cells(f, pci, "bus-range", bus_range, 2);
+    prop(f, pci, "dma-coherent", NULL, 0);
+    prop_reg(f, pci, VIRT_PCIE_ECAM_BASE, VIRT_PCIE_ECAM_SIZE);
+    uint64_t hi = vm->pcie_high_base;
+    uint32_t ranges[] = {
+        0x1000000, 0, 0, 0, VIRT_PCIE_PIO_BASE, 0, VIRT_PCIE_PIO_SIZE,
+        0x2000000, 0, VIRT_PCIE_MMIO_BASE, 0, VIRT_PCIE_MMIO_BASE,
+        0, VIRT_PCIE_MMIO_SIZE,
+        0x3000000, (uint32_t)(hi >> 32), (uint32_t)hi,
+        (uint32_t)(hi >> 32), (uint32_t)hi,
+        (uint32_t)(VIRT_PCIE_HIGH_MMIO_SIZE >> 32),
+        (uint32_t)VIRT_PCIE_HIGH_MMIO_SIZE,
+    };
+    prop_cells(f, pci, "ranges", ranges, G_N_ELEMENTS(ranges));
+    if (vm->imsic_s_phandle) {
+        prop_u32(f, pci, "msi-parent", vm->imsic_s_phandle);
+    }
+    bool aplic = vm->aia_mode != VIRT_AIA_NONE;
+    uint32_t map[4 * 4 * 7];
+    unsigned n = 0;
+    for (uint32_t slot = 0; slot < 4; slot++) {
+        for (uint32_t pin = 1; pin <= 4; pin++) {
+            map[n++] = slot << 11;
+            map[n++] = 0;
+            map[n++] = 0;
+            map[n++] = pin;
+            map[n++] = irq_parent;
+            map[n++] = VIRT_IRQ_PCIE0 + (pin - 1 + slot) % 4;
+            if (aplic) {
+                map[n++] = 4;
+            }
+        }
+    }
+    prop_cells(f, pci, "interrupt-map", map, n);
+    uint32_t mask[4] = { 0x1800, 0, 0, 7 };
+    prop_cells(f, pci, "interrupt-map-mask", mask, 4);
 }
 
 static void add_chosen(Fdt *f, VirtMachine *vm)
@@ -296,16 +359,23 @@ void *virt_fdt_build(VirtMachine *vm, GError **errp)
 
     add_cpus(&f, vm, intc, &next_phandle);
     add_chosen(&f, vm);
-    uint32_t plic_phandle = next_phandle++;
+    uint32_t irq_parent = next_phandle++;
     /* The PLIC's phandle must exist before devices pick their own. */
     add_clint_plic(&f, vm, fdt_path_offset(f.blob, "/soc"), intc,
-                   plic_phandle);
+                   irq_parent);
+    if (!f.err && vm->aia_mode != VIRT_AIA_NONE) {
+        f.err = virt_aia_fdt(f.blob, vm, intc, &next_phandle, &irq_parent);
+    }
+    if (!f.err && vm->pcie) {
+        add_pcie(&f, vm, fdt_path_offset(f.blob, "/soc"), irq_parent);
+    }
     if (f.err) {
         return fdt_error(&f, errp);
     }
     TsFdtContext ctx = {
         .fdt = f.blob, .parent_path = "/soc", .addr_cells = 2, .size_cells = 2,
-        .irq_parent = plic_phandle, .irq_cells = 1,
+        .irq_parent = irq_parent,
+        .irq_cells = vm->aia_mode != VIRT_AIA_NONE ? 2 : 1,
     };
     if (!ts_fdt_add_device_nodes(&ctx, errp)) {
         g_free(f.blob);

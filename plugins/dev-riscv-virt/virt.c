@@ -36,7 +36,9 @@ static TsDevice *board_device(VirtMachine *vm, const char *type,
 static bool place(VirtMachine *vm, TsDevice *dev, uint64_t addr,
                   unsigned source, GError **errp)
 {
-    TsIrq *line = source ? ts_device_irq_in(vm->plic, "irq", source) : NULL;
+    TsIrq *line = !source ? NULL
+                : vm->aia_mode != VIRT_AIA_NONE ? virt_aia_source(vm, source)
+                : ts_device_irq_in(vm->plic, "irq", source);
     TsMmioDevice *mmio = (TsMmioDevice *)ts_object_dynamic_cast(
         TS_OBJECT(dev), TS_TYPE_MMIO_DEVICE);
     if (!mmio) {
@@ -68,6 +70,7 @@ static bool create_harts(VirtMachine *vm, GError **errp)
         if (!cpu || !ts_object_set_uint(TS_OBJECT(cpu), "hartid", h, errp) ||
             !ts_object_set_uint(TS_OBJECT(cpu), "resetvec", VIRT_MROM_BASE,
                                 errp) ||
+            !virt_aia_cpu_props(vm, cpu, errp) ||
             !realize(cpu, errp)) {
             return false;
         }
@@ -77,8 +80,30 @@ static bool create_harts(VirtMachine *vm, GError **errp)
     return true;
 }
 
+/* The CLINT alone, for aia= boards (the APLIC replaces the PLIC). */
+static bool create_clint(VirtMachine *vm, GError **errp)
+{
+    vm->clint = board_device(vm, VIRT_TYPE_CLINT, "clint", errp);
+    if (!vm->clint || !place(vm, vm->clint, VIRT_CLINT_BASE, 0, errp) ||
+        !ts_object_set_uint(TS_OBJECT(vm->clint), "num-harts", vm->harts,
+                            errp) ||
+        !realize(vm->clint, errp)) {
+        return false;
+    }
+    for (unsigned h = 0; h < vm->harts; h++) {
+        ts_device_connect_irq_out(vm->clint, "msi", h,
+                                  ts_device_irq_in(vm->cpus[h], "irq", 3));
+        ts_device_connect_irq_out(vm->clint, "mti", h,
+                                  ts_device_irq_in(vm->cpus[h], "irq", 7));
+    }
+    return true;
+}
+
 static bool create_interrupt_controllers(VirtMachine *vm, GError **errp)
 {
+    if (vm->aia_mode != VIRT_AIA_NONE) {
+        return create_clint(vm, errp) && virt_aia_create(vm, errp);
+    }
     vm->clint = board_device(vm, VIRT_TYPE_CLINT, "clint", errp);
     vm->plic = vm->clint ? board_device(vm, VIRT_TYPE_PLIC, "plic", errp)
                          : NULL;
@@ -137,7 +162,7 @@ static bool virt_init(TsMachine *machine, GError **errp)
 {
     VirtMachine *vm = (VirtMachine *)machine;
     const TsMachineConfig *cfg = machine->config;
-    if (!virt_flash_create(vm, errp)) {
+    if (!virt_aia_parse(vm, errp) || !virt_flash_create(vm, errp)) {
         return false;
     }
     TsMemoryRegion *ram = ts_memory_region_new_ram("riscv_virt_board.ram",
@@ -158,7 +183,8 @@ static bool virt_init(TsMachine *machine, GError **errp)
     ts_memory_region_unref(rom);
     return create_harts(vm, errp) &&
            create_interrupt_controllers(vm, errp) &&
-           create_peripherals(vm, errp);
+           create_peripherals(vm, errp) &&
+           virt_pci_create(vm, errp);
 }
 
 /* -device virtio-*-device: the next free virtio-mmio slot. */
@@ -239,12 +265,20 @@ static void virt_finalize(TsObject *obj)
     VirtMachine *vm = (VirtMachine *)obj;
     g_free(vm->cpus);
     g_free(vm->uart_node);
+    g_free(vm->aia);
+    g_free(vm->aia_guests);
     g_free(vm->fdt);
 }
 
 static const TsProperty virt_props[] = {
     TS_PROP_STRING("dumpdtb", VirtMachine, dumpdtb, NULL,
                    "write the device tree to this file and exit"),
+    TS_PROP_STRING("aia", VirtMachine, aia, "none",
+                   "Set type of AIA interrupt controller. Valid values are "
+                   "none, aplic, and aplic-imsic."),
+    TS_PROP_STRING("aia-guests", VirtMachine, aia_guests, "0",
+                   "Set number of guest MMIO pages for AIA IMSIC. Valid "
+                   "value should be between 0 and 7."),
     TS_PROP_STRING("pflash0", VirtMachine, pflash0, NULL,
                    "block node of the first flash bank"),
     TS_PROP_STRING("pflash1", VirtMachine, pflash1, NULL,
@@ -280,7 +314,8 @@ static bool virt_plugin_init(GError **errp)
 {
     return ts_type_register(&virt_machine_type, errp) &&
            ts_type_register(&virt_clint_type, errp) &&
-           ts_type_register(&virt_plic_type, errp);
+           ts_type_register(&virt_plic_type, errp) &&
+           ts_type_register(&virt_gpex_root_type, errp);
 }
 
 TS_PLUGIN("dev-riscv-virt", "RISC-V virt board with CLINT and PLIC",

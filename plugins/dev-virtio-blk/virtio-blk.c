@@ -375,7 +375,9 @@ static bool dev_virtio_blk_init(GError **errp)
 {
     return ts_virtio_register_mmio(&blk_class, "virtio-blk-device",
                                    "virtio block device (virtio-mmio)",
-                                   errp);
+                                   errp) &&
+           ts_virtio_register_pci(&blk_class, "virtio-blk-pci",
+                                  "virtio block device (PCI)", errp);
 }
 
 TS_PLUGIN("dev-virtio-blk", "virtio block device", dev_virtio_blk_init);

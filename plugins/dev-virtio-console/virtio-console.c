@@ -254,7 +254,10 @@ static bool dev_virtio_console_init(GError **errp)
 {
     return ts_virtio_register_mmio(&console_class, "virtio-console-device",
                                    "virtio console with one port "
-                                   "(virtio-mmio)", errp);
+                                   "(virtio-mmio)", errp) &&
+           ts_virtio_register_pci(&console_class, "virtio-serial-pci",
+                                  "virtio console with one port (PCI)",
+                                  errp);
 }
 
 TS_PLUGIN("dev-virtio-console", "virtio console", dev_virtio_console_init);

@@ -92,7 +92,9 @@ static bool dev_virtio_rng_init(GError **errp)
 {
     return ts_virtio_register_mmio(&rng_class, "virtio-rng-device",
                                    "virtio entropy source (virtio-mmio)",
-                                   errp);
+                                   errp) &&
+           ts_virtio_register_pci(&rng_class, "virtio-rng-pci",
+                                  "virtio entropy source (PCI)", errp);
 }
 
 TS_PLUGIN("dev-virtio-rng", "virtio entropy source", dev_virtio_rng_init);

@@ -247,8 +247,12 @@ def hmp(line):
 
 out = hmp("info block")
 t.ok("d0 (top0): %s (raw)" % disk in out and "Cache mode:       "
-     "writethrough" in out and "n0: null-co:// (null-co)" in out,
-     "HMP info block", out)
+     "writethrough" in out and "n0:" not in out,
+     "HMP info block: the backends, not a node no device uses (as QEMU)",
+     out)
+out = hmp("info block -n")
+t.ok("n0: null-co:// (null-co)" in out, "HMP info block -n: every node",
+     out)
 out = hmp("info blockstats")
 t.ok(out.startswith("d0: rd_bytes=0 wr_bytes=0"), "HMP info blockstats",
      out)

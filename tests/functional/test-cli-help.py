@@ -50,6 +50,19 @@ def main():
             r"^  (\S+)(?:\s+\S.*)?$", must=["tcg"])
     listing(t, "-audiodev", "Available audio drivers:",
             r"^  (\S+)(?:\s+\S.*)?$")
+    rc, out, err = tessera("-smp", "help")
+    t.ok(rc == 0 and out.splitlines() == ["smp-opts options:"] + [
+        "  %s=<num>" % k for k in ("clusters", "cores", "cpus", "dies",
+                                   "maxcpus", "sockets", "threads")],
+         "-smp help lists its keys as QEMU does", out + err)
+    rc, out, err = tessera("-boot", "help")
+    t.ok(rc == 0 and out.startswith("boot-opts options:\n  menu=<bool "
+                                    "(on/off)>\n  once=<str>\n"),
+         "-boot help lists its keys as QEMU does", out + err)
+    rc, out, err = tessera("-global", "help")
+    t.ok(rc == 0 and out == "global options:\n  driver=<str>\n"
+         "  property=<str>\n  value=<str>\n",
+         "-global help lists its keys as QEMU does", out + err)
     listing(t, "-chardev", "Available chardev backend types:",
             r"^  (\S+)$",
             must=["null", "stdio", "file", "pipe", "pty", "socket", "udp",
@@ -64,8 +77,14 @@ def main():
                    "-smp cpus=0 fails in one line")
     one_line_error(t, base + ["-m", "0x"], ["-m 0x:", "size"],
                    "-m 0x fails in one line")
-    one_line_error(t, base + ["-m", "0"], ["-m 0:"],
-                   "-m 0 fails in one line")
+    one_line_error(t, base + ["-m", "help"], ["-m help:", "size"],
+                   "-m help is a bad size, as in QEMU (it used to start the "
+                   "machine with the default size)")
+    rc, out, err = tessera(*(base + ["-S", "-m", "0", "-qmp", "stdio"]),
+                           input='{"execute":"qmp_capabilities"}\n'
+                                 '{"execute":"quit"}\n')
+    t.ok(rc == 0 and '"return"' in out,
+         "-m 0 starts with the default size, as in QEMU", out + err)
 
     one_line_error(t, base + ["-parallel", "stdio"],
                    ["-parallel stdio:", "not supported yet"],

@@ -11,8 +11,11 @@
    the emptied overlay, and after quit `qemu-img map` shows nothing
    allocated in the overlay and `qemu-img check` finds it clean.
    The errors, in QEMU 7.2's words: an unknown device, a drive without a
-   backing file; a qcow2 backing file (no reopen in its driver) is refused
-   with a message, the file unchanged.
+   backing file.  A qcow2 backing file opened read-only (ov2.qcow2 over
+   base2.qcow2, data written into ov2 by qemu-io) is reopened read-write
+   by blk-qcow2 for the commit and read-only again after it (info block
+   -n), twice; qemu-io then reads the data in base2 and qemu-img check
+   finds it clean.
 2. -snapshot: the guest's writes reach the real image only through
    `commit all` (the image is unchanged before it).
 """
@@ -32,8 +35,9 @@ import guest  # noqa: E402
 
 g = guest.find_or_skip()
 QEMU_IMG = shutil.which("qemu-img")
-if not QEMU_IMG:
-    skip_all("qemu-img not installed (Debian package qemu-utils)")
+QEMU_IO = shutil.which("qemu-io")
+if not QEMU_IMG or not QEMU_IO:
+    skip_all("qemu-img/qemu-io not installed (Debian package qemu-utils)")
 t = Tap()
 shell = guest.shell
 
@@ -152,14 +156,15 @@ try:
                         "-F", "raw", ov])
     t.ok(st == 0, "qemu-img create -f qcow2 -b base.raw -F raw", out + err)
     plain = make_raw("plain.raw", 1)
-    # A qcow2 backing file: its driver has no reopen, so it stays
-    # read-only and commit refuses.
+    # A qcow2 backing file, opened read-only: blk-qcow2 reopens it.
     base2 = path("base2.qcow2")
     ov2 = path("ov2.qcow2")
     run([QEMU_IMG, "create", "-q", "-f", "qcow2", base2, "1M"])
     run([QEMU_IMG, "create", "-q", "-f", "qcow2", "-b", base2, "-F",
          "qcow2", ov2])
-    base2_before = pread(base2, 0, 1 << 30)
+    st, out, err = run([QEMU_IO, "-f", "qcow2", "-c",
+                        "write -P 0x5c 64k 64k", ov2])
+    t.ok(st == 0, "qemu-io writes a pattern into ov2.qcow2", out + err)
     mon_path = path("mon.sock")
     c = boot(["-drive", "file=%s,if=none,id=d0" % ov,
               "-device", "virtio-blk-device,drive=d0",
@@ -179,11 +184,24 @@ try:
     t.ok(out == "'commit' error for 'd1': Operation not supported",
          "commit of a drive without a backing file: QEMU's message",
          repr(out))
-    out = mon.cmd("commit d2")
-    t.ok(out.startswith("'commit' error for 'd2': ") and
-         "read-only" in out and pread(base2, 0, 1 << 30) == base2_before,
-         "commit into a read-only backing file is refused with a message",
-         repr(out))
+    st, out, err = run([QEMU_IO, "-r", "-U", "-f", "qcow2", "-c",
+                        "read -P 0x5c 64k 64k", base2])
+    t.ok("Pattern verification failed" in out + err,
+         "before commit d2 base2.qcow2 does not hold the pattern",
+         out + err)
+    for n in (1, 2):
+        out = mon.cmd("commit d2")
+        t.ok(out == "", "commit d2 into its read-only qcow2 backing file "
+             "(%d)" % n, repr(out))
+        out = mon.cmd("info block -n")
+        t.ok(re.search(r"base2\.qcow2 \(qcow2, read-only\)", out),
+             "base2.qcow2 is read-only again after the commit (%d)" % n,
+             out)
+    st, out, err = run([QEMU_IO, "-r", "-U", "-f", "qcow2", "-c",
+                        "read -P 0x5c 64k 64k", base2])
+    t.ok(st == 0 and "Pattern verification failed" not in out + err and
+         "read 65536/65536" in out, "qemu-io reads the committed pattern "
+         "in base2.qcow2", out + err)
 
     out = mon.cmd("commit d0")
     t.ok(out == "", "commit d0 prints nothing, as QEMU's", repr(out))
@@ -209,6 +227,10 @@ try:
     st, out, err = run([QEMU_IMG, "check", ov])
     t.ok(st == 0 and "No errors were found" in out,
          "qemu-img check finds the overlay clean", out + err)
+    st, out, err = run([QEMU_IMG, "check", base2])
+    t.ok(st == 0 and "No errors were found" in out,
+         "qemu-img check finds base2.qcow2 clean after the commits",
+         out + err)
 
     # ---- 2: -snapshot, then commit all ---------------------------------
     real = make_raw("real.raw", 4)

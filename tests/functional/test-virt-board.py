@@ -48,6 +48,7 @@ for node in ("serial@10000000", "test@100000", "rtc@101000",
              "plic@c000000", "clint@2000000", "poweroff", "reboot"):
     t.ok(node + " {" in tree, "tree has " + node)
 
+
 # A -dtb the board built itself is taken as it is (the checks that keep
 # a broken blob from libfdt must let a real one through).
 own = os.path.join(tmp, "own.dtb")
@@ -56,6 +57,36 @@ rc, given, err = dts("-dtb", own, "-m", "512M")
 t.ok(rc == 0 and given == tree and
      "reg = <0x00 0x80000000 0x00 0x20000000>;" not in given,
      "-dtb: the board hands over the given tree, not one of its own", err)
+
+def pci_node(text):
+    """The pci@30000000 node's properties, sorted (QEMU and libfdt list
+    them in different orders)."""
+    start = text.find("pci@30000000 {")
+    end = text.find("};", start)
+    if start < 0:
+        return []
+    return sorted(line.strip() for line in text[start:end].splitlines()[1:]
+                  if line.strip())
+
+
+# The PCIe host bridge: the node QEMU 7.2 gives the same -m (ECAM, the
+# three windows with the 64-bit one above RAM, the INTx map on the PLIC).
+for mem in ("256M", "20G"):
+    rc, ours, err = dts("-m", mem)
+    qemu = shutil.which("qemu-system-riscv64")
+    if not qemu:
+        t.skip("pci node as QEMU's with -m " + mem,
+               "qemu-system-riscv64 not installed (Debian package "
+               "qemu-system-misc)")
+        continue
+    qdtb = os.path.join(tmp, "qemu.dtb")
+    subprocess.run([qemu, "-M", "virt,dumpdtb=" + qdtb, "-m", mem,
+                    "-display", "none"], capture_output=True)
+    q = subprocess.run(["dtc", "-I", "dtb", "-O", "dts", qdtb],
+                       capture_output=True, text=True).stdout
+    t.ok(pci_node(ours) and pci_node(ours) == pci_node(q),
+         "pci@30000000 node as QEMU's with -m " + mem,
+         "ours: %s\nqemu: %s" % (pci_node(ours), pci_node(q)))
 
 rc, tree, err = dts("-smp", "2", "-cpu", "rv64,c=off,sstc=off")
 t.ok(rc == 0 and 'riscv,isa = "rv64imafd_zicsr' in tree and

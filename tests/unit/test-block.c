@@ -520,6 +520,51 @@ static void test_throttle(void)
     (void)n;
 }
 
+/* A worker's wait in a group (what the "throttle" filter does). */
+static gpointer group_waiter(gpointer g)
+{
+    for (int i = 0; i < 20; i++) {
+        block_throttle_wait(g, i & 1, 512);
+    }
+    return NULL;
+}
+
+/* -object throttle-group: two threads waiting in one group of 50 IOPS
+ * together take at least the time the shared limit allows for their 40
+ * operations (past a burst of 5); a -drive joining it with limits of its
+ * own makes them the group's. */
+static void test_throttle_group_shared(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GHashTable) lim = block_opts_parse("iops-total=50", NULL);
+    g_assert_true(block_throttle_object_add("tgu", lim, "x-", &err));
+    g_assert_no_error(err);
+    g_assert_false(block_throttle_object_add("tgu", lim, "x-", &err));
+    g_assert_nonnull(strstr(err->message, "duplicate ID 'tgu'"));
+    g_clear_error(&err);
+    ThrottleGroup *g = block_throttle_find("tgu");
+    g_assert_nonnull(g);
+    int64_t start = g_get_monotonic_time();
+    GThread *a = g_thread_new("wa", group_waiter, g);
+    GThread *b = g_thread_new("wb", group_waiter, g);
+    g_thread_join(a);
+    g_thread_join(b);
+    int64_t took = g_get_monotonic_time() - start;
+    g_assert_cmpint(took, >=, 600 * 1000);  /* 35 past the burst at 50/s */
+
+    g_autoptr(GHashTable) drive = block_opts_parse("iops-read=7,group=tgu",
+                                                   NULL);
+    ThrottleGroup *same = block_throttle_new(drive, "dd", "raw", &err);
+    g_assert_no_error(err);
+    g_assert_true(same == g);
+    JsonObject *o = json_object_new();
+    block_throttle_info(same, o);
+    g_assert_cmpint(json_object_get_int_member(o, "iops_rd"), ==, 7);
+    g_assert_cmpint(json_object_get_int_member(o, "iops"), ==, 0);
+    json_object_unref(o);
+    block_throttle_unref(same);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -537,5 +582,7 @@ int main(int argc, char **argv)
     g_test_add_func("/block/error-actions", test_error_actions);
     g_test_add_func("/block/write-threshold", test_write_threshold);
     g_test_add_func("/block/throttle", test_throttle);
+    g_test_add_func("/block/throttle-group-shared",
+                    test_throttle_group_shared);
     return g_test_run();
 }

@@ -36,11 +36,14 @@ static void test_sizes(void)
     g_assert_cmpuint(ok("0x10000000").size, ==, 256 * MiB);
     g_assert_cmpuint(ok("slots=2,maxmem=4G").size, ==, 128 * MiB);
     g_assert_cmpuint(ok("256M").max_size, ==, 256 * MiB);
+    /* 0 means the machine's default, as QEMU reads it */
+    g_assert_cmpuint(ok("0").size, ==, 128 * MiB);
+    g_assert_cmpuint(ok("size=0").max_size, ==, 128 * MiB);
 }
 
 static void test_errors(void)
 {
-    bad("0", "greater than 0");
+    bad("help", "expects a size");  /* -m has no help; QEMU says the same */
     bad("0x", "expects a size");
     bad("12Q", "expects a size");
     bad("-5", "expects a size");

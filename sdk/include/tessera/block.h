@@ -83,6 +83,7 @@ TS_BEGIN_DECLS
 
 typedef struct TsBlockNode TsBlockNode;
 typedef struct TsBlockChild TsBlockChild;
+typedef struct TsBlockThrottleGroup TsBlockThrottleGroup;
 typedef struct TsBlockBackend TsBlockBackend;
 
 /* ================================================================== */
@@ -198,6 +199,18 @@ typedef struct TsBlockInfo {
     char *format_specific_json;
     void *reserved[8];
 } TsBlockInfo;
+
+/* One internal snapshot of an image, as QEMU's SnapshotInfo. */
+typedef struct TsBlockSnapshotInfo {
+    char *id;                   /* "1", "2", ...  (g_strdup'd) */
+    char *name;                 /* the tag (g_strdup'd, may be "") */
+    uint64_t vm_state_size;     /* bytes of VM state saved with it */
+    uint32_t date_sec;          /* when it was taken (Unix time) */
+    uint32_t date_nsec;
+    uint64_t vm_clock_nsec;     /* the guest's clock at that time */
+    uint64_t icount;            /* instructions; UINT64_MAX: not known */
+    void *reserved[4];
+} TsBlockSnapshotInfo;
 
 /*
  * The driver's model, static const in the plugin and registered from its
@@ -341,7 +354,34 @@ typedef struct TsBlockDriver {
      * depends on the mode): without the hook its node stays read-only.
      */
     bool (*reopen)(TsBlockNode *node, bool read_write, GError **errp);
-    void *reserved[14];
+
+    /*
+     * Internal snapshots (qcow2's): what `info snapshots`, savevm/loadvm/
+     * delvm and `qemu-img snapshot` reach.  All MAIN and optional (NULL:
+     * the format has none; the core then says so as QEMU does).
+     *
+     * snapshot_list: a g_new'd array of *count entries in the image's
+     * order (the core g_frees each entry's id and name, then the array;
+     * NULL when there are none); false + errp if the table cannot be
+     * read.
+     */
+    bool (*snapshot_list)(TsBlockNode *node, TsBlockSnapshotInfo **list,
+                          int *count, GError **errp);
+    /* Take a snapshot of the disk as it is now: `id` NULL picks the next
+     * free number (as QEMU), `name` is the tag; vm_clock_nsec is the
+     * guest's clock to record.  The node is drained and writable. */
+    bool (*snapshot_create)(TsBlockNode *node, const char *id,
+                            const char *name, uint64_t vm_clock_nsec,
+                            GError **errp);
+    /* Make the disk what snapshot `id_or_name` holds (id matched first,
+     * then name, as QEMU).  Drained and writable. */
+    bool (*snapshot_goto)(TsBlockNode *node, const char *id_or_name,
+                          GError **errp);
+    /* Delete snapshot `id_or_name` (id first, then name).  Drained and
+     * writable. */
+    bool (*snapshot_delete)(TsBlockNode *node, const char *id_or_name,
+                            GError **errp);
+    void *reserved[10];
 } TsBlockDriver;
 
 /* The head of every node struct.  Fields are the core's. */
@@ -418,8 +458,12 @@ TsBlockChild *ts_block_open_child(TsBlockNode *parent, const char *name,
 /*
  * MAIN, from open of a driver with supports_backing.  Open the backing
  * child: the user's backing= (a node name, nested options, or null for
- * none) wins; otherwise `filename` as recorded in the image (relative to
- * the image's own directory), of `format` (NULL: probe).  Returns NULL
+ * none) wins; otherwise `filename`, of `format` (NULL: probe), opened as
+ * given.  A name the image records relative to its own directory is the
+ * driver's to resolve first, as QEMU's drivers do: join it with the
+ * directory part of the file child's ts_block_node_filename() ("base" in
+ * "dir/ov.qcow2" is "dir/base", in "ov.qcow2" stays "base"; the format
+ * node's own filename is not known yet during open).  Returns NULL
  * without an error when there is no backing file (filename NULL or
  * backing=null).  Backing nodes are opened read-only.
  */
@@ -468,6 +512,35 @@ bool ts_block_child_truncate(TsBlockChild *child, uint64_t length,
  */
 TsBlockChild *ts_block_create_file(const char *filename, GError **errp);
 void ts_block_child_release(TsBlockChild *child);
+
+/* ---- throttle groups (for the "throttle" filter) ----------------- */
+
+/*
+ * A throttle group is a set of I/O limits shared by its members: the
+ * drives that name it (-drive throttling.group=) and the filter nodes
+ * over it (-blockdev driver=throttle,throttle-group=NAME), so that they
+ * together stay within the limits.  Groups are made by `-object
+ * throttle-group,id=NAME,...` (or by a -drive's throttling.* options).
+ *
+ * MAIN, from a filter's open: take a reference on the group `name`;
+ * NULL + errp ("Throttle group 'x' does not exist") if there is none.
+ */
+TsBlockThrottleGroup *ts_block_throttle_group_ref(const char *name,
+                                                  GError **errp);
+/* MAIN, from close: drop the reference. */
+void ts_block_throttle_group_unref(TsBlockThrottleGroup *group);
+/* The group's name (its -object id).  Any thread. */
+const char *ts_block_throttle_group_name(const TsBlockThrottleGroup *group);
+/*
+ * WORKER (any thread): return once the group's limits let a request of
+ * `bytes` bytes in direction `write` start, and count it against them.
+ * Blocks the calling thread meanwhile (the core lets the worker pool
+ * grow so that other nodes' requests are not held up); requests of one
+ * direction start in the order they called.  Draining a backend over
+ * the group lets waiting requests go at once.
+ */
+void ts_block_throttle_group_wait(TsBlockThrottleGroup *group, bool write,
+                                  uint64_t bytes);
 
 /* ================================================================== */
 /* Part 2: device front ends                                          */

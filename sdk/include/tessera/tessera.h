@@ -17,4 +17,5 @@
 #include <tessera/virtio.h>
 #include <tessera/loader.h>
 #include <tessera/block.h>
+#include <tessera/pci.h>
 #endif

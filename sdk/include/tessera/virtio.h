@@ -130,6 +130,20 @@ bool ts_virtio_register_mmio(const TsVirtioDeviceClass *klass,
                              GError **errp);
 
 /*
+ * Register `type_name` ("virtio-rng-pci"): the modern virtio PCI transport
+ * (VIRTIO 1.2, 4.1) carrying the device `klass` describes, shown with
+ * `description` in -device help.  Vendor 0x1af4, device 0x1040 + the
+ * virtio device ID; common, notify, ISR and device configuration in BAR4,
+ * one MSI-X vector per queue plus one for the configuration in BAR1 when
+ * the bus has an MSI controller (INTA otherwise).  Placed with the PCI
+ * device properties (bus=, addr=, multifunction=).  From the plugin's
+ * init, next to ts_virtio_register_mmio() with the same class.
+ */
+bool ts_virtio_register_pci(const TsVirtioDeviceClass *klass,
+                            const char *type_name, const char *description,
+                            GError **errp);
+
+/*
  * Per-instance settings, made from the class's realize hook (before the
  * guest can see the device; later calls are refused):
  *
