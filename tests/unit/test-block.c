@@ -34,6 +34,9 @@ static struct {
 } seen;
 
 static GThread *main_thread;
+/* Reads wait here while a test holds it (to order them against the big
+ * lock). */
+static GMutex read_gate;
 
 static const TsProperty mem_options[] = {
     TS_PROP_SIZE("size", MemNode, size, 1024 * 1024, "disk size"),
@@ -66,6 +69,8 @@ static int mem_preadv(TsBlockNode *node, uint64_t offset, uint64_t bytes,
 {
     MemNode *m = (MemNode *)node;
     note_thread();
+    g_mutex_lock(&read_gate);
+    g_mutex_unlock(&read_gate);
     for (int i = 0; i < niov; i++) {
         memcpy(iov[i].iov_base, m->data + offset, iov[i].iov_len);
         offset += iov[i].iov_len;
@@ -175,6 +180,7 @@ typedef struct Done {
     int count;
     int ret;
     bool on_main;
+    bool locked;                /* the big lock was held (on any thread) */
 } Done;
 
 static void done_cb(void *opaque, int ret)
@@ -183,6 +189,7 @@ static void done_cb(void *opaque, int ret)
     d->count++;
     d->ret = ret;
     d->on_main = g_thread_self() == main_thread && ts_bql_locked();
+    d->locked = ts_bql_locked();
 }
 
 /* Run completions until `d` saw `n` of them (bounded). */
@@ -331,6 +338,42 @@ static void test_requests(void)
     g_assert_cmpuint(seen.discards, ==, 0);
     ts_block_detach(blk);
     g_assert_true(block_blockdev_del("q", &err));
+}
+
+/* With the big lock free, a request that succeeded completes on its
+ * worker (with the lock, not waiting for the main loop); a failed one
+ * waits for the main thread, which alone may stop the VM on errors. */
+static void test_completion_on_worker(void)
+{
+    reset_seen();
+    must_open("driver=testmem,node-name=cw");
+    g_autoptr(GError) err = NULL;
+    TsBlockBackend *blk = ts_block_attach("cw", NULL, NULL, NULL, true, &err);
+    g_assert_no_error(err);
+    uint8_t buf[4096] = { 0 };
+    struct iovec v = { buf, sizeof(buf) };
+    Done ok = { 0 }, bad = { 0 };
+    /* The read finishes only once the big lock is free. */
+    g_mutex_lock(&read_gate);
+    ts_block_preadv(blk, 0, &v, 1, 0, done_cb, &ok);
+    ts_block_preadv(blk, 1024 * 1024 - 512, &v, 1, 0, done_cb, &bad);
+    ts_bql_unlock();
+    g_mutex_unlock(&read_gate);
+    for (int i = 0; i < 5000 && !g_atomic_int_get(&ok.count); i++) {
+        g_usleep(1000);
+    }
+    g_usleep(20000);            /* time for the failed one, too */
+    ts_bql_lock();
+    g_assert_cmpint(ok.count, ==, 1);
+    g_assert_cmpint(ok.ret, ==, 0);
+    g_assert_true(ok.locked);
+    g_assert_false(ok.on_main);
+    g_assert_cmpint(bad.count, ==, 0);  /* still queued for the main thread */
+    wait_done(&bad, 1);
+    g_assert_cmpint(bad.ret, ==, -EIO);
+    g_assert_true(bad.on_main);
+    ts_block_detach(blk);
+    g_assert_true(block_blockdev_del("cw", &err));
 }
 
 static void test_detect_zeroes(void)
@@ -578,6 +621,7 @@ int main(int argc, char **argv)
     g_test_add_func("/block/options", test_options);
     g_test_add_func("/block/permissions", test_permissions);
     g_test_add_func("/block/requests", test_requests);
+    g_test_add_func("/block/completion-on-worker", test_completion_on_worker);
     g_test_add_func("/block/detect-zeroes", test_detect_zeroes);
     g_test_add_func("/block/error-actions", test_error_actions);
     g_test_add_func("/block/write-threshold", test_write_threshold);
