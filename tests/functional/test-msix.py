@@ -8,9 +8,11 @@ IMSIC page, brings the device up, posts a 16-byte buffer and takes the
 queue's interrupt (identity 0x2a, claimed through mtopei).  Then the
 hostile part: the entry aimed at unmapped addresses (no interrupt,
 nothing pending) and at the guest's own RAM (that word, and only it,
-gets the message data), the vector masked and then the whole function
-(the pending bit is set, and delivered on unmask), bus mastering off (no
-interrupt, no DMA: the buffer stays as it was).
+gets the message data) and at its own MSI-X table (the write lands there,
+peer to peer, as in QEMU, and raises nothing), the vector masked and
+then the whole function (the pending bit is set, and delivered on
+unmask), bus mastering off (no interrupt, no DMA: the buffer stays as it
+was).
 
 Tessera (interpreter and JIT) must print what Debian's
 qemu-system-riscv64 prints for the same binary (QEMU with
@@ -64,6 +66,7 @@ MUST = [
     "unmasked.identity=0x2a", "unmasked.pba=0x0",
     "== function masked", "irqs=0x0", "pba=0x2", "unmasked.irqs=0x1",
     "unmasked.identity=0x2a",
+    "== entry 1 at its own table", "irqs=0x0", "entry1.data=0x77",
     "== bus mastering off", "command=0x2", "irqs=0x0", "mip.meip=0x0",
     "used.idx.moved=0x0", "buf.changed=0x0",
     "other.traps=0x0", "done",

@@ -438,6 +438,16 @@ static void hostile(void)
     show("unmasked.irqs", irqs);
     show("unmasked.identity", claimed >> 16);
 
+    /* The message aimed at the device's own table, at entry 1's data:
+     * QEMU's bus master address space is the system's, so the write
+     * lands in the table (peer-to-peer); whatever the emulator does
+     * there, it must not loop nor interrupt. */
+    puts_("== entry 1 at its own table\n");
+    msix_entry(1, msix_table + 16 + 8, 0x77, 0);
+    request_quiet();
+    show("entry1.data", r32(msix_table + 16 + 8));
+    msix_entry(1, IMSIC_M, ID_QUEUE, 0);
+
     /* Last: QEMU stops a virtio device whose bus mastering goes off
      * (DRIVER_OK is dropped), Tessera refuses its DMA and messages; both
      * leave the buffer and the used ring alone and say nothing. */
