@@ -67,8 +67,10 @@ MUST = [
     "== function masked", "irqs=0x0", "pba=0x2", "unmasked.irqs=0x1",
     "unmasked.identity=0x2a",
     "== entry 1 at its own table", "irqs=0x0", "entry1.data=0x77",
-    "== bus mastering off", "command=0x2", "irqs=0x0", "mip.meip=0x0",
-    "used.idx.moved=0x0", "buf.changed=0x0",
+    "== fixed wait, bus mastering on", "irqs=0x1", "identity=0x2a",
+    "used.idx.moved=0x1", "buf.changed=0x1",
+    "== bus mastering off", "command=0x2", "irqs=0x0", "identity=0x0",
+    "mip.meip=0x0", "used.idx.moved=0x0", "buf.changed=0x0",
     "other.traps=0x0", "done",
 ]
 
