@@ -5,6 +5,8 @@
 #include "machine/machine-lifecycle.h"
 #include "plugin/plugins.h"
 #include "object/object-introspect.h"
+#include "monitor/qmp.h"
+#include "devices.h"
 
 #include <tessera/device.h>
 #include <tessera/machine.h>
@@ -93,6 +95,9 @@ bool device_is_user_created(const TsObject *obj)
             g_str_equal(parent->name, "peripheral-anon"));
 }
 
+/* Who decides whether a device_del needs the guest's consent. */
+static int (*unplug_request)(TsDevice *dev, GError **errp);
+
 bool device_delete(const char *id, GError **errp)
 {
     /* An id names a child of /machine/peripheral, never a path below it
@@ -116,6 +121,35 @@ bool device_delete(const char *id, GError **errp)
                     "unplugged", id);
         return false;
     }
-    ts_object_remove_child(obj->parent, obj);
+    if (unplug_request) {
+        int r = unplug_request(TS_DEVICE(obj), errp);
+        if (r != 0) {
+            return r > 0;
+        }
+    }
+    device_unplug_finish(TS_DEVICE(obj));
     return true;
+}
+
+void device_set_unplug_request(int (*fn)(TsDevice *dev, GError **errp))
+{
+    unplug_request = fn;
+}
+
+void device_unplug_finish(TsDevice *dev)
+{
+    TsObject *obj = TS_OBJECT(dev);
+    g_autofree char *path = ts_object_path(obj);
+    g_autofree char *id = device_is_user_created(obj) &&
+                          g_strcmp0(obj->parent->name, "peripheral") == 0
+                          ? g_strdup(obj->name) : NULL;
+    ts_object_remove_child(obj->parent, obj);
+    /* QEMU's DEVICE_DELETED: the id when the device had one, its path */
+    JsonObject *data = json_object_new();
+    if (id) {
+        json_object_set_string_member(data, "device", id);
+    }
+    json_object_set_string_member(data, "path", path ? path : "");
+    qmp_emit_event("DEVICE_DELETED", data);
+    json_object_unref(data);
 }

@@ -221,7 +221,21 @@ static bool pci_device_realize(TsDevice *d, GError **errp)
         pci_teardown(dev);
         return false;
     }
+    if (bus->plugged) {
+        bus->plugged(bus->bridge, dev);
+    }
     return true;
+}
+
+/* device_del of a function in a hot-plug slot waits for the guest. */
+static int pci_unplug_request(TsDevice *d, GError **errp)
+{
+    TsPciDevice *dev = (TsPciDevice *)ts_object_dynamic_cast(
+        TS_OBJECT(d), TS_TYPE_PCI_DEVICE);
+    if (!dev || !dev->priv || !dev->bus || !dev->bus->unplug_request) {
+        return 0;
+    }
+    return dev->bus->unplug_request(dev->bus->bridge, dev, errp);
 }
 
 static void pci_device_unrealize(TsDevice *d)
@@ -320,5 +334,6 @@ static const TsTypeInfo pci_device_type = {
 static void pci_device_types_init(void)
 {
     object_core_type(&pci_device_type);
+    device_set_unplug_request(pci_unplug_request);
 }
 OBJECT_CORE_INIT(pci_device_types_init)

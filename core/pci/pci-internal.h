@@ -26,6 +26,12 @@ struct TsPciBus {
      * a root bus drives intx[], a secondary bus its bridge's pins. */
     unsigned intx_count[4];
     TsIrq *intx[4];
+    /* A hot-plug capable slot's bridge: told when a function arrives,
+     * and asked when device_del wants one to go (1: the guest's consent
+     * is sought, the device goes later). */
+    void (*plugged)(TsPciDevice *bridge, TsPciDevice *dev);
+    int (*unplug_request)(TsPciDevice *bridge, TsPciDevice *dev,
+                          GError **errp);
 };
 
 typedef struct PciBar {

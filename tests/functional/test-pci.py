@@ -10,7 +10,10 @@ qemu-system-riscv64 with the same command line.  Then the monitors:
 through /dev/mem: config reads of absent functions and buses are
 all-ones, a BAR programmed over RAM leaves RAM alone, two BARs
 programmed over each other answer without harm, and the emulator keeps
-running the guest.
+running the guest.  Then hot-plug: device_add/device_del while the guest
+runs, on the root bus (found by a rescan, gone at once) and behind the
+root port (Linux's pciehp brings it in; device_del waits for the guest
+to power the slot off, then DEVICE_DELETED).
 """
 import json
 import os
@@ -44,11 +47,6 @@ SYSFS = ("cd /sys/bus/pci/devices && for d in *; do "
 
 def boot(emulator, extra):
     devices = DEVICES
-    if "qemu" in os.path.basename(emulator):
-        # Tessera's root port has no hot-plug yet; QEMU's would make Linux
-        # reserve bus space for it and move every address after it.
-        devices = [d.replace("pcie-root-port,", "pcie-root-port,hotplug=off,")
-                   for d in DEVICES]
     args = [emulator, "-M", "virt", "-m", "256M", "-nographic",
             "-kernel", g.image, "-initrd", g.initrd,
             "-append", "console=ttyS0"] + devices + extra
@@ -188,6 +186,33 @@ try:
          "alive" in shell(c, "echo alive"),
          "device_del: the function is gone, the guest runs on",
          "%r %r" % (r, gone))
+
+    # Native hot-plug behind the root port: device_add appears in the
+    # guest (pciehp), device_del presses the attention button, the guest
+    # powers the slot off and DEVICE_DELETED follows.
+    r = q.cmd("device_add", {"driver": "pci-testdev", "bus": "rp",
+                             "id": "hot", "addr": "0.1"})
+    t.ok("error" in r, "a second function in the occupied slot is "
+         "refused", repr(r))
+    r = q.cmd("device_del", {"id": "behind"})
+    ev = q.event("DEVICE_DELETED")
+    while ev["data"].get("device") != "behind":   # "late"'s, from above
+        ev = q.event("DEVICE_DELETED")
+    gone = shell(c, "sleep 1; ls /sys/bus/pci/devices")
+    t.ok("return" in r and ev["data"].get("device") == "behind" and
+         "0000:01:00.0" not in gone,
+         "device_del behind the root port: the guest lets it go, then "
+         "DEVICE_DELETED", "%r %r %r" % (r, ev, gone))
+    r = q.cmd("device_add", {"driver": "pci-testdev", "bus": "rp",
+                             "id": "hot"})
+    found = ""
+    for _ in range(20):
+        found = shell(c, "ls /sys/bus/pci/devices; sleep 0.5")
+        if "0000:01:00.0" in found:
+            break
+    t.ok("return" in r and "0000:01:00.0" in found,
+         "device_add behind the root port: the guest finds it (pciehp)",
+         "%r %r" % (r, found))
     q.close()
 finally:
     c.send("poweroff -f\n")
