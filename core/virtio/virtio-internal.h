@@ -193,4 +193,22 @@ typedef struct VirtioMmioClass {
     size_t model_offset;
 } VirtioMmioClass;
 
+/* A model registered on a transport (virtio-proxy.c): what the type's
+ * class_init receives as its data. */
+typedef struct VirtioProxy {
+    TsTypeInfo info;
+    const TsVirtioDeviceClass *model;
+    size_t model_offset;        /* where the model's struct starts */
+    TsProperty *props;          /* the model's, moved to its offset */
+} VirtioProxy;
+
+/* Check the model's class and register type_name: a `parent` (the
+ * transport's type) instance of transport_size bytes, then the model's
+ * struct, with the model's properties.  class_init gets the VirtioProxy. */
+bool virtio_proxy_register(const TsVirtioDeviceClass *klass,
+                           const char *type_name, const char *description,
+                           const char *parent, size_t transport_size,
+                           void (*class_init)(TsObjectClass *, const void *),
+                           GError **errp);
+
 #endif

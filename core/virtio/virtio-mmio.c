@@ -384,17 +384,10 @@ OBJECT_CORE_INIT(virtio_mmio_types_init)
 
 /* ---- A device model on this transport -------------------------------- */
 
-/* What a concrete type's class_init needs; lives as long as the type. */
-typedef struct MmioProxy {
-    TsTypeInfo info;
-    const TsVirtioDeviceClass *model;
-    size_t model_offset;
-    TsProperty *props;          /* the model's, moved to its offset */
-} MmioProxy;
-
+/* The concrete type's class: the model and where its struct starts. */
 static void proxy_class_init(TsObjectClass *klass, const void *data)
 {
-    const MmioProxy *p = data;
+    const VirtioProxy *p = data;
     VirtioMmioClass *vc = (VirtioMmioClass *)klass;
     vc->model = p->model;
     vc->model_offset = p->model_offset;
@@ -403,59 +396,12 @@ static void proxy_class_init(TsObjectClass *klass, const void *data)
     }
 }
 
-/* The model's property table with each offset moved past the transport,
- * where the model's struct lives in the instance. */
-static TsProperty *rebase_props(const TsProperty *props, size_t by)
-{
-    if (!props) {
-        return NULL;
-    }
-    size_t n = 0;
-    while (props[n].name) {
-        n++;
-    }
-    TsProperty *out = g_new0(TsProperty, n + 1);
-    memcpy(out, props, n * sizeof(*props));
-    for (size_t i = 0; i < n; i++) {
-        out[i].offset += by;
-    }
-    return out;
-}
-
 TS_EXPORT bool ts_virtio_register_mmio(const TsVirtioDeviceClass *klass,
                                        const char *type_name,
                                        const char *description,
                                        GError **errp)
 {
-    if (klass->num_queues > TS_VIRTIO_QUEUES_MAX ||
-        klass->queue_size > TS_VIRTQ_SIZE_MAX ||
-        (klass->queue_size & (klass->queue_size - 1)) ||
-        klass->instance_size < sizeof(TsVirtioDevice)) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "%s: invalid virtio device class (queues %u, size %u, "
-                    "instance size %zu)", type_name, klass->num_queues,
-                    klass->queue_size, klass->instance_size);
-        return false;
-    }
-    /* Never freed: a registered type lives as long as the process. */
-    MmioProxy *p = g_new0(MmioProxy, 1);
-    p->model = klass;
-    p->model_offset = (sizeof(VirtioMmio) + 15) & ~(size_t)15;
-    p->props = rebase_props(klass->properties, p->model_offset);
-    p->info = (TsTypeInfo){
-        .name = g_strdup(type_name),
-        .parent = TYPE_VIRTIO_MMIO,
-        .description = g_strdup(description),
-        .instance_size = p->model_offset + klass->instance_size,
-        .class_init = proxy_class_init,
-        .class_data = p,
-    };
-    if (!ts_type_register(&p->info, errp)) {
-        g_free((char *)p->info.name);
-        g_free((char *)p->info.description);
-        g_free(p->props);
-        g_free(p);
-        return false;
-    }
-    return true;
+    return virtio_proxy_register(klass, type_name, description,
+                                 TYPE_VIRTIO_MMIO, sizeof(VirtioMmio),
+                                 proxy_class_init, errp);
 }

@@ -557,13 +557,6 @@ OBJECT_CORE_INIT(virtio_pci_types_init)
 
 /* ---- A device model on this transport -------------------------------- */
 
-typedef struct PciProxy {
-    TsTypeInfo info;
-    const TsVirtioDeviceClass *model;
-    size_t model_offset;
-    TsProperty *props;
-} PciProxy;
-
 /* The class a guest's driver expects for each device type, as QEMU
  * gives them (base class << 8 | subclass). */
 static uint16_t pci_class_of(uint32_t device_id)
@@ -583,7 +576,7 @@ static uint16_t pci_class_of(uint32_t device_id)
 
 static void pci_proxy_class_init(TsObjectClass *klass, const void *data)
 {
-    const PciProxy *p = data;
+    const VirtioProxy *p = data;
     VirtioPciClass *vc = (VirtioPciClass *)klass;
     TsPciDeviceClass *pc = (TsPciDeviceClass *)klass;
     vc->model = p->model;
@@ -596,58 +589,18 @@ static void pci_proxy_class_init(TsObjectClass *klass, const void *data)
     }
 }
 
-static TsProperty *rebase_pci_props(const TsProperty *props, size_t by)
-{
-    if (!props) {
-        return NULL;
-    }
-    size_t n = 0;
-    while (props[n].name) {
-        n++;
-    }
-    TsProperty *out = g_new0(TsProperty, n + 1);
-    memcpy(out, props, n * sizeof(*props));
-    for (size_t i = 0; i < n; i++) {
-        out[i].offset += by;
-    }
-    return out;
-}
-
 TS_EXPORT bool ts_virtio_register_pci(const TsVirtioDeviceClass *klass,
                                       const char *type_name,
                                       const char *description,
                                       GError **errp)
 {
-    if (klass->num_queues > TS_VIRTIO_QUEUES_MAX ||
-        klass->queue_size > TS_VIRTQ_SIZE_MAX ||
-        (klass->queue_size & (klass->queue_size - 1)) ||
-        klass->instance_size < sizeof(TsVirtioDevice) ||
-        klass->device_id > 0xffff - VIRTIO_PCI_DEVICE_ID_BASE) {
+    if (klass->device_id > 0xffff - VIRTIO_PCI_DEVICE_ID_BASE) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "%s: invalid virtio device class (queues %u, size %u, "
-                    "instance size %zu)", type_name, klass->num_queues,
-                    klass->queue_size, klass->instance_size);
+                    "%s: virtio device ID %u has no PCI device ID",
+                    type_name, klass->device_id);
         return false;
     }
-    /* Never freed: a registered type lives as long as the process. */
-    PciProxy *p = g_new0(PciProxy, 1);
-    p->model = klass;
-    p->model_offset = (sizeof(VirtioPci) + 15) & ~(size_t)15;
-    p->props = rebase_pci_props(klass->properties, p->model_offset);
-    p->info = (TsTypeInfo){
-        .name = g_strdup(type_name),
-        .parent = TYPE_VIRTIO_PCI,
-        .description = g_strdup(description),
-        .instance_size = p->model_offset + klass->instance_size,
-        .class_init = pci_proxy_class_init,
-        .class_data = p,
-    };
-    if (!ts_type_register(&p->info, errp)) {
-        g_free((char *)p->info.name);
-        g_free((char *)p->info.description);
-        g_free(p->props);
-        g_free(p);
-        return false;
-    }
-    return true;
+    return virtio_proxy_register(klass, type_name, description,
+                                 TYPE_VIRTIO_PCI, sizeof(VirtioPci),
+                                 pci_proxy_class_init, errp);
 }
