@@ -12,15 +12,12 @@
  * sifive_test.  M-mode from -bios none -kernel; aia-start.S has the
  * trap entry.
  */
-#include <stdint.h>
+#include "bare.h"
 
 #pragma GCC diagnostic ignored "-Wunused-function"
 
-#define UART        0x10000000ul
 #define UART_IER    1
 #define UART_IIR    2
-#define UART_LSR    5
-#define TEST_DEV    0x00100000ul
 #define APLIC_M     0x0c000000ul
 #define APLIC_S     0x0d000000ul
 #define IMSIC_M     0x24000000ul
@@ -50,17 +47,6 @@
 #define TOPI        0x18
 #define CLAIMI      0x1c
 
-#define csr_read(csr) ({ uint64_t v_; \
-    __asm__ volatile("csrr %0, " #csr : "=r"(v_)); v_; })
-#define csr_write(csr, v) \
-    __asm__ volatile("csrw " #csr ", %0" :: "r"((uint64_t)(v)) : "memory")
-#define csr_set(csr, v) \
-    __asm__ volatile("csrs " #csr ", %0" :: "r"((uint64_t)(v)) : "memory")
-#define csr_clear(csr, v) \
-    __asm__ volatile("csrc " #csr ", %0" :: "r"((uint64_t)(v)) : "memory")
-#define csr_swap(csr, v) ({ uint64_t v_; \
-    __asm__ volatile("csrrw %0, " #csr ", %1" : "=r"(v_) \
-                     : "r"((uint64_t)(v)) : "memory"); v_; })
 
 /* The AIA CSRs by number, so an assembler that predates them is fine. */
 #define MISELECT 0x350
@@ -77,48 +63,6 @@
 static volatile uint64_t traps, last_cause, irq_value;
 static volatile uint64_t irq_log;       /* interrupt codes, oldest first */
 
-static void w8(uint64_t a, uint8_t v) { *(volatile uint8_t *)a = v; }
-static uint8_t r8(uint64_t a) { return *(volatile uint8_t *)a; }
-static void w32(uint64_t a, uint32_t v) { *(volatile uint32_t *)a = v; }
-static uint32_t r32(uint64_t a) { return *(volatile uint32_t *)a; }
-
-static void putc_(char c)
-{
-    while (!(r8(UART + UART_LSR) & 0x20)) {
-    }
-    w8(UART, (uint8_t)c);
-}
-
-static void puts_(const char *s)
-{
-    while (*s) {
-        putc_(*s++);
-    }
-}
-
-static void hex(uint64_t v)
-{
-    char buf[17];
-    int n = 0;
-    do {
-        unsigned d = v & 15;
-        buf[n++] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
-        v >>= 4;
-    } while (v);
-    puts_("0x");
-    while (n) {
-        putc_(buf[--n]);
-    }
-}
-
-/* "name=0x..." on a line of its own */
-static void show(const char *name, uint64_t v)
-{
-    puts_(name);
-    putc_('=');
-    hex(v);
-    putc_('\n');
-}
 
 /* Short wait for a device: harmless on both emulators. */
 static void settle(void)

@@ -17,11 +17,8 @@
  * themselves); it ends through sifive_test.  aia-start.S has the start
  * and the trap entry.
  */
-#include <stdint.h>
+#include "bare.h"
 
-#define UART        0x10000000ul
-#define UART_LSR    5
-#define TEST_DEV    0x00100000ul
 #define IMSIC_M     0x24000000ul
 #define ECAM        0x30000000ul
 #define MMIO32      0x40000000ul        /* the 32-bit PCI memory window */
@@ -65,63 +62,9 @@
 
 #define QSIZE       8
 
-#define csr_read(csr) ({ uint64_t v_; \
-    __asm__ volatile("csrr %0, " #csr : "=r"(v_)); v_; })
-#define csr_write(csr, v) \
-    __asm__ volatile("csrw " #csr ", %0" :: "r"((uint64_t)(v)) : "memory")
-#define csr_set(csr, v) \
-    __asm__ volatile("csrs " #csr ", %0" :: "r"((uint64_t)(v)) : "memory")
-#define csr_clear(csr, v) \
-    __asm__ volatile("csrc " #csr ", %0" :: "r"((uint64_t)(v)) : "memory")
-#define csr_swap(csr, v) ({ uint64_t v_; \
-    __asm__ volatile("csrrw %0, " #csr ", %1" : "=r"(v_) \
-                     : "r"((uint64_t)(v)) : "memory"); v_; })
 #define fence() __asm__ volatile("fence iorw, iorw" ::: "memory")
 #define MIP_MEIP (1ul << 11)
 
-static void w8(uint64_t a, uint8_t v) { *(volatile uint8_t *)a = v; }
-static uint8_t r8(uint64_t a) { return *(volatile uint8_t *)a; }
-static void w16(uint64_t a, uint16_t v) { *(volatile uint16_t *)a = v; }
-static uint16_t r16(uint64_t a) { return *(volatile uint16_t *)a; }
-static void w32(uint64_t a, uint32_t v) { *(volatile uint32_t *)a = v; }
-static uint32_t r32(uint64_t a) { return *(volatile uint32_t *)a; }
-
-static void putc_(char c)
-{
-    while (!(r8(UART + UART_LSR) & 0x20)) {
-    }
-    w8(UART, (uint8_t)c);
-}
-
-static void puts_(const char *s)
-{
-    while (*s) {
-        putc_(*s++);
-    }
-}
-
-static void hex(uint64_t v)
-{
-    char buf[17];
-    int n = 0;
-    do {
-        unsigned d = v & 15;
-        buf[n++] = (char)(d < 10 ? '0' + d : 'a' + d - 10);
-        v >>= 4;
-    } while (v);
-    puts_("0x");
-    while (n) {
-        putc_(buf[--n]);
-    }
-}
-
-static void show(const char *name, uint64_t v)
-{
-    puts_(name);
-    putc_('=');
-    hex(v);
-    putc_('\n');
-}
 
 static void mireg_write(uint64_t sel, uint64_t v)
 {
