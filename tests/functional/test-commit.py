@@ -30,7 +30,6 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, TESSERA, run, skip_all  # noqa: E402
-from console import Console  # noqa: E402
 import guest  # noqa: E402
 
 g = guest.find_or_skip()
@@ -114,11 +113,7 @@ class Hmp:
 
 
 def boot(extra):
-    c = Console([TESSERA, "-M", "virt", "-m", "256M", "-nographic",
-                 "-kernel", g.image, "-initrd", g.initrd,
-                 "-append", "console=ttyS0"] + extra)
-    guest.wait_for_shell(c)
-    return c
+    return guest.boot(TESSERA, g, extra)
 
 
 def guest_write(c):

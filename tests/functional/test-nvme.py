@@ -25,7 +25,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, TESSERA, run  # noqa: E402
-from console import Console, Timeout  # noqa: E402
+from console import Timeout  # noqa: E402
 import guest  # noqa: E402
 
 g = guest.find_or_skip()
@@ -68,19 +68,11 @@ def allocated(p):
 
 
 def boot(emulator, extra, smp=1):
-    c = Console([emulator, "-M", "virt", "-m", "256M", "-nographic",
-                 "-smp", str(smp),
-                 "-kernel", g.image, "-initrd", g.initrd,
-                 "-append", "console=ttyS0"] + extra)
-    guest.wait_for_shell(c)
-    return c
+    return guest.boot(emulator, g, extra, smp)
 
 
 def poweroff(c, what):
-    c.send("poweroff -f\n")
-    status = c.wait_exit(60)
-    t.ok(status == 0, "%s: poweroff -f ends the emulator with status 0"
-         % what, "status %r\n%s" % (status, c.tail()))
+    guest.poweroff(t, c, what)
 
 
 def disk_args(nvme_img, nvme_fmt, vblk_img, extra_drive="",

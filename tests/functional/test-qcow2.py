@@ -29,7 +29,6 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, TESSERA, run, skip_all  # noqa: E402
-from console import Console  # noqa: E402
 import guest  # noqa: E402
 
 g = guest.find_or_skip()
@@ -62,18 +61,11 @@ def sha_raw(img, mb, snapshot=None):
 
 
 def boot(extra):
-    c = Console([TESSERA, "-M", "virt", "-m", "256M", "-nographic",
-                 "-kernel", g.image, "-initrd", g.initrd,
-                 "-append", "console=ttyS0"] + extra)
-    guest.wait_for_shell(c)
-    return c
+    return guest.boot(TESSERA, g, extra)
 
 
 def poweroff(c, what):
-    c.send("poweroff -f\n")
-    status = c.wait_exit(60)
-    t.ok(status == 0, "%s: poweroff ends the emulator with status 0" % what,
-         "status %r\n%s" % (status, c.tail()))
+    guest.poweroff(t, c, what)
 
 
 def devices_by_size(c):

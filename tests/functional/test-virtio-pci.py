@@ -17,7 +17,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, TESSERA  # noqa: E402
-from console import Console, Timeout  # noqa: E402
+from console import Timeout  # noqa: E402
 import guest  # noqa: E402
 
 g = guest.find_or_skip()
@@ -32,11 +32,7 @@ SERIAL = "0x1af4 0x1043 0x078000 0x01 0x1af4 0x1100"
 
 
 def boot(emulator, extra):
-    c = Console([emulator, "-M", "virt", "-m", "256M", "-nographic",
-                 "-kernel", g.image, "-initrd", g.initrd,
-                 "-append", "console=ttyS0"] + extra)
-    guest.wait_for_shell(c)
-    return c
+    return guest.boot(emulator, g, extra)
 
 
 def pci_ids(c):

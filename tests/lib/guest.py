@@ -72,3 +72,24 @@ def wait_for_shell(console):
         print("# " + console.tail().replace("\n", "\n# "))
         raise
     shell(console, "stty cols 250")
+
+
+def boot(emulator, g, extra, smp=1):
+    """Start the test guest g (find_or_skip's) on emulator, the serial
+    console on stdio, with extra options; return the Console once the
+    guest's shell answers."""
+    from console import Console
+    c = Console([emulator, "-M", "virt", "-m", "256M", "-nographic",
+                 "-smp", str(smp), "-kernel", g.image, "-initrd", g.initrd,
+                 "-append", "console=ttyS0"] + list(extra))
+    wait_for_shell(c)
+    return c
+
+
+def poweroff(t, c, what):
+    """Power the guest off and check, on Tap t, that the emulator ends
+    with status 0."""
+    c.send("poweroff -f\n")
+    status = c.wait_exit(60)
+    t.ok(status == 0, "%s: poweroff -f ends the emulator with status 0"
+         % what, "status %r\n%s" % (status, c.tail()))
