@@ -64,6 +64,24 @@ def tessera(*args, **kw):
     return run([TESSERA] + list(args), **kw)
 
 
+def refused_like_qemu(t, cases, qemu=None):
+    """For each (args, want) in cases: `-M virt -S` with args fails with
+    one line of stderr containing want; and, if qemu (a path) is given,
+    QEMU fails with want in its stderr too."""
+    for args, want in cases:
+        st, out, err = run([TESSERA, "-M", "virt", "-nographic", "-S"] +
+                           args, timeout=30)
+        lines = [l for l in err.splitlines() if l.strip()]
+        good = st != 0 and len(lines) == 1 and want in lines[0]
+        t.ok(good, "refused with one line: %s" % " ".join(args[-1:]),
+             "status %d\n%s" % (st, err))
+        if qemu:
+            st, out, qerr = run([qemu, "-M", "virt", "-nographic", "-S"] +
+                                args, timeout=30)
+            t.ok(st != 0 and want in qerr, "QEMU says the same: %s" % want,
+                 qerr)
+
+
 def core_abi():
     """The plugin ABI (major, minor) this source tree's SDK declares."""
     import re
