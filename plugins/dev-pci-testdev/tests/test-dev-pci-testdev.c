@@ -6,6 +6,7 @@
  * the list), membar=, and reset.
  */
 #include "dev-harness.h"
+#include "pci-host.h"
 
 #define MEM_WIN 0x40000000ull
 #define IO_WIN  0x03000000ull
@@ -16,20 +17,7 @@ static TsPciBus *bus;
 
 static void host_init(void)
 {
-    TsMemoryRegion *sys = ts_machine_system_memory();
-    TsMemoryRegion *mem = ts_memory_region_new_container("mem", UINT64_MAX);
-    TsMemoryRegion *io = ts_memory_region_new_container("io", 0x10000);
-    bus = ts_pci_root_bus_new(NULL, "pcie.0", mem, io, NULL, true, NULL);
-    g_assert_nonnull(bus);
-    TsMemoryRegion *a = ts_memory_region_new_alias("mw", mem, MEM_WIN,
-                                                   0x40000000);
-    TsMemoryRegion *b = ts_memory_region_new_alias("iow", io, 0, 0x10000);
-    ts_memory_region_add_subregion(sys, MEM_WIN, a, 0);
-    ts_memory_region_add_subregion(sys, IO_WIN, b, 0);
-    ts_memory_region_unref(a);
-    ts_memory_region_unref(b);
-    ts_memory_region_unref(mem);
-    ts_memory_region_unref(io);
+    bus = pci_host_new(MEM_WIN, 0x40000000, IO_WIN, false);
 }
 
 static uint32_t cfg(TsPciDevice *d, uint16_t reg, unsigned len)

@@ -10,6 +10,7 @@
  * queue breaks, nothing is written, a reset brings it back).
  */
 #include "dev-harness.h"
+#include "pci-host.h"
 
 #include "machine/machine-lifecycle.h"
 
@@ -58,22 +59,8 @@ static uint16_t ram16(uint64_t addr)
 
 static void host_init(void)
 {
-    TsMemoryRegion *sys = ts_machine_system_memory();
-    TsMemoryRegion *ram = ts_memory_region_new_ram("ram", RAM_SIZE, NULL);
-    ts_memory_region_add_subregion(sys, RAM_BASE, ram, 0);
-    ts_memory_region_unref(ram);
-    TsMemoryRegion *mem = ts_memory_region_new_container("pci-mem",
-                                                         UINT64_MAX);
-    TsMemoryRegion *io = ts_memory_region_new_container("pci-io", 0x10000);
-    TsMemoryRegion *win = ts_memory_region_new_alias("win", mem, WIN_BASE,
-                                                     WIN_SIZE);
-    ts_memory_region_add_subregion(sys, WIN_BASE, win, 0);
-    ts_memory_region_unref(win);
-    bus = ts_pci_root_bus_new(NULL, "pcie.0", mem, io, NULL, true, NULL);
-    g_assert_nonnull(bus);
-    ts_memory_region_unref(mem);
-    ts_memory_region_unref(io);
-    ts_pci_root_bus_set_msi(bus, true);
+    pci_host_add_ram(RAM_BASE, RAM_SIZE);
+    bus = pci_host_new(WIN_BASE, WIN_SIZE, PCI_HOST_NO_IO_WINDOW, true);
 }
 
 static uint32_t cfg_read(uint16_t reg, unsigned len)
