@@ -7,11 +7,14 @@
 
 #define IO_SPACE_SIZE 0x10000
 
-static void show(TsMemoryRegion *space, const char *name, uint64_t at,
-                 uint64_t size)
+/* Show [bus_addr, bus_addr + size) of `space` at cpu_addr. */
+static void show(TsMemoryRegion *space, const char *name, uint64_t bus_addr,
+                 uint64_t cpu_addr, uint64_t size)
 {
-    TsMemoryRegion *alias = ts_memory_region_new_alias(name, space, at, size);
-    ts_memory_region_add_subregion(ts_machine_system_memory(), at, alias, 0);
+    TsMemoryRegion *alias = ts_memory_region_new_alias(name, space, bus_addr,
+                                                       size);
+    ts_memory_region_add_subregion(ts_machine_system_memory(), cpu_addr,
+                                   alias, 0);
     ts_memory_region_unref(alias);
 }
 
@@ -25,14 +28,10 @@ TsPciBus *pci_host_new(uint64_t mem_win, uint64_t mem_win_size,
     TsPciBus *bus = ts_pci_root_bus_new(NULL, "pcie.0", mem, io, NULL, true,
                                         NULL);
     g_assert_nonnull(bus);
-    show(mem, "pci-mem-window", mem_win, mem_win_size);
+    show(mem, "pci-mem-window", mem_win, mem_win, mem_win_size);
     if (io_win != PCI_HOST_NO_IO_WINDOW) {
         /* The I/O space starts at bus address 0, wherever it shows. */
-        TsMemoryRegion *alias = ts_memory_region_new_alias(
-            "pci-io-window", io, 0, IO_SPACE_SIZE);
-        ts_memory_region_add_subregion(ts_machine_system_memory(), io_win,
-                                       alias, 0);
-        ts_memory_region_unref(alias);
+        show(io, "pci-io-window", 0, io_win, IO_SPACE_SIZE);
     }
     ts_memory_region_unref(mem);
     ts_memory_region_unref(io);
