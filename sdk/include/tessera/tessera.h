@@ -18,4 +18,5 @@
 #include <tessera/loader.h>
 #include <tessera/block.h>
 #include <tessera/pci.h>
+#include <tessera/net.h>
 #endif
