@@ -27,6 +27,7 @@
 #include "chardev/chardevs.h"
 #include "loader/reset-fixups.h"
 #include "block/block-options.h"
+#include "net/net-options.h"
 #include "util/fdset.h"
 #include "device/global-props.h"
 #include "keyboard-layout.h"
@@ -103,6 +104,9 @@ static bool answer_one(Cli *cli, const char *option, const char *arg,
             g_prefix_error(errp, "%s %s: ", option, arg);
             return false;
         }
+    } else if (g_str_equal(option, "-netdev") ||
+               g_str_equal(option, "-nic") || g_str_equal(option, "-net")) {
+        return net_answer_help(stdout, option, arg, errp);
     } else if (g_str_equal(option, "-chardev")) {
         printf("Available chardev backend types:\n");
         for (const char *const *n = chardev_backend_names(); *n; n++) {
@@ -407,7 +411,9 @@ int cli_run(Cli *cli, GError **errp)
         return 1;
     }
     host_ram_set_prealloc(cli->mem_prealloc);
-    if (!block_options_open(errp) || !build_machine(cli, errp) ||
+    if (!block_options_open(errp) || !net_options_open(errp) ||
+        !net_nic_options_open(errp) || !build_machine(cli, errp) ||
+        !net_create_nics(errp) ||
         !block_drives_create_devices(errp)) {
         return 1;
     }
@@ -423,6 +429,7 @@ int cli_run(Cli *cli, GError **errp)
         return 1;
     }
     global_props_warn_unused(stderr);
+    net_check_clients();
     reset_fixups_run();         /* -device loader: PCs, values, images */
     if (!cpu_start_all(errp)) {
         return 1;
@@ -471,6 +478,7 @@ TS_EXPORT int tessera_main(int argc, char **argv)
         status = status ? status : 1;
     }
     block_close_all();          /* every write on disk, overlays gone */
+    net_close_all();            /* backends release host resources */
     cli_close_monitors();       /* monitors leave their chardevs first */
     chardev_free_all();         /* puts the terminal back */
     runstate_cleanup();

@@ -34,8 +34,6 @@ static const KnownOption known[] = {
     { "spice", true }, { "portrait", false }, { "rotate", true },
     { "win2k-hack", false }, { "no-frame", false }, { "alt-grab", false },
     { "ctrl-grab", false }, { "no-quit", false }, { "sdl", false },
-    /* network */
-    { "netdev", true }, { "nic", true }, { "net", true },
     /* character devices */
     { "debugcon", true },
     /* boot, kernel and firmware */

@@ -13,12 +13,14 @@
 #include "opts.h"
 #include "machine/boot-opts.h"
 #include "block/block-options.h"
+#include "net/net-options.h"
 #include "util/fdset.h"
 #include "device/global-props.h"
 #include "keyboard-layout.h"
 #include "loop/main-loop.h"
 
 #include <sys/prctl.h>
+#include <string.h>
 
 #include <tessera/types.h>
 #include <stdio.h>
@@ -188,6 +190,47 @@ static bool opt_snapshot(Cli *cli, const char *arg, GError **errp)
 {
     block_set_snapshot_all();
     return true;
+}
+
+/* Backends are created by core/net once the command line is known. */
+static bool opt_netdev(Cli *cli, const char *arg, GError **errp)
+{
+    if (asks_help(arg)) {
+        want_help(cli, "-netdev", arg);
+        return true;
+    }
+    if (!net_netdev_option(arg, errp)) {
+        g_prefix_error(errp, "-netdev %s: ", arg);
+        return false;
+    }
+    return true;
+}
+
+/* -nic and -net: "help" anywhere (model=help too) is answered later. */
+static bool opt_nic_net(Cli *cli, const char *name, const char *arg,
+                        GError **errp)
+{
+    if (asks_help(arg) || strstr(arg, "model=help") ||
+        strstr(arg, "model=?")) {
+        want_help(cli, name, arg);
+        return true;
+    }
+    bool ok = g_str_equal(name, "-nic") ? net_nic_option(arg, errp)
+                                        : net_net_option(arg, errp);
+    if (!ok) {
+        g_prefix_error(errp, "%s %s: ", name, arg);
+    }
+    return ok;
+}
+
+static bool opt_nic(Cli *cli, const char *arg, GError **errp)
+{
+    return opt_nic_net(cli, "-nic", arg, errp);
+}
+
+static bool opt_net(Cli *cli, const char *arg, GError **errp)
+{
+    return opt_nic_net(cli, "-net", arg, errp);
 }
 
 static bool opt_chardev(Cli *cli, const char *arg, GError **errp)
@@ -455,6 +498,9 @@ static const CliOption options[] = {
     { "mtdblock", true, opt_mtdblock, CALL, "-mtdblock file   on-board flash memory image (the boards have none)" },
     { "sd", true, opt_sd, CALL, "-sd file          SD card image (the boards have no SD controller)" },
     { "snapshot", false, opt_snapshot, CALL, "-snapshot         write to temporary files instead of disk image files" },
+    { "netdev", true, opt_netdev, CALL, "-netdev type,id=str[,prop=value][,...]  a network backend (-netdev help lists types)" },
+    { "nic", true, opt_nic, CALL, "-nic [type][,model=m][,mac=addr][,id=str][,prop=value][,...]  a backend and its NIC (-nic model=help)" },
+    { "net", true, opt_net, CALL, "-net nic[,netdev=nd][,macaddr=mac][,model=m][,name=str] | -net type[,prop=value][,...]  legacy: NICs and backends on hub 0" },
     { "chardev", true, opt_chardev, CALL, "-chardev backend,id=id  character device (-chardev help)" },
     { "serial", true, NULL, LIST(serials), "-serial dev        redirect the next serial port to host device 'dev'" },
     { "parallel", true, opt_parallel, CALL, "-parallel none     no parallel port (the boards have none)" },
@@ -547,6 +593,7 @@ static const struct {
     { "Display options", (const char *const[]){
         "display", "nographic", NULL } },
     { "Audio options", (const char *const[]){ "audiodev", NULL } },
+    { "Network options", (const char *const[]){ "netdev", "nic", "net", NULL } },
     { "Character device options", (const char *const[]){
         "chardev", "serial", "parallel", "monitor", "qmp", "qmp-pretty",
         "mon", NULL } },

@@ -236,11 +236,10 @@ bool modinfo_write(const PluginInfo *info, const char *path, GError **errp)
 /*
  * Bases of the kinds a plugin may provide whose core subsystem has not
  * landed yet, so a sidecar can already list them; each moves to its
- * folder (net/, audio/) with the subsystem (block/ has its own now).
+ * folder (audio/) with the subsystem (block/ has its own now).
  */
 static const TsTypeInfo future_kind_types[] = {
     { .name = "audiodev", .parent = TS_TYPE_OBJECT, .abstract = true },
-    { .name = "netdev", .parent = TS_TYPE_OBJECT, .abstract = true },
 };
 
 static void future_kinds_init(void)
