@@ -30,7 +30,7 @@
 #include "util/fdset.h"
 #include "device/global-props.h"
 #include "keyboard-layout.h"
-#include "memory/memory-backend.h"
+#include "object/user-object.h"
 #include "memory/host-ram.h"
 #include "loop/main-loop.h"
 
@@ -113,10 +113,10 @@ static bool answer_one(Cli *cli, const char *option, const char *arg,
     } else if (g_str_equal(option, "-display")) {
         printf("Available display backend types:\nnone\n");
     } else if (g_str_equal(option, "-object")) {
-        /* Types sorted by name, as QEMU lists them. */
-        const char *const others[] = { block_object_type_name(), NULL };
-        if (!arg || !block_object_print_help(stdout, arg)) {
-            memory_backend_print_types(stdout, others);
+        g_autoptr(TsOpts) o = arg ? opts_parse(arg, "qom-type", NULL) : NULL;
+        const char *type = o ? opts_get(o, "qom-type") : NULL;
+        if (!type || !user_object_print_help(stdout, type)) {
+            user_object_print_types(stdout);
         }
     } else if (g_str_equal(option, "-boot")) {
         boot_opts_print_help(stdout);
