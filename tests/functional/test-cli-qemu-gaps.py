@@ -16,6 +16,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, TESSERA, run, refused_like_qemu, skip_all  # noqa: E402
+from qmp import Qmp  # noqa: E402
 
 QEMU = shutil.which("qemu-system-riscv64")
 if not QEMU:
@@ -126,4 +127,34 @@ for args in (["-audio-help"], ["-tpmdev", "passthrough,id=t0"],
     t.ok(st != 0 and "is not supported yet" in err and
          "invalid option" not in err,
          "%s: 'not supported yet'" % args[0], err)
+
+
+def hotplug_answers(argv):
+    """device_add of a virtio-mmio device once the machine exists, twice
+    (the first refusal must leave nothing behind, not even the id)."""
+    tmp = tempfile.mkdtemp(prefix="test-cli-qemu-gaps-")
+    sock = os.path.join(tmp, "qmp.sock")
+    p = subprocess.Popen(argv + ["-display", "none", "-qmp",
+                                 "unix:%s,server=on,wait=off" % sock],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        q = Qmp(sock, p)
+        answers = [q.cmd("device_add", driver="virtio-rng-device", id="r1")
+                   for _ in range(2)]
+        q.cmd("quit")
+        q.close()
+        p.wait(30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return [a.get("error", {}).get("desc") for a in answers]
+
+
+ours = hotplug_answers(OURS)
+theirs = hotplug_answers(THEIRS)
+t.ok(ours == theirs and theirs[0] and "hotplug" in theirs[0],
+     "QMP device_add of virtio-rng-device after the machine is built is "
+     "refused as QEMU does: %s" % theirs, "ours %s" % ours)
 t.done()
