@@ -16,6 +16,10 @@ bool block_blockdev_queue(const char *arg, GError **errp);
 /* -hda, -hdb, -hdc, -hdd, -cdrom, -fda, -fdb, -mtdblock, -sd: `name`
  * without the dash. */
 bool block_legacy_option(const char *name, const char *file, GError **errp);
+/* -set drive.ID.KEY=VALUE: the -drive with that id gets KEY=VALUE (the
+ * last value wins); false + QEMU's "there is no drive ..." otherwise. */
+bool block_drive_set(const char *id, const char *key, const char *value,
+                     GError **errp);
 /* -snapshot: every -drive gets snapshot=on. */
 void block_set_snapshot_all(void);
 

@@ -152,6 +152,39 @@ def hotplug_answers(argv):
     return [a.get("error", {}).get("desc") for a in answers]
 
 
+def drive_ro(argv):
+    """query-block's "ro" of drive d0 made read-only by -set."""
+    tmp = tempfile.mkdtemp(prefix="test-cli-qemu-gaps-")
+    img = os.path.join(tmp, "d.raw")
+    with open(img, "wb") as f:
+        f.truncate(1 << 20)
+    sock = os.path.join(tmp, "qmp.sock")
+    p = subprocess.Popen(argv + ["-display", "none", "-drive",
+                                 "if=none,id=d0,file=%s,format=raw" % img,
+                                 "-set", "drive.d0.readonly=on", "-qmp",
+                                 "unix:%s,server=on,wait=off" % sock],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        q = Qmp(sock, p)
+        blocks = q.cmd("query-block").get("return", [])
+        q.cmd("quit")
+        q.close()
+        p.wait(30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return [b.get("inserted", {}).get("ro") for b in blocks
+            if b.get("device") == "d0"]
+
+
+ours, theirs = drive_ro(OURS), drive_ro(THEIRS)
+t.ok(ours == theirs == [True], "-set drive.d0.readonly=on makes the drive "
+     "read-only, as in QEMU", "ours %s, QEMU %s" % (ours, theirs))
+refused_like_qemu(t, [(["-set", "drive.dx.readonly=on"],
+                       'there is no drive "dx" defined')])
+
 ours = hotplug_answers(OURS)
 theirs = hotplug_answers(THEIRS)
 t.ok(ours == theirs and theirs[0] and "hotplug" in theirs[0],
