@@ -204,13 +204,22 @@ static bool check_properties(VirtioNet *n, GError **errp)
         { "tx_queue_size", n->tx_queue_size },
     };
     for (unsigned i = 0; i < G_N_ELEMENTS(qs); i++) {
-        /* QEMU takes powers of two from 256 to 1024; the core's queues
-         * hold at most 256 entries, so 256 is what is left. */
-        if (qs[i].v != VNET_QUEUE_SIZE) {
+        /* QEMU takes powers of two from 256 to 1024 and says so for
+         * the rest; the core's queues hold at most 256 entries, which
+         * leaves 256, and 512 and 1024 get their own reason. */
+        uint64_t v = qs[i].v;
+        if (v < 256 || v > 1024 || (v & (v - 1))) {
             g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
                         "Invalid %s (= %" PRIu64 "), must be a power of 2 "
-                        "between %u and %u", qs[i].name, qs[i].v,
-                        VNET_QUEUE_SIZE, VNET_QUEUE_SIZE);
+                        "between 256 and 1024%s", qs[i].name, v,
+                        i == 0 ? "." : "");
+            return false;
+        }
+        if (v > VNET_QUEUE_SIZE) {
+            g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                        "Invalid %s (= %" PRIu64 "), virtqueues hold at "
+                        "most %u entries here", qs[i].name, v,
+                        VNET_QUEUE_SIZE);
             return false;
         }
     }
