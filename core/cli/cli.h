@@ -6,6 +6,7 @@
 #define TESSERA_CORE_CLI_H
 
 #include "monitor/monitor-hooks.h"
+#include "machine/actions.h"
 
 #include <glib.h>
 #include <stdbool.h>
@@ -49,6 +50,7 @@ typedef struct Cli {
     char *name, *uuid, *pidfile;
     char *name_opts;            /* -name as given (for -writeconfig) */
     bool no_reboot, no_shutdown;
+    VmActions actions;          /* -action, -watchdog-action */
     bool daemonize;
     bool start_stopped;         /* -S */
     bool mem_prealloc;
