@@ -415,6 +415,37 @@ static bool opt_parallel(Cli *cli, const char *arg, GError **errp)
     return false;
 }
 
+/* QEMU's -vga names.  No board here has a VGA slot: like QEMU on riscv
+ * virt, a card is only warned about (no display device is created), an
+ * unknown name is refused. */
+static bool opt_vga(Cli *cli, const char *arg, GError **errp)
+{
+    static const char *const cards[][2] = {
+        { "none", "no graphic card" }, { "std", "standard VGA" },
+        { "cirrus", "Cirrus VGA" }, { "vmware", "VMWare SVGA" },
+        { "xenfb", "Xen paravirtualized framebuffer" },
+        { "qxl", "QXL VGA" }, { "tcx", "TCX framebuffer" },
+        { "cg3", "CG3 framebuffer" }, { "virtio", "Virtio VGA" },
+    };
+    if (is_help(arg)) {
+        want_help(cli, "-vga", arg);
+        return true;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(cards); i++) {
+        if (g_str_equal(arg, cards[i][0])) {
+            if (i) {
+                fprintf(stderr, "%s: warning: A -vga option was passed but "
+                        "this machine type does not use that option; No "
+                        "VGA device has been created\n", cli->progname);
+            }
+            return true;
+        }
+    }
+    g_set_error(errp, TS_ERROR, TS_ERROR_INVALID, "unknown vga type: %s",
+                arg);
+    return false;
+}
+
 static bool opt_mon(Cli *cli, const char *arg, GError **errp)
 {
     add_monitor(cli, CLI_MONITOR_OPTS, arg);
@@ -467,6 +498,10 @@ static const CliOption options[] = {
     { "dtb", true, NULL, STR(dtb), "-dtb file          use 'file' as device tree image" },
     { "S", false, NULL, FLAG(start_stopped), "-S                 do not start CPUs at startup" },
     { "nographic", false, NULL, FLAG(nographic), "-nographic         no graphical output" },
+    { "nodefaults", false, NULL, FLAG(nodefaults), "-nodefaults        don't create default devices (serial port, monitor)" },
+    { "no-user-config", false, NULL, FLAG(no_user_config), "-no-user-config    do not load default user-provided config files (Tessera loads none)" },
+    { "vga", true, opt_vga, CALL, "-vga [none]        select video card type (the boards have no VGA slot)" },
+    { "usb", false, NULL, FLAG(usb), "-usb               enable on-board USB host controller (machine usb=on)" },
     { "display", true, opt_display, CALL, "-display none      no display" },
     { "qmp", true, opt_qmp, CALL, "-qmp dev           QMP (JSON) monitor on host device 'dev'" },
     { "qmp-pretty", true, opt_qmp_pretty, CALL, "-qmp-pretty dev    QMP monitor on 'dev', JSON indented over several lines" },

@@ -53,6 +53,10 @@ typedef struct Cli {
     bool start_stopped;         /* -S */
     bool mem_prealloc;
     bool nographic;
+    bool nodefaults;            /* no default serial port or monitor */
+    bool no_user_config;        /* accepted: Tessera reads no user config
+                                 * files, so there is nothing to skip */
+    bool usb;                   /* -usb: the machine's usb=on */
     bool show_version;
     bool show_help;
 } Cli;
