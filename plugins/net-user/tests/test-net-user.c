@@ -205,7 +205,11 @@ static void check_offer(const char *yiaddr, const char *server)
     const GByteArray *reply = find_udp(68);
     g_assert_nonnull(reply);
     const uint8_t *f = reply->data;
-    g_assert_cmpmem(f + 6, 6, SLIRP_MAC, 6);
+    /* slirp's MAC is 52:55 and its address. */
+    uint8_t mac[6] = { 0x52, 0x55 };
+    uint32_t server_addr = addr(server);
+    memcpy(mac + 2, &server_addr, 4);
+    g_assert_cmpmem(f + 6, 6, mac, 6);
     g_assert_cmpuint(get16(f + 14 + 20), ==, 67);
     uint32_t ip_src;
     memcpy(&ip_src, f + 14 + 12, 4);
@@ -300,7 +304,9 @@ static void send_tcp(uint16_t sport, uint16_t dport, uint32_t seq,
     seg[12] = 5 << 4;
     seg[13] = flags;
     put16(seg + 14, 65535);
-    memcpy(seg + 20, data, len);
+    if (len) {
+        memcpy(seg + 20, data, len);
+    }
     /* The pseudo header, then the segment. */
     uint8_t pseudo[12];
     memcpy(pseudo, &src, 4);
