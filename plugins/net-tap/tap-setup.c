@@ -64,9 +64,9 @@ bool tap_open_tun(TapNet *t, const char *ifname, bool vnet_hdr,
 void tap_probe_features(TapNet *t)
 {
     struct ifreq ifr;
-    t->has_vnet_hdr = ioctl(t->fd, TUNGETIFF, &ifr) == 0 &&
-                      (ifr.ifr_flags & IFF_VNET_HDR);
-    if (t->has_vnet_hdr && !t->dev[0]) {
+    bool is_tap = ioctl(t->fd, TUNGETIFF, &ifr) == 0;
+    t->has_vnet_hdr = is_tap && (ifr.ifr_flags & IFF_VNET_HDR);
+    if (is_tap && !t->dev[0]) {
         g_strlcpy(t->dev, ifr.ifr_name, sizeof(t->dev));
     }
     /* UFO: the kernel takes the flag only if it can; put things back
@@ -83,8 +83,7 @@ bool tap_take_fd(TapNet *t, const char *text, GError **errp)
     long fd = strtol(text, &end, 10);
     if (end == text || *end || fd < 0 || fd > INT_MAX) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "%s: Can't use file descriptor '%s': not a number",
-                    ts_netdev_id(&t->parent), text);
+                    "Invalid file descriptor number '%s'", text);
         return false;
     }
     if (fcntl(fd, F_GETFD) < 0) {

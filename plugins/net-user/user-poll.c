@@ -256,14 +256,19 @@ static void unregister_poll_fd(int fd, void *opaque)
 {
 }
 
-/* A socket can take more from the guest (a guestfwd target drained):
- * the watches may have to change. */
+/* A socket can take more from the guest: the watches may have to
+ * change, and a guestfwd chardev may send again, which must not enter
+ * slirp from inside slirp (notify comes from there): later, in a bottom
+ * half. */
 static void notify(void *opaque)
 {
     UserNet *u = opaque;
     if (u->poll) {
         user_poll_enter(u->poll);
         user_poll_leave(u->poll);
+    }
+    if (u->guestfwds) {
+        ts_bh_schedule(u->kick);
     }
 }
 

@@ -108,6 +108,7 @@ static bool user_open(TsNetdev *nd, GError **errp)
         return false;
     }
     u->poll = user_poll_new(u);
+    u->kick = ts_bh_new("net-user-guestfwd", user_guestfwd_kick, u);
     u->slirp = slirp_new(&cfg, &user_slirp_callbacks, u);
     if (!u->slirp) {
         g_set_error_literal(errp, TS_ERROR, TS_ERROR_FAILED,
@@ -130,6 +131,7 @@ static bool user_open(TsNetdev *nd, GError **errp)
 static void user_close(TsNetdev *nd)
 {
     UserNet *u = (UserNet *)nd;
+    user_guestfwd_free_all(u);
     if (u->slirp) {
         Slirp *s = u->slirp;
         u->slirp = NULL;    /* no sync from slirp's own teardown */
@@ -137,6 +139,8 @@ static void user_close(TsNetdev *nd)
     }
     user_poll_free(u->poll);
     u->poll = NULL;
+    ts_bh_free(u->kick);
+    u->kick = NULL;
     g_clear_pointer(&u->dnssearch, g_strfreev);
     g_clear_pointer(&u->rx_buf, g_free);
 }

@@ -36,6 +36,8 @@ typedef struct UserNet {
     UserPoll *poll;
     uint8_t *rx_buf;            /* a scattered frame made contiguous */
     char **dnssearch;           /* NULL-terminated, for SlirpConfig */
+    GSList *guestfwds;          /* guestfwd= to chardevs (user-fwd.c) */
+    TsBH *kick;                 /* user_guestfwd_kick, after slirp ran */
 } UserNet;
 
 /* user-options.c */
@@ -51,6 +53,8 @@ bool user_config(UserNet *u, SlirpConfig *cfg, GError **errp);
 bool user_hostfwd_add(UserNet *u, const char *rule, GError **errp);
 bool user_hostfwd_remove(UserNet *u, const char *rule, GError **errp);
 bool user_guestfwd_add(UserNet *u, const char *rule, GError **errp);
+void user_guestfwd_kick(void *opaque);
+void user_guestfwd_free_all(UserNet *u);
 
 /* user-poll.c: slirp's callbacks that reach the main loop, and the
  * resynchronisation of fd watches after slirp ran. */

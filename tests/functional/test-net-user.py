@@ -12,7 +12,8 @@ virtio-net-pci NIC, every peer a real program on this machine.
    slirp's relay at 10.0.2.3 resolves a name (answered by the test's own
    DNS responder) and not a name that does not exist; DHCP names 10.0.2.3
    as the DNS server; hostfwd=tcp:127.0.0.1:P-:80
-   reaches busybox httpd in the guest; HMP hostfwd_add/hostfwd_remove
+   reaches busybox httpd in the guest; guestfwd= to a command and to a
+   -chardev carry the guest's connections; HMP hostfwd_add/hostfwd_remove
    add and remove a second forward at run time; `info network` shows
    the backend as QEMU does.
 3. restrict=on: DHCP still answers, the guest's connection to the host
@@ -137,6 +138,30 @@ if IN_NS:
                      daemon=True).start()
 
 
+chardev_got = []
+chardev_srv = socket.socket()
+chardev_srv.bind(("127.0.0.1", 0))
+chardev_srv.listen()
+
+
+def chardev_peer():
+    """The peer of the guestfwd= chardev: greets, keeps what it gets."""
+    conn, _ = chardev_srv.accept()
+    conn.sendall(b"TESSERA-CHARDEV-FWD\n")
+    conn.settimeout(120)
+    try:
+        while b"from-guest" not in b"".join(chardev_got):
+            data = conn.recv(100)
+            if not data:
+                break
+            chardev_got.append(data)
+    except OSError:
+        pass
+
+
+threading.Thread(target=chardev_peer, daemon=True).start()
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -231,7 +256,11 @@ try:
 
     # ---- 2: DHCP, HTTP both ways, DNS -----------------------------------
     fwd = free_port()
-    c, q = boot("user,id=n0,hostfwd=tcp:127.0.0.1:%d-:80" % fwd)
+    c, q = boot("user,id=n0,hostfwd=tcp:127.0.0.1:%d-:80,"
+                "guestfwd=tcp:10.0.2.100:4321-cmd:echo TESSERA-CMD-FWD,"
+                "guestfwd=tcp:10.0.2.101:4322-chardev:gf" % fwd,
+                ["-chardev", "socket,id=gf,host=127.0.0.1,port=%d"
+                 % chardev_srv.getsockname()[1]])
     out = dhcp(c)
     t.ok(re.search(r"lease of 10\.0\.2\.15 obtained from 10\.0\.2\.2", out),
          "udhcpc: lease of 10.0.2.15 from 10.0.2.2", out)
@@ -258,6 +287,16 @@ try:
     out = shell(c, "cat /etc/resolv.conf")
     t.ok("nameserver 10.0.2.3" in out, "DHCP names 10.0.2.3 as the DNS "
          "server", out)
+
+    out = shell(c, "nc 10.0.2.100 4321 < /dev/null", timeout=60)
+    t.ok("TESSERA-CMD-FWD" in out, "guestfwd=...-cmd: the guest talks to "
+         "a command on the host", out)
+    out = shell(c, "echo from-guest | timeout 10 nc 10.0.2.101 4322",
+                timeout=60)
+    t.ok("TESSERA-CHARDEV-FWD" in out and
+         b"from-guest" in b"".join(chardev_got),
+         "guestfwd=...-chardev: bytes both ways with a -chardev's peer",
+         "%s\nhost got %r" % (out, chardev_got))
 
     shell(c, "mkdir -p /tmp/www && echo TESSERA-HOSTFWD-$((6*7)) "
           "> /tmp/www/index.html && httpd -p 80 -h /tmp/www")
