@@ -528,7 +528,7 @@ int cli_run(Cli *cli, GError **errp)
     }
     global_props_warn_unused(stderr);
     reset_fixups_run();         /* -device loader: PCs, values, images */
-    if (!cpu_start_all(errp)) {
+    if (!cpu_start_all(errp) || !cli_drop_privileges(cli, errp)) {
         return 1;
     }
     if (!cli->start_stopped) {

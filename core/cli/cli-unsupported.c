@@ -40,8 +40,6 @@ static const KnownOption known[] = {
     { "netdev", true }, { "nic", true }, { "net", true },
     /* character devices */
     { "debugcon", true },
-    /* boot, kernel and firmware */
-    { "chroot", true }, { "runas", true },
     /* debug/expert */
     { "gdb", true }, { "s", false }, { "dfilter", true }, { "seed", true }, { "singlestep", false },
     { "preconfig", false }, { "dump-vmstate", true }, { "audio", true },

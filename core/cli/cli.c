@@ -296,6 +296,16 @@ static bool opt_set(Cli *cli, const char *arg, GError **errp)
     return true;
 }
 
+static bool opt_runas(Cli *cli, const char *arg, GError **errp)
+{
+    if (!cli_check_runas(arg, errp)) {
+        g_prefix_error(errp, "-runas %s: ", arg);
+        return false;
+    }
+    replace(&cli->runas, arg);
+    return true;
+}
+
 static bool opt_action(Cli *cli, const char *arg, GError **errp)
 {
     if (asks_help(arg)) {
@@ -531,6 +541,8 @@ static const CliOption options[] = {
     { "uuid", true, opt_uuid, CALL, "-uuid %08x-%04x-%04x-%04x-%012x  specify machine UUID" },
     { "no-reboot", false, NULL, FLAG(no_reboot), "-no-reboot         exit instead of rebooting" },
     { "no-shutdown", false, NULL, FLAG(no_shutdown), "-no-shutdown       stop before shutdown" },
+    { "chroot", true, NULL, STR(chroot_dir), "-chroot dir        chroot to dir just before starting the VM" },
+    { "runas", true, opt_runas, CALL, "-runas user        change to user id user (or uid:gid) just before starting the VM" },
     { "action", true, opt_action, CALL, "-action reboot=reset|shutdown,shutdown=poweroff|pause,panic=...,watchdog=...  what guest events do (-action help)" },
     { "watchdog-action", true, opt_watchdog_action, CALL, "-watchdog-action reset|shutdown|poweroff|inject-nmi|pause|debug|none  action when a watchdog fires (no board has one yet)" },
     { "pidfile", true, NULL, STR(pidfile), "-pidfile file      write PID to 'file'" },
@@ -735,6 +747,8 @@ void cli_free(Cli *cli)
     g_free(cli->memory_opts);
     g_free(cli->smp_opts);
     g_free(cli->kernel);
+    g_free(cli->chroot_dir);
+    g_free(cli->runas);
     g_free(cli->initrd);
     g_free(cli->append);
     g_free(cli->firmware);
