@@ -23,6 +23,7 @@
 #include "machine/boot-opts.h"
 #include "machine/cpu-opts.h"
 #include "machine/ram-size.h"
+#include "machine/rtc.h"
 #include "machine/runstate.h"
 #include "chardev/chardevs.h"
 #include "loader/reset-fixups.h"
@@ -183,6 +184,8 @@ static bool answer_one(Cli *cli, const char *option, const char *arg,
         if (!type || !user_object_print_help(stdout, type)) {
             user_object_print_types(stdout);
         }
+    } else if (g_str_equal(option, "-rtc")) {
+        rtc_options_print_help(stdout);
     } else if (g_str_equal(option, "-action")) {
         vm_actions_print_help(stdout);
     } else if (g_str_equal(option, "-vga")) {

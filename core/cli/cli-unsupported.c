@@ -19,7 +19,7 @@ static const KnownOption known[] = {
     { "pflash", true }, { "fsdev", true }, { "virtfs", true },
     { "iscsi", true },
     { "overcommit", true }, { "mem-path", true },
-    { "rtc", true }, { "icount", true },
+    { "icount", true },
     { "echr", true }, { "incoming", true }, { "only-migratable", false },
     { "sandbox", true }, { "msg", true },
     { "trace", true }, { "plugin", true }, { "enable-kvm", false },

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 #include "cli.h"
+#include "machine/rtc.h"
 #include "plugin/plugins.h"
 #include "util/log-setup.h"
 #include "opts.h"
@@ -296,6 +297,19 @@ static bool opt_set(Cli *cli, const char *arg, GError **errp)
     return true;
 }
 
+static bool opt_rtc(Cli *cli, const char *arg, GError **errp)
+{
+    if (asks_help(arg)) {
+        want_help(cli, "-rtc", arg);
+        return true;
+    }
+    if (!rtc_options_apply(arg, errp)) {
+        g_prefix_error(errp, "-rtc %s: ", arg);
+        return false;
+    }
+    return true;
+}
+
 static bool opt_runas(Cli *cli, const char *arg, GError **errp)
 {
     if (!cli_check_runas(arg, errp)) {
@@ -541,6 +555,7 @@ static const CliOption options[] = {
     { "uuid", true, opt_uuid, CALL, "-uuid %08x-%04x-%04x-%04x-%012x  specify machine UUID" },
     { "no-reboot", false, NULL, FLAG(no_reboot), "-no-reboot         exit instead of rebooting" },
     { "no-shutdown", false, NULL, FLAG(no_shutdown), "-no-shutdown       stop before shutdown" },
+    { "rtc", true, opt_rtc, CALL, "-rtc [base=utc|localtime|datetime][,clock=host|rt|vm][,driftfix=none|slew]  set the RTC base and clock" },
     { "chroot", true, NULL, STR(chroot_dir), "-chroot dir        chroot to dir just before starting the VM" },
     { "runas", true, opt_runas, CALL, "-runas user        change to user id user (or uid:gid) just before starting the VM" },
     { "action", true, opt_action, CALL, "-action reboot=reset|shutdown,shutdown=poweroff|pause,panic=...,watchdog=...  what guest events do (-action help)" },
