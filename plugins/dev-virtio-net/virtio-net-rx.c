@@ -234,10 +234,10 @@ static bool rx_fill(VirtioNet *n, unsigned count, const VnetHdr *hdr,
     unsigned ci = 0;
     uint64_t co = 0;
     const TsVirtqChain *c = rx_chain(n, 0);
-    if (!ts_virtio_chain_write(&n->parent, c, 0, hdr, VNET_HDR_LEN)) {
+    if (!ts_virtio_chain_write(&n->parent, c, 0, hdr, n->hdr_len)) {
         return false;
     }
-    co = VNET_HDR_LEN;
+    co = n->hdr_len;
     for (int i = 0; i < iovcnt; i++) {
         const uint8_t *p = iov[i].iov_base;
         size_t left = iov[i].iov_len;
@@ -283,17 +283,19 @@ ssize_t vnet_receive(TsNetClient *nc, const struct iovec *iov, int iovcnt)
 {
     VirtioNet *n = ts_net_client_opaque(nc);
     size_t total = iov_total(iov, iovcnt);
-    size_t skip = n->vnet_peer ? VNET_HDR_LEN : 0;
-    if (total < skip + 14) {
-        return -EINVAL;             /* not even an Ethernet header */
-    }
     if (!ts_virtio_begin(&n->parent)) {
         n->rx_waiting = true;
         ts_bh_schedule(n->rx_bh);
         return 0;
     }
-    ssize_t ret = (ssize_t)total;
     vnet_sync_features(n);
+    /* The backend's header has the guest's size (set on negotiation). */
+    size_t skip = n->vnet_peer ? n->hdr_len : 0;
+    ssize_t ret = (ssize_t)total;
+    if (total < skip + 14) {
+        ret = -EINVAL;              /* not even an Ethernet header */
+        goto out;
+    }
     uint8_t head[VNET_HDR_LEN + 16];
     size_t got = iov_peek(iov, iovcnt, 0, head, skip + 16);
     if (!ts_virtio_queue_active(&n->parent, VNET_RXQ)) {
@@ -304,7 +306,7 @@ ssize_t vnet_receive(TsNetClient *nc, const struct iovec *iov, int iovcnt)
     if (!vnet_rx_filter(n, head + skip, got - skip)) {
         goto out;                   /* not for us: taken */
     }
-    size_t need = VNET_HDR_LEN + (total - skip);
+    size_t need = n->hdr_len + (total - skip);
     bool mergeable = vnet_has(n, VNET_F_MRG_RXBUF);
     int count = rx_gather(n, need, mergeable);
     if (count == 0) {

@@ -2,7 +2,8 @@
  * virtio-net-tx.c - frames from the guest's transmit queue to the backend
  * (VIRTIO 1.2, 5.1.6.2).
  *
- * Each chain is the 12-byte header and one frame.  A backend that carries
+ * Each chain is the header (12 bytes, 10 for a legacy driver without
+ * mergeable buffers) and one frame.  A backend that carries
  * the header gets it with the frame (the host kernel does the offloads);
  * any other gets the bare frame, with a partial checksum finished here
  * (a driver should not ask for one without VIRTIO_NET_F_CSUM, but doing
@@ -63,8 +64,8 @@ static void tx_sent(TsNetClient *sender, ssize_t len)
  * what ts_net_send does, or 1 for a frame dropped here. */
 static ssize_t tx_frame(VirtioNet *n, size_t len, unsigned head)
 {
-    uint8_t *frame = n->tx_buf + VNET_HDR_LEN;
-    size_t flen = len - VNET_HDR_LEN;
+    uint8_t *frame = n->tx_buf + n->hdr_len;
+    size_t flen = len - n->hdr_len;
     if (flen < 14) {
         tx_guest_error(n, "shorter than an Ethernet header", head);
         return 1;
@@ -73,7 +74,7 @@ static ssize_t tx_frame(VirtioNet *n, size_t len, unsigned head)
         return ts_net_send_buf(n->nc, n->tx_buf, len, tx_sent);
     }
     VnetHdr hdr;
-    memcpy(&hdr, n->tx_buf, VNET_HDR_LEN);
+    memcpy(&hdr, n->tx_buf, sizeof(hdr));   /* num_buffers unused */
     if ((hdr.gso_type & ~VNET_HDR_GSO_ECN) != VNET_HDR_GSO_NONE) {
         tx_guest_error(n, "segmentation offload was not offered", head);
         return 1;
@@ -101,7 +102,7 @@ bool vnet_tx_notify(VirtioNet *n)
         if (ts_virtio_pop(dev, VNET_TXQ, c) <= 0) {
             break;
         }
-        if (c->out_len < VNET_HDR_LEN) {
+        if (c->out_len < n->hdr_len) {
             ts_virtio_set_needs_reset(dev, VNET_TXQ, "virtio-net %s: "
                                       "transmit chain %u is shorter than "
                                       "the virtio-net header",

@@ -57,6 +57,14 @@ void vnet_sync_features(VirtioNet *n)
         VNET_BIT(VNET_F_GUEST_TSO6) | VNET_BIT(VNET_F_GUEST_ECN) |
         VNET_BIT(VNET_F_GUEST_UFO);
     n->guest_offloads = f & guest_bits;
+    /* VIRTIO_F_VERSION_1 is bit 32; a legacy driver never has it */
+    unsigned hdr_len = (f & (UINT64_C(1) << 32)) ||
+                       (f & VNET_BIT(VNET_F_MRG_RXBUF))
+                       ? VNET_HDR_LEN : VNET_HDR_LEN_LEGACY;
+    if (n->vnet_peer && hdr_len != n->hdr_len) {
+        ts_net_peer_set_vnet_hdr_len(n->nc, (int)hdr_len);
+    }
+    n->hdr_len = hdr_len;
     apply_offloads(n);
     /* Without CTRL_VLAN the driver cannot fill the VLAN filter, so every
      * VLAN passes; with it, none does until the driver adds it. */
@@ -163,11 +171,21 @@ static void net_read_config(TsVirtioDevice *dev, uint8_t *cfg)
 }
 
 /* A modern driver changes the MAC through the control queue; the field
- * is writable only for legacy drivers, which this device does not have. */
+ * is writable for a legacy driver (no VERSION_1) that did not take
+ * CTRL_MAC_ADDR, as QEMU has it.  Nothing else is writable. */
 static void net_write_config(TsVirtioDevice *dev, unsigned offset,
                              uint32_t value, unsigned size)
 {
     VirtioNet *n = (VirtioNet *)dev;
+    uint64_t f = ts_virtio_driver_features(dev);
+    if (!(f & (UINT64_C(1) << 32)) && !(f & VNET_BIT(VNET_F_CTRL_MAC_ADDR)) &&
+        offset < 6 && size <= 6 - offset) {
+        for (unsigned i = 0; i < size; i++) {
+            n->mac[offset + i] = (uint8_t)(value >> (8 * i));
+        }
+        ts_net_nic_set_mac(n->nc, n->mac);
+        return;
+    }
     if (ts_log_enabled(TS_LOG_GUEST_ERROR)) {
         ts_log(TS_LOG_GUEST_ERROR, "virtio-net %s: %u-byte write of 0x%x "
                "to read-only configuration offset %u; ignored\n",
@@ -269,6 +287,7 @@ static bool net_realize(TsVirtioDevice *dev, GError **errp)
         ts_net_peer_using_vnet_hdr(n->nc, true);
         ts_net_peer_set_vnet_hdr_len(n->nc, VNET_HDR_LEN);
     }
+    n->hdr_len = VNET_HDR_LEN;
     n->offered = offered_features(n);
     ts_virtio_set_features(dev, n->offered);
     if (!ts_virtio_set_num_queues(dev, n->ctrl_vq ? 3 : 2, errp)) {

@@ -60,8 +60,9 @@ enum {
 #define VNET_S_LINK_UP  1
 #define VNET_S_ANNOUNCE 2
 
-/* The header in front of every frame (5.1.6).  A modern device always
- * uses the 12-byte form, with num_buffers, whatever MRG_RXBUF says. */
+/* The header in front of every frame (5.1.6): 12 bytes with
+ * num_buffers for a modern driver or with MRG_RXBUF, 10 for a legacy
+ * driver without (a transitional virtio-net-pci, U-Boot's driver). */
 typedef struct VnetHdr {
     uint8_t flags;
     uint8_t gso_type;
@@ -72,6 +73,7 @@ typedef struct VnetHdr {
     uint16_t num_buffers;
 } VnetHdr;
 #define VNET_HDR_LEN 12
+#define VNET_HDR_LEN_LEGACY 10
 #define VNET_HDR_F_NEEDS_CSUM 1
 #define VNET_HDR_F_DATA_VALID 2
 #define VNET_HDR_GSO_NONE  0
@@ -123,6 +125,7 @@ typedef struct VirtioNet {
     /* Driver state: reset by vnet_reset_state() */
     uint64_t synced_features;       /* what the rest was set up for */
     bool synced;
+    unsigned hdr_len;               /* the negotiated header's size */
     uint8_t mac[6];                 /* what the driver uses */
     uint16_t announce;              /* VNET_S_ANNOUNCE or 0 */
     bool promisc, allmulti, alluni, nomulti, nouni, nobcast;
