@@ -183,6 +183,8 @@ static bool answer_one(Cli *cli, const char *option, const char *arg,
         if (!type || !user_object_print_help(stdout, type)) {
             user_object_print_types(stdout);
         }
+    } else if (g_str_equal(option, "-action")) {
+        vm_actions_print_help(stdout);
     } else if (g_str_equal(option, "-vga")) {
         /* Only what this binary could create: none of QEMU's cards. */
         printf("%-20s %s\n", "none", "no graphic card");
@@ -498,6 +500,7 @@ int cli_run(Cli *cli, GError **errp)
         return 1;
     }
     ts_loop_init();
+    vm_actions_install(&cli->actions);
     runstate_setup(&(RunstatePolicy){ .vm_name = cli->name,
                                       .no_reboot = cli->no_reboot,
                                       .no_shutdown = cli->no_shutdown });
@@ -525,7 +528,7 @@ int cli_run(Cli *cli, GError **errp)
     }
     global_props_warn_unused(stderr);
     reset_fixups_run();         /* -device loader: PCs, values, images */
-    if (!cpu_start_all(errp)) {
+    if (!cpu_start_all(errp) || !cli_drop_privileges(cli, errp)) {
         return 1;
     }
     if (!cli->start_stopped) {

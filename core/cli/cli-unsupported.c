@@ -19,13 +19,13 @@ static const KnownOption known[] = {
     { "pflash", true }, { "fsdev", true }, { "virtfs", true },
     { "iscsi", true },
     { "overcommit", true }, { "mem-path", true },
-    { "rtc", true }, { "icount", true }, { "watchdog-action", true },
+    { "rtc", true }, { "icount", true },
     { "echr", true }, { "incoming", true }, { "only-migratable", false },
     { "sandbox", true }, { "msg", true },
     { "trace", true }, { "plugin", true }, { "enable-kvm", false },
     { "xen-domid", true }, { "loadvm", true }, { "semihosting", false },
     { "semihosting-config", true }, { "L", true }, { "fw_cfg", true },
-    { "prom-env", true }, { "action", true }, { "compat", true },
+    { "prom-env", true }, { "compat", true },
     { "run-with", true }, { "async-teardown", false },
     { "tpmdev", true }, { "option-rom", true },
     { "enable-sync-profile", false },
@@ -40,8 +40,6 @@ static const KnownOption known[] = {
     { "netdev", true }, { "nic", true }, { "net", true },
     /* character devices */
     { "debugcon", true },
-    /* boot, kernel and firmware */
-    { "chroot", true }, { "runas", true },
     /* debug/expert */
     { "gdb", true }, { "s", false }, { "dfilter", true }, { "seed", true }, { "singlestep", false },
     { "preconfig", false }, { "dump-vmstate", true }, { "audio", true },

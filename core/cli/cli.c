@@ -296,6 +296,38 @@ static bool opt_set(Cli *cli, const char *arg, GError **errp)
     return true;
 }
 
+static bool opt_runas(Cli *cli, const char *arg, GError **errp)
+{
+    if (!cli_check_runas(arg, errp)) {
+        g_prefix_error(errp, "-runas %s: ", arg);
+        return false;
+    }
+    replace(&cli->runas, arg);
+    return true;
+}
+
+static bool opt_action(Cli *cli, const char *arg, GError **errp)
+{
+    if (asks_help(arg)) {
+        want_help(cli, "-action", arg);
+        return true;
+    }
+    if (!vm_actions_parse(&cli->actions, arg, errp)) {
+        g_prefix_error(errp, "-action %s: ", arg);
+        return false;
+    }
+    return true;
+}
+
+static bool opt_watchdog_action(Cli *cli, const char *arg, GError **errp)
+{
+    if (!vm_actions_set_watchdog(&cli->actions, arg, errp)) {
+        g_prefix_error(errp, "-watchdog-action %s: ", arg);
+        return false;
+    }
+    return true;
+}
+
 static bool opt_add_fd(Cli *cli, const char *arg, GError **errp)
 {
     if (!fdset_add_option(arg, errp)) {
@@ -509,6 +541,10 @@ static const CliOption options[] = {
     { "uuid", true, opt_uuid, CALL, "-uuid %08x-%04x-%04x-%04x-%012x  specify machine UUID" },
     { "no-reboot", false, NULL, FLAG(no_reboot), "-no-reboot         exit instead of rebooting" },
     { "no-shutdown", false, NULL, FLAG(no_shutdown), "-no-shutdown       stop before shutdown" },
+    { "chroot", true, NULL, STR(chroot_dir), "-chroot dir        chroot to dir just before starting the VM" },
+    { "runas", true, opt_runas, CALL, "-runas user        change to user id user (or uid:gid) just before starting the VM" },
+    { "action", true, opt_action, CALL, "-action reboot=reset|shutdown,shutdown=poweroff|pause,panic=...,watchdog=...  what guest events do (-action help)" },
+    { "watchdog-action", true, opt_watchdog_action, CALL, "-watchdog-action reset|shutdown|poweroff|inject-nmi|pause|debug|none  action when a watchdog fires (no board has one yet)" },
     { "pidfile", true, NULL, STR(pidfile), "-pidfile file      write PID to 'file'" },
     { "daemonize", false, NULL, FLAG(daemonize), "-daemonize         detach from the terminal once the VM is set up" },
     { "numa", true, opt_numa, CALL, "-numa node[,memdev=id][,cpus=a[-b]][,nodeid=n][,initiator=n]  a NUMA node (also dist, cpu, hmat-lb, hmat-cache)" },
@@ -711,6 +747,8 @@ void cli_free(Cli *cli)
     g_free(cli->memory_opts);
     g_free(cli->smp_opts);
     g_free(cli->kernel);
+    g_free(cli->chroot_dir);
+    g_free(cli->runas);
     g_free(cli->initrd);
     g_free(cli->append);
     g_free(cli->firmware);

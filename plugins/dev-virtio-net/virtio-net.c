@@ -292,9 +292,11 @@ static void net_unrealize(TsVirtioDevice *dev)
         ts_net_nic_detach(n->nc);
         n->nc = NULL;
     }
-    ts_bh_free(n->tx_bh);
-    ts_bh_free(n->rx_bh);
-    n->tx_bh = n->rx_bh = NULL;
+    if (n->tx_bh) {
+        ts_bh_free(n->tx_bh);
+        ts_bh_free(n->rx_bh);
+        n->tx_bh = n->rx_bh = NULL;
+    }
     g_free(n->tx_buf);
     n->tx_buf = NULL;
 }
