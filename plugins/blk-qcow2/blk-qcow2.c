@@ -6,6 +6,7 @@
  * cache-clean timer, and the create hook -snapshot uses for its overlay.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <tessera/block.h>
@@ -397,7 +398,54 @@ static bool try_direct(Qcow2Node *n, bool write, uint64_t offset,
     return true;
 }
 
-/* The engine works on flat buffers: gather or scatter around it. */
+/* The engine works on flat buffers: a request in several pieces (a
+ * guest's pages) is gathered or scattered around it through a buffer
+ * each worker thread keeps: a fresh megabyte per request would be an
+ * mmap, its page faults and an munmap, and malloc's would not be aligned
+ * for a cache=none file, which would copy it once more. */
+#define GATHER_ALIGN 4096
+#define GATHER_KEEP_MAX (8u << 20)
+
+typedef struct Gather {
+    void *buf;
+    size_t len;
+} Gather;
+
+static void gather_free(gpointer p)
+{
+    Gather *g = p;
+    free(g->buf);
+    g_free(g);
+}
+
+static GPrivate gather_key = G_PRIVATE_INIT(gather_free);
+
+static uint8_t *gather_get(size_t len)
+{
+    Gather *g = g_private_get(&gather_key);
+    if (!g) {
+        g = g_new0(Gather, 1);
+        g_private_set(&gather_key, g);
+    }
+    if (len > GATHER_KEEP_MAX || g->len < len) {
+        void *p = NULL;
+        if (posix_memalign(&p, GATHER_ALIGN, MAX(len, 1)) != 0)
+            return NULL;
+        if (len > GATHER_KEEP_MAX)
+            return p;
+        free(g->buf);
+        g->buf = p;
+        g->len = len;
+    }
+    return g->buf;
+}
+
+static void gather_put(uint8_t *buf, size_t len)
+{
+    if (len > GATHER_KEEP_MAX)
+        free(buf);
+}
+
 static int qcow2_node_preadv(TsBlockNode *node, uint64_t offset, uint64_t bytes,
                              const struct iovec *iov, int niov, unsigned flags)
 {
@@ -405,7 +453,9 @@ static int qcow2_node_preadv(TsBlockNode *node, uint64_t offset, uint64_t bytes,
     int dret;
     if (try_direct(n, false, offset, bytes, iov, niov, &dret))
         return dret;
-    uint8_t *buf = niov == 1 ? iov[0].iov_base : g_malloc(bytes);
+    uint8_t *buf = niov == 1 ? iov[0].iov_base : gather_get(bytes);
+    if (!buf)
+        return -ENOMEM;
     lock_tables(n);
     int ret = qcow2_read(n->q, offset, buf, bytes);
     g_mutex_unlock(&n->lock);
@@ -415,7 +465,7 @@ static int qcow2_node_preadv(TsBlockNode *node, uint64_t offset, uint64_t bytes,
             memcpy(iov[i].iov_base, buf + done, iov[i].iov_len);
             done += iov[i].iov_len;
         }
-        g_free(buf);
+        gather_put(buf, bytes);
     }
     return ret;
 }
@@ -427,7 +477,9 @@ static int qcow2_node_pwritev(TsBlockNode *node, uint64_t offset, uint64_t bytes
     int dret;
     if (try_direct(n, true, offset, bytes, iov, niov, &dret))
         return dret;
-    uint8_t *buf = niov == 1 ? iov[0].iov_base : g_malloc(bytes);
+    uint8_t *buf = niov == 1 ? iov[0].iov_base : gather_get(bytes);
+    if (!buf)
+        return -ENOMEM;
     if (niov != 1) {
         uint64_t done = 0;
         for (int i = 0; i < niov; i++) {
@@ -439,7 +491,7 @@ static int qcow2_node_pwritev(TsBlockNode *node, uint64_t offset, uint64_t bytes
     int ret = qcow2_write(n->q, offset, buf, bytes);
     g_mutex_unlock(&n->lock);
     if (niov != 1)
-        g_free(buf);
+        gather_put(buf, bytes);
     return ret;
 }
 
