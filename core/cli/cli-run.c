@@ -531,7 +531,17 @@ int cli_run(Cli *cli, GError **errp)
     }
     global_props_warn_unused(stderr);
     reset_fixups_run();         /* -device loader: PCs, values, images */
-    if (!cpu_start_all(errp) || !cli_drop_privileges(cli, errp)) {
+    /* The sandbox last, once everything the command line names is open
+     * and privileges are dropped (-runas works with
+     * elevateprivileges=deny, -daemonize and tap scripts with
+     * spawn=deny, where QEMU, which seals earlier, dies of SIGSYS): it
+     * guards what the guest can reach. */
+    if (!cpu_start_all(errp) || !cli_drop_privileges(cli, errp) ||
+        !sandbox_install(&cli->sandbox, errp)) {
+        if (errp && *errp && cli->sandbox.enable &&
+            !g_str_has_prefix((*errp)->message, "-")) {
+            g_prefix_error(errp, "-sandbox: ");
+        }
         return 1;
     }
     if (!cli->start_stopped) {

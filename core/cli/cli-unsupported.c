@@ -21,7 +21,7 @@ static const KnownOption known[] = {
     { "overcommit", true }, { "mem-path", true },
     { "icount", true },
     { "echr", true }, { "incoming", true }, { "only-migratable", false },
-    { "sandbox", true }, { "msg", true },
+    { "msg", true },
     { "trace", true }, { "plugin", true }, { "enable-kvm", false },
     { "xen-domid", true }, { "loadvm", true }, { "semihosting", false },
     { "semihosting-config", true }, { "L", true }, { "fw_cfg", true },

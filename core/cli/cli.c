@@ -310,6 +310,15 @@ static bool opt_rtc(Cli *cli, const char *arg, GError **errp)
     return true;
 }
 
+static bool opt_sandbox(Cli *cli, const char *arg, GError **errp)
+{
+    if (!sandbox_parse(arg, &cli->sandbox, errp)) {
+        g_prefix_error(errp, "-sandbox %s: ", arg);
+        return false;
+    }
+    return true;
+}
+
 static bool opt_runas(Cli *cli, const char *arg, GError **errp)
 {
     if (!cli_check_runas(arg, errp)) {
@@ -556,6 +565,7 @@ static const CliOption options[] = {
     { "no-reboot", false, NULL, FLAG(no_reboot), "-no-reboot         exit instead of rebooting" },
     { "no-shutdown", false, NULL, FLAG(no_shutdown), "-no-shutdown       stop before shutdown" },
     { "rtc", true, opt_rtc, CALL, "-rtc [base=utc|localtime|datetime][,clock=host|rt|vm][,driftfix=none|slew]  set the RTC base and clock" },
+    { "sandbox", true, opt_sandbox, CALL, "-sandbox on|off[,obsolete=allow|deny][,elevateprivileges=allow|deny|children][,spawn=allow|deny][,resourcecontrol=allow|deny]  seccomp filter once the VM is built" },
     { "chroot", true, NULL, STR(chroot_dir), "-chroot dir        chroot to dir just before starting the VM" },
     { "runas", true, opt_runas, CALL, "-runas user        change to user id user (or uid:gid) just before starting the VM" },
     { "action", true, opt_action, CALL, "-action reboot=reset|shutdown,shutdown=poweroff|pause,panic=...,watchdog=...  what guest events do (-action help)" },

@@ -7,6 +7,7 @@
 
 #include "monitor/monitor-hooks.h"
 #include "machine/actions.h"
+#include "util/sandbox.h"
 
 #include <glib.h>
 #include <stdbool.h>
@@ -52,6 +53,7 @@ typedef struct Cli {
     char *name_opts;            /* -name as given (for -writeconfig) */
     bool no_reboot, no_shutdown;
     VmActions actions;          /* -action, -watchdog-action */
+    SandboxOpts sandbox;        /* -sandbox */
     bool daemonize;
     bool start_stopped;         /* -S */
     bool mem_prealloc;
