@@ -125,6 +125,9 @@ struct VirtioState {
     uint32_t status;
     uint32_t isr;
     uint64_t driver_features;
+    /* The driver uses a transitional device's legacy interface (set by
+     * the transport): no FEATURES_OK step, features 0-31 only. */
+    bool legacy;
     /* What this instance offers and how many queues it has: the class's
      * unless its realize said otherwise (ts_virtio_set_*). */
     uint64_t features;
