@@ -19,10 +19,14 @@ seq-read    dd if=/dev/vda of=/dev/null bs=1M count=MIB iflag=direct
 4k-read     dd ... bs=4k iflag=direct, the same
 
 Each dd is timed on the host, from typing it on the guest's console to
-the shell's next prompt (the guest's clock is the emulator's).  The
+the shell's next prompt (the guest's clock is the emulator's), and the
+emulator's host CPU time (all threads, /proc) over the same span is
+taken too: on a shared machine the CPU milliseconds per MiB move much
+less with the load than the throughput does.  The
 image is made fresh for every boot (raw: a sparse file; qcow2: qemu-img
 create), in a temporary directory (set TMPDIR to put it on the disk you
-want to measure).  MiB/s medians and the Tessera/QEMU ratio are printed;
+want to measure).  MiB/s medians with the range over the runs, the
+median CPU ms per MiB, and the Tessera/QEMU ratio are printed;
 above 1 means Tessera is faster here.  --tessera-before adds a second
 Tessera build (say, one made from the commit before a change) to the
 same alternation, so that a before/after comparison sees the same load.
@@ -55,13 +59,31 @@ def make_image(fmt, path, mib):
                         str(size)], check=True)
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of the whole process (all its threads)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
 def timed(c, line, timeout=1800):
+    """Wall seconds and the emulator's host CPU seconds for one command."""
+    cpu0 = cpu_seconds(c.proc.pid)
     t0 = time.perf_counter()
     out = guest.shell(c, line, timeout=timeout)
     dt = time.perf_counter() - t0
+    cpu = cpu_seconds(c.proc.pid) - cpu0
     if "records out" not in out:
         sys.exit("dd failed: %s\n%s" % (line, out))
-    return dt
+    return dt, cpu
+
+
+def rate(mib, t):
+    """MiB/s and host CPU milliseconds per MiB of one timed dd."""
+    return (mib / t[0], 1000.0 * t[1] / mib)
 
 
 # -device arguments and the guest's name of the disk, per device type.
@@ -91,18 +113,18 @@ def one_boot(binary, extra, g, fmt, cache, mib, small_mib, device):
             guest.shell(c, "stty cols 250")
             small = small_mib * 256
             res = {
-                "seq-write": mib / timed(c, "dd if=/dev/zero of=%s "
-                                         "bs=1M count=%d oflag=direct"
-                                         % (dev, mib)),
-                "seq-read": mib / timed(c, "dd if=%s of=/dev/null "
-                                        "bs=1M count=%d iflag=direct"
-                                        % (dev, mib)),
-                "4k-write": (small / 256) / timed(
+                "seq-write": rate(mib, timed(c, "dd if=/dev/zero of=%s "
+                                             "bs=1M count=%d oflag=direct"
+                                             % (dev, mib))),
+                "seq-read": rate(mib, timed(c, "dd if=%s of=/dev/null "
+                                            "bs=1M count=%d iflag=direct"
+                                            % (dev, mib))),
+                "4k-write": rate(small / 256, timed(
                     c, "dd if=/dev/zero of=%s bs=4k count=%d "
-                    "oflag=direct" % (dev, small)),
-                "4k-read": (small / 256) / timed(
+                    "oflag=direct" % (dev, small))),
+                "4k-read": rate(small / 256, timed(
                     c, "dd if=%s of=/dev/null bs=4k count=%d "
-                    "iflag=direct" % (dev, small)),
+                    "iflag=direct" % (dev, small))),
             }
             c.send("poweroff -f\n")
             c.wait_exit(60)
@@ -156,12 +178,15 @@ def main():
                                        args.mib, args.small_mib,
                                        device))
         for what in ("seq-write", "seq-read", "4k-write", "4k-read"):
-            med = {b: statistics.median(r[what] for r in got[b])
+            med = {b: statistics.median(r[what][0] for r in got[b])
                    for b in got}
             line = "%-17s %-5s cache=%-9s %-9s" % (device, fmt, cache,
                                                    what)
             for b, _, _ in bins:
-                line += "   %s %8.1f MiB/s" % (b, med[b])
+                speeds = [r[what][0] for r in got[b]]
+                cpu = statistics.median(r[what][1] for r in got[b])
+                line += "   %s %7.1f MiB/s (%.1f-%.1f) %6.1f cpu-ms/MiB" % (
+                    b, med[b], min(speeds), max(speeds), cpu)
             if "qemu" in med:
                 line += "   tessera/qemu %.2f" % (med["tessera"] /
                                                   med["qemu"])

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 #include "cli.h"
+#include "machine/rtc.h"
 #include "plugin/plugins.h"
 #include "util/log-setup.h"
 #include "opts.h"
@@ -296,6 +297,60 @@ static bool opt_set(Cli *cli, const char *arg, GError **errp)
     return true;
 }
 
+static bool opt_rtc(Cli *cli, const char *arg, GError **errp)
+{
+    if (asks_help(arg)) {
+        want_help(cli, "-rtc", arg);
+        return true;
+    }
+    if (!rtc_options_apply(arg, errp)) {
+        g_prefix_error(errp, "-rtc %s: ", arg);
+        return false;
+    }
+    return true;
+}
+
+static bool opt_sandbox(Cli *cli, const char *arg, GError **errp)
+{
+    if (!sandbox_parse(arg, &cli->sandbox, errp)) {
+        g_prefix_error(errp, "-sandbox %s: ", arg);
+        return false;
+    }
+    return true;
+}
+
+static bool opt_runas(Cli *cli, const char *arg, GError **errp)
+{
+    if (!cli_check_runas(arg, errp)) {
+        g_prefix_error(errp, "-runas %s: ", arg);
+        return false;
+    }
+    replace(&cli->runas, arg);
+    return true;
+}
+
+static bool opt_action(Cli *cli, const char *arg, GError **errp)
+{
+    if (asks_help(arg)) {
+        want_help(cli, "-action", arg);
+        return true;
+    }
+    if (!vm_actions_parse(&cli->actions, arg, errp)) {
+        g_prefix_error(errp, "-action %s: ", arg);
+        return false;
+    }
+    return true;
+}
+
+static bool opt_watchdog_action(Cli *cli, const char *arg, GError **errp)
+{
+    if (!vm_actions_set_watchdog(&cli->actions, arg, errp)) {
+        g_prefix_error(errp, "-watchdog-action %s: ", arg);
+        return false;
+    }
+    return true;
+}
+
 static bool opt_add_fd(Cli *cli, const char *arg, GError **errp)
 {
     if (!fdset_add_option(arg, errp)) {
@@ -415,6 +470,37 @@ static bool opt_parallel(Cli *cli, const char *arg, GError **errp)
     return false;
 }
 
+/* QEMU's -vga names.  No board here has a VGA slot: like QEMU on riscv
+ * virt, a card is only warned about (no display device is created), an
+ * unknown name is refused. */
+static bool opt_vga(Cli *cli, const char *arg, GError **errp)
+{
+    static const char *const cards[][2] = {
+        { "none", "no graphic card" }, { "std", "standard VGA" },
+        { "cirrus", "Cirrus VGA" }, { "vmware", "VMWare SVGA" },
+        { "xenfb", "Xen paravirtualized framebuffer" },
+        { "qxl", "QXL VGA" }, { "tcx", "TCX framebuffer" },
+        { "cg3", "CG3 framebuffer" }, { "virtio", "Virtio VGA" },
+    };
+    if (is_help(arg)) {
+        want_help(cli, "-vga", arg);
+        return true;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(cards); i++) {
+        if (g_str_equal(arg, cards[i][0])) {
+            if (i) {
+                fprintf(stderr, "%s: warning: A -vga option was passed but "
+                        "this machine type does not use that option; No "
+                        "VGA device has been created\n", cli->progname);
+            }
+            return true;
+        }
+    }
+    g_set_error(errp, TS_ERROR, TS_ERROR_INVALID, "unknown vga type: %s",
+                arg);
+    return false;
+}
+
 static bool opt_mon(Cli *cli, const char *arg, GError **errp)
 {
     add_monitor(cli, CLI_MONITOR_OPTS, arg);
@@ -467,6 +553,10 @@ static const CliOption options[] = {
     { "dtb", true, NULL, STR(dtb), "-dtb file          use 'file' as device tree image" },
     { "S", false, NULL, FLAG(start_stopped), "-S                 do not start CPUs at startup" },
     { "nographic", false, NULL, FLAG(nographic), "-nographic         no graphical output" },
+    { "nodefaults", false, NULL, FLAG(nodefaults), "-nodefaults        don't create default devices (serial port, monitor)" },
+    { "no-user-config", false, NULL, FLAG(no_user_config), "-no-user-config    do not load default user-provided config files (Tessera loads none)" },
+    { "vga", true, opt_vga, CALL, "-vga [none]        select video card type (the boards have no VGA slot)" },
+    { "usb", false, NULL, FLAG(usb), "-usb               enable on-board USB host controller (machine usb=on)" },
     { "display", true, opt_display, CALL, "-display none      no display" },
     { "qmp", true, opt_qmp, CALL, "-qmp dev           QMP (JSON) monitor on host device 'dev'" },
     { "qmp-pretty", true, opt_qmp_pretty, CALL, "-qmp-pretty dev    QMP monitor on 'dev', JSON indented over several lines" },
@@ -474,6 +564,12 @@ static const CliOption options[] = {
     { "uuid", true, opt_uuid, CALL, "-uuid %08x-%04x-%04x-%04x-%012x  specify machine UUID" },
     { "no-reboot", false, NULL, FLAG(no_reboot), "-no-reboot         exit instead of rebooting" },
     { "no-shutdown", false, NULL, FLAG(no_shutdown), "-no-shutdown       stop before shutdown" },
+    { "rtc", true, opt_rtc, CALL, "-rtc [base=utc|localtime|datetime][,clock=host|rt|vm][,driftfix=none|slew]  set the RTC base and clock" },
+    { "sandbox", true, opt_sandbox, CALL, "-sandbox on|off[,obsolete=allow|deny][,elevateprivileges=allow|deny|children][,spawn=allow|deny][,resourcecontrol=allow|deny]  seccomp filter once the VM is built" },
+    { "chroot", true, NULL, STR(chroot_dir), "-chroot dir        chroot to dir just before starting the VM" },
+    { "runas", true, opt_runas, CALL, "-runas user        change to user id user (or uid:gid) just before starting the VM" },
+    { "action", true, opt_action, CALL, "-action reboot=reset|shutdown,shutdown=poweroff|pause,panic=...,watchdog=...  what guest events do (-action help)" },
+    { "watchdog-action", true, opt_watchdog_action, CALL, "-watchdog-action reset|shutdown|poweroff|inject-nmi|pause|debug|none  action when a watchdog fires (no board has one yet)" },
     { "pidfile", true, NULL, STR(pidfile), "-pidfile file      write PID to 'file'" },
     { "daemonize", false, NULL, FLAG(daemonize), "-daemonize         detach from the terminal once the VM is set up" },
     { "numa", true, opt_numa, CALL, "-numa node[,memdev=id][,cpus=a[-b]][,nodeid=n][,initiator=n]  a NUMA node (also dist, cpu, hmat-lb, hmat-cache)" },
@@ -676,6 +772,8 @@ void cli_free(Cli *cli)
     g_free(cli->memory_opts);
     g_free(cli->smp_opts);
     g_free(cli->kernel);
+    g_free(cli->chroot_dir);
+    g_free(cli->runas);
     g_free(cli->initrd);
     g_free(cli->append);
     g_free(cli->firmware);

@@ -139,14 +139,22 @@ TS_EXPORT void ts_timer_mod(TsTimer *t, int64_t expire_ns)
 {
     g_return_if_fail(t != NULL);
     g_mutex_lock(&timer_lock);
+    /* The loop sleeps until its clock's first deadline at the latest, so
+     * it needs waking only when this timer comes before that one.  (A CPU
+     * re-arms its timer with the same deadline every time it idles: a
+     * wake-up each time was a thread switch per guest I/O request.) */
+    int64_t first = armed[t->type] ? armed[t->type]->expire_ns : INT64_MAX;
     if (t->pending) {
         timer_unlink(t);
     }
     t->expire_ns = expire_ns;
     t->armed_pass = dispatch_pass;
     timer_insert(t);
+    bool earlier = expire_ns < first;
     g_mutex_unlock(&timer_lock);
-    loop_wake();
+    if (earlier) {
+        loop_wake();
+    }
 }
 
 TS_EXPORT void ts_timer_del(TsTimer *t)

@@ -411,3 +411,34 @@ TS_EXPORT void *ts_address_space_ram_ptr(TsAddressSpace *as, uint64_t addr,
     }
     return ptr;
 }
+
+/* ------------------------------------------------------------------ */
+/* DMA mapping                                                        */
+
+TS_EXPORT void *ts_dma_map(TsAddressSpace *as, uint64_t addr, uint64_t len,
+                           bool for_write, TsMemoryRegion **mr)
+{
+    g_return_val_if_fail(as && mr, NULL);
+    *mr = NULL;
+    if (len == 0 || len - 1 > UINT64_MAX - addr) {
+        return NULL;
+    }
+    /* The view keeps its regions alive while acquired: the reference is
+     * taken before it is released, so the region cannot go in between. */
+    const FlatView *view = memory_view_acquire(as);
+    const FlatRange *r = memory_view_find(view, addr, NULL);
+    void *ptr = NULL;
+    if (r && len - 1 <= r->last - addr &&
+        (r->mr->kind == TS_MEMORY_RAM ||
+         (r->mr->kind == TS_MEMORY_ROM && !for_write)) && r->mr->host) {
+        ptr = r->mr->host + r->offset + (addr - r->start);
+        *mr = ts_memory_region_ref(r->mr);
+    }
+    memory_view_release();
+    return ptr;
+}
+
+TS_EXPORT void ts_dma_unmap(TsMemoryRegion *mr)
+{
+    ts_memory_region_unref(mr);
+}

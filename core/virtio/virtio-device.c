@@ -382,6 +382,11 @@ TS_EXPORT unsigned ts_virtio_queue_size(TsVirtioDevice *dev, unsigned q)
     return q < s->num_queues && s->vq[q].ready ? s->vq[q].num : 0;
 }
 
+TS_EXPORT TsAddressSpace *ts_virtio_dma_as(TsVirtioDevice *dev)
+{
+    return state_of(dev)->vq[0].as;
+}
+
 /* ts_virtio_set_* are for the model's realize; later, the guest may have
  * read the old values and a change would pull the rug from under it. */
 static bool settings_open(VirtioState *s, const char *what)

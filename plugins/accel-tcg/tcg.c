@@ -53,7 +53,11 @@ typedef struct Runner {
     GCond idle_cond;
     bool kicked;
     bool in_exec;           /* under idle_lock: inside a CPU's exec() */
+    int in_exec_waiters;    /* under idle_lock: threads in wait_idle */
 } Runner;
+
+/* The runner whose thread this is (NULL on other threads). */
+static _Thread_local Runner *this_runner;
 
 static int thread_mode;
 static bool use_jit;
@@ -69,10 +73,20 @@ static Runner *runner_of(TsCpu *cpu)
 
 static void wake(Runner *r)
 {
+    /* A CPU kicking itself (its own CSR or MMIO access changed an
+     * interrupt line) is not asleep, and its loop looks at the CPU's
+     * pending work before it sleeps: a cond signal would only be a
+     * system call per interrupt line change, and the stale `kicked`
+     * a spurious wake-up later. */
+    if (this_runner == r && !g_atomic_int_get(&stopping)) {
+        return;
+    }
     g_mutex_lock(&r->idle_lock);
     r->kicked = true;
-    g_cond_signal(&r->idle_cond);
     g_mutex_unlock(&r->idle_lock);
+    /* Signalled after the unlock, so that the woken thread does not
+     * block at once on the lock this thread still holds. */
+    g_cond_signal(&r->idle_cond);
 }
 
 static void kick_hook(TsCpu *cpu)
@@ -117,7 +131,7 @@ static void set_in_exec(Runner *r, bool v)
 {
     g_mutex_lock(&r->idle_lock);
     r->in_exec = v;
-    if (!v) {
+    if (!v && r->in_exec_waiters) {     /* a broadcast is a system call */
         g_cond_broadcast(&r->idle_cond);
     }
     g_mutex_unlock(&r->idle_lock);
@@ -126,6 +140,7 @@ static void set_in_exec(Runner *r, bool v)
 static void *runner_main(void *opaque)
 {
     Runner *r = opaque;
+    this_runner = r;
     ts_bql_lock();
     while (!ts_loop_quitting() && !g_atomic_int_get(&stopping)) {
         if (!ts_vm_running()) {
@@ -257,9 +272,11 @@ static void tcg_wait_idle(void)
     for (guint i = 0; runners && i < runners->len; i++) {
         Runner *r = g_ptr_array_index(runners, i);
         g_mutex_lock(&r->idle_lock);
+        r->in_exec_waiters++;
         while (r->in_exec) {
             g_cond_wait(&r->idle_cond, &r->idle_lock);
         }
+        r->in_exec_waiters--;
         g_mutex_unlock(&r->idle_lock);
     }
 }

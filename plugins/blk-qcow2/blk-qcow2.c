@@ -6,6 +6,7 @@
  * cache-clean timer, and the create hook -snapshot uses for its overlay.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <tessera/block.h>
@@ -28,9 +29,27 @@ typedef struct Qcow2Node {
     Qcow2Backing backing_io;
     Qcow2 *q;
     Qcow2Options opts;          /* as opened: reopen changes read_only */
+    /* The engine's lock.  Reads and in-place writes of clusters the
+     * image already holds move their data without it (try_direct): they
+     * count themselves in `direct`, and whatever may free or move
+     * clusters (anything else done under the lock) first waits for them
+     * to finish; `waiters` keeps new ones from starving it. */
     GMutex lock;
+    GCond idle;
+    unsigned direct;
+    unsigned waiters;
     TsTimer *clean_timer;
 } Qcow2Node;
+
+/* Take the engine's lock once no request moves data outside it. */
+static void lock_tables(Qcow2Node *n)
+{
+    g_mutex_lock(&n->lock);
+    n->waiters++;
+    while (n->direct)
+        g_cond_wait(&n->idle, &n->lock);
+    n->waiters--;
+}
 
 static const TsProperty qcow2_options[] = {
     TS_PROP_STRING("lazy-refcounts", Qcow2Node, lazy_refcounts, NULL,
@@ -125,7 +144,7 @@ static void init_io(Qcow2Node *n, TsBlockChild *file)
 static void clean_caches(void *opaque)
 {
     Qcow2Node *n = opaque;
-    g_mutex_lock(&n->lock);
+    lock_tables(n);
     qcow2_drop_caches(n->q);
     g_mutex_unlock(&n->lock);
     ts_timer_mod(n->clean_timer, ts_clock_get_ns(TS_CLOCK_HOST) +
@@ -234,6 +253,7 @@ static bool qcow2_node_open(TsBlockNode *node, GError **errp)
         qcow2_set_backing(n->q, &n->backing_io);
     }
     g_mutex_init(&n->lock);
+    g_cond_init(&n->idle);
     ts_block_node_set_length(node, qcow2_size(n->q));
     if (n->cache_clean_interval) {
         n->clean_timer = ts_timer_new(TS_CLOCK_HOST, clean_caches, n);
@@ -256,6 +276,7 @@ static void qcow2_node_close(TsBlockNode *node)
             ts_block_node_warn(node, "Failed to flush the image: %s", g_strerror(-ret));
     }
     g_mutex_clear(&n->lock);
+    g_cond_clear(&n->idle);
 }
 
 /*
@@ -274,7 +295,7 @@ static bool qcow2_node_reopen(TsBlockNode *node, bool read_write, GError **errp)
     o.read_only = !read_write;
     Qcow2 *fresh = NULL;
     char *msg = NULL;
-    g_mutex_lock(&n->lock);
+    lock_tables(n);
     int ret = qcow2_flush(n->q);
     if (ret == 0 && qcow2_open(&fresh, &n->io, &o, &msg) < 0) {
         ret = -EIO;
@@ -301,13 +322,141 @@ static bool qcow2_node_reopen(TsBlockNode *node, bool read_write, GError **errp)
 
 /* ---- I/O (worker threads) --------------------------------------------- */
 
-/* The engine works on flat buffers: gather or scatter around it. */
+/* File ranges one request may map to and still move its data directly
+ * (a 1 MiB request over 64 KiB clusters written in order is one). */
+#define DIRECT_EXTENTS_MAX 16
+
+/* The `len` bytes that start `skip` bytes into iov, as a vector in out
+ * (room for niov entries); returns its length. */
+static int iov_slice(const struct iovec *iov, int niov, uint64_t skip,
+                     uint64_t len, struct iovec *out)
+{
+    int n = 0;
+    for (int i = 0; i < niov && len; i++) {
+        if (skip >= iov[i].iov_len) {
+            skip -= iov[i].iov_len;
+            continue;
+        }
+        size_t take = (size_t)MIN(iov[i].iov_len - skip, len);
+        out[n++] = (struct iovec){ (uint8_t *)iov[i].iov_base + skip, take };
+        skip = 0;
+        len -= take;
+    }
+    return n;
+}
+
+/*
+ * A read, or a write in place, of clusters the image already holds:
+ * the tables are looked up under the lock, the data moves without it, so
+ * that requests on different clusters (the two parts of a guest's 1 MiB
+ * read, say) run at once instead of one after the other.  false: the
+ * engine must do this one.
+ */
+static bool try_direct(Qcow2Node *n, bool write, uint64_t offset,
+                       uint64_t bytes, const struct iovec *iov, int niov,
+                       int *ret)
+{
+    Qcow2Extent ext[DIRECT_EXTENTS_MAX];
+    g_mutex_lock(&n->lock);
+    int count = n->waiters ? 0 : qcow2_map_direct(n->q, offset, bytes, write,
+                                                   ext, DIRECT_EXTENTS_MAX);
+    if (count > 0) {
+        /* Past the file's end the engine reads zeroes (file_pread). */
+        int64_t end = ts_block_child_length(n->file);
+        const Qcow2Extent *last = &ext[count - 1];
+        if (end < 0 || last->host + last->len > (uint64_t)end)
+            count = 0;
+        for (int i = 0; i < count - 1; i++)
+            if (ext[i].host + ext[i].len > (uint64_t)end)
+                count = 0;
+    }
+    if (count <= 0) {
+        g_mutex_unlock(&n->lock);
+        *ret = count;
+        return count < 0;
+    }
+    n->direct++;
+    g_mutex_unlock(&n->lock);
+
+    struct iovec *part = g_new(struct iovec, niov);
+    uint64_t skip = 0;
+    *ret = 0;
+    for (int i = 0; i < count && *ret == 0; i++) {
+        int np = iov_slice(iov, niov, skip, ext[i].len, part);
+        *ret = write ? ts_block_child_pwritev(n->file, ext[i].host, ext[i].len,
+                                              part, np, 0)
+                     : ts_block_child_preadv(n->file, ext[i].host, ext[i].len,
+                                             part, np, 0);
+        skip += ext[i].len;
+    }
+    g_free(part);
+
+    g_mutex_lock(&n->lock);
+    if (--n->direct == 0)
+        g_cond_broadcast(&n->idle);
+    g_mutex_unlock(&n->lock);
+    return true;
+}
+
+/* The engine works on flat buffers: a request in several pieces (a
+ * guest's pages) is gathered or scattered around it through a buffer
+ * each worker thread keeps: a fresh megabyte per request would be an
+ * mmap, its page faults and an munmap, and malloc's would not be aligned
+ * for a cache=none file, which would copy it once more. */
+#define GATHER_ALIGN 4096
+#define GATHER_KEEP_MAX (8u << 20)
+
+typedef struct Gather {
+    void *buf;
+    size_t len;
+} Gather;
+
+static void gather_free(gpointer p)
+{
+    Gather *g = p;
+    free(g->buf);
+    g_free(g);
+}
+
+static GPrivate gather_key = G_PRIVATE_INIT(gather_free);
+
+static uint8_t *gather_get(size_t len)
+{
+    Gather *g = g_private_get(&gather_key);
+    if (!g) {
+        g = g_new0(Gather, 1);
+        g_private_set(&gather_key, g);
+    }
+    if (len > GATHER_KEEP_MAX || g->len < len) {
+        void *p = NULL;
+        if (posix_memalign(&p, GATHER_ALIGN, MAX(len, 1)) != 0)
+            return NULL;
+        if (len > GATHER_KEEP_MAX)
+            return p;
+        free(g->buf);
+        g->buf = p;
+        g->len = len;
+    }
+    return g->buf;
+}
+
+static void gather_put(uint8_t *buf, size_t len)
+{
+    if (len > GATHER_KEEP_MAX)
+        free(buf);
+}
+
 static int qcow2_node_preadv(TsBlockNode *node, uint64_t offset, uint64_t bytes,
                              const struct iovec *iov, int niov, unsigned flags)
 {
     Qcow2Node *n = (Qcow2Node *)node;
-    uint8_t *buf = niov == 1 ? iov[0].iov_base : g_malloc(bytes);
-    g_mutex_lock(&n->lock);
+    int dret;
+    if (try_direct(n, false, offset, bytes, iov, niov, &dret))
+        return dret;
+    uint8_t *buf = niov == 1 ? iov[0].iov_base : gather_get(bytes);
+    if (!buf)
+        return -ENOMEM;
+    lock_tables(n);
     int ret = qcow2_read(n->q, offset, buf, bytes);
     g_mutex_unlock(&n->lock);
     if (niov != 1) {
@@ -316,7 +465,7 @@ static int qcow2_node_preadv(TsBlockNode *node, uint64_t offset, uint64_t bytes,
             memcpy(iov[i].iov_base, buf + done, iov[i].iov_len);
             done += iov[i].iov_len;
         }
-        g_free(buf);
+        gather_put(buf, bytes);
     }
     return ret;
 }
@@ -325,7 +474,12 @@ static int qcow2_node_pwritev(TsBlockNode *node, uint64_t offset, uint64_t bytes
                               const struct iovec *iov, int niov, unsigned flags)
 {
     Qcow2Node *n = (Qcow2Node *)node;
-    uint8_t *buf = niov == 1 ? iov[0].iov_base : g_malloc(bytes);
+    int dret;
+    if (try_direct(n, true, offset, bytes, iov, niov, &dret))
+        return dret;
+    uint8_t *buf = niov == 1 ? iov[0].iov_base : gather_get(bytes);
+    if (!buf)
+        return -ENOMEM;
     if (niov != 1) {
         uint64_t done = 0;
         for (int i = 0; i < niov; i++) {
@@ -333,18 +487,18 @@ static int qcow2_node_pwritev(TsBlockNode *node, uint64_t offset, uint64_t bytes
             done += iov[i].iov_len;
         }
     }
-    g_mutex_lock(&n->lock);
+    lock_tables(n);
     int ret = qcow2_write(n->q, offset, buf, bytes);
     g_mutex_unlock(&n->lock);
     if (niov != 1)
-        g_free(buf);
+        gather_put(buf, bytes);
     return ret;
 }
 
 static int qcow2_node_flush(TsBlockNode *node)
 {
     Qcow2Node *n = (Qcow2Node *)node;
-    g_mutex_lock(&n->lock);
+    lock_tables(n);
     int ret = qcow2_flush(n->q);
     g_mutex_unlock(&n->lock);
     return ret;
@@ -353,7 +507,7 @@ static int qcow2_node_flush(TsBlockNode *node)
 static int qcow2_node_discard(TsBlockNode *node, uint64_t offset, uint64_t bytes)
 {
     Qcow2Node *n = (Qcow2Node *)node;
-    g_mutex_lock(&n->lock);
+    lock_tables(n);
     int ret = qcow2_discard(n->q, offset, bytes);
     g_mutex_unlock(&n->lock);
     return ret;
@@ -362,7 +516,7 @@ static int qcow2_node_discard(TsBlockNode *node, uint64_t offset, uint64_t bytes
 static int qcow2_node_make_empty(TsBlockNode *node)
 {
     Qcow2Node *n = (Qcow2Node *)node;
-    g_mutex_lock(&n->lock);
+    lock_tables(n);
     int ret = qcow2_make_empty(n->q);
     g_mutex_unlock(&n->lock);
     return ret;
@@ -372,7 +526,7 @@ static int qcow2_node_write_zeroes(TsBlockNode *node, uint64_t offset, uint64_t 
                                    unsigned flags)
 {
     Qcow2Node *n = (Qcow2Node *)node;
-    g_mutex_lock(&n->lock);
+    lock_tables(n);
     int ret = qcow2_write_zeroes(n->q, offset, bytes, flags & TS_BLOCK_REQ_MAY_UNMAP);
     g_mutex_unlock(&n->lock);
     return ret;
@@ -383,7 +537,7 @@ static int qcow2_node_block_status(TsBlockNode *node, uint64_t offset, uint64_t 
 {
     Qcow2Node *n = (Qcow2Node *)node;
     uint64_t host;
-    g_mutex_lock(&n->lock);
+    lock_tables(n);
     int f = qcow2_block_status(n->q, offset, bytes, pnum, &host);
     g_mutex_unlock(&n->lock);
     if (f < 0)
@@ -421,7 +575,7 @@ static bool qcow2_node_truncate(TsBlockNode *node, uint64_t length, bool exact,
         return false;
     }
     char *msg = NULL;
-    g_mutex_lock(&n->lock);
+    lock_tables(n);
     int ret = qcow2_truncate(n->q, length, &msg);
     g_mutex_unlock(&n->lock);
     if (ret < 0) {
@@ -441,7 +595,7 @@ static bool qcow2_node_snapshot_list(TsBlockNode *node, TsBlockSnapshotInfo **li
     Qcow2Node *n = (Qcow2Node *)node;
     Qcow2SnapshotInfo *l = NULL;
     int nb = 0;
-    g_mutex_lock(&n->lock);
+    lock_tables(n);
     int ret = qcow2_snapshot_list(n->q, &l, &nb);
     g_mutex_unlock(&n->lock);
     if (ret < 0) {
@@ -481,7 +635,7 @@ static bool qcow2_node_snapshot_create(TsBlockNode *node, const char *id, const 
 {
     Qcow2Node *n = (Qcow2Node *)node;
     char *msg = NULL;
-    g_mutex_lock(&n->lock);
+    lock_tables(n);
     int ret = qcow2_snapshot_create(n->q, id, name, vm_clock_nsec, &msg);
     g_mutex_unlock(&n->lock);
     return snapshot_result(ret, msg, "Could not create snapshot", errp);
@@ -492,7 +646,7 @@ static bool qcow2_node_snapshot_goto(TsBlockNode *node, const char *id_or_name,
 {
     Qcow2Node *n = (Qcow2Node *)node;
     char *msg = NULL;
-    g_mutex_lock(&n->lock);
+    lock_tables(n);
     int ret = qcow2_snapshot_apply(n->q, id_or_name, &msg);
     uint64_t size = qcow2_size(n->q);
     g_mutex_unlock(&n->lock);
@@ -506,7 +660,7 @@ static bool qcow2_node_snapshot_delete(TsBlockNode *node, const char *id_or_name
 {
     Qcow2Node *n = (Qcow2Node *)node;
     char *msg = NULL;
-    g_mutex_lock(&n->lock);
+    lock_tables(n);
     int ret = qcow2_snapshot_delete(n->q, id_or_name, &msg);
     g_mutex_unlock(&n->lock);
     return snapshot_result(ret, msg, "Could not delete snapshot", errp);

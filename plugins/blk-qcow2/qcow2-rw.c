@@ -110,6 +110,47 @@ int qcow2_read(Qcow2 *s, uint64_t offset, void *buf, size_t len)
     return 0;
 }
 
+int qcow2_map_direct(Qcow2 *s, uint64_t offset, uint64_t len, bool write,
+                     Qcow2Extent *out, int max)
+{
+    uint64_t cs = s->cluster_size;
+    if (!len || offset > s->h.size || len > s->h.size - offset || s->corrupt ||
+        (write && s->read_only))
+        return 0;
+    int n = 0;
+    while (len) {
+        uint64_t in = offset % cs;
+        uint64_t piece = MIN(len, cs - in);
+        uint64_t e;
+        int ret = qcow2_get_entry(s, offset, &e);
+        if (ret < 0)
+            return ret;
+        if (qcow2_entry_type(s, e) != QCOW2_C_NORMAL ||
+            (write && !(e & QCOW2_OFLAG_COPIED)))
+            return 0;
+        uint64_t host = (e & QCOW2_OFFSET_MASK) + in;
+        if (host + piece > s->file_end || host + piece < host ||
+            (write && qcow2_overlaps(s, 0, host, piece)))
+            return 0;       /* the engine reads zeroes or reports it */
+        if (n && out[n - 1].host + out[n - 1].len == host) {
+            out[n - 1].len += piece;
+        } else {
+            if (n == max)
+                return 0;
+            out[n++] = (Qcow2Extent){ host, piece };
+        }
+        offset += piece;
+        len -= piece;
+    }
+    if (write) {
+        int ret = qcow2_mark_dirty(s);
+        if (ret < 0)
+            return ret;
+        s->need_flush = true;
+    }
+    return n;
+}
+
 /* The current contents of one guest cluster, whatever its entry says. */
 static int read_cluster(Qcow2 *s, uint64_t guest, uint64_t e, uint8_t *out)
 {

@@ -83,6 +83,22 @@ void qcow2_set_backing(Qcow2 *s, const Qcow2Backing *backing);
 
 int qcow2_read(Qcow2 *s, uint64_t offset, void *buf, size_t len);
 int qcow2_write(Qcow2 *s, uint64_t offset, const void *buf, size_t len);
+
+/* Where guest [offset, +len) lies in the image file when no metadata is
+ * involved: every cluster of it plain data inside the file (for a write,
+ * clusters this image owns alone, so the data goes in place, and no
+ * metadata in the way).  Fills out[] with at most `max` file ranges, in
+ * guest order, and returns how many; 0 when the request needs the engine
+ * (zeroes, backing, compressed, allocation, more ranges, an error to
+ * report), < 0 on an I/O error reading the tables.  The caller holds the
+ * image's lock for the call, and may then move the data without it, as
+ * long as nothing frees or moves clusters meanwhile (blk-qcow2.c). */
+typedef struct Qcow2Extent {
+    uint64_t host;
+    uint64_t len;
+} Qcow2Extent;
+int qcow2_map_direct(Qcow2 *s, uint64_t offset, uint64_t len, bool write,
+                     Qcow2Extent *out, int max);
 /* One whole cluster (offset cluster-aligned; the last one may be short
  * of the disk's end), stored compressed with the image's compression
  * type, or plain when it does not shrink: for the image tool. */

@@ -4,14 +4,18 @@
  * against the disk and the features, run on the block backend, and given
  * back with its status.
  *
- * Guest memory is only touched through ts_virtio_chain_read/write, at
- * the moment data moves: a write's data is copied out of the chain into
- * a host buffer before the backend gets it; a read lands in a host buffer
- * that is copied into the chain when the backend completes.  No pointer
- * into the guest is held while the backend works, so guest memory may
- * change under a request without harm.  Requests larger than
- * VBLK_CHUNK_BYTES are done in pieces, so one request holds at most that
- * much host memory, and the device stops taking chains while its
+ * Data moves the way QEMU's does, straight between guest memory and the
+ * backend: a read or write whose data segments are all plain guest RAM
+ * is given to the backend as those segments, mapped with ts_dma_map (the
+ * mapping holds the memory even if the guest's RAM is unplugged
+ * meanwhile, and the guest may change a write's data under it, as it may
+ * on hardware).  Anything else (a segment over a region boundary, memory
+ * the view no longer has as RAM) goes through host buffers and
+ * ts_virtio_chain_read/write, at the moment data moves: a write's data is
+ * copied out of the chain before the backend gets it, a read lands in a
+ * host buffer copied into the chain when the backend completes.  Those
+ * requests are done in pieces of VBLK_CHUNK_BYTES, so one holds at most
+ * that much host memory, and the device stops taking chains while its
  * requests hold VBLK_INFLIGHT_BYTES.
  *
  * What the guest gets wrong becomes a status, never a crash: a range past
@@ -25,7 +29,9 @@
  *
  * Reset: a request started before a reset finishes on the backend (a
  * write may land, as on real hardware) but its completion is dropped: it
- * writes nothing into guest memory and pushes nothing on the queues.
+ * pushes nothing on the queues and writes no status.  Requests on mapped
+ * memory are waited for by the reset itself, so that no read lands in
+ * guest memory after it (the driver may reuse that memory at once).
  */
 #include "virtio-blk.h"
 
@@ -56,6 +62,10 @@ struct VblkRequest {
     size_t piece;               /* bytes of the piece in flight */
     size_t piece_done;          /* bytes of the piece just completed */
     int ret;                    /* its result, while deferred */
+    struct iovec *iov;          /* the data in guest memory, when mapped */
+    TsMemoryRegion **maps;      /* the mappings' references */
+    unsigned niov;              /* 0: not mapped */
+    unsigned iov_cap;
     uint8_t status;
     uint32_t used;              /* bytes written into the chain */
     TsVirtqChain chain;
@@ -91,7 +101,11 @@ static VblkRequest *req_new(VirtioBlk *b)
         r = g_new(VblkRequest, 1);
         r->buf = NULL;
         r->buf_len = 0;
+        r->iov = NULL;
+        r->maps = NULL;
+        r->iov_cap = 0;
     }
+    r->niov = 0;
     r->b = b;
     r->epoch = b->epoch;
     r->piece = 0;
@@ -110,9 +124,27 @@ static void buf_release(VblkRequest *r)
     r->buf_len = 0;
 }
 
+static void unmap_data(VblkRequest *r)
+{
+    for (unsigned i = 0; i < r->niov; i++) {
+        ts_dma_unmap(r->maps[i]);
+    }
+    r->niov = 0;
+}
+
+static void iov_release(VblkRequest *r)
+{
+    g_free(r->iov);
+    g_free(r->maps);
+    r->iov = NULL;
+    r->maps = NULL;
+    r->iov_cap = 0;
+}
+
 static void req_free(VblkRequest *r)
 {
     VirtioBlk *b = r->b;
+    unmap_data(r);
     if (b->n_free < FREE_REQS_MAX) {
         if (b->spare_buf_bytes + r->buf_len > SPARE_BUF_BYTES_MAX) {
             buf_release(r);
@@ -122,8 +154,55 @@ static void req_free(VblkRequest *r)
         b->n_free++;
     } else {
         buf_release(r);
+        iov_release(r);
         g_free(r);
     }
+}
+
+/* Map the request's data (after the header of a write, before the status
+ * byte of a read) where it lies in the guest: true if all of it is plain
+ * RAM, in r->iov; otherwise nothing stays mapped and the request takes
+ * the host buffers. */
+static bool map_data(VblkRequest *r)
+{
+    const TsVirtqChain *c = &r->chain;
+    bool to_guest = r->type == VIRTIO_BLK_T_IN;
+    unsigned first = to_guest ? c->n_out : 0;
+    unsigned end = to_guest ? c->n_out + c->n_in : c->n_out;
+    uint64_t skip = to_guest ? 0 : VBLK_HEADER_SIZE;
+    uint64_t left = r->total;
+    TsAddressSpace *as = ts_virtio_dma_as(&r->b->parent);
+    if (r->iov_cap < end - first) {
+        iov_release(r);
+        r->iov_cap = end - first;
+        r->iov = g_new(struct iovec, r->iov_cap);
+        r->maps = g_new(TsMemoryRegion *, r->iov_cap);
+    }
+    r->niov = 0;
+    for (unsigned i = first; i < end && left; i++) {
+        uint64_t len = c->seg[i].len;
+        if (skip >= len) {
+            skip -= len;
+            continue;
+        }
+        uint64_t addr = c->seg[i].addr + skip;
+        len = MIN(len - skip, left);
+        skip = 0;
+        TsMemoryRegion *mr;
+        void *p = ts_dma_map(as, addr, len, to_guest, &mr);
+        if (!p) {
+            unmap_data(r);
+            return false;
+        }
+        r->iov[r->niov] = (struct iovec){ .iov_base = p, .iov_len = len };
+        r->maps[r->niov++] = mr;
+        left -= len;
+    }
+    if (left) {
+        unmap_data(r);
+        return false;
+    }
+    return true;
 }
 
 /* The device's budget for host buffers in flight has room for `len`
@@ -202,6 +281,9 @@ static void backend_done(void *opaque, int ret)
     VblkRequest *r = opaque;
     VirtioBlk *b = r->b;
     b->inflight--;
+    if (r->niov) {
+        b->inflight_mapped--;
+    }
     buf_put(r, r->piece);
     r->piece_done = r->piece;
     r->piece = 0;
@@ -258,6 +340,11 @@ static void rw_next(VblkRequest *r);
 static void rw_advance(VblkRequest *r, int ret)
 {
     VirtioBlk *b = r->b;
+    bool mapped = r->niov != 0;     /* the whole request, in guest memory */
+    if (mapped) {
+        unmap_data(r);
+        r->piece_done = r->total;
+    }
     if (ret < 0) {
         guest_error(b, "%s of %zu bytes at %" PRIu64 " failed: %s",
                     r->type == VIRTIO_BLK_T_IN ? "read" : "write",
@@ -268,7 +355,8 @@ static void rw_advance(VblkRequest *r, int ret)
         return;
     }
     if (r->type == VIRTIO_BLK_T_IN) {
-        if (!ts_virtio_chain_write(&b->parent, &r->chain, r->done, r->buf,
+        if (!mapped &&
+            !ts_virtio_chain_write(&b->parent, &r->chain, r->done, r->buf,
                                    r->piece_done)) {
             req_free(r);                /* the queue broke: nothing to say */
             return;
@@ -456,10 +544,22 @@ static bool start(VblkRequest *r)
                         sector, b->lbs);
             st = VIRTIO_BLK_S_IOERR;
         } else {
+            r->offset = sector * VBLK_SECTOR;
+            if (r->total && map_data(r)) {
+                b->inflight++;
+                b->inflight_mapped++;
+                if (r->type == VIRTIO_BLK_T_OUT) {
+                    ts_block_pwritev(b->blk, r->offset, r->iov, (int)r->niov,
+                                     0, backend_done, r);
+                } else {
+                    ts_block_preadv(b->blk, r->offset, r->iov, (int)r->niov,
+                                    0, backend_done, r);
+                }
+                return true;
+            }
             if (!budget_ok(b, (size_t)MIN(r->total, VBLK_CHUNK_BYTES))) {
                 return false;           /* wait for buffers */
             }
-            r->offset = sector * VBLK_SECTOR;
             rw_next(r);
             return true;
         }
@@ -556,6 +656,12 @@ void vblk_requests_reset(VirtioBlk *b)
     while ((r = g_queue_pop_head(&b->deferred))) {
         req_free(r);
     }
+    /* The backend is still working on guest memory for these: wait, so
+     * that none of it changes after the reset (their completions see the
+     * new epoch and are dropped). */
+    if (b->inflight_mapped && b->blk) {
+        ts_block_drain(b->blk);
+    }
 }
 
 void vblk_requests_free(VirtioBlk *b)
@@ -564,6 +670,7 @@ void vblk_requests_free(VirtioBlk *b)
     for (GSList *l = b->free_reqs; l; l = l->next) {
         VblkRequest *r = l->data;
         buf_release(r);
+        iov_release(r);
         g_free(r);
     }
     g_slist_free(b->free_reqs);

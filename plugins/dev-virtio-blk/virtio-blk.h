@@ -86,6 +86,7 @@ typedef struct VirtioBlk {
      * driver has set up again since. */
     uint64_t epoch;
     unsigned inflight;              /* requests the backend holds */
+    unsigned inflight_mapped;       /* of which on mapped guest memory */
     uint64_t inflight_bytes;        /* their host buffers */
     bool starved;                   /* queues wait for buffers, or for
                                      * the bottom half to go on */
@@ -104,7 +105,8 @@ typedef struct VirtioBlk {
  * some may be left. */
 bool vblk_handle_queue(VirtioBlk *b, unsigned q);
 /* The driver or the machine reset the device: requests in flight belong
- * to the old epoch. */
+ * to the old epoch, and those working on mapped guest memory are waited
+ * for (no DMA after the reset). */
 void vblk_requests_reset(VirtioBlk *b);
 /* Unrealize: after the backend is detached (nothing in flight). */
 void vblk_requests_free(VirtioBlk *b);

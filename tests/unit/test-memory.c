@@ -761,6 +761,81 @@ static void test_pin(void)
     ts_memory_region_unref(root);
 }
 
+/* ts_dma_map: a pointer only for a range that is wholly plain RAM of one
+ * region (ROM for reads), NULL for whatever a hostile guest may name
+ * instead; and a mapping outlives the region's removal from the guest. */
+static void test_dma_map(void)
+{
+    Recorder rec = { 0 };
+    TsMemoryRegion *root = ts_memory_region_new_container("root", UINT64_MAX);
+    TsMemoryRegion *ram = new_ram("ram", 0x2000);
+    g_assert_true(ts_memory_region_add_subregion(root, 0x10000, ram, 0));
+    map(root, 0x12000, new_ram("next", 0x1000), 0);     /* adjacent */
+    map(root, 0x20000, ts_memory_region_new_mmio("dev", 0x1000, &plain_ops,
+                                                 &rec), 0);
+    GError *err = NULL;
+    TsMemoryRegion *rom = ts_memory_region_new_rom("rom", 0x1000, &err);
+    g_assert_no_error(err);
+    map(root, 0x30000, rom, 0);
+    map(root, UINT64_MAX - 0xfff, new_ram("top", 0x1000), 0);
+    TsAddressSpace *as = ts_address_space_new("test", root);
+    uint8_t *host = ts_memory_region_host_ptr(ram);
+    TsMemoryRegion *mr = (TsMemoryRegion *)&rec;        /* must be reset */
+
+    /* Plain RAM, to its last byte. */
+    g_assert_true(ts_dma_map(as, 0x10000, 0x2000, true, &mr) == host);
+    g_assert_true(mr == ram);
+    ts_dma_unmap(mr);
+    g_assert_true(ts_dma_map(as, 0x11fff, 1, true, &mr) == host + 0x1fff);
+    ts_dma_unmap(mr);
+
+    /* What a guest may point at instead: all refused, *mr NULL. */
+    const struct { uint64_t addr, len; bool write; } bad[] = {
+        { 0x11fff, 2, true },               /* over the boundary to "next" */
+        { 0x10000, 0x3000, false },         /* two regions, even if adjacent */
+        { 0x13000, 1, false },              /* a hole */
+        { 0x0fff, 2, true },                /* from a hole into RAM */
+        { 0x20000, 4, false },              /* MMIO */
+        { 0x1fff0, 0x20, true },            /* a hole into MMIO */
+        { 0x30000, 16, true },              /* ROM, for writing */
+        { 0x10000, 0, true },               /* nothing */
+        { UINT64_MAX - 7, 16, true },       /* wraps past 2^64 */
+        { 0x10000, UINT64_MAX, true },      /* absurd length */
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
+        mr = ram;
+        g_assert_null(ts_dma_map(as, bad[i].addr, bad[i].len, bad[i].write,
+                                 &mr));
+        g_assert_null(mr);
+    }
+    g_assert_cmpuint(rec.n, ==, 0);         /* the device never called */
+    /* ROM for reading, and the top of the space, are fine. */
+    g_assert_nonnull(ts_dma_map(as, 0x30000, 16, false, &mr));
+    ts_dma_unmap(mr);
+    g_assert_nonnull(ts_dma_map(as, UINT64_MAX - 0xfff, 0x1000, true, &mr));
+    ts_dma_unmap(mr);
+    ts_dma_unmap(NULL);
+
+    /* The RAM goes away while mapped (unplugged, our own reference
+     * dropped): the mapping still holds the memory, so a late write lands
+     * harmlessly (ASan would see a use after free), and the guest no
+     * longer reaches it. */
+    uint8_t *p = ts_dma_map(as, 0x10800, 0x100, true, &mr);
+    g_assert_true(p == host + 0x800);
+    ts_memory_region_remove_subregion(root, ram);
+    ts_memory_region_unref(ram);
+    g_assert_null(ts_dma_map(as, 0x10800, 0x100, true, &(TsMemoryRegion *){
+                                 NULL }));
+    memset(p, 0x5a, 0x100);
+    uint8_t back[4] = { 1, 1, 1, 1 };
+    ts_dma_read(as, 0x10800, back, 4);
+    g_assert_cmphex(back[0], ==, 0);        /* a hole now */
+    ts_dma_unmap(mr);                       /* frees the region */
+
+    ts_address_space_free(as);
+    ts_memory_region_unref(root);
+}
+
 static void test_dma_wild(void)
 {
     TsMemoryRegion *root = ts_memory_region_new_container("root", UINT64_MAX);
@@ -1090,6 +1165,7 @@ int main(int argc, char **argv)
     g_test_add_func("/memory/access/ram-ptr", test_ram_ptr);
     g_test_add_func("/memory/access/pin", test_pin);
     g_test_add_func("/memory/access/dma-wild", test_dma_wild);
+    g_test_add_func("/memory/access/dma-map", test_dma_map);
     g_test_add_func("/memory/access/reentrancy", test_reentrancy);
     g_test_add_func("/memory/dump/mtree", test_mtree);
     g_test_add_func("/memory/system", test_system_memory);

@@ -864,15 +864,28 @@ static void test_resize(void)
 /* Resets and unplugs with requests in flight                          */
 
 /* A big read and a big write are in flight when the driver resets the
- * device: their completions must not write the guest's buffers, status
- * bytes or used ring, even after the driver set the queue up again in the
- * same place.  (The write may land on the disk, as on real hardware.) */
+ * device: their completions must not write the status bytes or used ring,
+ * even after the driver set the queue up again in the same place, and
+ * the guest's buffers do not change after the reset: the read, which
+ * works on the guest's memory, is waited for by the reset.  (The write
+ * may land on the disk, as on real hardware.) */
 static void test_reset_in_flight(void)
 {
     TestIrq *irq = test_irq_new();
-    Disk *k = disk_new_irq(NULL, NULL, irq);
+    /* Reads throttled so that the big one is still waiting when the
+     * driver resets (a reset that did not wait would leave the buffer
+     * as it was, and the read would land later). */
+    Disk *k = disk_new_irq("throttling.bps-read=1048576", NULL, irq);
     disk_start(k, 0, 1);
     const uint32_t len = 3 * 1024 * 1024;
+    /* The disk holds 0x33s (raw image, written behind the device's
+     * back before anything read it). */
+    g_autofree uint8_t *pattern = g_malloc(len);
+    memset(pattern, 0x33, len);
+    FILE *f = fopen(k->path, "r+b");
+    g_assert_nonnull(f);
+    g_assert_cmpuint(fwrite(pattern, 1, len, f), ==, len);
+    g_assert_cmpint(fclose(f), ==, 0);
     ram_fill(DATA, 0xaa, len);
     Seg r = { DATA, len, true };
     post_req(k, 0, 1, T_IN, 0, &r, 1);
@@ -882,6 +895,8 @@ static void test_reset_in_flight(void)
     /* Nothing completes inside the notification. */
     g_assert_cmpuint(vd_used_idx(&k->d, 0), ==, 0);
     vd_wr(&k->d, VD_STATUS, 0);
+    /* The read is over when the reset is: its data is in place. */
+    g_assert_true(ram_is(DATA, 0x33, len));
     disk_start(k, 0, 1);
     irq->raised = 0;
     /* New requests go through; the old completions arrive meanwhile. */
@@ -898,7 +913,7 @@ static void test_reset_in_flight(void)
          * IN (3), alternating from descriptor 0 again. */
         g_assert_cmpuint(id, ==, (slot / 2) * 5 + (slot % 2 ? 2 : 0));
     }
-    g_assert_true(ram_is(DATA, 0xaa, len));
+    g_assert_true(ram_is(DATA, 0x33, len));
     g_assert_cmpuint(status_of(1), ==, S_UNTOUCHED);
     g_assert_cmpuint(status_of(2), ==, S_UNTOUCHED);
     disk_free(k);

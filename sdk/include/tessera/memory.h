@@ -328,6 +328,28 @@ TsMemResult ts_dma_read(TsAddressSpace *as, uint64_t addr, void *buf,
 TsMemResult ts_dma_write(TsAddressSpace *as, uint64_t addr, const void *buf,
                          size_t len);
 
+/*
+ * Map guest [addr, addr+len) for a device's DMA without copying, when
+ * that range is plain RAM of one region in the current view (or ROM, when
+ * !for_write): returns its host address and sets *mr to a reference on
+ * that region, which ts_dma_unmap() drops.  Anything else returns NULL
+ * and leaves *mr NULL: MMIO (a ROM device's writes included), holes, a
+ * range over a region boundary, len 0, a wrap past 2^64.  The caller then
+ * copies with ts_dma_read/write, which handle every case.
+ *
+ * The reference keeps the host memory allocated until the unmap, even if
+ * the region is unmapped from the guest or released meanwhile (accesses
+ * then land in memory no guest sees any more), so the pointer may be
+ * handed to another thread (a block request) and used without a lock.
+ * Nothing notices the writes: use it for guest buffers, not for memory a
+ * device or the CPU watches.  Any thread, no lock.
+ */
+void *ts_dma_map(TsAddressSpace *as, uint64_t addr, uint64_t len,
+                 bool for_write, TsMemoryRegion **mr);
+
+/* Drop the reference of a ts_dma_map().  NULL is ignored.  Any thread. */
+void ts_dma_unmap(TsMemoryRegion *mr);
+
 TS_END_DECLS
 
 #endif

@@ -186,6 +186,11 @@ TsObject *ts_virtio_object(TsVirtioDevice *dev);
 bool ts_virtio_queue_active(TsVirtioDevice *dev, unsigned q);
 /* The size the driver chose for queue q (0 if it has none). */
 unsigned ts_virtio_queue_size(TsVirtioDevice *dev, unsigned q);
+/* The address space the device's queues and chains live in (its bus
+ * master's view): what ts_dma_map() of a chain's segments takes, for a
+ * device that moves data without copying.  Fixed for the device's
+ * life. */
+TsAddressSpace *ts_virtio_dma_as(TsVirtioDevice *dev);
 
 /*
  * Take the next chain the driver made available on queue q: 1 with
