@@ -158,7 +158,20 @@ static ssize_t fake_send(const void *buf, size_t len)
 /* ------------------------------------------------------------------ */
 /* Device and driver                                                   */
 
-#include "net/net-test.h"
+#include "net/net-internal.h"
+#include "net/net-options.h"
+
+/* -netdev as the core parses it ("fake,id=n0,vnet=on"), and netdev_del */
+static bool net_test_netdev_add(const char *opts, GError **errp)
+{
+    g_autoptr(GPtrArray) pairs = net_opts_parse(opts, "type", errp);
+    return pairs && netdev_create(pairs, errp);
+}
+
+static bool net_test_netdev_del(const char *id, GError **errp)
+{
+    return netdev_delete_by_id(id, errp);
+}
 
 static TsDevice *net_dev;
 static Vdrv drv = { .base = NET_BASE };
