@@ -199,6 +199,10 @@ ThrottleGroup *block_throttle_new(GHashTable *opts, const char *drive_id,
  * "iops-total"; `prefix` is how the user spelled them, for messages). */
 bool block_throttle_object_add(const char *id, GHashTable *limits,
                                const char *prefix, GError **errp);
+/* Whether an -object throttle-group (or object-add) made group `id`;
+ * object-del of it (refused while a drive or filter uses it). */
+bool block_throttle_object_exists(const char *id);
+bool block_throttle_object_del(const char *id, GError **errp);
 ThrottleGroup *block_throttle_find(const char *name);
 ThrottleGroup *block_throttle_ref(ThrottleGroup *g);
 void block_throttle_unref(ThrottleGroup *g);

@@ -167,6 +167,23 @@ bool block_drive_add(const char *arg, GError **errp)
     return queue(option, o);
 }
 
+bool block_drive_set(const char *id, const char *key, const char *value,
+                     GError **errp)
+{
+    for (guint i = 0; pending && i < pending->len; i++) {
+        LegacyDrive *d = g_ptr_array_index(pending, i);
+        const char *did = d->opts ? g_hash_table_lookup(d->opts, "id") : NULL;
+        if (did && g_str_equal(did, id)) {
+            /* Checked again as a whole, as if written in the -drive. */
+            g_hash_table_insert(d->opts, g_strdup(key), g_strdup(value));
+            return check_drive(d->opts, errp);
+        }
+    }
+    g_set_error(errp, TS_ERROR, TS_ERROR_NOT_FOUND,
+                "there is no drive \"%s\" defined", id);
+    return false;
+}
+
 /* -hda FILE and friends: QEMU's drive_add(type, index, file, opts). */
 bool block_legacy_option(const char *name, const char *file, GError **errp)
 {

@@ -16,17 +16,12 @@ bool block_blockdev_queue(const char *arg, GError **errp);
 /* -hda, -hdb, -hdc, -hdd, -cdrom, -fda, -fdb, -mtdblock, -sd: `name`
  * without the dash. */
 bool block_legacy_option(const char *name, const char *file, GError **errp);
+/* -set drive.ID.KEY=VALUE: the -drive with that id gets KEY=VALUE (the
+ * last value wins); false + QEMU's "there is no drive ..." otherwise. */
+bool block_drive_set(const char *id, const char *key, const char *value,
+                     GError **errp);
 /* -snapshot: every -drive gets snapshot=on. */
 void block_set_snapshot_all(void);
-
-/* -object of a block type (throttle-group): *handled says whether it
- * was one (else another subsystem's); false + errp when it was and is
- * wrong.  Before block_options_open. */
-bool block_object_add(const char *arg, bool *handled, GError **errp);
-/* -object help: the block layer's object type; `-object TYPE,help`:
- * print its properties if it is that type (false: not ours). */
-const char *block_object_type_name(void);
-bool block_object_print_help(FILE *out, const char *arg);
 
 /* Before the board is built: open -blockdev nodes, then -drive images
  * (errors are prefixed with the option). */

@@ -13,6 +13,7 @@
 #include "block-internal.h"
 #include "block-options.h"
 #include "cli/opts.h"
+#include "object/user-object.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -22,19 +23,6 @@
 static int sort_names(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool id_well_formed(const char *id)
-{
-    if (!g_ascii_isalpha(id[0])) {
-        return false;
-    }
-    for (const char *p = id; *p; p++) {
-        if (!g_ascii_isalnum(*p) && !strchr("-._", *p)) {
-            return false;
-        }
-    }
-    return true;
 }
 
 /* Takes "x-<limit>" keys into limits (without the prefix); refuses any
@@ -67,23 +55,6 @@ static void flat_cb(const char *key, const char *value, void *opaque)
     }
 }
 
-static bool add(const char *id, GHashTable *limits, const char *prefix,
-                GError **errp)
-{
-    if (!id) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "Parameter 'id' is missing");
-        return false;
-    }
-    if (!id_well_formed(id)) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "Parameter 'id' expects an identifier (a letter, then "
-                    "letters, digits, '-', '.', '_'), not '%s'", id);
-        return false;
-    }
-    return block_throttle_object_add(id, limits, prefix, errp);
-}
-
 /* A JSON member's value as the flat options' text. */
 static bool member_text(JsonNode *n, const char *key, char **out,
                         GError **errp)
@@ -98,20 +69,14 @@ static bool member_text(JsonNode *n, const char *key, char **out,
     return false;
 }
 
-static bool add_json(const char *arg, bool *handled, GError **errp)
+/* user-object.c checked the JSON, the type and the id. */
+static bool add_json(const char *arg, GError **errp)
 {
     g_autoptr(JsonParser) p = json_parser_new();
-    if (!json_parser_load_from_data(p, arg, -1, NULL) ||
-        !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p))) {
-        return true;            /* not ours to judge */
+    if (!json_parser_load_from_data(p, arg, -1, errp)) {
+        return false;
     }
     JsonObject *o = json_node_get_object(json_parser_get_root(p));
-    const char *type = json_object_has_member(o, "qom-type")
-        ? json_object_get_string_member(o, "qom-type") : NULL;
-    if (!type || !g_str_equal(type, TYPE_THROTTLE_GROUP)) {
-        return true;
-    }
-    *handled = true;
     g_autoptr(GHashTable) limits = g_hash_table_new_full(g_str_hash,
                                                          g_str_equal,
                                                          g_free, g_free);
@@ -154,23 +119,19 @@ static bool add_json(const char *arg, bool *handled, GError **errp)
         }
         g_hash_table_insert(limits, g_strdup(key + 2), text);
     }
-    const char *id = json_object_has_member(o, "id")
-        ? json_object_get_string_member(o, "id") : NULL;
-    return add(id, limits, "limits.", errp);
+    return block_throttle_object_add(json_object_get_string_member(o, "id"),
+                                     limits, "limits.", errp);
 }
 
-bool block_object_add(const char *arg, bool *handled, GError **errp)
+static bool group_add(const char *arg, GError **errp)
 {
-    *handled = false;
     if (arg[0] == '{') {
-        return add_json(arg, handled, errp);
+        return add_json(arg, errp);
     }
-    g_autoptr(TsOpts) o = opts_parse(arg, "qom-type", NULL);
-    const char *type = o ? opts_get(o, "qom-type") : NULL;
-    if (!type || !g_str_equal(type, TYPE_THROTTLE_GROUP)) {
-        return true;            /* another subsystem's object */
+    g_autoptr(TsOpts) o = opts_parse(arg, "qom-type", errp);
+    if (!o) {
+        return false;
     }
-    *handled = true;
     g_autoptr(GHashTable) limits = g_hash_table_new_full(g_str_hash,
                                                          g_str_equal,
                                                          g_free, g_free);
@@ -180,23 +141,13 @@ bool block_object_add(const char *arg, bool *handled, GError **errp)
         g_propagate_error(errp, w.err);
         return false;
     }
-    return add(opts_get(o, "id"), limits, "x-", errp);
+    return block_throttle_object_add(opts_get(o, "id"), limits, "x-", errp);
 }
 
-/* -object help's entry and `-object throttle-group,help`, as QEMU lists
- * them (the properties sorted by name). */
-const char *block_object_type_name(void)
+/* `-object throttle-group,help`, as QEMU lists it (the properties sorted
+ * by name). */
+static void group_help(FILE *out)
 {
-    return TYPE_THROTTLE_GROUP;
-}
-
-bool block_object_print_help(FILE *out, const char *arg)
-{
-    g_autoptr(TsOpts) o = opts_parse(arg, "qom-type", NULL);
-    const char *type = o ? opts_get(o, "qom-type") : NULL;
-    if (!type || !g_str_equal(type, TYPE_THROTTLE_GROUP)) {
-        return false;
-    }
     static const char *const limits[] = {
         "bps-read", "bps-total", "bps-write", "iops-read", "iops-size",
         "iops-total", "iops-write",
@@ -218,5 +169,11 @@ bool block_object_print_help(FILE *out, const char *arg)
     for (guint i = 0; i < names->len; i++) {
         fprintf(out, "  %s\n", (char *)g_ptr_array_index(names, i));
     }
-    return true;
 }
+
+static const UserObjectKind throttle_group_kind = {
+    .type = TYPE_THROTTLE_GROUP, .add = group_add,
+    .exists = block_throttle_object_exists, .del = block_throttle_object_del,
+    .print_help = group_help,
+};
+USER_OBJECT_KIND(throttle_group_kind)

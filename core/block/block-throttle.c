@@ -59,6 +59,7 @@ typedef struct Waiter {
 struct TsBlockThrottleGroup {
     char *name;
     unsigned refs;                  /* users; -object holds one */
+    bool is_object;                 /* made by -object / object-add */
     GMutex lock;
     GCond admitted;                 /* a worker's waiter was admitted */
     Limits lim;
@@ -396,15 +397,30 @@ bool block_throttle_object_add(const char *id, GHashTable *limits,
     if (!parse_limits(limits, prefix, NULL, &lim, &any, errp)) {
         return false;
     }
-    if (groups && g_hash_table_lookup(groups, id)) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "duplicate ID '%s' for object", id);
-        return false;
-    }
     bool made;
     ThrottleGroup *g = group_get(id, &made);
     set_limits(g, &lim);
+    g->is_object = true;
     g->refs++;                  /* the object's own: it outlives users */
+    return true;
+}
+
+bool block_throttle_object_exists(const char *id)
+{
+    ThrottleGroup *g = block_throttle_find(id);
+    return g && g->is_object;
+}
+
+bool block_throttle_object_del(const char *id, GError **errp)
+{
+    ThrottleGroup *g = block_throttle_find(id);
+    if (g->refs > 1) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "object '%s' is in use, can not be deleted", id);
+        return false;
+    }
+    g->is_object = false;
+    block_throttle_unref(g);
     return true;
 }
 

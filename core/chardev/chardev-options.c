@@ -75,7 +75,7 @@ bool cli_setup_chardevs(Cli *cli, GError **errp)
             return false;
         }
     }
-    if (cli->nographic && cli->serials->len == 0 &&
+    if (cli->nographic && !cli->nodefaults && cli->serials->len == 0 &&
         !add_serial(0, cli_default_monitor(cli) ? "mon:stdio" : "stdio",
                     errp)) {
         g_prefix_error(errp, "-nographic: ");

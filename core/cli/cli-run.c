@@ -23,14 +23,16 @@
 #include "machine/boot-opts.h"
 #include "machine/cpu-opts.h"
 #include "machine/ram-size.h"
+#include "machine/rtc.h"
 #include "machine/runstate.h"
 #include "chardev/chardevs.h"
 #include "loader/reset-fixups.h"
 #include "block/block-options.h"
+#include "net/net-options.h"
 #include "util/fdset.h"
 #include "device/global-props.h"
 #include "keyboard-layout.h"
-#include "memory/memory-backend.h"
+#include "object/user-object.h"
 #include "memory/host-ram.h"
 #include "loop/main-loop.h"
 
@@ -65,6 +67,65 @@ static bool property_help(PluginKind kind, const char *name, GError **errp)
     return true;
 }
 
+/*
+ * The properties every QEMU machine has that are the core's business
+ * here: kernel=, initrd=, append=, firmware=, dtb= (the same as -kernel,
+ * -initrd, -append, -bios, -dtb; the -machine spelling wins), and usb=
+ * and graphics=, checked as booleans.  No board here has a USB host
+ * controller or a display, so, as QEMU on riscv virt, usb=on (-usb) and
+ * graphics=on create nothing.
+ */
+static const char *const generic_machine_help[][2] = {
+    { "append=<str>", "Linux kernel command line" },
+    { "dtb=<str>", "Linux kernel device tree file" },
+    { "firmware=<str>", "Firmware image" },
+    { "graphics=<bool>", "Set on/off to enable/disable graphics emulation" },
+    { "initrd=<str>", "Linux initial ramdisk file" },
+    { "kernel=<str>", "Linux kernel image file" },
+    { "usb=<bool>", "Set on/off to enable/disable usb" },
+};
+
+static int sort_lines(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* `-machine NAME,help`: the board's properties and the generic ones,
+ * sorted together as QEMU lists them. */
+static bool machine_help(const char *name, GError **errp)
+{
+    if (!plugin_require(PK_MACHINE, name, errp)) {
+        return false;
+    }
+    g_autofree char *type = plugin_type_name(PK_MACHINE, name);
+    TsObjectClass *klass = ts_class_by_name(type);
+    if (!klass) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_NOT_FOUND,
+                    "no plugin provides machine '%s'", name);
+        return false;
+    }
+    g_autofree char *text = object_class_property_help(klass);
+    g_auto(GStrv) board = g_strsplit(text, "\n", -1);
+    g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+    for (char **l = board; *l; l++) {
+        if (**l) {
+            g_ptr_array_add(lines, g_strdup(*l));
+        }
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(generic_machine_help); i++) {
+        /* In the column object_class_property_help uses. */
+        g_ptr_array_add(lines, g_strdup_printf("  %-22s- %s",
+                                               generic_machine_help[i][0],
+                                               generic_machine_help[i][1]));
+    }
+    g_ptr_array_sort(lines, sort_lines);
+    printf("%s-machine options:\n", name);
+    for (guint i = 0; i < lines->len; i++) {
+        printf("%s\n", (char *)g_ptr_array_index(lines, i));
+    }
+    return true;
+}
+
 /* The NAME in "NAME,help" or "key=NAME,help", or NULL for plain help. */
 static char *help_subject(const char *arg, const char *key)
 {
@@ -77,7 +138,13 @@ static bool answer_one(Cli *cli, const char *option, const char *arg,
                        GError **errp)
 {
     if (g_str_equal(option, "-machine")) {
-        help_print(stdout, PK_MACHINE, cli->target);
+        g_autofree char *name = help_subject(arg, "type");
+        if (!name) {
+            help_print(stdout, PK_MACHINE, cli->target);
+        } else if (!machine_help(name, errp)) {
+            g_prefix_error(errp, "%s %s: ", option, arg);
+            return false;
+        }
     } else if (g_str_equal(option, "-device") ||
                g_str_equal(option, "-accel")) {
         bool device = g_str_equal(option, "-device");
@@ -103,6 +170,9 @@ static bool answer_one(Cli *cli, const char *option, const char *arg,
             g_prefix_error(errp, "%s %s: ", option, arg);
             return false;
         }
+    } else if (g_str_equal(option, "-netdev") ||
+               g_str_equal(option, "-nic") || g_str_equal(option, "-net")) {
+        return net_answer_help(stdout, option, arg, errp);
     } else if (g_str_equal(option, "-chardev")) {
         printf("Available chardev backend types:\n");
         for (const char *const *n = chardev_backend_names(); *n; n++) {
@@ -113,11 +183,18 @@ static bool answer_one(Cli *cli, const char *option, const char *arg,
     } else if (g_str_equal(option, "-display")) {
         printf("Available display backend types:\nnone\n");
     } else if (g_str_equal(option, "-object")) {
-        /* Types sorted by name, as QEMU lists them. */
-        const char *const others[] = { block_object_type_name(), NULL };
-        if (!arg || !block_object_print_help(stdout, arg)) {
-            memory_backend_print_types(stdout, others);
+        g_autoptr(TsOpts) o = arg ? opts_parse(arg, "qom-type", NULL) : NULL;
+        const char *type = o ? opts_get(o, "qom-type") : NULL;
+        if (!type || !user_object_print_help(stdout, type)) {
+            user_object_print_types(stdout);
         }
+    } else if (g_str_equal(option, "-rtc")) {
+        rtc_options_print_help(stdout);
+    } else if (g_str_equal(option, "-action")) {
+        vm_actions_print_help(stdout);
+    } else if (g_str_equal(option, "-vga")) {
+        /* Only what this binary could create: none of QEMU's cards. */
+        printf("%-20s %s\n", "none", "no graphic card");
     } else if (g_str_equal(option, "-boot")) {
         boot_opts_print_help(stdout);
     } else if (g_str_equal(option, "-global")) {
@@ -303,6 +380,34 @@ static bool start_accel(Cli *cli, TsMachine *machine, TsOpts *mopts,
     return false;
 }
 
+static bool apply_generic_machine_opts(Cli *cli, const TsOpts *mopts,
+                                       TsMachineConfig *cfg, GError **errp)
+{
+    if (!mopts) {
+        return true;
+    }
+    /* Copied into the Cli: the board reads them after mopts is gone. */
+    struct { const char *key; char **field; } strs[] = {
+        { "kernel", &cli->kernel }, { "initrd", &cli->initrd },
+        { "append", &cli->append }, { "firmware", &cli->firmware },
+        { "dtb", &cli->dtb },
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(strs); i++) {
+        if (opts_has(mopts, strs[i].key)) {
+            g_free(*strs[i].field);
+            *strs[i].field = g_strdup(opts_get(mopts, strs[i].key));
+        }
+    }
+    cfg->kernel = cli->kernel;
+    cfg->initrd = cli->initrd;
+    cfg->append = cli->append;
+    cfg->firmware = cli->firmware;
+    cfg->dtb = cli->dtb;
+    bool usb, graphics;
+    return opts_get_bool(mopts, "usb", cli->usb, &usb, errp) &&
+           opts_get_bool(mopts, "graphics", true, &graphics, errp);
+}
+
 static TsMachine *build_machine(Cli *cli, GError **errp)
 {
     g_autoptr(TsOpts) mopts = NULL;
@@ -346,6 +451,10 @@ static TsMachine *build_machine(Cli *cli, GError **errp)
     cfg->append = cli->append;
     cfg->firmware = cli->firmware;
     cfg->dtb = cli->dtb;
+    if (!apply_generic_machine_opts(cli, mopts, cfg, errp)) {
+        g_prefix_error(errp, "-machine %s: ", cli->machine_opts);
+        return NULL;
+    }
     if (!cli_apply_memory_and_smp(cli, mc, name, cfg, errp) ||
         !cli_apply_machine_config(cli, mc, mopts, cfg, errp)) {
         return NULL;
@@ -357,7 +466,8 @@ static TsMachine *build_machine(Cli *cli, GError **errp)
     }
     /* hmat=on is the core's (NUMA), on machines that take -numa. */
     const char *const machine_skip[] = {
-        "type", "accel", mc && mc->numa_supported ? "hmat" : NULL, NULL };
+        "type", "accel", "kernel", "initrd", "append", "firmware", "dtb",
+        "usb", "graphics", mc && mc->numa_supported ? "hmat" : NULL, NULL };
     if (mopts && !object_apply_opts(TS_OBJECT(machine), mopts, machine_skip,
                                     errp)) {
         g_prefix_error(errp, "-machine %s: ", cli->machine_opts);
@@ -397,6 +507,7 @@ int cli_run(Cli *cli, GError **errp)
         return 1;
     }
     ts_loop_init();
+    vm_actions_install(&cli->actions);
     runstate_setup(&(RunstatePolicy){ .vm_name = cli->name,
                                       .no_reboot = cli->no_reboot,
                                       .no_shutdown = cli->no_shutdown });
@@ -407,7 +518,9 @@ int cli_run(Cli *cli, GError **errp)
         return 1;
     }
     host_ram_set_prealloc(cli->mem_prealloc);
-    if (!block_options_open(errp) || !build_machine(cli, errp) ||
+    if (!block_options_open(errp) || !net_options_open(errp) ||
+        !net_nic_options_open(errp) || !build_machine(cli, errp) ||
+        !net_create_nics(errp) ||
         !block_drives_create_devices(errp)) {
         return 1;
     }
@@ -423,8 +536,19 @@ int cli_run(Cli *cli, GError **errp)
         return 1;
     }
     global_props_warn_unused(stderr);
+    net_check_clients();
     reset_fixups_run();         /* -device loader: PCs, values, images */
-    if (!cpu_start_all(errp)) {
+    /* The sandbox last, once everything the command line names is open
+     * and privileges are dropped (-runas works with
+     * elevateprivileges=deny, -daemonize and tap scripts with
+     * spawn=deny, where QEMU, which seals earlier, dies of SIGSYS): it
+     * guards what the guest can reach. */
+    if (!cpu_start_all(errp) || !cli_drop_privileges(cli, errp) ||
+        !sandbox_install(&cli->sandbox, errp)) {
+        if (errp && *errp && cli->sandbox.enable &&
+            !g_str_has_prefix((*errp)->message, "-")) {
+            g_prefix_error(errp, "-sandbox: ");
+        }
         return 1;
     }
     if (!cli->start_stopped) {
@@ -471,6 +595,7 @@ TS_EXPORT int tessera_main(int argc, char **argv)
         status = status ? status : 1;
     }
     block_close_all();          /* every write on disk, overlays gone */
+    net_close_all();            /* backends release host resources */
     cli_close_monitors();       /* monitors leave their chardevs first */
     chardev_free_all();         /* puts the terminal back */
     runstate_cleanup();

@@ -19,31 +19,29 @@ static const KnownOption known[] = {
     { "pflash", true }, { "fsdev", true }, { "virtfs", true },
     { "iscsi", true },
     { "overcommit", true }, { "mem-path", true },
-    { "rtc", true }, { "icount", true }, { "watchdog-action", true },
+    { "icount", true },
     { "echr", true }, { "incoming", true }, { "only-migratable", false },
-    { "nodefaults", false }, { "sandbox", true }, { "msg", true },
+    { "msg", true },
     { "trace", true }, { "plugin", true }, { "enable-kvm", false },
     { "xen-domid", true }, { "loadvm", true }, { "semihosting", false },
     { "semihosting-config", true }, { "L", true }, { "fw_cfg", true },
-    { "prom-env", true }, { "action", true }, { "compat", true },
-    { "run-with", true }, { "no-user-config", false }, { "async-teardown", false },
+    { "prom-env", true }, { "compat", true },
+    { "run-with", true }, { "async-teardown", false },
+    { "tpmdev", true }, { "option-rom", true },
+    { "enable-sync-profile", false },
     /* USB */
-    { "usb", false }, { "usbdevice", true },
+    { "usbdevice", true },
     /* display */
-    { "vga", true }, { "full-screen", false }, { "g", true }, { "vnc", true },
+    { "full-screen", false }, { "g", true }, { "vnc", true },
     { "spice", true }, { "portrait", false }, { "rotate", true },
     { "win2k-hack", false }, { "no-frame", false }, { "alt-grab", false },
     { "ctrl-grab", false }, { "no-quit", false }, { "sdl", false },
-    /* network */
-    { "netdev", true }, { "nic", true }, { "net", true },
     /* character devices */
     { "debugcon", true },
-    /* boot, kernel and firmware */
-    { "chroot", true }, { "runas", true },
     /* debug/expert */
     { "gdb", true }, { "s", false }, { "dfilter", true }, { "seed", true }, { "singlestep", false },
     { "preconfig", false }, { "dump-vmstate", true }, { "audio", true },
-    { "soundhw", true }, { "mem-merge", true }, { "device-tree", true },
+    { "soundhw", true }, { "audio-help", false }, { "mem-merge", true }, { "device-tree", true },
 };
 
 bool cli_unsupported_option(const char *name, bool *has_arg)

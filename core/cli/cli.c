@@ -8,17 +8,20 @@
  */
 #include "config.h"
 #include "cli.h"
+#include "machine/rtc.h"
 #include "plugin/plugins.h"
 #include "util/log-setup.h"
 #include "opts.h"
 #include "machine/boot-opts.h"
 #include "block/block-options.h"
+#include "net/net-options.h"
 #include "util/fdset.h"
 #include "device/global-props.h"
 #include "keyboard-layout.h"
 #include "loop/main-loop.h"
 
 #include <sys/prctl.h>
+#include <string.h>
 
 #include <tessera/types.h>
 #include <stdio.h>
@@ -190,6 +193,47 @@ static bool opt_snapshot(Cli *cli, const char *arg, GError **errp)
     return true;
 }
 
+/* Backends are created by core/net once the command line is known. */
+static bool opt_netdev(Cli *cli, const char *arg, GError **errp)
+{
+    if (asks_help(arg)) {
+        want_help(cli, "-netdev", arg);
+        return true;
+    }
+    if (!net_netdev_option(arg, errp)) {
+        g_prefix_error(errp, "-netdev %s: ", arg);
+        return false;
+    }
+    return true;
+}
+
+/* -nic and -net: "help" anywhere (model=help too) is answered later. */
+static bool opt_nic_net(Cli *cli, const char *name, const char *arg,
+                        GError **errp)
+{
+    if (asks_help(arg) || strstr(arg, "model=help") ||
+        strstr(arg, "model=?")) {
+        want_help(cli, name, arg);
+        return true;
+    }
+    bool ok = g_str_equal(name, "-nic") ? net_nic_option(arg, errp)
+                                        : net_net_option(arg, errp);
+    if (!ok) {
+        g_prefix_error(errp, "%s %s: ", name, arg);
+    }
+    return ok;
+}
+
+static bool opt_nic(Cli *cli, const char *arg, GError **errp)
+{
+    return opt_nic_net(cli, "-nic", arg, errp);
+}
+
+static bool opt_net(Cli *cli, const char *arg, GError **errp)
+{
+    return opt_nic_net(cli, "-net", arg, errp);
+}
+
 static bool opt_chardev(Cli *cli, const char *arg, GError **errp)
 {
     if (asks_help(arg)) {
@@ -291,6 +335,60 @@ static bool opt_set(Cli *cli, const char *arg, GError **errp)
 {
     if (!cli_set_option(cli, arg, errp)) {
         g_prefix_error(errp, "-set %s: ", arg);
+        return false;
+    }
+    return true;
+}
+
+static bool opt_rtc(Cli *cli, const char *arg, GError **errp)
+{
+    if (asks_help(arg)) {
+        want_help(cli, "-rtc", arg);
+        return true;
+    }
+    if (!rtc_options_apply(arg, errp)) {
+        g_prefix_error(errp, "-rtc %s: ", arg);
+        return false;
+    }
+    return true;
+}
+
+static bool opt_sandbox(Cli *cli, const char *arg, GError **errp)
+{
+    if (!sandbox_parse(arg, &cli->sandbox, errp)) {
+        g_prefix_error(errp, "-sandbox %s: ", arg);
+        return false;
+    }
+    return true;
+}
+
+static bool opt_runas(Cli *cli, const char *arg, GError **errp)
+{
+    if (!cli_check_runas(arg, errp)) {
+        g_prefix_error(errp, "-runas %s: ", arg);
+        return false;
+    }
+    replace(&cli->runas, arg);
+    return true;
+}
+
+static bool opt_action(Cli *cli, const char *arg, GError **errp)
+{
+    if (asks_help(arg)) {
+        want_help(cli, "-action", arg);
+        return true;
+    }
+    if (!vm_actions_parse(&cli->actions, arg, errp)) {
+        g_prefix_error(errp, "-action %s: ", arg);
+        return false;
+    }
+    return true;
+}
+
+static bool opt_watchdog_action(Cli *cli, const char *arg, GError **errp)
+{
+    if (!vm_actions_set_watchdog(&cli->actions, arg, errp)) {
+        g_prefix_error(errp, "-watchdog-action %s: ", arg);
         return false;
     }
     return true;
@@ -415,6 +513,37 @@ static bool opt_parallel(Cli *cli, const char *arg, GError **errp)
     return false;
 }
 
+/* QEMU's -vga names.  No board here has a VGA slot: like QEMU on riscv
+ * virt, a card is only warned about (no display device is created), an
+ * unknown name is refused. */
+static bool opt_vga(Cli *cli, const char *arg, GError **errp)
+{
+    static const char *const cards[][2] = {
+        { "none", "no graphic card" }, { "std", "standard VGA" },
+        { "cirrus", "Cirrus VGA" }, { "vmware", "VMWare SVGA" },
+        { "xenfb", "Xen paravirtualized framebuffer" },
+        { "qxl", "QXL VGA" }, { "tcx", "TCX framebuffer" },
+        { "cg3", "CG3 framebuffer" }, { "virtio", "Virtio VGA" },
+    };
+    if (is_help(arg)) {
+        want_help(cli, "-vga", arg);
+        return true;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(cards); i++) {
+        if (g_str_equal(arg, cards[i][0])) {
+            if (i) {
+                fprintf(stderr, "%s: warning: A -vga option was passed but "
+                        "this machine type does not use that option; No "
+                        "VGA device has been created\n", cli->progname);
+            }
+            return true;
+        }
+    }
+    g_set_error(errp, TS_ERROR, TS_ERROR_INVALID, "unknown vga type: %s",
+                arg);
+    return false;
+}
+
 static bool opt_mon(Cli *cli, const char *arg, GError **errp)
 {
     add_monitor(cli, CLI_MONITOR_OPTS, arg);
@@ -455,6 +584,9 @@ static const CliOption options[] = {
     { "mtdblock", true, opt_mtdblock, CALL, "-mtdblock file   on-board flash memory image (the boards have none)" },
     { "sd", true, opt_sd, CALL, "-sd file          SD card image (the boards have no SD controller)" },
     { "snapshot", false, opt_snapshot, CALL, "-snapshot         write to temporary files instead of disk image files" },
+    { "netdev", true, opt_netdev, CALL, "-netdev type,id=str[,prop=value][,...]  a network backend (-netdev help lists types)" },
+    { "nic", true, opt_nic, CALL, "-nic [type][,model=m][,mac=addr][,id=str][,prop=value][,...]  a backend and its NIC (-nic model=help)" },
+    { "net", true, opt_net, CALL, "-net nic[,netdev=nd][,macaddr=mac][,model=m][,name=str] | -net type[,prop=value][,...]  legacy: NICs and backends on hub 0" },
     { "chardev", true, opt_chardev, CALL, "-chardev backend,id=id  character device (-chardev help)" },
     { "serial", true, NULL, LIST(serials), "-serial dev        redirect the next serial port to host device 'dev'" },
     { "parallel", true, opt_parallel, CALL, "-parallel none     no parallel port (the boards have none)" },
@@ -467,6 +599,10 @@ static const CliOption options[] = {
     { "dtb", true, NULL, STR(dtb), "-dtb file          use 'file' as device tree image" },
     { "S", false, NULL, FLAG(start_stopped), "-S                 do not start CPUs at startup" },
     { "nographic", false, NULL, FLAG(nographic), "-nographic         no graphical output" },
+    { "nodefaults", false, NULL, FLAG(nodefaults), "-nodefaults        don't create default devices (serial port, monitor)" },
+    { "no-user-config", false, NULL, FLAG(no_user_config), "-no-user-config    do not load default user-provided config files (Tessera loads none)" },
+    { "vga", true, opt_vga, CALL, "-vga [none]        select video card type (the boards have no VGA slot)" },
+    { "usb", false, NULL, FLAG(usb), "-usb               enable on-board USB host controller (machine usb=on)" },
     { "display", true, opt_display, CALL, "-display none      no display" },
     { "qmp", true, opt_qmp, CALL, "-qmp dev           QMP (JSON) monitor on host device 'dev'" },
     { "qmp-pretty", true, opt_qmp_pretty, CALL, "-qmp-pretty dev    QMP monitor on 'dev', JSON indented over several lines" },
@@ -474,6 +610,12 @@ static const CliOption options[] = {
     { "uuid", true, opt_uuid, CALL, "-uuid %08x-%04x-%04x-%04x-%012x  specify machine UUID" },
     { "no-reboot", false, NULL, FLAG(no_reboot), "-no-reboot         exit instead of rebooting" },
     { "no-shutdown", false, NULL, FLAG(no_shutdown), "-no-shutdown       stop before shutdown" },
+    { "rtc", true, opt_rtc, CALL, "-rtc [base=utc|localtime|datetime][,clock=host|rt|vm][,driftfix=none|slew]  set the RTC base and clock" },
+    { "sandbox", true, opt_sandbox, CALL, "-sandbox on|off[,obsolete=allow|deny][,elevateprivileges=allow|deny|children][,spawn=allow|deny][,resourcecontrol=allow|deny]  seccomp filter once the VM is built" },
+    { "chroot", true, NULL, STR(chroot_dir), "-chroot dir        chroot to dir just before starting the VM" },
+    { "runas", true, opt_runas, CALL, "-runas user        change to user id user (or uid:gid) just before starting the VM" },
+    { "action", true, opt_action, CALL, "-action reboot=reset|shutdown,shutdown=poweroff|pause,panic=...,watchdog=...  what guest events do (-action help)" },
+    { "watchdog-action", true, opt_watchdog_action, CALL, "-watchdog-action reset|shutdown|poweroff|inject-nmi|pause|debug|none  action when a watchdog fires (no board has one yet)" },
     { "pidfile", true, NULL, STR(pidfile), "-pidfile file      write PID to 'file'" },
     { "daemonize", false, NULL, FLAG(daemonize), "-daemonize         detach from the terminal once the VM is set up" },
     { "numa", true, opt_numa, CALL, "-numa node[,memdev=id][,cpus=a[-b]][,nodeid=n][,initiator=n]  a NUMA node (also dist, cpu, hmat-lb, hmat-cache)" },
@@ -547,6 +689,7 @@ static const struct {
     { "Display options", (const char *const[]){
         "display", "nographic", NULL } },
     { "Audio options", (const char *const[]){ "audiodev", NULL } },
+    { "Network options", (const char *const[]){ "netdev", "nic", "net", NULL } },
     { "Character device options", (const char *const[]){
         "chardev", "serial", "parallel", "monitor", "qmp", "qmp-pretty",
         "mon", NULL } },
@@ -676,6 +819,8 @@ void cli_free(Cli *cli)
     g_free(cli->memory_opts);
     g_free(cli->smp_opts);
     g_free(cli->kernel);
+    g_free(cli->chroot_dir);
+    g_free(cli->runas);
     g_free(cli->initrd);
     g_free(cli->append);
     g_free(cli->firmware);

@@ -6,6 +6,8 @@
 #define TESSERA_CORE_CLI_H
 
 #include "monitor/monitor-hooks.h"
+#include "machine/actions.h"
+#include "util/sandbox.h"
 
 #include <glib.h>
 #include <stdbool.h>
@@ -47,15 +49,27 @@ typedef struct Cli {
     char *writeconfig;          /* -writeconfig FILE, "-" for stdout */
     char *kernel, *initrd, *append, *firmware, *dtb;
     char *name, *uuid, *pidfile;
+    char *chroot_dir, *runas;   /* -chroot, -runas (checked) */
     char *name_opts;            /* -name as given (for -writeconfig) */
     bool no_reboot, no_shutdown;
+    VmActions actions;          /* -action, -watchdog-action */
+    SandboxOpts sandbox;        /* -sandbox */
     bool daemonize;
     bool start_stopped;         /* -S */
     bool mem_prealloc;
     bool nographic;
+    bool nodefaults;            /* no default serial port or monitor */
+    bool no_user_config;        /* accepted: Tessera reads no user config
+                                 * files, so there is nothing to skip */
+    bool usb;                   /* -usb: the machine's usb=on */
     bool show_version;
     bool show_help;
 } Cli;
+
+/* -runas: whether the user (or UID:GID) exists; QEMU's message if not. */
+bool cli_check_runas(const char *arg, GError **errp);
+/* -chroot and -runas, once the VM is built (core/cli/privileges.c). */
+bool cli_drop_privileges(Cli *cli, GError **errp);
 
 /* Parse argv into cli.  false + errp (message already prefixed with the
  * option, "-device nosuch: ...") on a malformed command line. */

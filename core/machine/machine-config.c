@@ -8,6 +8,7 @@
 #include "memory/memory-backend.h"
 #include "block/block-options.h"
 #include "numa.h"
+#include "object/user-object.h"
 #include "cli/opts.h"
 #include "monitor/monitor-hooks.h"
 
@@ -22,9 +23,7 @@ bool cli_create_objects(Cli *cli, GError **errp)
 {
     for (guint i = 0; i < cli->objects->len; i++) {
         const char *arg = g_ptr_array_index(cli->objects, i);
-        bool block = false;
-        if (!block_object_add(arg, &block, errp) ||
-            (!block && !memory_backend_add(arg, errp))) {
+        if (!user_object_add(arg, errp)) {
             g_prefix_error(errp, "-object %s: ", arg);
             return false;
         }

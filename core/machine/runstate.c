@@ -3,6 +3,7 @@
  * off or reset, shaped by -no-reboot and -no-shutdown, and the -pidfile.
  */
 #include "runstate.h"
+#include "actions.h"
 #include "cpu-internal.h"
 #include "machine-lifecycle.h"
 #include "monitor/qmp.h"
@@ -24,7 +25,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static bool no_reboot, no_shutdown;
 static char *vm_name;
 static char *pidfile_path;
 static int pidfile_fd = -1;
@@ -51,6 +51,10 @@ static void handle_request(TsShutdownCause cause, int exit_code)
 {
     const char *reason = qmp_shutdown_cause_name(cause);
     bool guest = cause != TS_SHUTDOWN_HOST;
+    /* -action (and set-action at run time) over -no-reboot and
+     * -no-shutdown, which runstate_setup folded into it. */
+    bool no_reboot = vm_actions()->reboot_shutdown;
+    bool no_shutdown = vm_actions()->shutdown_pause;
     if (cause == TS_SHUTDOWN_GUEST_RESET && !no_reboot) {
         qmp_event_reset(guest, reason);
         reset_machine();
@@ -58,7 +62,10 @@ static void handle_request(TsShutdownCause cause, int exit_code)
     }
     qmp_event_shutdown(guest, reason);
     if (no_shutdown && cause != TS_SHUTDOWN_HOST) {
-        ts_vm_stop();           /* -no-shutdown: stay for the monitor */
+        /* -no-shutdown: stay for the monitor, in QEMU's "shutdown"
+         * run state. */
+        qmp_set_stop_reason("shutdown");
+        ts_vm_stop();
         return;
     }
     ts_loop_quit(exit_code);
@@ -191,8 +198,10 @@ void runstate_setup(const RunstatePolicy *policy)
         signal_watch = ts_fd_watch_add(signal_pipe[0], G_IO_IN,
                                        on_signal_byte, NULL);
     }
-    no_reboot = policy->no_reboot;
-    no_shutdown = policy->no_shutdown;
+    VmActions actions = *vm_actions();
+    actions.reboot_shutdown |= policy->no_reboot;
+    actions.shutdown_pause |= policy->no_shutdown;
+    vm_actions_install(&actions);
     vm_name = g_strdup(policy->vm_name);
     machine_set_shutdown_handler(handle_request);
 

@@ -3,6 +3,7 @@
  */
 #include "memory-backend.h"
 #include "cli/opts.h"
+#include "object/user-object.h"
 
 #include <tessera/types.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 typedef struct MemoryBackend {
     char *id;
     uint64_t size;
+    bool used;              /* a NUMA node took its size */
 } MemoryBackend;
 
 static GPtrArray *backends;     /* of MemoryBackend * */
@@ -32,21 +34,6 @@ static MemoryBackend *find(const char *id)
         }
     }
     return NULL;
-}
-
-/* QEMU's rule for object ids: a letter, then letters, digits, '-', '.'
- * and '_'. */
-static bool id_well_formed(const char *id)
-{
-    if (!g_ascii_isalpha(id[0])) {
-        return false;
-    }
-    for (const char *c = id; *c; c++) {
-        if (!g_ascii_isalnum(*c) && *c != '-' && *c != '.' && *c != '_') {
-            return false;
-        }
-    }
-    return true;
 }
 
 /* Properties of QEMU's memory backends that would change how the memory
@@ -89,44 +76,25 @@ static bool check_keys(const TsOpts *o, GError **errp)
     return false;
 }
 
-bool memory_backend_add(const char *arg, GError **errp)
+/* The type, id (well formed, unused) and qom-type are checked by
+ * user-object.c. */
+static bool backend_add(const char *arg, GError **errp)
 {
+    g_autofree char *flat = NULL;
+    if (arg[0] == '{') {
+        flat = user_object_json_to_opts(arg, errp);
+        if (!flat) {
+            return false;
+        }
+        arg = flat;
+    }
     g_autoptr(TsOpts) o = opts_parse(arg, "qom-type", errp);
     if (!o) {
         return false;
     }
-    const char *type = opts_get(o, "qom-type");
-    if (!type) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "Parameter 'qom-type' is missing");
-        return false;
-    }
-    if (!g_str_equal(type, TYPE_RAM_BACKEND)) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
-                    "object type '%s' is not supported yet (only %s is)",
-                    type, TYPE_RAM_BACKEND);
-        return false;
-    }
-    const char *id = opts_get(o, "id");
     uint64_t size;
     if (!check_keys(o, errp) ||
         !opts_get_size(o, "size", 0, &size, errp)) {
-        return false;
-    }
-    if (!id) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "Parameter 'id' is missing");
-        return false;
-    }
-    if (!id_well_formed(id)) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "Parameter 'id' expects an identifier (a letter, then "
-                    "letters, digits, '-', '.', '_'), not '%s'", id);
-        return false;
-    }
-    if (find(id)) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "duplicate ID '%s' for object", id);
         return false;
     }
     if (size == 0) {
@@ -138,27 +106,51 @@ bool memory_backend_add(const char *arg, GError **errp)
         backends = g_ptr_array_new_with_free_func(backend_free);
     }
     MemoryBackend *b = g_new0(MemoryBackend, 1);
-    b->id = g_strdup(id);
+    b->id = g_strdup(opts_get(o, "id"));
     b->size = size;
     g_ptr_array_add(backends, b);
     return true;
 }
+
+static bool backend_exists(const char *id)
+{
+    return find(id) != NULL;
+}
+
+static bool backend_del(const char *id, GError **errp)
+{
+    MemoryBackend *b = find(id);
+    if (b->used) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "object '%s' is in use, can not be deleted", id);
+        return false;
+    }
+    g_ptr_array_remove(backends, b);
+    return true;
+}
+
+static void backend_help(FILE *out)
+{
+    fprintf(out, "%s options:\n"
+            "  size=<int>             - Size of the memory region "
+            "(ex: 500M)\n", TYPE_RAM_BACKEND);
+}
+
+static const UserObjectKind ram_backend_kind = {
+    .type = TYPE_RAM_BACKEND, .add = backend_add,
+    .exists = backend_exists, .del = backend_del,
+    .print_help = backend_help,
+};
+USER_OBJECT_KIND(ram_backend_kind)
 
 bool memory_backend_size(const char *id, uint64_t *size)
 {
     MemoryBackend *b = find(id);
     if (b) {
         *size = b->size;
+        b->used = true;
     }
     return b != NULL;
-}
-
-void memory_backend_print_types(FILE *out, const char *const *others)
-{
-    fprintf(out, "List of user creatable objects:\n  %s\n", TYPE_RAM_BACKEND);
-    for (; others && *others; others++) {
-        fprintf(out, "  %s\n", *others);
-    }
 }
 
 void memory_backend_reset(void)

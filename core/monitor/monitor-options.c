@@ -33,7 +33,7 @@ static unsigned compat_index;
 
 bool cli_default_monitor(const Cli *cli)
 {
-    return cli->monitors->len == 0;
+    return cli->monitors->len == 0 && !cli->nodefaults;
 }
 
 /* ---- hooks -------------------------------------------------------------- */

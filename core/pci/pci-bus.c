@@ -4,6 +4,7 @@
  * lines with the standard swizzle.
  */
 #include "pci-internal.h"
+#include "pci-buses.h"
 
 /* Every bus by name, and the root buses in creation order. */
 static GHashTable *buses;
@@ -163,4 +164,9 @@ TS_EXPORT void ts_pci_root_bus_set_msi(TsPciBus *bus, bool available)
 TS_EXPORT const char *ts_pci_bus_name(const TsPciBus *bus)
 {
     return bus->name;
+}
+
+bool pci_bus_is_express_port(const TsPciBus *bus)
+{
+    return bus && bus->express && bus->bridge;
 }

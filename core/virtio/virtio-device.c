@@ -40,14 +40,22 @@ void virtio_guest_error(VirtioState *s, const char *fmt, ...)
     ts_log(TS_LOG_GUEST_ERROR, "%s: %s\n", s->label, msg);
 }
 
+/* A legacy driver sees bits 0-31 (so never VERSION_1). */
 uint64_t virtio_offered_features(VirtioState *s)
 {
-    return s->features;
+    return s->legacy ? (uint32_t)s->features : s->features;
+}
+
+/* What the driver accepted: fixed by FEATURES_OK, or for a legacy
+ * driver (which has no such step) whatever it last wrote. */
+static bool features_fixed(VirtioState *s)
+{
+    return s->legacy || (s->status & VIRTIO_STATUS_FEATURES_OK);
 }
 
 static bool has_feature(VirtioState *s, unsigned bit)
 {
-    return (s->status & VIRTIO_STATUS_FEATURES_OK) &&
+    return features_fixed(s) &&
            (s->driver_features & (UINT64_C(1) << bit));
 }
 
@@ -100,7 +108,8 @@ void virtio_queue_error(VirtioState *s, unsigned q, GError *err)
 
 static bool queue_active(VirtioState *s, unsigned q)
 {
-    const uint32_t up = VIRTIO_STATUS_DRIVER_OK | VIRTIO_STATUS_FEATURES_OK;
+    const uint32_t up = VIRTIO_STATUS_DRIVER_OK |
+                        (s->legacy ? 0 : VIRTIO_STATUS_FEATURES_OK);
     return q < s->num_queues && (s->status & up) == up &&
            s->vq[q].ready && !s->vq[q].broken;
 }
@@ -192,6 +201,15 @@ void virtio_set_driver_features(VirtioState *s, unsigned bank, uint32_t val)
     if (s->status & VIRTIO_STATUS_FEATURES_OK) {
         virtio_guest_error(s, "features written after FEATURES_OK; "
                            "ignored");
+    } else if (s->legacy) {
+        /* No FEATURES_OK to refuse: keep only what was offered. */
+        uint32_t offered = (uint32_t)virtio_offered_features(s);
+        if (val & ~offered) {
+            virtio_guest_error(s, "legacy driver accepted features 0x%x "
+                               "that were not offered; dropped",
+                               val & ~offered);
+        }
+        s->driver_features = val & offered;
     } else if (bank < 2) {
         unsigned shift = 32 * bank;
         s->driver_features &= ~(UINT64_C(0xffffffff) << shift);
@@ -240,7 +258,7 @@ void virtio_set_status(VirtioState *s, uint32_t val)
     if (!(now & ~old & VIRTIO_STATUS_DRIVER_OK)) {
         return;
     }
-    if (!(now & VIRTIO_STATUS_FEATURES_OK)) {
+    if (!(now & VIRTIO_STATUS_FEATURES_OK) && !s->legacy) {
         virtio_guest_error(s, "DRIVER_OK without FEATURES_OK; queues stay "
                            "idle");
         return;
@@ -420,7 +438,7 @@ TS_EXPORT unsigned ts_virtio_num_queues(TsVirtioDevice *dev)
 TS_EXPORT uint64_t ts_virtio_driver_features(TsVirtioDevice *dev)
 {
     VirtioState *s = state_of(dev);
-    return (s->status & VIRTIO_STATUS_FEATURES_OK) ? s->driver_features : 0;
+    return features_fixed(s) ? s->driver_features : 0;
 }
 
 TS_EXPORT void ts_virtio_config_changed(TsVirtioDevice *dev)

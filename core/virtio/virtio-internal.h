@@ -125,6 +125,9 @@ struct VirtioState {
     uint32_t status;
     uint32_t isr;
     uint64_t driver_features;
+    /* The driver uses a transitional device's legacy interface (set by
+     * the transport): no FEATURES_OK step, features 0-31 only. */
+    bool legacy;
     /* What this instance offers and how many queues it has: the class's
      * unless its realize said otherwise (ts_virtio_set_*). */
     uint64_t features;
@@ -205,6 +208,9 @@ typedef struct VirtioProxy {
 /* Check the model's class and register type_name: a `parent` (the
  * transport's type) instance of transport_size bytes, then the model's
  * struct, with the model's properties.  class_init gets the VirtioProxy. */
+/* The -device help category QEMU gives a virtio device type on any
+ * transport (TS_DEVICE_CATEGORY_*; 0 for types it leaves out). */
+uint32_t virtio_proxy_category(uint32_t device_id);
 bool virtio_proxy_register(const TsVirtioDeviceClass *klass,
                            const char *type_name, const char *description,
                            const char *parent, size_t transport_size,

@@ -1,31 +1,33 @@
 /*
- * core/virtio/virtio-pci.c - the virtio PCI transport, modern interface
- * only (VIRTIO 1.2, 4.1): the abstract device type "virtio-pci" and
+ * core/virtio/virtio-pci.c - the virtio PCI transport (VIRTIO 1.2, 4.1):
+ * the abstract device type "virtio-pci", its modern interface, and
  * ts_virtio_register_pci(), which makes a device model a PCI -device
  * type ("virtio-blk-pci") from the same class that virtio-mmio carries.
+ * The legacy interface of transitional devices is virtio-pci-legacy.c's.
  *
- * Layout, as QEMU's modern devices have it: BAR4, a 64-bit prefetchable
+ * Layout, as QEMU's devices have it: BAR4, a 64-bit prefetchable
  * memory BAR of 16 KiB, holds the common configuration (0x0000), the ISR
  * (0x1000), the device configuration (0x2000) and the notification
  * registers (0x3000, 4 bytes a queue); vendor capabilities point at each.
  * MSI-X (one vector per queue plus one for configuration changes) lives
  * in BAR1 when the bus has an MSI controller; otherwise, and while the
- * guest has not enabled MSI-X, the ISR and INTA do the job.
+ * guest has not enabled MSI-X, the ISR and INTA do the job.  A
+ * transitional device adds the legacy registers as I/O BAR0.
  *
- * IDs: vendor 0x1af4, device 0x1040 + the virtio device ID, revision 1,
- * as the specification gives modern devices.  Everything behind the
- * registers that is not about PCI (features, status, queues, the
- * interrupt decision) is virtio-device.c's.
+ * IDs: vendor 0x1af4; a modern-only device has 0x1040 + the virtio device
+ * ID and revision 1, a transitional one the transitional ID (0x1001 for
+ * block...), revision 0 and the device type as subsystem ID (see
+ * choose_interfaces).  Everything behind the registers that is not about
+ * PCI (features, status, queues, the interrupt decision) is
+ * virtio-device.c's.
  */
-#include "virtio-internal.h"
+#include "virtio-pci.h"
 #include "object/object-hooks.h"
-
-#include <tessera/pci.h>
+#include "pci/pci-buses.h"
 
 #define TYPE_VIRTIO_PCI "virtio-pci"
 
 #define VIRTIO_PCI_DEVICE_ID_BASE 0x1040
-#define VIRTIO_PCI_NO_VECTOR 0xffff
 
 /* BAR4 regions */
 #define MODERN_BAR          4
@@ -72,18 +74,6 @@ enum {
     CC_SIZE = 0x3c,
 };
 
-typedef struct VirtioPci {
-    TsPciDevice parent;
-    uint32_t dfselect, gfselect;
-    uint16_t queue_sel;
-    uint16_t config_vector;
-    uint16_t queue_vector[TS_VIRTIO_QUEUES_MAX];
-    unsigned nvectors;          /* 0: no MSI-X on this bus */
-    TsMemoryRegion *bar;
-    TsMemoryRegion *common, *isr, *device, *notify;
-    VirtioState state;
-} VirtioPci;
-
 typedef struct VirtioPciClass {
     TsPciDeviceClass parent;
     const TsVirtioDeviceClass *model;   /* NULL in the abstract type */
@@ -95,7 +85,7 @@ static VirtioPci *of_state(VirtioState *s)
     return s->transport;
 }
 
-static bool msix_on(VirtioPci *v)
+bool virtio_pci_msix_on(VirtioPci *v)
 {
     return v->nvectors && ts_pci_msix_enabled(&v->parent);
 }
@@ -105,13 +95,13 @@ static bool msix_on(VirtioPci *v)
 static void pci_update_irq(VirtioState *s)
 {
     VirtioPci *v = of_state(s);
-    ts_pci_set_irq(&v->parent, !msix_on(v) && s->isr != 0);
+    ts_pci_set_irq(&v->parent, !virtio_pci_msix_on(v) && s->isr != 0);
 }
 
 static bool pci_message(VirtioState *s, int q)
 {
     VirtioPci *v = of_state(s);
-    if (!msix_on(v)) {
+    if (!virtio_pci_msix_on(v)) {
         return false;
     }
     uint16_t vector = q < 0 ? v->config_vector : v->queue_vector[q];
@@ -135,12 +125,21 @@ static bool pci_enter(VirtioState *s)
         ts_memory_region_leave(v->notify);
         return false;
     }
+    /* The legacy registers too: the PIO window is in system memory. */
+    if (v->legacy_io && !ts_memory_region_enter(v->legacy_io)) {
+        ts_memory_region_leave(v->common);
+        ts_memory_region_leave(v->notify);
+        return false;
+    }
     return true;
 }
 
 static void pci_leave(VirtioState *s)
 {
     VirtioPci *v = of_state(s);
+    if (v->legacy_io) {
+        ts_memory_region_leave(v->legacy_io);
+    }
     ts_memory_region_leave(v->common);
     ts_memory_region_leave(v->notify);
 }
@@ -154,7 +153,7 @@ static const VirtioTransportOps pci_transport_ops = {
 
 /* ---- Common configuration ------------------------------------------ */
 
-static VirtQueue *selected_queue(VirtioPci *v)
+VirtQueue *virtio_pci_selected_queue(VirtioPci *v)
 {
     if (v->queue_sel >= v->state.num_queues) {
         return NULL;
@@ -166,7 +165,7 @@ static uint64_t common_read(void *opaque, uint64_t off, unsigned size)
 {
     VirtioPci *v = opaque;
     VirtioState *s = &v->state;
-    VirtQueue *vq = selected_queue(v);
+    VirtQueue *vq = virtio_pci_selected_queue(v);
     uint64_t val;
     switch (off & ~UINT64_C(3)) {
     case CC_DFSELECT: val = v->dfselect; break;
@@ -223,12 +222,12 @@ static void set_high(uint64_t *r, uint32_t val)
 
 /* A vector the device has, or NO_VECTOR: what the driver reads back
  * tells it whether the assignment worked (4.1.5.1.2). */
-static uint16_t checked_vector(VirtioPci *v, uint32_t val)
+uint16_t virtio_pci_checked_vector(VirtioPci *v, uint32_t val)
 {
     return val < v->nvectors ? (uint16_t)val : VIRTIO_PCI_NO_VECTOR;
 }
 
-static void reset_transport(VirtioPci *v)
+void virtio_pci_reset_transport(VirtioPci *v)
 {
     v->dfselect = v->gfselect = 0;
     v->queue_sel = 0;
@@ -243,13 +242,16 @@ static void common_write(void *opaque, uint64_t off, uint64_t val,
 {
     VirtioPci *v = opaque;
     VirtioState *s = &v->state;
-    VirtQueue *vq = selected_queue(v);
+    VirtQueue *vq = virtio_pci_selected_queue(v);
     bool w32 = size == 4, w16 = size == 2, w8 = size == 1;
     if (vq && vq->ready && (off == CC_Q_SIZE || off == CC_Q_MSIX ||
                             (off >= CC_Q_DESC_LO && off < CC_Q_NOTIFY_DATA))) {
         virtio_guest_error(s, "queue %u reconfigured while enabled; "
                            "ignored", v->queue_sel);
         return;
+    }
+    if (off == CC_GF || off == CC_STATUS) {
+        s->legacy = false;      /* a modern driver (transitional device) */
     }
     if (off == CC_DFSELECT && w32) {
         v->dfselect = (uint32_t)val;
@@ -258,10 +260,10 @@ static void common_write(void *opaque, uint64_t off, uint64_t val,
     } else if (off == CC_GF && w32) {
         virtio_set_driver_features(s, v->gfselect, (uint32_t)val);
     } else if (off == CC_MSIX_CONFIG && w16) {
-        v->config_vector = checked_vector(v, (uint32_t)val);
+        v->config_vector = virtio_pci_checked_vector(v, (uint32_t)val);
     } else if (off == CC_STATUS && w8) {
         if (val == 0) {
-            reset_transport(v);
+            virtio_pci_reset_transport(v);
         }
         virtio_set_status(s, (uint32_t)val);
     } else if (off == CC_Q_SELECT && w16) {
@@ -269,7 +271,8 @@ static void common_write(void *opaque, uint64_t off, uint64_t val,
     } else if (off == CC_Q_SIZE && w16 && vq) {
         vq->num = (uint32_t)val;
     } else if (off == CC_Q_MSIX && w16 && vq) {
-        v->queue_vector[v->queue_sel] = checked_vector(v, (uint32_t)val);
+        v->queue_vector[v->queue_sel] =
+            virtio_pci_checked_vector(v, (uint32_t)val);
     } else if (off == CC_Q_ENABLE && w16 && vq) {
         if (val == 1) {
             if (!vq->num) {
@@ -411,7 +414,66 @@ static void drop_regions(VirtioPci *v)
     ts_memory_region_unref(v->device);
     ts_memory_region_unref(v->notify);
     ts_memory_region_unref(v->bar);
+    ts_memory_region_unref(v->legacy_io);
     v->common = v->isr = v->device = v->notify = v->bar = NULL;
+    v->legacy_io = NULL;
+}
+
+/*
+ * Which interfaces the device offers, as QEMU 7.2 decides it: with
+ * disable-legacy=auto a device is transitional (legacy and modern) on a
+ * root bus or a conventional bus, and modern only behind a PCI Express
+ * port, where I/O space is scarce.  A transitional or legacy device has
+ * the transitional device ID, revision 0 and its virtio type as the
+ * subsystem ID (what legacy drivers match on); a modern-only one keeps
+ * the class's 0x1040 + type, revision 1 and QEMU's default subsystem.
+ */
+static bool choose_interfaces(VirtioPci *v, GError **errp)
+{
+    TsPciDevice *dev = &v->parent;
+    uint32_t type = model(v)->device_id;
+    uint16_t legacy_id = virtio_pci_legacy_device_id(type);
+    bool pcie_port = pci_bus_is_express_port(dev->bus);
+    bool legacy = v->disable_legacy == VIRTIO_PCI_OFF ||
+                  (v->disable_legacy == VIRTIO_PCI_AUTO && !pcie_port);
+    if (legacy && !legacy_id) {
+        if (v->disable_legacy == VIRTIO_PCI_OFF) {
+            g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                        "device is modern-only, use disable-legacy=on");
+            return false;
+        }
+        legacy = false;
+    }
+    if (!legacy && v->disable_modern) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "device cannot work as neither modern nor legacy mode "
+                    "is enabled");
+        return false;
+    }
+    v->has_legacy = legacy;
+    v->has_modern = !v->disable_modern;
+    if (legacy) {
+        uint8_t *c = ts_pci_config(dev);
+        ts_pci_set_word(c + TS_PCI_DEVICE_ID, legacy_id);
+        c[TS_PCI_REVISION_ID] = 0;
+        ts_pci_set_word(c + TS_PCI_SUBSYSTEM_VENDOR_ID,
+                        TS_PCI_VENDOR_ID_REDHAT_QUMRANET);
+        ts_pci_set_word(c + TS_PCI_SUBSYSTEM_ID, (uint16_t)type);
+    }
+    return true;
+}
+
+static bool add_modern(VirtioPci *v, GError **errp)
+{
+    return ts_pci_register_bar(&v->parent, MODERN_BAR,
+                               TS_PCI_BAR_MEM64 | TS_PCI_BAR_PREFETCH,
+                               v->bar, errp) &&
+           add_cap(v, CAP_COMMON_CFG, COMMON_OFF, CC_SIZE, false, errp) &&
+           add_cap(v, CAP_ISR_CFG, ISR_OFF, 1, false, errp) &&
+           add_cap(v, CAP_DEVICE_CFG, DEVICE_OFF,
+                   MAX(model(v)->config_size, 1u), false, errp) &&
+           add_cap(v, CAP_NOTIFY_CFG, NOTIFY_OFF,
+                   v->state.num_queues * NOTIFY_MULTIPLIER, true, errp);
 }
 
 static bool virtio_pci_realize(TsPciDevice *dev, GError **errp)
@@ -419,6 +481,10 @@ static bool virtio_pci_realize(TsPciDevice *dev, GError **errp)
     VirtioPci *v = (VirtioPci *)dev;
     const char *name = ts_object_type_name(TS_OBJECT(dev));
     g_autoptr(GError) err = NULL;
+
+    if (!choose_interfaces(v, errp)) {
+        return false;
+    }
 
     v->bar = ts_memory_region_new_container("virtio-pci", MODERN_BAR_SIZE);
     v->common = ts_memory_region_new_mmio("virtio-pci-common", REGION_SIZE,
@@ -437,7 +503,7 @@ static bool virtio_pci_realize(TsPciDevice *dev, GError **errp)
     g_autofree char *label = g_strdup_printf(
         "%s@%02x:%02x.%u", name, ts_pci_device_bus_number(dev),
         ts_pci_slot(dev), ts_pci_func(dev));
-    reset_transport(v);
+    virtio_pci_reset_transport(v);
     virtio_state_init(&v->state, &pci_transport_ops, v, label,
                       ts_pci_device_dma_as(dev));
     v->state.settings_open = true;
@@ -450,15 +516,7 @@ static bool virtio_pci_realize(TsPciDevice *dev, GError **errp)
         return false;
     }
 
-    if (!ts_pci_register_bar(dev, MODERN_BAR,
-                             TS_PCI_BAR_MEM64 | TS_PCI_BAR_PREFETCH, v->bar,
-                             errp) ||
-        !add_cap(v, CAP_COMMON_CFG, COMMON_OFF, CC_SIZE, false, errp) ||
-        !add_cap(v, CAP_ISR_CFG, ISR_OFF, 1, false, errp) ||
-        !add_cap(v, CAP_DEVICE_CFG, DEVICE_OFF,
-                 MAX(model(v)->config_size, 1u), false, errp) ||
-        !add_cap(v, CAP_NOTIFY_CFG, NOTIFY_OFF,
-                 v->state.num_queues * NOTIFY_MULTIPLIER, true, errp)) {
+    if (v->has_modern && !add_modern(v, errp)) {
         goto fail;
     }
     /* One vector per queue and one for configuration changes, as QEMU's
@@ -470,6 +528,9 @@ static bool virtio_pci_realize(TsPciDevice *dev, GError **errp)
         v->nvectors = 0;            /* no MSI controller: INTA */
     } else {
         g_propagate_error(errp, g_steal_pointer(&err));
+        goto fail;
+    }
+    if (v->has_legacy && !virtio_pci_legacy_realize(v, errp)) {
         goto fail;
     }
     return true;
@@ -497,7 +558,7 @@ static void virtio_pci_unrealize(TsPciDevice *dev)
 static void virtio_pci_reset(TsPciDevice *dev)
 {
     VirtioPci *v = (VirtioPci *)dev;
-    reset_transport(v);
+    virtio_pci_reset_transport(v);
     virtio_reset(&v->state);
 }
 
@@ -525,9 +586,21 @@ static void virtio_pci_instance_init(TsObject *obj)
     v->state.dc = vc->model;
 }
 
+static const char *const on_off_auto[] = { "on", "off", "auto", NULL };
+
+/* QEMU's names and defaults; see choose_interfaces(). */
+static const TsProperty virtio_pci_props[] = {
+    TS_PROP_ENUM("disable-legacy", VirtioPci, disable_legacy, "auto",
+                 on_off_auto, "on/off/auto"),
+    TS_PROP_BOOL("disable-modern", VirtioPci, disable_modern, false,
+                 "no virtio 1.x interface (legacy only)"),
+    TS_PROP_END
+};
+
 static void virtio_pci_class_init(TsObjectClass *klass, const void *data)
 {
     (void)data;
+    ts_class_add_properties(klass, virtio_pci_props);
     TsPciDeviceClass *pc = (TsPciDeviceClass *)klass;
     pc->vendor_id = TS_PCI_VENDOR_ID_REDHAT_QUMRANET;
     pc->revision = 1;
@@ -584,6 +657,8 @@ static void pci_proxy_class_init(TsObjectClass *klass, const void *data)
     pc->device_id = (uint16_t)(VIRTIO_PCI_DEVICE_ID_BASE +
                                p->model->device_id);
     pc->class_id = pci_class_of(p->model->device_id);
+    ((TsDeviceClass *)klass)->categories =
+        virtio_proxy_category(p->model->device_id);
     if (p->props) {
         ts_class_add_properties(klass, p->props);
     }

@@ -15,10 +15,11 @@
  *   0x18 ALARM_STATUS    read: 1 while an alarm is armed
  *   0x1c CLEAR_INTERRUPT write: acknowledge a fired alarm
  *
- * The time is the host's wall clock plus an offset the guest sets, so it
- * runs on while the VM is paused, as a battery-backed clock would, and a
- * guest-set time survives a machine reset.  The alarm is a timer on that
- * same wall clock.
+ * The time is what -rtc says (ts_rtc_now_ns: by default the host's wall
+ * clock) plus an offset the guest sets, so by default it runs on while
+ * the VM is paused, as a battery-backed clock would (-rtc clock=vm stops
+ * it), and a guest-set time survives a machine reset.  The alarm is a
+ * timer on the same clock (ts_rtc_clock).
  */
 #include "platform.h"
 
@@ -37,9 +38,9 @@ enum {
 
 typedef struct GoldfishRtc {
     TsMmioDevice parent;            /* addr, window, irq[0] */
-    TsTimer *alarm_timer;           /* on TS_CLOCK_REALTIME */
+    TsTimer *alarm_timer;           /* on ts_rtc_clock() */
 
-    int64_t offset_ns;              /* guest time - host wall clock */
+    int64_t offset_ns;              /* guest time - ts_rtc_now_ns() */
     uint32_t time_high_latched;     /* by the last TIME_LOW read */
     uint32_t time_high_staged;      /* by the last TIME_HIGH write */
     uint32_t alarm_high_staged;
@@ -52,8 +53,7 @@ typedef struct GoldfishRtc {
 static uint64_t rtc_now(const GoldfishRtc *s)
 {
     /* Wraps like the 64-bit hardware counter would. */
-    return (uint64_t)ts_clock_get_ns(TS_CLOCK_REALTIME) +
-           (uint64_t)s->offset_ns;
+    return (uint64_t)ts_rtc_now_ns() + (uint64_t)s->offset_ns;
 }
 
 static void update_irq(GoldfishRtc *s)
@@ -80,7 +80,7 @@ static void schedule_alarm(GoldfishRtc *s)
     /* How far ahead the alarm is, read as a signed distance so that an
      * alarm just behind the clock fires now rather than after 2^64 ns. */
     int64_t ahead = (int64_t)(s->alarm_ns - rtc_now(s));
-    int64_t now = ts_clock_get_ns(TS_CLOCK_REALTIME);
+    int64_t now = ts_clock_get_ns(ts_rtc_clock());
     if (ahead <= 0) {
         ts_timer_mod(s->alarm_timer, now);
     } else {
@@ -123,8 +123,7 @@ static void rtc_write(void *opaque, uint64_t offset, uint64_t value,
     case RTC_TIME_LOW: {
         uint64_t wanted = ((uint64_t)s->time_high_staged << 32) |
                           (uint32_t)value;
-        s->offset_ns = (int64_t)(wanted -
-                                 (uint64_t)ts_clock_get_ns(TS_CLOCK_REALTIME));
+        s->offset_ns = (int64_t)(wanted - (uint64_t)ts_rtc_now_ns());
         schedule_alarm(s);
         break;
     }
@@ -189,7 +188,7 @@ static bool rtc_realize(TsMmioDevice *dev, GError **errp)
     if (!ts_mmio_device_init_mmio(dev, &rtc_ops, s, RTC_WINDOW, errp)) {
         return false;
     }
-    s->alarm_timer = ts_timer_new(TS_CLOCK_REALTIME, alarm_fire, s);
+    s->alarm_timer = ts_timer_new(ts_rtc_clock(), alarm_fire, s);
     rtc_reset(TS_DEVICE(dev));
     return true;
 }

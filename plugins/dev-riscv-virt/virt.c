@@ -194,6 +194,19 @@ static bool virt_pre_plug(TsMachine *machine, TsDevice *dev, GError **errp)
     if (!ts_object_dynamic_cast(TS_OBJECT(dev), "virtio-mmio-device")) {
         return true;
     }
+    if (vm->done) {
+        /* The device tree the guest read is final: a transport added
+         * now would never be seen.  QEMU names the bus it would have
+         * used, its highest free one. */
+        unsigned bus = VIRT_VIRTIO_SLOTS - 1;
+        while (bus > 0 && (vm->virtio_used & (1u << bus))) {
+            bus--;
+        }
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "Bus 'virtio-mmio-bus.%u' does not support hotplugging",
+                    bus);
+        return false;
+    }
     for (unsigned slot = 0; slot < VIRT_VIRTIO_SLOTS; slot++) {
         if (vm->virtio_used & (1u << slot)) {
             continue;
@@ -244,6 +257,7 @@ static bool dump_dtb(VirtMachine *vm, GError **errp)
 static bool virt_machine_done(TsMachine *machine, GError **errp)
 {
     VirtMachine *vm = (VirtMachine *)machine;
+    vm->done = true;
     if (!virt_boot_load(vm, errp)) {
         return false;
     }

@@ -67,6 +67,8 @@ typedef struct VirtMachine {
     TsDevice *aplic_m, *aplic_s, *imsic_m, *imsic_s;
     char *uart_node;            /* "/soc/serial@10000000" for stdout-path */
     uint32_t virtio_used;       /* bitmap of taken slots */
+    bool done;                  /* machine_done ran: no more mmio slots
+                                 * (virtio-mmio cannot be hot-plugged) */
     TsPciBus *pcie;             /* the host bridge's root bus "pcie.0" */
     uint64_t pcie_high_base;    /* where the 64-bit window starts */
     bool pcie_msi;              /* an MSI controller receives messages */

@@ -239,7 +239,7 @@ def empty_name_tests(t):
              ("-chardev", "is missing"), ("-numa", "Parameter 'type'"),
              ("-mon", "Parameter 'chardev' is missing"),
              ("-global", "are required"), ("-serial", "not a valid char"),
-             ("-display", "not supported"), ("-netdev", "not supported")]
+             ("-display", "not supported"), ("-netdev", "Parameter 'id' is missing")]
     for option, fragment in cases:
         one_line_error(t, base + [option, ""], fragment,
                        "%s '': one line naming what is missing" % option,

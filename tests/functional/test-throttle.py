@@ -130,7 +130,7 @@ for extra, want in (
         (["-object", "throttle-group,id=tg0,x-iops-total-max=3"],
          "bps_max/iops_max require corresponding bps/iops values"),
         (["-object", "throttle-group,id=tg0", "-object",
-          "throttle-group,id=tg0"], "duplicate ID 'tg0' for object")):
+          "throttle-group,id=tg0"], "Duplicate ID 'tg0' for object")):
     st, out, err = run(BASE + extra, timeout=60)
     lines = [x for x in err.splitlines() if x.strip()]
     t.ok(st == 1 and len(lines) == 1 and want in lines[0] and

@@ -2,10 +2,12 @@
 """virtio-rng-pci and virtio-serial-pci with the test Linux guest.
 
 The same device models as virtio-rng-device and virtio-console-device,
-on the modern virtio PCI transport (core/virtio/virtio-pci.c): the guest
-finds them with the ids a modern virtio device has (1af4:1040 + device
-type, revision 1) and QEMU's classes, the same as Debian's
-qemu-system-riscv64 shows with disable-legacy=on; it reads random bytes
+on the virtio PCI transport (core/virtio/virtio-pci.c): on the root bus
+they are transitional, so the guest finds them with the transitional ids
+(1af4:1005 and 1af4:1003, revision 0, subsystem = virtio type) and QEMU's
+classes, the same as Debian's qemu-system-riscv64 shows; Linux drives
+them through the modern interface (test-virtio-pci-legacy.py has the
+other placements and the legacy interface); it reads random bytes
 from the virtio entropy source and writes through the console port to a
 host file.  (virtio-blk-pci has its disk tests in test-nvme.py.)
 """
@@ -27,8 +29,8 @@ QEMU = shutil.which("qemu-system-riscv64")
 tmp = tempfile.mkdtemp(prefix="test-virtio-pci-")
 out_file = os.path.join(tmp, "hvc.out")
 
-RNG = "0x1af4 0x1044 0x00ff00 0x01 0x1af4 0x1100"
-SERIAL = "0x1af4 0x1043 0x078000 0x01 0x1af4 0x1100"
+RNG = "0x1af4 0x1005 0x00ff00 0x00 0x1af4 0x0004"
+SERIAL = "0x1af4 0x1003 0x078000 0x00 0x1af4 0x0003"
 
 
 def boot(emulator, extra):
@@ -48,14 +50,14 @@ try:
                        "-chardev", "file,id=hvc,path=%s" % out_file,
                        "-device", "virtio-serial-pci,chardev=hvc"])
     ids = pci_ids(c)
-    t.ok(RNG in ids, "virtio-rng-pci: 1af4:1044, class 00ff00", ids)
-    t.ok(SERIAL in ids, "virtio-serial-pci: 1af4:1043, class 078000", ids)
+    t.ok(RNG in ids, "virtio-rng-pci: 1af4:1005, class 00ff00", ids)
+    t.ok(SERIAL in ids, "virtio-serial-pci: 1af4:1003, class 078000", ids)
     if QEMU:
-        q = boot(QEMU, ["-device", "virtio-rng-pci,disable-legacy=on"])
+        q = boot(QEMU, ["-device", "virtio-rng-pci"])
         qids = pci_ids(q)
         q.close()
-        t.ok(RNG in qids, "QEMU shows virtio-rng-pci (disable-legacy=on) "
-             "with the same ids", qids)
+        t.ok(RNG in qids, "QEMU shows virtio-rng-pci with the same ids",
+             qids)
     else:
         t.skip("ids compared with QEMU", "qemu-system-riscv64 not "
                "installed (Debian package qemu-system-misc)")

@@ -36,7 +36,7 @@ bool harness_init(const char *type)
     if (!machine_create("none" TS_MACHINE_SUFFIX, &err)) {
         g_error("cannot create the machine: %s", err->message);
     }
-    if (!plugin_require(PK_DEVICE, type, &err)) {
+    if (type && !plugin_require(PK_DEVICE, type, &err)) {
         g_error("cannot load the plugin providing %s: %s", type,
                 err->message);
     }

@@ -15,7 +15,8 @@
  * and load the plugin that provides device `type` from
  * $TESSERA_BUILD_ROOT/plugins.  Returns false after printing a TAP skip
  * line when the tests are not run from the build (no TESSERA_BUILD_ROOT);
- * a plugin that fails to load is a test failure.
+ * a plugin that fails to load is a test failure.  type NULL: only the
+ * core (plugins of other kinds are loaded when first named).
  */
 bool harness_init(const char *type);
 

@@ -5,6 +5,7 @@
  */
 #include "machine/numa.h"
 #include "memory/memory-backend.h"
+#include "object/user-object.h"
 
 #include <glib.h>
 
@@ -21,7 +22,7 @@ static NumaLimits sockets(unsigned n, uint64_t ram)
 static void backend(const char *arg)
 {
     GError *err = NULL;
-    if (!memory_backend_add(arg, &err)) {
+    if (!user_object_add(arg, &err)) {
         g_error("-object %s: %s", arg, err->message);
     }
 }
@@ -627,7 +628,7 @@ static void test_hmat_cache_errors(void)
 static void object_fails(const char *arg, const char *fragment)
 {
     GError *err = NULL;
-    g_assert_false(memory_backend_add(arg, &err));
+    g_assert_false(user_object_add(arg, &err));
     check_message(err, arg, fragment);
 }
 
@@ -640,7 +641,7 @@ static void test_memory_backend_object(void)
     g_assert_cmpuint(size, ==, GiB);
     g_assert_false(memory_backend_size("m1", &size));
     object_fails("memory-backend-ram,id=m0,size=1G",
-                 "duplicate ID 'm0' for object");
+                 "Duplicate ID 'm0' for object");
     object_fails("memory-backend-ram,size=1G", "Parameter 'id' is missing");
     object_fails("memory-backend-ram,id=m2", "can't create backend with "
                  "size 0");
@@ -652,7 +653,8 @@ static void test_memory_backend_object(void)
     object_fails("memory-backend-ram,id=m3,size=1G,colour=red",
                  "Invalid parameter 'colour'");
     object_fails("memory-backend-file,id=m3,size=1G,mem-path=/x",
-                 "object type 'memory-backend-file' is not supported yet");
+                 "Parameter 'qom-type' does not accept value "
+                 "'memory-backend-file'");
     object_fails("id=m3,size=1G", "Parameter 'qom-type' is missing");
 }
 

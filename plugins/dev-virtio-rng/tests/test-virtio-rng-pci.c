@@ -7,7 +7,11 @@
  * queue's MSI-X vector, then a hostile driver: vectors and queues that do
  * not exist, queue changes while enabled, notifications for absent queues
  * and a notify storm, the ISR without MSI-X, and bus mastering off (the
- * queue breaks, nothing is written, a reset brings it back).
+ * queue breaks, nothing is written, a reset brings it back).  On the
+ * root bus the device is transitional (QEMU's disable-legacy=auto): the
+ * legacy registers in I/O BAR0 serve a request too, and refuse queue
+ * addresses (PFNs) that put the rings outside RAM: past its end, over a
+ * BAR, over the I/O window.
  */
 #include "dev-harness.h"
 #include "pci-host.h"
@@ -27,6 +31,9 @@
 #define AVAIL     (RAM_BASE + 0x11000)
 #define USED      (RAM_BASE + 0x12000)
 #define BUF       (RAM_BASE + 0x20000)
+#define IO_WIN    UINT64_C(0x03000000)
+#define LEGACY_IO 0x100         /* BAR0, in the I/O space */
+#define LEGACY    (IO_WIN + LEGACY_IO)
 
 /* Common configuration offsets (VIRTIO 1.2, 4.1.4.3) */
 enum { DFSELECT = 0x00, DF = 0x04, GFSELECT = 0x08, GF = 0x0c,
@@ -60,7 +67,7 @@ static uint16_t ram16(uint64_t addr)
 static void host_init(void)
 {
     pci_host_add_ram(RAM_BASE, RAM_SIZE);
-    bus = pci_host_new(WIN_BASE, WIN_SIZE, PCI_HOST_NO_IO_WINDOW, true);
+    bus = pci_host_new(WIN_BASE, WIN_SIZE, IO_WIN, true);
 }
 
 static uint32_t cfg_read(uint16_t reg, unsigned len)
@@ -186,12 +193,19 @@ static bool msi_is(void *opaque)
     return ram32(MSI_ADDR) == GPOINTER_TO_UINT(opaque);
 }
 
+/* On the root bus: transitional, as QEMU's (1af4:1005, revision 0,
+ * subsystem = virtio type 4). */
 static void test_identity(void)
 {
-    g_assert_cmphex(cfg_read(TS_PCI_VENDOR_ID, 4), ==, 0x10441af4);
-    g_assert_cmphex(cfg_read(TS_PCI_REVISION_ID, 4), ==, 0x00ff0001);
+    g_assert_cmphex(cfg_read(TS_PCI_VENDOR_ID, 4), ==, 0x10051af4);
+    g_assert_cmphex(cfg_read(TS_PCI_REVISION_ID, 4), ==, 0x00ff0000);
     g_assert_cmphex(cfg_read(TS_PCI_SUBSYSTEM_VENDOR_ID, 4), ==,
-                    0x11001af4);
+                    0x00041af4);
+    /* BAR0: I/O, the 24-byte header with MSI-X and no configuration,
+     * rounded up to 32 */
+    cfg_write(0x10, 0xffffffff, 4);
+    g_assert_cmphex(cfg_read(0x10, 4), ==, 0xffffffe1);
+    cfg_write(0x10, LEGACY_IO, 4);
     g_assert_cmpuint(notify_mult, ==, 4);
     /* BAR4: 64-bit prefetchable memory, 16 KiB */
     cfg_write(0x10 + 4 * 4, 0xffffffff, 4);
@@ -283,6 +297,141 @@ static void test_isr_intx(void)
     g_assert_cmpuint(mmio_read(isr, 1), ==, 0);
 }
 
+/* ---- The legacy interface (VIRTIO 1.2, 4.1.4.8) ---------------------- */
+
+enum { LG_DF = 0x00, LG_GF = 0x04, LG_PFN = 0x08, LG_QSIZE = 0x0c,
+       LG_QSEL = 0x0e, LG_NOTIFY = 0x10, LG_STATUS = 0x12, LG_ISR = 0x13 };
+
+static uint64_t lg_avail, lg_used;
+
+static void legacy_io_on(void)
+{
+    uint8_t cap = ts_pci_find_capability(dev, TS_PCI_CAP_ID_MSIX);
+    cfg_write(cap + 2, 0, 2);                   /* MSI-X off: INTx */
+    cfg_write(0x10, LEGACY_IO, 4);
+    cfg_write(TS_PCI_COMMAND, TS_PCI_COMMAND_IO | TS_PCI_COMMAND_MEMORY |
+              TS_PCI_COMMAND_MASTER, 2);
+}
+
+/* Reset, then what a legacy driver does: no FEATURES_OK, one write of
+ * the queue's page frame number; returns the status it reads back. */
+static uint8_t legacy_up(uint32_t pfn)
+{
+    mmio_write(LEGACY + LG_STATUS, 1, 0);
+    mmio_write(LEGACY + LG_STATUS, 1, 1 | 2);
+    mmio_write(LEGACY + LG_GF, 4, mmio_read(LEGACY + LG_DF, 4));
+    mmio_write(LEGACY + LG_QSEL, 2, 0);
+    g_assert_cmpuint(mmio_read(LEGACY + LG_PFN, 4), ==, 0);
+    mmio_write(LEGACY + LG_PFN, 4, pfn);
+    mmio_write(LEGACY + LG_STATUS, 1, 1 | 2 | 4);
+    return (uint8_t)mmio_read(LEGACY + LG_STATUS, 1);
+}
+
+static void legacy_post(uint16_t idx)
+{
+    struct { uint64_t addr; uint32_t len; uint16_t flags, next; } d = {
+        GUINT64_TO_LE(BUF), GUINT32_TO_LE(64), GUINT16_TO_LE(2), 0 };
+    ram_write(DESC, &d, sizeof(d));
+    uint16_t head = 0, next = GUINT16_TO_LE(idx + 1);
+    uint32_t num = (uint32_t)mmio_read(LEGACY + LG_QSIZE, 2);
+    ram_write(lg_avail + 4 + 2 * (idx % num), &head, 2);
+    ram_write(lg_avail + 2, &next, 2);
+    mmio_write(LEGACY + LG_NOTIFY, 2, 0);
+}
+
+typedef struct LegacyWait {
+    uint16_t want;
+} LegacyWait;
+
+static bool legacy_used_reaches(void *opaque)
+{
+    return ram16(lg_used + 2) >= ((LegacyWait *)opaque)->want;
+}
+
+static void test_legacy_request(void)
+{
+    legacy_io_on();
+    /* A legacy driver sees features 0-31 only: no VERSION_1 anywhere */
+    uint32_t df = (uint32_t)mmio_read(LEGACY + LG_DF, 4);
+    g_assert_cmphex(df & (1u << 28), !=, 0);        /* INDIRECT_DESC */
+    uint32_t num = (uint32_t)mmio_read(LEGACY + LG_QSIZE, 2);
+    g_assert_cmpuint(num, >=, 8);
+    g_assert_cmpuint(num & (num - 1), ==, 0);
+    /* The legacy layout: available ring after the descriptors, used ring
+     * at the next 4 KiB boundary */
+    lg_avail = DESC + 16 * num;
+    lg_used = (lg_avail + 6 + 2 * num + 4095) & ~UINT64_C(4095);
+    static const uint8_t zeroes[8192];
+    ram_write(lg_avail, zeroes, lg_used + 4096 - lg_avail);
+    g_assert_cmphex(legacy_up((uint32_t)(DESC >> 12)), ==, 1 | 2 | 4);
+    g_assert_cmphex(mmio_read(LEGACY + LG_PFN, 4), ==, DESC >> 12);
+    ram_write(BUF, zeroes, 64);
+    legacy_post(0);
+    LegacyWait w = { 1 };
+    g_assert_true(run_until(legacy_used_reaches, &w, 5000));
+    g_assert_cmpuint(ram32(lg_used + 8), ==, 64);
+    uint8_t got[64];
+    ts_address_space_read(ts_address_space_system(), BUF, got, 64);
+    g_assert_true(memcmp(got, zeroes, 64) != 0);
+    /* INTx and the ISR: reading acknowledges */
+    g_assert_true(run_until(intx_isr, NULL, 5000));
+    g_assert_cmpuint(mmio_read(LEGACY + LG_ISR, 1), ==, 1);
+    g_assert_false(intx_isr(NULL));
+    g_assert_cmpuint(mmio_read(LEGACY + LG_ISR, 1), ==, 0);
+    /* PFN 0 takes the queue back */
+    mmio_write(LEGACY + LG_PFN, 4, 0);
+    g_assert_cmpuint(mmio_read(LEGACY + LG_PFN, 4), ==, 0);
+}
+
+static void test_legacy_hostile(void)
+{
+    legacy_io_on();
+    /* Rings past the end of RAM, in the last page of RAM (the used ring
+     * falls off its end), over the memory window (BAR4 is there), over
+     * the I/O window (the legacy registers themselves), over page 0:
+     * each breaks the queue and the device asks for a reset */
+    const uint32_t bad[] = {
+        0xffffffff,
+        (uint32_t)((RAM_BASE + RAM_SIZE) >> 12),
+        (uint32_t)((RAM_BASE + RAM_SIZE - 4096) >> 12),
+        (uint32_t)(BAR4 >> 12),
+        (uint32_t)(IO_WIN >> 12),
+        1,
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_assert_cmphex(legacy_up(bad[i]) & 0x40, ==, 0x40);
+        /* and notifying it does nothing */
+        mmio_write(LEGACY + LG_NOTIFY, 2, 0);
+    }
+    /* A queue that does not exist: size 0, its PFN goes nowhere */
+    mmio_write(LEGACY + LG_STATUS, 1, 0);
+    mmio_write(LEGACY + LG_QSEL, 2, 9);
+    g_assert_cmpuint(mmio_read(LEGACY + LG_QSIZE, 2), ==, 0);
+    mmio_write(LEGACY + LG_PFN, 4, (uint32_t)(DESC >> 12));
+    g_assert_cmpuint(mmio_read(LEGACY + LG_PFN, 4), ==, 0);
+    /* Notifications for absent queues, writes of the wrong size,
+     * read-only registers, past the end of the window */
+    for (unsigned q = 0; q < 0x10000; q += 0x1111) {
+        mmio_write(LEGACY + LG_NOTIFY, 2, q);
+    }
+    mmio_write(LEGACY + LG_PFN, 2, 0x1234);
+    mmio_write(LEGACY + LG_DF, 4, 0xffffffff);
+    mmio_write(LEGACY + LG_QSIZE, 2, 4);
+    mmio_write(LEGACY + 0x1f, 1, 0xff);
+    g_assert_cmpuint(mmio_read(LEGACY + 0x1c, 4), ==, 0);
+    /* A queue moved while in use: refused */
+    g_assert_cmphex(legacy_up((uint32_t)(DESC >> 12)), ==, 1 | 2 | 4);
+    mmio_write(LEGACY + LG_PFN, 4, (uint32_t)(BUF >> 12));
+    g_assert_cmphex(mmio_read(LEGACY + LG_PFN, 4), ==, DESC >> 12);
+    /* After all that, the device still serves */
+    static const uint8_t zeroes[8192];
+    ram_write(lg_avail, zeroes, lg_used + 4096 - lg_avail);
+    legacy_post(0);
+    LegacyWait w = { 1 };
+    g_assert_true(run_until(legacy_used_reaches, &w, 5000));
+    mmio_write(LEGACY + LG_STATUS, 1, 0);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -295,6 +444,8 @@ int main(int argc, char **argv)
     g_test_add_func("/virtio-rng-pci/request-msix", test_request_msix);
     g_test_add_func("/virtio-rng-pci/hostile", test_hostile);
     g_test_add_func("/virtio-rng-pci/isr-intx", test_isr_intx);
+    g_test_add_func("/virtio-rng-pci/legacy-request", test_legacy_request);
+    g_test_add_func("/virtio-rng-pci/legacy-hostile", test_legacy_hostile);
     int ret = g_test_run();
     harness_destroy(TS_DEVICE(dev));
     return ret;

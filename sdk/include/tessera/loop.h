@@ -143,6 +143,19 @@ typedef enum TsClockType {
  * Thread-safe. */
 int64_t ts_clock_get_ns(TsClockType type);
 
+/*
+ * For real-time clock devices (-rtc): ts_rtc_now_ns is the time, in ns
+ * since the Unix epoch, that a guest RTC shows until the guest sets it
+ * (-rtc base=: the host's UTC by default, its local time, or a given
+ * date); it advances with ts_rtc_clock(), the clock -rtc clock= chose
+ * (TS_CLOCK_REALTIME for host, the default; TS_CLOCK_HOST for rt;
+ * TS_CLOCK_VIRTUAL for vm, which stops while the VM is stopped).  Arm an
+ * RTC's alarm timers on ts_rtc_clock().  Main loop thread or with the
+ * big lock.
+ */
+int64_t ts_rtc_now_ns(void);
+TsClockType ts_rtc_clock(void);
+
 /* ------------------------------------------------------------------ */
 /* Timers                                                             */
 
