@@ -8,6 +8,7 @@
 #include "help.h"
 #include "plugin/plugins.h"
 #include "object/object-introspect.h"
+#include "device/device-groups.h"
 
 #include <tessera/device.h>
 #include <tessera/machine.h>
@@ -17,6 +18,8 @@ typedef struct HelpEntry {
     char *name;
     char *description;
     bool is_default;
+    uint32_t categories;    /* devices: TS_DEVICE_CATEGORY_* */
+    char *bus;              /* devices: "PCI" or NULL */
 } HelpEntry;
 
 typedef struct HelpQuery {
@@ -29,20 +32,22 @@ static void help_entry_free(HelpEntry *e)
 {
     g_free(e->name);
     g_free(e->description);
+    g_free(e->bus);
     g_free(e);
 }
 
-static void add_entry(HelpQuery *q, const char *name, const char *desc,
-                      bool is_default)
+static HelpEntry *add_entry(HelpQuery *q, const char *name,
+                            const char *desc, bool is_default)
 {
     if (g_hash_table_contains(q->entries, name)) {
-        return;
+        return NULL;
     }
     HelpEntry *e = g_new0(HelpEntry, 1);
     e->name = g_strdup(name);
     e->description = g_strdup(desc ? desc : "");
     e->is_default = is_default;
     g_hash_table_insert(q->entries, e->name, e);
+    return e;
 }
 
 static bool machine_matches(const char *machine_target, const char *target)
@@ -73,7 +78,14 @@ static void add_registered(TsObjectClass *klass, void *opaque)
         }
     }
     g_autofree char *name = plugin_user_name(q->kind, type);
-    add_entry(q, name, ts_class_description(klass), is_default);
+    HelpEntry *e = add_entry(q, name, ts_class_description(klass),
+                             is_default);
+    if (e && q->kind == PK_DEVICE) {
+        TsDeviceClass *dc = (TsDeviceClass *)
+            ts_class_dynamic_cast(klass, TS_TYPE_DEVICE);
+        e->categories = (uint32_t)dc->categories;
+        e->bus = g_strdup(device_bus_name(klass));
+    }
 }
 
 static void add_from_sidecars(HelpQuery *q)
@@ -98,7 +110,12 @@ static void add_from_sidecars(HelpQuery *q)
             if (q->kind == PK_DEVICE && !p->user_creatable) {
                 continue;
             }
-            add_entry(q, p->name, p->description, p->is_default);
+            HelpEntry *e = add_entry(q, p->name, p->description,
+                                     p->is_default);
+            if (e) {
+                e->categories = p->categories;
+                e->bus = g_strdup(p->bus);
+            }
         }
     }
 }
@@ -159,6 +176,42 @@ void help_foreach(PluginKind kind, const char *target, HelpEntryFn fn,
     }
 }
 
+static void print_device(FILE *out, const HelpEntry *e)
+{
+    fprintf(out, "name \"%s\"", e->name);
+    if (e->bus) {
+        fprintf(out, ", bus %s", e->bus);
+    }
+    if (*e->description) {
+        fprintf(out, ", desc \"%s\"", e->description);
+    }
+    fputc('\n', out);
+}
+
+/* QEMU's layout: one group per category in its order, a device in each
+ * of its categories, then the uncategorized; a blank line between. */
+static void print_devices(FILE *out, GPtrArray *list)
+{
+    bool first = true;
+    for (unsigned c = 0; c <= DEVICE_CATEGORY_COUNT; c++) {
+        uint32_t bit = device_category_at(c);     /* 0: uncategorized */
+        bool header = false;
+        for (guint i = 0; i < list->len; i++) {
+            HelpEntry *e = g_ptr_array_index(list, i);
+            if (bit ? !(e->categories & bit) : e->categories != 0) {
+                continue;
+            }
+            if (!header) {
+                fprintf(out, "%s%s devices:\n", first ? "" : "\n",
+                        bit ? device_category_title(bit) : "Uncategorized");
+                header = true;
+                first = false;
+            }
+            print_device(out, e);
+        }
+    }
+}
+
 void help_print(FILE *out, PluginKind kind, const char *target)
 {
     g_autoptr(GPtrArray) list = collect(kind, target);
@@ -172,12 +225,7 @@ void help_print(FILE *out, PluginKind kind, const char *target)
         }
         return;
     case PK_DEVICE:
-        fprintf(out, "Devices:\n");
-        for (guint i = 0; i < list->len; i++) {
-            HelpEntry *e = g_ptr_array_index(list, i);
-            fprintf(out, "name \"%s\", desc \"%s\"\n", e->name,
-                    e->description);
-        }
+        print_devices(out, list);
         return;
     case PK_ACCEL:
         fprintf(out, "Accelerators supported in Tessera:\n");

@@ -60,7 +60,11 @@ static bool qmp_device_del(JsonObject *args, JsonNode **ret, GError **errp)
 {
     GError *err = NULL;
     if (!device_delete(json_object_get_string_member(args, "id"), &err)) {
-        g_set_error_literal(errp, QMP_ERROR, QMP_ERROR_DEVICE_NOT_FOUND,
+        /* DeviceNotFound only for a missing device, as QEMU's class */
+        g_set_error_literal(errp, QMP_ERROR,
+                            g_error_matches(err, TS_ERROR,
+                                            TS_ERROR_NOT_FOUND)
+                            ? QMP_ERROR_DEVICE_NOT_FOUND : QMP_ERROR_GENERIC,
                             err->message);
         g_error_free(err);
         return false;

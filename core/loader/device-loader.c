@@ -290,6 +290,7 @@ static void loader_class_init(TsObjectClass *klass, const void *data)
     dc->realize = loader_realize;
     dc->unrealize = loader_unrealize;
     dc->user_creatable = true;
+    dc->categories = TS_DEVICE_CATEGORY_MISC;
     ts_class_add_properties(klass, loader_props);
 }
 

@@ -23,6 +23,8 @@ void machine_set_shutdown_handler(MachineShutdownHandler handler);
  * the board does not set it). */
 bool machine_pre_plug(TsDevice *dev, GError **errp);
 bool machine_done(GError **errp);
+/* machine_done() was called: new devices are hot-plugged. */
+bool machine_creation_done(void);
 void machine_reset(void);
 
 /* The machine being run, or NULL before it is created. */

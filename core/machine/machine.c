@@ -58,11 +58,21 @@ bool machine_pre_plug(TsDevice *dev, GError **errp)
     return mc && mc->pre_plug ? mc->pre_plug(m, dev, errp) : true;
 }
 
+/* Set once the command line's devices are in: what comes later
+ * (device_add) is hot-plugged, even before the guest first runs. */
+static bool creation_done;
+
 bool machine_done(GError **errp)
 {
     TsMachine *m = ts_machine_current();
     TsMachineClass *mc = m ? TS_MACHINE_GET_CLASS(m) : NULL;
+    creation_done = true;
     return mc && mc->machine_done ? mc->machine_done(m, errp) : true;
+}
+
+bool machine_creation_done(void)
+{
+    return creation_done;
 }
 
 void machine_reset(void)

@@ -21,6 +21,7 @@ typedef struct PciBridgeDev {
     int64_t chassis_nr;         /* pci-bridge: "chassis_nr" */
     int64_t chassis, slot, port;    /* pcie-root-port */
     bool hotplug;                   /* "hotplug" */
+    bool shpc;                      /* pci-bridge: "shpc" */
     uint8_t exp_cap;
     bool unplug_pending;            /* the attention button was pressed */
     bool hp_level;                  /* a hot-plug event is signalled */
@@ -36,6 +37,14 @@ static bool pci_bridge_realize(TsPciDevice *dev, GError **errp)
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
                     "Bridge chassis not specified. Each bridge is required "
                     "to be assigned a unique chassis id > 0.");
+        return false;
+    }
+    if (b->shpc) {
+        /* QEMU's default is on; without the controller, say so rather
+         * than pretend the bridge's slots could take a hot-plug. */
+        g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
+                    "pci-bridge: shpc=on (the standard hot-plug controller) "
+                    "is not supported");
         return false;
     }
     if (!pci_bridge_init(dev, false, errp)) {
@@ -62,6 +71,8 @@ static bool pci_bridge_realize(TsPciDevice *dev, GError **errp)
 static const TsProperty pci_bridge_props[] = {
     TS_PROP_INT("chassis_nr", PciBridgeDev, chassis_nr, 0, 0, 255,
                 "chassis number (required, unique, > 0)"),
+    TS_PROP_BOOL("shpc", PciBridgeDev, shpc, false,
+                 "standard hot-plug controller (not supported: off)"),
     TS_PROP_END,
 };
 
@@ -72,6 +83,7 @@ static void pci_bridge_class_init(TsObjectClass *klass, const void *data)
     pc->device_id = 0x0001;
     pc->class_id = TS_PCI_CLASS_BRIDGE_PCI;
     pc->header_type = TS_PCI_HEADER_TYPE_BRIDGE;
+    ((TsDeviceClass *)klass)->categories = TS_DEVICE_CATEGORY_BRIDGE;
     pc->realize = pci_bridge_realize;   /* no INTx pin, as QEMU's */
     ts_class_add_properties(klass, pci_bridge_props);
 }
@@ -327,6 +339,7 @@ static void root_port_class_init(TsObjectClass *klass, const void *data)
     pc->device_id = 0x000c;
     pc->class_id = TS_PCI_CLASS_BRIDGE_PCI;
     pc->header_type = TS_PCI_HEADER_TYPE_BRIDGE;
+    ((TsDeviceClass *)klass)->categories = TS_DEVICE_CATEGORY_BRIDGE;
     pc->interrupt_pin = 1;
     pc->express = true;
     pc->realize = root_port_realize;

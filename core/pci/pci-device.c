@@ -7,6 +7,7 @@
 #include "pci-internal.h"
 #include "object/object-hooks.h"
 #include "device/devices.h"
+#include "machine/machine-lifecycle.h"
 #include <errno.h>
 #include <stdlib.h>
 
@@ -61,6 +62,24 @@ static const char *id_of(TsPciDevice *dev)
     return obj->parent && obj->parent->name &&
            g_str_equal(obj->parent->name, "peripheral") ? obj->name
                                                         : "(null)";
+}
+
+/* After start-up a device goes only where a slot can take it while the
+ * guest runs (a root port with hotplug=on); QEMU's words otherwise. */
+static bool hotplug_allowed(TsPciBus *bus, GError **errp)
+{
+    if (!machine_creation_done() || bus->plugged) {
+        return true;
+    }
+    if (bus->bridge && bus->express) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
+                    "Hot-plug failed: unsupported by the port device '%s'",
+                    id_of(bus->bridge));
+    } else {
+        g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
+                    "Bus '%s' does not support hotplugging", bus->name);
+    }
+    return false;
 }
 
 static bool is_multifunction(TsPciDevice *d)
@@ -190,7 +209,7 @@ static bool pci_device_realize(TsDevice *d, GError **errp)
     TsPciDevice *dev = (TsPciDevice *)d;
     TsPciDeviceClass *pc = pci_class(dev);
     TsPciBus *bus = choose_bus(dev, errp);
-    if (!bus) {
+    if (!bus || !hotplug_allowed(bus, errp)) {
         return false;
     }
     /* Header first: the multi-function checks read function 0's. */
@@ -227,15 +246,28 @@ static bool pci_device_realize(TsDevice *d, GError **errp)
     return true;
 }
 
-/* device_del of a function in a hot-plug slot waits for the guest. */
+/* device_del of a function in a hot-plug slot waits for the guest;
+ * elsewhere it is refused, as QEMU does (the guest would not know). */
 static int pci_unplug_request(TsDevice *d, GError **errp)
 {
     TsPciDevice *dev = (TsPciDevice *)ts_object_dynamic_cast(
         TS_OBJECT(d), TS_TYPE_PCI_DEVICE);
-    if (!dev || !dev->priv || !dev->bus || !dev->bus->unplug_request) {
+    if (!dev || !dev->priv || !dev->bus) {
         return 0;
     }
-    return dev->bus->unplug_request(dev->bus->bridge, dev, errp);
+    TsPciBus *bus = dev->bus;
+    if (bus->unplug_request) {
+        return bus->unplug_request(bus->bridge, dev, errp);
+    }
+    if (bus->bridge && bus->express) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
+                    "Hot-unplug failed: unsupported by the port device '%s'",
+                    id_of(bus->bridge));
+    } else {
+        g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
+                    "Bus '%s' does not support hotplugging", bus->name);
+    }
+    return -1;
 }
 
 static void pci_device_unrealize(TsDevice *d)

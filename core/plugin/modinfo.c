@@ -9,6 +9,7 @@
  */
 #include "plugins.h"
 #include "object/object-hooks.h"
+#include "device/device-groups.h"
 
 #define MODINFO_FORMAT 1
 
@@ -42,6 +43,7 @@ void plugin_provide_free(PluginProvide *p)
     g_free(p->name);
     g_free(p->type_name);
     g_free(p->parent);
+    g_free(p->bus);
     g_free(p->description);
     g_free(p->target);
     g_free(p->default_cpu_type);
@@ -115,6 +117,10 @@ static PluginProvide *read_provide(GKeyFile *kf, const char *group,
     p->abstract = g_key_file_get_boolean(kf, group, "abstract", NULL);
     p->user_creatable = g_key_file_get_boolean(kf, group, "user-creatable",
                                                NULL);
+    g_auto(GStrv) cats = g_key_file_get_string_list(kf, group, "categories",
+                                                    NULL, NULL);
+    p->categories = device_categories_parse(cats);
+    p->bus = get_opt_string(kf, group, "bus");
     if (kind != PK_TARGET && !p->type_name) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
                     "%s: group [%s] lacks a type", path, group);
@@ -228,6 +234,15 @@ bool modinfo_write(const PluginInfo *info, const char *path, GError **errp)
         if (p->kind == PK_DEVICE) {
             g_key_file_set_boolean(kf, group, "user-creatable",
                                    p->user_creatable);
+            g_auto(GStrv) cats = device_categories_keys(p->categories);
+            if (cats[0]) {
+                g_key_file_set_string_list(kf, group, "categories",
+                                           (const char *const *)cats,
+                                           g_strv_length(cats));
+            }
+            if (p->bus) {
+                g_key_file_set_string(kf, group, "bus", p->bus);
+            }
         }
     }
     return g_key_file_save_to_file(kf, path, errp);

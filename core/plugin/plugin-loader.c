@@ -19,6 +19,7 @@
 #include "machine/machine-lifecycle.h"
 #include "object/object-hooks.h"
 #include "object/object-introspect.h"
+#include "device/device-groups.h"
 
 #include <tessera/device.h>
 #include <tessera/machine.h>
@@ -428,6 +429,8 @@ static PluginProvide *describe_type(const char *type_name)
         TsDeviceClass *dc = (TsDeviceClass *)
             ts_class_dynamic_cast(klass, TS_TYPE_DEVICE);
         p->user_creatable = dc->user_creatable && !p->abstract;
+        p->categories = (uint32_t)dc->categories;
+        p->bus = g_strdup(device_bus_name(klass));
     }
     return p;
 }

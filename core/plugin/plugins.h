@@ -58,6 +58,8 @@ typedef struct PluginProvide {
     char *default_cpu_type;
     bool abstract;
     bool user_creatable;  /* devices: may be used with -device */
+    uint32_t categories;  /* devices: TS_DEVICE_CATEGORY_* for help */
+    char *bus;            /* devices: "PCI" for help, or NULL */
 } PluginProvide;
 
 /* Everything the core knows about one plugin. */

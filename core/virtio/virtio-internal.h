@@ -208,6 +208,9 @@ typedef struct VirtioProxy {
 /* Check the model's class and register type_name: a `parent` (the
  * transport's type) instance of transport_size bytes, then the model's
  * struct, with the model's properties.  class_init gets the VirtioProxy. */
+/* The -device help category QEMU gives a virtio device type on any
+ * transport (TS_DEVICE_CATEGORY_*; 0 for types it leaves out). */
+uint32_t virtio_proxy_category(uint32_t device_id);
 bool virtio_proxy_register(const TsVirtioDeviceClass *klass,
                            const char *type_name, const char *description,
                            const char *parent, size_t transport_size,

@@ -391,6 +391,8 @@ static void proxy_class_init(TsObjectClass *klass, const void *data)
     VirtioMmioClass *vc = (VirtioMmioClass *)klass;
     vc->model = p->model;
     vc->model_offset = p->model_offset;
+    ((TsDeviceClass *)klass)->categories =
+        virtio_proxy_category(p->model->device_id);
     if (p->props) {
         ts_class_add_properties(klass, p->props);
     }

@@ -657,6 +657,8 @@ static void pci_proxy_class_init(TsObjectClass *klass, const void *data)
     pc->device_id = (uint16_t)(VIRTIO_PCI_DEVICE_ID_BASE +
                                p->model->device_id);
     pc->class_id = pci_class_of(p->model->device_id);
+    ((TsDeviceClass *)klass)->categories =
+        virtio_proxy_category(p->model->device_id);
     if (p->props) {
         ts_class_add_properties(klass, p->props);
     }

@@ -10,6 +10,8 @@
  */
 #include "virtio-internal.h"
 
+#include <tessera/device.h>
+
 #include <string.h>
 
 /* The model's property table with each offset moved past the transport,
@@ -29,6 +31,27 @@ static TsProperty *rebase_props(const TsProperty *props, size_t by)
         out[i].offset += by;
     }
     return out;
+}
+
+uint32_t virtio_proxy_category(uint32_t device_id)
+{
+    switch (device_id) {
+    case 1: return TS_DEVICE_CATEGORY_NETWORK;
+    case 2:                                     /* block */
+    case 8:                                     /* SCSI */
+    case 9:                                     /* 9P */
+    case 26: return TS_DEVICE_CATEGORY_STORAGE; /* file system */
+    case 3:                                     /* console (serial) */
+    case 18: return TS_DEVICE_CATEGORY_INPUT;
+    case 16: return TS_DEVICE_CATEGORY_DISPLAY;
+    case 25: return TS_DEVICE_CATEGORY_SOUND;
+    case 4:                                     /* entropy */
+    case 5:                                     /* balloon */
+    case 19:                                    /* vsock */
+    case 20:                                    /* crypto */
+    case 23: return TS_DEVICE_CATEGORY_MISC;    /* IOMMU */
+    default: return 0;
+    }
 }
 
 bool virtio_proxy_register(const TsVirtioDeviceClass *klass,

@@ -134,6 +134,7 @@ static void ns_class_init(TsObjectClass *klass, const void *data)
     TsDeviceClass *dc = (TsDeviceClass *)klass;
     dc->realize = ns_realize;
     dc->unrealize = ns_unrealize;
+    dc->categories = TS_DEVICE_CATEGORY_STORAGE;
     ts_class_add_properties(klass, ns_props);
 }
 

@@ -387,6 +387,7 @@ static void nvme_class_init(TsObjectClass *klass, const void *data)
     pc->unrealize = nvme_unrealize;
     pc->reset = nvme_reset;
     pc->config_write = nvme_config_write;
+    ((TsDeviceClass *)klass)->categories = TS_DEVICE_CATEGORY_STORAGE;
     ts_class_add_properties(klass, nvme_props);
 }
 

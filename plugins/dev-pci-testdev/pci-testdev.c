@@ -200,6 +200,7 @@ static void testdev_class_init(TsObjectClass *klass, const void *data)
     pc->class_id = 0x00ff;          /* unclassified, as QEMU's */
     pc->realize = testdev_realize;
     pc->reset = testdev_reset;
+    ((TsDeviceClass *)klass)->categories = TS_DEVICE_CATEGORY_MISC;
     ts_class_add_properties(klass, testdev_props);
 }
 

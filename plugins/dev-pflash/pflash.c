@@ -261,6 +261,7 @@ static void pflash_class_init(TsObjectClass *klass, const void *data)
     mc->unrealize = pflash_unrealize;
     TsDeviceClass *dc = (TsDeviceClass *)klass;
     dc->reset = pflash_reset;
+    dc->categories = TS_DEVICE_CATEGORY_STORAGE;
     /* Boards place their banks (-drive if=pflash fills them). */
     dc->user_creatable = false;
     ts_class_add_properties(klass, pflash_props);

@@ -613,6 +613,8 @@ static void uart_class_init(TsObjectClass *klass, const void *data)
     mc->fdt_compatible = uart_compatible;
     mc->fdt_extra = uart_fdt_extra;
     ((TsDeviceClass *)klass)->reset = uart_reset;
+    /* QEMU files its serial ports under input devices */
+    ((TsDeviceClass *)klass)->categories = TS_DEVICE_CATEGORY_INPUT;
     ts_class_add_properties(klass, uart_props);
 }
 

@@ -9,9 +9,12 @@
  * (a driver should not ask for one without VIRTIO_NET_F_CSUM, but doing
  * it costs little) and segmentation refused (never offered).
  *
+ * Frames go out straight from guest memory (ts_dma_map) when nothing in
+ * them needs changing, else through a copy.
+ *
  * Flow control (tessera/net.h): when ts_net_send() answers 0 the core
- * keeps that frame and we stop taking chains until our sent callback;
- * the chain itself is already copied and given back.  Work per
+ * keeps (copies) that frame and we stop taking chains until our sent
+ * callback; the chain itself is given back at once.  Work per
  * notification is bounded; the rest continues from a bottom half.
  */
 #include "virtio-net.h"
@@ -88,6 +91,68 @@ static ssize_t tx_frame(VirtioNet *n, size_t len, unsigned head)
     return ts_net_send_buf(n->nc, frame, flen, tx_sent);
 }
 
+/* Segments a frame may have to be sent without copying; more (rare:
+ * Linux sends a header and up to 17 fragments) take the copy. */
+#define TX_MAP_MAX 64
+#define TX_COPY (-2)
+
+/*
+ * Send the chain's frame straight from guest memory when that needs no
+ * change to it: every segment plain RAM, and either a backend that takes
+ * our header or a header asking for nothing.  TX_COPY: use the copy.
+ */
+static ssize_t tx_mapped(VirtioNet *n, const TsVirtqChain *c)
+{
+    TsVirtioDevice *dev = &n->parent;
+    if (c->n_out > TX_MAP_MAX) {
+        return TX_COPY;
+    }
+    VnetHdr hdr = { 0 };
+    if (!ts_virtio_chain_read(dev, c, 0, &hdr, n->hdr_len)) {
+        return 1;                       /* the queue broke */
+    }
+    uint64_t skip = 0;
+    if (!n->vnet_peer) {
+        if ((hdr.flags & VNET_HDR_F_NEEDS_CSUM) ||
+            (hdr.gso_type & ~VNET_HDR_GSO_ECN) != VNET_HDR_GSO_NONE) {
+            return TX_COPY;
+        }
+        skip = n->hdr_len;
+    }
+    if (c->out_len - skip < 14) {
+        return TX_COPY;                 /* the copy path says why */
+    }
+    struct iovec iov[TX_MAP_MAX];
+    TsMemoryRegion *mr[TX_MAP_MAX];
+    int cnt = 0;
+    ssize_t ret = TX_COPY;
+    for (unsigned i = 0; i < c->n_out; i++) {
+        uint64_t addr = c->seg[i].addr, len = c->seg[i].len;
+        if (skip >= len) {
+            skip -= len;
+            continue;
+        }
+        addr += skip;
+        len -= skip;
+        skip = 0;
+        mr[cnt] = NULL;
+        void *p = ts_dma_map(ts_virtio_dma_as(dev), addr, len, false,
+                             &mr[cnt]);
+        if (!p) {
+            goto out;
+        }
+        iov[cnt].iov_base = p;
+        iov[cnt].iov_len = (size_t)len;
+        cnt++;
+    }
+    ret = ts_net_send(n->nc, iov, cnt, tx_sent);
+out:
+    for (int i = 0; i < cnt; i++) {
+        ts_dma_unmap(mr[i]);
+    }
+    return ret;
+}
+
 bool vnet_tx_notify(VirtioNet *n)
 {
     TsVirtioDevice *dev = &n->parent;
@@ -98,7 +163,7 @@ bool vnet_tx_notify(VirtioNet *n)
             more = true;
             break;
         }
-        TsVirtqChain *c = &n->chain;
+        TsVirtqChain *c = &n->tx_chain;
         if (ts_virtio_pop(dev, VNET_TXQ, c) <= 0) {
             break;
         }
@@ -113,10 +178,17 @@ bool vnet_tx_notify(VirtioNet *n)
             tx_guest_error(n, "larger than 64 KiB", c->head);
         } else {
             size_t len = (size_t)c->out_len;
-            if (!ts_virtio_chain_read(dev, c, 0, n->tx_buf, len)) {
+            ssize_t r = tx_mapped(n, c);
+            if (r == TX_COPY) {
+                if (!ts_virtio_chain_read(dev, c, 0, n->tx_buf, len)) {
+                    break;
+                }
+                r = tx_frame(n, len, c->head);
+            }
+            if (!ts_virtio_queue_active(dev, VNET_TXQ)) {
                 break;
             }
-            if (tx_frame(n, len, c->head) == 0) {
+            if (r == 0) {
                 n->tx_waiting = true;       /* kept: wait for tx_sent */
             }
             bytes += len;

@@ -160,7 +160,11 @@ static void net_read_config(TsVirtioDevice *dev, uint8_t *cfg)
     memset(cfg, 0, VNET_CFG_SIZE);
     memcpy(cfg + VNET_CFG_MAC, n->mac, 6);
     uint16_t status = n->announce;
-    if (!n->nc || ts_net_link_up(n->nc)) {
+    /* set_link on either end pulls the cable (QEMU takes the NIC's link
+     * down with its backend's) */
+    TsNetClient *peer = n->nc ? ts_net_client_peer(n->nc) : NULL;
+    if ((!n->nc || ts_net_link_up(n->nc)) &&
+        (!peer || ts_net_link_up(peer))) {
         status |= VNET_S_LINK_UP;
     }
     put16(cfg + VNET_CFG_STATUS, status);

@@ -91,7 +91,11 @@ static ssize_t tap_receive(TsNetClient *nc, const struct iovec *iov,
                            int iovcnt)
 {
     TapNet *t = ts_net_client_opaque(nc);
-    struct iovec v[iovcnt + 1];
+    struct iovec stack[16];
+    /* The header in front: one entry more than the frame has. */
+    g_autofree struct iovec *heap = iovcnt < 16 ? NULL
+                                    : g_new(struct iovec, iovcnt + 1);
+    struct iovec *v = heap ? heap : stack;
     uint8_t hdr[12] = { 0 };    /* "no offload": flags 0, GSO none */
     int n = 0;
     size_t len = 0;

@@ -10,10 +10,10 @@ qemu-system-riscv64 with the same command line.  Then the monitors:
 through /dev/mem: config reads of absent functions and buses are
 all-ones, a BAR programmed over RAM leaves RAM alone, two BARs
 programmed over each other answer without harm, and the emulator keeps
-running the guest.  Then hot-plug: device_add/device_del while the guest
-runs, on the root bus (found by a rescan, gone at once) and behind the
-root port (Linux's pciehp brings it in; device_del waits for the guest
-to power the slot off, then DEVICE_DELETED).
+running the guest.  Then hot-plug: device_add on the root bus is refused
+(as QEMU's), behind the root port Linux's pciehp brings the device in;
+device_del waits for the guest to power the slot off, then
+DEVICE_DELETED.
 """
 import json
 import os
@@ -170,22 +170,16 @@ try:
         t.ok(hmp.count("BAR0: 32 bit memory at 0x40100000") == 2,
              "info pci shows both BARs at the shared address", hmp)
 
-    # device_add while the guest runs: no hot-plug event yet, but a rescan
-    # finds it; device_del takes it away at once, and the guest's next
-    # config read of it is all-ones, with the emulator and guest running.
+    # device_add on the root bus while the guest runs: refused, as QEMU
+    # does (no slot there can tell the guest); test-pci-hotplug-refused.py
+    # compares every such answer with QEMU's.
     r = q.cmd("device_add", {"driver": "pci-testdev", "id": "late",
                              "addr": "06"})
-    shell(c, "echo 1 > /sys/bus/pci/rescan")
-    late = shell(c, "cat /sys/bus/pci/devices/0000:00:06.0/device")
-    t.ok("return" in r and late.strip() == "0x0005",
-         "device_add pci-testdev: the guest finds it on a rescan",
-         "%r %r" % (r, late))
-    r = q.cmd("device_del", {"id": "late"})
-    gone = (devmem(c, ECAM + (0x06 << 15)) if have_devmem else None)
-    t.ok("return" in r and (gone is None or gone == 0xffffffff) and
+    t.ok(r.get("error", {}).get("desc") ==
+         "Bus 'pcie.0' does not support hotplugging" and
          "alive" in shell(c, "echo alive"),
-         "device_del: the function is gone, the guest runs on",
-         "%r %r" % (r, gone))
+         "device_add pci-testdev on pcie.0 is refused, the guest runs on",
+         repr(r))
 
     # Native hot-plug behind the root port: device_add appears in the
     # guest (pciehp), device_del presses the attention button, the guest

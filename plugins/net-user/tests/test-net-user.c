@@ -13,7 +13,8 @@
  */
 #include "dev-harness.h"
 
-#include "net/net-test.h"
+#include "net/net-internal.h"
+#include "net/net-options.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -48,10 +49,17 @@ static const TsNetClientOps nic_ops = {
 
 static TsNetClient *nic;
 
+/* -netdev's way: option text to a backend, and netdev_del's. */
+static bool netdev_add(const char *text, GError **errp)
+{
+    g_autoptr(GPtrArray) pairs = net_opts_parse(text, "type", errp);
+    return pairs && netdev_create(pairs, errp);
+}
+
 static void user_up(const char *opts)
 {
     g_autoptr(GError) err = NULL;
-    g_assert_true(net_test_netdev_add(opts, &err));
+    g_assert_true(netdev_add(opts, &err));
     g_assert_no_error(err);
     rx = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
     nic = ts_net_nic_attach("n0", NULL, "test-nic", GUEST_MAC, &nic_ops,
@@ -65,7 +73,7 @@ static void user_down(void)
     ts_net_nic_detach(nic);
     nic = NULL;
     g_autoptr(GError) err = NULL;
-    g_assert_true(net_test_netdev_del("n0", &err));
+    g_assert_true(netdev_delete_by_id("n0", &err));
     g_ptr_array_unref(rx);
     rx = NULL;
 }
@@ -448,7 +456,7 @@ static void test_info_and_hostfwd(void)
     g_autofree char *opts = g_strdup_printf(
         "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:%d-:22",
         ntohs(sa.sin_port));
-    g_assert_false(net_test_netdev_add(opts, &err));
+    g_assert_false(netdev_add(opts, &err));
     g_autofree char *want = g_strdup_printf(
         "Could not set up host forwarding rule 'tcp:127.0.0.1:%d-:22'",
         ntohs(sa.sin_port));

@@ -18,6 +18,24 @@ TS_BEGIN_DECLS
 
 typedef struct TsDevice TsDevice;
 
+/*
+ * The groups `-device help` lists a device under, as QEMU 7.2 has them
+ * (and in its order); bits of TsDeviceClass.categories.  A device with
+ * none is listed under "Uncategorized devices".  (Since ABI 1.4.)
+ */
+enum {
+    TS_DEVICE_CATEGORY_BRIDGE = 1u << 0,    /* Controller/Bridge/Hub */
+    TS_DEVICE_CATEGORY_USB = 1u << 1,
+    TS_DEVICE_CATEGORY_STORAGE = 1u << 2,
+    TS_DEVICE_CATEGORY_NETWORK = 1u << 3,
+    TS_DEVICE_CATEGORY_INPUT = 1u << 4,     /* QEMU's serial ports too */
+    TS_DEVICE_CATEGORY_DISPLAY = 1u << 5,
+    TS_DEVICE_CATEGORY_SOUND = 1u << 6,
+    TS_DEVICE_CATEGORY_MISC = 1u << 7,
+    TS_DEVICE_CATEGORY_CPU = 1u << 8,
+    TS_DEVICE_CATEGORY_WATCHDOG = 1u << 9,
+};
+
 typedef struct TsDeviceClass {
     TsObjectClass parent;
     /* Check properties and claim resources.  false + errp on failure; the
@@ -30,7 +48,11 @@ typedef struct TsDeviceClass {
     /* May be created with -device (default true, set false in class_init
      * for devices only boards create). */
     bool user_creatable;
-    void *reserved[8];
+    /* TS_DEVICE_CATEGORY_* bits, set in class_init; recorded in the
+     * plugin's sidecar so that `-device help` needs no plugin loaded.
+     * (A former reserved slot: pointer-sized, so the layout stays.) */
+    uintptr_t categories;
+    void *reserved[7];
 } TsDeviceClass;
 
 struct TsDevice {
