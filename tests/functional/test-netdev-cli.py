@@ -147,6 +147,37 @@ if qemu:
          "ours:   %s\nQEMU's: %s" % (ours, theirs))
 
 
+# ---- HMP commands -----------------------------------------------------
+
+HMP_LINES = ["set_link zz off", "set_link h1 maybe", "set_link s1 off",
+             "hostfwd_add s0 tcp::5555-:22", "hostfwd_add zz tcp::5555-:22",
+             "hostfwd_remove s1 tcp::5555", "netdev_add nosuch,id=x",
+             "netdev_del s1", "netdev_del s1"]
+
+
+def hmp_replies(prog, args):
+    p = subprocess.run([prog] + BASE + ["-monitor", "stdio"] + args,
+                       input="\n".join(HMP_LINES + ["quit"]) + "\n",
+                       capture_output=True, text=True, timeout=60)
+    text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", p.stdout).replace("\r", "")
+    # What is left once the prompts and the echoed commands are gone.
+    return [l for l in text.splitlines()
+            if l.strip() and not re.match(r"^\((qemu|tessera)\)", l) and
+            not re.search(r"(QEMU|Tessera) [0-9.]+ monitor", l)]
+
+
+ours = hmp_replies(TESSERA, net_args)
+t.ok("Error: Device 'zz' not found" in ours and
+     "invalid device specified" in ours and
+     "unrecognized netdev id 'zz'" in ours and
+     "Error: Device 's1' not found" in ours,
+     "HMP set_link, hostfwd_add/remove, netdev_add/del answer", ours)
+if qemu:
+    theirs = hmp_replies(qemu, net_args)
+    t.ok(ours == theirs, "HMP replies read as QEMU's",
+         "ours:   %s\nQEMU's: %s" % (ours, theirs))
+
+
 # ---- QMP ----------------------------------------------------------------
 
 def qmp_session(prog):
