@@ -230,7 +230,7 @@ static uint8_t ctrl_command(VirtioNet *n, const TsVirtqChain *c,
 bool vnet_ctrl_notify(VirtioNet *n)
 {
     TsVirtioDevice *dev = &n->parent;
-    TsVirtqChain *c = &n->chain;
+    TsVirtqChain *c = &n->ctrl_chain;
     bool more = false;
     for (unsigned i = 0; i < VNET_QUEUE_SIZE; i++) {
         if (ts_virtio_pop(dev, VNET_CTRLQ, c) <= 0) {

@@ -63,24 +63,24 @@ static int rx_take(VirtioNet *n)
     if (n->rx_count >= ts_virtio_queue_size(&n->parent, VNET_RXQ)) {
         return 0;
     }
-    int r = ts_virtio_pop(&n->parent, VNET_RXQ, &n->chain);
+    int r = ts_virtio_pop(&n->parent, VNET_RXQ, &n->rx_pop);
     if (r <= 0) {
         return r;
     }
-    if (n->chain.n_in == 0) {
+    if (n->rx_pop.n_in == 0) {
         ts_virtio_set_needs_reset(&n->parent, VNET_RXQ, "virtio-net %s: "
                                   "receive buffer %u has no device-writable "
-                                  "part", vnet_name(n), n->chain.head);
+                                  "part", vnet_name(n), n->rx_pop.head);
         return -1;
     }
     /* Device-readable segments in a receive chain carry nothing for us:
      * they are skipped. */
     VnetRxBuf *b = rx_at(n, n->rx_count);
-    b->head = n->chain.head;
-    b->n_seg = n->chain.n_in;
-    b->len = n->chain.in_len;
-    b->seg = g_memdup2(&n->chain.seg[n->chain.n_out],
-                       sizeof(TsVirtqSeg) * n->chain.n_in);
+    b->head = n->rx_pop.head;
+    b->n_seg = n->rx_pop.n_in;
+    b->len = n->rx_pop.in_len;
+    b->seg = g_memdup2(&n->rx_pop.seg[n->rx_pop.n_out],
+                       sizeof(TsVirtqSeg) * n->rx_pop.n_in);
     n->rx_count++;
     return 1;
 }

@@ -163,7 +163,7 @@ bool vnet_tx_notify(VirtioNet *n)
             more = true;
             break;
         }
-        TsVirtqChain *c = &n->chain;
+        TsVirtqChain *c = &n->tx_chain;
         if (ts_virtio_pop(dev, VNET_TXQ, c) <= 0) {
             break;
         }

@@ -149,9 +149,13 @@ typedef struct VirtioNet {
     uint8_t *tx_buf;                /* TS_NET_FRAME_MAX bytes */
     uint64_t tx_dropped;            /* frames the guest got wrong */
 
-    /* Too large for the stack */
-    TsVirtqChain chain;
-    TsVirtqChain scratch;
+    /* Too large for the stack; one per queue, because sending a frame
+     * can bring one in at once (a backend answering from its receive
+     * call, a hub) while the transmit chain is still in use. */
+    TsVirtqChain rx_pop;            /* taken from the receive ring */
+    TsVirtqChain scratch;           /* a kept receive chain, rebuilt */
+    TsVirtqChain tx_chain;
+    TsVirtqChain ctrl_chain;
 } VirtioNet;
 
 /* virtio-net.c */

@@ -47,6 +47,7 @@ typedef struct FakeNetdev {
     TsNetdev parent;
     bool vnet;                  /* option: claims a virtio-net header */
     bool full;                  /* refuses frames for now */
+    bool echo;                  /* answers each frame from receive */
     GPtrArray *frames;          /* GByteArray each */
     int vnet_len;
     bool using_vnet;
@@ -73,6 +74,10 @@ static ssize_t fake_receive(TsNetClient *nc, const struct iovec *iov,
         g_byte_array_append(b, iov[i].iov_base, iov[i].iov_len);
     }
     g_ptr_array_add(fake->frames, b);
+    if (fake->echo) {
+        /* As slirp answers an ARP request: at once, from this call */
+        ts_net_send_buf(fake->parent.client, b->data, b->len, NULL);
+    }
     return b->len;
 }
 
@@ -561,6 +566,41 @@ static void test_rx(void)
     net_free();
 }
 
+/* A backend that answers from inside its receive call: the answer
+ * comes in while the transmit chain is still being handled, and each
+ * queue's used ring must get its own chains back (it did not: the
+ * receive side took its chain into the transmit side's, and Linux said
+ * "input.0:id 0 is not a head!"). */
+static void test_answer_at_once(void)
+{
+    net_new(false, NULL);
+    driver_up(F(F_MRG_RXBUF));
+    fake->echo = true;
+    for (unsigned i = 0; i < 4; i++) {
+        post_rx(i, 2048);
+    }
+    vd_notify(&drv, 0);
+    uint8_t *fr = frame_new(MAC, 100, 5);
+    for (unsigned i = 0; i < 3; i++) {
+        post_tx(i, NO_HDR, fr, 100);
+    }
+    vd_notify(&drv, 1);
+    wait_used(1);
+    g_assert_cmpuint(fake->frames->len, ==, 3);
+    g_assert_cmpuint(vd_used_idx(&drv, 0), ==, 3);
+    for (unsigned i = 0; i < 3; i++) {
+        uint32_t id, len;
+        vd_used_elem(&drv, 1, i, &id, &len);
+        g_assert_cmpuint(id, ==, 2 * i);            /* the tx heads */
+        vd_used_elem(&drv, 0, i, &id, &len);
+        g_assert_cmpuint(id, ==, i);                /* the rx buffers */
+        g_assert_cmpuint(len, ==, 112);
+    }
+    g_assert_cmphex(vd_rd(&drv, VD_STATUS) & VD_S_NEEDS_RESET, ==, 0);
+    g_free(fr);
+    net_free();
+}
+
 static void test_rx_mergeable(void)
 {
     net_new(false, NULL);
@@ -829,6 +869,7 @@ int main(int argc, char **argv)
     g_test_add_func("/virtio-net/tx-flow-control", test_tx_flow_control);
     g_test_add_func("/virtio-net/rx", test_rx);
     g_test_add_func("/virtio-net/rx-mergeable", test_rx_mergeable);
+    g_test_add_func("/virtio-net/answer-at-once", test_answer_at_once);
     g_test_add_func("/virtio-net/filter", test_filter);
     g_test_add_func("/virtio-net/hostile", test_hostile);
     g_test_add_func("/virtio-net/realize-errors", test_realize_errors);
