@@ -149,6 +149,44 @@ static void test_flow_control(void)
     fake_free(b);
 }
 
+/* A client whose receive makes its peer send back to it at once (an
+ * echo): that frame is kept behind the one being delivered and must not
+ * wait for a flush nobody will do. */
+static Fake *echo_peer;
+
+static ssize_t echo_receive(TsNetClient *nc, const struct iovec *iov,
+                            int iovcnt)
+{
+    ssize_t len = fake_receive(nc, iov, iovcnt);
+    Fake *f = ts_net_client_opaque(nc);
+    if (f->got->len == 1) {
+        send_byte(echo_peer, 0x42, true);   /* back to us, from inside */
+    }
+    return len;
+}
+
+static const TsNetClientOps echo_ops = {
+    .can_receive = fake_can_receive,
+    .receive = echo_receive,
+};
+
+static void test_reentrant_send(void)
+{
+    Fake *a = fake_new("a", TS_NET_CLIENT_NETDEV);
+    Fake *b = g_new0(Fake, 1);
+    b->open = true;
+    b->got = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+    b->nc = net_client_new(TS_NET_CLIENT_NIC, &echo_ops, b, "b", "fake");
+    net_client_set_peer(a->nc, b->nc);
+    echo_peer = a;
+    g_assert_cmpint(send_byte(a, 1, true), ==, 60);
+    g_assert_cmpuint(b->got->len, ==, 2);
+    g_assert_cmpuint(got_byte(b, 1), ==, 0x42);
+    g_assert_cmpuint(a->sent_calls, ==, 1);   /* the kept echo went */
+    fake_free(a);
+    fake_free(b);
+}
+
 /* Senders without a callback: TS_NET_QUEUE_MAX kept, the rest dropped. */
 static void test_queue_bound(void)
 {
@@ -515,6 +553,7 @@ int main(int argc, char **argv)
     g_test_add_func("/net/direct", test_direct);
     g_test_add_func("/net/flow-control", test_flow_control);
     g_test_add_func("/net/queue-bound", test_queue_bound);
+    g_test_add_func("/net/reentrant-send", test_reentrant_send);
     g_test_add_func("/net/purge-and-drops", test_purge_and_drops);
     g_test_add_func("/net/hub", test_hub);
     g_test_add_func("/net/mac", test_mac);
