@@ -21,6 +21,7 @@ typedef struct NetdevClass {
 extern const TsNetdevDriver net_hubport_driver;
 
 static GPtrArray *all_netdevs;   /* TsNetdev, in creation order */
+static bool exiting;            /* netdev_close_all: no guest to tell */
 bool netdev_generated_ids;
 
 static const TsTypeInfo netdev_base = {
@@ -197,7 +198,8 @@ static void netdev_free(TsNetdev *nd, bool opened)
     /* The NIC sees its cable pulled, as in QEMU. */
     TsNetClient *peer = nc->peer;
     net_client_unpeer(nc);
-    if (peer && peer->kind == TS_NET_CLIENT_NIC && !peer->link_down) {
+    if (!exiting && peer && peer->kind == TS_NET_CLIENT_NIC &&
+        !peer->link_down) {
         peer->link_down = true;
         if (peer->ops->link_status_changed) {
             peer->ops->link_status_changed(peer);
@@ -299,9 +301,11 @@ bool netdev_delete_by_id(const char *id, GError **errp)
 void netdev_close_all(void)
 {
     GPtrArray *all = netdevs();
+    exiting = true;
     while (all->len) {
         netdev_delete(g_ptr_array_index(all, all->len - 1));
     }
+    exiting = false;
 }
 
 /* ---- help ---------------------------------------------------------- */

@@ -226,8 +226,11 @@ static bool open_net(const char *arg, GError **errp)
     if (g_str_equal(type, "none")) {
         return true;
     }
+    /* The backend's name: name=, else the option's id=, as QEMU. */
     g_autofree char *name = take(pairs, "name");
-    g_autofree char *label = name ? g_strdup(name) : anon_id();
+    g_autofree char *given_id = take(pairs, "id");
+    g_autofree char *label = name ? g_strdup(name)
+                             : given_id ? g_strdup(given_id) : anon_id();
     if (g_str_equal(type, "nic")) {
         g_autofree char *netdev = take(pairs, "netdev");
         g_autofree char *model = take(pairs, "model");
@@ -257,9 +260,9 @@ static bool open_net(const char *arg, GError **errp)
         return true;
     }
     if (g_str_equal(type, "hubport")) {
-        /* QEMU: hubport is -netdev only. */
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "Parameter 'type' does not accept value 'hubport'");
+                    "network backend 'hubport' is only supported with "
+                    "-netdev/-nic");
         return false;
     }
     set(pairs, "type", type);

@@ -122,6 +122,11 @@ TS_EXPORT ssize_t ts_net_send(TsNetClient *nc, const struct iovec *iov,
         keep(to, nc, iov, iovcnt, len, sent);
         return 0;
     }
+    /* Frames sent to `to` from inside its receive were kept behind this
+     * one; nobody else would flush them. */
+    if (to->kept.length && !to->flushing && !to->receive_paused) {
+        ts_net_flush(to);
+    }
     return len;
 }
 

@@ -73,6 +73,12 @@ cases = [
     (["-netdev", "socket,id=x,listen=127.0.0.1:%d" % busy_port],
      "can't bind ip=127.0.0.1 to socket: Address already in use"),
     (["-nic", "nosuch"], "Parameter 'type' does not accept value 'nosuch'"),
+    (["-nic", "hubport,mac=zz"], "invalid syntax for ethernet address"),
+    (["-net", "nic,macaddr=zz"], "invalid syntax for ethernet address"),
+    (["-net", "nic,foo=1"], "Invalid parameter 'foo'"),
+    (["-net", "nic,netdev=zz"], "netdev 'zz' not found"),
+    (["-net", "hubport,hubid=0"],
+     "network backend 'hubport' is only supported with -netdev/-nic"),
 ]
 refused_like_qemu(t, cases, qemu)
 busy.close()

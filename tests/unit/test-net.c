@@ -9,6 +9,7 @@
  */
 #include "net/net-internal.h"
 #include "net/net-options.h"
+#include "monitor/qmp.h"
 
 #include <string.h>
 
@@ -144,6 +145,44 @@ static void test_flow_control(void)
     /* A flush with nothing kept is harmless. */
     ts_net_flush(b->nc);
     g_assert_cmpuint(a->sent_calls, ==, 4);
+    fake_free(a);
+    fake_free(b);
+}
+
+/* A client whose receive makes its peer send back to it at once (an
+ * echo): that frame is kept behind the one being delivered and must not
+ * wait for a flush nobody will do. */
+static Fake *echo_peer;
+
+static ssize_t echo_receive(TsNetClient *nc, const struct iovec *iov,
+                            int iovcnt)
+{
+    ssize_t len = fake_receive(nc, iov, iovcnt);
+    Fake *f = ts_net_client_opaque(nc);
+    if (f->got->len == 1) {
+        send_byte(echo_peer, 0x42, true);   /* back to us, from inside */
+    }
+    return len;
+}
+
+static const TsNetClientOps echo_ops = {
+    .can_receive = fake_can_receive,
+    .receive = echo_receive,
+};
+
+static void test_reentrant_send(void)
+{
+    Fake *a = fake_new("a", TS_NET_CLIENT_NETDEV);
+    Fake *b = g_new0(Fake, 1);
+    b->open = true;
+    b->got = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+    b->nc = net_client_new(TS_NET_CLIENT_NIC, &echo_ops, b, "b", "fake");
+    net_client_set_peer(a->nc, b->nc);
+    echo_peer = a;
+    g_assert_cmpint(send_byte(a, 1, true), ==, 60);
+    g_assert_cmpuint(b->got->len, ==, 2);
+    g_assert_cmpuint(got_byte(b, 1), ==, 0x42);
+    g_assert_cmpuint(a->sent_calls, ==, 1);   /* the kept echo went */
     fake_free(a);
     fake_free(b);
 }
@@ -420,16 +459,106 @@ static void test_hubport_relay(void)
     fake_free(back);
 }
 
+/* ---- QMP: query-rx-filter and NIC_RX_FILTER_CHANGED ----------------- */
+
+static void qmp_out(const char *data, size_t len, void *opaque)
+{
+    g_string_append_len(opaque, data, len);
+}
+
+static void fake_rx_filter(TsNetClient *nc, TsNetRxFilter *out)
+{
+    static const uint8_t uni[1][6] = { { 2, 0, 0, 0, 0, 1 } };
+    static const uint16_t vlans[] = { 5, 7 };
+    out->promiscuous = true;
+    out->multicast = TS_NET_RX_ALL;
+    out->unicast = TS_NET_RX_NORMAL;
+    out->vlan = TS_NET_RX_NONE;
+    out->broadcast_allowed = true;
+    memcpy(out->main_mac, (uint8_t[]){ 0x52, 0x54, 0, 0x12, 0x34, 0x56 }, 6);
+    out->unicast_table = uni;
+    out->n_unicast = 1;
+    out->vlan_table = vlans;
+    out->n_vlan = 2;
+}
+
+static const TsNetClientOps filter_ops = {
+    .query_rx_filter = fake_rx_filter,
+};
+
+static unsigned count(const char *hay, const char *needle)
+{
+    unsigned n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p++) {
+        n++;
+    }
+    return n;
+}
+
+static void test_rx_filter(void)
+{
+    GString *out = g_string_new(NULL);
+    QmpSession *s = qmp_session_new(qmp_out, out);
+    const char *caps = "{\"execute\": \"qmp_capabilities\"}\n";
+    qmp_session_feed(s, caps, strlen(caps));
+    uint8_t mac[6] = { 0x52, 0x54, 0, 0x12, 0x34, 0x56 };
+    TsNetClient *nic = ts_net_nic_attach(NULL, NULL, "virtio-net-pci", mac,
+                                         &filter_ops, NULL, NULL);
+    g_assert_nonnull(nic);
+    Fake *other = fake_new("plain", TS_NET_CLIENT_NIC);
+
+    /* Once until a query re-arms it. */
+    g_string_truncate(out, 0);
+    ts_net_rx_filter_changed(nic);
+    ts_net_rx_filter_changed(nic);
+    g_assert_cmpuint(count(out->str, "NIC_RX_FILTER_CHANGED"), ==, 1);
+
+    g_string_truncate(out, 0);
+    const char *q = "{\"execute\": \"query-rx-filter\", \"arguments\": "
+                    "{\"name\": \"virtio-net-pci.0\"}}\n";
+    qmp_session_feed(s, q, strlen(q));
+    g_assert_nonnull(strstr(out->str, "main-mac"));
+    g_assert_nonnull(strstr(out->str, "52:54:00:12:34:56"));
+    g_assert_nonnull(strstr(out->str, "vlan-table"));
+    g_assert_nonnull(strstr(out->str, "02:00:00:00:00:01"));
+    g_assert_nonnull(strstr(out->str, "\"all\""));
+    g_assert_nonnull(strstr(out->str, "\"none\""));
+    g_assert_nonnull(strstr(out->str, "\"normal\""));
+
+    g_string_truncate(out, 0);
+    ts_net_rx_filter_changed(nic);
+    g_assert_cmpuint(count(out->str, "NIC_RX_FILTER_CHANGED"), ==, 1);
+
+    /* A NIC without the hook: named, an error; unnamed, left out. */
+    g_string_truncate(out, 0);
+    const char *q2 = "{\"execute\": \"query-rx-filter\", \"arguments\": "
+                     "{\"name\": \"plain\"}}\n";
+    qmp_session_feed(s, q2, strlen(q2));
+    g_assert_nonnull(strstr(out->str, "net client(plain) doesn't support "
+                            "rx-filter querying"));
+    g_string_truncate(out, 0);
+    const char *q3 = "{\"execute\": \"query-rx-filter\"}\n";
+    qmp_session_feed(s, q3, strlen(q3));
+    g_assert_cmpuint(count(out->str, "\"name\""), ==, 1);
+
+    fake_free(other);
+    ts_net_nic_detach(nic);
+    qmp_session_free(s);
+    g_string_free(out, TRUE);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/net/direct", test_direct);
     g_test_add_func("/net/flow-control", test_flow_control);
     g_test_add_func("/net/queue-bound", test_queue_bound);
+    g_test_add_func("/net/reentrant-send", test_reentrant_send);
     g_test_add_func("/net/purge-and-drops", test_purge_and_drops);
     g_test_add_func("/net/hub", test_hub);
     g_test_add_func("/net/mac", test_mac);
     g_test_add_func("/net/netdev-options", test_netdev_options);
     g_test_add_func("/net/hubport-relay", test_hubport_relay);
+    g_test_add_func("/net/rx-filter", test_rx_filter);
     return g_test_run();
 }
