@@ -145,6 +145,8 @@ TsNetdev *netdev_find(const char *id);
  * "key", "value", "key", "value", ... Errors in QEMU's words.
  */
 TsNetdev *netdev_create(GPtrArray *opts, GError **errp);
+/* Set while -nic/-net create backends under generated "#net" ids. */
+extern bool netdev_generated_ids;
 /* netdev_del: close and free. */
 bool netdev_delete_by_id(const char *id, GError **errp);
 void netdev_delete(TsNetdev *nd);

@@ -20,6 +20,7 @@ typedef struct NetdevClass {
 extern const TsNetdevDriver net_hubport_driver;
 
 static GPtrArray *all_netdevs;   /* TsNetdev, in creation order */
+bool netdev_generated_ids;
 
 static const TsTypeInfo netdev_base = {
     .name = TS_TYPE_NETDEV,
@@ -230,7 +231,8 @@ TsNetdev *netdev_create(GPtrArray *opts, GError **errp)
                     "Parameter 'id' is missing");
         return NULL;
     }
-    if (!id_wellformed(id)) {
+    /* "#net..." ids are the ones -nic and -net generate, as QEMU's. */
+    if (!id_wellformed(id) && !(id[0] == '#' && netdev_generated_ids)) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
                     "Parameter 'id' expects an identifier");
         return NULL;

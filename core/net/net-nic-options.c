@@ -199,7 +199,10 @@ static bool open_nic(const char *arg, GError **errp)
     }
     set(pairs, "type", type ? type : "user");
     set(pairs, "id", id);
-    if (!netdev_create(pairs, errp)) {
+    netdev_generated_ids = true;
+    TsNetdev *nd = netdev_create(pairs, errp);
+    netdev_generated_ids = false;
+    if (!nd) {
         return false;
     }
     add_pending("anonymous", model, id, mac);
@@ -261,7 +264,9 @@ static bool open_net(const char *arg, GError **errp)
     }
     set(pairs, "type", type);
     set(pairs, "id", label);
+    netdev_generated_ids = true;
     TsNetdev *nd = netdev_create(pairs, errp);
+    netdev_generated_ids = false;
     if (!nd) {
         return false;
     }

@@ -9,6 +9,15 @@
 
 static bool cmd_netdev_add(JsonObject *args, JsonNode **ret, GError **errp)
 {
+    /* QMP's wording lacks the command line's " for netdev". */
+    JsonNode *id = json_object_get_member(args, "id");
+    if (id && JSON_NODE_HOLDS_VALUE(id) &&
+        json_node_get_value_type(id) == G_TYPE_STRING &&
+        netdev_find(json_node_get_string(id))) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID, "Duplicate ID '%s'",
+                    json_node_get_string(id));
+        return false;
+    }
     g_autoptr(GPtrArray) pairs = net_opts_from_json(args, errp);
     return pairs && netdev_create(pairs, errp);
 }

@@ -1,7 +1,9 @@
 /*
  * core/util/fdset.c - -add-fd and "/dev/fdset/N".
  */
+#define _GNU_SOURCE             /* O_DIRECT */
 #include "fdset.h"
+#include <tessera/host.h>
 #include "cli/opts.h"
 #include "parse.h"
 
@@ -166,9 +168,11 @@ static int open_from_set(const char *path, int flags, GError **errp)
             return -1;
         }
         /* What open() would have done to a file it opened: the status
-         * flags fcntl may change, and truncation. */
-        int status = (fl & ~(O_APPEND | O_NONBLOCK)) |
-                     (flags & (O_APPEND | O_NONBLOCK));
+         * flags fcntl may change (O_DIRECT for cache=none too, as QEMU
+         * does; they are shared with the descriptor the user passed),
+         * and truncation. */
+        const int settable = O_APPEND | O_NONBLOCK | O_DIRECT;
+        int status = (fl & ~settable) | (flags & settable);
         bool truncate = (flags & O_TRUNC) ||
                         (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
         if (fcntl(dup_fd, F_SETFL, status) == -1 ||
@@ -195,6 +199,29 @@ int fdset_open(const char *path, int flags, mode_t mode, GError **errp)
     if (fd < 0) {
         g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
                     "Could not open '%s': %s", path, g_strerror(errno));
+    }
+    return fd;
+}
+
+TS_EXPORT int ts_host_open(const char *path, int flags, mode_t mode,
+                           GError **errp)
+{
+    int fd;
+    if (g_str_has_prefix(path, FDSET_PREFIX)) {
+        fd = open_from_set(path, flags, errp);
+        if (fd < 0) {
+            errno = EACCES;     /* no descriptor that fits */
+        }
+        return fd;
+    }
+    do {
+        fd = open(path, flags | O_CLOEXEC, mode);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) {
+        int err = errno;
+        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
+                    "Could not open '%s': %s", path, g_strerror(err));
+        errno = err;
     }
     return fd;
 }

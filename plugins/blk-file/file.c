@@ -11,6 +11,8 @@
 #define _GNU_SOURCE             /* O_DIRECT */
 #include "file.h"
 
+#include <tessera/host.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -49,13 +51,9 @@ static int64_t host_length(FileNode *f)
 
 static int open_fd(FileNode *f, bool rdwr, bool direct)
 {
-    int flags = (rdwr ? O_RDWR : O_RDONLY) | O_CLOEXEC |
-                (direct ? O_DIRECT : 0);
-    int fd;
-    do {
-        fd = open(f->filename, flags);
-    } while (fd < 0 && errno == EINTR);
-    return fd;
+    /* Also /dev/fdset/N: a descriptor a management tool passed in. */
+    return ts_host_open(f->filename, (rdwr ? O_RDWR : O_RDONLY) |
+                        (direct ? O_DIRECT : 0), 0, NULL);
 }
 
 static bool file_open(TsBlockNode *node, GError **errp)

@@ -185,6 +185,60 @@ t.ok(ours == theirs == [True], "-set drive.d0.readonly=on makes the drive "
 refused_like_qemu(t, [(["-set", "drive.dx.readonly=on"],
                        'there is no drive "dx" defined')])
 
+def fdset_drive(argv, cache):
+    """-add-fd of a file that is unlinked before the emulator starts, as
+    a -drive /dev/fdset/2: the drive's size and query-block's filename
+    (or the error).  Only the descriptor can reach the file."""
+    tmp = tempfile.mkdtemp(prefix="test-cli-qemu-gaps-")
+    img = os.path.join(tmp, "gone.raw")
+    with open(img, "wb") as f:
+        f.truncate(3 << 20)
+    # Read-only and read-write, as libvirt passes them (QEMU probes the
+    # image read-only first).
+    fd = os.open(img, os.O_RDWR)
+    rfd = os.open(img, os.O_RDONLY)
+    os.unlink(img)
+    sock = os.path.join(tmp, "qmp.sock")
+    p = subprocess.Popen(argv + ["-display", "none", "-add-fd",
+                                 "fd=%d,set=2" % fd, "-add-fd",
+                                 "fd=%d,set=2" % rfd, "-drive",
+                                 "if=none,id=d0,format=raw,cache=%s,"
+                                 "file=/dev/fdset/2" % cache, "-qmp",
+                                 "unix:%s,server=on,wait=off" % sock],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         text=True, pass_fds=(fd, rfd))
+    os.close(fd)
+    os.close(rfd)
+    try:
+        try:
+            q = Qmp(sock, p)
+        except (OSError, EOFError, ValueError):
+            p.wait(30)
+            return ("error", p.stderr.read().strip())
+        blocks = q.cmd("query-block").get("return", [])
+        q.cmd("quit")
+        q.close()
+        p.wait(30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+    ins = [b.get("inserted", {}) for b in blocks if b.get("device") == "d0"]
+    return ("ok", [(i.get("file"), i.get("image", {}).get("virtual-size"))
+                   for i in ins])
+
+
+ours, theirs = (fdset_drive(OURS, "writeback"),
+                fdset_drive(THEIRS, "writeback"))
+t.ok(ours == theirs == ("ok", [("/dev/fdset/2", 3 << 20)]),
+     "-drive file=/dev/fdset/2 opens the descriptor -add-fd passed (the "
+     "file itself is unlinked), as QEMU", "ours %r, QEMU %r" % (ours, theirs))
+ours, theirs = fdset_drive(OURS, "none"), fdset_drive(THEIRS, "none")
+t.ok(ours == theirs == ("ok", [("/dev/fdset/2", 3 << 20)]),
+     "... also with cache=none (O_DIRECT set on the descriptor), as QEMU",
+     "ours %r, QEMU %r" % (ours, theirs))
+
 ours = hotplug_answers(OURS)
 theirs = hotplug_answers(THEIRS)
 t.ok(ours == theirs and theirs[0] and "hotplug" in theirs[0],

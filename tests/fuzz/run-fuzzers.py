@@ -168,6 +168,12 @@ SEEDS = {
     "fuzz-readconfig": [CONFIG, b"[drive]\n", b'[device "a"]\n driver = "x\n',
                         b"[accel]\n  accel = \"tcg\"\n  thread = \"single\"\n"],
     "fuzz-qcow2": None,
+    # chunk-pause bytes, then frames: whole, split, empty, oversized.
+    "fuzz-socket-framing": [
+        b"\x00\x40" + b"\x00\x00\x00\x05hello" + b"\x00\x00\x00\x00",
+        b"\x03\x01" + b"\x00\x00\x00\x02hi" * 5,
+        b"\x00\x07" + b"\x00\x00\x08\x01" + b"x" * 64,
+        b"\x01\x03" + b"\xff\xff\xff\xff"],
 }
 # Inputs may grow this far (the virt board's tree is over 2 KiB, a qcow2
 # image a few KiB).

@@ -902,6 +902,60 @@ static void test_timer_armed_from_vcpu(void)
     ts_timer_free(t);
 }
 
+/* ts_timer_mod wakes the loop only for a deadline earlier than its
+ * clock's first one.  Here the loop sleeps towards a far virtual
+ * deadline; another thread arms a later timer and re-arms the first one
+ * with the deadline it has (neither needs the loop), then moves it to
+ * 1 ms from now: the loop must wake for that and fire it in time (the
+ * run_loop watchdog turns a missed wake-up into a failure). */
+typedef struct Rearm {
+    TsTimer *first, *later;
+    int64_t far;
+} Rearm;
+
+static void *rearm_thread(void *opaque)
+{
+    Rearm *r = opaque;
+    g_usleep(5000);
+    ts_bql_lock();
+    ts_timer_mod(r->later, r->far + 1000 * MS);
+    for (int i = 0; i < 3; i++) {
+        ts_timer_mod(r->first, r->far);
+    }
+    ts_bql_unlock();
+    g_usleep(5000);
+    ts_bql_lock();
+    ts_timer_mod(r->first, ts_clock_get_ns(TS_CLOCK_VIRTUAL) + 1 * MS);
+    ts_bql_unlock();
+    return NULL;
+}
+
+static void rearmed_fired(void *opaque)
+{
+    assert_in_callback_context();
+    ts_loop_quit(32);
+}
+
+static void later_fired(void *opaque)
+{
+    g_error("a timer armed for later fired first");
+}
+
+static void test_timer_rearmed_earlier_from_thread(void)
+{
+    Rearm r;
+    ts_vm_start();                      /* guest time runs */
+    r.first = ts_timer_new(TS_CLOCK_VIRTUAL, rearmed_fired, NULL);
+    r.later = ts_timer_new(TS_CLOCK_VIRTUAL, later_fired, NULL);
+    r.far = ts_clock_get_ns(TS_CLOCK_VIRTUAL) + WATCHDOG_NS * 2;
+    ts_timer_mod(r.first, r.far);
+    TsThread *th = ts_thread_start("rearm", rearm_thread, &r);
+    g_assert_cmpint(run_loop(), ==, 32);
+    ts_thread_join(th);
+    ts_timer_free(r.first);
+    ts_timer_free(r.later);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -926,6 +980,8 @@ int main(int argc, char **argv)
                     test_timer_rearmed_in_past_does_not_starve);
     g_test_add_func("/timer/bad-input", test_timer_bad_input);
     g_test_add_func("/timer/armed-from-vcpu", test_timer_armed_from_vcpu);
+    g_test_add_func("/timer/rearmed-earlier-from-thread",
+                    test_timer_rearmed_earlier_from_thread);
     g_test_add_func("/clock/host-and-realtime", test_clocks);
     g_test_add_func("/clock/virtual-frozen-while-stopped",
                     test_virtual_clock_frozen_while_stopped);

@@ -19,4 +19,5 @@
 #include <tessera/block.h>
 #include <tessera/pci.h>
 #include <tessera/net.h>
+#include <tessera/host.h>
 #endif
