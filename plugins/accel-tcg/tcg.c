@@ -54,10 +54,8 @@ typedef struct Runner {
     bool kicked;
     bool in_exec;           /* under idle_lock: inside a CPU's exec() */
     int in_exec_waiters;    /* under idle_lock: threads in wait_idle */
+    GThread *self;          /* the runner's thread, once it runs */
 } Runner;
-
-/* The runner whose thread this is (NULL on other threads). */
-static _Thread_local Runner *this_runner;
 
 static int thread_mode;
 static bool use_jit;
@@ -78,7 +76,8 @@ static void wake(Runner *r)
      * pending work before it sleeps: a cond signal would only be a
      * system call per interrupt line change, and the stale `kicked`
      * a spurious wake-up later. */
-    if (this_runner == r && !g_atomic_int_get(&stopping)) {
+    if (g_atomic_pointer_get(&r->self) == g_thread_self() &&
+        !g_atomic_int_get(&stopping)) {
         return;
     }
     g_mutex_lock(&r->idle_lock);
@@ -140,7 +139,7 @@ static void set_in_exec(Runner *r, bool v)
 static void *runner_main(void *opaque)
 {
     Runner *r = opaque;
-    this_runner = r;
+    g_atomic_pointer_set(&r->self, g_thread_self());
     ts_bql_lock();
     while (!ts_loop_quitting() && !g_atomic_int_get(&stopping)) {
         if (!ts_vm_running()) {
