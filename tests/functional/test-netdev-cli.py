@@ -100,6 +100,22 @@ t.ok(st == 0 and "listen=<str>" in out and "mcast=<str>" in out,
      "-netdev socket,help lists the backend's options", out + err)
 
 
+# ---- -writeconfig / -readconfig ----------------------------------------
+
+cfg = os.path.join(tmp, "net.cfg")
+st, out, err = run([TESSERA] + BASE + ["-monitor", "stdio", "-netdev",
+                                       "hubport,id=hw,hubid=3",
+                                       "-writeconfig", cfg], input="quit\n")
+text = open(cfg).read() if os.path.exists(cfg) else ""
+t.ok('[netdev "hw"]' in text and 'type = "hubport"' in text and
+     'hubid = "3"' in text, "-writeconfig writes a [netdev] section", text)
+p = subprocess.run([TESSERA] + BASE + ["-monitor", "stdio", "-readconfig",
+                                       cfg], input="info network\nquit\n",
+                   capture_output=True, text=True, timeout=60)
+t.ok("hub 3" in p.stdout and " \\ hw" in p.stdout,
+     "-readconfig creates it again", p.stdout + p.stderr)
+
+
 # ---- -nic / -net nic without a model on riscv virt ----------------------
 
 def warnings(prog, args):
