@@ -13,6 +13,7 @@
  * read, by a reader that lets nobody write it.
  */
 #include "block-internal.h"
+#include "util/parse.h"
 #include "plugin/plugins.h"
 
 #include <stdio.h>
@@ -48,15 +49,7 @@ const char *block_node_driver_name(const TsBlockNode *node)
  * at most 31 characters. */
 static bool node_name_valid(const char *name)
 {
-    if (!g_ascii_isalpha(name[0]) || strlen(name) > 31) {
-        return false;
-    }
-    for (const char *p = name; *p; p++) {
-        if (!g_ascii_isalnum(*p) && !strchr("-._", *p)) {
-            return false;
-        }
-    }
-    return true;
+    return strlen(name) <= 31 && ts_id_well_formed(name);
 }
 
 /* ---- references ------------------------------------------------------ */

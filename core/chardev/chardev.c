@@ -4,6 +4,7 @@
  * fd-based backend shares.  Backends live in chardev-*.c.
  */
 #include "chardev-internal.h"
+#include "util/parse.h"
 #include "object/object-hooks.h"
 #include "loop/main-loop.h"
 
@@ -111,15 +112,7 @@ void chardev_report(const char *fmt, ...)
 
 static bool id_is_valid(const char *id)
 {
-    if (!g_ascii_isalpha(id[0])) {
-        return false;
-    }
-    for (const char *p = id; *p; p++) {
-        if (!g_ascii_isalnum(*p) && !strchr("-._", *p)) {
-            return false;
-        }
-    }
-    return true;
+    return ts_id_well_formed(id);
 }
 
 TS_EXPORT TsChardev *ts_chardev_find(const char *id)

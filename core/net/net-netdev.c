@@ -6,6 +6,7 @@
  * the key=value pairs of -netdev and netdev_add.
  */
 #include "net-internal.h"
+#include "util/parse.h"
 #include "object/object-hooks.h"
 #include "plugin/plugins.h"
 #include "object/object-introspect.h"
@@ -149,18 +150,9 @@ static void add_list_value(NetdevCore *core, const char *key,
     g_ptr_array_add(values, NULL);
 }
 
-/* QEMU's id_wellformed(): a letter, then letters, digits, '-', '.', '_'. */
 static bool id_wellformed(const char *id)
 {
-    if (!g_ascii_isalpha(id[0])) {
-        return false;
-    }
-    for (const char *p = id + 1; *p; p++) {
-        if (!g_ascii_isalnum(*p) && !strchr("-._", *p)) {
-            return false;
-        }
-    }
-    return true;
+    return ts_id_well_formed(id);
 }
 
 static const char *last_value(GPtrArray *opts, const char *key)

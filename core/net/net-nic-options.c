@@ -291,15 +291,14 @@ bool net_nic_options_open(GError **errp)
         }
     }
     g_clear_pointer(&nic_args, g_ptr_array_unref);
-    if (!network_given && netdev_type_known("user")) {
-        /* QEMU's default: -net nic -net user.  A failing user backend
-         * is not the user's fault: no network then, and no noise. */
-        g_autoptr(GError) err = NULL;
-        net_defaults_active = true;
-        if (!open_net("nic", &err) || !open_net("user", &err)) {
-            g_clear_error(&err);
-        }
-    }
+    /*
+     * QEMU adds -net nic -net user when no network option is given.  No
+     * board here creates a NIC from -net nic without a model (QEMU's
+     * riscv virt does not either), so that user network would have no
+     * NIC: unreachable by the guest, it would only load net-user and
+     * libslirp into every run.  Tessera leaves it out; `info network`
+     * is empty where QEMU lists the orphaned hub.
+     */
     return true;
 }
 

@@ -5,6 +5,7 @@
  */
 #include "user-object.h"
 #include "cli/opts.h"
+#include "util/parse.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -49,18 +50,6 @@ static const UserObjectKind *kind_of_id(const char *id)
     return NULL;
 }
 
-bool user_object_id_well_formed(const char *id)
-{
-    if (!g_ascii_isalpha(id[0])) {
-        return false;
-    }
-    for (const char *p = id; *p; p++) {
-        if (!g_ascii_isalnum(*p) && !strchr("-._", *p)) {
-            return false;
-        }
-    }
-    return true;
-}
 
 /* qom-type and id of the -object text, JSON or key=value; the strings
  * are g_strdup'd (NULL when absent). */
@@ -129,7 +118,7 @@ static bool add(const char *arg, bool monitor, GError **errp)
                     "Parameter 'id' is missing");
         return false;
     }
-    if (!user_object_id_well_formed(id)) {
+    if (!ts_id_well_formed(id)) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
                     "Parameter 'id' expects an identifier (a letter, then "
                     "letters, digits, '-', '.', '_'), not '%s'", id);

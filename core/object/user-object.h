@@ -55,8 +55,5 @@ bool user_object_print_help(FILE *out, const char *type);
  * errp for a nested value.  g_free the result. */
 char *user_object_json_to_opts(const char *json, GError **errp);
 
-/* QEMU's rule for object ids: a letter, then letters, digits, '-', '.'
- * and '_'. */
-bool user_object_id_well_formed(const char *id);
 
 #endif

@@ -5,6 +5,8 @@
 #include <tessera/object.h>
 #include "parse.h"
 
+#include <string.h>
+
 
 bool ts_parse_bool(const char *what, const char *text, bool *out,
                              GError **errp)
@@ -193,4 +195,17 @@ bad:
                 "Parameter '%s' expects a size: a non-negative number with "
                 "an optional suffix B, K, M, G, T, P or E", what);
     return false;
+}
+
+bool ts_id_well_formed(const char *id)
+{
+    if (!g_ascii_isalpha(id[0])) {
+        return false;
+    }
+    for (const char *p = id + 1; *p; p++) {
+        if (!g_ascii_isalnum(*p) && !strchr("-._", *p)) {
+            return false;
+        }
+    }
+    return true;
 }

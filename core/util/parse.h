@@ -23,4 +23,8 @@ bool ts_parse_int(const char *what, const char *text, int64_t *out,
 bool ts_parse_uint(const char *what, const char *text, uint64_t *out,
                    GError **errp);
 
+/* QEMU's rule for the ids users give (-chardev, -netdev, -object, node
+ * names): a letter, then letters, digits, '-', '.' and '_'. */
+bool ts_id_well_formed(const char *id);
+
 #endif

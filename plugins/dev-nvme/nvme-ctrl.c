@@ -107,6 +107,11 @@ void nvme_ctrl_set_msix(NvmeCtrl *n, bool on)
 
 static void req_free(NvmeRequest *req)
 {
+    for (unsigned i = 0; i < req->nmaps; i++) {
+        req->n->ops->dma_unmap(req->n->opaque, req->maps[i]);
+    }
+    g_free(req->maps);
+    g_free(req->host);
     g_free(req->buf);
     g_free(req->segs);
     g_free(req);

@@ -75,6 +75,14 @@ typedef struct NvmeHostOps {
     bool (*dma_read)(void *opaque, uint64_t addr, void *buf, size_t len);
     bool (*dma_write)(void *opaque, uint64_t addr, const void *buf,
                       size_t len);
+    /* Optional: the host address of guest RAM [addr, addr+len) for the
+     * disk to read (for_write false) or write directly, with *token to
+     * give back to dma_unmap once the disk is done; NULL when the range
+     * is not plain RAM (or bus mastering is off): the core then copies
+     * through a buffer with dma_read/dma_write. */
+    void *(*dma_map)(void *opaque, uint64_t addr, size_t len, bool for_write,
+                     void **token);
+    void (*dma_unmap)(void *opaque, void *token);
     /* MSI-X (msix on): fire `vector`.  Pin-based: set the one interrupt
      * line to `level`. */
     void (*irq)(void *opaque, unsigned vector, bool level);
@@ -237,6 +245,11 @@ struct NvmeRequest {
     size_t len;
     struct iovec *segs;         /* guest ranges: iov_base holds the address */
     unsigned nsegs;
+    /* Or, when every range is RAM the host could map: the ranges' host
+     * addresses (no buffer, no copy) and the mappings to give back. */
+    struct iovec *host;
+    void **maps;
+    unsigned nmaps;
     /* Several disk operations for one command (DSM, broadcast flush) */
     unsigned pending_ops;
     int first_error;

@@ -75,7 +75,8 @@ static void io_done(void *opaque, int ret)
     }
     req_end_io(req);
     uint16_t status = status_of(req, req->first_error);
-    if (status == NVME_SUCCESS && req->kind == NVME_IO_READ && req->sq) {
+    if (status == NVME_SUCCESS && req->kind == NVME_IO_READ && req->sq &&
+        !req->host) {
         status = nvme_req_dma_to_guest(req, req->buf, req->len);
     }
     req->status = status;
@@ -88,8 +89,45 @@ static void submit(NvmeRequest *req, NvmeNamespace *ns, NvmeIoKind kind,
     NvmeCtrl *n = req->n;
     struct iovec iov = { req->buf, (size_t)bytes };
     bool data = kind == NVME_IO_READ || kind == NVME_IO_WRITE;
+    const struct iovec *v = req->host ? req->host : &iov;
+    int nv = req->host ? (int)req->nmaps : 1;
     n->ops->io(n->opaque, ns->disk, kind, offset, bytes,
-               data ? &iov : NULL, data ? 1 : 0, flags, io_done, req);
+               data ? v : NULL, data ? nv : 0, flags, io_done, req);
+}
+
+/*
+ * The disk works on guest RAM directly when every PRP range is RAM the
+ * host can map (contiguous pages are one range already): no buffer and
+ * no copy, as QEMU does.  Anything else (a range over MMIO, mastering
+ * off, a host without dma_map) goes through the buffer and the DMA
+ * calls, which give the statuses a hostile guest earns.
+ */
+static bool map_direct(NvmeRequest *req, bool write)
+{
+    NvmeCtrl *n = req->n;
+    if (!n->ops->dma_map || !req->nsegs) {
+        return false;
+    }
+    req->host = g_new(struct iovec, req->nsegs);
+    req->maps = g_new0(void *, req->nsegs);
+    for (unsigned i = 0; i < req->nsegs; i++) {
+        size_t len = req->segs[i].iov_len;
+        void *p = n->ops->dma_map(n->opaque,
+                                  (uint64_t)(uintptr_t)req->segs[i].iov_base,
+                                  len, !write, &req->maps[i]);
+        if (!p) {
+            for (unsigned j = 0; j < req->nmaps; j++) {
+                n->ops->dma_unmap(n->opaque, req->maps[j]);
+            }
+            g_clear_pointer(&req->host, g_free);
+            g_clear_pointer(&req->maps, g_free);
+            req->nmaps = 0;
+            return false;
+        }
+        req->host[i] = (struct iovec){ p, len };
+        req->nmaps = i + 1;
+    }
+    return true;
 }
 
 /* Checks every command with a range makes. */
@@ -125,17 +163,21 @@ static bool rw(NvmeRequest *req, NvmeNamespace *ns, bool write)
     if (req->status) {
         return true;
     }
-    req->buf = g_try_malloc(len);
-    if (!req->buf) {
-        req->status = NVME_INTERNAL_ERROR;
-        return true;
-    }
     req->len = len;
-    if (write) {
-        req->status = nvme_req_dma_from_guest(req, req->buf, len);
-        if (req->status) {
+    if (!map_direct(req, write)) {
+        req->buf = g_try_malloc(len);
+        if (!req->buf) {
+            req->status = NVME_INTERNAL_ERROR;
             return true;
         }
+        if (write) {
+            req->status = nvme_req_dma_from_guest(req, req->buf, len);
+            if (req->status) {
+                return true;
+            }
+        }
+    }
+    if (write) {
         ns->units_written += len / 512;
         ns->writes++;
     } else {

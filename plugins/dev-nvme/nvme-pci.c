@@ -46,6 +46,23 @@ static bool pci_dma_write(void *opaque, uint64_t addr, const void *buf,
     return ts_pci_dma_write(&s->parent, addr, buf, len) == TS_MEM_OK;
 }
 
+static void *pci_dma_map(void *opaque, uint64_t addr, size_t len,
+                         bool for_write, void **token)
+{
+    NvmePci *s = opaque;
+    TsMemoryRegion *mr = NULL;
+    void *p = ts_dma_map(ts_pci_device_dma_as(&s->parent), addr, len,
+                         for_write, &mr);
+    *token = mr;
+    return p;
+}
+
+static void pci_dma_unmap(void *opaque, void *token)
+{
+    (void)opaque;
+    ts_dma_unmap(token);
+}
+
 static void pci_irq(void *opaque, unsigned vector, bool level)
 {
     NvmePci *s = opaque;
@@ -158,6 +175,8 @@ static void pci_guest_error(void *opaque, const char *msg)
 static const NvmeHostOps nvme_pci_host_ops = {
     .dma_read = pci_dma_read,
     .dma_write = pci_dma_write,
+    .dma_map = pci_dma_map,
+    .dma_unmap = pci_dma_unmap,
     .irq = pci_irq,
     .io = pci_io,
     .set_write_cache = pci_set_write_cache,

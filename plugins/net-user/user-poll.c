@@ -160,6 +160,12 @@ void user_poll_leave(UserPoll *p)
 {
     if (--p->depth == 0 && p->u->slirp) {
         user_poll_sync(p);
+        /* A guestfwd chardev paused while slirp had no room (or no
+         * connection yet) is told to try again: chardevs do not ask by
+         * themselves. */
+        if (p->u->guestfwds) {
+            ts_bh_schedule(p->u->kick);
+        }
     }
 }
 
@@ -265,10 +271,7 @@ static void notify(void *opaque)
     UserNet *u = opaque;
     if (u->poll) {
         user_poll_enter(u->poll);
-        user_poll_leave(u->poll);
-    }
-    if (u->guestfwds) {
-        ts_bh_schedule(u->kick);
+        user_poll_leave(u->poll);   /* also schedules the kick */
     }
 }
 

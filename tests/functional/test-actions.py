@@ -14,14 +14,13 @@ resets the machine as soon as it boots (guests/reboot.S):
 """
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, TESSERA, run, refused_like_qemu, skip_all  # noqa: E402
-from qmp import Qmp  # noqa: E402
+import qmp  # noqa: E402
 
 GUEST_DIR = sys.argv[1] if len(sys.argv) > 1 else ""
 QEMU = shutil.which("qemu-system-riscv64")
@@ -37,34 +36,22 @@ WORK = tempfile.mkdtemp(prefix="test-actions-")
 PATIENCE = 60               # hang guard, not a timing check
 
 
-def start(emu, extra):
-    sock = os.path.join(WORK, "qmp-%d.sock" % time.monotonic_ns())
+def start(emu, extra, quit=True):
+    """qmp.running() for the reboot guest, paused, on either emulator."""
     base = ([TESSERA, "-bios", "none"] if emu == "ours" else
             [QEMU, "-bios", "none", "-nodefaults"])
-    argv = base + ["-M", "virt", "-display", "none", "-serial", "none",
-                   "-kernel", GUEST, "-S", "-qmp",
-                   "unix:%s,server=on,wait=off" % sock] + extra
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE, text=True)
-    return p, Qmp(sock, p)
-
-
-def stop(p):
-    if p.poll() is None:
-        p.kill()
-    p.wait()
+    return qmp.running(base + ["-M", "virt", "-display", "none", "-serial",
+                               "none", "-kernel", GUEST, "-S"] + extra,
+                       WORK, quit=quit)
 
 
 def exits_on_reset(emu, extra):
     """Start paused, continue: (exit status, SHUTDOWN event data)."""
-    p, q = start(emu, extra)
-    try:
+    with start(emu, extra, quit=False) as (p, q):
         q.cmd("cont")
         ev = q.event("SHUTDOWN")
         status = p.wait(PATIENCE)
         return status, ev.get("data") if ev else None
-    finally:
-        stop(p)
 
 
 for emu in ("ours", "QEMU"):
@@ -76,8 +63,7 @@ for emu in ("ours", "QEMU"):
 
 
 def paused_on_reset(emu):
-    p, q = start(emu, ["-action", "reboot=shutdown,shutdown=pause"])
-    try:
+    with start(emu, ["-action", "reboot=shutdown,shutdown=pause"]) as (p, q):
         q.cmd("cont")
         q.event("SHUTDOWN")
         deadline = time.monotonic() + PATIENCE
@@ -87,11 +73,7 @@ def paused_on_reset(emu):
             if st.get("status") == "shutdown":
                 break
             time.sleep(0.05)
-        alive = p.poll() is None
-        q.cmd("quit")
-        return alive, st
-    finally:
-        stop(p)
+        return p.poll() is None, st
 
 
 for emu in ("ours", "QEMU"):
@@ -104,8 +86,7 @@ for emu in ("ours", "QEMU"):
 
 def set_action_at_run_time(emu):
     """Rebooting forever, until set-action says reboot=shutdown."""
-    p, q = start(emu, [])
-    try:
+    with start(emu, [], quit=False) as (p, q):
         q.cmd("cont")
         resets = 0
         while resets < 3:
@@ -118,8 +99,6 @@ def set_action_at_run_time(emu):
         ev = q.event("SHUTDOWN")
         status = p.wait(PATIENCE)
         return resets, still, reply, ev.get("data") if ev else None, status
-    finally:
-        stop(p)
 
 
 for emu in ("ours", "QEMU"):
@@ -133,16 +112,12 @@ for emu in ("ours", "QEMU"):
 
 # Refusals, run time and start-up.
 for emu in ("ours", "QEMU"):
-    p, q = start(emu, [])
-    try:
+    with start(emu, []) as (p, q):
         answers = [q.cmd("set-action", reboot="bogus").get("error", {})
                    .get("desc"),
                    q.cmd("watchdog-set-action", action="pause").get("return"),
                    q.cmd("watchdog-set-action", action="bogus")
                    .get("error", {}).get("desc")]
-        q.cmd("quit")
-    finally:
-        stop(p)
     if emu == "ours":
         ours = answers
     else:

@@ -16,13 +16,14 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, TESSERA, run, refused_like_qemu, skip_all  # noqa: E402
-from qmp import Qmp  # noqa: E402
+import qmp  # noqa: E402
 
 QEMU = shutil.which("qemu-system-riscv64")
 if not QEMU:
     skip_all("qemu-system-riscv64 not installed (Debian package "
              "qemu-system-misc)")
 t = Tap()
+WORK = tempfile.mkdtemp(prefix="test-cli-qemu-gaps-")
 
 
 def starts(argv, patience=1.5):
@@ -112,13 +113,11 @@ t.ok(not ours_only and shared == [n for n in qemu_order if n in shared],
      (ours_only, ours_names))
 
 # -M virt,kernel= is -kernel.
-tmp = tempfile.mkdtemp(prefix="test-cli-qemu-gaps-")
-missing = os.path.join(tmp, "no-such-kernel")
+missing = os.path.join(WORK, "no-such-kernel")
 st, out, err = run(OURS + ["-display", "none", "-M",
                            "virt,kernel=%s" % missing])
 t.ok(st != 0 and missing in err, "-M virt,kernel=FILE loads FILE as "
      "-kernel does (a missing one is named)", err)
-shutil.rmtree(tmp, ignore_errors=True)
 
 # Known options Tessera cannot do yet: precise, not "invalid option".
 for args in (["-audio-help"], ["-tpmdev", "passthrough,id=t0"],
@@ -132,49 +131,21 @@ for args in (["-audio-help"], ["-tpmdev", "passthrough,id=t0"],
 def hotplug_answers(argv):
     """device_add of a virtio-mmio device once the machine exists, twice
     (the first refusal must leave nothing behind, not even the id)."""
-    tmp = tempfile.mkdtemp(prefix="test-cli-qemu-gaps-")
-    sock = os.path.join(tmp, "qmp.sock")
-    p = subprocess.Popen(argv + ["-display", "none", "-qmp",
-                                 "unix:%s,server=on,wait=off" % sock],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        q = Qmp(sock, p)
+    with qmp.running(argv + ["-display", "none"], WORK) as (p, q):
         answers = [q.cmd("device_add", driver="virtio-rng-device", id="r1")
                    for _ in range(2)]
-        q.cmd("quit")
-        q.close()
-        p.wait(30)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
     return [a.get("error", {}).get("desc") for a in answers]
 
 
 def drive_ro(argv):
     """query-block's "ro" of drive d0 made read-only by -set."""
-    tmp = tempfile.mkdtemp(prefix="test-cli-qemu-gaps-")
-    img = os.path.join(tmp, "d.raw")
+    img = os.path.join(WORK, "d.raw")
     with open(img, "wb") as f:
         f.truncate(1 << 20)
-    sock = os.path.join(tmp, "qmp.sock")
-    p = subprocess.Popen(argv + ["-display", "none", "-drive",
-                                 "if=none,id=d0,file=%s,format=raw" % img,
-                                 "-set", "drive.d0.readonly=on", "-qmp",
-                                 "unix:%s,server=on,wait=off" % sock],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        q = Qmp(sock, p)
+    with qmp.running(argv + ["-display", "none", "-drive",
+                             "if=none,id=d0,file=%s,format=raw" % img,
+                             "-set", "drive.d0.readonly=on"], WORK) as (p, q):
         blocks = q.cmd("query-block").get("return", [])
-        q.cmd("quit")
-        q.close()
-        p.wait(30)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
     return [b.get("inserted", {}).get("ro") for b in blocks
             if b.get("device") == "d0"]
 
@@ -189,8 +160,7 @@ def fdset_drive(argv, cache):
     """-add-fd of a file that is unlinked before the emulator starts, as
     a -drive /dev/fdset/2: the drive's size and query-block's filename
     (or the error).  Only the descriptor can reach the file."""
-    tmp = tempfile.mkdtemp(prefix="test-cli-qemu-gaps-")
-    img = os.path.join(tmp, "gone.raw")
+    img = os.path.join(WORK, "gone.raw")
     with open(img, "wb") as f:
         f.truncate(3 << 20)
     # Read-only and read-write, as libvirt passes them (QEMU probes the
@@ -198,32 +168,19 @@ def fdset_drive(argv, cache):
     fd = os.open(img, os.O_RDWR)
     rfd = os.open(img, os.O_RDONLY)
     os.unlink(img)
-    sock = os.path.join(tmp, "qmp.sock")
-    p = subprocess.Popen(argv + ["-display", "none", "-add-fd",
+    try:
+        with qmp.running(argv + ["-display", "none", "-add-fd",
                                  "fd=%d,set=2" % fd, "-add-fd",
                                  "fd=%d,set=2" % rfd, "-drive",
                                  "if=none,id=d0,format=raw,cache=%s,"
-                                 "file=/dev/fdset/2" % cache, "-qmp",
-                                 "unix:%s,server=on,wait=off" % sock],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                         text=True, pass_fds=(fd, rfd))
-    os.close(fd)
-    os.close(rfd)
-    try:
-        try:
-            q = Qmp(sock, p)
-        except (OSError, EOFError, ValueError):
-            p.wait(30)
-            return ("error", p.stderr.read().strip())
-        blocks = q.cmd("query-block").get("return", [])
-        q.cmd("quit")
-        q.close()
-        p.wait(30)
+                                 "file=/dev/fdset/2" % cache], WORK,
+                         pass_fds=(fd, rfd)) as (p, q):
+            blocks = q.cmd("query-block").get("return", [])
+    except (OSError, EOFError, ValueError) as e:
+        return ("error", str(e))
     finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
+        os.close(fd)
+        os.close(rfd)
     ins = [b.get("inserted", {}) for b in blocks if b.get("device") == "d0"]
     return ("ok", [(i.get("file"), i.get("image", {}).get("virtual-size"))
                    for i in ins])
@@ -244,4 +201,5 @@ theirs = hotplug_answers(THEIRS)
 t.ok(ours == theirs and theirs[0] and "hotplug" in theirs[0],
      "QMP device_add of virtio-rng-device after the machine is built is "
      "refused as QEMU does: %s" % theirs, "ours %s" % ours)
+shutil.rmtree(WORK, ignore_errors=True)
 t.done()

@@ -13,16 +13,13 @@ throttling.group= joins it, so object-add made a working group and not
 just a name.
 """
 import os
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, TESSERA, skip_all  # noqa: E402
-from qmp import Qmp  # noqa: E402
+from qmp import running  # noqa: E402
 
 QEMU = shutil.which("qemu-system-riscv64")
 if not QEMU:
@@ -79,14 +76,8 @@ def norm_hmp(text):
 
 
 def run(argv):
-    sock = os.path.join(tmp, "qmp-%d.sock" % time.monotonic_ns())
-    p = subprocess.Popen(argv + START + ["-qmp", "unix:%s,server=on,"
-                                         "wait=off" % sock],
-                         cwd=tmp, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
     answers = []
-    try:
-        q = Qmp(sock, p)
+    with running(argv + START, tmp, cwd=tmp) as (p, q):
         for step in STEPS:
             if step[0] == "qmp":
                 r = q.cmd(step[1], step[2])
@@ -99,13 +90,6 @@ def run(argv):
                 r = q.cmd("human-monitor-command",
                           **{"command-line": step[1]})
                 answers.append(("hmp", norm_hmp(r.get("return"))))
-        q.cmd("quit")
-        q.close()
-        p.wait(30)
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
     return answers
 
 

@@ -6,14 +6,12 @@ cannot get root back; unknown users are refused in QEMU's words.
 """
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, TESSERA, refused_like_qemu, skip_all  # noqa: E402
-from qmp import Qmp  # noqa: E402
+import qmp  # noqa: E402
 
 if os.geteuid() != 0:
     skip_all("-runas and -chroot need root")
@@ -39,25 +37,13 @@ def ids(pid):
 
 
 def jailed(emu):
-    sock = os.path.join(WORK, "%s.sock" % emu)
     argv = ([TESSERA, "-bios", "none"] if emu == "ours" else
             [QEMU, "-nodefaults"])
-    p = subprocess.Popen(argv + ["-M", "virt", "-display", "none", "-S",
-                                 "-qmp", "unix:%s,server=on,wait=off" % sock,
-                                 "-runas", "65534:65534", "-chroot", JAIL],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                         text=True)
-    try:
-        q = Qmp(sock, p)
+    with qmp.running(argv + ["-M", "virt", "-display", "none", "-S",
+                             "-runas", "65534:65534", "-chroot", JAIL],
+                     WORK) as (p, q):
         status = q.cmd("query-status").get("return", {}).get("status")
-        who, root = ids(p.pid), os.readlink("/proc/%d/root" % p.pid)
-        q.cmd("quit")
-        p.wait(30)
-        return status, who, root
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+        return status, ids(p.pid), os.readlink("/proc/%d/root" % p.pid)
 
 
 for emu in ("ours", "QEMU"):

@@ -14,7 +14,7 @@ import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, TESSERA, refused_like_qemu, skip_all  # noqa: E402
-from qmp import Qmp  # noqa: E402
+import qmp  # noqa: E402
 
 GUEST_DIR = sys.argv[1] if len(sys.argv) > 1 else ""
 QEMU = shutil.which("qemu-system-riscv64")
@@ -37,16 +37,10 @@ ALL = "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"
 
 
 def seccomp_mode(emu):
-    sock = os.path.join(WORK, "%s.sock" % emu)
     argv = ([TESSERA, "-bios", "none"] if emu == "ours" else
             [QEMU, "-nodefaults"])
-    p = subprocess.Popen(argv + ["-M", "virt", "-display", "none", "-S",
-                                 "-sandbox", ALL, "-qmp",
-                                 "unix:%s,server=on,wait=off" % sock],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                         text=True)
-    try:
-        q = Qmp(sock, p)
+    with qmp.running(argv + ["-M", "virt", "-display", "none", "-S",
+                             "-sandbox", ALL], WORK, quit=False) as (p, q):
         status = q.cmd("query-status").get("return", {}).get("status")
         fields = {}
         with open("/proc/%d/status" % p.pid) as f:
@@ -55,11 +49,7 @@ def seccomp_mode(emu):
                 fields[k] = v.strip()
         q.cmd("quit")
         rc = p.wait(60)
-        return status, fields.get("Seccomp"), fields.get("NoNewPrivs"), rc
-    finally:
-        if p.poll() is None:
-            p.kill()
-            p.wait()
+    return status, fields.get("Seccomp"), fields.get("NoNewPrivs"), rc
 
 
 for emu in ("ours", "QEMU"):

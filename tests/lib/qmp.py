@@ -5,8 +5,11 @@ The socket's path exists from bind(), a moment before listen(): a client
 that connects as soon as the path appears can be refused.  connect_unix
 retries until the emulator accepts, exits, or the patience runs out.
 """
+import contextlib
 import json
+import os
 import socket
+import subprocess
 import time
 
 PATIENCE = 60
@@ -98,3 +101,35 @@ class Qmp:
             self.file.close()
         finally:
             self.sock.close()
+
+
+@contextlib.contextmanager
+def running(argv, workdir, quit=True, **popen_kw):
+    """Start argv with a QMP socket in workdir and yield (proc, Qmp).
+
+    On leaving, the emulator is told to quit (unless quit=False: the
+    test ended it) and reaped; one still running after that is killed.
+    stdout is discarded and stderr is a pipe unless popen_kw says
+    otherwise."""
+    sock = os.path.join(workdir, "qmp-%d.sock" % time.monotonic_ns())
+    popen_kw.setdefault("stdout", subprocess.DEVNULL)
+    popen_kw.setdefault("stderr", subprocess.PIPE)
+    popen_kw.setdefault("text", True)
+    p = subprocess.Popen(list(argv) + ["-qmp", "unix:%s,server=on,wait=off"
+                                       % sock], **popen_kw)
+    q = None
+    try:
+        q = Qmp(sock, p)
+        yield p, q
+        if quit and p.poll() is None:
+            q.cmd("quit")
+            p.wait(PATIENCE)
+    finally:
+        if q is not None:
+            try:
+                q.close()
+            except OSError:
+                pass
+        if p.poll() is None:
+            p.kill()
+        p.wait()
