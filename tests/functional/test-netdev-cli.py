@@ -142,6 +142,29 @@ for args in (["-nic", "socket,listen=127.0.0.1:%d" % port],
              "ours:   %s\nQEMU's: %s" % (ours, theirs))
 
 
+# With model= naming a NIC device, the NIC is made (QEMU 7.2's virt
+# would not: our decision, see core/net/README.md).
+st, out, err = run([TESSERA, "-M", "virt", "-nic", "model=help"])
+if "virtio-net-pci" not in out:
+    t.skip("-nic model=virtio-net-pci", "dev-virtio-net not built")
+else:
+    p3, p4 = free_port(), free_port()
+    info_network_args = [
+        "-nic", "socket,listen=127.0.0.1:%d,model=virtio-net-pci,"
+        "mac=52:54:00:aa:bb:cc" % p3,
+        "-net", "nic,model=virtio-net-device",
+        "-net", "socket,listen=127.0.0.1:%d" % p4]
+    p = subprocess.run([TESSERA] + BASE + ["-monitor", "stdio"] +
+                       info_network_args, input="info network\nquit\n",
+                       capture_output=True, text=True, timeout=60)
+    t.ok("virtio-net-pci.0: index=0,type=nic,model=virtio-net-pci,"
+         "macaddr=52:54:00:aa:bb:cc" in p.stdout and
+         " \\ hub0port0: virtio-net-device.0: index=0,type=nic,"
+         "model=virtio-net-device,macaddr=52:54:00:12:34:56" in p.stdout,
+         "-nic and -net nic with model= make the NIC, joined to its backend",
+         p.stdout + p.stderr)
+
+
 # ---- info network ------------------------------------------------------
 
 def info_network(prog, args):
