@@ -21,6 +21,7 @@
  * -kernel and the like have none and are not written.
  */
 #include "cli.h"
+#include "net/net-options.h"
 #include "util/read-bounded.h"
 #include "device/global-props.h"
 #include "opts.h"
@@ -51,6 +52,7 @@ static const ConfigGroup config_groups[] = {
     { "numa", "numa", "type", false },
     { "global", "global", NULL, false },
     { "chardev", "chardev", "backend", true },
+    { "netdev", "netdev", "type", true },
     { "device", "device", "driver", true },
     { "mon", "mon", "chardev", true },
     { "add-fd", "add-fd", NULL, false },
@@ -58,7 +60,7 @@ static const ConfigGroup config_groups[] = {
 
 /* QEMU groups whose options Tessera does not have yet. */
 static const char *const unsupported_groups[] = {
-    "drive", "netdev", "net", "fsdev", "virtfs", "iscsi", "spice", "rtc",
+    "drive", "net", "fsdev", "virtfs", "iscsi", "spice", "rtc",
     "icount", "sandbox", "option-rom", "msg", "overcommit", "action",
     "audiodev", "trace", "semihosting-config", "fw_cfg", NULL
 };
@@ -308,7 +310,9 @@ bool config_file_write(const Cli *cli, const char *path, GError **errp)
     for (guint i = 0; ok && i < cli->globals->len; i++) {
         ok = write_global(out, g_ptr_array_index(cli->globals, i), errp);
     }
+    const GPtrArray *netdevs = net_netdev_queued();
     ok = ok && write_list(out, "chardev", cli->chardevs, errp) &&
+         (!netdevs || write_list(out, "netdev", netdevs, errp)) &&
          write_list(out, "device", cli->devices, errp);
     if (!ok) {
         return false;

@@ -25,6 +25,11 @@ bool net_netdev_option(const char *arg, GError **errp)
     return true;
 }
 
+const GPtrArray *net_netdev_queued(void)
+{
+    return netdev_args;
+}
+
 bool net_answer_help(FILE *out, const char *option, const char *arg,
                      GError **errp)
 {

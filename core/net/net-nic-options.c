@@ -1,14 +1,12 @@
 /*
  * core/net/net-nic-options.c - -nic (a backend and its NIC in one
- * option) and the legacy -net (backends and NICs joined by hub 0), with
- * the default network QEMU adds when neither is given.
+ * option) and the legacy -net (backends and NICs joined by hub 0).
  *
  * What QEMU 7.2's riscv virt board does, and so what we do: it has no
  * on-board NIC, so a NIC requested without a model (-nic user, -net nic)
  * is not created ("requested NIC ... was not created (not supported by
- * this machine?)") while its backend is; and with no network option at
- * all it still makes hub 0 with a user backend (if the net-user plugin
- * is installed).  Where QEMU 7.2 also refuses an explicit model= that is
+ * this machine?)") while its backend is (QEMU's default network when no
+ * option is given is left out: see net_nic_options_open).  Where QEMU 7.2 also refuses an explicit model= that is
  * a NIC device (virtio-net-pci, virtio-net-device), we create that
  * device with the backend as its netdev=: the manual says model= picks
  * the NIC, and later QEMUs do so on this board too.

@@ -14,6 +14,9 @@
 /* At parse time: check the grammar and queue (errors not prefixed). */
 bool net_netdev_option(const char *arg, GError **errp);
 
+/* The -netdev arguments queued so far, or NULL (-writeconfig). */
+const GPtrArray *net_netdev_queued(void);
+
 /* -nic and -net (net-nic-options.c), same. */
 bool net_nic_option(const char *arg, GError **errp);
 bool net_net_option(const char *arg, GError **errp);
