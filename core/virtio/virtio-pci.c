@@ -591,7 +591,8 @@ static const char *const on_off_auto[] = { "on", "off", "auto", NULL };
 /* QEMU's names and defaults; see choose_interfaces(). */
 static const TsProperty virtio_pci_props[] = {
     TS_PROP_ENUM("disable-legacy", VirtioPci, disable_legacy, "auto",
-                 on_off_auto, "on/off/auto"),
+                 on_off_auto, "no legacy interface (auto: only behind a "
+                 "PCI Express port)"),
     TS_PROP_BOOL("disable-modern", VirtioPci, disable_modern, false,
                  "no virtio 1.x interface (legacy only)"),
     TS_PROP_END
