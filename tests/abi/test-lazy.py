@@ -32,7 +32,10 @@ def mapped_plugins(pid):
 
 def start(*args):
     p = subprocess.Popen([TESSERA] + list(args) +
-                         ["-S", "-display", "none", "-qmp", "stdio"],
+                         # -net none: no QEMU default network (user
+                         # backend), so only what is named loads
+                         ["-S", "-display", "none", "-net", "none",
+                          "-qmp", "stdio"],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
     greeting = p.stdout.readline()

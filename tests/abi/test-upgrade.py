@@ -33,7 +33,7 @@ def qmp(p, command, **arguments):
 
 def start_with(plugin_dir):
     p = subprocess.Popen([TESSERA, "-plugin-path", plugin_dir, "-M", "none",
-                          "-S", "-display", "none", "-qmp", "stdio"],
+                          "-S", "-display", "none", "-net", "none", "-qmp", "stdio"],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
     p.stdout.readline()                       # greeting
