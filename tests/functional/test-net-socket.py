@@ -60,12 +60,22 @@ def stop(p, q):
     return p.stderr.read()
 
 
-def connect(port, patience=10.0):
+def connect(port, patience=10.0, buf=None):
+    """A TCP connection to the emulator; buf: small kernel buffers on our
+    side (set before connecting, so the window is small from the start)
+    for the flow-control check, whose stall must not hide in them."""
     end = time.monotonic() + patience
     while True:
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if buf:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, buf)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, buf)
+        s.settimeout(5)
         try:
-            return socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.connect(("127.0.0.1", port))
+            return s
         except OSError:
+            s.close()
             if time.monotonic() > end:
                 raise
             time.sleep(0.05)
@@ -104,7 +114,7 @@ p, q = start(TESSERA, [
     "-netdev", "hubport,id=ha,hubid=0,netdev=a",
     "-netdev", "hubport,id=hb,hubid=0,netdev=b"])
 try:
-    A, B = connect(pa), connect(pb)
+    A, B = connect(pa, buf=65536), connect(pb, buf=65536)
     time.sleep(0.2)
     A.sendall(frame(1))
     got = read_frame(B)
@@ -119,8 +129,10 @@ try:
          and " \\ hb: b: index=0,type=socket," in info,
          "info network shows the hub and both connections", info)
 
-    # Flow control through the hub: B stops reading.
-    N = 400
+    # Flow control through the hub: B stops reading.  48 MiB: more than
+    # the emulator's own socket buffers can hold (loopback autotuning
+    # lets each grow to a few MiB; ours are 64 KiB).
+    N = 800
     frames = [frame(i, 60000) for i in range(N)]
     data = b"".join(frames)
     A.setblocking(False)
