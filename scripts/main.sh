@@ -27,12 +27,9 @@ echo "Hello from the host, over TFTP" > build/main-tftp/hello.txt
 set -- build/tessera-system-riscv64 -M virt -m 256M -nographic \
     -bios "$FW" -kernel "$UBOOT" \
     -drive file=build/main-disk.qcow2,if=none,id=d0 \
-    -device virtio-blk-device,drive=d0
-# (the network only once this build has virtio-net)
-if "$1" -device virtio-net-device,help >/dev/null 2>&1; then
-    set -- "$@" -netdev user,id=n0,tftp=build/main-tftp \
-        -device virtio-net-device,netdev=n0
-fi
+    -device virtio-blk-device,drive=d0 \
+    -netdev user,id=n0,tftp=build/main-tftp \
+    -device virtio-net-device,netdev=n0
 echo "Booting: $*"
 if [ -t 0 ]; then
     echo "(Ctrl-a x quits, Ctrl-a c switches to the monitor)"

@@ -53,10 +53,6 @@ if not os.environ.get(NS_ENV):
                            sys.executable] + sys.argv, env)
 
 g = guest.find_or_skip()
-st, out, err = run([EMULATOR, "-device", "virtio-net-pci,help"])
-NO_NIC = None if st == 0 else ("-device virtio-net-pci is not available "
-                               "yet: %s" % (err.strip().splitlines() or
-                                            ["?"])[-1])
 st, out, err = run([EMULATOR, "-netdev", "tap,help"])
 # (QEMU 7.2 has no -netdev TYPE,help)
 if EMULATOR == TESSERA and (st != 0 or "vnet_hdr" not in out):
@@ -116,8 +112,6 @@ class FdConsole(Console):
 
 
 shell = guest.shell
-class NoNic(Exception):
-    pass
 
 
 c = None
@@ -141,10 +135,6 @@ try:
         refused_like_qemu(t, [(["-netdev", "tap,id=t0,vhost=on,script=no,"
                                 "downscript=no"],
                                "vhost-net is not supported")])
-    if NO_NIC:
-        t.skip("a guest on two taps", NO_NIC)
-        raise NoNic()
-
     # ---- 2: a guest on two taps ----------------------------------------
     ifup = os.path.join(tmp, "ifup")
     ifdown = os.path.join(tmp, "ifdown")
@@ -233,8 +223,6 @@ try:
     t.ok(down == NETS[0][0], "the downscript ran with the interface's name",
          down)
     server.shutdown()
-except NoNic:
-    pass
 except Timeout as e:
     t.ok(False, "the guest answered", "%s\n%s" % (e, c.tail() if c else ""))
 finally:
