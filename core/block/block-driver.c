@@ -50,20 +50,8 @@ TS_EXPORT bool ts_block_driver_register(const TsBlockDriver *drv,
                     "large as TsBlockNode)", drv->name ? drv->name : "");
         return false;
     }
-    /* Never freed: a registered type lives as long as the process. */
-    TsTypeInfo *info = g_new0(TsTypeInfo, 1);
-    *info = (TsTypeInfo){
-        .name = g_strconcat(drv->name, TS_BLOCK_DRIVER_SUFFIX, NULL),
-        .parent = TS_TYPE_BLOCK_DRIVER,
-        .description = drv->description,
-        .instance_size = drv->instance_size,
-        .class_init = driver_class_init,
-        .class_data = drv,
-    };
-    if (!ts_type_register(info, errp)) {
-        g_free((char *)info->name);
-        g_free(info);
-        return false;
-    }
-    return true;
+    return object_register_driver_type(drv->name, TS_BLOCK_DRIVER_SUFFIX,
+                                       TS_TYPE_BLOCK_DRIVER,
+                                       drv->description, drv->instance_size,
+                                       driver_class_init, drv, errp);
 }

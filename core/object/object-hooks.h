@@ -32,6 +32,20 @@ void object_core_init_add(void (*fn)(void));
 /* Register a core type; aborts on a clash, which is a core bug. */
 void object_core_type(const TsTypeInfo *info);
 
+/*
+ * Register the type a plugin's driver model becomes (block drivers as
+ * "<name>-blockdriver", netdev backends as "<name>-netdev", ...): name
+ * and suffix joined, under `parent`, the driver struct handed to
+ * class_init as its data.  The type info is never freed, as a registered
+ * type lives as long as the process.  false + errp as ts_type_register.
+ */
+bool object_register_driver_type(const char *name, const char *suffix,
+                                 const char *parent, const char *description,
+                                 size_t instance_size,
+                                 void (*class_init)(TsObjectClass *klass,
+                                                    const void *data),
+                                 const void *driver, GError **errp);
+
 /* Called when an object is finalized, before its children and its types'
  * finalize (devices: unrealize first).  One hook, set by device/. */
 void object_registry_set_pre_finalize(void (*fn)(TsObject *obj));

@@ -96,6 +96,30 @@ void object_core_type(const TsTypeInfo *info)
     }
 }
 
+bool object_register_driver_type(const char *name, const char *suffix,
+                                 const char *parent, const char *description,
+                                 size_t instance_size,
+                                 void (*class_init)(TsObjectClass *klass,
+                                                    const void *data),
+                                 const void *driver, GError **errp)
+{
+    TsTypeInfo *info = g_new0(TsTypeInfo, 1);
+    *info = (TsTypeInfo){
+        .name = g_strconcat(name, suffix, NULL),
+        .parent = parent,
+        .description = description,
+        .instance_size = instance_size,
+        .class_init = class_init,
+        .class_data = driver,
+    };
+    if (!ts_type_register(info, errp)) {
+        g_free((char *)info->name);
+        g_free(info);
+        return false;
+    }
+    return true;
+}
+
 void object_registry_set_pre_finalize(void (*fn)(TsObject *obj))
 {
     pre_finalize = fn;
