@@ -139,6 +139,11 @@ static int do_pwritev(TsBlockNode *n, uint64_t offset, uint64_t bytes,
     threshold_check(n, offset, bytes);
     unsigned fua = flags & TS_BLOCK_REQ_FUA;
     unsigned pass = flags & n->driver->supported_write_flags;
+    if ((flags & TS_BLOCK_REQ_WRITE_COMPRESSED) &&
+        !(pass & TS_BLOCK_REQ_WRITE_COMPRESSED)) {
+        /* Compression is the format's; storing plainly would lie. */
+        return -ENOTSUP;
+    }
     enter(n);
     int ret = n->driver->pwritev(n, offset, bytes, iov, niov, pass);
     leave(n);
@@ -419,6 +424,13 @@ TS_EXPORT int ts_block_child_block_status(TsBlockChild *child,
                                           TsBlockChild **file)
 {
     return node_block_status(child->node, offset, bytes, pnum, map, file);
+}
+
+TS_EXPORT int ts_block_node_block_status(TsBlockNode *node, uint64_t offset,
+                                         uint64_t bytes, uint64_t *pnum,
+                                         uint64_t *map, TsBlockChild **file)
+{
+    return node_block_status(node, offset, bytes, pnum, map, file);
 }
 
 TS_EXPORT int64_t ts_block_child_length(TsBlockChild *child)

@@ -85,6 +85,8 @@ typedef struct TsBlockNode TsBlockNode;
 typedef struct TsBlockChild TsBlockChild;
 typedef struct TsBlockThrottleGroup TsBlockThrottleGroup;
 typedef struct TsBlockBackend TsBlockBackend;
+typedef struct TsBlockCheckResult TsBlockCheckResult;   /* ABI 1.5 */
+typedef struct TsBlockMeasure TsBlockMeasure;           /* ABI 1.5 */
 
 /* ================================================================== */
 /* Part 1: drivers                                                    */
@@ -117,6 +119,13 @@ enum {
     /* write_zeroes: fail with -ENOTSUP rather than write zero buffers
      * when there is no cheap way (the core then decides). */
     TS_BLOCK_REQ_NO_FALLBACK = 1u << 2,
+    /* pwritev (since ABI 1.5): store the data compressed (`convert -c`).
+     * Only for drivers that list it in supported_write_flags, and only
+     * whole clusters at cluster-aligned offsets (get_info's
+     * cluster_size), except a last partial cluster that ends at the end
+     * of the image; the driver refuses other writes with -EINVAL.  To a
+     * driver that does not list it the core answers -ENOTSUP. */
+    TS_BLOCK_REQ_WRITE_COMPRESSED = 1u << 3,
 };
 
 /* What block_status says about a range (bits, or-ed). */
@@ -381,8 +390,96 @@ typedef struct TsBlockDriver {
      * writable. */
     bool (*snapshot_delete)(TsBlockNode *node, const char *id_or_name,
                             GError **errp);
-    void *reserved[10];
+
+    /* ---- since ABI 1.5: what the image tool (tessera-img) needs ---- */
+
+    /*
+     * MAIN, optional: check the image's metadata (`tessera-img check`,
+     * qemu-img's semantics).  Fill *result (zeroed by the core; the core
+     * fills filename and format).  `fix` is TS_BLOCK_FIX_* bits: repair
+     * what they name (the node is then writable) and count it in the
+     * *_fixed fields; without them, change nothing.  Returns 0 when the
+     * check ran to the end, whatever it found, or -errno when it could
+     * not (then check_errors says how many parts could not be read).
+     * NULL: "This image format does not support checks".
+     */
+    int (*check)(TsBlockNode *node, TsBlockCheckResult *result,
+                 unsigned fix);
+    /*
+     * MAIN, optional: change options of an existing image (`tessera-img
+     * amend -o`).  `opts` is a create_options struct as for create, with
+     * the image's current values where the user gave nothing; `given`
+     * NULL-terminated lists the option names the user did give.  Refuse
+     * (false + errp, image unchanged) what cannot be changed, in QEMU's
+     * words ("Cannot change cluster size" style).  The node is drained
+     * and writable.  NULL: "Format driver 'x' does not support option
+     * amendment".
+     */
+    bool (*amend)(TsBlockNode *node, const void *opts,
+                  const char *const *given, GError **errp);
+    /*
+     * Any thread, optional: how large a new image of this format would
+     * be on the host (`tessera-img measure`).  `opts` is a create_options
+     * struct (its size field is the virtual size when `source` is NULL).
+     * With `source`, the new image would hold a copy of that node's
+     * data: walk its allocation with ts_block_node_block_status() (ranges
+     * that are not DATA need no cluster).  Set out->required (bytes the
+     * file needs for that content) and out->fully_allocated (every
+     * cluster allocated); out->bitmaps is 0 unless the format stores
+     * dirty bitmaps.  NULL: "Format driver 'x' does not support size
+     * measurement".
+     */
+    bool (*measure)(const void *opts, TsBlockNode *source,
+                    TsBlockMeasure *out, GError **errp);
+    /*
+     * MAIN, protocol drivers, optional (since ABI 1.5): the driver opens
+     * URL-style filenames, as QEMU's protocols: a filename
+     * "SCHEME:rest" whose SCHEME up to its first '+' is this driver's
+     * name ("nbd://host:10809/exp", "nbd+unix:///exp?socket=/s") is
+     * opened with this driver wherever a filename is taken (-drive
+     * file=, -hda, backing files, the image tool).  Turn it into the
+     * driver's own options: add string values to `opts` with
+     * g_hash_table_replace(opts, g_strdup(key), g_strdup(value)) under
+     * the driver's option names ("server.type", "server.host",
+     * "export"...).  false + errp: a malformed filename, in QEMU's words.
+     */
+    bool (*parse_filename)(const char *filename, GHashTable *opts,
+                           GError **errp);
+    void *reserved[6];
 } TsBlockDriver;
+
+/* check's fix bits (`-r leaks`, `-r all`). */
+enum {
+    TS_BLOCK_FIX_LEAKS = 1u << 0,   /* free clusters nothing refers to */
+    TS_BLOCK_FIX_ERRORS = 1u << 1,  /* repair refcounts that are wrong */
+};
+
+/* What check found, with qemu-img check's fields and meanings. */
+struct TsBlockCheckResult {
+    int corruptions;            /* metadata errors (refcount too low...) */
+    int leaks;                  /* clusters allocated but not referenced */
+    int check_errors;           /* parts that could not be checked (I/O) */
+    int corruptions_fixed;
+    int leaks_fixed;
+    /* Where the image's data ends in the file; 0: unknown. */
+    int64_t image_end_offset;
+    /* Cluster statistics ("allocated-clusters" ...); total_clusters 0:
+     * the format has no clusters and none of them is printed. */
+    int64_t total_clusters;
+    int64_t allocated_clusters;
+    int64_t fragmented_clusters;
+    int64_t compressed_clusters;
+    void *reserved[4];
+};
+
+/* What measure answers (qemu-img measure's "required", "fully-allocated",
+ * "bitmaps"). */
+struct TsBlockMeasure {
+    uint64_t required;
+    uint64_t fully_allocated;
+    uint64_t bitmaps;
+    void *reserved[2];
+};
 
 /* The head of every node struct.  Fields are the core's. */
 struct TsBlockNode {
@@ -498,6 +595,11 @@ int ts_block_child_write_zeroes(TsBlockChild *child, uint64_t offset,
 int ts_block_child_block_status(TsBlockChild *child, uint64_t offset,
                                 uint64_t bytes, uint64_t *pnum,
                                 uint64_t *map, TsBlockChild **file);
+/* block_status of any node (since ABI 1.5), as the child form: for a
+ * driver's measure hook walking its source, and tools. */
+int ts_block_node_block_status(TsBlockNode *node, uint64_t offset,
+                               uint64_t bytes, uint64_t *pnum,
+                               uint64_t *map, TsBlockChild **file);
 int64_t ts_block_child_length(TsBlockChild *child);
 /* MAIN: grow or shrink the child (a format driver growing its file). */
 bool ts_block_child_truncate(TsBlockChild *child, uint64_t length,

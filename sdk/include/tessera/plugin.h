@@ -33,7 +33,7 @@ TS_BEGIN_DECLS
  * first release: see sdk/abi/README.md.
  */
 #define TS_ABI_MAJOR 1
-#define TS_ABI_MINOR 4
+#define TS_ABI_MINOR 5
 
 #define TS_PLUGIN_MAGIC 0x54535250u /* "TSRP" */
 

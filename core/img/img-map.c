@@ -1,0 +1,12 @@
+/*
+ * core/img/img-map.c - `tessera-img map`: being written this session;
+ * until then it says so.
+ */
+#include "img.h"
+
+int img_cmd_map(int argc, char **argv)
+{
+    (void)argc;
+    img_error("'%s' is not built yet", argv[0]);
+    return 1;
+}

@@ -1,0 +1,107 @@
+/*
+ * core/img/img.h - what the files of the image tool (tessera-img, the
+ * counterpart of qemu-img) share.  The tool lives in libtessera (entry
+ * point tessera_img_main) so that it opens images with the same block
+ * layer and the same blk-* plugins as the emulator, loading only the
+ * drivers an image needs.
+ *
+ *   img-main.c     the command table, global options, --help, --version
+ *   img-util.c     opening images, sizes, errors, progress, JSON output
+ *   img-<cmd>.c    one subcommand each (create, info, check, convert...)
+ *
+ * A subcommand is `int img_cmd_NAME(int argc, char **argv)`: argv[0] is
+ * the subcommand's name, options are parsed with getopt_long (optind is
+ * reset before the call); it returns the process exit status, with
+ * qemu-img's meanings (check: 0 clean, 1 not checked, 2 corrupt, 3
+ * leaks; compare: 0 same, 1 different, 2 error).  Errors are one line on
+ * stderr through img_error(), naming the file and what is wrong.
+ */
+#ifndef TESSERA_CORE_IMG_H
+#define TESSERA_CORE_IMG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <tessera/block.h>
+
+#define IMG_PROGNAME "tessera-img"
+
+typedef struct ImgCommand {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    /* The synopsis lines of --help (qemu-img's), without the name. */
+    const char *synopsis;
+} ImgCommand;
+
+/* The subcommands (one file each). */
+int img_cmd_amend(int argc, char **argv);
+int img_cmd_bench(int argc, char **argv);
+int img_cmd_check(int argc, char **argv);
+int img_cmd_commit(int argc, char **argv);
+int img_cmd_compare(int argc, char **argv);
+int img_cmd_convert(int argc, char **argv);
+int img_cmd_create(int argc, char **argv);
+int img_cmd_dd(int argc, char **argv);
+int img_cmd_info(int argc, char **argv);
+int img_cmd_map(int argc, char **argv);
+int img_cmd_measure(int argc, char **argv);
+int img_cmd_snapshot(int argc, char **argv);
+int img_cmd_rebase(int argc, char **argv);
+int img_cmd_resize(int argc, char **argv);
+
+/* ---- errors (img-util.c) ------------------------------------------- */
+
+/* "tessera-img: <message>\n" on stderr. */
+void img_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+/* img_error() of err->message, freeing err; returns `status`. */
+int img_fail(GError *err, int status);
+/* A bad command line: the message and "Try 'tessera-img --help' for more
+ * information"; returns 1. */
+int img_usage_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+/* ---- opening images (img-util.c) ----------------------------------- */
+
+typedef struct ImgOpen {
+    const char *format;         /* -f; NULL: probe */
+    bool writable;
+    bool force_share;           /* -U: take no locks (read-only only) */
+    const char *cache;          /* -t/-T: writeback, none, unsafe...;
+                                 * NULL: the subcommand's default */
+    bool no_backing;            /* open without the backing chain (-u) */
+    bool quiet;                 /* -q: no probing warning */
+    /* --image-opts: `filename` is a "driver=qcow2,file.filename=x"
+     * option string instead of a file name. */
+    bool image_opts;
+} ImgOpen;
+
+/* Open `filename` as a node (drop with img_close).  Errors are in
+ * qemu-img's words: "Could not open 'x': ..." */
+TsBlockNode *img_open(const char *filename, const ImgOpen *how,
+                      GError **errp);
+void img_close(TsBlockNode *node);
+
+/* Apply a -t/-T cache mode name to block options ("cache.direct",
+ * "cache.no-flush"); false + errp for an unknown mode. */
+bool img_cache_mode(const char *mode, bool *direct, bool *no_flush,
+                    GError **errp);
+
+/* ---- numbers and text (img-util.c) --------------------------------- */
+
+/* A size as qemu-img takes it: bytes, or with a suffix k/K, M, G, T, P, E
+ * (powers of 1024; "b" for bytes, "S"... not accepted); false + errp
+ * ("Invalid image size specified..." is the caller's wording). */
+bool img_parse_size(const char *text, uint64_t *out, GError **errp);
+/* "1 GiB", "192 KiB", "512 B", "1.5 GiB": qemu-img's human sizes
+ * (g_free). */
+char *img_human_size(uint64_t bytes);
+
+/* A JSON value printed as qemu-img --output=json does (4-space pretty
+ * print, newline at the end). */
+void img_print_json(JsonNode *node);
+
+/* The progress bar of -p: "    (42.00/100%)\r" on stdout. */
+void img_progress(double percent);
+void img_progress_done(void);
+
+#endif
