@@ -13,7 +13,8 @@ from tap import BUILD, SOURCE, Tap, skip_all  # noqa: E402
 sys.path.insert(0, os.path.join(SOURCE, "sdk", "abi"))
 import sdk_headers  # noqa: E402
 
-ENTRY_POINTS = {"tessera_main", "tessera_modinfo_main"}
+ENTRY_POINTS = {"tessera_main", "tessera_modinfo_main", "tessera_img_main",
+                "tessera_nbd_main"}
 
 lib = os.path.join(BUILD, "core", "libtessera.so")
 try:
