@@ -679,16 +679,33 @@ static TsBlockNode *open_protocol_image(const TsBlockDriver *drv,
     if (!p) {
         p = block_opts_new();
     }
-    if (!drv->parse_filename(filename, p, errp)) {
+    /* What the filename says may not be said twice (as QEMU: "file.
+     * export=x" beside nbd://h/y is an error, not a choice). */
+    g_autoptr(GHashTable) parsed = block_opts_new();
+    bool ok = drv->parse_filename(filename, parsed, errp);
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, parsed);
+    while (ok && g_hash_table_iter_next(&it, &k, &v)) {
+        if (g_hash_table_contains(p, k)) {
+            g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                        "%s and a file name may not be used at the same "
+                        "time", (const char *)k);
+            ok = false;
+        } else {
+            g_hash_table_insert(p, g_strdup(k), g_strdup(v));
+        }
+    }
+    if (!ok) {
         g_hash_table_unref(p);
         g_hash_table_unref(o);
         return NULL;
     }
     g_hash_table_replace(p, g_strdup("driver"), g_strdup(drv->name));
     for (size_t i = 0; i < G_N_ELEMENTS(inherited); i++) {
-        const char *v = g_hash_table_lookup(o, inherited[i]);
-        if (v && !g_hash_table_contains(p, inherited[i])) {
-            g_hash_table_insert(p, g_strdup(inherited[i]), g_strdup(v));
+        const char *value = g_hash_table_lookup(o, inherited[i]);
+        if (value && !g_hash_table_contains(p, inherited[i])) {
+            g_hash_table_insert(p, g_strdup(inherited[i]), g_strdup(value));
         }
     }
     TsBlockNode *proto = block_node_open(p, false, errp);

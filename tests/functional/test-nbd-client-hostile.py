@@ -52,6 +52,9 @@ def opt_reply(s, opt, typ, data=b"", magic=OPT_REPLY, length=None):
                           len(data) if length is None else length) + data)
 
 
+asked = []                      # export names clients asked for
+
+
 def serve_one(conn, case):
     """Play case with one client."""
     if case == "greeting-magic":
@@ -81,6 +84,8 @@ def serve_one(conn, case):
                       struct.pack(">I", 1) + b"base:allocation")
             opt_reply(conn, opt, REP_ACK)
         elif opt == OPT_GO:
+            (nlen,) = struct.unpack(">I", data[:4])
+            asked.append(data[4:4 + nlen].decode())
             if case == "no-such-export":
                 opt_reply(conn, opt, ERR | 6, b"export 'exp' not present")
                 continue
@@ -218,6 +223,17 @@ st, out, err = start(["-drive", "file=%s,if=none,id=d0" % URL])
 t.ok(st == 0 and "probing guessed raw" in err,
      "a well-behaved server: the drive opens (probed raw through NBD)",
      "status %d\n%s" % (st, err))
+st, out, err = start(["-hda", URL])
+t.ok(st == 0 and "probing guessed raw" in err,
+     "-hda nbd+unix://...: the drive opens", "status %d\n%s" % (st, err))
+del asked[:]
+st, out, err = start(["-drive", "file=%s,format=raw,if=none,id=d0,"
+                      "file.export=other" % URL])
+lines = [l for l in err.splitlines() if l.strip()]
+t.ok(st != 0 and len(lines) == 1 and "export and a file name may not be "
+     "used at the same time" in err and not asked,
+     "-drive file.export= beside a URL naming the export: refused",
+     "status %d, asked %r\n%s" % (st, asked, err))
 srv.stop()
 
 # ---- each misbehaviour: a clean error ------------------------------

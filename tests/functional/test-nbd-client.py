@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """blk-nbd against real NBD servers, with the test Linux guest.
 
-One boot, three virtio-blk disks, each served over NBD and reached by a
+One boot, four virtio-blk disks, each served over NBD and reached by a
 different spelling:
 
 1. Debian's qemu-nbd over a UNIX socket, a qcow2 image (ext2 made on the
    host with a file of known checksum) exported as raw, opened as
    -drive file=nbd+unix:///exp?socket=PATH (format probed through NBD):
    the guest mounts it, reads the file's checksum, writes a new file.
+   A qcow2 overlay whose backing file is nbd://127.0.0.1:PORT/base (a
+   read-only qemu-nbd of the same file system): the file reads the same.
 2. qemu-nbd over TCP, another qcow2 with a pattern at 2 MiB, opened as
    -blockdev driver=nbd,server.type=inet,... under a raw node: the
    guest reads the pattern and writes 1 MiB at 8 MiB.
@@ -129,6 +131,15 @@ try:
     port = free_port()
     serve([QEMU_NBD, "-b", "127.0.0.1", "-p", str(port), "-f", "qcow2",
            "-x", "data", path("data.qcow2")], "qemu-nbd (tcp)", port=port)
+    # A read-only base served to any number of clients (-t), under a
+    # qcow2 overlay whose backing file is an nbd:// URL.
+    base_port = free_port()
+    serve([QEMU_NBD, "-t", "-r", "-b", "127.0.0.1", "-p", str(base_port),
+           "-f", "raw", "-x", "base", path("fs.raw")], "qemu-nbd (base)",
+          port=base_port)
+    check([QEMU_IMG, "create", "-q", "-f", "qcow2", "-b",
+           "nbd://127.0.0.1:%d/base" % base_port, "-F", "raw",
+           path("overlay.qcow2")], "qemu-img create (overlay)")
     kit_sock = path("nbdkit.sock")
     if NBDKIT:
         serve([NBDKIT, "-f", "-U", kit_sock, "memory", "32M"], "nbdkit",
@@ -140,7 +151,10 @@ try:
             "-blockdev", "driver=nbd,node-name=tcp0,server.type=inet,"
             "server.host=127.0.0.1,server.port=%d,export=data" % port,
             "-blockdev", "driver=raw,node-name=tcp1,file=tcp0",
-            "-device", "virtio-blk-device,drive=tcp1,serial=QNBD-TCP"]
+            "-device", "virtio-blk-device,drive=tcp1,serial=QNBD-TCP",
+            "-drive", "file=%s,format=qcow2,if=none,id=ov0"
+            % path("overlay.qcow2"),
+            "-device", "virtio-blk-device,drive=ov0,serial=OVERLAY"]
     if NBDKIT:
         args += ["-drive", "file=nbd:unix:%s,format=raw,if=none,id=k0,"
                  "discard=unmap" % kit_sock,
@@ -149,7 +163,7 @@ try:
     out = shell(c, "for d in /sys/block/vd*; do echo $(cat $d/serial) "
                 "${d##*/}; done")
     dev = dict(l.split() for l in out.splitlines() if len(l.split()) == 2)
-    want = ["QNBD-UNIX", "QNBD-TCP"] + (["NBDKIT"] if NBDKIT else [])
+    want = ["QNBD-UNIX", "QNBD-TCP", "OVERLAY"] + (["NBDKIT"] if NBDKIT else [])
     t.ok(all(w in dev for w in want), "the guest sees the NBD disks", out)
 
     # 1: qemu-nbd over UNIX, ext2 in a qcow2
@@ -162,6 +176,13 @@ try:
                 "echo UNMOUNTED", timeout=120)
     new_sum = out.split()[0] if out.split() else ""
     t.ok("UNMOUNTED" in out, "the guest writes a file and unmounts", out)
+
+    # 1b: the same file system through a qcow2 whose backing file is NBD
+    out = shell(c, "mkdir -p /mnt2 && mount -t ext2 /dev/%s /mnt2 && "
+                "sha256sum /mnt2/known; umount /mnt2" % dev["OVERLAY"],
+                timeout=120)
+    t.ok(sha(known) in out, "a qcow2 overlay with an nbd:// backing file: "
+         "the guest reads the file through it", out)
 
     # 2: qemu-nbd over TCP
     out = shell(c, "dd if=/dev/%s bs=1M skip=2 count=1 2>/dev/null | "
