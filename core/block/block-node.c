@@ -708,6 +708,11 @@ static TsBlockNode *open_protocol_image(const TsBlockDriver *drv,
             g_hash_table_insert(p, g_strdup(inherited[i]), g_strdup(value));
         }
     }
+    /* As QEMU's -drive (auto-read-only=on by default): a server that
+     * exports read-only gives a read-only disk, not an error. */
+    if (!g_hash_table_contains(p, "auto-read-only")) {
+        g_hash_table_insert(p, g_strdup("auto-read-only"), g_strdup("on"));
+    }
     TsBlockNode *proto = block_node_open(p, false, errp);
     if (!proto) {
         g_hash_table_unref(o);

@@ -249,6 +249,8 @@ static bool nbd_open(TsBlockNode *node, GError **errp)
     g_autoptr(GError) err = NULL;
     if (!nbd_handshake(&s->conn, s->export ? s->export : "", true, &err)) {
         g_set_error(errp, TS_ERROR, TS_ERROR_FAILED, "%s", err->message);
+        /* Still negotiating: a disconnect request means nothing yet. */
+        s->conn.dead = true;
         goto fail;
     }
     const NbdExport *e = &s->conn.exp;
@@ -256,8 +258,9 @@ static bool nbd_open(TsBlockNode *node, GError **errp)
     if ((e->flags & NBD_TFLAG_READ_ONLY) && (flags & TS_BLOCK_OPEN_RDWR) &&
         !ts_block_node_is_read_only(node)) {
         if (!(flags & TS_BLOCK_OPEN_AUTO_READ_ONLY)) {
+            /* QEMU 7.2's words for it. */
             g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
-                        "NBD export is read-only");
+                        "Could not open image: Permission denied");
             goto fail;
         }
         ts_block_node_set_read_only(node);

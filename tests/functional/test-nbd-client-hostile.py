@@ -98,8 +98,9 @@ def serve_one(conn, case):
                               b"description")
                 return
             if case != "go-no-size":
+                flags = 1 | 4 | 8 | (2 if case == "read-only" else 0)
                 opt_reply(conn, opt, REP_INFO,
-                          struct.pack(">HQH", 0, SIZE, 1 | 4 | 8))
+                          struct.pack(">HQH", 0, SIZE, flags))
             opt_reply(conn, opt, REP_ACK)
             break
         elif opt == 2:                          # NBD_OPT_ABORT
@@ -234,6 +235,26 @@ t.ok(st != 0 and len(lines) == 1 and "export and a file name may not be "
      "used at the same time" in err and not asked,
      "-drive file.export= beside a URL naming the export: refused",
      "status %d, asked %r\n%s" % (st, asked, err))
+srv.stop()
+
+# ---- a read-only export: -drive opens it, as QEMU's does -----------
+srv = Server("read-only")
+st, out, err = run([TESSERA, "-M", "virt", "-display", "none", "-serial",
+                    "null", "-S", "-monitor", "stdio", "-drive",
+                    "file=%s,format=raw,if=none,id=d0" % URL], timeout=60,
+                   input="info block\nquit\n")
+t.ok(st == 0 and "d0 (" in out and not err.strip(), "a read-only export: "
+     "-drive opens it (auto-read-only, as QEMU's -drive)",
+     "status %d\n%s%s" % (st, out, err))
+st, out, err = start(["-blockdev", "driver=nbd,node-name=n0,"
+                      "server.type=unix,server.path=" + SOCK])
+t.ok(st != 0 and "Could not open image: Permission denied" in err,
+     "a read-only export: -blockdev driver=nbd without read-only=on is "
+     "refused as QEMU does", "status %d\n%s" % (st, err))
+st, out, err = start(["-blockdev", "driver=nbd,node-name=n0,read-only=on,"
+                      "server.type=unix,server.path=" + SOCK])
+t.ok(st == 0, "... and opens with read-only=on", "status %d\n%s" %
+     (st, err))
 srv.stop()
 
 # ---- each misbehaviour: a clean error ------------------------------
