@@ -7,7 +7,10 @@ format: each case breaks one step of that (the greeting, an option reply,
 the read's reply) or drops the connection in the middle.  Every one must
 end the emulator with a non-zero status and a short error naming what
 went wrong, in bounded time, without a sanitizer report; the same server
-behaving well lets it start.  Also: options and filenames refused with
+behaving well lets it start.  With the test Linux guest (when there is one): a
+server that drops the connection in the middle of a read reply while the
+guest reads gives the guest I/O errors (that read and every later one),
+the emulator a warning naming the cause, and no crash.  Also: options and filenames refused with
 one line (tls-creds, malformed URLs, nobody listening).
 """
 import os
@@ -19,6 +22,7 @@ import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, TESSERA, run  # noqa: E402
+import guest  # noqa: E402
 
 t = Tap()
 tmp = tempfile.mkdtemp(prefix="test-nbd-hostile-")
@@ -123,6 +127,8 @@ def serve_one(conn, case):
             conn.sendall(struct.pack(">IIQ", SIMPLE, 0, handle))
             continue
         data = DISK[off:off + length]
+        if case == "drop-late" and off >= SIZE // 2:
+            case = "drop-mid-reply"     # the guest's read of the 2nd half
         if case == "drop-before-reply":
             return
         if case == "reply-magic":
@@ -290,6 +296,40 @@ for case, want in CASES:
     t.ok(st not in (0, None) and want in err and sane(err) and
          len(lines) <= 2, "%s: exits with an error saying '%s'" %
          (case, want), "status %r\n%s" % (st, err))
+
+# ---- at run time: a guest reading when the server goes away ---------
+g = guest.find()
+if g and os.path.exists(guest.DEFAULT_BIOS):
+    srv = Server("drop-late")
+    c = None
+    try:
+        c = guest.boot(TESSERA, g, [
+            "-drive", "file=%s,format=raw,if=none,id=d0" % URL,
+            "-device", "virtio-blk-device,drive=d0,serial=HOSTILE"])
+        out = guest.shell(c, "dd if=/dev/vda of=/dev/null bs=64k count=1 "
+                          "iflag=direct; echo rc=$?")
+        t.ok("rc=0" in out, "run time: the first half of the disk reads",
+             out)
+        out = guest.shell(c, "dd if=/dev/vda of=/dev/null bs=64k skip=12 "
+                          "count=1 iflag=direct; echo rc=$?", timeout=120)
+        t.ok("rc=1" in out and "I/O error" in out and
+             "NBD server closed the connection" in c.tail(),
+             "run time: the server drops the connection in the middle of a "
+             "reply: the guest's read fails with an I/O error, the "
+             "emulator says why", out + c.tail())
+        out = guest.shell(c, "dd if=/dev/vda of=/dev/null bs=64k count=1 "
+                          "skip=2 iflag=direct; echo rc=$?", timeout=120)
+        t.ok("rc=1" in out, "run time: later reads fail at once", out)
+        guest.poweroff(t, c, "run time: the guest")
+        t.ok(sane(c.tail(100000)), "run time: no sanitizer report",
+             c.tail())
+        c = None
+    finally:
+        if c:
+            c.close()
+        srv.stop()
+else:
+    t.skip("run time: a server that goes away", guest.MISSING)
 
 # ---- refused options and filenames ---------------------------------
 REFUSED = [
