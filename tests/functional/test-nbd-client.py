@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """blk-nbd against real NBD servers, with the test Linux guest.
 
-One boot, four virtio-blk disks, each served over NBD and reached by a
+One boot, five virtio-blk disks, each served over NBD and reached by a
 different spelling:
 
 1. Debian's qemu-nbd over a UNIX socket, a qcow2 image (ext2 made on the
    host with a file of known checksum) exported as raw, opened as
    -drive file=nbd+unix:///exp?socket=PATH (format probed through NBD):
    the guest mounts it, reads the file's checksum, writes a new file.
+   A qcow2 file served as plain bytes (qemu-nbd -f raw) and opened as
+   nbd://127.0.0.1:PORT/q without a format: probed as qcow2 through NBD.
    A qcow2 overlay whose backing file is nbd://127.0.0.1:PORT/base (a
    read-only qemu-nbd of the same file system): the file reads the same.
 2. qemu-nbd over TCP, another qcow2 with a pattern at 2 MiB, opened as
@@ -131,6 +133,16 @@ try:
     port = free_port()
     serve([QEMU_NBD, "-b", "127.0.0.1", "-p", str(port), "-f", "qcow2",
            "-x", "data", path("data.qcow2")], "qemu-nbd (tcp)", port=port)
+    # The qcow2 file's own bytes (qemu-nbd -f raw): the format is
+    # probed through NBD and qcow2 runs over the nbd node.
+    check([QEMU_IMG, "create", "-q", "-f", "qcow2", path("probe.qcow2"),
+           "8M"], "qemu-img create")
+    check([QEMU_IO, "-f", "qcow2", "-c", "write -P 0x6b 1M 512k",
+           path("probe.qcow2")], "qemu-io write")
+    probe_port = free_port()
+    serve([QEMU_NBD, "-b", "127.0.0.1", "-p", str(probe_port), "-f", "raw",
+           "-x", "q", path("probe.qcow2")], "qemu-nbd (qcow2 bytes)",
+          port=probe_port)
     # A read-only base served to any number of clients (-t), under a
     # qcow2 overlay whose backing file is an nbd:// URL.
     base_port = free_port()
@@ -154,7 +166,10 @@ try:
             "-device", "virtio-blk-device,drive=tcp1,serial=QNBD-TCP",
             "-drive", "file=%s,format=qcow2,if=none,id=ov0"
             % path("overlay.qcow2"),
-            "-device", "virtio-blk-device,drive=ov0,serial=OVERLAY"]
+            "-device", "virtio-blk-device,drive=ov0,serial=OVERLAY",
+            "-drive", "file=nbd://127.0.0.1:%d/q,if=none,id=pq0"
+            % probe_port,
+            "-device", "virtio-blk-device,drive=pq0,serial=PROBED"]
     if NBDKIT:
         args += ["-drive", "file=nbd:unix:%s,format=raw,if=none,id=k0,"
                  "discard=unmap" % kit_sock,
@@ -163,7 +178,7 @@ try:
     out = shell(c, "for d in /sys/block/vd*; do echo $(cat $d/serial) "
                 "${d##*/}; done")
     dev = dict(l.split() for l in out.splitlines() if len(l.split()) == 2)
-    want = ["QNBD-UNIX", "QNBD-TCP", "OVERLAY"] + (["NBDKIT"] if NBDKIT else [])
+    want = ["QNBD-UNIX", "QNBD-TCP", "OVERLAY", "PROBED"] + (["NBDKIT"] if NBDKIT else [])
     t.ok(all(w in dev for w in want), "the guest sees the NBD disks", out)
 
     # 1: qemu-nbd over UNIX, ext2 in a qcow2
@@ -183,6 +198,14 @@ try:
                 timeout=120)
     t.ok(sha(known) in out, "a qcow2 overlay with an nbd:// backing file: "
          "the guest reads the file through it", out)
+
+    # 1c: a qcow2 file served as bytes, its format probed through NBD
+    out = shell(c, "cat /sys/block/%s/size; dd if=/dev/%s bs=512k skip=2 "
+                "count=1 2>/dev/null | sha256sum" % (dev["PROBED"],
+                                                     dev["PROBED"]))
+    t.ok("16384" in out.split() and sha(b"\x6b" * (512 << 10)) in out,
+         "nbd:// to a qcow2 file's bytes: probed as qcow2 through NBD "
+         "(8 MiB disk, the data at 1 MiB)", out)
 
     # 2: qemu-nbd over TCP
     out = shell(c, "dd if=/dev/%s bs=1M skip=2 count=1 2>/dev/null | "
@@ -218,7 +241,7 @@ try:
     c = None
 
     # ---- the host's view -----------------------------------------------
-    for p in servers[:2]:
+    for p in servers[:3]:
         # qemu-nbd serves one client, then ends; wait for it to let go
         # of the image.
         try:
