@@ -379,9 +379,7 @@ bool nbd_handshake(NbdConn *c, const char *name, bool want_allocation,
     if (!unsupported) {
         return false;
     }
-    /* A server that knows structured replies knows GO too; without GO
-     * the transmission phase has simple replies only. */
-    c->exp.structured = false;
-    c->exp.has_allocation = false;
+    /* What was negotiated before stays so (proto.md): structured
+     * replies and the context hold however the export is entered. */
     return export_name(c, name, no_zeroes, errp);
 }

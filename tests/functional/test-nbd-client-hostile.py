@@ -87,6 +87,12 @@ def serve_one(conn, case):
             opt_reply(conn, opt, REP_META,
                       struct.pack(">I", 1) + b"base:allocation")
             opt_reply(conn, opt, REP_ACK)
+        elif opt == OPT_GO and case == "no-go":
+            opt_reply(conn, opt, ERR | 1)       # the old way, please
+        elif opt == OPT_EXPORT_NAME:
+            asked.append(data.decode())
+            conn.sendall(struct.pack(">QH", SIZE, 1 | 4 | 8))  # NO_ZEROES
+            break
         elif opt == OPT_GO:
             (nlen,) = struct.unpack(">I", data[:4])
             asked.append(data[4:4 + nlen].decode())
@@ -230,6 +236,13 @@ st, out, err = start(["-drive", "file=%s,if=none,id=d0" % URL])
 t.ok(st == 0 and "probing guessed raw" in err,
      "a well-behaved server: the drive opens (probed raw through NBD)",
      "status %d\n%s" % (st, err))
+srv.stop()
+srv = Server("no-go")
+del asked[:]
+st, out, err = start(["-drive", "file=%s,if=none,id=d0" % URL])
+t.ok(st == 0 and asked == ["exp"], "a server without NBD_OPT_GO: "
+     "NBD_OPT_EXPORT_NAME, and the drive opens", "status %d, asked %r\n%s"
+     % (st, asked, err))
 st, out, err = start(["-hda", URL])
 t.ok(st == 0 and "probing guessed raw" in err,
      "-hda nbd+unix://...: the drive opens", "status %d\n%s" % (st, err))
