@@ -56,7 +56,7 @@ def opt_reply(s, opt, typ, data=b"", magic=OPT_REPLY, length=None):
                           len(data) if length is None else length) + data)
 
 
-asked = []                      # export names clients asked for
+asked = []                      # export names asked for, "DISC"s
 
 
 def serve_one(conn, case):
@@ -126,6 +126,7 @@ def serve_one(conn, case):
         magic, flags, typ, handle, off, length = struct.unpack(">IHHQQI",
                                                                hdr)
         if typ == 2:                            # NBD_CMD_DISC
+            asked.append("DISC")
             return
         if typ == 1:
             recv(conn, length)
@@ -236,11 +237,13 @@ st, out, err = start(["-drive", "file=%s,if=none,id=d0" % URL])
 t.ok(st == 0 and "probing guessed raw" in err,
      "a well-behaved server: the drive opens (probed raw through NBD)",
      "status %d\n%s" % (st, err))
+t.ok(asked == ["exp", "DISC"], "the export asked for, NBD_CMD_DISC on "
+     "quit", repr(asked))
 srv.stop()
 srv = Server("no-go")
 del asked[:]
 st, out, err = start(["-drive", "file=%s,if=none,id=d0" % URL])
-t.ok(st == 0 and asked == ["exp"], "a server without NBD_OPT_GO: "
+t.ok(st == 0 and asked[:1] == ["exp"], "a server without NBD_OPT_GO: "
      "NBD_OPT_EXPORT_NAME, and the drive opens", "status %d, asked %r\n%s"
      % (st, asked, err))
 st, out, err = start(["-hda", URL])

@@ -9,8 +9,9 @@ different spelling:
    -drive file=nbd+unix:///exp?socket=PATH (format probed through NBD):
    the guest mounts it, reads the file's checksum, writes a new file.
    A qcow2 file served as plain bytes (qemu-nbd -f raw) and opened as
-   nbd://127.0.0.1:PORT/q without a format: probed as qcow2 through NBD.
-   A qcow2 overlay whose backing file is nbd://127.0.0.1:PORT/base (a
+   nbd:127.0.0.1:PORT:exportname=q (the legacy syntax) without a format:
+   probed as qcow2 through NBD.
+   A qcow2 overlay whose backing file is nbd+tcp://127.0.0.1:PORT/base (a
    read-only qemu-nbd of the same file system): the file reads the same.
 2. qemu-nbd over TCP, another qcow2 with a pattern at 2 MiB, opened as
    -blockdev driver=nbd,server.type=inet,... under a raw node: the
@@ -150,7 +151,7 @@ try:
            "-f", "raw", "-x", "base", path("fs.raw")], "qemu-nbd (base)",
           port=base_port)
     check([QEMU_IMG, "create", "-q", "-f", "qcow2", "-b",
-           "nbd://127.0.0.1:%d/base" % base_port, "-F", "raw",
+           "nbd+tcp://127.0.0.1:%d/base" % base_port, "-F", "raw",
            path("overlay.qcow2")], "qemu-img create (overlay)")
     kit_sock = path("nbdkit.sock")
     if NBDKIT:
@@ -167,7 +168,7 @@ try:
             "-drive", "file=%s,format=qcow2,if=none,id=ov0"
             % path("overlay.qcow2"),
             "-device", "virtio-blk-device,drive=ov0,serial=OVERLAY",
-            "-drive", "file=nbd://127.0.0.1:%d/q,if=none,id=pq0"
+            "-drive", "file=nbd:127.0.0.1:%d:exportname=q,if=none,id=pq0"
             % probe_port,
             "-device", "virtio-blk-device,drive=pq0,serial=PROBED"]
     if NBDKIT:
@@ -196,7 +197,7 @@ try:
     out = shell(c, "mkdir -p /mnt2 && mount -t ext2 /dev/%s /mnt2 && "
                 "sha256sum /mnt2/known; umount /mnt2" % dev["OVERLAY"],
                 timeout=120)
-    t.ok(sha(known) in out, "a qcow2 overlay with an nbd:// backing file: "
+    t.ok(sha(known) in out, "a qcow2 overlay with an nbd+tcp:// backing file: "
          "the guest reads the file through it", out)
 
     # 1c: a qcow2 file served as bytes, its format probed through NBD
@@ -204,7 +205,8 @@ try:
                 "count=1 2>/dev/null | sha256sum" % (dev["PROBED"],
                                                      dev["PROBED"]))
     t.ok("16384" in out.split() and sha(b"\x6b" * (512 << 10)) in out,
-         "nbd:// to a qcow2 file's bytes: probed as qcow2 through NBD "
+         "nbd:HOST:PORT:exportname= to a qcow2 file's bytes: probed as "
+         "qcow2 through NBD "
          "(8 MiB disk, the data at 1 MiB)", out)
 
     # 2: qemu-nbd over TCP
