@@ -4,7 +4,8 @@
  *
  * Options as QEMU 7.2's -blockdev driver=nbd: server.type=inet with
  * server.host and server.port (default 10809), or server.type=unix with
- * server.path; export; tls-creds is refused (no TLS yet).  Filenames
+ * server.path; export; reconnect-delay; tls-creds is refused (no TLS
+ * yet).  Filenames
  * nbd://, nbd+tcp://, nbd+unix:// and the legacy nbd: through
  * parse_filename, so -drive file=nbd://host/exp works as in QEMU.
  *
@@ -45,8 +46,15 @@ typedef struct NbdNode {
     char *tls_hostname;
     uint64_t reconnect_delay;
     /* state */
-    NbdConn conn;
-    bool connected;
+    NbdExport exp;              /* as first negotiated: what requests
+                                 * assume of every connection */
+    GMutex conn_lock;           /* conn, closing */
+    NbdConn *conn;              /* the live connection (NULL: none) */
+    GPtrArray *old_conns;       /* dead ones, freed at close: a worker
+                                 * may still be returning from one */
+    bool closing;
+    GMutex reconnect_lock;      /* one reconnection at a time */
+    gint64 gave_up_at;          /* last reconnection window that failed */
 } NbdNode;
 
 static const TsProperty nbd_options[] = {
@@ -65,8 +73,8 @@ static const TsProperty nbd_options[] = {
     TS_PROP_STRING("tls-hostname", NbdNode, tls_hostname, NULL,
                    "TLS host name (not supported yet)"),
     TS_PROP_UINT("reconnect-delay", NbdNode, reconnect_delay, 0,
-                 "seconds to wait for a lost server (only 0: not "
-                 "supported yet)"),
+                 "seconds requests wait for a lost server to come back "
+                 "(0: they fail at once)"),
     TS_PROP_END,
 };
 
@@ -168,10 +176,9 @@ static bool check_options(NbdNode *s, GError **errp)
                     s->tls_creds ? "tls-creds" : "tls-hostname");
         return false;
     }
-    if (s->reconnect_delay) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
-                    "reconnect-delay is not supported yet: a lost NBD "
-                    "server fails the requests (use reconnect-delay=0)");
+    if (s->reconnect_delay > 3600) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "reconnect-delay must be at most 3600 seconds");
         return false;
     }
     if (!s->server_type) {
@@ -223,37 +230,69 @@ static char *display_name(NbdNode *s)
 /* Called on the reader thread (or a worker) when the connection dies. */
 static void on_dead(void *opaque, const char *why)
 {
-    ts_block_node_warn(opaque, "%s; requests fail with EIO from now on",
-                       why);
+    NbdNode *s = opaque;
+    ts_block_node_warn(opaque, "%s; %s", why, s->reconnect_delay
+                       ? "reconnecting" : "requests fail with EIO from now "
+                         "on");
+}
+
+/* A new connection, negotiated, its reader running; NULL + errp. */
+static NbdConn *connect_export(NbdNode *s, GError **errp)
+{
+    int fd = s->path ? connect_unix(s, errp) : connect_inet(s, errp);
+    if (fd < 0) {
+        return NULL;
+    }
+    NbdConn *c = g_new0(NbdConn, 1);
+    nbd_conn_init(c, fd);
+    c->on_dead = on_dead;
+    c->opaque = s;
+    g_autoptr(GError) err = NULL;
+    if (!nbd_handshake(c, s->export ? s->export : "", true, &err)) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED, "%s", err->message);
+        /* Still negotiating: a disconnect request means nothing yet. */
+        c->dead = true;
+        c->closing = true;
+        nbd_conn_close(c);
+        g_free(c);
+        return NULL;
+    }
+    nbd_conn_start_reader(c);
+    return c;
+}
+
+static void free_conn(gpointer p)
+{
+    NbdConn *c = p;
+    c->closing = true;          /* an orderly end: no warning */
+    nbd_conn_close(c);
+    g_free(c);
 }
 
 static bool nbd_open(TsBlockNode *node, GError **errp)
 {
     NbdNode *s = (NbdNode *)node;
-    s->connected = false;
+    g_mutex_init(&s->conn_lock);
+    g_mutex_init(&s->reconnect_lock);
+    s->old_conns = g_ptr_array_new_with_free_func(free_conn);
+    s->conn = NULL;
+    s->closing = false;
+    s->gave_up_at = 0;
     if (!check_options(s, errp)) {
-        return false;
+        goto fail;
     }
     if (g_str_equal(s->server_type, "unix")) {
         g_clear_pointer(&s->host, g_free);
     } else {
         g_clear_pointer(&s->path, g_free);
     }
-    int fd = s->path ? connect_unix(s, errp) : connect_inet(s, errp);
-    if (fd < 0) {
-        return false;
-    }
-    nbd_conn_init(&s->conn, fd);
-    s->conn.on_dead = on_dead;
-    s->conn.opaque = node;
-    g_autoptr(GError) err = NULL;
-    if (!nbd_handshake(&s->conn, s->export ? s->export : "", true, &err)) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED, "%s", err->message);
-        /* Still negotiating: a disconnect request means nothing yet. */
-        s->conn.dead = true;
+    NbdConn *c = connect_export(s, errp);
+    if (!c) {
         goto fail;
     }
-    const NbdExport *e = &s->conn.exp;
+    s->conn = c;
+    s->exp = c->exp;
+    const NbdExport *e = &c->exp;
     unsigned flags = ts_block_node_open_flags(node);
     if ((e->flags & NBD_TFLAG_READ_ONLY) && (flags & TS_BLOCK_OPEN_RDWR) &&
         !ts_block_node_is_read_only(node)) {
@@ -276,22 +315,147 @@ static bool nbd_open(TsBlockNode *node, GError **errp)
     char *name = display_name(s);
     ts_block_node_set_filename(node, name);
     g_free(name);
-    nbd_conn_start_reader(&s->conn);
-    s->connected = true;
     return true;
 
 fail:
-    s->conn.closing = true;     /* no warning for a failed open */
-    nbd_conn_close(&s->conn);
+    if (s->conn) {
+        free_conn(s->conn);
+        s->conn = NULL;
+    }
+    g_ptr_array_unref(s->old_conns);
+    g_mutex_clear(&s->conn_lock);
+    g_mutex_clear(&s->reconnect_lock);
     return false;
 }
 
 static void nbd_close(TsBlockNode *node)
 {
     NbdNode *s = (NbdNode *)node;
-    if (s->connected) {
-        nbd_conn_close(&s->conn);
-        s->connected = false;
+    g_mutex_lock(&s->conn_lock);
+    s->closing = true;
+    NbdConn *c = s->conn;
+    s->conn = NULL;
+    g_mutex_unlock(&s->conn_lock);
+    if (c) {
+        free_conn(c);
+    }
+    g_ptr_array_unref(s->old_conns);
+    g_mutex_clear(&s->conn_lock);
+    g_mutex_clear(&s->reconnect_lock);
+}
+
+/* ---- reconnecting ---------------------------------------------------- */
+
+static NbdConn *current(NbdNode *s)
+{
+    g_mutex_lock(&s->conn_lock);
+    NbdConn *c = s->conn;
+    g_mutex_unlock(&s->conn_lock);
+    return c;
+}
+
+static bool conn_dead(NbdConn *c)
+{
+    g_mutex_lock(&c->lock);
+    bool dead = c->dead;
+    g_mutex_unlock(&c->lock);
+    return dead;
+}
+
+/* The server behind the node again, as before: the same size, no less
+ * writable, at least the features and block sizes requests assume. */
+static bool same_export(NbdNode *s, const NbdExport *e)
+{
+    const NbdExport *old = &s->exp;
+    const uint16_t sends = NBD_TFLAG_SEND_FLUSH | NBD_TFLAG_SEND_FUA |
+                           NBD_TFLAG_SEND_TRIM | NBD_TFLAG_SEND_WRITE_ZEROES |
+                           NBD_TFLAG_SEND_FAST_ZERO;
+    return e->size == old->size && !(old->flags & sends & ~e->flags) &&
+           e->min_block <= old->min_block &&
+           e->max_block >= old->max_block &&
+           (!(e->flags & NBD_TFLAG_READ_ONLY) ||
+            ts_block_node_is_read_only(&s->parent)) &&
+           e->structured == old->structured &&
+           e->has_allocation == old->has_allocation;
+}
+
+/*
+ * reconnect-delay: `dead` died under a request.  One worker tries to
+ * connect again (the others wait for it on reconnect_lock), for up to
+ * reconnect-delay seconds the first time; once a window has passed in
+ * vain, each later request tries once, without waiting, as QEMU fails
+ * requests at once after the delay while it keeps trying.  True: a new
+ * connection is current (retry the request on it).
+ */
+static bool reconnect(NbdNode *s, NbdConn *dead)
+{
+    g_mutex_lock(&s->reconnect_lock);
+    if (current(s) != dead) {
+        g_mutex_unlock(&s->reconnect_lock);
+        return current(s) != NULL;
+    }
+    gint64 now = g_get_monotonic_time();
+    gint64 deadline = s->gave_up_at ? now
+                      : now + (gint64)s->reconnect_delay * G_USEC_PER_SEC;
+    for (;;) {
+        g_autoptr(GError) err = NULL;
+        NbdConn *c = connect_export(s, &err);
+        if (c && !same_export(s, &c->exp)) {
+            free_conn(c);
+            c = NULL;
+            g_set_error(&err, TS_ERROR, TS_ERROR_FAILED,
+                        "the export is no longer the same (size, "
+                        "read-only or features changed)");
+        }
+        if (c) {
+            g_mutex_lock(&s->conn_lock);
+            bool closing = s->closing;
+            if (!closing) {
+                g_ptr_array_add(s->old_conns, s->conn);
+                s->conn = c;
+            }
+            g_mutex_unlock(&s->conn_lock);
+            if (closing) {
+                free_conn(c);
+                break;
+            }
+            s->gave_up_at = 0;
+            ts_block_node_warn(&s->parent, "reconnected to the NBD server");
+            g_mutex_unlock(&s->reconnect_lock);
+            return true;
+        }
+        if (g_get_monotonic_time() >= deadline) {
+            if (!s->gave_up_at) {
+                ts_block_node_warn(&s->parent, "cannot reconnect: %s; "
+                                   "requests fail until the server is "
+                                   "back", err->message);
+            }
+            s->gave_up_at = g_get_monotonic_time();
+            break;
+        }
+        g_usleep(MIN(G_USEC_PER_SEC / 4, deadline - g_get_monotonic_time()));
+    }
+    g_mutex_unlock(&s->reconnect_lock);
+    return false;
+}
+
+/* Send req on the current connection; with reconnect-delay, once more
+ * on a new connection when the old one died under it. */
+static int request(NbdNode *s, NbdReq *req)
+{
+    for (int tries = 0;; tries++) {
+        NbdConn *c = current(s);
+        if (!c) {
+            return -EIO;
+        }
+        NbdReq r = *req;
+        int ret = nbd_conn_request(c, &r);
+        if (ret != -EIO || !s->reconnect_delay || tries ||
+            !conn_dead(c) || !reconnect(s, c)) {
+            req->extent_len = r.extent_len;
+            req->extent_flags = r.extent_flags;
+            return ret;
+        }
     }
 }
 
@@ -304,15 +468,15 @@ static int one(NbdNode *s, uint16_t type, uint16_t flags, uint64_t offset,
     NbdReq req = { .type = type, .flags = flags, .offset = offset,
                    .length = length, .iov = iov, .niov = niov,
                    .skip = skip };
-    return nbd_conn_request(&s->conn, &req);
+    return request(s, &req);
 }
 
 /* The largest piece of `bytes` a request without payload may cover:
  * a multiple of the minimum block, or all that is left. */
 static uint32_t nopayload_piece(NbdNode *s, uint64_t bytes)
 {
-    uint32_t max = NBD_MAX_NOPAYLOAD / s->conn.exp.min_block *
-                   s->conn.exp.min_block;
+    uint32_t min = s->exp.min_block;
+    uint32_t max = NBD_MAX_NOPAYLOAD / min * min;
     return (uint32_t)MIN(bytes, max);
 }
 
@@ -321,7 +485,7 @@ static int nbd_preadv(TsBlockNode *node, uint64_t offset, uint64_t bytes,
 {
     NbdNode *s = (NbdNode *)node;
     for (uint64_t done = 0; done < bytes;) {
-        uint32_t n = (uint32_t)MIN(bytes - done, s->conn.exp.max_block);
+        uint32_t n = (uint32_t)MIN(bytes - done, s->exp.max_block);
         int r = one(s, NBD_CMD_READ, 0, offset + done, n, iov, niov, done);
         if (r < 0) {
             return r;
@@ -334,7 +498,7 @@ static int nbd_preadv(TsBlockNode *node, uint64_t offset, uint64_t bytes,
 static int nbd_flush(TsBlockNode *node)
 {
     NbdNode *s = (NbdNode *)node;
-    if (!(s->conn.exp.flags & NBD_TFLAG_SEND_FLUSH)) {
+    if (!(s->exp.flags & NBD_TFLAG_SEND_FLUSH)) {
         return 0;               /* the server has no cache to flush */
     }
     return one(s, NBD_CMD_FLUSH, 0, 0, 0, NULL, 0, 0);
@@ -345,9 +509,9 @@ static int nbd_pwritev(TsBlockNode *node, uint64_t offset, uint64_t bytes,
 {
     NbdNode *s = (NbdNode *)node;
     bool fua = flags & TS_BLOCK_REQ_FUA;
-    bool server_fua = s->conn.exp.flags & NBD_TFLAG_SEND_FUA;
+    bool server_fua = s->exp.flags & NBD_TFLAG_SEND_FUA;
     for (uint64_t done = 0; done < bytes;) {
-        uint32_t n = (uint32_t)MIN(bytes - done, s->conn.exp.max_block);
+        uint32_t n = (uint32_t)MIN(bytes - done, s->exp.max_block);
         int r = one(s, NBD_CMD_WRITE,
                     fua && server_fua ? NBD_CMD_FLAG_FUA : 0,
                     offset + done, n, iov, niov, done);
@@ -362,7 +526,7 @@ static int nbd_pwritev(TsBlockNode *node, uint64_t offset, uint64_t bytes,
 static int nbd_discard(TsBlockNode *node, uint64_t offset, uint64_t bytes)
 {
     NbdNode *s = (NbdNode *)node;
-    if (!(s->conn.exp.flags & NBD_TFLAG_SEND_TRIM)) {
+    if (!(s->exp.flags & NBD_TFLAG_SEND_TRIM)) {
         return 0;               /* discards may do nothing */
     }
     for (uint64_t done = 0; done < bytes;) {
@@ -380,7 +544,7 @@ static int nbd_write_zeroes(TsBlockNode *node, uint64_t offset,
                             uint64_t bytes, unsigned flags)
 {
     NbdNode *s = (NbdNode *)node;
-    uint16_t tf = s->conn.exp.flags;
+    uint16_t tf = s->exp.flags;
     if (!(tf & NBD_TFLAG_SEND_WRITE_ZEROES)) {
         return -ENOTSUP;        /* the core writes zero buffers */
     }
@@ -414,14 +578,14 @@ static int nbd_block_status(TsBlockNode *node, uint64_t offset,
     NbdNode *s = (NbdNode *)node;
     *map = offset;
     *file = NULL;
-    if (!s->conn.exp.has_allocation) {
+    if (!s->exp.has_allocation) {
         *pnum = bytes;
         return TS_BLOCK_STATUS_DATA | TS_BLOCK_STATUS_ALLOCATED;
     }
     NbdReq req = { .type = NBD_CMD_BLOCK_STATUS,
                    .flags = NBD_CMD_FLAG_REQ_ONE, .offset = offset,
                    .length = nopayload_piece(s, bytes) };
-    int r = nbd_conn_request(&s->conn, &req);
+    int r = request(s, &req);
     if (r < 0) {
         return r;
     }

@@ -6,8 +6,11 @@
  * writes, write-zeroes with and without unmapping and with FAST_ZERO,
  * trim, flush, a read larger than the largest request (split), and
  * eight threads with requests in flight at once on the one connection,
- * each reading back what it wrote.  Without nbdkit the test skips
- * (Debian package nbdkit).
+ * each reading back what it wrote.  Then reconnect-delay: nbdkit's file
+ * plugin goes away and comes back on the same socket; a node with
+ * reconnect-delay=10 reads its data again through a new connection, one
+ * without fails with EIO.  Without nbdkit the test skips (Debian package
+ * nbdkit).
  */
 #include "dev-harness.h"
 #include "block/block-internal.h"
@@ -190,6 +193,109 @@ static void exercise(const char *url, GPid pid)
     CHECK(kill(pid, 0) == 0, "the server is still there after the close");
 }
 
+static GPid start_nbdkit(const char *nbdkit, const char *sock,
+                         const char *const *plugin_args)
+{
+    const char *args[16] = { nbdkit, "-f", "--exit-with-parent", "-U",
+                             sock };
+    int n = 5;
+    for (int i = 0; plugin_args[i] && n < 15; i++) {
+        args[n++] = plugin_args[i];
+    }
+    GPid pid = 0;
+    if (!g_spawn_async(NULL, (char **)args, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                       NULL, NULL, &pid, NULL)) {
+        return 0;
+    }
+    for (int i = 0; i < 100 && !g_file_test(sock, G_FILE_TEST_EXISTS); i++) {
+        g_usleep(50 * 1000);
+    }
+    return pid;
+}
+
+/* SIGKILL: nbdkit ends at once, connections or not (on SIGTERM it
+ * waits for its clients); its socket file is left behind. */
+static void stop_nbdkit(GPid pid, const char *sock)
+{
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    unlink(sock);
+}
+
+/* The read made while the server is away, on a thread of its own (as
+ * the block layer's workers make them): nbdkit must be started from the
+ * main thread, --exit-with-parent ties it to the thread that spawned it. */
+typedef struct AwayRead {
+    uint8_t *buf;
+    int ret;
+    gint64 ms;
+} AwayRead;
+
+static gpointer read_while_away(gpointer opaque)
+{
+    AwayRead *a = opaque;
+    gint64 t0 = g_get_monotonic_time();
+    a->ret = pread_buf(0, a->buf, 4096);
+    a->ms = (g_get_monotonic_time() - t0) / 1000;
+    return NULL;
+}
+
+static TsBlockNode *open_nbd(const char *sock, const char *delay)
+{
+    BlockOpts *o = block_opts_new();
+    g_hash_table_insert(o, g_strdup("driver"), g_strdup("nbd"));
+    g_hash_table_insert(o, g_strdup("server.type"), g_strdup("unix"));
+    g_hash_table_insert(o, g_strdup("server.path"), g_strdup(sock));
+    if (delay) {
+        g_hash_table_insert(o, g_strdup("reconnect-delay"), g_strdup(delay));
+    }
+    g_autoptr(GError) err = NULL;
+    TsBlockNode *n = block_node_open(o, false, &err);
+    if (!n) {
+        printf("# %s\n", err->message);
+    }
+    return n;
+}
+
+static void reconnect_checks(const char *nbdkit, const char *dir)
+{
+    g_autofree char *sock = g_build_filename(dir, "file.sock", NULL);
+    g_autofree char *image = g_build_filename(dir, "disk.img", NULL);
+    g_autofree uint8_t *buf = g_malloc0(MiB);
+    g_file_set_contents(image, (char *)buf, MiB, NULL);
+    const char *pa[] = { "file", image, NULL };
+    GPid pid = start_nbdkit(nbdkit, sock, pa);
+    TsBlockNode *patient = open_nbd(sock, "10");
+    TsBlockNode *hasty = open_nbd(sock, NULL);
+    CHECK(pid && patient && hasty, "two nodes on nbdkit's file plugin, "
+          "one with reconnect-delay=10");
+    if (!patient || !hasty) {
+        stop_nbdkit(pid, sock);
+        return;
+    }
+    proto = patient;
+    memset(buf, 0x5e, 4096);
+    CHECK(pwrite_buf(0, buf, 4096, TS_BLOCK_REQ_FUA) == 0,
+          "a write before the server goes away");
+    stop_nbdkit(pid, sock);
+    memset(buf, 0, 4096);
+    AwayRead a = { buf, 0, 0 };
+    GThread *t = g_thread_new("away", read_while_away, &a);
+    g_usleep(G_USEC_PER_SEC);
+    pid = start_nbdkit(nbdkit, sock, pa);
+    g_thread_join(t);
+    CHECK(a.ret == 0 && all(buf, 4096, 0x5e) && a.ms < 10000,
+          "reconnect-delay: a read while the server is away waits for it "
+          "and reads the data through a new connection (%d, %"
+          G_GINT64_FORMAT " ms)", a.ret, a.ms);
+    proto = hasty;
+    CHECK(pread_buf(0, buf, 4096) == -EIO,
+          "without reconnect-delay the read fails with EIO");
+    block_node_unref(patient);
+    block_node_unref(hasty);
+    stop_nbdkit(pid, sock);
+}
+
 int main(int argc, char **argv)
 {
     g_autofree char *nbdkit = g_find_program_in_path("nbdkit");
@@ -219,6 +325,7 @@ int main(int argc, char **argv)
     exercise(url, pid);
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
+    reconnect_checks(nbdkit, dir);
     unlink(sock);
     rmdir(dir);
     printf("1..%d\n", checks);
