@@ -95,6 +95,9 @@ bool iov_is_zero(const struct iovec *iov, int niov);
 /* "qcow2" or "raw" (with QEMU's warning for a guessed raw). */
 const char *block_probe_format(const char *filename, const char *what,
                                GError **errp);
+/* The same through an open protocol node (one that is no host file). */
+const char *block_probe_format_node(TsBlockNode *node, const char *what,
+                                    GError **errp);
 /* Whether data written at offset 0 would make the image probe as
  * another format (what a guest must not do to a guessed raw image). */
 bool block_probe_looks_like_image(const struct iovec *iov, int niov);
