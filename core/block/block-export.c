@@ -27,12 +27,54 @@ typedef struct ExportJob {
     BlockExportReq *req;
 } ExportJob;
 
+/*
+ * A writable export next to a device that does not share writes (a
+ * guest's disk without share-rw=on) is refused, in QEMU's words: the
+ * image locks that would catch it between processes do not conflict
+ * within one.
+ */
+static bool writers_welcome(TsBlockNode *node, GError **errp)
+{
+    GPtrArray *users = node_core(node)->users;
+    for (guint i = 0; i < users->len; i++) {
+        BlockUser *u = g_ptr_array_index(users, i);
+        if (u->shared & TS_BLOCK_PERM_WRITE) {
+            continue;
+        }
+        g_autofree char *who = NULL;
+        GPtrArray *all = block_all_backends();
+        for (guint j = 0; j < all->len && !who; j++) {
+            TsBlockBackend *b = g_ptr_array_index(all, j);
+            if (&b->user == u) {
+                who = b->name
+                    ? g_strdup_printf("block device '%s' (uses node '%s' "
+                                      "as 'root' child)", b->name,
+                                      node_core(node)->name)
+                    : g_strdup_printf("an unnamed block device (uses "
+                                      "node '%s' as 'root' child)",
+                                      node_core(node)->name);
+            }
+        }
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "Permission conflict on node '%s': permissions 'write' "
+                    "are both required by an unnamed block device (uses "
+                    "node '%s' as 'root' child) and unshared by %s.",
+                    node_core(node)->name, node_core(node)->name,
+                    who ? who : "another user of the node");
+        return false;
+    }
+    return true;
+}
+
 BlockExportUser *block_export_open_node(TsBlockNode *node, bool writable,
                                         GError **errp)
 {
     if (writable && ts_block_node_is_read_only(node)) {
         g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
                     "Cannot export read-only node as writable");
+        return NULL;
+    }
+    if (writable && !writers_welcome(node, errp)) {
         return NULL;
     }
     BlockExportUser *u = g_new0(BlockExportUser, 1);
