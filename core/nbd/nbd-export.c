@@ -50,8 +50,10 @@ uint16_t nbd_export_flags(const NbdExport *exp, bool structured)
         f |= NBD_FLAG_SEND_FUA | NBD_FLAG_SEND_TRIM |
              NBD_FLAG_SEND_WRITE_ZEROES | NBD_FLAG_SEND_FAST_ZERO;
     } else {
-        /* Nothing changes it through another connection of ours. */
-        f |= NBD_FLAG_READ_ONLY | NBD_FLAG_CAN_MULTI_CONN;
+        f |= NBD_FLAG_READ_ONLY;
+    }
+    if (exp->multi_conn) {
+        f |= NBD_FLAG_CAN_MULTI_CONN;
     }
     if (structured) {
         f |= NBD_FLAG_SEND_DF;
@@ -78,6 +80,8 @@ static NbdExport *export_new(BlockExportUser *blk, const char *id,
     exp->description = g_strdup(description);
     exp->blk = blk;
     exp->writable = writable;
+    /* Nothing changes a read-only export through another connection. */
+    exp->multi_conn = !writable;
     exp->size = block_export_length(blk);
     exp->can_discard = block_export_can_discard(blk);
     exp->submit = nbd_export_submit;

@@ -42,6 +42,9 @@ struct NbdExport {
     uint64_t size;              /* announced to clients */
     bool can_discard;
     bool writethrough;          /* every write is FUA */
+    /* NBD_FLAG_CAN_MULTI_CONN: read-only, and more than one client is
+     * let in (tessera-nbd --shared=1 would make the others wait). */
+    bool multi_conn;
     /* Run a request; req->done runs later (or, in the fuzz target, at
      * once).  nbd_export_submit() for a block node. */
     void (*submit)(NbdExport *exp, BlockExportReq *req);

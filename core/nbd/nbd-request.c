@@ -169,7 +169,8 @@ static void req_done(BlockExportReq *br, int ret)
         simple_reply(c, r->cookie, 0, br->buf, br->bytes);
     } else if (r->type == NBD_CMD_BLOCK_STATUS) {
         status_chunk(c, r);
-    } else if (r->type == NBD_CMD_WRITE_ZEROES) {
+    } else if (r->type == NBD_CMD_WRITE_ZEROES &&
+               br->op == BLOCK_EXPORT_STATUS) {
         /* FAST_ZERO: only a range that is zero already is fast here,
          * since the block layer cannot say whether zeroing is cheap. */
         simple_reply(c, r->cookie, all_zero(br) ? 0 : NBD_ENOTSUP, NULL, 0);

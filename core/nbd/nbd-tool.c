@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <glib-unix.h>
 #include <signal.h>
@@ -344,6 +345,7 @@ TS_EXPORT int tessera_nbd_main(int argc, char **argv)
         goto out;
     }
     exp->writethrough = writethrough;
+    exp->multi_conn = read_only && shared != 1;
     NbdListenAddr addr = {
         .is_unix = sock != NULL,
         .path = (char *)sock,
@@ -366,6 +368,16 @@ TS_EXPORT int tessera_nbd_main(int argc, char **argv)
             _exit(0);           /* the server is listening: done */
         }
         setsid();
+        if (!verbose) {
+            /* Whoever started us may wait for our output to end. */
+            int null = open("/dev/null", O_RDWR);
+            if (null >= 0) {
+                dup2(null, STDIN_FILENO);
+                dup2(null, STDOUT_FILENO);
+                dup2(null, STDERR_FILENO);
+                close(null);
+            }
+        }
     }
     if (pid_file) {
         g_autofree char *text = g_strdup_printf("%d\n", (int)getpid());
