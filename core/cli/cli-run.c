@@ -28,6 +28,7 @@
 #include "chardev/chardevs.h"
 #include "loader/reset-fixups.h"
 #include "block/block-options.h"
+#include "nbd/nbd.h"
 #include "net/net-options.h"
 #include "util/fdset.h"
 #include "device/global-props.h"
@@ -612,6 +613,7 @@ TS_EXPORT int tessera_main(int argc, char **argv)
                 err->message);
         status = status ? status : 1;
     }
+    nbd_shutdown();             /* exports let go of their nodes */
     block_close_all();          /* every write on disk, overlays gone */
     net_close_all();            /* backends release host resources */
     cli_close_monitors();       /* monitors leave their chardevs first */
