@@ -297,9 +297,20 @@ TsBlockNode *block_blockdev_open(BlockOpts *o, GError **errp);
 /* ---- image creation (block-create.c) -------------------------------- */
 
 /* Create an image with driver `driver`; opts (consumed) are the create
- * options by name ("size", "backing_file", ...). */
+ * options by name ("size", "backing_file", ...).  preallocation=falloc
+ * and full are the core's (over the driver's metadata preallocation) for
+ * every format.  On failure a file that did not exist is removed. */
 bool block_create_image(const char *driver, const char *filename,
                         BlockOpts *opts, GError **errp);
+/* The driver of format `driver` if it creates images ("Unknown file
+ * format 'x'" otherwise). */
+const TsBlockDriver *block_create_driver(const char *driver, GError **errp);
+/* A driver's create_options struct from defaults and `o` (the values
+ * taken out of it; one left over is an "Invalid parameter"); freed with
+ * block_create_opts_free. */
+void *block_create_opts_fill(const TsBlockDriver *drv, BlockOpts *o,
+                             GError **errp);
+void block_create_opts_free(const TsBlockDriver *drv, void *base);
 /* -snapshot: replace *node by a temporary qcow2 overlay over it. */
 bool block_snapshot_overlay(TsBlockNode **node, GError **errp);
 

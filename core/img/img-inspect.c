@@ -1,0 +1,127 @@
+/*
+ * core/img/img-inspect.c - what create, info, map, snapshot and measure
+ * share: the --output switch and a format's table of creation options.
+ */
+#include "img.h"
+#include "block/block-internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+bool img_output_is_json(const char *arg, bool *json)
+{
+    if (g_str_equal(arg, "json")) {
+        *json = true;
+    } else if (g_str_equal(arg, "human")) {
+        *json = false;
+    } else {
+        img_error("--output must be used with human or json as argument.");
+        return false;
+    }
+    return true;
+}
+
+const TsProperty *img_create_options_of(const char *fmt, GError **errp)
+{
+    const TsBlockDriver *drv = block_create_driver(fmt, errp);
+    if (!drv) {
+        return NULL;
+    }
+    if (!drv->create_options) {
+        static const TsProperty none[] = { TS_PROP_END };
+        return none;
+    }
+    return drv->create_options;
+}
+
+const TsProperty *img_create_option(const TsProperty *table,
+                                    const char *name)
+{
+    for (const TsProperty *p = table; p && p->name; p++) {
+        if (g_str_equal(p->name, name)) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
+static const char *kind_name(const TsProperty *p)
+{
+    switch (p->kind) {
+    case TS_PROP_BOOL:
+        return "bool (on/off)";
+    case TS_PROP_INT:
+    case TS_PROP_UINT:
+        return "num";
+    case TS_PROP_SIZE:
+        return "size";
+    default:
+        return "str";
+    }
+}
+
+static gint by_name(gconstpointer a, gconstpointer b)
+{
+    const TsProperty *const *pa = a, *const *pb = b;
+    return strcmp((*pa)->name, (*pb)->name);
+}
+
+bool img_print_create_help(const char *fmt)
+{
+    GError *err = NULL;
+    const TsProperty *table = img_create_options_of(fmt, &err);
+    if (!table) {
+        return img_fail(err, 1) == 0;
+    }
+    /* qemu-img lists them sorted by name. */
+    g_autoptr(GPtrArray) sorted = g_ptr_array_new();
+    for (const TsProperty *p = table; p->name; p++) {
+        g_ptr_array_add(sorted, (gpointer)p);
+    }
+    g_ptr_array_sort(sorted, by_name);
+    printf("Supported %s options:\n", fmt);
+    for (guint i = 0; i < sorted->len; i++) {
+        const TsProperty *p = g_ptr_array_index(sorted, i);
+        g_autofree char *left = g_strdup_printf("%s=<%s>", p->name,
+                                                kind_name(p));
+        printf("  %-22s - %s\n", left, p->description ? p->description : "");
+    }
+    printf("\nThe protocol level may support further options.\n"
+           "Specify the target filename to include those options.\n");
+    return true;
+}
+
+JsonArray *img_snapshots_json(TsBlockNode *n)
+{
+    TsBlockSnapshotInfo *list = NULL;
+    int count = 0;
+    if (!n->driver->snapshot_list ||
+        !n->driver->snapshot_list(n, &list, &count, NULL) || !count) {
+        g_free(list);
+        return NULL;
+    }
+    JsonArray *a = json_array_new();
+    for (int i = 0; i < count; i++) {
+        JsonObject *s = json_object_new();
+        json_object_set_string_member(s, "id", list[i].id);
+        json_object_set_string_member(s, "name", list[i].name);
+        json_object_set_int_member(s, "vm-state-size",
+                                   (int64_t)list[i].vm_state_size);
+        json_object_set_int_member(s, "date-sec", list[i].date_sec);
+        json_object_set_int_member(s, "date-nsec", list[i].date_nsec);
+        json_object_set_int_member(s, "vm-clock-sec",
+                                   (int64_t)(list[i].vm_clock_nsec /
+                                             1000000000));
+        json_object_set_int_member(s, "vm-clock-nsec",
+                                   (int64_t)(list[i].vm_clock_nsec %
+                                             1000000000));
+        if (list[i].icount != UINT64_MAX) {
+            json_object_set_int_member(s, "icount", (int64_t)list[i].icount);
+        }
+        json_array_add_object_element(a, s);
+        g_free(list[i].id);
+        g_free(list[i].name);
+    }
+    g_free(list);
+    return a;
+}
