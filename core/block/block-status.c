@@ -2,8 +2,13 @@
  * core/block/block-status.c - the status of a range as a reader of the
  * node sees it, through the backing chain: what `qemu-img map` prints and
  * what measuring an image's copy counts.  Each layer is asked in turn
- * until one allocates the range; data a layer maps into a file is asked
- * of that file too, since a hole there reads as zeroes.
+ * until one allocates the range.
+ *
+ * A layer's answer is taken as it is: the file under a format is not
+ * asked whether the data it maps sits in a hole.  qemu-img asks it only
+ * for qcow2 images it judges metadata-preallocated (a guess from the
+ * refcounts and the file's disk usage), so for the images users make it
+ * prints what the format says, as we do.
  */
 #include "block-internal.h"
 
@@ -36,22 +41,6 @@ TS_EXPORT int ts_block_node_block_status_above(TsBlockNode *node,
         }
         n = below;
         layer++;
-    }
-    if ((ret & TS_BLOCK_STATUS_DATA) && !(ret & TS_BLOCK_STATUS_ZERO) &&
-        (ret & TS_BLOCK_STATUS_OFFSET_VALID) && holder) {
-        uint64_t fgot = 0, fmap = 0;
-        TsBlockChild *ff = NULL;
-        int r2 = block_node_block_status(ts_block_child_node(holder), where,
-                                         bytes, &fgot, &fmap, &ff);
-        if (r2 >= 0) {
-            if ((r2 & TS_BLOCK_STATUS_EOF) &&
-                (!fgot || (r2 & TS_BLOCK_STATUS_ZERO))) {
-                ret |= TS_BLOCK_STATUS_ZERO;    /* past the file's end */
-            } else if (fgot) {
-                bytes = MIN(bytes, fgot);
-                ret |= r2 & TS_BLOCK_STATUS_ZERO;
-            }
-        }
     }
     *pnum = bytes;
     if (map) {

@@ -112,6 +112,11 @@ static bool probe_backing(const char *filename, BlockOpts *o, bool need_size,
                   "Detected format of %s.", filename, guess);
         return false;
     }
+    if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+        img_error("%s: Could not open '%s': No such file or directory; "
+                  "Could not open backing image.", filename, path);
+        return false;
+    }
     TsBlockNode *n = img_open(path, &how, &err);
     if (!n) {
         img_error("%s: %s; Could not open backing image.", filename,
@@ -126,6 +131,19 @@ static bool probe_backing(const char *filename, BlockOpts *o, bool need_size,
     }
     img_close(n);
     return true;
+}
+
+/* A well-formed size past what img_parse_size takes (2^64 and up):
+ * qemu-img calls it out of range rather than malformed. */
+static bool too_large(const char *text)
+{
+    uint64_t v;
+    size_t digits = strspn(text, "0123456789.");
+    const char *rest = text + digits;
+    if (!digits || img_parse_size(text, &v, NULL)) {
+        return false;
+    }
+    return !*rest || (strchr("kKmMgGtTpPeE", *rest) && !rest[1]);
 }
 
 static bool wants_help(const char *options)
@@ -191,13 +209,14 @@ int img_cmd_create(int argc, char **argv)
     }
     uint64_t size = 0;
     if (size_arg) {
-        if (!img_parse_size(size_arg, &size, NULL)) {
+        if (!img_parse_size(size_arg, &size, NULL) &&
+            !too_large(size_arg)) {
             img_error("Invalid image size specified. You may use k, M, G, "
                       "T, P or E suffixes for kilobytes, megabytes, "
                       "gigabytes, terabytes, petabytes and exabytes.");
             return 1;
         }
-        if (size > INT64_MAX) {
+        if (too_large(size_arg) || size > INT64_MAX) {
             img_error("Invalid image size specified. Must be between 0 and "
                       "%" G_GINT64_FORMAT ".", INT64_MAX);
             return 1;

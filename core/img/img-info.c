@@ -45,7 +45,7 @@ static char *full_backing(const char *image, const char *backing)
 static JsonObject *image_info(const char *filename, const ImgOpen *how)
 {
     GError *err = NULL;
-    TsBlockNode *n = img_open(filename, how, &err);
+    TsBlockNode *n = img_open_image(filename, how, false, &err);
     if (!n) {
         img_fail(err, 1);
         return NULL;

@@ -4,9 +4,11 @@
  */
 #include "img.h"
 #include "block/block-internal.h"
+#include "plugin/plugins.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/uio.h>
 
 bool img_output_is_json(const char *arg, bool *json)
 {
@@ -124,4 +126,56 @@ JsonArray *img_snapshots_json(TsBlockNode *n)
     }
     g_free(list);
     return a;
+}
+
+/* The format of `filename` as block_probe_format() guesses it, without
+ * its warning about guessed raw images when nothing will be written
+ * (qemu-img warns only when it opens an image for writing). */
+static const char *probe_format(const char *filename, bool writable,
+                                GError **errp)
+{
+    uint8_t head[8] = { 0 };
+    FILE *f = fopen(filename, "rb");
+    if (f) {
+        size_t n = fread(head, 1, sizeof(head), f);
+        fclose(f);
+        struct iovec iov = { head, n };
+        if (!writable && !block_probe_looks_like_image(&iov, 1)) {
+            return "raw";
+        }
+    }
+    return block_probe_format(filename, filename, errp);
+}
+
+static bool format_has_backing(const char *fmt)
+{
+    if (!block_driver_known(fmt) ||
+        !plugin_require(PK_BLOCKDRIVER, fmt, NULL)) {
+        return false;
+    }
+    g_autofree char *type = g_strconcat(fmt, TS_BLOCK_DRIVER_SUFFIX, NULL);
+    TsObjectClass *k = ts_class_by_name(type);
+    const TsBlockDriver *drv = k ? block_driver_of_class(k) : NULL;
+    return drv && drv->supports_backing;
+}
+
+TsBlockNode *img_open_image(const char *filename, const ImgOpen *how,
+                            bool with_backing, GError **errp)
+{
+    ImgOpen o = *how;
+    if (!o.image_opts) {
+        if (!o.format) {
+            GError *err = NULL;
+            o.format = probe_format(filename, o.writable, &err);
+            if (!o.format) {
+                g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
+                            "Could not open '%s': %s", filename,
+                            err->message);
+                g_clear_error(&err);
+                return NULL;
+            }
+        }
+        o.no_backing = !with_backing && format_has_backing(o.format);
+    }
+    return img_open(filename, &o, errp);
 }

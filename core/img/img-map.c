@@ -160,7 +160,7 @@ int img_cmd_map(int argc, char **argv)
                                argv[argc - 1]);
     }
     GError *err = NULL;
-    TsBlockNode *top = img_open(argv[optind], &how, &err);
+    TsBlockNode *top = img_open_image(argv[optind], &how, true, &err);
     if (!top) {
         return img_fail(err, 1);
     }

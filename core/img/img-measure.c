@@ -24,8 +24,11 @@ static const char *source_compat(TsBlockNode *n)
 {
     static char compat[16];
     g_autoptr(JsonObject) info = block_image_info(n);
-    JsonObject *fs = json_object_get_object_member(info, "format-specific");
-    JsonObject *data = fs ? json_object_get_object_member(fs, "data") : NULL;
+    JsonObject *fs = json_object_has_member(info, "format-specific")
+                     ? json_object_get_object_member(info, "format-specific")
+                     : NULL;
+    JsonObject *data = fs && json_object_has_member(fs, "data")
+                       ? json_object_get_object_member(fs, "data") : NULL;
     const char *c = data ? json_object_get_string_member_with_default(
                                data, "compat", "") : "";
     g_strlcpy(compat, c, sizeof(compat));
@@ -140,7 +143,7 @@ int img_cmd_measure(int argc, char **argv)
     g_autofree char *compat = g_strdup(g_hash_table_lookup(o, "compat"));
     TsBlockNode *source = NULL;
     if (filename) {
-        if (!(source = img_open(filename, &how, &err))) {
+        if (!(source = img_open_image(filename, &how, true, &err))) {
             return img_fail(err, 1);
         }
         g_hash_table_replace(o, g_strdup("size"),

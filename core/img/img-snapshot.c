@@ -10,6 +10,20 @@
 #include <getopt.h>
 #include <stdio.h>
 
+/* The hooks say "Could not apply snapshot: why"; qemu-img names the
+ * snapshot: "Could not apply snapshot 'x': why". */
+static int snapshot_fail(GError *err, const char *name)
+{
+    const char *colon = strstr(err->message, "snapshot: ");
+    if (g_str_has_prefix(err->message, "Could not ") && colon) {
+        img_error("%.*s '%s': %s", (int)(colon + 8 - err->message),
+                  err->message, name, colon + 10);
+        g_clear_error(&err);
+        return 1;
+    }
+    return img_fail(err, 1);
+}
+
 enum { SNAP_LIST, SNAP_CREATE, SNAP_APPLY, SNAP_DELETE };
 
 int img_cmd_snapshot(int argc, char **argv)
@@ -76,7 +90,7 @@ int img_cmd_snapshot(int argc, char **argv)
         return 1;
     }
     GError *err = NULL;
-    TsBlockNode *n = img_open(filename, &how, &err);
+    TsBlockNode *n = img_open_image(filename, &how, false, &err);
     if (!n) {
         return img_fail(err, 1);
     }
@@ -98,7 +112,7 @@ int img_cmd_snapshot(int argc, char **argv)
                       "supported", name);
             ok = false;
         } else if (!drv->snapshot_create(n, NULL, name, 0, &err)) {
-            ok = img_fail(err, 1) == 0;
+            ok = snapshot_fail(err, name) == 0;
         }
         break;
     case SNAP_APPLY:
@@ -107,7 +121,7 @@ int img_cmd_snapshot(int argc, char **argv)
                       "supported", name);
             ok = false;
         } else if (!drv->snapshot_goto(n, name, &err)) {
-            ok = img_fail(err, 1) == 0;
+            ok = snapshot_fail(err, name) == 0;
         }
         break;
     case SNAP_DELETE:
@@ -116,7 +130,7 @@ int img_cmd_snapshot(int argc, char **argv)
                       "supported", name);
             ok = false;
         } else if (!drv->snapshot_delete(n, name, &err)) {
-            ok = img_fail(err, 1) == 0;
+            ok = snapshot_fail(err, name) == 0;
         }
         break;
     }

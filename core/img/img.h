@@ -120,6 +120,12 @@ bool img_print_create_help(const char *fmt);
 /* The image's internal snapshots as qemu-img's JSON SnapshotInfo list,
  * or NULL when it has none (or its format keeps none). */
 JsonArray *img_snapshots_json(TsBlockNode *n);
+/* img_open() for the inspecting commands: a guessed format is raw
+ * without the warning when nothing is written, and without
+ * `with_backing` a format that has backing files is opened without
+ * them (how->no_backing is ignored). */
+TsBlockNode *img_open_image(const char *filename, const ImgOpen *how,
+                            bool with_backing, GError **errp);
 /* qemu-img's snapshot table (header and one line per entry) from the
  * "snapshots" of an ImageInfo (img-info.c). */
 void img_print_snapshot_table(JsonArray *snapshots);

@@ -604,9 +604,7 @@ int ts_block_node_block_status(TsBlockNode *node, uint64_t offset,
  * What reading `node` returns at `offset` (since ABI 1.5), down its
  * backing chain: the first layer from `node` down that allocates the
  * range answers (its bits, ALLOCATED set); a range that no layer
- * allocates has that of the last layer (reads as zeroes: ZERO).  Data
- * that a layer maps into a file is also asked of that file, so that a
- * hole or the part past the file's end reports ZERO as well.  *depth
+ * allocates has that of the last layer (reads as zeroes: ZERO).  *depth
  * (may be NULL) is how many backing links down the answer came from.
  * For a driver's measure hook and the image tool (qemu-img map's walk);
  * any thread.
