@@ -266,7 +266,9 @@ int img_cmd_info(int argc, char **argv)
             json_node_set_object(root, json_array_get_object_element(list,
                                                                      0));
         }
-        img_print_json(root);
+        JsonNode *ordered = img_json_qemu_order(root);
+        img_print_json(ordered);
+        json_node_unref(ordered);
         json_node_unref(root);
         return 0;
     }

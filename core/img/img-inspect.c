@@ -179,3 +179,68 @@ TsBlockNode *img_open_image(const char *filename, const ImgOpen *how,
     }
     return img_open(filename, &o, errp);
 }
+
+/* ---- qemu-img's order of JSON members ------------------------------ */
+
+/* qemu-img prints a JSON object in the order of its dictionary's hash
+ * buckets (512 of them, a tdb-style string hash) and, within a bucket,
+ * the member added last first.  Scripts should not care, but people
+ * diff outputs, so we print the same order. */
+static unsigned qemu_bucket(const char *key)
+{
+    const unsigned char *p = (const unsigned char *)key;
+    uint32_t v = 0x238F13AFu * (uint32_t)strlen(key);
+    for (unsigned i = 0; p[i]; i++) {
+        v += (uint32_t)p[i] << (i * 5 % 24);
+    }
+    return (1103515243u * v + 12345u) % 512;
+}
+
+typedef struct Member {
+    const char *name;
+    unsigned bucket, index;
+} Member;
+
+static gint by_bucket(gconstpointer a, gconstpointer b)
+{
+    const Member *x = a, *y = b;
+    if (x->bucket != y->bucket) {
+        return x->bucket < y->bucket ? -1 : 1;
+    }
+    return x->index > y->index ? -1 : 1;    /* newest first */
+}
+
+JsonNode *img_json_qemu_order(JsonNode *node)
+{
+    if (JSON_NODE_HOLDS_ARRAY(node)) {
+        JsonArray *in = json_node_get_array(node), *out = json_array_new();
+        for (guint i = 0; i < json_array_get_length(in); i++) {
+            json_array_add_element(out, img_json_qemu_order(
+                                            json_array_get_element(in, i)));
+        }
+        JsonNode *r = json_node_init_array(json_node_alloc(), out);
+        json_array_unref(out);
+        return r;
+    }
+    if (!JSON_NODE_HOLDS_OBJECT(node)) {
+        return json_node_copy(node);
+    }
+    JsonObject *in = json_node_get_object(node), *out = json_object_new();
+    g_autoptr(GList) names = json_object_get_members(in);
+    g_autoptr(GArray) m = g_array_new(FALSE, FALSE, sizeof(Member));
+    unsigned index = 0;
+    for (GList *l = names; l; l = l->next) {
+        Member e = { l->data, qemu_bucket(l->data), index++ };
+        g_array_append_val(m, e);
+    }
+    g_array_sort(m, by_bucket);
+    for (guint i = 0; i < m->len; i++) {
+        const char *name = g_array_index(m, Member, i).name;
+        json_object_set_member(out, name, img_json_qemu_order(
+                                              json_object_get_member(in,
+                                                                     name)));
+    }
+    JsonNode *r = json_node_init_object(json_node_alloc(), out);
+    json_object_unref(out);
+    return r;
+}

@@ -177,7 +177,9 @@ int img_cmd_measure(int argc, char **argv)
         json_object_set_int_member(r, "fully-allocated",
                                    (int64_t)m.fully_allocated);
         JsonNode *root = json_node_init_object(json_node_alloc(), r);
-        img_print_json(root);
+        JsonNode *ordered = img_json_qemu_order(root);
+        img_print_json(ordered);
+        json_node_unref(ordered);
         json_node_unref(root);
         json_object_unref(r);
     } else {

@@ -120,6 +120,9 @@ bool img_print_create_help(const char *fmt);
 /* The image's internal snapshots as qemu-img's JSON SnapshotInfo list,
  * or NULL when it has none (or its format keeps none). */
 JsonArray *img_snapshots_json(TsBlockNode *n);
+/* A copy of `node` whose objects list their members in the order
+ * qemu-img prints them (json_node_unref). */
+JsonNode *img_json_qemu_order(JsonNode *node);
 /* img_open() for the inspecting commands: a guessed format is raw
  * without the warning when nothing is written, and without
  * `with_backing` a format that has backing files is opened without
