@@ -33,6 +33,11 @@ bool block_opts_take_bool(BlockOpts *o, const char *key, bool def,
 /* The first key left in o (sorted), or NULL. */
 const char *block_opts_first_key(BlockOpts *o);
 
+/* ---- drivers (block-driver.c) ---------------------------------------- */
+
+/* The driver behind a class (NULL if it is no block driver). */
+const TsBlockDriver *block_driver_of_class(TsObjectClass *klass);
+
 /* ---- nodes (block-node.c) ------------------------------------------ */
 
 /* Someone who uses a node: a parent's child edge or a backend. */
@@ -105,9 +110,20 @@ bool block_probe_looks_like_image(const struct iovec *iov, int niov);
 /* ---- image creation (block-create.c) -------------------------------- */
 
 /* Create an image with driver `driver`; opts (consumed) are the create
- * options by name ("size", "backing_file", ...). */
+ * options by name ("size", "backing_file", ...).  preallocation=falloc
+ * and full are the core's (over the driver's metadata preallocation) for
+ * every format.  On failure a file that did not exist is removed. */
 bool block_create_image(const char *driver, const char *filename,
                         BlockOpts *opts, GError **errp);
+/* The driver of format `driver` if it creates images ("Unknown file
+ * format 'x'" otherwise). */
+const TsBlockDriver *block_create_driver(const char *driver, GError **errp);
+/* A driver's create_options struct from defaults and `o` (the values
+ * taken out of it; one left over is an "Invalid parameter"); freed with
+ * block_create_opts_free. */
+void *block_create_opts_fill(const TsBlockDriver *drv, BlockOpts *o,
+                             GError **errp);
+void block_create_opts_free(const TsBlockDriver *drv, void *base);
 
 /* ---- monitors (block-qmp.c) ----------------------------------------- */
 

@@ -31,8 +31,6 @@ typedef struct BlockDriverClass {
     const TsBlockDriver *drv;
 } BlockDriverClass;
 
-/* The driver behind a class (NULL if it is no block driver). */
-const TsBlockDriver *block_driver_of_class(TsObjectClass *klass);
 
 
 /* ---- nodes (block-node.c) ------------------------------------------ */
