@@ -773,6 +773,9 @@ static bool qcow2_node_create(const char *filename, const void *opaque, GError *
     return true;
 }
 
+bool qcow2_node_measure(const void *opts, TsBlockNode *source,
+                        TsBlockMeasure *out, GError **errp);   /* qcow2-measure.c */
+
 static const TsBlockDriver qcow2_driver = {
     .name = "qcow2",
     .description = "QEMU copy-on-write image format, versions 2 and 3",
@@ -798,6 +801,7 @@ static const TsBlockDriver qcow2_driver = {
     .create = qcow2_node_create,
     .create_opts_size = sizeof(Qcow2CreateOpts),
     .create_options = qcow2_create_options,
+    .measure = qcow2_node_measure,
     .supports_backing = true,
     .has_zero_init = true,
 };
