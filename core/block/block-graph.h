@@ -53,7 +53,13 @@ TsBlockNode *block_node_find(const char *name);
 /* Open a node from options (consumed).  monitor_owned: -blockdev. */
 TsBlockNode *block_node_open(BlockOpts *opts, bool monitor_owned,
                              GError **errp);
-/* Open an image file: format (NULL: probe) over a "file" node. */
+/* Whether `filename` is "SCHEME:..." naming a protocol driver that
+ * parses filenames ("nbd://h/e"): block_node_open_image opens it with
+ * that driver and probes through it, so the caller must not probe the
+ * name as a file (loads the driver's plugin). */
+bool block_filename_is_protocol(const char *filename);
+/* Open an image file: format (NULL: probe) over a "file" node, or over
+ * the protocol node a protocol filename names. */
 TsBlockNode *block_node_open_image(const char *filename, const char *format,
                                    BlockOpts *extra, GError **errp);
 /* Drop one reference (closing the node and its children when unused). */

@@ -662,6 +662,11 @@ static const TsBlockDriver *protocol_of_filename(const char *filename,
         ? drv : NULL;
 }
 
+bool block_filename_is_protocol(const char *filename)
+{
+    return protocol_of_filename(filename, NULL) != NULL;
+}
+
 /* A protocol filename: the protocol node first (from what the driver
  * parsed, the user's file.* options and what it would inherit), the
  * format probed through it, then the format node over it.  The node is

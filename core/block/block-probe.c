@@ -54,7 +54,7 @@ static void warn_guessed_raw(const char *what)
 }
 
 static const char *format_of_head(const uint8_t *head, size_t n,
-                                  const char *what)
+                                  const char *what, bool warn)
 {
     for (size_t i = 0; i < G_N_ELEMENTS(formats); i++) {
         if (n >= formats[i].len &&
@@ -62,7 +62,9 @@ static const char *format_of_head(const uint8_t *head, size_t n,
             return formats[i].name;
         }
     }
-    warn_guessed_raw(what);
+    if (warn) {
+        warn_guessed_raw(what);
+    }
     return "raw";
 }
 
@@ -78,11 +80,12 @@ const char *block_probe_format(const char *filename, const char *what,
     uint8_t head[8] = { 0 };
     ssize_t n = pread(fd, head, sizeof(head), 0);
     close(fd);
-    return format_of_head(head, n > 0 ? (size_t)n : 0, what);
+    return format_of_head(head, n > 0 ? (size_t)n : 0, what, true);
 }
 
 /* Through the protocol node (an NBD export has no path to open(2)): the
- * first block the node serves, whole, as its alignment wants. */
+ * first block the node serves, whole, as its alignment wants.  The raw
+ * warning only for a writable node. */
 const char *block_probe_format_node(TsBlockNode *node, const char *what,
                                     GError **errp)
 {
@@ -97,5 +100,10 @@ const char *block_probe_format_node(TsBlockNode *node, const char *what,
                     g_strerror(-r));
         return NULL;
     }
-    return format_of_head(head, n, what);
+    /* As QEMU, the guess is worth a warning only where the guest could
+     * write a header into the image (qemu-img info says nothing). */
+    NodeCore *nc = node_core(node);
+    return format_of_head(head, n, what, (nc->open_flags &
+                                          TS_BLOCK_OPEN_RDWR) &&
+                                         !nc->read_only);
 }

@@ -164,7 +164,8 @@ TsBlockNode *img_open_image(const char *filename, const ImgOpen *how,
 {
     ImgOpen o = *how;
     if (!o.image_opts) {
-        if (!o.format) {
+        /* A protocol filename (nbd://) is probed through its node. */
+        if (!o.format && !block_filename_is_protocol(filename)) {
             GError *err = NULL;
             o.format = probe_format(filename, o.writable, &err);
             if (!o.format) {
@@ -175,7 +176,8 @@ TsBlockNode *img_open_image(const char *filename, const ImgOpen *how,
                 return NULL;
             }
         }
-        o.no_backing = !with_backing && format_has_backing(o.format);
+        o.no_backing = !with_backing && o.format &&
+                       format_has_backing(o.format);
     }
     return img_open(filename, &o, errp);
 }
