@@ -443,8 +443,10 @@ TS_EXPORT void ts_block_child_release(TsBlockChild *child)
 
 static bool take_common(BlockOpts *o, NodeCore *nc, GError **errp)
 {
-    bool ro, aro, fs, direct, noflush;
-    if (!block_opts_take_bool(o, "read-only", false, &ro, errp) ||
+    bool ro, aro, fs, direct, noflush, check;
+    /* x-check: the image tool's check (TS_BLOCK_OPEN_CHECK). */
+    if (!block_opts_take_bool(o, "x-check", false, &check, errp) ||
+        !block_opts_take_bool(o, "read-only", false, &ro, errp) ||
         !block_opts_take_bool(o, "auto-read-only", false, &aro, errp) ||
         !block_opts_take_bool(o, "force-share", false, &fs, errp) ||
         !block_opts_take_bool(o, "cache.direct", false, &direct, errp) ||
@@ -460,7 +462,8 @@ static bool take_common(BlockOpts *o, NodeCore *nc, GError **errp)
                      (direct ? TS_BLOCK_OPEN_DIRECT : 0) |
                      (noflush ? TS_BLOCK_OPEN_NO_FLUSH : 0) |
                      (aro ? TS_BLOCK_OPEN_AUTO_READ_ONLY : 0) |
-                     (fs ? TS_BLOCK_OPEN_FORCE_SHARE : 0);
+                     (fs ? TS_BLOCK_OPEN_FORCE_SHARE : 0) |
+                     (check ? TS_BLOCK_OPEN_CHECK : 0);
     g_autofree char *discard = block_opts_take(o, "discard");
     if (!discard || g_str_equal(discard, "ignore") ||
         g_str_equal(discard, "off")) {

@@ -218,6 +218,7 @@ static bool qcow2_node_open(TsBlockNode *node, GError **errp)
     }
     o.read_only = ts_block_node_is_read_only(node) ||
                   !(ts_block_node_open_flags(node) & TS_BLOCK_OPEN_RDWR);
+    o.check = ts_block_node_open_flags(node) & TS_BLOCK_OPEN_CHECK;
 
     TsBlockChild *file = ts_block_open_child(node, "file", false, errp);
     if (!file)
@@ -689,6 +690,27 @@ static bool qcow2_node_get_info(TsBlockNode *node, TsBlockInfo *info, GError **e
     return true;
 }
 
+/* `tessera-img check` (qcow2-check.c does the work). */
+static int qcow2_node_check(TsBlockNode *node, TsBlockCheckResult *res, unsigned fix)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    Qcow2CheckReport r;
+    lock_tables(n);
+    int ret = qcow2_check_image(n->q, &r, (fix & TS_BLOCK_FIX_LEAKS ? QCOW2_FIX_LEAKS : 0) |
+                                (fix & TS_BLOCK_FIX_ERRORS ? QCOW2_FIX_ERRORS : 0));
+    g_mutex_unlock(&n->lock);
+    *res = (TsBlockCheckResult) {
+        .corruptions = (int)r.corruptions, .leaks = (int)r.leaks,
+        .check_errors = (int)r.check_errors, .corruptions_fixed = (int)r.corruptions_fixed,
+        .leaks_fixed = (int)r.leaks_fixed, .image_end_offset = (int64_t)r.image_end_offset,
+        .total_clusters = (int64_t)r.total_clusters,
+        .allocated_clusters = (int64_t)r.allocated_clusters,
+        .fragmented_clusters = (int64_t)r.fragmented_clusters,
+        .compressed_clusters = (int64_t)r.compressed_clusters,
+    };
+    return ret;
+}
+
 /* ---- create -------------------------------------------------------------- */
 
 typedef struct Qcow2CreateOpts {
@@ -795,6 +817,7 @@ static const TsBlockDriver qcow2_driver = {
     .block_status = qcow2_node_block_status,
     .truncate = qcow2_node_truncate,
     .get_info = qcow2_node_get_info,
+    .check = qcow2_node_check,
     .create = qcow2_node_create,
     .create_opts_size = sizeof(Qcow2CreateOpts),
     .create_options = qcow2_create_options,
