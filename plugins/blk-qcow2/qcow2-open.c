@@ -434,7 +434,7 @@ int qcow2_truncate(Qcow2 *s, uint64_t size, char **errmsg)
         }
         ret = qcow2_grow_l1(s, (uint32_t)need);
         if (ret < 0) {
-            *errmsg = g_strdup_printf("Could not grow the L1 table: %s", g_strerror(-ret));
+            *errmsg = g_strdup_printf("Failed to grow the L1 table: %s", g_strerror(-ret));
             return ret;
         }
     }
