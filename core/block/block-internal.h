@@ -303,6 +303,17 @@ bool block_create_image(const char *driver, const char *filename,
 /* -snapshot: replace *node by a temporary qcow2 overlay over it. */
 bool block_snapshot_overlay(TsBlockNode **node, GError **errp);
 
+/* ---- commit (block-commit.c) ---------------------------------------- */
+
+/* Progress of a commit, in percent (the image tool's -p). */
+typedef void (*BlockCommitProgress)(double percent);
+/* What `top` and the images below it down to `base` (exclusive) define,
+ * copied into `base` (grown to top's length, reopened read-write for the
+ * time of it); then `top` emptied when asked.  0 or -errno (*errp may
+ * say more). */
+int block_commit_chain(TsBlockNode *top, TsBlockNode *base, bool empty_top,
+                       BlockCommitProgress progress, GError **errp);
+
 /* ---- monitors (block-qmp.c, block-hmp.c) ----------------------------- */
 
 /* Every backend, named or attached anonymously. */
