@@ -92,6 +92,17 @@ static void set_default(const TsProperty *p, void *base)
     }
 }
 
+bool block_create_opt_set(const TsProperty *p, void *opts, const char *value,
+                          GError **errp)
+{
+    return set_field(p, opts, value, errp);
+}
+
+void block_create_opt_default(const TsProperty *p, void *opts)
+{
+    set_default(p, opts);
+}
+
 bool block_create_image(const char *driver, const char *filename,
                         BlockOpts *opts, GError **errp)
 {

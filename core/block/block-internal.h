@@ -300,6 +300,11 @@ TsBlockNode *block_blockdev_open(BlockOpts *o, GError **errp);
  * options by name ("size", "backing_file", ...). */
 bool block_create_image(const char *driver, const char *filename,
                         BlockOpts *opts, GError **errp);
+/* One create option from its text into a create_options struct, and
+ * its default (for amend, block-amend.c). */
+bool block_create_opt_set(const TsProperty *p, void *opts, const char *value,
+                          GError **errp);
+void block_create_opt_default(const TsProperty *p, void *opts);
 /* -snapshot: replace *node by a temporary qcow2 overlay over it. */
 bool block_snapshot_overlay(TsBlockNode **node, GError **errp);
 
@@ -313,6 +318,20 @@ typedef void (*BlockCommitProgress)(double percent);
  * say more). */
 int block_commit_chain(TsBlockNode *top, TsBlockNode *base, bool empty_top,
                        BlockCommitProgress progress, GError **errp);
+
+/* ---- amend (block-amend.c) ------------------------------------------ */
+
+/* Change options of an open image through its driver's amend hook:
+ * `opts` (consumed) by create option name; names the driver does not
+ * know are refused ("Invalid parameter 'x'").  The node must be
+ * writable. */
+bool block_amend_image(TsBlockNode *node, BlockOpts *opts, GError **errp);
+/* Record a new backing file name and format (NULL: none) in the image's
+ * header, through the amend hook: what rebase does. */
+bool block_change_backing_file(TsBlockNode *node, const char *backing_file,
+                               const char *backing_fmt, GError **errp);
+/* Whether the driver can amend (or change the backing file). */
+bool block_can_amend(TsBlockNode *node);
 
 /* ---- monitors (block-qmp.c, block-hmp.c) ----------------------------- */
 

@@ -147,6 +147,18 @@ enum {
  * -errno: it could not (r->check_errors says so). */
 int qcow2_check_image(Qcow2 *s, Qcow2CheckReport *r, unsigned fix);
 
+/* Options of an existing image to change (qcow2-amend.c). */
+typedef struct Qcow2AmendOptions {
+    int version;                /* 0: as it is; 2 (compat=0.10) or 3 */
+    int lazy_refcounts;         /* -1: as it is (off when going to 2) */
+    bool set_backing;           /* the backing file name and format: */
+    const char *backing_file;   /* NULL or "": none */
+    const char *backing_fmt;
+    bool set_size;
+    uint64_t size;
+} Qcow2AmendOptions;
+int qcow2_amend(Qcow2 *s, const Qcow2AmendOptions *o, char **errmsg);
+
 /* Grow (or shrink if nothing is allocated past the new end). */
 int qcow2_truncate(Qcow2 *s, uint64_t size, char **errmsg);
 
