@@ -52,6 +52,9 @@ bool img_create_output(const char *filename, const char *format,
         g_hash_table_unref(o);
         o = user;
     }
+    /* qemu-img makes whole sectors of any size it is given. */
+    size = (size + TS_BLOCK_SECTOR_SIZE - 1) / TS_BLOCK_SECTOR_SIZE *
+           TS_BLOCK_SECTOR_SIZE;
     g_hash_table_replace(o, g_strdup("size"),
                          g_strdup_printf("%" G_GUINT64_FORMAT, size));
     if (backing) {
