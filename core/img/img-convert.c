@@ -246,12 +246,20 @@ static bool wait_turn(Convert *c, uint64_t index)
     return ok;
 }
 
-static void end_turn(Convert *c, uint64_t index, uint64_t bytes)
+/* Let the next piece write (pass_turn), and count this one done. */
+static void pass_turn(Convert *c, uint64_t index)
 {
     g_mutex_lock(&c->lock);
-    if (c->in_order) {
+    if (c->in_order && c->next_write == index) {
         c->next_write = index + 1;
+        g_cond_broadcast(&c->turn);
     }
+    g_mutex_unlock(&c->lock);
+}
+
+static void piece_done(Convert *c, uint64_t bytes)
+{
+    g_mutex_lock(&c->lock);
     c->done += bytes;
     g_cond_broadcast(&c->turn);
     g_mutex_unlock(&c->lock);
@@ -397,8 +405,16 @@ static gpointer worker_main(gpointer opaque)
         if (ret < 0 || !wait_turn(c, index)) {
             break;
         }
+        /* Compressed pieces only start in order: the driver compresses
+         * before it takes its lock, so they compress side by side and
+         * are packed nearly in order; waiting for the previous one to
+         * finish would compress one piece at a time. */
+        if (c->compress) {
+            pass_turn(c, index);
+        }
         ret = write_piece(c, off, len, buf, kinds, c->granule);
-        end_turn(c, index, len);
+        pass_turn(c, index);
+        piece_done(c, len);
         if (ret < 0) {
             break;
         }

@@ -78,9 +78,11 @@ int qcow2_write_compressed_prepared(Qcow2 *s, uint64_t offset, const void *buf,
     unsigned x = 62 - (s->h.cluster_bits - 8);
     uint64_t sectors = ((host & 511) + clen + 511) / 512;
     uint64_t entry = QCOW2_OFLAG_COMPRESSED | ((sectors - 1) << x) | host;
-    ret = qcow2_order_barrier(s);
-    if (ret == 0)
-        ret = qcow2_set_entry(s, l2, (uint32_t)((offset / cs) % s->l2_entries), entry);
+    /* No barrier before the entry: the table cache writes the refcount
+     * blocks and flushes the data before it writes any L2 table
+     * (qcow2-cache.c), as for plain allocations.  A flush per cluster
+     * here made `convert -c` wait on the disk for every cluster. */
+    ret = qcow2_set_entry(s, l2, (uint32_t)((offset / cs) % s->l2_entries), entry);
     int t = qcow2_entry_type(s, old);
     if (ret == 0 && t >= QCOW2_C_ZERO_ALLOC) {
         ret = qcow2_order_barrier(s);
