@@ -469,8 +469,10 @@ static int run_copy(Convert *c, int workers, bool progress)
         return 1;
     }
     if (progress) {
-        img_progress(100.0);
-        img_progress_done();
+        if (meter.shown < 100.0) {
+            img_progress(100.0);
+        }
+        img_progress_done();    /* qemu-img ends on a second 100 */
     }
     return 0;
 }
