@@ -130,6 +130,36 @@ const TsBlockDriver *block_create_driver(const char *driver, GError **errp);
 void *block_create_opts_fill(const TsBlockDriver *drv, BlockOpts *o,
                              GError **errp);
 void block_create_opts_free(const TsBlockDriver *drv, void *base);
+/* One create option from its text into a create_options struct, and
+ * its default (for amend, block-amend.c). */
+bool block_create_opt_set(const TsProperty *p, void *opts, const char *value,
+                          GError **errp);
+void block_create_opt_default(const TsProperty *p, void *opts);
+
+/* ---- commit (block-commit.c) ---------------------------------------- */
+
+/* Progress of a commit, in percent (the image tool's -p). */
+typedef void (*BlockCommitProgress)(double percent);
+/* What `top` and the images below it down to `base` (exclusive) define,
+ * copied into `base` (grown to top's length, reopened read-write for the
+ * time of it); then `top` emptied when asked.  0 or -errno (*errp may
+ * say more). */
+int block_commit_chain(TsBlockNode *top, TsBlockNode *base, bool empty_top,
+                       BlockCommitProgress progress, GError **errp);
+
+/* ---- amend (block-amend.c) ------------------------------------------ */
+
+/* Change options of an open image through its driver's amend hook:
+ * `opts` (consumed) by create option name; names the driver does not
+ * know are refused ("Invalid parameter 'x'").  The node must be
+ * writable. */
+bool block_amend_image(TsBlockNode *node, BlockOpts *opts, GError **errp);
+/* Record a new backing file name and format (NULL: none) in the image's
+ * header, through the amend hook: what rebase does. */
+bool block_change_backing_file(TsBlockNode *node, const char *backing_file,
+                               const char *backing_fmt, GError **errp);
+/* Whether the driver can amend (or change the backing file). */
+bool block_can_amend(TsBlockNode *node);
 
 /* ---- monitors (block-qmp.c) ----------------------------------------- */
 

@@ -219,6 +219,7 @@ TsBlockNode *block_blockdev_open(BlockOpts *o, GError **errp);
 /* Replace *node by a temporary qcow2 overlay over it. */
 bool block_snapshot_overlay(TsBlockNode **node, GError **errp);
 
+
 /* ---- monitors (block-qmp.c, block-hmp.c) ----------------------------- */
 
 /* Every backend, named or attached anonymously. */

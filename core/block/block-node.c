@@ -17,6 +17,8 @@
 #include "plugin/plugins.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static GPtrArray *nodes;
 static unsigned anon_counter;
@@ -361,6 +363,62 @@ TS_EXPORT TsBlockChild *ts_block_open_child(TsBlockNode *parent,
     return attach_child(parent, name, CHILD_FILE, n);
 }
 
+/*
+ * The images whose backing files are being opened right now (real
+ * paths), innermost last: a backing file among them would make the chain
+ * a loop (a -> b -> a, made with `create -u` or `rebase -u`), which must
+ * be refused rather than followed forever.  Main thread only.
+ */
+static GPtrArray *backing_stack;
+
+/* The real path of the image file under a format node, or NULL. */
+static char *image_real_path(TsBlockNode *n)
+{
+    NodeCore *nc = node_core(n);
+    for (guint i = 0; i < nc->children->len; i++) {
+        TsBlockChild *c = g_ptr_array_index(nc->children, i);
+        const char *fn = c->role == CHILD_FILE ? ts_block_node_filename(c->node)
+                                               : NULL;
+        if (fn) {
+            return realpath(fn, NULL);
+        }
+    }
+    return NULL;
+}
+
+static bool backing_loops(const char *path)
+{
+    g_autofree char *real = realpath(path, NULL);
+    for (guint i = 0; real && backing_stack && i < backing_stack->len; i++) {
+        if (g_str_equal(g_ptr_array_index(backing_stack, i), real)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static TsBlockNode *open_backing_image(TsBlockNode *parent, const char *path,
+                                       const char *format, BlockOpts *extra,
+                                       GError **errp)
+{
+    if (!backing_stack) {
+        backing_stack = g_ptr_array_new_with_free_func(free);
+    }
+    char *self = image_real_path(parent);
+    g_ptr_array_add(backing_stack, self ? self : strdup(""));
+    TsBlockNode *n = NULL;
+    if (backing_loops(path)) {
+        g_hash_table_unref(extra);
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "Backing file '%s' is already part of this backing chain "
+                    "(the chain loops)", path);
+    } else {
+        n = block_node_open_image(path, format, extra, errp);
+    }
+    g_ptr_array_remove_index(backing_stack, backing_stack->len - 1);
+    return n;
+}
+
 /* `name` relative to the directory of the image that records it. */
 TS_EXPORT TsBlockChild *ts_block_open_backing(TsBlockNode *parent,
                                               const char *filename,
@@ -417,7 +475,7 @@ TS_EXPORT TsBlockChild *ts_block_open_backing(TsBlockNode *parent,
         }
         inherit(extra, parent);
         g_autoptr(GError) err = NULL;
-        n = block_node_open_image(path, format, extra, &err);
+        n = open_backing_image(parent, path, format, extra, &err);
         if (!n) {
             g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
                         "Could not open backing file: %s", err->message);
@@ -443,8 +501,10 @@ TS_EXPORT void ts_block_child_release(TsBlockChild *child)
 
 static bool take_common(BlockOpts *o, NodeCore *nc, GError **errp)
 {
-    bool ro, aro, fs, direct, noflush;
-    if (!block_opts_take_bool(o, "read-only", false, &ro, errp) ||
+    bool ro, aro, fs, direct, noflush, check;
+    /* x-check: the image tool's check (TS_BLOCK_OPEN_CHECK). */
+    if (!block_opts_take_bool(o, "x-check", false, &check, errp) ||
+        !block_opts_take_bool(o, "read-only", false, &ro, errp) ||
         !block_opts_take_bool(o, "auto-read-only", false, &aro, errp) ||
         !block_opts_take_bool(o, "force-share", false, &fs, errp) ||
         !block_opts_take_bool(o, "cache.direct", false, &direct, errp) ||
@@ -460,7 +520,8 @@ static bool take_common(BlockOpts *o, NodeCore *nc, GError **errp)
                      (direct ? TS_BLOCK_OPEN_DIRECT : 0) |
                      (noflush ? TS_BLOCK_OPEN_NO_FLUSH : 0) |
                      (aro ? TS_BLOCK_OPEN_AUTO_READ_ONLY : 0) |
-                     (fs ? TS_BLOCK_OPEN_FORCE_SHARE : 0);
+                     (fs ? TS_BLOCK_OPEN_FORCE_SHARE : 0) |
+                     (check ? TS_BLOCK_OPEN_CHECK : 0);
     g_autofree char *discard = block_opts_take(o, "discard");
     if (!discard || g_str_equal(discard, "ignore") ||
         g_str_equal(discard, "off")) {
