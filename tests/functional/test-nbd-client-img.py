@@ -7,8 +7,10 @@ Debian's qemu-nbd serves (read-only, to any number of clients):
    holes reach the tool through base:allocation block status;
 2. a qcow2 file's own bytes: the format is probed through NBD and `info`
    and `map` show the qcow2 as qemu-img does;
-3. `convert` from the export (when the subcommand is built): the raw
-   result is byte-identical to qemu-img convert's, and sparse.
+3. `convert` from the export: the raw result is byte-identical to
+   qemu-img convert's, and sparse; the qcow2 over NBD converted to a
+   qcow2 file compares identical (qemu-img compare); `convert -n` to an
+   nbdkit memory disk writes what qemu-img then reads back.
 An export that does not exist fails with one line, as with qemu-img.
 """
 import os
@@ -24,6 +26,7 @@ from tap import Tap, BUILD, skip_all, run  # noqa: E402
 QEMU_NBD = shutil.which("qemu-nbd")
 QEMU_IMG = shutil.which("qemu-img")
 QEMU_IO = shutil.which("qemu-io")
+NBDKIT = shutil.which("nbdkit")
 if not (QEMU_NBD and QEMU_IMG and QEMU_IO):
     skip_all("qemu-nbd, qemu-img, qemu-io not installed (Debian package "
              "qemu-utils)")
@@ -109,6 +112,38 @@ try:
         blocks = os.stat(path("out.raw")).st_blocks * 512 if st == 0 else 0
         t.ok(0 < blocks < 4 << 20, "... and sparse (%d bytes allocated of "
              "16 MiB)" % blocks)
+        # The qcow2 over NBD (probed through it) to a qcow2 file.
+        st, out, err = run([IMG, "convert", "-O", "qcow2", qcow_url,
+                            path("out.qcow2")], timeout=120)
+        cst, cout, cerr = run([QEMU_IMG, "compare", path("a.qcow2"),
+                               path("out.qcow2")])
+        t.ok(st == 0 and cst == 0, "convert -O qcow2 from a qcow2 over NBD: "
+             "qemu-img compare finds it identical", out + err + cout + cerr)
+        # To an NBD target (-n): nbdkit's memory disk takes the image.
+        if NBDKIT:
+            sock = path("kit.sock")
+            kit = subprocess.Popen([NBDKIT, "-f", "-U", sock, "memory",
+                                    "16M"], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+            servers.append(kit)
+            for _ in range(100):
+                if os.path.exists(sock):
+                    break
+                time.sleep(0.1)
+            kit_url = "nbd+unix:///?socket=%s" % sock
+            st, out, err = run([IMG, "convert", "-n", "-O", "raw", raw_url,
+                                kit_url], timeout=120)
+            check([QEMU_IMG, "convert", "-f", "raw", "-O", "raw", kit_url,
+                   path("kit.raw")])
+            with open(path("kit.raw"), "rb") as a, \
+                    open(path("ref.raw"), "rb") as b:
+                same = a.read() == b.read()
+            t.ok(st == 0 and same, "convert -n to an NBD target (nbdkit "
+                 "memory): qemu-img reads the same bytes back",
+                 out + err)
+        else:
+            t.skip("convert to an NBD target", "nbdkit not installed "
+                   "(Debian package nbdkit)")
 finally:
     for p in servers:
         p.kill()
