@@ -81,7 +81,7 @@ static void print_formatting(const char *filename, const char *fmt,
  * the new image's directory. */
 static char *backing_path(const char *filename, const char *backing)
 {
-    if (g_path_is_absolute(backing)) {
+    if (g_path_is_absolute(backing) || block_filename_is_protocol(backing)) {
         return g_strdup(backing);
     }
     g_autofree char *dir = g_path_get_dirname(filename);
@@ -100,8 +100,13 @@ static bool probe_backing(const char *filename, BlockOpts *o, bool need_size,
     GError *err = NULL;
     ImgOpen how = { .format = bfmt, .force_share = true, .quiet = quiet,
                     .no_backing = false };
+    /* A protocol filename (nbd://) is no file: probed through its node. */
+    bool proto = block_filename_is_protocol(path);
     if (!bfmt) {
-        const char *guess = block_probe_format(path, path, &err);
+        TsBlockNode *p = proto ? img_open(path, &how, &err) : NULL;
+        const char *guess = !proto ? block_probe_format(path, path, &err)
+                            : p ? block_node_driver_name(p) : NULL;
+        img_close(p);
         if (!guess) {
             img_error("%s: %s; Could not open backing image.", filename,
                       err->message);
@@ -112,7 +117,7 @@ static bool probe_backing(const char *filename, BlockOpts *o, bool need_size,
                   "Detected format of %s.", filename, guess);
         return false;
     }
-    if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+    if (!proto && !g_file_test(path, G_FILE_TEST_EXISTS)) {
         img_error("%s: Could not open '%s': No such file or directory; "
                   "Could not open backing image.", filename, path);
         return false;

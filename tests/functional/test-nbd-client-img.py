@@ -11,7 +11,9 @@ Debian's qemu-nbd serves (read-only, to any number of clients):
    qemu-img convert's, and sparse; the qcow2 over NBD converted to a
    qcow2 file compares identical (qemu-img compare); `convert -n` to an
    nbdkit memory disk writes what qemu-img then reads back.
-An export that does not exist fails with one line, as with qemu-img.
+`create -b nbd+unix://... -F raw` makes the overlay qemu-img makes, and
+its map reaches through to the export.  An export that does not exist
+fails with one line, as with qemu-img.
 """
 import os
 import shutil
@@ -87,6 +89,20 @@ try:
          "through NBD)")
     both(["map", "--output=json", qcow_url], "map --output=json of the "
          "qcow2 over NBD")
+
+    # An overlay whose backing file is the export (as qemu-img makes it).
+    st, out, err = run([IMG, "create", "-f", "qcow2", "-b", raw_url, "-F",
+                        "raw", path("ov.qcow2")])
+    qst, qout, qerr = run([QEMU_IMG, "create", "-f", "qcow2", "-b",
+                           raw_url, "-F", "raw", path("ovq.qcow2")])
+    t.ok(st == 0 and qst == 0 and out.replace("ov.qcow2", "ovq.qcow2") ==
+         qout, "create -b nbd+unix://... -F raw: the overlay (size from "
+         "the export), as qemu-img", out + err + qout + qerr)
+    st, out, err = run([IMG, "map", "--output=json", path("ov.qcow2")])
+    qst, qout, qerr = run([QEMU_IMG, "map", "--output=json",
+                           path("ovq.qcow2")])
+    t.ok(st == 0 and out == qout, "map of the overlay: the backing "
+         "export's data and holes, as qemu-img", out + err + qout + qerr)
 
     st, out, err = run([IMG, "info", "nbd+unix:///nope?socket=%s"
                         % path("a.sock")])
