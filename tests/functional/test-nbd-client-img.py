@@ -12,7 +12,8 @@ Debian's qemu-nbd serves (read-only, to any number of clients):
    qcow2 file compares identical (qemu-img compare); `convert -n` to an
    nbdkit memory disk writes what qemu-img then reads back.
 `create -b nbd+unix://... -F raw` makes the overlay qemu-img makes, and
-its map reaches through to the export.  An export that does not exist
+its map reaches through to the export.  Tessera's own tessera-nbd as the
+server: map the same as qemu-img's through it.  An export that does not exist
 fails with one line, as with qemu-img.
 """
 import os
@@ -103,6 +104,20 @@ try:
                            path("ovq.qcow2")])
     t.ok(st == 0 and out == qout, "map of the overlay: the backing "
          "export's data and holes, as qemu-img", out + err + qout + qerr)
+
+    # Tessera's own server as the peer: the client sees what qemu-img sees.
+    TNBD = os.path.join(BUILD, "tessera-nbd")
+    sock = path("t.sock")
+    tn = subprocess.Popen([TNBD, "-t", "-r", "-k", sock, "-x", "exp", "-f",
+                           "qcow2", path("a.qcow2")],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    servers.append(tn)
+    for _ in range(100):
+        if os.path.exists(sock):
+            break
+        time.sleep(0.1)
+    both(["map", "--output=json", "nbd+unix:///exp?socket=%s" % sock],
+         "map --output=json through tessera-nbd")
 
     st, out, err = run([IMG, "info", "nbd+unix:///nope?socket=%s"
                         % path("a.sock")])
