@@ -279,8 +279,10 @@ def crowd_and_flood(sock, name, pid, where):
     after = status_kb(pid, "VmRSS")
     grown = (after - before) // 1024
     c.close()
-    # Unbounded, the server would hold the 4 GiB it was asked for.
-    t.ok(grown < 200 and ok,
+    # Unbounded, the server would hold the 4 GiB it was asked for; bounded
+    # it holds about 128 MiB (64 MiB of replies, 64 MiB in flight), plus
+    # what ASan keeps in quarantine (up to 256 MiB) in the ASan build.
+    t.ok(grown < 1024 and ok,
          "%s: a client flooding reads it never collects is held back "
          "(%d of 4096 sent, RSS +%d MiB) and others are served" %
          (where, sent, grown))

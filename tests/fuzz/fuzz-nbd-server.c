@@ -5,7 +5,7 @@
  * export is 64 KiB of memory whose requests complete at once (the
  * block layer would complete them later; the connection must not care).
  * The first byte picks the chunk sizes the stream arrives in, the
- * second whether the export is writable.  Every request that reaches
+ * second whether the export is writable and has a description.  Every request that reaches
  * the export must lie inside it, and the output is drained as a socket
  * would; never a crash, a leak or a read past the input.
  */
@@ -101,6 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     size_t chunk = 1 + data[0] % 64 * (data[0] & 0x80 ? 97 : 1);
     fake.writable = data[1] & 1;
+    fake.description = data[1] & 2 ? NULL : (char *)"fuzz";
     fake.multi_conn = !fake.writable;
     if (!fake.conns) {
         fake.conns = g_ptr_array_new();
