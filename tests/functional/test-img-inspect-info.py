@@ -112,6 +112,9 @@ qimg("create", "-q", "-f", "qcow2", "-b", "q3.qcow2", "-F", "qcow2",
      "qo.qcow2")
 qio("qo.qcow2", "qcow2", "write -P 0x77 5M 64k", "write -z 0 64k")
 qimg("convert", "-c", "-O", "qcow2", "q3.qcow2", "qc.qcow2")
+qimg("create", "-q", "-f", "qcow2", "-b", "q3.qcow2", "-F", "qcow2",
+     "qlong.qcow2", "12M")         # longer than its backing file
+qio("qlong.qcow2", "qcow2", "write -P 0x78 10M 64k")
 os.mkdir("sub")
 qimg("create", "-q", "-f", "qcow2", "-b", "../q3.qcow2", "-F", "qcow2",
      "sub/rel.qcow2")
@@ -137,6 +140,7 @@ qio("t.raw", "raw", "write -P 0x44 0 4k", "write -P 0x55 1M 64k")
 
 IMAGES = [("q.raw", "raw"), ("q3.qcow2", "qcow2"), ("q2.qcow2", "qcow2"),
           ("qo.qcow2", "qcow2"), ("qc.qcow2", "qcow2"),
+          ("qlong.qcow2", "qcow2"),
           ("sub/rel.qcow2", "qcow2"), ("t3.qcow2", "qcow2"),
           ("t2.qcow2", "qcow2"), ("to.qcow2", "qcow2"), ("t.raw", "raw")]
 
