@@ -269,6 +269,15 @@ int img_cmd_create(int argc, char **argv)
             return 1;
         }
     }
+    const char *bf = g_hash_table_lookup(o, "backing_file");
+    if (bf) {
+        g_autofree char *bpath = backing_path(filename, bf);
+        if (g_str_equal(bpath, filename)) {
+            img_error("%s: Error: Trying to create an image with the same "
+                      "filename as the backing file", filename);
+            return 1;
+        }
+    }
     bool has_size = g_hash_table_contains(o, "size");
     if (g_hash_table_contains(o, "backing_file") && !unsafe) {
         if (!probe_backing(filename, o, !has_size, quiet)) {

@@ -195,6 +195,9 @@ BAD = [
      "B: Image creation needs a size parameter"),
     (["-f", "raw", "-b", "base.raw", "-F", "raw", "B"],
      "B: Backing file not supported for file format 'raw'"),
+    (["-f", "qcow2", "-u", "-b", "B", "-F", "qcow2", "B", "1M"],
+     "B: Error: Trying to create an image with the same filename as the "
+     "backing file"),
     (["-f", "qcow2", "B", "1M", "2M"], "Unexpected argument: 2M"),
     (["-f", "qcow2", "--bogus", "B", "1M"], "unrecognized option '--bogus'"),
     (["-f", "qcow2", "-o", "size=2Z", "B"], "B: "),

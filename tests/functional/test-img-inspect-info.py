@@ -153,6 +153,12 @@ for img in ["qo.qcow2", "to.qcow2", "sub/rel.qcow2"]:
               "info --backing-chain --output=json %s" % img)
     same_output(["info", "--backing-chain", img],
                 "info --backing-chain %s (human)" % img)
+qimg("create", "-q", "-f", "qcow2", "-u", "-b", "gone.qcow2", "-F", "qcow2",
+     "qgone.qcow2", "1M")
+same_json(["info", "--output=json", "qgone.qcow2"],
+          "info of an image whose backing file is missing")
+same_output(["info", "qgone.qcow2"],
+            "info (human) of an image whose backing file is missing")
 same_json(["info", "--output=json", "-f", "qcow2", "-U", "q3.qcow2"],
           "info -f qcow2 -U")
 same_json(["info", "--output=json", "--image-opts",
@@ -228,6 +234,12 @@ for cmd in (["info"], ["info", "--output=json"], ["map"],
             ["snapshot", "-l"]):
     for f in ("missing.qcow2", "trunc.qcow2", "corrupt.qcow2"):
         one_line_error(cmd + [f], f, "%s of %s" % (" ".join(cmd), f))
+for f in ("trunc.qcow2", "corrupt.qcow2"):
+    one_line_error(["snapshot", "-c", "x", f], f,
+                   "snapshot -c on %s" % f)
+t.ok(open("trunc.qcow2", "rb").read() == head[:50] and
+     open("corrupt.qcow2", "rb").read() == bytes(bad),
+     "the broken images are left as they were")
 one_line_error(["info", "--output=xml", "q3.qcow2"], "--output",
                "info --output=xml")
 one_line_error(["info", "-f", "nosuch", "q3.qcow2"], "q3.qcow2",
