@@ -173,6 +173,12 @@ for img, fmt in IMAGES:
 same_output(["map", "--output=json", "--start-offset=100k",
              "--max-length=1500k", "qo.qcow2"],
             "map --start-offset --max-length through a backing chain")
+same_output(["map", "--output=json", "--max-length=0", "q3.qcow2"],
+            "map of an empty range")
+same_output(["map", "--output=json", "--start-offset=1G", "q3.qcow2"],
+            "map from past the end")
+same_output(["map", "--output=json", "--start-offset=1000",
+             "--max-length=5000", "q3.qcow2"], "map of an unaligned range")
 same_output(["map", "--output=json", "-f", "raw", "q3.qcow2"],
             "map -f raw of a qcow2 file")
 q, ts = both("map", "qc.qcow2")
@@ -212,6 +218,7 @@ t.ok(st == 0 and " mine " not in out and " theirs " in out,
 st, out, err = run([QEMU_IMG, "check", "t3.qcow2"])
 t.ok(st == 0, "qemu-img check is clean after -a and -d", out + err)
 same_output(["snapshot", "-l", "q.raw"], "snapshot -l of raw prints nothing")
+same_output(["snapshot", "q3.qcow2"], "snapshot without an action")
 one_line_error(["snapshot", "-a", "nosuch", "t3.qcow2"], "nosuch",
                "snapshot -a of a missing snapshot")
 one_line_error(["snapshot", "-d", "nosuch", "t3.qcow2"], "nosuch",
