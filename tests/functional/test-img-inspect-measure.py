@@ -69,6 +69,9 @@ for prealloc in ["off", "metadata", "falloc", "full"]:
     same(["--size", "100M", "-O", "qcow2", "-o", "preallocation=" + prealloc])
     same(["-O", "qcow2", "-o", "preallocation=" + prealloc, "src.qcow2"])
 same(["--size", "100M", "-O", "qcow2", "-o", "compat=0.10"])
+# qemu-img measure does not check what only create refuses.
+same(["--size", "1G", "-O", "qcow2", "-o", "compat=0.10,lazy_refcounts=on"])
+same(["--size", "1G", "-O", "qcow2", "-o", "backing_file=src.qcow2"])
 same(["--size", "100M", "-O", "raw", "-o", "preallocation=full"])
 for src in ["src.raw", "src.qcow2", "v2.qcow2", "top.qcow2", "comp.qcow2",
             "odd.raw"]:
@@ -98,6 +101,10 @@ BAD = [
     (["-O", "qcow2", "-o", "cluster_size=3000", "--size", "1G"],
      "Cluster size must be a power of two between 512 and 2048k"),
     (["-O", "qcow2", "missing.qcow2"], "missing.qcow2"),
+    (["-O", "qcow2", "-o", "compat=0.9", "--size", "1G"],
+     "Invalid compatibility level: '0.9'"),
+    (["-O", "qcow2", "-o", "cluster_size=0", "--size", "1G"],
+     "Cluster size must be a power of two"),
     (["--output=xml", "--size", "1G"], "--output"),
 ]
 for args, want in BAD:
