@@ -95,6 +95,17 @@ static void set_default(const TsProperty *p, void *base)
     }
 }
 
+bool block_create_opt_set(const TsProperty *p, void *opts, const char *value,
+                          GError **errp)
+{
+    return set_field(p, opts, value, errp);
+}
+
+void block_create_opt_default(const TsProperty *p, void *opts)
+{
+    set_default(p, opts);
+}
+
 const TsBlockDriver *block_create_driver(const char *driver, GError **errp)
 {
     if (!block_driver_known(driver)) {

@@ -6,7 +6,7 @@
  * lists the format's creation options.
  */
 #include "img.h"
-#include "block/block-internal.h"
+#include "block/block-graph.h"
 #include "util/parse.h"
 
 #include <getopt.h>

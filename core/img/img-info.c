@@ -8,7 +8,7 @@
  * image at a time.  The snapshot table is shared with `snapshot -l`.
  */
 #include "img.h"
-#include "block/block-internal.h"
+#include "block/block-graph.h"
 
 #include <getopt.h>
 #include <stdio.h>

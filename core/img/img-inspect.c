@@ -3,7 +3,7 @@
  * share: the --output switch and a format's table of creation options.
  */
 #include "img.h"
-#include "block/block-internal.h"
+#include "block/block-graph.h"
 #include "plugin/plugins.h"
 
 #include <stdio.h>

@@ -7,7 +7,7 @@
  * range its depth.  Neighbouring ranges that look alike are printed as one.
  */
 #include "img.h"
-#include "block/block-internal.h"
+#include "block/block-graph.h"
 #include "util/parse.h"
 
 #include <getopt.h>

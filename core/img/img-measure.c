@@ -5,7 +5,7 @@
  * hook); this file parses qemu-img's options and prints its answer.
  */
 #include "img.h"
-#include "block/block-internal.h"
+#include "block/block-graph.h"
 
 #include <getopt.h>
 #include <inttypes.h>

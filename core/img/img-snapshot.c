@@ -5,7 +5,7 @@
  * with qemu-img's table and messages.
  */
 #include "img.h"
-#include "block/block-internal.h"
+#include "block/block-graph.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -184,6 +184,11 @@ enum {
     /* force-share=on: take no locks that exclude other users; only with
      * read-only (the core refuses force-share on a writable node). */
     TS_BLOCK_OPEN_FORCE_SHARE = 1u << 4,
+    /* (since ABI 1.5) Opened for `tessera-img check`: a format driver
+     * opens a damaged image as it is, without repairing it on open (a
+     * dirty image's refcounts) or refusing to write it (a corrupt one),
+     * because its check hook reports and repairs those itself. */
+    TS_BLOCK_OPEN_CHECK = 1u << 5,
 };
 
 /*
