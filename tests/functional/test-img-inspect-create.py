@@ -12,14 +12,17 @@
 2. `-o help` lists the format's options with qemu-img's types.
 3. Bad input (sizes of 2^64 and negative, unknown options, impossible
    values, unknown formats, missing backing files, no size): one line of
-   error, non-zero exit, and no file left behind.
+   error, non-zero exit, and no file left behind; an image another
+   process uses is refused and left untouched.
 """
 import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, BUILD, run, skip_all  # noqa: E402
@@ -200,6 +203,34 @@ for args, want in BAD:
          "status %d, file %s\n%s" % (st, os.path.exists("B"), err))
     if os.path.exists("B"):
         os.unlink("B")
+# An existing file: a creation that fails once the file is emptied
+# removes it, as qemu-img does; one that cannot take the file (another
+# process holds its lock) leaves it as it was.
+for tool in (QEMU_IMG, IMG):
+    with open("old.img", "wb") as f:
+        f.write(b"\xee" * 100000)
+    st, out, err = run([tool, "create", "-f", "qcow2", "-o",
+                        "cluster_size=3000", "old.img", "1M"])
+    t.ok(st != 0 and not os.path.exists("old.img"),
+         "%s: a failed create over an existing file removes it"
+         % os.path.basename(tool), err)
+run([QEMU_IMG, "create", "-q", "-f", "qcow2", "busy.qcow2", "1M"])
+before = open("busy.qcow2", "rb").read()
+holder = subprocess.Popen([QEMU_IO, "-c", "sleep 5000", "busy.qcow2"],
+                          stdout=subprocess.DEVNULL)
+try:
+    for _ in range(100):        # until qemu-io holds the image's locks
+        st, out, err = run([QEMU_IMG, "info", "busy.qcow2"])
+        if st != 0:
+            break
+        time.sleep(0.05)
+    st, out, err = run([IMG, "create", "-f", "qcow2", "busy.qcow2", "2M"])
+    t.ok(st != 0 and "lock" in err and
+         open("busy.qcow2", "rb").read() == before,
+         "create over an image in use: refused, image untouched", err)
+finally:
+    holder.kill()
+    holder.wait()
 st, out, err = run([IMG, "create", "-f", "raw", "nodir/B", "1M"])
 t.ok(st != 0 and "nodir/B" in err and len(err.splitlines()) == 1,
      "create in a missing directory", err)
