@@ -219,11 +219,20 @@ before = open("busy.qcow2", "rb").read()
 holder = subprocess.Popen([QEMU_IO, "-c", "sleep 5000", "busy.qcow2"],
                           stdout=subprocess.DEVNULL)
 try:
-    for _ in range(100):        # until qemu-io holds the image's locks
-        st, out, err = run([QEMU_IMG, "info", "busy.qcow2"])
-        if st != 0:
+    # Until qemu-io has the image open (it takes the locks as it opens;
+    # asking with qemu-img would take locks too and could make it fail).
+    busy = os.path.realpath("busy.qcow2")
+    for _ in range(200):
+        fds = "/proc/%d/fd" % holder.pid
+        try:
+            names = [os.readlink(os.path.join(fds, f))
+                     for f in os.listdir(fds)]
+        except OSError:
+            names = []
+        if busy in names:
             break
         time.sleep(0.05)
+    time.sleep(0.2)
     st, out, err = run([IMG, "create", "-f", "qcow2", "busy.qcow2", "2M"])
     t.ok(st != 0 and "lock" in err and
          open("busy.qcow2", "rb").read() == before,
