@@ -70,6 +70,8 @@ CASES = [
      "qcow2"),
     ("qcow2-refbits64", ["-f", "qcow2", "-o", "refcount_bits=64"], ["4M"],
      "qcow2"),
+    ("qcow2-l2-off", ["-f", "qcow2", "-o", "extended_l2=off"], ["4M"],
+     "qcow2"),
     ("qcow2-zstd", ["-f", "qcow2", "-o", "compression_type=zstd"], ["4M"],
      "qcow2"),
     ("qcow2-meta", ["-f", "qcow2", "-o", "preallocation=metadata"], ["4M"],
@@ -189,6 +191,8 @@ BAD = [
     (["-f", "qcow2", "-u", "-b", "B", "-F", "qcow2", "B", "1M"],
      "B: Error: Trying to create an image with the same filename as the "
      "backing file"),
+    (["-f", "qcow2", "-o", "extended_l2=on", "B", "1M"],
+     "B: extended_l2=on is not supported"),
     (["-f", "qcow2", "B", "1M", "2M"], "Unexpected argument: 2M"),
     (["-f", "qcow2", "--bogus", "B", "1M"], "unrecognized option '--bogus'"),
 ]
