@@ -697,10 +697,124 @@ fail_core:
     return NULL;
 }
 
+/* The protocol driver a filename "SCHEME:..." names: SCHEME up to its
+ * first '+' ("nbd" in "nbd+unix://...") when a protocol driver of that
+ * name is registered or installed and parses filenames (its plugin is
+ * loaded here); NULL for anything else, a plain path then. */
+static const TsBlockDriver *protocol_of_filename(const char *filename,
+                                                 GError **errp)
+{
+    size_t n = strspn(filename, "abcdefghijklmnopqrstuvwxyz"
+                      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+    if (!n || filename[n] != ':') {
+        return NULL;
+    }
+    g_autofree char *scheme = g_strndup(filename, strcspn(filename, "+:"));
+    if (!*scheme || !block_driver_known(scheme)) {
+        return NULL;
+    }
+    if (!plugin_require(PK_BLOCKDRIVER, scheme, errp)) {
+        return NULL;
+    }
+    g_autofree char *type = g_strconcat(scheme, TS_BLOCK_DRIVER_SUFFIX, NULL);
+    TsObjectClass *k = ts_class_by_name(type);
+    const TsBlockDriver *drv = k ? block_driver_of_class(k) : NULL;
+    return drv && drv->kind == TS_BLOCK_PROTOCOL && drv->parse_filename
+        ? drv : NULL;
+}
+
+/* A protocol filename: the protocol node first (from what the driver
+ * parsed, the user's file.* options and what it would inherit), the
+ * format probed through it, then the format node over it.  The node is
+ * opened once: a server may take one client only (qemu-nbd). */
+static TsBlockNode *open_protocol_image(const TsBlockDriver *drv,
+                                        const char *filename,
+                                        const char *format, BlockOpts *o,
+                                        GError **errp)
+{
+    static const char *const inherited[] = {
+        "read-only", "auto-read-only", "force-share", "cache.direct",
+        "cache.no-flush",
+    };
+    BlockOpts *p = block_opts_take_prefix(o, "file");
+    if (!p) {
+        p = block_opts_new();
+    }
+    /* What the filename says may not be said twice (as QEMU: "file.
+     * export=x" beside nbd://h/y is an error, not a choice). */
+    g_autoptr(GHashTable) parsed = block_opts_new();
+    bool ok = drv->parse_filename(filename, parsed, errp);
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, parsed);
+    while (ok && g_hash_table_iter_next(&it, &k, &v)) {
+        if (g_hash_table_contains(p, k)) {
+            g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                        "%s and a file name may not be used at the same "
+                        "time", (const char *)k);
+            ok = false;
+        } else {
+            g_hash_table_insert(p, g_strdup(k), g_strdup(v));
+        }
+    }
+    if (!ok) {
+        g_hash_table_unref(p);
+        g_hash_table_unref(o);
+        return NULL;
+    }
+    g_hash_table_replace(p, g_strdup("driver"), g_strdup(drv->name));
+    for (size_t i = 0; i < G_N_ELEMENTS(inherited); i++) {
+        const char *value = g_hash_table_lookup(o, inherited[i]);
+        if (value && !g_hash_table_contains(p, inherited[i])) {
+            g_hash_table_insert(p, g_strdup(inherited[i]), g_strdup(value));
+        }
+    }
+    /* As QEMU's -drive (auto-read-only=on by default): a server that
+     * exports read-only gives a read-only disk, not an error. */
+    if (!g_hash_table_contains(p, "auto-read-only")) {
+        g_hash_table_insert(p, g_strdup("auto-read-only"), g_strdup("on"));
+    }
+    TsBlockNode *proto = block_node_open(p, false, errp);
+    if (!proto) {
+        g_hash_table_unref(o);
+        return NULL;
+    }
+    bool probed = !format;
+    if (!format) {
+        format = block_probe_format_node(proto, filename, errp);
+        if (!format) {
+            block_node_unref(proto);
+            g_hash_table_unref(o);
+            return NULL;
+        }
+    }
+    g_hash_table_replace(o, g_strdup("driver"), g_strdup(format));
+    g_hash_table_replace(o, g_strdup("file"),
+                         g_strdup(ts_block_node_name(proto)));
+    TsBlockNode *n = block_node_open(o, false, errp);
+    block_node_unref(proto);    /* the format node holds it now */
+    if (n && probed && g_str_equal(format, "raw")) {
+        node_core(n)->probed_raw = true;
+    }
+    return n;
+}
+
 TsBlockNode *block_node_open_image(const char *filename, const char *format,
                                    BlockOpts *extra, GError **errp)
 {
     BlockOpts *o = extra ? extra : block_opts_new();
+    if (!g_hash_table_contains(o, "file.driver")) {
+        GError *err = NULL;
+        const TsBlockDriver *proto = protocol_of_filename(filename, &err);
+        if (err) {
+            g_propagate_error(errp, err);
+            g_hash_table_unref(o);
+            return NULL;
+        }
+        if (proto) {
+            return open_protocol_image(proto, filename, format, o, errp);
+        }
+    }
     bool probed = !format;
     if (!format) {
         format = block_probe_format(filename, filename, errp);

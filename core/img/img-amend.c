@@ -5,7 +5,7 @@
  * creation takes, and the backing file, which is rebase's to change.
  */
 #include "img.h"
-#include "block/block-internal.h"
+#include "block/block-graph.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -10,7 +10,7 @@
  * printed is the state the image is left in.
  */
 #include "img.h"
-#include "block/block-internal.h"
+#include "block/block-graph.h"
 
 #include <errno.h>
 #include <getopt.h>

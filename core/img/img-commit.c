@@ -7,7 +7,7 @@
  * between would no longer be valid under it.
  */
 #include "img.h"
-#include "block/block-internal.h"
+#include "block/block-graph.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -9,7 +9,7 @@
  * (block_change_backing_file).
  */
 #include "img.h"
-#include "block/block-internal.h"
+#include "block/block-graph.h"
 
 #include <getopt.h>
 #include <stdio.h>

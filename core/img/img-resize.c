@@ -5,7 +5,7 @@
  * options, messages and refusals: shrinking needs --shrink.
  */
 #include "img.h"
-#include "block/block-internal.h"
+#include "block/block-graph.h"
 
 #include <getopt.h>
 #include <stdio.h>

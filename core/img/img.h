@@ -104,4 +104,82 @@ void img_print_json(JsonNode *node);
 void img_progress(double percent);
 void img_progress_done(void);
 
+/* ---- create, info, map, snapshot, measure (img-inspect.c) ---------- */
+
+/* --output=human|json; false after an error message for anything else. */
+bool img_output_is_json(const char *arg, bool *json);
+/* The create options of format `fmt` (NULL + errp: "Unknown file format
+ * 'x'", or a format that creates no images). */
+const TsProperty *img_create_options_of(const char *fmt, GError **errp);
+/* The entry `name` of a create option table, or NULL. */
+const TsProperty *img_create_option(const TsProperty *table,
+                                    const char *name);
+/* `-o help`: qemu-img's "Supported <fmt> options:" list; false after an
+ * error message. */
+bool img_print_create_help(const char *fmt);
+/* The image's internal snapshots as qemu-img's JSON SnapshotInfo list,
+ * or NULL when it has none (or its format keeps none). */
+JsonArray *img_snapshots_json(TsBlockNode *n);
+/* A copy of `node` whose objects list their members in the order
+ * qemu-img prints them (json_node_unref). */
+JsonNode *img_json_qemu_order(JsonNode *node);
+/* img_open() for the inspecting commands: a guessed format is raw
+ * without the warning when nothing is written, and without
+ * `with_backing` a format that has backing files is opened without
+ * them (how->no_backing is ignored). */
+TsBlockNode *img_open_image(const char *filename, const ImgOpen *how,
+                            bool with_backing, GError **errp);
+/* qemu-img's snapshot table (header and one line per entry) from the
+ * "snapshots" of an ImageInfo (img-info.c). */
+void img_print_snapshot_table(JsonArray *snapshots);
+
+/* ---- convert, compare, dd, bench: shared (img-output.c) ------------- */
+
+/* The format driver called `format` (its plugin loaded), or NULL +
+ * "Unknown file format 'x'". */
+const TsBlockDriver *img_format_driver(const char *format, GError **errp);
+/* Create the image a command writes: `format` of `size` bytes, with -o
+ * `options` ("key=value,..."; may be NULL) and an optional backing file
+ * (-B/-F). */
+bool img_create_output(const char *filename, const char *format,
+                       uint64_t size, const char *options,
+                       const char *backing, const char *backing_fmt,
+                       GError **errp);
+/* Open it for writing with cache mode `cache` (NULL: writeback). */
+TsBlockNode *img_open_output(const char *filename, const char *format,
+                             const char *cache, bool image_opts,
+                             GError **errp);
+/* The node's cluster size (get_info), 0 if it has none. */
+uint32_t img_cluster_size(TsBlockNode *n);
+bool img_has_backing(TsBlockNode *n);
+/* Whether a range nobody wrote reads as zeroes: a new image of a format
+ * with has_zero_init and no backing file. */
+bool img_zero_init(TsBlockNode *n);
+/* Whether writes with TS_BLOCK_REQ_WRITE_COMPRESSED are taken. */
+bool img_can_compress(TsBlockNode *n);
+bool img_buffer_is_zero(const void *buf, size_t len);
+/* The block status of [off, off+bytes) as the whole backing chain shows
+ * it (what qemu-img asks with the base NULL): DATA, ZERO and ALLOCATED
+ * bits for the first *pnum bytes, or -errno.  Ranges no image of the
+ * chain holds read as ZERO. */
+int img_chain_status(TsBlockNode *n, uint64_t off, uint64_t bytes,
+                     uint64_t *pnum);
+char *img_errno_text(int neg_errno);
+/* The format to open `filename` read-only with: `format` if given, else
+ * what its first bytes say, with "raw" said here because qemu-img warns
+ * about a guessed raw format only for images it writes (NULL: let the
+ * core probe, or fail to open, itself). */
+const char *img_read_only_format(const char *format, const char *filename,
+                                 bool image_opts);
+
+/* The -p display, redrawn as qemu-img does: at 0, then each time a whole
+ * percent more is done (the caller ends it with img_progress_done or its
+ * own line). */
+typedef struct ImgMeter {
+    bool enabled;
+    double shown;
+} ImgMeter;
+void img_meter_start(ImgMeter *m, bool enabled);
+void img_meter_update(ImgMeter *m, double percent);
+
 #endif

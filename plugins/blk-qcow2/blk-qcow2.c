@@ -471,11 +471,57 @@ static int qcow2_node_preadv(TsBlockNode *node, uint64_t offset, uint64_t bytes,
     return ret;
 }
 
+/*
+ * `convert -c`: whole clusters (or the short last one), each compressed
+ * here, outside the engine's lock, so that the requests of several
+ * worker threads compress at once; only the packing is serialised.
+ */
+static int pwritev_compressed(Qcow2Node *n, uint64_t offset, uint64_t bytes,
+                              const uint8_t *buf)
+{
+    const uint64_t cs = qcow2_cluster_size(n->q);
+    const uint64_t size = qcow2_size(n->q);
+    if (offset % cs || (bytes % cs && offset + bytes != size))
+        return -EINVAL;
+    uint64_t count = (bytes + cs - 1) / cs;
+    uint8_t *out = g_malloc(count * cs);
+    size_t *clen = g_new(size_t, count);
+    for (uint64_t i = 0; i < count; i++)
+        clen[i] = qcow2_compress_cluster(n->q, buf + i * cs, MIN(cs, bytes - i * cs),
+                                         out + i * cs);
+    lock_tables(n);
+    int ret = 0;
+    for (uint64_t i = 0; i < count && ret == 0; i++)
+        ret = qcow2_write_compressed_prepared(n->q, offset + i * cs, buf + i * cs,
+                                              MIN(cs, bytes - i * cs), out + i * cs,
+                                              clen[i]);
+    g_mutex_unlock(&n->lock);
+    g_free(clen);
+    g_free(out);
+    return ret;
+}
+
 static int qcow2_node_pwritev(TsBlockNode *node, uint64_t offset, uint64_t bytes,
                               const struct iovec *iov, int niov, unsigned flags)
 {
     Qcow2Node *n = (Qcow2Node *)node;
     int dret;
+    if (flags & TS_BLOCK_REQ_WRITE_COMPRESSED) {
+        uint8_t *buf = niov == 1 ? iov[0].iov_base : gather_get(bytes);
+        if (!buf)
+            return -ENOMEM;
+        if (niov != 1) {
+            uint64_t done = 0;
+            for (int i = 0; i < niov; i++) {
+                memcpy(buf + done, iov[i].iov_base, iov[i].iov_len);
+                done += iov[i].iov_len;
+            }
+        }
+        int ret = pwritev_compressed(n, offset, bytes, buf);
+        if (niov != 1)
+            gather_put(buf, bytes);
+        return ret;
+    }
     if (try_direct(n, true, offset, bytes, iov, niov, &dret))
         return dret;
     uint8_t *buf = niov == 1 ? iov[0].iov_base : gather_get(bytes);
@@ -852,6 +898,9 @@ static bool qcow2_node_amend(TsBlockNode *node, const void *opaque,
     return true;
 }
 
+bool qcow2_node_measure(const void *opts, TsBlockNode *source,
+                        TsBlockMeasure *out, GError **errp);   /* qcow2-measure.c */
+
 static const TsBlockDriver qcow2_driver = {
     .name = "qcow2",
     .description = "QEMU copy-on-write image format, versions 2 and 3",
@@ -879,6 +928,8 @@ static const TsBlockDriver qcow2_driver = {
     .create = qcow2_node_create,
     .create_opts_size = sizeof(Qcow2CreateOpts),
     .create_options = qcow2_create_options,
+    .measure = qcow2_node_measure,
+    .supported_write_flags = TS_BLOCK_REQ_WRITE_COMPRESSED,
     .supports_backing = true,
     .has_zero_init = true,
 };

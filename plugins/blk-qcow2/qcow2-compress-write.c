@@ -3,37 +3,58 @@
  * compressed bytes are packed, byte by byte, into a host cluster shared
  * with its neighbours; every L2 entry that points into a host cluster
  * holds one reference to it, as qemu-img check counts them.
+ *
+ * Compressing is the expensive half and touches no metadata, so it is a
+ * call of its own (qcow2_compress_cluster) that blk-qcow2 runs outside
+ * the image's lock, on as many worker threads as there are requests; only
+ * the packing (qcow2_write_compressed_prepared) needs the lock.
  */
 #include "qcow2-int.h"
 
 #include <errno.h>
 
-int qcow2_write_compressed(Qcow2 *s, uint64_t offset, const void *buf, size_t len)
+/* The one cluster a write may cover: whole, or the image's short last
+ * one. */
+static bool compressed_range_ok(const Qcow2 *s, uint64_t offset, size_t len)
+{
+    uint64_t cs = s->cluster_size;
+    return !(offset % cs || len > cs || offset > s->h.size ||
+             len > s->h.size - offset || (len < cs && offset + len != s->h.size));
+}
+
+size_t qcow2_compress_cluster(const Qcow2 *s, const void *buf, size_t len, uint8_t *out)
+{
+    size_t cs = s->cluster_size;
+    if (len == cs)
+        return qcow2_compress(s->h.compression_type, buf, cs, out, cs);
+    /* A short last cluster reads back as a whole one: pad with zeroes. */
+    uint8_t *cluster = g_malloc0(cs);
+    memcpy(cluster, buf, len);
+    size_t clen = qcow2_compress(s->h.compression_type, cluster, cs, out, cs);
+    g_free(cluster);
+    return clen;
+}
+
+int qcow2_write_compressed_prepared(Qcow2 *s, uint64_t offset, const void *buf,
+                                    size_t len, const uint8_t *out, size_t clen)
 {
     uint64_t cs = s->cluster_size;
     if (s->corrupt)
         return -EIO;
     if (s->read_only)
         return -EROFS;
-    if (offset % cs || len > cs || offset > s->h.size || len > s->h.size - offset ||
-        (len < cs && offset + len != s->h.size))
+    if (!compressed_range_ok(s, offset, len))
         return -EINVAL;
-    uint8_t *cluster = g_malloc0(cs), *out = g_malloc(cs);
-    memcpy(cluster, buf, len);
-    size_t clen = qcow2_compress(s->h.compression_type, cluster, cs, out, cs);
-    int ret;
-    if (!clen) {
-        ret = qcow2_write(s, offset, buf, len);
-        goto done;
-    }
-    ret = qcow2_mark_dirty(s);
+    if (!clen)
+        return qcow2_write(s, offset, buf, len);   /* did not shrink */
+    int ret = qcow2_mark_dirty(s);
     uint64_t l2, old = 0;
     if (ret == 0)
         ret = qcow2_l2_for_write(s, offset, &l2);
     if (ret == 0)
         ret = qcow2_get_entry(s, offset, &old);
     if (ret < 0)
-        goto done;
+        return ret;
     /* Room in the current packing cluster, or a fresh one. */
     uint64_t host;
     if (s->comp_cluster && s->comp_used + clen <= cs) {
@@ -41,10 +62,8 @@ int qcow2_write_compressed(Qcow2 *s, uint64_t offset, const void *buf, size_t le
         ret = qcow2_refcount_update(s, s->comp_cluster, cs, 1);
     } else {
         int64_t c = qcow2_alloc_clusters(s, 1);
-        if (c < 0) {
-            ret = (int)c;
-            goto done;
-        }
+        if (c < 0)
+            return (int)c;
         s->comp_cluster = (uint64_t)c;
         s->comp_used = 0;
         host = (uint64_t)c;
@@ -52,16 +71,18 @@ int qcow2_write_compressed(Qcow2 *s, uint64_t offset, const void *buf, size_t le
     if (ret == 0)
         ret = qcow2_pwrite_checked(s, 0, host, out, clen);
     if (ret < 0)
-        goto done;
+        return ret;
     /* Packed to the byte, as QEMU packs them: the descriptor counts the
      * sectors the bytes touch, which never leave this host cluster. */
     s->comp_used = host - s->comp_cluster + clen;
     unsigned x = 62 - (s->h.cluster_bits - 8);
     uint64_t sectors = ((host & 511) + clen + 511) / 512;
     uint64_t entry = QCOW2_OFLAG_COMPRESSED | ((sectors - 1) << x) | host;
-    ret = qcow2_order_barrier(s);
-    if (ret == 0)
-        ret = qcow2_set_entry(s, l2, (uint32_t)((offset / cs) % s->l2_entries), entry);
+    /* No barrier before the entry: the table cache writes the refcount
+     * blocks and flushes the data before it writes any L2 table
+     * (qcow2-cache.c), as for plain allocations.  A flush per cluster
+     * here made `convert -c` wait on the disk for every cluster. */
+    ret = qcow2_set_entry(s, l2, (uint32_t)((offset / cs) % s->l2_entries), entry);
     int t = qcow2_entry_type(s, old);
     if (ret == 0 && t >= QCOW2_C_ZERO_ALLOC) {
         ret = qcow2_order_barrier(s);
@@ -76,8 +97,16 @@ int qcow2_write_compressed(Qcow2 *s, uint64_t offset, const void *buf, size_t le
     }
     if (s->zcache_entry == old)
         s->zcache_entry = 0;
-done:
-    g_free(cluster);
+    return ret;
+}
+
+int qcow2_write_compressed(Qcow2 *s, uint64_t offset, const void *buf, size_t len)
+{
+    if (!compressed_range_ok(s, offset, len))
+        return -EINVAL;
+    uint8_t *out = g_malloc(s->cluster_size);
+    size_t clen = qcow2_compress_cluster(s, buf, len, out);
+    int ret = qcow2_write_compressed_prepared(s, offset, buf, len, out, clen);
     g_free(out);
     return ret;
 }

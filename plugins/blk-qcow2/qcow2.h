@@ -107,6 +107,13 @@ int qcow2_map_direct(Qcow2 *s, uint64_t offset, uint64_t len, bool write,
  * of the disk's end), stored compressed with the image's compression
  * type, or plain when it does not shrink: for the image tool. */
 int qcow2_write_compressed(Qcow2 *s, uint64_t offset, const void *buf, size_t len);
+/* The same in two steps, so that the costly one runs in parallel:
+ * compress (no lock needed: it reads only what never changes; `out` has
+ * room for a cluster; returns the compressed length, 0 when it does not
+ * shrink), then store what it gave (clen 0: `buf` is stored plain). */
+size_t qcow2_compress_cluster(const Qcow2 *s, const void *buf, size_t len, uint8_t *out);
+int qcow2_write_compressed_prepared(Qcow2 *s, uint64_t offset, const void *buf,
+                                    size_t len, const uint8_t *out, size_t clen);
 /* Zeroes: with `unmap`, clusters wholly covered are freed (v3). */
 int qcow2_write_zeroes(Qcow2 *s, uint64_t offset, uint64_t len, bool unmap);
 /* Clusters wholly inside the range are released (read as zero on v3,
