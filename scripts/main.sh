@@ -21,7 +21,7 @@ UBOOT=/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin
 # A qcow2 disk and a user network whose TFTP directory holds hello.txt:
 # U-Boot's `virtio info`, `dhcp` and `tftpboot 0x84000000 hello.txt`.
 [ -f build/main-disk.qcow2 ] ||
-    qemu-img create -q -f qcow2 build/main-disk.qcow2 64M
+    build/tessera-img create -q -f qcow2 build/main-disk.qcow2 64M
 mkdir -p build/main-tftp
 echo "Hello from the host, over TFTP" > build/main-tftp/hello.txt
 set -- build/tessera-system-riscv64 -M virt -m 256M -nographic \

@@ -12,6 +12,10 @@
  * monitor holds), so nothing races with the copy or with emptying the
  * top.  The copy goes a MiB at a time, only over the ranges block_status
  * says the top image itself defines.
+ *
+ * `tessera-img commit` uses the same copy (block_commit_chain), also
+ * into a base further down the chain (-b): then what any image above the
+ * base defines is copied.
  */
 #include "block-internal.h"
 #include "monitor/hmp.h"
@@ -30,27 +34,70 @@ static TsBlockNode *image_node(TsBlockNode *n)
     return n;
 }
 
-/* Copy every range `top` allocates into `base`; 0 or -errno. */
-static int copy_allocated(TsBlockNode *top, TsBlockNode *base)
+/*
+ * Whether an image from `top` down to (not including) `base` defines the
+ * start of [off, off + bytes): 1 (with *zero when it reads as zeroes) or
+ * 0, over *pnum bytes; -errno.  Past the end of a shorter image between
+ * them the range reads as zeroes, whatever lies below: that is a
+ * definition too.
+ */
+static int chain_status(TsBlockNode *top, TsBlockNode *base, uint64_t off,
+                        uint64_t bytes, uint64_t *pnum, bool *zero)
+{
+    uint64_t n = bytes;
+    for (TsBlockNode *cur = top; cur && cur != base;
+         cur = block_node_backing(cur)) {
+        int64_t len = block_node_get_length(cur);
+        if (len < 0) {
+            return (int)len;
+        }
+        if (off >= (uint64_t)len) {
+            *pnum = n;
+            *zero = true;
+            return 1;
+        }
+        uint64_t p = 0, map = 0;
+        TsBlockChild *file = NULL;
+        int st = block_node_block_status(cur, off, MIN(n, (uint64_t)len - off),
+                                         &p, &map, &file);
+        if (st < 0) {
+            return st;
+        }
+        if (!p) {
+            return -EIO;        /* a driver that makes no progress */
+        }
+        if (st & TS_BLOCK_STATUS_ALLOCATED) {
+            *pnum = p;
+            *zero = st & TS_BLOCK_STATUS_ZERO;
+            return 1;
+        }
+        n = MIN(n, p);
+    }
+    *pnum = n;
+    *zero = false;
+    return 0;
+}
+
+/* Copy every range the images above `base` define into `base`, reading
+ * it through `top`; 0 or -errno. */
+static int copy_allocated(TsBlockNode *top, TsBlockNode *base,
+                          BlockCommitProgress progress)
 {
     uint64_t len = (uint64_t)block_node_get_length(top);
     g_autofree uint8_t *buf = g_malloc(COMMIT_CHUNK);
     uint64_t off = 0;
     while (off < len) {
-        uint64_t pnum = 0, map = 0;
-        TsBlockChild *file = NULL;
-        int st = block_node_block_status(top, off, MIN(COMMIT_CHUNK, len - off),
-                                         &pnum, &map, &file);
+        uint64_t pnum = 0;
+        bool zero = false;
+        int st = chain_status(top, base, off, MIN(COMMIT_CHUNK, len - off),
+                              &pnum, &zero);
         if (st < 0) {
             return st;
         }
-        if (!pnum) {
-            return -EIO;        /* a driver that makes no progress */
-        }
         int ret = 0;
-        if (!(st & TS_BLOCK_STATUS_ALLOCATED)) {
+        if (!st) {
             /* Read from the backing file already: nothing to copy. */
-        } else if (st & TS_BLOCK_STATUS_ZERO) {
+        } else if (zero) {
             ret = block_node_write_zeroes(base, off, pnum, 0);
         } else {
             struct iovec iov = { buf, pnum };
@@ -63,12 +110,17 @@ static int copy_allocated(TsBlockNode *top, TsBlockNode *base)
             return ret;
         }
         off += pnum;
+        if (progress) {
+            progress(off * 100.0 / len);
+        }
     }
     return 0;
 }
 
-/* Commit `top` into `base`: 0 or -errno (errp says more when set). */
-static int commit_node(TsBlockNode *top, TsBlockNode *base, GError **errp)
+/* Commit `top` (and the images between) into `base`: 0 or -errno (errp
+ * says more when set).  Empties `top` afterwards when asked. */
+static int commit_node(TsBlockNode *top, TsBlockNode *base, bool empty_top,
+                       BlockCommitProgress progress, GError **errp)
 {
     /* The commit writes the backing file: take the write permission, so
      * that another process holding the image (a QEMU, qemu-img) refuses
@@ -88,14 +140,15 @@ static int commit_node(TsBlockNode *top, TsBlockNode *base, GError **errp)
         ret = -EINVAL;          /* a grown top (block_resize) */
     }
     if (ret == 0) {
-        ret = copy_allocated(top, base);
+        ret = copy_allocated(top, base, progress);
     }
     if (ret == 0) {
         ret = block_node_flush(base);
     }
     /* Only once the data is stable in the backing file may the top let
      * go of its copy. */
-    if (ret == 0 && top->driver->make_empty && !ts_block_node_is_read_only(top)) {
+    if (ret == 0 && empty_top && top->driver->make_empty &&
+        !ts_block_node_is_read_only(top)) {
         block_node_drain(top);
         ret = top->driver->make_empty(top);
         if (ret == 0) {
@@ -186,19 +239,15 @@ static bool set_mode(GPtrArray *nodes, bool rw, GError **errp)
 }
 
 /*
- * One drive.  Returns 0, or -errno with *errp possibly set.  A backing
- * node opened read-only (the default for a backing file named in the
- * image, and the image under -snapshot's overlay) is reopened read-write
- * for the time of the commit, as QEMU does.
+ * Commit top into base (a node of its backing chain).  Returns 0, or
+ * -errno with *errp possibly set.  A backing node opened read-only (the
+ * default for a backing file named in the image, and the image under
+ * -snapshot's overlay) is reopened read-write for the time of the
+ * commit, as QEMU does.
  */
-static int commit_backend(TsBlockBackend *blk, GError **errp)
+int block_commit_chain(TsBlockNode *top, TsBlockNode *base, bool empty_top,
+                       BlockCommitProgress progress, GError **errp)
 {
-    TsBlockNode *top = image_node(blk->root);
-    TsBlockNode *base = top ? block_node_backing(top) : NULL;
-    if (!base) {
-        return -ENOTSUP;
-    }
-    ts_block_drain(blk);
     g_autoptr(GPtrArray) nodes = g_ptr_array_new();
     bool reopened = false;
     if (ts_block_node_is_read_only(base)) {
@@ -220,13 +269,25 @@ static int commit_backend(TsBlockBackend *blk, GError **errp)
         }
         reopened = true;
     }
-    int ret = commit_node(top, base, errp);
+    int ret = commit_node(top, base, empty_top, progress, errp);
     if (reopened) {
         block_node_drain(base);
         set_mode(nodes, false, NULL);
         block_node_update_perms(base, NULL);
     }
     return ret;
+}
+
+/* One drive: its top image into the backing file. */
+static int commit_backend(TsBlockBackend *blk, GError **errp)
+{
+    TsBlockNode *top = image_node(blk->root);
+    TsBlockNode *base = top ? block_node_backing(top) : NULL;
+    if (!base) {
+        return -ENOTSUP;
+    }
+    ts_block_drain(blk);
+    return block_commit_chain(top, base, true, NULL, errp);
 }
 
 static void cmd_commit(HmpCall *c, const char *args)

@@ -8,11 +8,14 @@
  * with suffixes, on/off, enum names), calls create, and frees the
  * strings.
  */
+#define _GNU_SOURCE
 #include "block-internal.h"
 #include "plugin/plugins.h"
 #include "util/parse.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static bool set_field(const TsProperty *p, void *base, const char *value,
@@ -92,12 +95,26 @@ static void set_default(const TsProperty *p, void *base)
     }
 }
 
-bool block_create_image(const char *driver, const char *filename,
-                        BlockOpts *opts, GError **errp)
+bool block_create_opt_set(const TsProperty *p, void *opts, const char *value,
+                          GError **errp)
 {
-    g_autoptr(GHashTable) o = opts;
+    return set_field(p, opts, value, errp);
+}
+
+void block_create_opt_default(const TsProperty *p, void *opts)
+{
+    set_default(p, opts);
+}
+
+const TsBlockDriver *block_create_driver(const char *driver, GError **errp)
+{
+    if (!block_driver_known(driver)) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_NOT_FOUND,
+                    "Unknown file format '%s'", driver);
+        return NULL;
+    }
     if (!plugin_require(PK_BLOCKDRIVER, driver, errp)) {
-        return false;
+        return NULL;
     }
     g_autofree char *type = g_strconcat(driver, TS_BLOCK_DRIVER_SUFFIX, NULL);
     TsObjectClass *k = ts_class_by_name(type);
@@ -105,8 +122,14 @@ bool block_create_image(const char *driver, const char *filename,
     if (!drv || !drv->create) {
         g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
                     "Driver '%s' does not support image creation", driver);
-        return false;
+        return NULL;
     }
+    return drv;
+}
+
+void *block_create_opts_fill(const TsBlockDriver *drv, BlockOpts *o,
+                             GError **errp)
+{
     void *base = g_malloc0(MAX(drv->create_opts_size, 1));
     const TsProperty *table = drv->create_options;
     bool ok = true;
@@ -125,15 +148,145 @@ bool block_create_image(const char *driver, const char *filename,
                     "Invalid parameter '%s'", left);
         ok = false;
     }
-    if (ok) {
-        ok = drv->create(filename, base, errp);
+    if (!ok) {
+        block_create_opts_free(drv, base);
+        return NULL;
     }
-    for (const TsProperty *p = table; p && p->name; p++) {
+    return base;
+}
+
+void block_create_opts_free(const TsBlockDriver *drv, void *base)
+{
+    for (const TsProperty *p = drv->create_options; p && p->name; p++) {
         if (p->kind == TS_PROP_STRING) {
             g_free(*(char **)((uint8_t *)base + p->offset));
         }
     }
     g_free(base);
+}
+
+/* The preallocation= the user asked for, taken out of `o` when the core
+ * does it (see block_create_image); -1 for a name that is none. */
+static int take_prealloc(const TsBlockDriver *drv, BlockOpts *o,
+                         TsBlockPrealloc *asked)
+{
+    static const char *const names[] = { "off", "metadata", "falloc",
+                                         "full" };
+    const char *v = g_hash_table_lookup(o, "preallocation");
+    *asked = TS_BLOCK_PREALLOC_OFF;
+    if (!v) {
+        return 0;
+    }
+    for (int i = 0; i < (int)G_N_ELEMENTS(names); i++) {
+        if (g_str_equal(v, names[i])) {
+            *asked = (TsBlockPrealloc)i;
+        }
+    }
+    if (*asked == TS_BLOCK_PREALLOC_OFF && !g_str_equal(v, "off")) {
+        return -1;
+    }
+    bool own = false;
+    for (const TsProperty *p = drv->create_options; p && p->name; p++) {
+        own = own || g_str_equal(p->name, "preallocation");
+    }
+    if (!own) {
+        g_hash_table_remove(o, "preallocation");
+    } else if (*asked > TS_BLOCK_PREALLOC_METADATA) {
+        /* The driver lays out its metadata; the core fills the file. */
+        g_hash_table_replace(o, g_strdup("preallocation"),
+                             g_strdup("metadata"));
+    }
+    return 0;
+}
+
+/*
+ * After the driver made the file: falloc/full preallocation of every
+ * byte of it (the driver sized it, holes included), and, as QEMU's file
+ * protocol does for a sparse new file, the first block written so that
+ * the image never starts with a hole (tools probing alignment read it).
+ */
+static bool fill_file(const char *filename, TsBlockPrealloc prealloc,
+                      GError **errp)
+{
+    int fd = open(filename, O_RDWR | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        if (fd >= 0) {
+            close(fd);
+        }
+        return true;            /* a device or a protocol: nothing to do */
+    }
+    int ret = 0;
+    off_t len = st.st_size;
+    static const char zeroes[65536];
+    if (prealloc == TS_BLOCK_PREALLOC_FALLOC && len) {
+        ret = posix_fallocate(fd, 0, len);
+    } else if (prealloc == TS_BLOCK_PREALLOC_FULL) {
+        for (off_t pos = 0; pos < len && !ret;) {
+            off_t hole = lseek(fd, pos, SEEK_HOLE);
+            if (hole < 0 || hole >= len) {
+                break;
+            }
+            off_t data = lseek(fd, hole, SEEK_DATA);
+            off_t end = data < 0 ? len : MIN(data, len);
+            for (pos = hole; pos < end && !ret;) {
+                size_t n = (size_t)MIN(end - pos, (off_t)sizeof(zeroes));
+                ret = pwrite(fd, zeroes, n, pos) == (ssize_t)n ? 0 : errno;
+                pos += (off_t)n;
+            }
+        }
+    } else if (len && lseek(fd, 0, SEEK_DATA) != 0) {
+        size_t n = (size_t)MIN(len, 4096);
+        ret = pwrite(fd, zeroes, n, 0) == (ssize_t)n ? 0 : errno;
+    }
+    if (!ret && fdatasync(fd) < 0) {
+        ret = errno;
+    }
+    close(fd);
+    if (ret) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
+                    "Could not preallocate data for the new file: %s",
+                    g_strerror(ret));
+        return false;
+    }
+    return true;
+}
+
+bool block_create_image(const char *driver, const char *filename,
+                        BlockOpts *opts, GError **errp)
+{
+    g_autoptr(GHashTable) o = opts;
+    const TsBlockDriver *drv = block_create_driver(driver, errp);
+    if (!drv) {
+        return false;
+    }
+    TsBlockPrealloc prealloc;
+    if (take_prealloc(drv, o, &prealloc) < 0) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "Parameter 'preallocation' does not accept value '%s'",
+                    (const char *)g_hash_table_lookup(o, "preallocation"));
+        return false;
+    }
+    if (prealloc == TS_BLOCK_PREALLOC_METADATA &&
+        !g_hash_table_contains(o, "preallocation")) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
+                    "Unsupported preallocation mode: metadata");
+        return false;
+    }
+    void *base = block_create_opts_fill(drv, o, errp);
+    if (!base) {
+        return false;
+    }
+    /* A failed creation leaves nothing behind that was not there. */
+    bool existed = g_file_test(filename, G_FILE_TEST_EXISTS);
+    bool ok = drv->create(filename, base, errp);
+    block_create_opts_free(drv, base);
+    if (ok && drv->kind == TS_BLOCK_FORMAT) {
+        ok = fill_file(filename, prealloc, errp);
+    }
+    if (!ok && !existed) {
+        unlink(filename);
+    }
     return ok;
 }
 

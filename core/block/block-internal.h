@@ -23,6 +23,7 @@
 #include <tessera/block.h>
 #include <tessera/loop.h>
 #include <json-glib/json-glib.h>
+#include "block-graph.h"
 
 /* The class of every "<name>-blockdriver" type. */
 typedef struct BlockDriverClass {
@@ -30,35 +31,10 @@ typedef struct BlockDriverClass {
     const TsBlockDriver *drv;
 } BlockDriverClass;
 
-/* The driver behind a class (NULL if it is no block driver). */
-const TsBlockDriver *block_driver_of_class(TsObjectClass *klass);
 
-/* ---- options (block-opts.c) ---------------------------------------- */
-
-/* Flat string options: "driver" -> "qcow2", "file.filename" -> "x". */
-typedef GHashTable BlockOpts;
-
-BlockOpts *block_opts_new(void);
-/* Parse "key=value,key=value" (QEMU's grammar, ",," for a comma). */
-BlockOpts *block_opts_parse(const char *text, GError **errp);
-/* Flatten a QMP JSON object ({"file": {"filename": "x"}} -> file.filename). */
-BlockOpts *block_opts_from_json(JsonObject *obj, GError **errp);
-/* Take (remove and return, g_free) a key's value. */
-char *block_opts_take(BlockOpts *o, const char *key);
-/* Move every "prefix.x" to a new dict as "x" (NULL if there is none). */
-BlockOpts *block_opts_take_prefix(BlockOpts *o, const char *prefix);
-/* Typed takes: absent keys give the default; errors in QEMU's words. */
-bool block_opts_take_bool(BlockOpts *o, const char *key, bool def,
-                          bool *out, GError **errp);
-/* The first key left in o (sorted), or NULL. */
-const char *block_opts_first_key(BlockOpts *o);
 
 /* ---- nodes (block-node.c) ------------------------------------------ */
 
-/* Someone who uses a node: a parent's child edge or a backend. */
-typedef struct BlockUser {
-    uint64_t perm, shared;
-} BlockUser;
 
 typedef enum ChildRole { CHILD_FILE, CHILD_BACKING } ChildRole;
 
@@ -113,55 +89,7 @@ static inline NodeCore *node_core(const TsBlockNode *n)
     return n->core;
 }
 
-/* All nodes, in creation order. */
-GPtrArray *block_nodes(void);
-/* A driver registered or provided by an installed plugin. */
-bool block_driver_known(const char *driver);
-TsBlockNode *block_node_find(const char *name);
-/* Open a node from options (consumed).  monitor_owned: -blockdev. */
-TsBlockNode *block_node_open(BlockOpts *opts, bool monitor_owned,
-                             GError **errp);
-/* Open an image file: format (NULL: probe) over a "file" node. */
-TsBlockNode *block_node_open_image(const char *filename, const char *format,
-                                   BlockOpts *extra, GError **errp);
-/* Drop one reference (closing the node and its children when unused). */
-void block_node_unref(TsBlockNode *node);
-TsBlockNode *block_node_ref(TsBlockNode *node);
-/* True if anything but the caller's reference holds the node. */
-bool block_node_in_use(TsBlockNode *node);
-/* Add/remove a user and recompute permissions (false + errp: refused,
- * nothing changed). */
-bool block_node_add_user(TsBlockNode *node, BlockUser *u, GError **errp);
-void block_node_remove_user(TsBlockNode *node, BlockUser *u);
-bool block_node_update_perms(TsBlockNode *node, GError **errp);
-/* Wait until no driver call runs on the node or below it. */
-void block_node_drain(TsBlockNode *node);
-/* The node that holds the image data shown for it (through filters). */
-TsBlockNode *block_node_file_child(TsBlockNode *node);
-TsBlockNode *block_node_backing(TsBlockNode *node);
-/* The node below implicit filters (the node itself if it is none). */
-TsBlockNode *block_node_skip_implicit(TsBlockNode *node);
-const char *block_node_driver_name(const TsBlockNode *node);
-bool block_node_truncate(TsBlockNode *node, uint64_t length, GError **errp);
 
-/* ---- I/O (block-io.c) ---------------------------------------------- */
-
-int block_node_preadv(TsBlockNode *n, uint64_t offset, uint64_t bytes,
-                      const struct iovec *iov, int niov, unsigned flags);
-int block_node_pwritev(TsBlockNode *n, uint64_t offset, uint64_t bytes,
-                       const struct iovec *iov, int niov, unsigned flags);
-int block_node_flush(TsBlockNode *n);
-int block_node_discard(TsBlockNode *n, uint64_t offset, uint64_t bytes);
-int block_node_write_zeroes(TsBlockNode *n, uint64_t offset, uint64_t bytes,
-                            unsigned flags);
-int64_t block_node_get_length(TsBlockNode *n);
-/* block_status on a node (what ts_block_child_block_status does on an
- * edge): for the core's own walks over an image (commit). */
-int block_node_block_status(TsBlockNode *n, uint64_t offset, uint64_t bytes,
-                            uint64_t *pnum, uint64_t *map,
-                            TsBlockChild **file);
-size_t iov_size(const struct iovec *iov, int niov);
-bool iov_is_zero(const struct iovec *iov, int niov);
 
 /* ---- worker pool (block-pool.c) ------------------------------------ */
 
@@ -279,14 +207,6 @@ const char *block_error_action_name(ErrorAction a);
 /* Length changed (block_resize): tell the device. */
 void block_backend_resized(TsBlockBackend *blk);
 
-/* ---- probing (block-probe.c) ---------------------------------------- */
-
-/* "qcow2" or "raw" (with QEMU's warning for a guessed raw). */
-const char *block_probe_format(const char *filename, const char *what,
-                               GError **errp);
-/* Whether data written at offset 0 would make the image probe as
- * another format (what a guest must not do to a guessed raw image). */
-bool block_probe_looks_like_image(const struct iovec *iov, int niov);
 
 /* ---- legacy drives (block-legacy.c) --------------------------------- */
 
@@ -294,14 +214,11 @@ bool block_drives_open(GError **errp);
 /* -blockdev / blockdev-add: a root node the monitor owns (opts consumed). */
 TsBlockNode *block_blockdev_open(BlockOpts *o, GError **errp);
 
-/* ---- image creation (block-create.c) -------------------------------- */
+/* ---- -snapshot (block-create.c) ------------------------------------ */
 
-/* Create an image with driver `driver`; opts (consumed) are the create
- * options by name ("size", "backing_file", ...). */
-bool block_create_image(const char *driver, const char *filename,
-                        BlockOpts *opts, GError **errp);
-/* -snapshot: replace *node by a temporary qcow2 overlay over it. */
+/* Replace *node by a temporary qcow2 overlay over it. */
 bool block_snapshot_overlay(TsBlockNode **node, GError **errp);
+
 
 /* ---- monitors (block-qmp.c, block-hmp.c) ----------------------------- */
 
@@ -309,7 +226,6 @@ bool block_snapshot_overlay(TsBlockNode **node, GError **errp);
 GPtrArray *block_all_backends(void);
 /* What query-block shows, in order (g_ptr_array_unref the list). */
 GPtrArray *block_query_backends(void);
-JsonObject *block_image_info(TsBlockNode *n);
 JsonObject *block_device_info(TsBlockNode *n, TsBlockBackend *blk);
 bool block_blockdev_del(const char *name, GError **errp);
 bool block_resize(const char *device, const char *node_name, int64_t size,

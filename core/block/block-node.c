@@ -17,6 +17,8 @@
 #include "plugin/plugins.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static GPtrArray *nodes;
 static unsigned anon_counter;
@@ -361,6 +363,62 @@ TS_EXPORT TsBlockChild *ts_block_open_child(TsBlockNode *parent,
     return attach_child(parent, name, CHILD_FILE, n);
 }
 
+/*
+ * The images whose backing files are being opened right now (real
+ * paths), innermost last: a backing file among them would make the chain
+ * a loop (a -> b -> a, made with `create -u` or `rebase -u`), which must
+ * be refused rather than followed forever.  Main thread only.
+ */
+static GPtrArray *backing_stack;
+
+/* The real path of the image file under a format node, or NULL. */
+static char *image_real_path(TsBlockNode *n)
+{
+    NodeCore *nc = node_core(n);
+    for (guint i = 0; i < nc->children->len; i++) {
+        TsBlockChild *c = g_ptr_array_index(nc->children, i);
+        const char *fn = c->role == CHILD_FILE ? ts_block_node_filename(c->node)
+                                               : NULL;
+        if (fn) {
+            return realpath(fn, NULL);
+        }
+    }
+    return NULL;
+}
+
+static bool backing_loops(const char *path)
+{
+    g_autofree char *real = realpath(path, NULL);
+    for (guint i = 0; real && backing_stack && i < backing_stack->len; i++) {
+        if (g_str_equal(g_ptr_array_index(backing_stack, i), real)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static TsBlockNode *open_backing_image(TsBlockNode *parent, const char *path,
+                                       const char *format, BlockOpts *extra,
+                                       GError **errp)
+{
+    if (!backing_stack) {
+        backing_stack = g_ptr_array_new_with_free_func(free);
+    }
+    char *self = image_real_path(parent);
+    g_ptr_array_add(backing_stack, self ? self : strdup(""));
+    TsBlockNode *n = NULL;
+    if (backing_loops(path)) {
+        g_hash_table_unref(extra);
+        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                    "Backing file '%s' is already part of this backing chain "
+                    "(the chain loops)", path);
+    } else {
+        n = block_node_open_image(path, format, extra, errp);
+    }
+    g_ptr_array_remove_index(backing_stack, backing_stack->len - 1);
+    return n;
+}
+
 /* `name` relative to the directory of the image that records it. */
 TS_EXPORT TsBlockChild *ts_block_open_backing(TsBlockNode *parent,
                                               const char *filename,
@@ -417,7 +475,7 @@ TS_EXPORT TsBlockChild *ts_block_open_backing(TsBlockNode *parent,
         }
         inherit(extra, parent);
         g_autoptr(GError) err = NULL;
-        n = block_node_open_image(path, format, extra, &err);
+        n = open_backing_image(parent, path, format, extra, &err);
         if (!n) {
             g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
                         "Could not open backing file: %s", err->message);
@@ -443,8 +501,10 @@ TS_EXPORT void ts_block_child_release(TsBlockChild *child)
 
 static bool take_common(BlockOpts *o, NodeCore *nc, GError **errp)
 {
-    bool ro, aro, fs, direct, noflush;
-    if (!block_opts_take_bool(o, "read-only", false, &ro, errp) ||
+    bool ro, aro, fs, direct, noflush, check;
+    /* x-check: the image tool's check (TS_BLOCK_OPEN_CHECK). */
+    if (!block_opts_take_bool(o, "x-check", false, &check, errp) ||
+        !block_opts_take_bool(o, "read-only", false, &ro, errp) ||
         !block_opts_take_bool(o, "auto-read-only", false, &aro, errp) ||
         !block_opts_take_bool(o, "force-share", false, &fs, errp) ||
         !block_opts_take_bool(o, "cache.direct", false, &direct, errp) ||
@@ -460,7 +520,8 @@ static bool take_common(BlockOpts *o, NodeCore *nc, GError **errp)
                      (direct ? TS_BLOCK_OPEN_DIRECT : 0) |
                      (noflush ? TS_BLOCK_OPEN_NO_FLUSH : 0) |
                      (aro ? TS_BLOCK_OPEN_AUTO_READ_ONLY : 0) |
-                     (fs ? TS_BLOCK_OPEN_FORCE_SHARE : 0);
+                     (fs ? TS_BLOCK_OPEN_FORCE_SHARE : 0) |
+                     (check ? TS_BLOCK_OPEN_CHECK : 0);
     g_autofree char *discard = block_opts_take(o, "discard");
     if (!discard || g_str_equal(discard, "ignore") ||
         g_str_equal(discard, "off")) {
@@ -636,10 +697,124 @@ fail_core:
     return NULL;
 }
 
+/* The protocol driver a filename "SCHEME:..." names: SCHEME up to its
+ * first '+' ("nbd" in "nbd+unix://...") when a protocol driver of that
+ * name is registered or installed and parses filenames (its plugin is
+ * loaded here); NULL for anything else, a plain path then. */
+static const TsBlockDriver *protocol_of_filename(const char *filename,
+                                                 GError **errp)
+{
+    size_t n = strspn(filename, "abcdefghijklmnopqrstuvwxyz"
+                      "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.");
+    if (!n || filename[n] != ':') {
+        return NULL;
+    }
+    g_autofree char *scheme = g_strndup(filename, strcspn(filename, "+:"));
+    if (!*scheme || !block_driver_known(scheme)) {
+        return NULL;
+    }
+    if (!plugin_require(PK_BLOCKDRIVER, scheme, errp)) {
+        return NULL;
+    }
+    g_autofree char *type = g_strconcat(scheme, TS_BLOCK_DRIVER_SUFFIX, NULL);
+    TsObjectClass *k = ts_class_by_name(type);
+    const TsBlockDriver *drv = k ? block_driver_of_class(k) : NULL;
+    return drv && drv->kind == TS_BLOCK_PROTOCOL && drv->parse_filename
+        ? drv : NULL;
+}
+
+/* A protocol filename: the protocol node first (from what the driver
+ * parsed, the user's file.* options and what it would inherit), the
+ * format probed through it, then the format node over it.  The node is
+ * opened once: a server may take one client only (qemu-nbd). */
+static TsBlockNode *open_protocol_image(const TsBlockDriver *drv,
+                                        const char *filename,
+                                        const char *format, BlockOpts *o,
+                                        GError **errp)
+{
+    static const char *const inherited[] = {
+        "read-only", "auto-read-only", "force-share", "cache.direct",
+        "cache.no-flush",
+    };
+    BlockOpts *p = block_opts_take_prefix(o, "file");
+    if (!p) {
+        p = block_opts_new();
+    }
+    /* What the filename says may not be said twice (as QEMU: "file.
+     * export=x" beside nbd://h/y is an error, not a choice). */
+    g_autoptr(GHashTable) parsed = block_opts_new();
+    bool ok = drv->parse_filename(filename, parsed, errp);
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, parsed);
+    while (ok && g_hash_table_iter_next(&it, &k, &v)) {
+        if (g_hash_table_contains(p, k)) {
+            g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                        "%s and a file name may not be used at the same "
+                        "time", (const char *)k);
+            ok = false;
+        } else {
+            g_hash_table_insert(p, g_strdup(k), g_strdup(v));
+        }
+    }
+    if (!ok) {
+        g_hash_table_unref(p);
+        g_hash_table_unref(o);
+        return NULL;
+    }
+    g_hash_table_replace(p, g_strdup("driver"), g_strdup(drv->name));
+    for (size_t i = 0; i < G_N_ELEMENTS(inherited); i++) {
+        const char *value = g_hash_table_lookup(o, inherited[i]);
+        if (value && !g_hash_table_contains(p, inherited[i])) {
+            g_hash_table_insert(p, g_strdup(inherited[i]), g_strdup(value));
+        }
+    }
+    /* As QEMU's -drive (auto-read-only=on by default): a server that
+     * exports read-only gives a read-only disk, not an error. */
+    if (!g_hash_table_contains(p, "auto-read-only")) {
+        g_hash_table_insert(p, g_strdup("auto-read-only"), g_strdup("on"));
+    }
+    TsBlockNode *proto = block_node_open(p, false, errp);
+    if (!proto) {
+        g_hash_table_unref(o);
+        return NULL;
+    }
+    bool probed = !format;
+    if (!format) {
+        format = block_probe_format_node(proto, filename, errp);
+        if (!format) {
+            block_node_unref(proto);
+            g_hash_table_unref(o);
+            return NULL;
+        }
+    }
+    g_hash_table_replace(o, g_strdup("driver"), g_strdup(format));
+    g_hash_table_replace(o, g_strdup("file"),
+                         g_strdup(ts_block_node_name(proto)));
+    TsBlockNode *n = block_node_open(o, false, errp);
+    block_node_unref(proto);    /* the format node holds it now */
+    if (n && probed && g_str_equal(format, "raw")) {
+        node_core(n)->probed_raw = true;
+    }
+    return n;
+}
+
 TsBlockNode *block_node_open_image(const char *filename, const char *format,
                                    BlockOpts *extra, GError **errp)
 {
     BlockOpts *o = extra ? extra : block_opts_new();
+    if (!g_hash_table_contains(o, "file.driver")) {
+        GError *err = NULL;
+        const TsBlockDriver *proto = protocol_of_filename(filename, &err);
+        if (err) {
+            g_propagate_error(errp, err);
+            g_hash_table_unref(o);
+            return NULL;
+        }
+        if (proto) {
+            return open_protocol_image(proto, filename, format, o, errp);
+        }
+    }
     bool probed = !format;
     if (!format) {
         format = block_probe_format(filename, filename, errp);

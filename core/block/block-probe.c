@@ -42,6 +42,30 @@ bool block_probe_looks_like_image(const struct iovec *iov, int niov)
     return false;
 }
 
+static void warn_guessed_raw(const char *what)
+{
+    fprintf(stderr, "%s: warning: Image format was not specified for '%s' "
+            "and probing guessed raw.\n"
+            "         Automatically detecting the format is dangerous for "
+            "raw images, write operations on block 0 will be restricted.\n"
+            "         Specify the 'raw' format explicitly to remove the "
+            "restrictions.\n", g_get_prgname() ? g_get_prgname() : "tessera",
+            what);
+}
+
+static const char *format_of_head(const uint8_t *head, size_t n,
+                                  const char *what)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(formats); i++) {
+        if (n >= formats[i].len &&
+            memcmp(head, formats[i].magic, formats[i].len) == 0) {
+            return formats[i].name;
+        }
+    }
+    warn_guessed_raw(what);
+    return "raw";
+}
+
 const char *block_probe_format(const char *filename, const char *what,
                                GError **errp)
 {
@@ -54,18 +78,24 @@ const char *block_probe_format(const char *filename, const char *what,
     uint8_t head[8] = { 0 };
     ssize_t n = pread(fd, head, sizeof(head), 0);
     close(fd);
-    for (size_t i = 0; i < G_N_ELEMENTS(formats); i++) {
-        if (n >= (ssize_t)formats[i].len &&
-            memcmp(head, formats[i].magic, formats[i].len) == 0) {
-            return formats[i].name;
-        }
+    return format_of_head(head, n > 0 ? (size_t)n : 0, what);
+}
+
+/* Through the protocol node (an NBD export has no path to open(2)): the
+ * first block the node serves, whole, as its alignment wants. */
+const char *block_probe_format_node(TsBlockNode *node, const char *what,
+                                    GError **errp)
+{
+    int64_t len = block_node_get_length(node);
+    size_t n = (size_t)MIN(MAX(len, 0), MAX(node_core(node)->align, 512));
+    g_autofree uint8_t *head = g_malloc0(MAX(n, 8));
+    struct iovec iov = { head, n };
+    int r = n ? block_node_preadv(node, 0, n, &iov, 1, 0) : 0;
+    if (r < 0) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
+                    "Could not read image for determining its format: %s",
+                    g_strerror(-r));
+        return NULL;
     }
-    fprintf(stderr, "%s: warning: Image format was not specified for '%s' "
-            "and probing guessed raw.\n"
-            "         Automatically detecting the format is dangerous for "
-            "raw images, write operations on block 0 will be restricted.\n"
-            "         Specify the 'raw' format explicitly to remove the "
-            "restrictions.\n", g_get_prgname() ? g_get_prgname() : "tessera",
-            what);
-    return "raw";
+    return format_of_head(head, n, what);
 }

@@ -28,12 +28,14 @@
 #include "chardev/chardevs.h"
 #include "loader/reset-fixups.h"
 #include "block/block-options.h"
+#include "nbd/nbd.h"
 #include "net/net-options.h"
 #include "util/fdset.h"
 #include "device/global-props.h"
 #include "keyboard-layout.h"
 #include "object/user-object.h"
 #include "memory/host-ram.h"
+#include "memory/machine-ram.h"
 #include "loop/main-loop.h"
 
 bool cpu_start_all(GError **errp);
@@ -43,6 +45,7 @@ void cpu_stop_all(void);
 #include <tessera/loop.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
 #define DEFAULT_RAM_SIZE (128 * 1024 * 1024)
 
@@ -408,6 +411,20 @@ static bool apply_generic_machine_opts(Cli *cli, const TsOpts *mopts,
            opts_get_bool(mopts, "graphics", true, &graphics, errp);
 }
 
+/* -machine memory-backend= and -mem-path: where the board's RAM comes
+ * from (and, with a backend, how large it is). */
+static bool plan_machine_ram(Cli *cli, const TsOpts *mopts,
+                             TsMachineConfig *cfg, GError **errp)
+{
+    bool memdevs = false;
+    for (guint i = 0; i < cli->numa->len; i++) {
+        memdevs |= strstr(g_ptr_array_index(cli->numa, i), "memdev=") != NULL;
+    }
+    return machine_ram_plan(mopts ? opts_get(mopts, "memory-backend") : NULL,
+                            cli->mem_path, cli->memory_opts != NULL,
+                            &cfg->ram_size, memdevs, errp);
+}
+
 static TsMachine *build_machine(Cli *cli, GError **errp)
 {
     g_autoptr(TsOpts) mopts = NULL;
@@ -456,6 +473,7 @@ static TsMachine *build_machine(Cli *cli, GError **errp)
         return NULL;
     }
     if (!cli_apply_memory_and_smp(cli, mc, name, cfg, errp) ||
+        !plan_machine_ram(cli, mopts, cfg, errp) ||
         !cli_apply_machine_config(cli, mc, mopts, cfg, errp)) {
         return NULL;
     }
@@ -467,7 +485,8 @@ static TsMachine *build_machine(Cli *cli, GError **errp)
     /* hmat=on is the core's (NUMA), on machines that take -numa. */
     const char *const machine_skip[] = {
         "type", "accel", "kernel", "initrd", "append", "firmware", "dtb",
-        "usb", "graphics", mc && mc->numa_supported ? "hmat" : NULL, NULL };
+        "usb", "graphics", "memory-backend",
+        mc && mc->numa_supported ? "hmat" : NULL, NULL };
     if (mopts && !object_apply_opts(TS_OBJECT(machine), mopts, machine_skip,
                                     errp)) {
         g_prefix_error(errp, "-machine %s: ", cli->machine_opts);
@@ -594,6 +613,7 @@ TS_EXPORT int tessera_main(int argc, char **argv)
                 err->message);
         status = status ? status : 1;
     }
+    nbd_shutdown();             /* exports let go of their nodes */
     block_close_all();          /* every write on disk, overlays gone */
     net_close_all();            /* backends release host resources */
     cli_close_monitors();       /* monitors leave their chardevs first */

@@ -18,7 +18,7 @@ static const KnownOption known[] = {
     /* standard options */
     { "pflash", true }, { "fsdev", true }, { "virtfs", true },
     { "iscsi", true },
-    { "overcommit", true }, { "mem-path", true },
+    { "overcommit", true },
     { "icount", true },
     { "echr", true }, { "incoming", true }, { "only-migratable", false },
     { "msg", true },

@@ -569,6 +569,7 @@ static const CliOption options[] = {
     { "accel", true, opt_accel, CALL, "-accel name[,prop=value[,...]]  select accelerator (-accel help)" },
     { "m", true, NULL, STR(memory_opts), "-m [size=]megs     guest RAM size (default 128M)" },
     { "mem-prealloc", false, NULL, FLAG(mem_prealloc), "-mem-prealloc      allocate all guest RAM before the guest starts" },
+    { "mem-path", true, NULL, STR(mem_path), "-mem-path FILE     provide guest RAM from a file (a directory: a file of its own there)" },
     { "smp", true, opt_smp, CALL, "-smp [cpus=]n[,...] number of CPUs and topology" },
     { "device", true, opt_device, CALL, "-device driver[,prop=value][,...]  add a device (-device help, -device driver,help)" },
     { "audiodev", true, opt_audiodev, CALL, "-audiodev driver,id=id  audio backend (-audiodev help)" },
@@ -680,7 +681,8 @@ static const struct {
 } usage_sections[] = {
     { "Standard options", (const char *const[]){
         "h", "version", "machine", "cpu", "accel", "smp", "numa",
-        "add-fd", "set", "global", "boot", "m", "mem-prealloc", "k", "name",
+        "add-fd", "set", "global", "boot", "m", "mem-path", "mem-prealloc",
+        "k", "name",
         "uuid",
         NULL } },
     { "Block device options", (const char *const[]){
@@ -810,6 +812,7 @@ void cli_free(Cli *cli)
     g_free(cli->name);
     g_free(cli->uuid);
     g_free(cli->pidfile);
+    g_free(cli->mem_path);
     g_free(cli->name_opts);
     g_free(cli->boot_opts);
     g_free(cli->keyboard_layout);

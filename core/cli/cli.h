@@ -57,6 +57,7 @@ typedef struct Cli {
     bool daemonize;
     bool start_stopped;         /* -S */
     bool mem_prealloc;
+    char *mem_path;             /* -mem-path */
     bool nographic;
     bool nodefaults;            /* no default serial port or monitor */
     bool no_user_config;        /* accepted: Tessera reads no user config

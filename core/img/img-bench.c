@@ -7,7 +7,7 @@
  * would measure the scheduler), each taking the next request in turn.
  */
 #include "img.h"
-#include "block/block-internal.h"
+#include "block/block-graph.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -7,7 +7,7 @@
  * and the same allocation state everywhere.
  */
 #include "img.h"
-#include "block/block-internal.h"
+#include "block/block-graph.h"
 
 #include <getopt.h>
 #include <stdio.h>

@@ -14,7 +14,7 @@
  * time.
  */
 #include "img.h"
-#include "block/block-internal.h"
+#include "block/block-graph.h"
 
 #include <errno.h>
 #include <getopt.h>

@@ -6,7 +6,7 @@
  * blocks, and every block is written (no holes).
  */
 #include "img.h"
-#include "block/block-internal.h"
+#include "block/block-graph.h"
 
 #include <getopt.h>
 #include <stdio.h>

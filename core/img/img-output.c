@@ -5,7 +5,7 @@
  * the progress display of -p as qemu-img paces it.
  */
 #include "img.h"
-#include "block/block-internal.h"
+#include "block/block-graph.h"
 #include "plugin/plugins.h"
 
 #include <errno.h>

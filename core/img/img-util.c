@@ -4,7 +4,7 @@
  * on one line, JSON printed the way qemu-img prints it, the progress bar.
  */
 #include "img.h"
-#include "block/block-internal.h"
+#include "block/block-graph.h"
 #include "util/parse.h"
 
 #include <errno.h>

@@ -104,6 +104,35 @@ void img_print_json(JsonNode *node);
 void img_progress(double percent);
 void img_progress_done(void);
 
+/* ---- create, info, map, snapshot, measure (img-inspect.c) ---------- */
+
+/* --output=human|json; false after an error message for anything else. */
+bool img_output_is_json(const char *arg, bool *json);
+/* The create options of format `fmt` (NULL + errp: "Unknown file format
+ * 'x'", or a format that creates no images). */
+const TsProperty *img_create_options_of(const char *fmt, GError **errp);
+/* The entry `name` of a create option table, or NULL. */
+const TsProperty *img_create_option(const TsProperty *table,
+                                    const char *name);
+/* `-o help`: qemu-img's "Supported <fmt> options:" list; false after an
+ * error message. */
+bool img_print_create_help(const char *fmt);
+/* The image's internal snapshots as qemu-img's JSON SnapshotInfo list,
+ * or NULL when it has none (or its format keeps none). */
+JsonArray *img_snapshots_json(TsBlockNode *n);
+/* A copy of `node` whose objects list their members in the order
+ * qemu-img prints them (json_node_unref). */
+JsonNode *img_json_qemu_order(JsonNode *node);
+/* img_open() for the inspecting commands: a guessed format is raw
+ * without the warning when nothing is written, and without
+ * `with_backing` a format that has backing files is opened without
+ * them (how->no_backing is ignored). */
+TsBlockNode *img_open_image(const char *filename, const ImgOpen *how,
+                            bool with_backing, GError **errp);
+/* qemu-img's snapshot table (header and one line per entry) from the
+ * "snapshots" of an ImageInfo (img-info.c). */
+void img_print_snapshot_table(JsonArray *snapshots);
+
 /* ---- convert, compare, dd, bench: shared (img-output.c) ------------- */
 
 /* The format driver called `format` (its plugin loaded), or NULL +

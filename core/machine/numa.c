@@ -235,6 +235,14 @@ static bool node_memory(NumaBuilder *b, NumaNodeState *n, const TsOpts *o,
                         "size=...)", memdev, memdev, memdev);
             return false;
         }
+        if (!memory_backend_plain(memdev)) {
+            /* The board maps all nodes' RAM as one block. */
+            g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
+                        "memdev=%s: only plain memory-backend-ram backends "
+                        "(no share, prealloc) can back -numa nodes yet",
+                        memdev);
+            return false;
+        }
         if (memdev_used(b, memdev)) {
             g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
                         "memory backend %s can't be used multiple times.",

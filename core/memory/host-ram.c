@@ -57,6 +57,56 @@ static bool populate(void *host, size_t size, int *err)
     return true;
 }
 
+bool host_ram_prealloc_enabled(void)
+{
+    return prealloc;
+}
+
+void *host_ram_map(const char *name, const HostRamSource *src,
+                   uint64_t size, size_t *mapped, GError **errp)
+{
+    int flags = src->share ? MAP_SHARED : MAP_PRIVATE;
+    if (src->fd < 0) {
+        flags |= MAP_ANONYMOUS;
+    }
+    /* A read-only file is mapped private and writable: the guest's
+     * stores stay in the process, the file is never written (QEMU maps
+     * it read-only and the guest's first store faults). */
+    int prot = PROT_READ | PROT_WRITE;
+    if (src->readonly) {
+        flags = (flags & ~MAP_SHARED) | MAP_PRIVATE;
+    }
+    void *host = mmap(NULL, size, prot, flags, src->fd, 0);
+    if (host == MAP_FAILED) {
+        set_alloc_error(errp, "map", name, size, errno);
+        return NULL;
+    }
+    *mapped = size;
+#ifdef MADV_HUGEPAGE
+    if (src->fd < 0) {
+        madvise(host, size, MADV_HUGEPAGE);
+    }
+#endif
+#ifdef MADV_DONTDUMP
+    if (!src->dump) {
+        madvise(host, size, MADV_DONTDUMP);
+    }
+#endif
+#ifdef MADV_MERGEABLE
+    if (src->merge) {
+        madvise(host, size, MADV_MERGEABLE);
+    }
+#endif
+    int err = 0;
+    if ((src->prealloc || prealloc) && !populate(host, size, &err)) {
+        set_alloc_error(errp, "preallocate", name, size, err);
+        munmap(host, size);
+        *mapped = 0;
+        return NULL;
+    }
+    return host;
+}
+
 void *host_ram_alloc(const char *name, uint64_t size, bool is_rom,
                      size_t *mapped, GError **errp)
 {

@@ -29,4 +29,22 @@ void host_ram_set_prealloc(bool on);
 void *host_ram_alloc(const char *name, uint64_t size, bool is_rom,
                      size_t *mapped, GError **errp);
 
+/* Whether -mem-prealloc was given. */
+bool host_ram_prealloc_enabled(void);
+
+/* Where a memory backend's pages come from. */
+typedef struct HostRamSource {
+    int fd;             /* a file or memfd, or -1: anonymous memory */
+    bool share;         /* MAP_SHARED: stores reach the file/others */
+    bool readonly;      /* the file is not to be written */
+    bool prealloc;      /* populate before use (or -mem-prealloc) */
+    bool merge;         /* KSM may merge identical pages */
+    bool dump;          /* include in core dumps */
+} HostRamSource;
+
+/* Map size bytes of guest memory from `src` (the fd may be closed
+ * afterwards); *mapped is the length to munmap.  NULL + errp. */
+void *host_ram_map(const char *name, const HostRamSource *src,
+                   uint64_t size, size_t *mapped, GError **errp);
+
 #endif

@@ -79,6 +79,11 @@ struct TsAddressSpace {
 };
 
 /* memory.c */
+/* A RAM region over host memory mapped by someone else (a memory
+ * backend): munmap'ed on the last unref. */
+TsMemoryRegion *memory_region_new_mapped(const char *name, uint64_t size,
+                                         void *host, size_t mapped);
+
 void memory_topology_lock(void);
 void memory_topology_unlock(void);
 /* A mapping changed: rebuild views now, or at commit in a transaction.

@@ -100,6 +100,15 @@ TS_EXPORT TsMemoryRegion *ts_memory_region_new_ram(const char *name,
     return region_new_host(TS_MEMORY_RAM, name, size, errp);
 }
 
+TsMemoryRegion *memory_region_new_mapped(const char *name, uint64_t size,
+                                         void *host, size_t mapped)
+{
+    TsMemoryRegion *mr = region_new(TS_MEMORY_RAM, name, size);
+    mr->host = host;
+    mr->host_mapped = mapped;
+    return mr;
+}
+
 TS_EXPORT TsMemoryRegion *ts_memory_region_new_rom(const char *name,
                                                    uint64_t size,
                                                    GError **errp)

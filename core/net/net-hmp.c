@@ -171,6 +171,8 @@ static void cmd_hostfwd(HmpCall *c, const char *args, bool add)
     } else if (!hook(nd, rule, &err)) {
         /* QEMU prints the reason alone, without "Error: ". */
         hmp_printf(c, "%s\n", err ? err->message : "invalid format");
+    } else if (!add) {
+        hmp_printf(c, "host forwarding rule for %s removed\n", rule);
     }
 }
 

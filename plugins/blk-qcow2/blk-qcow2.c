@@ -218,6 +218,7 @@ static bool qcow2_node_open(TsBlockNode *node, GError **errp)
     }
     o.read_only = ts_block_node_is_read_only(node) ||
                   !(ts_block_node_open_flags(node) & TS_BLOCK_OPEN_RDWR);
+    o.check = ts_block_node_open_flags(node) & TS_BLOCK_OPEN_CHECK;
 
     TsBlockChild *file = ts_block_open_child(node, "file", false, errp);
     if (!file)
@@ -763,6 +764,27 @@ static bool qcow2_node_get_info(TsBlockNode *node, TsBlockInfo *info, GError **e
     return true;
 }
 
+/* `tessera-img check` (qcow2-check.c does the work). */
+static int qcow2_node_check(TsBlockNode *node, TsBlockCheckResult *res, unsigned fix)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    Qcow2CheckReport r;
+    lock_tables(n);
+    int ret = qcow2_check_image(n->q, &r, (fix & TS_BLOCK_FIX_LEAKS ? QCOW2_FIX_LEAKS : 0) |
+                                (fix & TS_BLOCK_FIX_ERRORS ? QCOW2_FIX_ERRORS : 0));
+    g_mutex_unlock(&n->lock);
+    *res = (TsBlockCheckResult) {
+        .corruptions = (int)r.corruptions, .leaks = (int)r.leaks,
+        .check_errors = (int)r.check_errors, .corruptions_fixed = (int)r.corruptions_fixed,
+        .leaks_fixed = (int)r.leaks_fixed, .image_end_offset = (int64_t)r.image_end_offset,
+        .total_clusters = (int64_t)r.total_clusters,
+        .allocated_clusters = (int64_t)r.allocated_clusters,
+        .fragmented_clusters = (int64_t)r.fragmented_clusters,
+        .compressed_clusters = (int64_t)r.compressed_clusters,
+    };
+    return ret;
+}
+
 /* ---- create -------------------------------------------------------------- */
 
 typedef struct Qcow2CreateOpts {
@@ -847,6 +869,66 @@ static bool qcow2_node_create(const char *filename, const void *opaque, GError *
     return true;
 }
 
+/* `tessera-img amend -o` (qcow2-amend.c does the work); also how the
+ * image tool's rebase rewrites the backing file name (the amend
+ * subcommand itself refuses backing_file, as qemu-img does). */
+static bool qcow2_node_amend(TsBlockNode *node, const void *opaque,
+                             const char *const *given, GError **errp)
+{
+    Qcow2Node *n = (Qcow2Node *)node;
+    const Qcow2CreateOpts *c = opaque;
+    Qcow2AmendOptions o = { .lazy_refcounts = -1 };
+    const Qcow2Header *h = qcow2_header(n->q);
+    for (const char *const *g = given; *g; g++) {
+        if (!strcmp(*g, "compat")) {
+            if (!c->compat || !strcmp(c->compat, "1.1") || !strcmp(c->compat, "v3"))
+                o.version = 3;
+            else if (!strcmp(c->compat, "0.10") || !strcmp(c->compat, "v2"))
+                o.version = 2;
+            else {
+                g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
+                            "Unknown compatibility level %s", c->compat);
+                return false;
+            }
+        } else if (!strcmp(*g, "lazy_refcounts")) {
+            o.lazy_refcounts = c->lazy_refcounts;
+        } else if (!strcmp(*g, "size")) {
+            o.set_size = true;
+            o.size = c->size;
+        } else if (!strcmp(*g, "backing_file") || !strcmp(*g, "backing_fmt")) {
+            o.set_backing = true;
+            o.backing_file = c->backing_file;
+            o.backing_fmt = c->backing_fmt;
+        } else if (!strcmp(*g, "refcount_bits") &&
+                   c->refcount_bits == (1u << h->refcount_order)) {
+            /* The width it has already. */
+        } else if (!strcmp(*g, "refcount_bits")) {
+            g_set_error(errp, TS_ERROR, TS_ERROR_UNSUPPORTED,
+                        "Changing the refcount width is not supported");
+            return false;
+        } else {
+            g_set_error(errp, TS_ERROR, TS_ERROR_INVALID, "Invalid parameter '%s'\n"
+                        "This option is only supported for image creation", *g);
+            return false;
+        }
+    }
+    char *msg = NULL;
+    lock_tables(n);
+    int ret = qcow2_amend(n->q, &o, &msg);
+    uint64_t size = qcow2_size(n->q);
+    g_mutex_unlock(&n->lock);
+    if (ret < 0) {
+        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED, "%s", msg ? msg : g_strerror(-ret));
+        g_free(msg);
+        return false;
+    }
+    ts_block_node_set_length(node, size);
+    return true;
+}
+
+bool qcow2_node_measure(const void *opts, TsBlockNode *source,
+                        TsBlockMeasure *out, GError **errp);   /* qcow2-measure.c */
+
 static const TsBlockDriver qcow2_driver = {
     .name = "qcow2",
     .description = "QEMU copy-on-write image format, versions 2 and 3",
@@ -869,9 +951,12 @@ static const TsBlockDriver qcow2_driver = {
     .block_status = qcow2_node_block_status,
     .truncate = qcow2_node_truncate,
     .get_info = qcow2_node_get_info,
+    .check = qcow2_node_check,
+    .amend = qcow2_node_amend,
     .create = qcow2_node_create,
     .create_opts_size = sizeof(Qcow2CreateOpts),
     .create_options = qcow2_create_options,
+    .measure = qcow2_node_measure,
     .supported_write_flags = TS_BLOCK_REQ_WRITE_COMPRESSED,
     .supports_backing = true,
     .has_zero_init = true,

@@ -179,6 +179,24 @@ int qcow2_tree_refcount(Qcow2 *s, const uint64_t *l1, uint32_t l1_size, int adde
 /* Sets or clears COPIED in the active L1 and L2 tables per the refcounts. */
 int qcow2_fix_copied(Qcow2 *s);
 
+/* qcow2-repair.c */
+/* References to every cluster of the file counted from the tables (the
+ * refcount structure too with `with_refcounts`).  With `report` set (the
+ * check) the walk also reports what it finds broken on the way, counts
+ * the cluster statistics, and sets `rebuild` when the refcount structure
+ * itself is broken.  g_free(c) afterwards (on success). */
+typedef struct Qcow2Refs {
+    uint32_t *c;
+    uint64_t n;                 /* clusters counted: the file's */
+    uint64_t beyond;            /* references past the end of the file */
+    Qcow2CheckReport *report;
+    bool rebuild;
+} Qcow2Refs;
+int qcow2_count_refs(Qcow2 *s, Qcow2Refs *k, bool with_refcounts);
+/* A new refcount structure from the counted references, at the end of
+ * the file. */
+int qcow2_rebuild_refcounts(Qcow2 *s);
+
 /* qcow2-compress.c */
 int qcow2_decompress(int type, const uint8_t *in, size_t in_len,
                      uint8_t *out, size_t out_len);

@@ -12,8 +12,6 @@
 
 #define FAIL(...) do { *errmsg = g_strdup_printf(__VA_ARGS__); ret = -EINVAL; goto fail; } while (0)
 
-int qcow2_rebuild_refcounts(Qcow2 *s);
-
 void qcow2_report(Qcow2 *s, const char *fmt, ...)
 {
     va_list ap;
@@ -217,7 +215,7 @@ int qcow2_open(Qcow2 **out, const Qcow2IO *io, const Qcow2Options *opts,
     s->refblock_entries = (uint64_t)s->cluster_size * 8 / s->refcount_bits;
     s->refcount_max = s->refcount_bits == 64 ? UINT64_MAX : (1ull << s->refcount_bits) - 1;
 
-    if (s->h.incompat & QCOW2_INCOMPAT_CORRUPT) {
+    if ((s->h.incompat & QCOW2_INCOMPAT_CORRUPT) && !opts->check) {
         if (!s->read_only) {
             *errmsg = g_strdup("qcow2: Image is corrupt; cannot be opened read/write");
             ret = -EACCES;
@@ -275,7 +273,9 @@ int qcow2_open(Qcow2 **out, const Qcow2IO *io, const Qcow2Options *opts,
     qcow2_cache_init(&s->l2_cache, l2c, s->cluster_size);
     qcow2_cache_init(&s->refblock_cache, rfc, s->cluster_size);
 
-    check_pointers(s);
+    /* A check looks at every pointer itself, and reports instead. */
+    if (!opts->check)
+        check_pointers(s);
     if (s->corrupt && !s->read_only) {
         /* Found broken just now: carry on read-only, as QEMU does. */
         s->read_only = true;
@@ -283,7 +283,7 @@ int qcow2_open(Qcow2 **out, const Qcow2IO *io, const Qcow2Options *opts,
 
     if (!s->read_only) {
         bool header_changed = false;
-        if (s->h.incompat & QCOW2_INCOMPAT_DIRTY) {
+        if ((s->h.incompat & QCOW2_INCOMPAT_DIRTY) && !opts->check) {
             /* Refcounts may lag behind (lazy refcounts and a crash):
              * count them again from the tables. */
             ret = qcow2_rebuild_refcounts(s);
@@ -434,7 +434,7 @@ int qcow2_truncate(Qcow2 *s, uint64_t size, char **errmsg)
         }
         ret = qcow2_grow_l1(s, (uint32_t)need);
         if (ret < 0) {
-            *errmsg = g_strdup_printf("Could not grow the L1 table: %s", g_strerror(-ret));
+            *errmsg = g_strdup_printf("Failed to grow the L1 table: %s", g_strerror(-ret));
             return ret;
         }
     }

@@ -8,49 +8,105 @@
 #include "qcow2-int.h"
 
 #include <errno.h>
+#include <stdio.h>
 
-typedef struct Counts {
-    uint32_t *c;
-    uint64_t n;     /* clusters counted */
-    uint64_t beyond; /* references to clusters past the end of the file */
-} Counts;
+typedef Qcow2Refs Counts;
 
+/* One reference to [off, off + len).  A range past the end of the file
+ * is counted apart (and, for a check, reported as qemu-img does). */
 static void count(Counts *k, uint64_t cs, uint64_t off, uint64_t len)
 {
     if (!len)
         return;
+    bool reported = false;
     for (uint64_t c = off / cs; c <= (off + len - 1) / cs; c++) {
-        if (c >= k->n)
+        if (c >= k->n) {
             k->beyond++;
-        else if (k->c[c] < UINT32_MAX)
+            if (k->report && !reported) {
+                fprintf(stderr, "ERROR: counting reference for region exceeding the end of "
+                        "the file by one cluster or more: offset 0x%llx size 0x%llx\n",
+                        (unsigned long long)off, (unsigned long long)len);
+                k->report->corruptions++;
+                reported = true;
+            }
+        } else if (k->c[c] < UINT32_MAX) {
             k->c[c]++;
+        }
     }
 }
 
-static int count_tree(Qcow2 *s, Counts *k, const uint64_t *l1, uint32_t l1_size)
+/* The statistics of `qemu-img check` (active tree only): a cluster is
+ * fragmented when it does not follow the previous one of its table in
+ * the file; compressed clusters always are. */
+static void frag_stats(Counts *k, uint64_t host, uint64_t cs, uint64_t *next)
+{
+    k->report->allocated_clusters++;
+    if (*next && host != *next)
+        k->report->fragmented_clusters++;
+    *next = host + cs;
+}
+
+static int count_tree(Qcow2 *s, Counts *k, const uint64_t *l1, uint32_t l1_size,
+                      bool active)
 {
     uint64_t cs = s->cluster_size;
+    Qcow2CheckReport *r = k->report;
     for (uint32_t i = 0; i < l1_size; i++) {
         uint64_t l2 = l1[i] & QCOW2_OFFSET_MASK;
         if (!l2)
             continue;
+        /* A table off its cluster boundary is reported, and read where
+         * the entry points all the same, as qemu-img does. */
+        bool misaligned = l2 & (cs - 1);
+        if (r && misaligned) {
+            fprintf(stderr, "ERROR l2_offset=%llx: Table is not cluster aligned; L1 entry "
+                    "corrupted\n", (unsigned long long)l2);
+            r->corruptions++;
+        }
         count(k, cs, l2, cs);
         if (l2 / cs >= k->n)
             continue;
-        int ret;
-        uint8_t *t = qcow2_load_l2(s, l2, &ret);
-        if (!t)
+        int ret = 0;
+        g_autofree uint8_t *copy = NULL;
+        uint8_t *t;
+        if (misaligned) {
+            t = copy = g_malloc(cs);
+            ret = qcow2_pread(s, l2, copy, cs);
+        } else {
+            t = qcow2_load_l2(s, l2, &ret);
+        }
+        if (!t || ret < 0)
             return ret;
+        uint64_t next = 0;
         for (uint32_t j = 0; j < s->l2_entries; j++) {
             uint64_t e = be64_get(t + j * 8);
+            if (r && !(e & QCOW2_OFLAG_COMPRESSED) && (e & QCOW2_L2_RESERVED)) {
+                fprintf(stderr, "ERROR found l2 entry with reserved bits set: %llx\n",
+                        (unsigned long long)e);
+                r->corruptions++;
+            }
             switch (qcow2_entry_type(s, e)) {
             case QCOW2_C_NORMAL:
-            case QCOW2_C_ZERO_ALLOC:
-                count(k, cs, e & QCOW2_OFFSET_MASK, cs);
+            case QCOW2_C_ZERO_ALLOC: {
+                uint64_t host = e & QCOW2_OFFSET_MASK;
+                if (r && active)
+                    frag_stats(k, host, cs, &next);
+                if (r && (host & (cs - 1))) {
+                    fprintf(stderr, "ERROR offset=%llx: Cluster is not properly aligned; "
+                            "L2 entry corrupted.\n", (unsigned long long)host);
+                    r->corruptions++;
+                }
+                count(k, cs, host, cs);
                 break;
+            }
             case QCOW2_C_COMPRESSED: {
                 uint64_t off, len;
                 qcow2_compressed_range(s, e, &off, &len);
+                if (r && active) {
+                    r->allocated_clusters++;
+                    r->compressed_clusters++;
+                    r->fragmented_clusters++;
+                }
                 count(k, cs, off, len);
                 break;
             }
@@ -62,7 +118,7 @@ static int count_tree(Qcow2 *s, Counts *k, const uint64_t *l1, uint32_t l1_size)
 
 /* References to every cluster of the file, the refcount structure left
  * out when `with_refcounts` is false. */
-static int count_all(Qcow2 *s, Counts *k, bool with_refcounts)
+int qcow2_count_refs(Qcow2 *s, Counts *k, bool with_refcounts)
 {
     uint64_t cs = s->cluster_size;
     k->n = (s->file_end + cs - 1) / cs;
@@ -72,7 +128,7 @@ static int count_all(Qcow2 *s, Counts *k, bool with_refcounts)
         return -ENOMEM;
     count(k, cs, 0, cs);
     count(k, cs, s->h.l1_offset, (uint64_t)s->h.l1_size * 8);
-    int ret = count_tree(s, k, s->l1, s->h.l1_size);
+    int ret = count_tree(s, k, s->l1, s->h.l1_size, true);
     if (s->h.nb_snapshots)
         count(k, cs, s->h.snapshots_offset, s->snapshot_table_bytes);
     for (uint32_t i = 0; i < s->h.nb_snapshots && ret == 0; i++) {
@@ -85,15 +141,32 @@ static int count_all(Qcow2 *s, Counts *k, bool with_refcounts)
         for (uint32_t j = 0; j < sn->l1_size; j++)
             l1[j] = be64_get(b + j * 8);
         if (ret == 0)
-            ret = count_tree(s, k, l1, sn->l1_size);
+            ret = count_tree(s, k, l1, sn->l1_size, false);
         g_free(b);
         g_free(l1);
     }
     if (with_refcounts) {
         count(k, cs, s->h.reftable_offset, (uint64_t)s->h.reftable_clusters * cs);
-        for (uint64_t i = 0; i < s->reftable_entries; i++)
-            count(k, cs, s->reftable[i] & QCOW2_OFFSET_MASK,
-                  (s->reftable[i] & QCOW2_OFFSET_MASK) ? cs : 0);
+        for (uint64_t i = 0; i < s->reftable_entries; i++) {
+            uint64_t b = s->reftable[i] & QCOW2_OFFSET_MASK;
+            if (!b)
+                continue;
+            if (k->report && (s->reftable[i] & (cs - 1))) {
+                fprintf(stderr, "ERROR refcount block %llu is not cluster aligned; refcount "
+                        "table entry corrupted\n", (unsigned long long)i);
+                k->report->corruptions++;
+                k->rebuild = true;
+                continue;
+            }
+            if (k->report && b / cs >= k->n) {
+                fprintf(stderr, "ERROR refcount block %llu is outside image\n",
+                        (unsigned long long)i);
+                k->report->corruptions++;
+                k->rebuild = true;
+                continue;
+            }
+            count(k, cs, b, cs);
+        }
     }
     if (ret < 0)
         g_free(k->c);
@@ -102,8 +175,8 @@ static int count_all(Qcow2 *s, Counts *k, bool with_refcounts)
 
 int qcow2_check(Qcow2 *s, Qcow2CheckResult *res)
 {
-    Counts k;
-    int ret = count_all(s, &k, true);
+    Counts k = {0};
+    int ret = qcow2_count_refs(s, &k, true);
     if (ret < 0)
         return ret;
     res->leaks = 0;
@@ -124,14 +197,14 @@ int qcow2_check(Qcow2 *s, Qcow2CheckResult *res)
 
 int qcow2_rebuild_refcounts(Qcow2 *s)
 {
-    Counts k;
+    Counts k = {0};
     uint64_t cs = s->cluster_size, E = s->refblock_entries;
     /* Tables on disk as counted: nothing left for the cache to write
      * over the blocks this replaces. */
     int ret = qcow2_sync(s);
     if (ret < 0)
         return ret;
-    ret = count_all(s, &k, false);
+    ret = qcow2_count_refs(s, &k, false);
     if (ret < 0)
         return ret;
     if (k.beyond) {

@@ -64,6 +64,10 @@ typedef struct Qcow2Options {
      * "Marking image as corrupt" wrapping).  NULL prints to stderr. */
     void (*report)(void *opaque, bool corrupt, const char *msg);
     void *report_opaque;
+    /* Opened for a check (qemu-img check -r): a dirty image is not
+     * repaired and a corrupt one opens read-write anyway, so that
+     * qcow2_check_image() sees and repairs them itself. */
+    bool check;
 } Qcow2Options;
 
 int qcow2_open(Qcow2 **out, const Qcow2IO *io, const Qcow2Options *opts,
@@ -131,6 +135,36 @@ typedef struct Qcow2CheckResult {
     uint64_t errors;
 } Qcow2CheckResult;
 int qcow2_check(Qcow2 *s, Qcow2CheckResult *res);
+
+/* What `qemu-img check` reports, with its meanings (qcow2-check.c). */
+typedef struct Qcow2CheckReport {
+    uint64_t corruptions, leaks, check_errors;
+    uint64_t corruptions_fixed, leaks_fixed;
+    uint64_t image_end_offset;
+    uint64_t total_clusters, allocated_clusters;
+    uint64_t fragmented_clusters, compressed_clusters;
+} Qcow2CheckReport;
+enum {
+    QCOW2_FIX_LEAKS = 1,        /* free clusters nothing refers to */
+    QCOW2_FIX_ERRORS = 2,       /* raise refcounts that are too low... */
+};
+/* Check every table and refcount, repairing what `fix` names (the image
+ * must then be writable).  Findings are printed on stderr one per line,
+ * in qemu-img's words.  0: the check ran to the end, whatever it found;
+ * -errno: it could not (r->check_errors says so). */
+int qcow2_check_image(Qcow2 *s, Qcow2CheckReport *r, unsigned fix);
+
+/* Options of an existing image to change (qcow2-amend.c). */
+typedef struct Qcow2AmendOptions {
+    int version;                /* 0: as it is; 2 (compat=0.10) or 3 */
+    int lazy_refcounts;         /* -1: as it is (off when going to 2) */
+    bool set_backing;           /* the backing file name and format: */
+    const char *backing_file;   /* NULL or "": none */
+    const char *backing_fmt;
+    bool set_size;
+    uint64_t size;
+} Qcow2AmendOptions;
+int qcow2_amend(Qcow2 *s, const Qcow2AmendOptions *o, char **errmsg);
 
 /* Grow (or shrink if nothing is allocated past the new end). */
 int qcow2_truncate(Qcow2 *s, uint64_t size, char **errmsg);

@@ -142,6 +142,31 @@ static bool raw_create(const char *filename, const void *opts, GError **errp)
     return ok;
 }
 
+/* A raw copy is as large as its virtual size, whatever it holds (sparse
+ * files are the host's business, as qemu-img measure sees it). */
+static bool raw_measure(const void *opts, TsBlockNode *source,
+                        TsBlockMeasure *out, GError **errp)
+{
+    const RawCreateOpts *o = opts;
+    uint64_t size = o->size;
+    if (source) {
+        int64_t len = ts_block_node_length(source);
+        if (len < 0) {
+            g_set_error(errp, TS_ERROR, TS_ERROR_FAILED,
+                        "Unable to get image virtual_size: %s",
+                        g_strerror((int)-len));
+            return false;
+        }
+        size = (uint64_t)len;
+    }
+    /* Whole sectors, as a created raw image. */
+    size = (size + TS_BLOCK_SECTOR_SIZE - 1) &
+           ~(uint64_t)(TS_BLOCK_SECTOR_SIZE - 1);
+    out->required = out->fully_allocated = size;
+    out->bitmaps = 0;
+    return true;
+}
+
 static const TsBlockDriver raw_driver = {
     .name = "raw",
     .description = "raw disk image (the file's bytes as they are)",
@@ -158,6 +183,7 @@ static const TsBlockDriver raw_driver = {
     .create = raw_create,
     .create_opts_size = sizeof(RawCreateOpts),
     .create_options = raw_create_options,
+    .measure = raw_measure,
     .supported_write_flags = TS_BLOCK_REQ_FUA,
     .has_zero_init = true,
 };

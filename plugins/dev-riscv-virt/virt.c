@@ -165,8 +165,8 @@ static bool virt_init(TsMachine *machine, GError **errp)
     if (!virt_aia_parse(vm, errp) || !virt_flash_create(vm, errp)) {
         return false;
     }
-    TsMemoryRegion *ram = ts_memory_region_new_ram("riscv_virt_board.ram",
-                                                   cfg->ram_size, errp);
+    TsMemoryRegion *ram = ts_memory_region_new_machine_ram(
+        "riscv_virt_board.ram", cfg->ram_size, errp);
     TsMemoryRegion *rom = ram ? ts_memory_region_new_rom(
                                     "riscv_virt_board.mrom", VIRT_MROM_SIZE,
                                     errp) : NULL;

@@ -176,7 +176,7 @@ def info_network(prog, args):
             if re.match(r"^(hub \d+| \\ |[\w#.-]+: index=)", l)]
 
 
-p1, p2 = free_port(), free_port()
+p1, p2, p3 = free_port(), free_port(), free_port()
 net_args = ["-netdev", "socket,id=s0,listen=127.0.0.1:%d" % p1,
             "-netdev", "socket,id=s1,listen=127.0.0.1:%d" % p2,
             "-netdev", "hubport,id=h1,hubid=0",
@@ -197,7 +197,12 @@ if qemu:
 HMP_LINES = ["set_link zz off", "set_link h1 maybe", "set_link s1 off",
              "hostfwd_add s0 tcp::5555-:22", "hostfwd_add zz tcp::5555-:22",
              "hostfwd_remove s1 tcp::5555", "netdev_add nosuch,id=x",
-             "netdev_del s1", "netdev_del s1"]
+             "netdev_del s1", "netdev_del s1",
+             # A user network's forwarding rules: removed, then gone.
+             "hostfwd_add u0 tcp:127.0.0.1:%d-:22" % p3,
+             "hostfwd_remove u0 tcp:127.0.0.1:%d" % p3,
+             "hostfwd_remove u0 tcp:127.0.0.1:%d" % p3,
+             "hostfwd_remove u0 bogus"]
 
 
 def hmp_replies(prog, args):
@@ -211,14 +216,20 @@ def hmp_replies(prog, args):
             not re.search(r"(QEMU|Tessera) [0-9.]+ monitor", l)]
 
 
-ours = hmp_replies(TESSERA, net_args)
+hmp_args = net_args + ["-netdev", "user,id=u0"]
+ours = hmp_replies(TESSERA, hmp_args)
+t.ok("host forwarding rule for tcp:127.0.0.1:%d removed" % p3 in ours and
+     "host forwarding rule for tcp:127.0.0.1:%d not found" % p3 in ours and
+     "invalid format" in ours,
+     "HMP hostfwd_remove says what it removed, and what it did not find",
+     ours)
 t.ok("Error: Device 'zz' not found" in ours and
      "invalid device specified" in ours and
      "unrecognized netdev id 'zz'" in ours and
      "Error: Device 's1' not found" in ours,
      "HMP set_link, hostfwd_add/remove, netdev_add/del answer", ours)
 if qemu:
-    theirs = hmp_replies(qemu, net_args)
+    theirs = hmp_replies(qemu, hmp_args)
     t.ok(ours == theirs, "HMP replies read as QEMU's",
          "ours:   %s\nQEMU's: %s" % (ours, theirs))
 

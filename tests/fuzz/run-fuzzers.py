@@ -168,6 +168,7 @@ SEEDS = {
     "fuzz-readconfig": [CONFIG, b"[drive]\n", b'[device "a"]\n driver = "x\n',
                         b"[accel]\n  accel = \"tcg\"\n  thread = \"single\"\n"],
     "fuzz-qcow2": None,
+    "fuzz-nbd-client": None,        # fuzz-nbd-client-seeds.py
     # chunk-pause bytes, then frames: whole, split, empty, oversized.
     "fuzz-socket-framing": [
         b"\x00\x40" + b"\x00\x00\x00\x05hello" + b"\x00\x00\x00\x00",
@@ -177,13 +178,17 @@ SEEDS = {
 }
 # Inputs may grow this far (the virt board's tree is over 2 KiB, a qcow2
 # image a few KiB).
-MAX_LEN = {"fuzz-dtb": 16384, "fuzz-qcow2": 16384}
+MAX_LEN = {"fuzz-dtb": 16384, "fuzz-qcow2": 16384, "fuzz-nbd-client": 16384}
 
 if len(sys.argv) != 3 or sys.argv[1] not in SEEDS:
     sys.exit("usage: run-fuzzers.py {%s} EXECUTABLE" % ",".join(SEEDS))
 target, exe = sys.argv[1], sys.argv[2]
 if target == "fuzz-qcow2":
     SEEDS[target] = qcow2_seeds()
+if target == "fuzz-nbd-client":
+    import runpy
+    SEEDS[target] = runpy.run_path(os.path.join(
+        HERE, "fuzz-nbd-client-seeds.py"))["SEEDS"]
 
 t = Tap()
 corpus = tempfile.mkdtemp(prefix=target + "-")

@@ -647,14 +647,18 @@ static void test_memory_backend_object(void)
                  "size 0");
     object_fails("memory-backend-ram,id=0m,size=1G", "Parameter 'id' "
                  "expects an identifier");
-    object_fails("memory-backend-ram,id=m3,size=1G,prealloc=on",
-                 "memory-backend-ram property 'prealloc' is not supported "
-                 "yet");
+    object_fails("memory-backend-ram,id=m3,size=1G,host-nodes=0",
+                 "memory-backend-ram property 'host-nodes' is not "
+                 "supported yet");
+    object_fails("memory-backend-ram,id=m3,size=1G,mem-path=/x",
+                 "Invalid parameter 'mem-path'");
     object_fails("memory-backend-ram,id=m3,size=1G,colour=red",
                  "Invalid parameter 'colour'");
-    object_fails("memory-backend-file,id=m3,size=1G,mem-path=/x",
+    object_fails("memory-backend-file,id=m3,size=1G",
+                 "Parameter 'mem-path' is missing");
+    object_fails("memory-backend-epc,id=m3,size=1G",
                  "Parameter 'qom-type' does not accept value "
-                 "'memory-backend-file'");
+                 "'memory-backend-epc'");
     object_fails("id=m3,size=1G", "Parameter 'qom-type' is missing");
 }
 

@@ -184,6 +184,11 @@ enum {
     /* force-share=on: take no locks that exclude other users; only with
      * read-only (the core refuses force-share on a writable node). */
     TS_BLOCK_OPEN_FORCE_SHARE = 1u << 4,
+    /* (since ABI 1.5) Opened for `tessera-img check`: a format driver
+     * opens a damaged image as it is, without repairing it on open (a
+     * dirty image's refcounts) or refusing to write it (a corrupt one),
+     * because its check hook reports and repairs those itself. */
+    TS_BLOCK_OPEN_CHECK = 1u << 5,
 };
 
 /*
@@ -600,6 +605,19 @@ int ts_block_child_block_status(TsBlockChild *child, uint64_t offset,
 int ts_block_node_block_status(TsBlockNode *node, uint64_t offset,
                                uint64_t bytes, uint64_t *pnum,
                                uint64_t *map, TsBlockChild **file);
+/*
+ * What reading `node` returns at `offset` (since ABI 1.5), down its
+ * backing chain: the first layer from `node` down that allocates the
+ * range answers (its bits, ALLOCATED set); a range that no layer
+ * allocates has that of the last layer (reads as zeroes: ZERO).  *depth
+ * (may be NULL) is how many backing links down the answer came from.
+ * For a driver's measure hook and the image tool (qemu-img map's walk);
+ * any thread.
+ */
+int ts_block_node_block_status_above(TsBlockNode *node, uint64_t offset,
+                                     uint64_t bytes, uint64_t *pnum,
+                                     uint64_t *map, TsBlockChild **file,
+                                     int *depth);
 int64_t ts_block_child_length(TsBlockChild *child);
 /* MAIN: grow or shrink the child (a format driver growing its file). */
 bool ts_block_child_truncate(TsBlockChild *child, uint64_t length,

@@ -138,6 +138,20 @@ TsMemoryRegion *ts_memory_region_new_ram(const char *name, uint64_t size,
                                          GError **errp);
 
 /*
+ * The machine's main RAM (since ABI 1.5): what a board calls for the -m
+ * bytes of guest RAM instead of ts_memory_region_new_ram, so that the
+ * command line decides where the pages come from: -machine
+ * memory-backend=ID (a memory-backend-ram/-file/-memfd object, whose size
+ * the core has checked against `size`), -mem-path (a file), or anonymous
+ * memory; -mem-prealloc applies to all.  `name` is the board's RAM name
+ * (QEMU's default RAM id, "riscv_virt_board.ram").  NULL + errp as for
+ * ts_memory_region_new_ram, or when the backing file cannot be opened.
+ */
+TsMemoryRegion *ts_memory_region_new_machine_ram(const char *name,
+                                                 uint64_t size,
+                                                 GError **errp);
+
+/*
  * A ROM region: like RAM, but guest writes are ignored and reported as
  * TS_MEM_READONLY.  The host fills it through ts_memory_region_host_ptr().
  */
