@@ -15,3 +15,4 @@ python3 bench/guest.py
 python3 bench/loop.py
 python3 bench/disk.py
 python3 bench/net.py
+python3 bench/img.py

@@ -252,6 +252,35 @@ static bool fill_file(const char *filename, TsBlockPrealloc prealloc,
     return true;
 }
 
+/* The file protocol empties an existing file as it creates it; qemu-img
+ * first takes the locks a writer takes, so that an image a VM is using
+ * is refused, never truncated.  Ask for them before the driver runs. */
+static bool not_in_use(const char *filename, GError **errp)
+{
+    if (!g_file_test(filename, G_FILE_TEST_IS_REGULAR)) {
+        return true;
+    }
+    BlockOpts *o = block_opts_new();
+    g_hash_table_insert(o, g_strdup("driver"), g_strdup("file"));
+    g_hash_table_insert(o, g_strdup("filename"), g_strdup(filename));
+    TsBlockNode *n = block_node_open(o, false, errp);
+    if (!n) {
+        return false;
+    }
+    BlockUser u = {
+        .perm = TS_BLOCK_PERM_CONSISTENT_READ | TS_BLOCK_PERM_WRITE |
+                TS_BLOCK_PERM_RESIZE,
+        .shared = TS_BLOCK_PERM_CONSISTENT_READ |
+                  TS_BLOCK_PERM_WRITE_UNCHANGED,
+    };
+    bool ok = block_node_add_user(n, &u, errp);
+    if (ok) {
+        block_node_remove_user(n, &u);
+    }
+    block_node_unref(n);
+    return ok;
+}
+
 bool block_create_image(const char *driver, const char *filename,
                         BlockOpts *opts, GError **errp)
 {
@@ -277,14 +306,24 @@ bool block_create_image(const char *driver, const char *filename,
     if (!base) {
         return false;
     }
-    /* A failed creation leaves nothing behind that was not there. */
-    bool existed = g_file_test(filename, G_FILE_TEST_EXISTS);
+    /* A failed creation leaves no half-made image: a file it made goes,
+     * and so does one it already emptied (as qemu-img removes what it
+     * truncated).  One it could not take (locked by a running VM, not
+     * writable) still holds its data and stays. */
+    struct stat before;
+    bool existed = stat(filename, &before) == 0;
+    if (existed && !not_in_use(filename, errp)) {
+        block_create_opts_free(drv, base);
+        return false;
+    }
     bool ok = drv->create(filename, base, errp);
     block_create_opts_free(drv, base);
     if (ok && drv->kind == TS_BLOCK_FORMAT) {
         ok = fill_file(filename, prealloc, errp);
     }
-    if (!ok && !existed) {
+    struct stat after;
+    if (!ok && stat(filename, &after) == 0 && S_ISREG(after.st_mode) &&
+        (!existed || (after.st_size == 0 && before.st_size > 0))) {
         unlink(filename);
     }
     return ok;

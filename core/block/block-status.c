@@ -35,6 +35,14 @@ TS_EXPORT int ts_block_node_block_status_above(TsBlockNode *node,
             got = bytes;    /* a driver's promise broken: stay in range */
         }
         bytes = got;
+        if ((ret & TS_BLOCK_STATUS_EOF) && layer) {
+            /* Past the end of a shorter backing file: zeroes that the
+             * layer above answers for, as qemu-img map shows them. */
+            layer--;
+            ret = TS_BLOCK_STATUS_ZERO;
+            holder = NULL;
+            break;
+        }
         TsBlockNode *below = block_node_backing(n);
         if ((ret & TS_BLOCK_STATUS_ALLOCATED) || !below) {
             break;

@@ -245,7 +245,7 @@ int img_cmd_compare(int argc, char **argv)
                               c.total);
     }
     if (status == 0) {
-        if (show_progress) {
+        if (show_progress && c.meter.shown < 100.0) {
             img_progress(100.0);
         }
         say(&c, "Images are identical.\n");

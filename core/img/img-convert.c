@@ -611,15 +611,13 @@ int img_cmd_convert(int argc, char **argv)
         img_error("--target-image-opts requires use of -n flag");
         return 1;
     }
-    if (no_create && (options->len || backing)) {
-        img_error(backing ? "-B makes no sense when not creating the target"
-                          : "-o has no effect when skipping image creation");
-        if (backing) {
-            return 1;
-        }
+    if (no_create && options->len) {
+        img_error("-o has no effect when skipping image creation");
+        return 1;
     }
-    if (backing_fmt && !backing) {
-        img_error("-F requires -B (a backing file for the target)");
+    if (backing_fmt && !backing && !no_create) {
+        img_error("%s: error while converting %s: Backing format cannot be "
+                  "used without backing file", out_name, out_fmt);
         return 1;
     }
     if (snapshot) {
@@ -679,8 +677,12 @@ int img_cmd_convert(int argc, char **argv)
         }
         if (!img_create_output(out_name, out_fmt, c.total, options->str,
                                backing, backing_fmt, &err)) {
-            g_prefix_error(&err, "%s: error while converting %s: ",
-                           out_name, out_fmt);
+            /* Option errors as qemu-img words them; the rest named. */
+            if (!g_str_has_prefix(err->message, "Invalid parameter") &&
+                !g_str_has_prefix(err->message, "Parameter '")) {
+                g_prefix_error(&err, "%s: error while converting %s: ",
+                               out_name, out_fmt);
+            }
             img_fail(err, 1);
             goto out;
         }

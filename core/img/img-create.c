@@ -264,6 +264,18 @@ int img_cmd_create(int argc, char **argv)
     while (g_hash_table_iter_next(&it, &key, NULL)) {
         if (!img_create_option(table, key) &&
             !g_str_equal(key, "preallocation")) {
+            if (g_str_equal(fmt, "qcow2") &&
+                g_str_equal(key, "extended_l2")) {
+                /* qemu-img's option; our qcow2 has plain L2 tables. */
+                bool on;
+                const char *v = g_hash_table_lookup(o, key);
+                if (ts_parse_bool("extended_l2", v, &on, NULL) && !on) {
+                    continue;
+                }
+                img_error("%s: extended_l2=%s is not supported", filename,
+                          v);
+                return 1;
+            }
             if (g_str_equal(key, "backing_file")) {
                 img_error("%s: Backing file not supported for file format "
                           "'%s'", filename, fmt);
@@ -271,6 +283,15 @@ int img_cmd_create(int argc, char **argv)
                 img_error("%s: Invalid parameter '%s'", filename,
                           (const char *)key);
             }
+            return 1;
+        }
+    }
+    const char *bf = g_hash_table_lookup(o, "backing_file");
+    if (bf) {
+        g_autofree char *bpath = backing_path(filename, bf);
+        if (g_str_equal(bpath, filename)) {
+            img_error("%s: Error: Trying to create an image with the same "
+                      "filename as the backing file", filename);
             return 1;
         }
     }
@@ -302,6 +323,7 @@ int img_cmd_create(int argc, char **argv)
         g_hash_table_replace(o, g_strdup("size"),
                              g_strdup_printf("%" G_GUINT64_FORMAT, bytes));
     }
+    g_hash_table_remove(o, "extended_l2");     /* off: what we make */
     if (!block_create_image(fmt, filename, g_steal_pointer(&o), &err)) {
         img_error("%s: %s", filename, err->message);
         g_clear_error(&err);

@@ -197,7 +197,9 @@ int img_cmd_map(int argc, char **argv)
     if (ok && curr.length) {
         ok = dump(&curr, json, first, true);
     } else if (ok && json) {
-        printf("[]\n");
+        /* Nothing in range: qemu-img prints one empty entry. */
+        MapEntry none = { .start = start };
+        dump(&none, json, true, true);
     }
     img_close(top);
     return ok ? 0 : 1;

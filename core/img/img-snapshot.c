@@ -1,6 +1,6 @@
 /*
- * core/img/img-snapshot.c - `tessera-img snapshot`: list (-l, also what
- * no option does), create (-c), apply (-a) and delete (-d) the internal
+ * core/img/img-snapshot.c - `tessera-img snapshot`: list (-l), create
+ * (-c), apply (-a) and delete (-d) the internal
  * snapshots of an image, through its driver's snapshot hooks (qcow2's),
  * with qemu-img's table and messages.
  */
@@ -79,11 +79,9 @@ int img_cmd_snapshot(int argc, char **argv)
                                               : "Unexpected argument: %s",
                                argv[argc - 1]);
     }
-    if (action < 0) {
-        action = SNAP_LIST;
-    }
+    /* No action: qemu-img opens the image and does nothing else. */
     const char *filename = argv[optind];
-    how.writable = action != SNAP_LIST;
+    how.writable = action > SNAP_LIST;
     how.quiet = quiet;
     if (how.writable && how.force_share) {
         img_error("force-share=on can only be used with read-only images");

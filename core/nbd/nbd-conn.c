@@ -15,6 +15,8 @@
 /* Payload bytes in flight past which no new request is read. */
 #define NBD_MAX_INFLIGHT_BYTES (64u * 1024 * 1024)
 
+static void process(NbdConn *c);
+
 NbdConn *nbd_conn_new(const NbdConnOps *ops, void *opaque)
 {
     NbdConn *c = g_new0(NbdConn, 1);
@@ -85,14 +87,37 @@ bool nbd_conn_wants_input(const NbdConn *c)
     return !c->dead && c->phase != NBD_PHASE_CLOSING && !c->disconnecting &&
            c->inflight < NBD_MAX_INFLIGHT &&
            c->inflight_bytes < NBD_MAX_INFLIGHT_BYTES &&
-           c->out->len < NBD_MAX_OUTPUT;
+           nbd_conn_pending(c) < NBD_MAX_OUTPUT;
 }
 
 bool nbd_conn_finished(const NbdConn *c)
 {
     bool closing = c->phase == NBD_PHASE_CLOSING ||
                    (c->disconnecting && !c->inflight);
-    return closing && c->out->len == 0;
+    return closing && nbd_conn_pending(c) == 0;
+}
+
+size_t nbd_conn_pending(const NbdConn *c)
+{
+    return c->out->len - c->out_sent;
+}
+
+void nbd_conn_sent(NbdConn *c, size_t n)
+{
+    c->out_sent += n;
+    if (c->out_sent == c->out->len) {
+        g_byte_array_set_size(c->out, 0);
+        c->out_sent = 0;
+    } else if (c->out_sent >= 1024 * 1024 &&
+               c->out_sent * 2 >= c->out->len) {
+        /* Move the rest down now and then, not on every send. */
+        g_byte_array_remove_range(c->out, 0, (guint)c->out_sent);
+        c->out_sent = 0;
+    }
+    if (!c->processing && c->phase == NBD_PHASE_TRANSMISSION &&
+        c->in->len) {
+        process(c);             /* requests held back by the output */
+    }
 }
 
 /* Hand whole messages to the phase until it needs more bytes. */
@@ -128,9 +153,13 @@ static void process(NbdConn *c)
         } else if (c->phase == NBD_PHASE_OPTIONS) {
             used = nbd_negotiate_input(c, p, len);
         } else {
+            /* The limits hold for requests already buffered too: one
+             * read of the socket can bring thousands of them. */
             if (c->inflight >= NBD_MAX_INFLIGHT ||
-                c->inflight_bytes >= NBD_MAX_INFLIGHT_BYTES) {
-                break;          /* resumes when a request completes */
+                c->inflight_bytes >= NBD_MAX_INFLIGHT_BYTES ||
+                nbd_conn_pending(c) >= NBD_MAX_OUTPUT) {
+                break;          /* resumes when a request completes or
+                                 * the client reads its replies */
             }
             used = nbd_request_input(c, p, len);
         }
@@ -178,6 +207,7 @@ void nbd_conn_close(NbdConn *c)
     NbdExport *exp = c->exp;
     c->exp = NULL;
     g_byte_array_set_size(c->out, 0);
+    c->out_sent = 0;
     if (!c->inflight) {
         conn_free(c);
     }

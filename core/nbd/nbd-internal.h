@@ -104,7 +104,8 @@ struct NbdConn {
     void *opaque;
     NbdPhase phase;
     GByteArray *in;             /* bytes received, not yet used */
-    GByteArray *out;            /* bytes to send */
+    GByteArray *out;            /* bytes to send, from out_sent on */
+    size_t out_sent;
     uint64_t skip;              /* payload bytes to throw away */
     bool no_zeroes;
     bool structured;
@@ -128,6 +129,10 @@ void nbd_conn_feed(NbdConn *c, const uint8_t *data, size_t len);
 /* Whether it takes more input now (not while its in-flight requests or
  * unsent replies are at their limits, nor once closing). */
 bool nbd_conn_wants_input(const NbdConn *c);
+/* Bytes queued and not sent yet (they start at out->data + out_sent),
+ * and what the socket took of them. */
+size_t nbd_conn_pending(const NbdConn *c);
+void nbd_conn_sent(NbdConn *c, size_t n);
 /* Closing and nothing left to send: the socket may go. */
 bool nbd_conn_finished(const NbdConn *c);
 /* The socket is gone (or the export is removed hard): no more output;

@@ -108,7 +108,9 @@ static void opt_list(NbdConn *c, uint32_t opt, uint32_t len)
         g_autofree uint8_t *b = g_malloc(4 + nlen + dlen);
         nbd_put32(b, (uint32_t)nlen);
         memcpy(b + 4, exp->name, nlen);
-        memcpy(b + 4 + nlen, exp->description, dlen);
+        if (dlen) {
+            memcpy(b + 4 + nlen, exp->description, dlen);
+        }
         reply(c, opt, NBD_REP_SERVER, b, (uint32_t)(4 + nlen + dlen));
     }
     g_ptr_array_unref(all);

@@ -221,12 +221,12 @@ static int check(NbdConn *c, uint16_t type, uint16_t flags, uint64_t off,
     if (type == NBD_CMD_FLUSH) {
         return 0;
     }
-    if (off > exp->size || len > exp->size - off) {
-        return is_write(type) ? ENOSPC : EINVAL;
-    }
     if ((type == NBD_CMD_READ || type == NBD_CMD_WRITE) &&
         len > NBD_MAX_PAYLOAD) {
-        return EINVAL;
+        return EINVAL;          /* more than NBD_INFO_BLOCK_SIZE allows */
+    }
+    if (off > exp->size || len > exp->size - off) {
+        return is_write(type) ? ENOSPC : EINVAL;
     }
     if (type == NBD_CMD_BLOCK_STATUS && (!c->meta_alloc || !len)) {
         return EINVAL;

@@ -132,13 +132,14 @@ static bool client_read(NbdClient *cl)
 
 static bool client_write(NbdClient *cl)
 {
-    GByteArray *out = cl->conn->out;
-    while (out->len) {
-        ssize_t n = send(cl->fd, out->data, out->len, MSG_NOSIGNAL);
+    NbdConn *c = cl->conn;
+    while (nbd_conn_pending(c)) {
+        ssize_t n = send(cl->fd, c->out->data + c->out_sent,
+                         nbd_conn_pending(c), MSG_NOSIGNAL);
         if (n < 0) {
             return errno == EAGAIN || errno == EINTR;
         }
-        g_byte_array_remove_range(out, 0, (guint)n);
+        nbd_conn_sent(c, (size_t)n);
     }
     return true;
 }
@@ -175,7 +176,7 @@ static void update_watch(NbdClient *cl)
     if (nbd_conn_wants_input(cl->conn)) {
         cond |= G_IO_IN;
     }
-    if (cl->conn->out->len || nbd_conn_finished(cl->conn)) {
+    if (nbd_conn_pending(cl->conn) || nbd_conn_finished(cl->conn)) {
         cond |= G_IO_OUT;
     }
     if (cl->watch && cond == cl->cond) {

@@ -471,6 +471,31 @@ static int qcow2_node_preadv(TsBlockNode *node, uint64_t offset, uint64_t bytes,
     return ret;
 }
 
+static GPrivate compress_out_key = G_PRIVATE_INIT(gather_free);
+
+static uint8_t *compress_out_get(size_t len)
+{
+    Gather *g = g_private_get(&compress_out_key);
+    if (!g) {
+        g = g_new0(Gather, 1);
+        g_private_set(&compress_out_key, g);
+    }
+    if (len > GATHER_KEEP_MAX)
+        return g_try_malloc(len);
+    if (g->len < len) {
+        free(g->buf);
+        g->buf = malloc(len);
+        g->len = g->buf ? len : 0;
+    }
+    return g->buf;
+}
+
+static void compress_out_put(uint8_t *buf, size_t len)
+{
+    if (len > GATHER_KEEP_MAX)
+        g_free(buf);
+}
+
 /*
  * `convert -c`: whole clusters (or the short last one), each compressed
  * here, outside the engine's lock, so that the requests of several
@@ -484,8 +509,12 @@ static int pwritev_compressed(Qcow2Node *n, uint64_t offset, uint64_t bytes,
     if (offset % cs || (bytes % cs && offset + bytes != size))
         return -EINVAL;
     uint64_t count = (bytes + cs - 1) / cs;
-    uint8_t *out = g_malloc(count * cs);
-    size_t *clen = g_new(size_t, count);
+    /* The compressed clusters wait in a buffer the thread keeps (a
+     * fresh one per request was freed and faulted in again each time). */
+    uint8_t *out = compress_out_get(count * (cs + sizeof(size_t)));
+    if (!out)
+        return -ENOMEM;
+    size_t *clen = (size_t *)(out + count * cs);
     for (uint64_t i = 0; i < count; i++)
         clen[i] = qcow2_compress_cluster(n->q, buf + i * cs, MIN(cs, bytes - i * cs),
                                          out + i * cs);
@@ -496,8 +525,7 @@ static int pwritev_compressed(Qcow2Node *n, uint64_t offset, uint64_t bytes,
                                               MIN(cs, bytes - i * cs), out + i * cs,
                                               clen[i]);
     g_mutex_unlock(&n->lock);
-    g_free(clen);
-    g_free(out);
+    compress_out_put(out, count * (cs + sizeof(size_t)));
     return ret;
 }
 

@@ -112,12 +112,6 @@ bool qcow2_node_measure(const void *opaque, TsBlockNode *source,
                     "greater)");
         return false;
     }
-    if (version == 2 && o->lazy_refcounts) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                    "Lazy refcounts only supported with compatibility level "
-                    "1.1 and above (use compat=1.1 or greater)");
-        return false;
-    }
     uint64_t required = 0, size = o->size;
     if (source) {
         int64_t len = ts_block_node_length(source);

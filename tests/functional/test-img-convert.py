@@ -267,6 +267,14 @@ def main():
     refused(["--target-is-zero", src, p("t9")], "requires use of -n",
             "--target-is-zero without -n")
     refused([src], "Must specify image file name", "no output name")
+    refused(["-n", "-o", "cluster_size=4k", src, p("n.raw")],
+            "-o has no effect when skipping image creation", "-n with -o")
+    refused(["-F", "raw", "-O", "qcow2", src, p("t10.qcow2")],
+            "Backing format cannot be used without backing file",
+            "-F without -B: qemu-img's message, no target", p("t10.qcow2"))
+    refused(["-O", "qcow2", "-o", "foo=bar", src, p("t11.qcow2")],
+            "Invalid parameter 'foo'", "an unknown -o option, no target",
+            p("t11.qcow2"))
 
     shutil.rmtree(d)
     t.done()

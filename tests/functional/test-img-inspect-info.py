@@ -112,6 +112,9 @@ qimg("create", "-q", "-f", "qcow2", "-b", "q3.qcow2", "-F", "qcow2",
      "qo.qcow2")
 qio("qo.qcow2", "qcow2", "write -P 0x77 5M 64k", "write -z 0 64k")
 qimg("convert", "-c", "-O", "qcow2", "q3.qcow2", "qc.qcow2")
+qimg("create", "-q", "-f", "qcow2", "-b", "q3.qcow2", "-F", "qcow2",
+     "qlong.qcow2", "12M")         # longer than its backing file
+qio("qlong.qcow2", "qcow2", "write -P 0x78 10M 64k")
 os.mkdir("sub")
 qimg("create", "-q", "-f", "qcow2", "-b", "../q3.qcow2", "-F", "qcow2",
      "sub/rel.qcow2")
@@ -137,18 +140,28 @@ qio("t.raw", "raw", "write -P 0x44 0 4k", "write -P 0x55 1M 64k")
 
 IMAGES = [("q.raw", "raw"), ("q3.qcow2", "qcow2"), ("q2.qcow2", "qcow2"),
           ("qo.qcow2", "qcow2"), ("qc.qcow2", "qcow2"),
+          ("qlong.qcow2", "qcow2"),
           ("sub/rel.qcow2", "qcow2"), ("t3.qcow2", "qcow2"),
           ("t2.qcow2", "qcow2"), ("to.qcow2", "qcow2"), ("t.raw", "raw")]
 
 # 1. info
+# (human output: one image of each kind; it is made from the same data)
+HUMAN = ["q.raw", "q3.qcow2", "q2.qcow2", "qc.qcow2", "to.qcow2"]
 for img, fmt in IMAGES:
     same_json(["info", "--output=json", img], "info --output=json %s" % img)
-    same_output(["info", img], "info %s (human, byte for byte)" % img)
-for img in ["qo.qcow2", "to.qcow2", "sub/rel.qcow2"]:
+    if img in HUMAN:
+        same_output(["info", img], "info %s (human, byte for byte)" % img)
+for img in ["to.qcow2", "sub/rel.qcow2"]:
     same_json(["info", "--output=json", "--backing-chain", img],
               "info --backing-chain --output=json %s" % img)
     same_output(["info", "--backing-chain", img],
                 "info --backing-chain %s (human)" % img)
+qimg("create", "-q", "-f", "qcow2", "-u", "-b", "gone.qcow2", "-F", "qcow2",
+     "qgone.qcow2", "1M")
+same_json(["info", "--output=json", "qgone.qcow2"],
+          "info of an image whose backing file is missing")
+same_output(["info", "qgone.qcow2"],
+            "info (human) of an image whose backing file is missing")
 same_json(["info", "--output=json", "-f", "qcow2", "-U", "q3.qcow2"],
           "info -f qcow2 -U")
 same_json(["info", "--output=json", "--image-opts",
@@ -158,11 +171,17 @@ same_json(["info", "--output=json", "--image-opts",
 # 2. map
 for img, fmt in IMAGES:
     same_output(["map", "--output=json", img], "map --output=json %s" % img)
-    if img != "qc.qcow2":
+    if img in HUMAN and img != "qc.qcow2":
         same_output(["map", img], "map %s (human)" % img)
 same_output(["map", "--output=json", "--start-offset=100k",
              "--max-length=1500k", "qo.qcow2"],
             "map --start-offset --max-length through a backing chain")
+same_output(["map", "--output=json", "--max-length=0", "q3.qcow2"],
+            "map of an empty range")
+same_output(["map", "--output=json", "--start-offset=1G", "q3.qcow2"],
+            "map from past the end")
+same_output(["map", "--output=json", "--start-offset=1000",
+             "--max-length=5000", "q3.qcow2"], "map of an unaligned range")
 same_output(["map", "--output=json", "-f", "raw", "q3.qcow2"],
             "map -f raw of a qcow2 file")
 q, ts = both("map", "qc.qcow2")
@@ -202,6 +221,7 @@ t.ok(st == 0 and " mine " not in out and " theirs " in out,
 st, out, err = run([QEMU_IMG, "check", "t3.qcow2"])
 t.ok(st == 0, "qemu-img check is clean after -a and -d", out + err)
 same_output(["snapshot", "-l", "q.raw"], "snapshot -l of raw prints nothing")
+same_output(["snapshot", "q3.qcow2"], "snapshot without an action")
 one_line_error(["snapshot", "-a", "nosuch", "t3.qcow2"], "nosuch",
                "snapshot -a of a missing snapshot")
 one_line_error(["snapshot", "-d", "nosuch", "t3.qcow2"], "nosuch",
@@ -220,10 +240,15 @@ bad = bytearray(head)
 bad[40:48] = (0x7fffffffffff0000).to_bytes(8, "big")   # L1 table offset
 with open("corrupt.qcow2", "wb") as f:
     f.write(bad)
-for cmd in (["info"], ["info", "--output=json"], ["map"],
-            ["snapshot", "-l"]):
+for cmd in (["info"], ["map"], ["snapshot", "-l"]):
     for f in ("missing.qcow2", "trunc.qcow2", "corrupt.qcow2"):
         one_line_error(cmd + [f], f, "%s of %s" % (" ".join(cmd), f))
+for f in ("trunc.qcow2", "corrupt.qcow2"):
+    one_line_error(["snapshot", "-c", "x", f], f,
+                   "snapshot -c on %s" % f)
+t.ok(open("trunc.qcow2", "rb").read() == head[:50] and
+     open("corrupt.qcow2", "rb").read() == bytes(bad),
+     "the broken images are left as they were")
 one_line_error(["info", "--output=xml", "q3.qcow2"], "--output",
                "info --output=xml")
 one_line_error(["info", "-f", "nosuch", "q3.qcow2"], "q3.qcow2",

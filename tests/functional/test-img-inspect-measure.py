@@ -55,30 +55,34 @@ setup(QEMU_IO, "-c", "write -P 0x44 5M 64k", "top.qcow2")
 setup(QEMU_IMG, "convert", "-c", "-O", "qcow2", "src.qcow2", "comp.qcow2")
 setup(QEMU_IMG, "create", "-q", "-f", "raw", "odd.raw", "1000")
 
-for size in ["0", "1", "100000", "1G", "1T"]:
+for size in ["0", "100000", "1T"]:
     same(["--size", size, "-O", "qcow2"])
 same(["--size", "1G"])
 same(["--size", "1000", "-O", "raw"])
 same(["--output=json", "--size", "1G", "-O", "qcow2"])
 same(["--size", "1T", "-O", "qcow2", "-o", "cluster_size=2M,refcount_bits=1"])
-for cs in ["512", "4k", "64k", "2M"]:
+for cs in ["512", "2M"]:
     same(["--size", "3G", "-O", "qcow2", "-o", "cluster_size=" + cs])
-for bits in ["1", "8", "64"]:
+for bits in ["1", "64"]:
     same(["--size", "100G", "-O", "qcow2", "-o", "refcount_bits=" + bits])
 for prealloc in ["off", "metadata", "falloc", "full"]:
-    same(["--size", "100M", "-O", "qcow2", "-o", "preallocation=" + prealloc])
     same(["-O", "qcow2", "-o", "preallocation=" + prealloc, "src.qcow2"])
+same(["--size", "100M", "-O", "qcow2", "-o", "preallocation=full"])
 same(["--size", "100M", "-O", "qcow2", "-o", "compat=0.10"])
+# qemu-img measure does not check what only create refuses.
+same(["--size", "1G", "-O", "qcow2", "-o", "compat=0.10,lazy_refcounts=on"])
+same(["--size", "1G", "-O", "qcow2", "-o", "backing_file=src.qcow2"])
 same(["--size", "100M", "-O", "raw", "-o", "preallocation=full"])
 for src in ["src.raw", "src.qcow2", "v2.qcow2", "top.qcow2", "comp.qcow2",
             "odd.raw"]:
     same(["-O", "qcow2", src])
-    same(["--output=json", "-O", "qcow2", src])
-    same(["-O", "raw", src])
+same(["--output=json", "-O", "qcow2", "src.qcow2"])
+same(["--output=json", "-O", "qcow2", "src.raw"])
+same(["-O", "raw", "top.qcow2"])
+same(["-O", "raw", "odd.raw"])
 same(["-O", "qcow2", "-o", "compat=0.10", "src.qcow2"])
 same(["-O", "qcow2", "-o", "cluster_size=4k", "top.qcow2"])
 same(["-O", "qcow2", "-f", "qcow2", "-U", "src.qcow2"])
-same(["-O", "qcow2", "-f", "raw", "src.qcow2"])
 same(["-O", "qcow2", "--image-opts",
       "driver=qcow2,file.driver=file,file.filename=top.qcow2"])
 
@@ -98,6 +102,10 @@ BAD = [
     (["-O", "qcow2", "-o", "cluster_size=3000", "--size", "1G"],
      "Cluster size must be a power of two between 512 and 2048k"),
     (["-O", "qcow2", "missing.qcow2"], "missing.qcow2"),
+    (["-O", "qcow2", "-o", "compat=0.9", "--size", "1G"],
+     "Invalid compatibility level: '0.9'"),
+    (["-O", "qcow2", "-o", "cluster_size=0", "--size", "1G"],
+     "Cluster size must be a power of two"),
     (["--output=xml", "--size", "1G"], "--output"),
 ]
 for args, want in BAD:

@@ -220,6 +220,18 @@ with running(argv(TESSERA), tmp) as (p, q):
     t.ok(out == "" and r == {"return": []},
          "HMP nbd_server_start (no exports until added)", str(r))
     hmp("nbd_server_stop")
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    out = hmp("nbd_server_start -a 127.0.0.1:%d" % port)
+    r = q.cmd("query-block-exports")["return"]
+    st, info, err = run([NBDINFO, "nbd://127.0.0.1:%d/d0" % port])
+    t.ok(out == "" and [e["id"] for e in r] == ["d0"] and st == 0 and
+         "is_read_only: true" in info,
+         "HMP nbd_server_start -a HOST:PORT: every drive, read-only, "
+         "over TCP", out + str(r) + err)
+    hmp("nbd_server_stop")
 
     # max-connections: a second client waits in the listen queue.
     args = start_args(sock)

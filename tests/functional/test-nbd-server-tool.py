@@ -8,9 +8,11 @@ writes; without -t the server exits when its client leaves; options
 and refusals as qemu-nbd's."""
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 from tap import Tap, BUILD, run, skip_all  # noqa: E402
@@ -153,6 +155,23 @@ except subprocess.TimeoutExpired:
     pass
 t.ok(p.poll() == 0, "without -t the server exits when its client leaves",
      stop(p)[1])
+
+# ---- TCP: -b, -p -------------------------------------------------------------
+probe = socket.socket()
+probe.bind(("127.0.0.1", 0))
+port = probe.getsockname()[1]
+probe.close()
+p = subprocess.Popen([NBD, "-b", "127.0.0.1", "-p", str(port), "-r",
+                      path("src.qcow2")], stderr=subprocess.PIPE, text=True)
+st, out, err = 1, "", ""
+for _ in range(100):
+    st, out, err = run([NBDINFO, "--size", "nbd://127.0.0.1:%d" % port])
+    if st == 0 or p.poll() is not None:
+        break
+    time.sleep(0.1)
+t.ok(st == 0 and out.strip() == "4194304",
+     "-b 127.0.0.1 -p PORT: served over TCP", err)
+stop(p)
 
 # ---- --fork, --pid-file ----------------------------------------------------
 sock = path("forked.sock")

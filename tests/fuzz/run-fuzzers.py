@@ -175,6 +175,11 @@ SEEDS = {
         b"\x03\x01" + b"\x00\x00\x00\x02hi" * 5,
         b"\x00\x07" + b"\x00\x00\x08\x01" + b"x" * 64,
         b"\x01\x03" + b"\xff\xff\xff\xff"],
+    # A chunk byte, a writable byte, then a client: GO with structured
+    # replies and base:allocation, and every command; EXPORT_NAME.
+    "fuzz-nbd-server": [
+        open(os.path.join(HERE, "seeds", "fuzz-nbd-server-%s.bin" % n),
+             "rb").read() for n in ("go", "export-name")],
 }
 # Inputs may grow this far (the virt board's tree is over 2 KiB, a qcow2
 # image a few KiB).

@@ -609,7 +609,9 @@ int ts_block_node_block_status(TsBlockNode *node, uint64_t offset,
  * What reading `node` returns at `offset` (since ABI 1.5), down its
  * backing chain: the first layer from `node` down that allocates the
  * range answers (its bits, ALLOCATED set); a range that no layer
- * allocates has that of the last layer (reads as zeroes: ZERO).  *depth
+ * allocates has that of the last layer (reads as zeroes: ZERO), and a
+ * range past the end of a shorter backing file is ZERO at the depth of
+ * the layer above it.  *depth
  * (may be NULL) is how many backing links down the answer came from.
  * For a driver's measure hook and the image tool (qemu-img map's walk);
  * any thread.
