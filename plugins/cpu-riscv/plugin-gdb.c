@@ -151,6 +151,27 @@ const char *riscv_gdb_xml(const char *annex)
     return NULL;
 }
 
+/* The CSRs the target description lists (fflags, frm and fcsr in the FP
+ * feature, the rest in the CSR feature): only these have GDB numbers
+ * here, so a `g` reply stops after f31 and a stray `p` reads nothing
+ * the description does not promise. */
+static const uint16_t gdb_csrs[] = {
+    0x001, 0x002, 0x003,
+    0x100, 0x104, 0x105, 0x106, 0x140, 0x141, 0x142, 0x143, 0x144, 0x180,
+    0x300, 0x301, 0x302, 0x303, 0x304, 0x305, 0x306, 0x340, 0x341, 0x342,
+    0x343, 0x344, 0xf14,
+};
+
+static bool described_csr(unsigned csr)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(gdb_csrs); i++) {
+        if (gdb_csrs[i] == csr) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void put_le(uint8_t *buf, uint64_t v, size_t size)
 {
     for (size_t i = 0; i < size; i++) {
@@ -187,7 +208,8 @@ size_t riscv_gdb_read_register(RvCpu *hart, unsigned n, uint8_t *buf,
         v = rv_cpu_get_pc(hart);
     } else if (n < GDB_CSR0) {
         v = rv_cpu_get_freg(hart, n - GDB_F0);
-    } else if (n - GDB_CSR0 >= 4096 || !rv_cpu_read_csr(hart, n - GDB_CSR0, &v)) {
+    } else if (!described_csr(n - GDB_CSR0) ||
+               !rv_cpu_read_csr(hart, n - GDB_CSR0, &v)) {
         return 0;
     }
     put_le(buf, v, len);
@@ -208,7 +230,8 @@ size_t riscv_gdb_write_register(RvCpu *hart, unsigned n, const uint8_t *buf,
         rv_cpu_set_pc(hart, v);
     } else if (n < GDB_CSR0) {
         rv_cpu_set_freg(hart, n - GDB_F0, v);
-    } else if (n - GDB_CSR0 >= 4096 || !rv_cpu_write_csr(hart, n - GDB_CSR0, v)) {
+    } else if (!described_csr(n - GDB_CSR0) ||
+               !rv_cpu_write_csr(hart, n - GDB_CSR0, v)) {
         return 0;
     }
     return need;
