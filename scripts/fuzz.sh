@@ -15,5 +15,5 @@ CC=clang meson setup $reconfigure build-fuzz -Dfuzzing=true \
     -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
 meson compile -C build-fuzz fuzz-opts fuzz-qmp fuzz-loader fuzz-dtb \
     fuzz-readconfig fuzz-qcow2 fuzz-socket-framing fuzz-nbd-client \
-    fuzz-nbd-server
+    fuzz-nbd-server fuzz-gdb-packet
 meson test -C build-fuzz --no-rebuild --print-errorlogs --suite fuzz

@@ -17,6 +17,7 @@
 #include "opts.h"
 #include "plugin/plugins.h"
 #include "monitor/qmp.h"
+#include "gdbstub/gdbstub.h"
 #include "util/log-setup.h"
 #include "device/device-create.h"
 #include "machine/smp.h"
@@ -559,6 +560,9 @@ int cli_run(Cli *cli, GError **errp)
     global_props_warn_unused(stderr);
     net_check_clients();
     reset_fixups_run();         /* -device loader: PCs, values, images */
+    if (!gdbstub_open_option(errp)) {
+        return 1;
+    }
     /* The sandbox last, once everything the command line names is open
      * and privileges are dropped (-runas works with
      * elevateprivileges=deny, -daemonize and tap scripts with
@@ -618,6 +622,7 @@ TS_EXPORT int tessera_main(int argc, char **argv)
     nbd_shutdown();             /* exports let go of their nodes */
     block_close_all();          /* every write on disk, overlays gone */
     net_close_all();            /* backends release host resources */
+    gdbstub_close();
     cli_close_monitors();       /* monitors leave their chardevs first */
     chardev_free_all();         /* puts the terminal back */
     runstate_cleanup();

@@ -39,7 +39,7 @@ static const KnownOption known[] = {
     /* character devices */
     { "debugcon", true },
     /* debug/expert */
-    { "gdb", true }, { "s", false }, { "dfilter", true }, { "seed", true }, { "singlestep", false },
+    { "dfilter", true }, { "seed", true }, { "singlestep", false },
     { "preconfig", false }, { "dump-vmstate", true }, { "audio", true },
     { "soundhw", true }, { "audio-help", false }, { "mem-merge", true }, { "device-tree", true },
 };

@@ -20,6 +20,7 @@
 #include "device/global-props.h"
 #include "keyboard-layout.h"
 #include "loop/main-loop.h"
+#include "gdbstub/gdbstub.h"
 
 #include <sys/prctl.h>
 #include <string.h>
@@ -498,6 +499,18 @@ static bool opt_monitor(Cli *cli, const char *arg, GError **errp)
     return true;
 }
 
+static bool opt_gdb(Cli *cli, const char *arg, GError **errp)
+{
+    gdbstub_set_option(arg);
+    return true;
+}
+
+static bool opt_gdb_default(Cli *cli, const char *arg, GError **errp)
+{
+    gdbstub_set_option("tcp::1234");
+    return true;
+}
+
 static bool opt_qmp(Cli *cli, const char *arg, GError **errp)
 {
     add_monitor(cli, CLI_MONITOR_QMP, arg);
@@ -609,6 +622,8 @@ static const CliOption options[] = {
     { "bios", true, NULL, STR(firmware), "-bios file         set the firmware ('none' for no firmware)" },
     { "dtb", true, NULL, STR(dtb), "-dtb file          use 'file' as device tree image" },
     { "S", false, NULL, FLAG(start_stopped), "-S                 do not start CPUs at startup" },
+    { "gdb", true, opt_gdb, CALL, "-gdb dev           accept a gdb connection on 'dev' (tcp::1234, unix:path,server, stdio...)" },
+    { "s", false, opt_gdb_default, CALL, "-s                 shorthand for -gdb tcp::1234" },
     { "nographic", false, NULL, FLAG(nographic), "-nographic         no graphical output" },
     { "nodefaults", false, NULL, FLAG(nodefaults), "-nodefaults        don't create default devices (serial port, monitor)" },
     { "no-user-config", false, NULL, FLAG(no_user_config), "-no-user-config    do not load default user-provided config files (Tessera loads none)" },
@@ -709,7 +724,7 @@ static const struct {
     { "Boot image or kernel specific", (const char *const[]){
         "kernel", "append", "initrd", "dtb", NULL } },
     { "Debug/expert options", (const char *const[]){
-        "pidfile", "S", "fw_cfg",
+        "pidfile", "S", "fw_cfg", "gdb", "s",
         "d", "D", "bios", "no-reboot", "no-shutdown", "daemonize",
         "readconfig", "writeconfig", NULL } },
     { "Generic object creation", (const char *const[]){ "object", NULL } },

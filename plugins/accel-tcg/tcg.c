@@ -163,6 +163,11 @@ static void *runner_main(void *opaque)
             if (why == TS_CPU_EXIT_IDLE || why == TS_CPU_EXIT_HALT) {
                 cpu->halted = true;
             }
+            if (why == TS_CPU_EXIT_DEBUG) {
+                /* a debugger's breakpoint or step: the VM stops */
+                ts_cpu_debug_stopped(cpu);
+                break;
+            }
             ran = true;
         }
         if (!ran && ts_vm_running()) {

@@ -78,6 +78,7 @@ void rv_cpu_free(RvCpu *cpu)
 {
     if (cpu) {
         rv_jit_free(cpu);
+        g_free(cpu->debug_bp);
         g_free(cpu->dcache);
         g_free(cpu);
     }

@@ -362,6 +362,13 @@ RvStop rv_cpu_run(RvCpu *cpu, uint64_t max_insns, uint64_t *executed)
             }
             cpu->in_wfi = false;
         }
+        if (unlikely(cpu->debug_active)) {
+            if (rv_debug_step(cpu, &done)) {
+                why = RV_STOP_DEBUG;
+                break;
+            }
+            continue;
+        }
         uint64_t left = max_insns - done;
         uint64_t chunk = cpu->jit ? JIT_CHUNK_INSNS : CHUNK_INSNS;
         left = left < chunk ? left : chunk;

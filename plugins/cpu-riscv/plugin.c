@@ -12,6 +12,7 @@
 #include <tessera/tessera.h>
 #include "rv-cpu.h"
 #include "plugin-log.h"
+#include "plugin-gdb.h"
 
 #define RV_TIMEBASE_HZ 10000000ull     /* mtime ticks per second */
 #define NS_PER_TICK (1000000000ull / RV_TIMEBASE_HZ)
@@ -213,10 +214,41 @@ static TsCpuExit riscv_exec(TsCpu *cpu, uint64_t budget)
         }
         return TS_CPU_EXIT_IDLE;
     }
+    case RV_STOP_DEBUG:
+        return TS_CPU_EXIT_DEBUG;
     case RV_STOP_EXIT:
     default:
         return TS_CPU_EXIT_REQUEST;
     }
+}
+
+/* ---- the debugger's hooks (plugin-gdb.c, debug.c) ------------------- */
+
+static size_t riscv_gdb_read(TsCpu *cpu, unsigned n, uint8_t *buf, size_t size)
+{
+    return riscv_gdb_read_register(riscv_cpu(cpu)->hart, n, buf, size);
+}
+
+static size_t riscv_gdb_write(TsCpu *cpu, unsigned n, const uint8_t *buf,
+                              size_t len)
+{
+    return riscv_gdb_write_register(riscv_cpu(cpu)->hart, n, buf, len);
+}
+
+static const char *riscv_gdb_target_xml(TsCpu *cpu, const char *annex)
+{
+    return riscv_gdb_xml(annex);
+}
+
+static bool riscv_debug_translate(TsCpu *cpu, uint64_t vaddr, uint64_t *paddr)
+{
+    return rv_cpu_debug_translate(riscv_cpu(cpu)->hart, vaddr, paddr);
+}
+
+static void riscv_set_debug(TsCpu *cpu, const uint64_t *bps, unsigned n,
+                            bool single_step)
+{
+    rv_cpu_set_debug(riscv_cpu(cpu)->hart, bps, n, single_step);
 }
 
 static bool riscv_has_work(TsCpu *cpu)
@@ -443,6 +475,11 @@ static void riscv_class_init(TsObjectClass *klass, const void *data)
     cc->dump_state = riscv_dump_state;
     cc->read_register = riscv_read_register;
     cc->set_pc = riscv_set_pc;
+    cc->gdb_read_register = riscv_gdb_read;
+    cc->gdb_write_register = riscv_gdb_write;
+    cc->gdb_target_xml = riscv_gdb_target_xml;
+    cc->debug_translate = riscv_debug_translate;
+    cc->set_debug = riscv_set_debug;
     ts_class_add_properties(klass, riscv_props);
 }
 

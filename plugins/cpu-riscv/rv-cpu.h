@@ -114,6 +114,7 @@ typedef enum RvStop {
     RV_STOP_BUDGET,     /* max_insns were executed */
     RV_STOP_WFI,        /* WFI with nothing pending: wait for rv_cpu_has_work */
     RV_STOP_EXIT,       /* rv_cpu_request_exit() was called */
+    RV_STOP_DEBUG,      /* at a debugger breakpoint, or a single step done */
 } RvStop;
 
 /* Interrupt numbers (bit positions in mip/mie) that devices drive. */
@@ -211,6 +212,18 @@ bool rv_cpu_read_register(RvCpu *cpu, const char *name, uint64_t *val);
 /* Translate a virtual address as a data load in the current mode would,
  * without side effects (no A/D updates); false on a fault. */
 bool rv_cpu_debug_translate(RvCpu *cpu, uint64_t vaddr, uint64_t *paddr);
+
+/*
+ * A debugger's stops (debug.c): rv_cpu_run() returns RV_STOP_DEBUG before
+ * running an instruction at one of breakpoints[0..n) (copied), and with
+ * `single_step` after each instruction or trap.  n == 0 && !single_step
+ * turns it off.  Call while the hart is not running.
+ */
+void rv_cpu_set_debug(RvCpu *cpu, const uint64_t *breakpoints, unsigned n,
+                      bool single_step);
+/* While a debugger has set anything: run one step, stopping first at a
+ * breakpoint (interp.c's rv_cpu_run calls it). */
+bool rv_debug_step(RvCpu *cpu, uint64_t *done);
 
 /* Append an `info registers` style dump. */
 void rv_cpu_dump_state(RvCpu *cpu, GString *out);

@@ -196,6 +196,12 @@ struct RvCpu {
     int break_chunk;
     bool in_wfi;
 
+    /* A debugger's breakpoints and single-step (debug.c); set only while
+     * the hart is not running.  debug_active says either is set. */
+    bool debug_active, debug_step;
+    unsigned n_debug_bp;
+    uint64_t *debug_bp;
+
     RvCpuConfig cfg;
     unsigned max_mmu;
 

@@ -180,6 +180,11 @@ SEEDS = {
     "fuzz-nbd-server": [
         open(os.path.join(HERE, "seeds", "fuzz-nbd-server-%s.bin" % n),
              "rb").read() for n in ("go", "export-name")],
+    # gdb's opening packets, a binary write with escapes, noise and Ctrl-C.
+    "fuzz-gdb-packet": [
+        b"+$qSupported:multiprocess+;swbreak+#c9$?#3f",
+        b"$X80001000,4:}]}\x03}}#00\x03--++$m80000000,10#f5",
+        b"$vCont;s:1;c#b0$Z0,80000050,2#9c$g#67junk$#00"],
 }
 # Inputs may grow this far (the virt board's tree is over 2 KiB, a qcow2
 # image a few KiB).

@@ -31,6 +31,8 @@ typedef enum TsCpuExit {
     TS_CPU_EXIT_IDLE,       /* waiting for an interrupt (WFI) */
     TS_CPU_EXIT_REQUEST,    /* exit_request was set: re-check VM state */
     TS_CPU_EXIT_HALT,       /* the CPU is off (stopped hart) */
+    TS_CPU_EXIT_DEBUG,      /* a debugger breakpoint is at pc, or the single
+                               step it asked for is done (set_debug) */
 } TsCpuExit;
 
 typedef struct TsCpuClass {
@@ -50,7 +52,34 @@ typedef struct TsCpuClass {
     /* Make a running exec() return soon (ts_cpu_kick calls it before the
      * accelerator's hook).  Any thread; must not block. */
     void (*kick)(TsCpu *cpu);
-    void *reserved[6];
+    /*
+     * Debugger hooks (the gdbstub), NULL where a CPU type has none.  Call
+     * them only while the CPU is not in exec() (the VM stopped).
+     *
+     * gdb_read_register: copy register `n`, numbered as the CPU's target
+     * description numbers it, into buf in the target's byte order; returns
+     * its size in bytes (at most `size`), 0 if there is no such register.
+     * gdb_write_register: the reverse; returns the bytes taken, or 0.
+     */
+    size_t (*gdb_read_register)(TsCpu *cpu, unsigned n, uint8_t *buf,
+                                size_t size);
+    size_t (*gdb_write_register)(TsCpu *cpu, unsigned n, const uint8_t *buf,
+                                 size_t len);
+    /* The GDB target description document `annex` ("target.xml" and the
+     * files it includes), or NULL.  Static text owned by the CPU type. */
+    const char *(*gdb_target_xml)(TsCpu *cpu, const char *annex);
+    /* Translate a virtual address through the CPU's current MMU view, as
+     * a data load would (no side effects, no fault taken); the identity
+     * when paging is off.  False if the address does not translate. */
+    bool (*debug_translate)(TsCpu *cpu, uint64_t vaddr, uint64_t *paddr);
+    /* Set what exec() must stop at: before running an instruction whose
+     * address is one of breakpoints[0..n) (copied), and, with
+     * single_step, after each instruction.  exec() then returns
+     * TS_CPU_EXIT_DEBUG with pc at the breakpoint or the next
+     * instruction.  n == 0 and !single_step turn it off. */
+    void (*set_debug)(TsCpu *cpu, const uint64_t *breakpoints, unsigned n,
+                      bool single_step);
+    void *reserved[1];
 } TsCpuClass;
 
 struct TsCpu {
@@ -96,6 +125,14 @@ typedef struct TsAccelOps {
     void (*wait_idle)(void);
     void *reserved[3];
 } TsAccelOps;
+
+/*
+ * An accelerator calls this, with the big lock held, when exec() returned
+ * TS_CPU_EXIT_DEBUG: the VM stops in the "debug" run state and the
+ * debugger attached (the gdbstub) is told which CPU stopped.  The other
+ * CPUs stop as with ts_vm_stop().
+ */
+void ts_cpu_debug_stopped(TsCpu *cpu);
 
 /* Called by an accelerator's init_machine to register its CPU runner. */
 void ts_accel_set_ops(const TsAccelOps *ops);
