@@ -831,7 +831,7 @@ static void test_realize_errors(void)
     static const struct {
         const char *prop, *error;
     } cases[] = {
-        { "rx_queue_size=512", "Invalid rx_queue_size (= 512)" },
+        { "rx_queue_size=2048", "Invalid rx_queue_size (= 2048)" },
         { "tx_queue_size=100", "Invalid tx_queue_size (= 100)" },
         { "duplex=fast", "'duplex' must be 'half' or 'full'" },
         { "speed=-5", "'speed' must be between 0 and INT_MAX" },
