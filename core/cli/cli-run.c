@@ -37,6 +37,7 @@
 #include "object/user-object.h"
 #include "memory/host-ram.h"
 #include "memory/machine-ram.h"
+#include "machine/fw-cfg-opts.h"
 #include "loop/main-loop.h"
 
 bool cpu_start_all(GError **errp);
@@ -538,6 +539,7 @@ int cli_run(Cli *cli, GError **errp)
         return 1;
     }
     host_ram_set_prealloc(cli->mem_prealloc);
+    fw_cfg_opts_set_machine(cli->uuid, cli->nographic);
     if (!block_options_open(errp) || !net_options_open(errp) ||
         !net_nic_options_open(errp) || !build_machine(cli, errp) ||
         !net_create_nics(errp) ||
@@ -626,6 +628,7 @@ TS_EXPORT int tessera_main(int argc, char **argv)
     runstate_cleanup();
     cpu_opts_cleanup();
     cli_machine_config_cleanup();
+    fw_cfg_opts_reset();
     global_props_reset();
     fdset_reset();
     cli_free(&cli);

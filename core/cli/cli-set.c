@@ -4,12 +4,14 @@
  * -set device.rng.max-bytes=1024`), as QEMU does.  The earlier option's
  * text gets ",arg=value" appended; the last value of a key wins, so that
  * is the whole edit, and the option is then used exactly as if it had
- * been written that way (including in -writeconfig).  -drive options
- * live in the block layer, which takes the edit itself.
+ * been written that way (including in -writeconfig).  -drive and
+ * -netdev options live in the block and network layers, which take the
+ * edit themselves.
  */
 #include "cli.h"
 #include "opts.h"
 #include "block/block-options.h"
+#include "net/net-options.h"
 
 #include <tessera/types.h>
 
@@ -27,8 +29,7 @@ static const SetGroup groups[] = {
 
 /* QEMU groups with ids that Tessera has no option for yet: nothing can be
  * defined in them, so the honest answer is QEMU's "there is no ...". */
-static const char *const empty_groups[] = { "netdev", "fsdev", "iscsi",
-                                            NULL };
+static const char *const empty_groups[] = { "fsdev", "iscsi", NULL };
 
 static char *escape_commas(const char *value)
 {
@@ -53,6 +54,10 @@ bool cli_set_option(Cli *cli, const char *arg, GError **errp)
     if (g_str_equal(group, "drive")) {
         /* -drive options belong to the block layer, parsed already. */
         return block_drive_set(id, key, eq + 1, errp);
+    }
+    if (g_str_equal(group, "netdev")) {
+        /* Likewise the network layer's. */
+        return net_netdev_set(id, key, eq + 1, errp);
     }
     const SetGroup *g = NULL;
     for (size_t i = 0; i < G_N_ELEMENTS(groups); i++) {

@@ -24,7 +24,7 @@ static const KnownOption known[] = {
     { "msg", true },
     { "trace", true }, { "plugin", true }, { "enable-kvm", false },
     { "xen-domid", true }, { "loadvm", true }, { "semihosting", false },
-    { "semihosting-config", true }, { "L", true }, { "fw_cfg", true },
+    { "semihosting-config", true }, { "L", true },
     { "prom-env", true }, { "compat", true },
     { "run-with", true }, { "async-teardown", false },
     { "tpmdev", true }, { "option-rom", true },

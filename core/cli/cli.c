@@ -13,6 +13,7 @@
 #include "util/log-setup.h"
 #include "opts.h"
 #include "machine/boot-opts.h"
+#include "machine/fw-cfg-opts.h"
 #include "block/block-options.h"
 #include "net/net-options.h"
 #include "util/fdset.h"
@@ -420,6 +421,15 @@ static bool opt_keyboard(Cli *cli, const char *arg, GError **errp)
 
 /* Checked now, so a mistake is reported in command-line order; boards
  * get the parsed form when the machine is built. */
+static bool opt_fw_cfg(Cli *cli, const char *arg, GError **errp)
+{
+    if (!fw_cfg_opts_add(arg, errp)) {
+        g_prefix_error(errp, "-fw_cfg %s: ", arg);
+        return false;
+    }
+    return true;
+}
+
 static bool opt_boot(Cli *cli, const char *arg, GError **errp)
 {
     if (asks_help(arg)) {
@@ -640,6 +650,7 @@ static const CliOption options[] = {
     { "set", true, opt_set, CALL, "-set group.id.arg=value  set a parameter of the -device/-chardev/-object with that id" },
     { "add-fd", true, opt_add_fd, CALL, "-add-fd fd=fd,set=set[,opaque=text]  put inherited fd in fd set 'set' (/dev/fdset/set)" },
     { "k", true, opt_keyboard, CALL, "-k language        keyboard layout, e.g. 'fr' (-k help)" },
+    { "fw_cfg", true, opt_fw_cfg, CALL, "-fw_cfg [name=]<name>,file=<file>  add named fw_cfg entry with contents from file\n-fw_cfg [name=]<name>,string=<str>  add named fw_cfg entry with contents from string" },
     { "boot", true, opt_boot, CALL, "-boot [order=]drives[,once=drives][,menu=on|off][,splash=file][,splash-time=ms][,reboot-timeout=ms][,strict=on|off]" },
     { "readconfig", true, opt_readconfig, CALL, "-readconfig file   read options from a config file" },
     { "writeconfig", true, NULL, STR(writeconfig), "-writeconfig file  write options to a config file ('-': stdout)" },
@@ -713,7 +724,7 @@ static const struct {
     { "Boot image or kernel specific", (const char *const[]){
         "kernel", "append", "initrd", "dtb", NULL } },
     { "Debug/expert options", (const char *const[]){
-        "pidfile", "S", "gdb", "s",
+        "pidfile", "S", "fw_cfg", "gdb", "s",
         "d", "D", "bios", "no-reboot", "no-shutdown", "daemonize",
         "readconfig", "writeconfig", NULL } },
     { "Generic object creation", (const char *const[]){ "object", NULL } },

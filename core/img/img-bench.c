@@ -214,12 +214,8 @@ int img_cmd_bench(int argc, char **argv)
             }
             break;
         case OPT_IMAGE_OPTS: image_opts = true; break;
-        case ':':
-            return img_usage_error("option '%s' needs an argument",
-                                   argv[optind - 1]);
         default:
-            return img_usage_error("unrecognized option '%s'",
-                                   argv[optind - 1]);
+            return img_bad_option(ch, argv);
         }
     }
     (void)quiet;                /* qemu-img bench prints its lines anyway */

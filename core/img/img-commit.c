@@ -85,12 +85,8 @@ int img_cmd_commit(int argc, char **argv)
         case 'I':
             how.image_opts = true;
             break;
-        case ':':
-            return img_usage_error("option '%s' requires an argument",
-                                   argv[optind - 1]);
         default:
-            return img_usage_error("unrecognized option '%s'",
-                                   argv[optind - 1]);
+            return img_bad_option(c, argv);
         }
     }
     if (optind != argc - 1) {

@@ -185,13 +185,9 @@ int img_cmd_compare(int argc, char **argv)
             img_error("--object: no object types are available to "
                       "tessera-img");
             return 2;
-        case ':':
-            img_usage_error("option '%s' needs an argument",
-                            argv[optind - 1]);
-            return 2;
         default:
-            img_usage_error("unrecognized option '%s'", argv[optind - 1]);
-            return 2;
+            img_bad_option(ch, argv);
+            return 2;           /* compare's exit status for errors */
         }
     }
     if (quiet) {

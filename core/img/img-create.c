@@ -193,12 +193,8 @@ int img_cmd_create(int argc, char **argv)
             }
             g_string_append(options, optarg);
             break;
-        case ':':
-            return img_usage_error("option '%s' needs an argument",
-                                   argv[optind - 1]);
         default:
-            return img_usage_error("unrecognized option '%s'",
-                                   argv[optind - 1]);
+            return img_bad_option(c, argv);
         }
     }
     if (options->len && wants_help(options->str)) {

@@ -88,12 +88,8 @@ int img_cmd_dd(int argc, char **argv)
             img_error("--object: no object types are available to "
                       "tessera-img");
             return 1;
-        case ':':
-            return img_usage_error("option '%s' needs an argument",
-                                   argv[optind - 1]);
         default:
-            return img_usage_error("unrecognized option '%s'",
-                                   argv[optind - 1]);
+            return img_bad_option(ch, argv);
         }
     }
     for (int i = optind; i < argc; i++) {

@@ -115,12 +115,8 @@ TS_EXPORT int tessera_img_main(int argc, char **argv)
             return 0;
         case 'T':
             break;              /* tracing: accepted, nothing to trace */
-        case ':':
-            return img_usage_error("option '%s' needs an argument",
-                                   argv[optind - 1]);
         default:
-            return img_usage_error("unrecognized option '%s'",
-                                   argv[optind - 1]);
+            return img_bad_option(c, argv);
         }
     }
     if (optind >= argc) {

@@ -146,12 +146,8 @@ int img_cmd_map(int argc, char **argv)
             break;
         case OPT_IMAGE_OPTS: how.image_opts = true; break;
         case OPT_OBJECT: break;
-        case ':':
-            return img_usage_error("option '%s' needs an argument",
-                                   argv[optind - 1]);
         default:
-            return img_usage_error("unrecognized option '%s'",
-                                   argv[optind - 1]);
+            return img_bad_option(c, argv);
         }
     }
     if (optind != argc - 1) {

@@ -91,12 +91,8 @@ int img_cmd_resize(int argc, char **argv)
                 return 1;
             }
             break;
-        case ':':
-            return img_usage_error("option '%s' requires an argument",
-                                   argv[optind - 1]);
         default:
-            return img_usage_error("unrecognized option '%s'",
-                                   argv[optind - 1]);
+            return img_bad_option(c, argv);
         }
     }
     if (optind != argc - 1) {

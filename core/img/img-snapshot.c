@@ -59,12 +59,8 @@ int img_cmd_snapshot(int argc, char **argv)
         case 'U': how.force_share = true; break;
         case OPT_IMAGE_OPTS: how.image_opts = true; break;
         case OPT_OBJECT: break;
-        case ':':
-            return img_usage_error("option '%s' needs an argument",
-                                   argv[optind - 1]);
         default:
-            return img_usage_error("unrecognized option '%s'",
-                                   argv[optind - 1]);
+            return img_bad_option(c, argv);
         }
         if (next >= 0) {
             if (action >= 0) {

@@ -8,6 +8,7 @@
 #include "util/parse.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -40,6 +41,13 @@ int img_usage_error(const char *fmt, ...)
     fprintf(stderr, "%s: %s\nTry '%s --help' for more information\n",
             IMG_PROGNAME, msg, IMG_PROGNAME);
     return 1;
+}
+
+int img_bad_option(int c, char **argv)
+{
+    return img_usage_error(c == ':' ? "option '%s' requires an argument"
+                                    : "unrecognized option '%s'",
+                           argv[optind - 1]);
 }
 
 /* ---- opening images --------------------------------------------------- */

@@ -60,6 +60,10 @@ int img_fail(GError *err, int status);
  * information"; returns 1. */
 int img_usage_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
+/* What getopt_long's ':' (missing argument; optstrings start with ':')
+ * or '?' (unknown option) means, as qemu-img words it; returns 1. */
+int img_bad_option(int c, char **argv);
+
 /* ---- opening images (img-util.c) ----------------------------------- */
 
 typedef struct ImgOpen {

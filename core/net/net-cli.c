@@ -25,6 +25,54 @@ bool net_netdev_option(const char *arg, GError **errp)
     return true;
 }
 
+static char *escape_commas(const char *value)
+{
+    g_auto(GStrv) parts = g_strsplit(value, ",", -1);
+    return g_strjoinv(",,", parts);
+}
+
+bool net_netdev_set(const char *id, const char *key, const char *value,
+                    GError **errp)
+{
+    for (guint i = 0; netdev_args && i < netdev_args->len; i++) {
+        char **text = (char **)&g_ptr_array_index(netdev_args, i);
+        g_autoptr(GPtrArray) pairs = net_opts_parse_any(*text, "type", NULL);
+        const char *nid = NULL;
+        for (guint k = 0; pairs && k + 1 < pairs->len; k += 2) {
+            if (g_str_equal(g_ptr_array_index(pairs, k), "id")) {
+                nid = g_ptr_array_index(pairs, k + 1);
+            }
+        }
+        if (!nid || !g_str_equal(nid, id)) {
+            continue;
+        }
+        /* The option rewritten as key=value text (a JSON -netdev too)
+         * with the new pair last: a list option (hostfwd) gains an
+         * entry, another key takes the new value, as QEMU's -set. */
+        GString *edited = g_string_new(NULL);
+        for (guint k = 0; k + 1 < pairs->len; k += 2) {
+            g_autofree char *v = escape_commas(g_ptr_array_index(pairs,
+                                                                 k + 1));
+            g_string_append_printf(edited, "%s%s=%s", k ? "," : "",
+                                   (char *)g_ptr_array_index(pairs, k), v);
+        }
+        g_autofree char *v = escape_commas(value);
+        g_string_append_printf(edited, ",%s=%s", key, v);
+        g_autoptr(GPtrArray) check = net_opts_parse_any(edited->str, "type",
+                                                        errp);
+        if (!check) {
+            g_string_free(edited, TRUE);
+            return false;
+        }
+        g_free(*text);
+        *text = g_string_free(edited, FALSE);
+        return true;
+    }
+    g_set_error(errp, TS_ERROR, TS_ERROR_NOT_FOUND,
+                "there is no netdev \"%s\" defined", id);
+    return false;
+}
+
 const GPtrArray *net_netdev_queued(void)
 {
     return netdev_args;

@@ -16,6 +16,11 @@ bool net_netdev_option(const char *arg, GError **errp);
 
 /* The -netdev arguments queued so far, or NULL (-writeconfig). */
 const GPtrArray *net_netdev_queued(void);
+/* -set netdev.ID.KEY=VALUE: change a -netdev given before (false + errp:
+ * QEMU's "there is no netdev \"ID\" defined", or the edited option's
+ * error). */
+bool net_netdev_set(const char *id, const char *key, const char *value,
+                    GError **errp);
 
 /* -nic and -net (net-nic-options.c), same. */
 bool net_nic_option(const char *arg, GError **errp);

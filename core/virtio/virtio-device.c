@@ -376,6 +376,18 @@ TS_EXPORT bool ts_virtio_queue_active(TsVirtioDevice *dev, unsigned q)
     return queue_active(state_of(dev), q);
 }
 
+TS_EXPORT bool ts_virtio_set_queue_max(TsVirtioDevice *dev, unsigned q,
+                                       unsigned size)
+{
+    VirtioState *s = state_of(dev);
+    if (q >= TS_VIRTIO_QUEUES_MAX || size < 2 ||
+        size > TS_VIRTQ_SIZE_LIMIT || (size & (size - 1))) {
+        return false;
+    }
+    s->vq[q].num_max = size;
+    return true;
+}
+
 TS_EXPORT unsigned ts_virtio_queue_size(TsVirtioDevice *dev, unsigned q)
 {
     VirtioState *s = state_of(dev);

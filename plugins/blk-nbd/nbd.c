@@ -424,7 +424,8 @@ static bool reconnect(NbdNode *s, NbdConn *dead)
             g_mutex_unlock(&s->reconnect_lock);
             return true;
         }
-        if (g_get_monotonic_time() >= deadline) {
+        gint64 left = deadline - g_get_monotonic_time();
+        if (left <= 0) {
             if (!s->gave_up_at) {
                 ts_block_node_warn(&s->parent, "cannot reconnect: %s; "
                                    "requests fail until the server is "
@@ -433,7 +434,7 @@ static bool reconnect(NbdNode *s, NbdConn *dead)
             s->gave_up_at = g_get_monotonic_time();
             break;
         }
-        g_usleep(MIN(G_USEC_PER_SEC / 4, deadline - g_get_monotonic_time()));
+        g_usleep((gulong)MIN(G_USEC_PER_SEC / 4, left));
     }
     g_mutex_unlock(&s->reconnect_lock);
     return false;

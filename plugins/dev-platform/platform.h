@@ -13,4 +13,7 @@ bool sifive_test_register(GError **errp);
 /* goldfish-rtc.c: "goldfish_rtc", Android's goldfish real-time clock. */
 bool goldfish_rtc_register(GError **errp);
 
+/* fw-cfg.c: "fw-cfg-mmio", QEMU's firmware configuration device. */
+bool fw_cfg_register(GError **errp);
+
 #endif

@@ -145,6 +145,11 @@ static bool create_peripherals(VirtMachine *vm, GError **errp)
         !realize(rtc, errp)) {
         return false;
     }
+    TsDevice *fw_cfg = board_device(vm, "fw-cfg-mmio", "fw-cfg", errp);
+    if (!fw_cfg || !place(vm, fw_cfg, VIRT_FW_CFG_BASE, 0, errp) ||
+        !realize(fw_cfg, errp)) {
+        return false;
+    }
     TsDevice *uart = board_device(vm, "ns16550a", "uart0", errp);
     if (!uart || !place(vm, uart, VIRT_UART0_BASE, VIRT_IRQ_UART0, errp)) {
         return false;

@@ -47,7 +47,7 @@ static size_t iov_peek(const struct iovec *iov, int iovcnt, size_t offset,
 
 static VnetRxBuf *rx_at(VirtioNet *n, unsigned i)
 {
-    return &n->rx[(n->rx_first + i) % VNET_QUEUE_SIZE];
+    return &n->rx[(n->rx_first + i) % VNET_RX_QUEUE_MAX];
 }
 
 static void rx_free(VnetRxBuf *b)
@@ -89,7 +89,7 @@ static void rx_release_first(VirtioNet *n, unsigned count)
 {
     for (unsigned i = 0; i < count; i++) {
         rx_free(rx_at(n, 0));
-        n->rx_first = (n->rx_first + 1) % VNET_QUEUE_SIZE;
+        n->rx_first = (n->rx_first + 1) % VNET_RX_QUEUE_MAX;
         n->rx_count--;
     }
 }

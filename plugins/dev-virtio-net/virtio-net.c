@@ -227,8 +227,7 @@ static bool check_properties(VirtioNet *n, GError **errp)
     };
     for (unsigned i = 0; i < G_N_ELEMENTS(qs); i++) {
         /* QEMU takes powers of two from 256 to 1024 and says so for
-         * the rest; the core's queues hold at most 256 entries, which
-         * leaves 256, and 512 and 1024 get their own reason. */
+         * the rest. */
         uint64_t v = qs[i].v;
         if (v < 256 || v > 1024 || (v & (v - 1))) {
             g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
@@ -237,14 +236,10 @@ static bool check_properties(VirtioNet *n, GError **errp)
                         i == 0 ? "." : "");
             return false;
         }
-        if (v > VNET_QUEUE_SIZE) {
-            g_set_error(errp, TS_ERROR, TS_ERROR_INVALID,
-                        "Invalid %s (= %" PRIu64 "), virtqueues hold at "
-                        "most %u entries here", qs[i].name, v,
-                        VNET_QUEUE_SIZE);
-            return false;
-        }
     }
+    /* As QEMU 7.2: the transmit queue stays at 256 entries whatever
+     * tx_queue_size says (only vhost-user may have more). */
+    n->tx_queue_size = MIN(n->tx_queue_size, VNET_QUEUE_SIZE);
     if (n->speed < -1) {
         g_set_error_literal(errp, TS_ERROR, TS_ERROR_INVALID,
                             "'speed' must be between 0 and INT_MAX");
@@ -299,6 +294,8 @@ static bool net_realize(TsVirtioDevice *dev, GError **errp)
         n->nc = NULL;
         return false;
     }
+    /* The receive queue as large as rx_queue_size= asks (checked). */
+    ts_virtio_set_queue_max(dev, VNET_RXQ, (unsigned)n->rx_queue_size);
     n->tx_buf = g_malloc(TS_NET_FRAME_MAX);
     n->tx_bh = ts_bh_new("virtio-net tx", vnet_tx_bh, n);
     n->rx_bh = ts_bh_new("virtio-net rx", vnet_rx_bh, n);

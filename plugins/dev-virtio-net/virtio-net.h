@@ -89,6 +89,9 @@ enum { VNET_RXQ = 0, VNET_TXQ = 1, VNET_CTRLQ = 2 };
 
 /* The queue size this device's queues have (the core's largest). */
 #define VNET_QUEUE_SIZE TS_VIRTQ_SIZE_MAX
+/* rx_queue_size= may go up to this (QEMU's 1024); tx stays at 256, as
+ * QEMU 7.2 clamps tx_queue_size for every backend but vhost-user. */
+#define VNET_RX_QUEUE_MAX TS_VIRTQ_SIZE_LIMIT
 
 /* A receive chain taken from the ring but not filled yet, kept compact
  * (the driver's buffers are small and many). */
@@ -138,7 +141,7 @@ typedef struct VirtioNet {
     uint64_t guest_offloads;        /* CTRL_GUEST_OFFLOADS: GUEST_* bits */
 
     /* Receive: chains taken, not yet filled */
-    VnetRxBuf rx[VNET_QUEUE_SIZE];
+    VnetRxBuf rx[VNET_RX_QUEUE_MAX];
     unsigned rx_first, rx_count;
     bool rx_waiting;                /* we refused a frame: flush later */
     TsBH *rx_bh;

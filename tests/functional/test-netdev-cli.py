@@ -234,6 +234,33 @@ if qemu:
          "ours:   %s\nQEMU's: %s" % (ours, theirs))
 
 
+# ---- -set netdev.ID.KEY=VALUE ---------------------------------------------
+
+p4 = free_port()
+SET_HMP = ["hostfwd_remove u1 tcp:127.0.0.1:%d" % p4]
+
+
+def set_replies(prog):
+    p = subprocess.run([prog] + BASE + [
+        "-monitor", "stdio", "-netdev", "user,id=u1",
+        "-set", "netdev.u1.hostfwd=tcp:127.0.0.1:%d-:22" % p4],
+        input="\n".join(SET_HMP + ["quit"]) + "\n", capture_output=True,
+        text=True, timeout=60)
+    text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", p.stdout).replace("\r", "")
+    return [l for l in text.splitlines() if "forwarding rule" in l]
+
+
+ours = set_replies(TESSERA)
+t.ok(ours == ["host forwarding rule for tcp:127.0.0.1:%d removed" % p4],
+     "-set netdev.u1.hostfwd= adds the rule to the -netdev given before",
+     ours)
+if qemu:
+    t.ok(ours == set_replies(qemu), "-set netdev: as QEMU", ours)
+refused_like_qemu(t, [
+    (["-set", "netdev.nx.ipv6=off"], 'there is no netdev "nx" defined'),
+], qemu)
+
+
 # ---- QMP ----------------------------------------------------------------
 
 def qmp_session(prog):

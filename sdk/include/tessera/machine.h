@@ -128,6 +128,29 @@ struct TsMachine {
     void *reserved[8];
 };
 
+/* ---- what firmware interfaces report (since ABI 1.5) ---------------- */
+
+/* One -fw_cfg item: name=NAME with file= (its contents) or string=. */
+typedef struct TsFwCfgItem {
+    const char *name;           /* "opt/..." (at most 55 bytes) */
+    const void *data;
+    size_t len;
+} TsFwCfgItem;
+
+/* What a board's fw_cfg device (or other firmware interface) reports,
+ * from the command line; valid from the board's init on. */
+typedef struct TsFwCfgInfo {
+    const TsFwCfgItem *items;   /* -fw_cfg, in command-line order */
+    unsigned n_items;
+    uint8_t uuid[16];           /* -uuid; zeroes without it */
+    bool nographic;             /* -nographic */
+    bool boot_menu;             /* -boot menu=on */
+    int32_t reboot_timeout;     /* -boot reboot-timeout= ms; -1: none */
+    void *reserved[4];
+} TsFwCfgInfo;
+
+const TsFwCfgInfo *ts_machine_fw_cfg_info(void);
+
 #define TS_MACHINE_GET_CLASS(obj) \
     ((TsMachineClass *)ts_class_dynamic_cast(TS_OBJECT(obj)->klass, \
                                              TS_TYPE_MACHINE))

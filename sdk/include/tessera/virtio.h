@@ -39,6 +39,10 @@ TS_BEGIN_DECLS
 
 /* The largest queue (QueueNumMax) a device can ask for. */
 #define TS_VIRTQ_SIZE_MAX 256
+/* The largest queue a device may offer with ts_virtio_set_queue_max
+ * (since ABI 1.5; virtio-net's rx_queue_size=1024).  Chains stay bounded
+ * by TS_VIRTQ_CHAIN_MAX. */
+#define TS_VIRTQ_SIZE_LIMIT 1024
 /* Segments one chain can describe: a direct chain of a whole queue plus
  * an indirect table of up to 1024 entries (Linux builds indirect tables
  * longer than the queue). */
@@ -184,6 +188,11 @@ TsObject *ts_virtio_object(TsVirtioDevice *dev);
 /* Whether queue q may be worked on: the driver set DRIVER_OK, made the
  * queue ready and has not broken it. */
 bool ts_virtio_queue_active(TsVirtioDevice *dev, unsigned q);
+/* From realize (since ABI 1.5): offer queue q with QueueNumMax `size`
+ * instead of the class's queue_size, e.g. a property the user set; a
+ * power of two from 2 to TS_VIRTQ_SIZE_LIMIT (false otherwise, nothing
+ * changed). */
+bool ts_virtio_set_queue_max(TsVirtioDevice *dev, unsigned q, unsigned size);
 /* The size the driver chose for queue q (0 if it has none). */
 unsigned ts_virtio_queue_size(TsVirtioDevice *dev, unsigned q);
 /* The address space the device's queues and chains live in (its bus
