@@ -16,7 +16,7 @@
 #include "gdbstub.h"
 #include "gdb-packet.h"
 #include "chardev/chardevs.h"
-#include "machine/cpu-internal.h"
+#include "machine/runstate.h"
 #include "monitor/qmp.h"
 #include "loop/main-loop.h"
 
@@ -114,11 +114,7 @@ static void resume(int step)
  * so that registers and memory hold still while gdb reads them. */
 static void stop_vm(void)
 {
-    if (ts_vm_running()) {
-        ts_vm_stop();
-        qmp_set_stop_reason("debug");
-    }
-    cpu_wait_idle();
+    runstate_debug_stop();
 }
 
 static void send_stop_reply(unsigned cpu_index, int signal, bool breakpoint)
@@ -156,7 +152,7 @@ static void stop_bh_cb(void *opaque)
     if (!stub->resumed || stub->stopped_cpu < 0) {
         return;
     }
-    cpu_wait_idle();
+    runstate_wait_cpus_idle();
     unsigned idx = (unsigned)stub->stopped_cpu;
     bool stepped = stub->step_cpu == (int)idx;
     stub->resumed = false;

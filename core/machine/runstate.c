@@ -291,3 +291,17 @@ void runstate_cleanup(void)
         }
     }
 }
+
+void runstate_debug_stop(void)
+{
+    if (ts_vm_running()) {
+        ts_vm_stop();
+        qmp_set_stop_reason("debug");
+    }
+    cpu_wait_idle();
+}
+
+void runstate_wait_cpus_idle(void)
+{
+    cpu_wait_idle();
+}

@@ -30,4 +30,12 @@ bool runstate_write_pidfile(const char *path, GError **errp);
 /* Remove the pid file, restore the signals. */
 void runstate_cleanup(void);
 
+/* A debugger (core/gdbstub) stops the VM: if it runs, it stops in the
+ * "debug" run state query-status reports; either way this returns once
+ * no CPU is inside exec(), so CPU state holds still.  Main loop, with
+ * the big lock. */
+void runstate_debug_stop(void);
+/* Only the wait: the VM is already stopped (a CPU thread stopped it). */
+void runstate_wait_cpus_idle(void);
+
 #endif

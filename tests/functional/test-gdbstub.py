@@ -9,11 +9,12 @@
   to its end: it prints the counter gdb's write shows in and exits 0.
 - The same over a unix socket, and `-s` (tcp::1234) when that port is
   free.
-- A raw client: QStartNoAckMode-less framing (acks), a bad checksum
-  (NAK), garbage, an oversized packet, Ctrl-C while the VM runs (T02 and
-  the "debug" run state the HMP monitor reports), and a disconnect in
-  the middle of a packet: the emulator answers a new client afterwards
-  and never crashes.
+- A raw client: framing with acks, a bad checksum (NAK), garbage, an
+  oversized packet, malformed commands, Ctrl-C while the VM runs (T02
+  and the "debug" run state the HMP monitor reports), HMP gdbserver
+  moving the server, and a disconnect in the middle of a packet: the
+  emulator answers a new client afterwards and never crashes; `k` ends
+  it.  A bad -gdb device is a one-line error.
 
 Usage: test-gdbstub.py GUEST_DIR --accel tcg,jit=on|off
        (GUEST_DIR empty: no cross compiler, skip)
@@ -28,7 +29,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
-from tap import Tap, TESSERA, skip_all  # noqa: E402
+from tap import Tap, TESSERA, run, skip_all  # noqa: E402
 
 GUEST_DIR = sys.argv[1] if len(sys.argv) > 1 else ""
 ACCEL = sys.argv[sys.argv.index("--accel") + 1] if "--accel" in sys.argv \
@@ -239,6 +240,28 @@ class Raw:
         self.s.close()
 
 
+def hmp(path, command, until):
+    """One HMP command on the monitor socket; its output until `until`
+    and the end of that line."""
+    m = socket.socket(socket.AF_UNIX)
+    m.settimeout(10)
+    m.connect(path)
+    m.sendall(command.encode() + b"\n")
+    text = b""
+    deadline = time.monotonic() + PATIENCE
+    while time.monotonic() < deadline and not (
+            until in text and b"\n" in text.split(until, 1)[1]):
+        try:
+            chunk = m.recv(4096)
+        except socket.timeout:
+            break
+        if not chunk:
+            break
+        text += chunk
+    m.close()
+    return text
+
+
 def limit_addr():
     nm = shutil.which("riscv64-linux-gnu-nm")
     if not nm:
@@ -292,30 +315,19 @@ else:
     reply = c.packet()
     t.ok(reply is not None and reply.startswith(b"T02thread:"),
          "raw: Ctrl-C stops the running VM with T02", reply)
-    m = socket.socket(socket.AF_UNIX)
-    m.settimeout(10)
-    m.connect(mon)
-    m.sendall(b"info status\n")
-    text = b""
-    deadline = time.monotonic() + PATIENCE
-    while b"VM status" not in text and time.monotonic() < deadline:
-        chunk = m.recv(4096)
-        if not chunk:
-            break
-        text += chunk
-    while b"\n" not in text.split(b"VM status", 1)[-1] and \
-            time.monotonic() < deadline:
-        chunk = m.recv(4096)
-        if not chunk:
-            break
-        text += chunk
-    m.close()
+    text = hmp(mon, "info status", b"VM status")
     t.ok(b"paused (debug)" in text,
          "raw: HMP info status says 'paused (debug)'", text)
+port2 = free_port()
+text = hmp(mon, "gdbserver tcp::%d" % port2, b"gdb connection")
+t.ok(b"Waiting for gdb connection on device 'tcp::%d'" % port2 in text,
+     "raw: HMP gdbserver moves the server to another port", text)
+c.close()
+c = Raw(port2)
 c.send(b"$qSupp")           # and go away in the middle of a packet
 c.close()
 time.sleep(0.2)
-c = Raw(port)
+c = Raw(port2)
 c.send(frame(b"qSupported:swbreak+"))
 t.ok(c.ack() == b"+" and b"PacketSize=" in (c.packet() or b""),
      "raw: a new client after a disconnect mid-packet is served")
@@ -324,6 +336,12 @@ c.ack()
 c.close()
 st, err = finish(p)
 t.ok(st == 0, "raw: 'k' ends the emulator, status 0", "status %s\n%s" % (st, err))
+
+st, out, err = run([TESSERA, "-M", "virt", "-nographic", "-S",
+                    "-gdb", "bogus:x"], timeout=PATIENCE)
+lines = [l for l in err.splitlines() if l.strip()]
+t.ok(st != 0 and len(lines) == 1 and "-gdb bogus:x: " in lines[0],
+     "-gdb with a bad device: one-line error", err)
 
 shutil.rmtree(tmp, ignore_errors=True)
 t.done()
