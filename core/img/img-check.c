@@ -26,43 +26,6 @@ enum {
     CHECK_UNSUPPORTED = 63,
 };
 
-static TsBlockNode *open_for_check(const char *filename, const ImgOpen *how,
-                                   GError **errp)
-{
-    g_autoptr(GError) err = NULL;
-    BlockOpts *o = how->image_opts ? block_opts_parse(filename, &err)
-                                   : block_opts_new();
-    if (!o) {
-        g_propagate_error(errp, g_steal_pointer(&err));
-        return NULL;
-    }
-    g_hash_table_replace(o, g_strdup("x-check"), g_strdup("on"));
-    g_hash_table_replace(o, g_strdup("read-only"),
-                         g_strdup(how->writable ? "off" : "on"));
-    if (how->force_share) {
-        g_hash_table_replace(o, g_strdup("force-share"), g_strdup("on"));
-    }
-    if (how->cache) {
-        bool direct, no_flush;
-        if (!img_cache_mode(how->cache, &direct, &no_flush, errp)) {
-            g_hash_table_unref(o);
-            return NULL;
-        }
-        g_hash_table_replace(o, g_strdup("cache.direct"),
-                             g_strdup(direct ? "on" : "off"));
-        g_hash_table_replace(o, g_strdup("cache.no-flush"),
-                             g_strdup(no_flush ? "on" : "off"));
-    }
-    TsBlockNode *n = how->image_opts
-        ? block_node_open(o, false, &err)
-        : block_node_open_image(filename, how->format, o, &err);
-    if (!n) {
-        g_set_error(errp, TS_ERROR, TS_ERROR_FAILED, "Could not open '%s': %s",
-                    filename, err->message);
-    }
-    return n;
-}
-
 /* One run of the driver's check; -ENOTSUP when the format has none. */
 static int run_check(TsBlockNode *node, TsBlockCheckResult *res, unsigned fix)
 {
@@ -201,8 +164,9 @@ int img_cmd_check(int argc, char **argv)
     const char *filename = argv[optind];
     how.writable = fix != 0;
     how.quiet = quiet;
+    how.for_check = true;
     GError *err = NULL;
-    TsBlockNode *node = open_for_check(filename, &how, &err);
+    TsBlockNode *node = img_open(filename, &how, &err);
     if (!node) {
         return img_fail(err, CHECK_FAILED);
     }

@@ -94,6 +94,9 @@ TsBlockNode *img_open(const char *filename, const ImgOpen *how,
     if (how->no_backing) {
         g_hash_table_replace(o, g_strdup("backing"), g_strdup("null"));
     }
+    if (how->for_check) {
+        g_hash_table_replace(o, g_strdup("x-check"), g_strdup("on"));
+    }
     if (how->cache) {
         bool direct, no_flush;
         if (!img_cache_mode(how->cache, &direct, &no_flush, errp)) {

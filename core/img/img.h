@@ -77,6 +77,9 @@ typedef struct ImgOpen {
     /* --image-opts: `filename` is a "driver=qcow2,file.filename=x"
      * option string instead of a file name. */
     bool image_opts;
+    /* check: a dirty or corrupt-flagged image opens as it is, to be
+     * reported and repaired (the core's x-check option). */
+    bool for_check;
 } ImgOpen;
 
 /* Open `filename` as a node (drop with img_close).  Errors are in
