@@ -179,6 +179,15 @@ for name, path in images.items():
                     list(json.loads(qout)) == list(json.loads(tout))
             except ValueError:
                 same = False
+        elif name == "lazy-killed" and args[:1] == ["-r"]:
+            # A rebuilt refcount structure is placed where each tool
+            # places it (ours past the end of the file): after a kill
+            # whose timing varies, the end offsets may differ, the rest
+            # may not; the repaired image is checked by qemu-img below.
+            def body(text):
+                return [l for l in text.splitlines()
+                        if not l.startswith("Image end offset:")]
+            same = body(qout) == body(tout)
         else:
             same = qout == tout
         t.ok(same and qst == tst, what + ": same output and status %d" % qst,
