@@ -365,6 +365,13 @@ TS_EXPORT int tessera_nbd_main(int argc, char **argv)
             goto out;
         }
         if (pid > 0) {
+            /* The pid file before returning, so that whoever started us
+             * finds it as soon as we are gone (the child would race). */
+            g_autofree char *text = g_strdup_printf("%d\n", (int)pid);
+            if (pid_file && !g_file_set_contents(pid_file, text, -1, &err)) {
+                kill(pid, SIGTERM);
+                _exit(fail(err));
+            }
             _exit(0);           /* the server is listening: done */
         }
         setsid();
@@ -379,7 +386,7 @@ TS_EXPORT int tessera_nbd_main(int argc, char **argv)
             }
         }
     }
-    if (pid_file) {
+    if (pid_file && !do_fork) {
         g_autofree char *text = g_strdup_printf("%d\n", (int)getpid());
         if (!g_file_set_contents(pid_file, text, -1, &err)) {
             status = fail(err);
