@@ -31,12 +31,6 @@ static const SetGroup groups[] = {
  * defined in them, so the honest answer is QEMU's "there is no ...". */
 static const char *const empty_groups[] = { "fsdev", "iscsi", NULL };
 
-static char *escape_commas(const char *value)
-{
-    g_auto(GStrv) parts = g_strsplit(value, ",", -1);
-    return g_strjoinv(",,", parts);
-}
-
 bool cli_set_option(Cli *cli, const char *arg, GError **errp)
 {
     /* group and id end at the first two dots; arg at the '=' (it may
@@ -81,10 +75,10 @@ bool cli_set_option(Cli *cli, const char *arg, GError **errp)
         g_autoptr(TsOpts) o = opts_parse(*text, g->implied_key, NULL);
         const char *oid = o ? opts_get(o, "id") : NULL;
         if (oid && g_str_equal(oid, id)) {
-            g_autofree char *value = escape_commas(eq + 1);
-            char *edited = g_strdup_printf("%s,%s=%s", *text, key, value);
+            GString *edited = g_string_new(*text);
+            opts_append_pair(edited, key, eq + 1);
             g_free(*text);
-            *text = edited;
+            *text = g_string_free(edited, FALSE);
             return true;
         }
     }

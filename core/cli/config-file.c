@@ -83,17 +83,6 @@ typedef struct Section {
     unsigned line;              /* where the section started */
 } Section;
 
-static void append_pair(GString *text, const char *key, const char *value)
-{
-    if (text->len) {
-        g_string_append_c(text, ',');
-    }
-    g_string_append_printf(text, "%s=", key);
-    for (const char *c = value; *c; c++) {
-        g_string_append(text, *c == ',' ? ",," : (char[]){ *c, 0 });
-    }
-}
-
 static bool flush(Cli *cli, Section *s, const char *path, GError **errp)
 {
     if (!s->group) {
@@ -147,7 +136,7 @@ static bool parse_header(const char *line, Section *s, GError **errp)
     }
     s->group = g;
     if (id) {
-        append_pair(s->text, "id", id);
+        opts_append_pair(s->text, "id", id);
     }
     return true;
 }
@@ -175,7 +164,7 @@ static bool parse_entry(const char *line, Section *s, GError **errp)
     }
     g_autofree char *key = g_strndup(line, klen);
     g_autofree char *value = g_strndup(p + 1, close - p - 1);
-    append_pair(s->text, key, value);
+    opts_append_pair(s->text, key, value);
     return true;
 }
 
@@ -271,9 +260,9 @@ static bool write_global(GString *out, const char *arg, GError **errp)
         return false;
     }
     GString *text = g_string_new(NULL);
-    append_pair(text, "driver", driver);
-    append_pair(text, "property", property);
-    append_pair(text, "value", value);
+    opts_append_pair(text, "driver", driver);
+    opts_append_pair(text, "property", property);
+    opts_append_pair(text, "value", value);
     bool ok = write_section(out, find_group("global"), text->str, errp);
     g_string_free(text, true);
     return ok;

@@ -177,18 +177,23 @@ bool opts_get_uint(const TsOpts *opts, const char *key, uint64_t def,
     return !v || ts_parse_uint(key, v, out, errp);
 }
 
+void opts_append_pair(GString *text, const char *key, const char *value)
+{
+    if (text->len) {
+        g_string_append_c(text, ',');
+    }
+    g_string_append_printf(text, "%s=", key);
+    for (const char *c = value; *c; c++) {
+        g_string_append(text, *c == ',' ? ",," : (char[]){ *c, 0 });
+    }
+}
+
 char *opts_to_string(const TsOpts *opts)
 {
     GString *out = g_string_new(NULL);
     for (guint i = 0; i < opts->pairs->len; i++) {
         OptPair *p = &g_array_index(opts->pairs, OptPair, i);
-        if (i) {
-            g_string_append_c(out, ',');
-        }
-        g_string_append_printf(out, "%s=", p->key);
-        for (const char *c = p->value; *c; c++) {
-            g_string_append(out, *c == ',' ? ",," : (char[]){ *c, 0 });
-        }
+        opts_append_pair(out, p->key, p->value);
     }
     return g_string_free(out, false);
 }

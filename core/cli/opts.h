@@ -44,5 +44,8 @@ bool opts_get_uint(const TsOpts *opts, const char *key, uint64_t def,
                    uint64_t *out, GError **errp);
 /* Back to text, commas escaped (for -writeconfig and messages). */
 char *opts_to_string(const TsOpts *opts);
+/* Append "key=value" to option text, after a ',' unless text is empty,
+ * with the value's commas doubled as QEMU's grammar wants. */
+void opts_append_pair(GString *text, const char *key, const char *value);
 
 #endif

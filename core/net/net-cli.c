@@ -6,6 +6,7 @@
  */
 #include "net-options.h"
 #include "net-internal.h"
+#include "cli/opts.h"
 
 #include <tessera/types.h>
 
@@ -23,12 +24,6 @@ bool net_netdev_option(const char *arg, GError **errp)
     g_ptr_array_add(netdev_args, g_strdup(arg));
     net_note_network_option();
     return true;
-}
-
-static char *escape_commas(const char *value)
-{
-    g_auto(GStrv) parts = g_strsplit(value, ",", -1);
-    return g_strjoinv(",,", parts);
 }
 
 bool net_netdev_set(const char *id, const char *key, const char *value,
@@ -51,13 +46,10 @@ bool net_netdev_set(const char *id, const char *key, const char *value,
          * entry, another key takes the new value, as QEMU's -set. */
         GString *edited = g_string_new(NULL);
         for (guint k = 0; k + 1 < pairs->len; k += 2) {
-            g_autofree char *v = escape_commas(g_ptr_array_index(pairs,
-                                                                 k + 1));
-            g_string_append_printf(edited, "%s%s=%s", k ? "," : "",
-                                   (char *)g_ptr_array_index(pairs, k), v);
+            opts_append_pair(edited, g_ptr_array_index(pairs, k),
+                             g_ptr_array_index(pairs, k + 1));
         }
-        g_autofree char *v = escape_commas(value);
-        g_string_append_printf(edited, ",%s=%s", key, v);
+        opts_append_pair(edited, key, value);
         g_autoptr(GPtrArray) check = net_opts_parse_any(edited->str, "type",
                                                         errp);
         if (!check) {

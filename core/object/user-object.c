@@ -203,11 +203,7 @@ char *user_object_json_to_opts(const char *json, GError **errp)
             text = g_strdup(json_node_get_string(n));
             break;
         }
-        /* The key=value grammar doubles a comma inside a value. */
-        g_auto(GStrv) parts = g_strsplit(text, ",", -1);
-        g_autofree char *escaped = g_strjoinv(",,", parts);
-        g_string_append_printf(out, "%s%s=%s", out->len ? "," : "", key,
-                               escaped);
+        opts_append_pair(out, key, text);
     }
     return g_string_free(g_steal_pointer(&out), FALSE);
 }
